@@ -1,0 +1,177 @@
+// Builds a fresh commander program per run, runs one command and returns its exit code.
+// Only bin/practice.js touches process; everything here is driven through CliIo.
+import { Command, CommanderError, Option } from 'commander';
+import { DatabaseError, pgCause } from '../db/errors.js';
+import { ExitCode, PracticeError, ValidationError } from '../errors.js';
+import { resolveConfig, type GlobalOptions } from './config.js';
+import { CommandContext, type CliIo, type CommandResult } from './context.js';
+import { makeChalk } from './color.js';
+import { commandEntries } from './registry.js';
+import { toJson } from './output.js';
+
+export type CommandHandler = (ctx: CommandContext, ...args: any[]) => Promise<CommandResult | void>;
+/** Wraps a command's handler; the handler receives the context, then commander's arguments. */
+export type ActionFactory = (handler: CommandHandler) => (...args: any[]) => Promise<void>;
+
+const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--data-dir', '--database-url', '--user', '--wait']);
+
+const VERSION = '0.1.0';
+
+/** The first word that is not a global option: the command whose module must be loaded. */
+function requestedCommand(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return argv[i + 1];
+    if (arg.startsWith('-')) {
+      if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) i++;
+      continue;
+    }
+    return arg;
+  }
+  return undefined;
+}
+
+/** "practice patients add --dob --first": the command and option names, never values (PHI). */
+function describeInvocation(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  const flags = command.options
+    .filter((o) => command.getOptionValueSource(o.attributeName()) === 'cli')
+    .map((o) => o.long ?? o.short ?? '');
+  return [...names, ...flags].join(' ');
+}
+
+export function defaultIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+  };
+}
+
+export async function main(argv: string[], overrides: Partial<CliIo> = {}): Promise<number> {
+  const io: CliIo = { ...defaultIo(), ...overrides };
+  const errChalk = makeChalk({ isTTY: io.stderrIsTTY, env: io.env, flag: argv.includes('--no-color') ? false : undefined });
+  let context: CommandContext | undefined;
+  let result: CommandResult | undefined;
+  const wantsJson = argv.includes('--json');
+  const debug = argv.includes('--debug');
+
+  const program = new Command('practice')
+    .description('Run the administrative side of a medical practice on its own database.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--json', 'print results as one JSON document on stdout')
+    .option('-q, --quiet', 'print only results and warnings')
+    .option('--data-dir <dir>', 'embedded database folder (env PRACTICE_DATA_DIR)')
+    .addOption(new Option('--database-url <url>', 'PostgreSQL server to use instead (prefer env DATABASE_URL; no passwords here)'))
+    .option('--user <name>', 'who is acting, for the audit trail (env PRACTICE_USER; default: your login)')
+    .option('--wait <seconds>', 'how long to wait for a database another command is using (default 60)')
+    .option('--no-color', 'never colour the output (NO_COLOR is honoured too)')
+    .option('--color', 'colour the output even when it is not a terminal')
+    .option('--debug', 'show technical details of errors')
+    .showHelpAfterError('(run with --help to see the options)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      getOutHasColors: () => makeChalk({ isTTY: io.stdoutIsTTY, env: io.env }).level > 0,
+      getErrHasColors: () => errChalk.level > 0,
+      outputError: (text, write) => write(errChalk.red(text)),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  practice demo                          create a fictional practice and its monthly report
+  practice db status                     where the database is and what it holds
+  DATABASE_URL=postgres://... practice db migrate
+                                         use a PostgreSQL server instead of the embedded database
+
+Exit codes: 0 done, 1 failed, 2 usage error, 3 finished with rejected or failed items.`,
+    );
+
+  const action: ActionFactory = (handler) => async (...args: unknown[]) => {
+    if (!context) throw new Error('command context missing');
+    result = (await handler(context, ...args)) ?? undefined;
+  };
+
+  program.hook('preAction', (_root, actionCommand) => {
+    const globals = actionCommand.optsWithGlobals() as GlobalOptions;
+    const colorGiven = program.getOptionValueSource('color') === 'cli';
+    context = new CommandContext(io, resolveConfig(globals, io.env, colorGiven), describeInvocation(actionCommand));
+  });
+
+  const requested = requestedCommand(argv);
+  for (const entry of commandEntries) {
+    if (entry.name === requested) {
+      (await entry.load()).register(program, action);
+    } else {
+      program.command(entry.name).description(entry.summary);
+    }
+  }
+  // Every subcommand inherits the overrides so its usage errors come back as exceptions too.
+  const applyOverrides = (command: Command) => {
+    command.exitOverride().showHelpAfterError('(run with --help to see the options)');
+    command.configureOutput(program.configureOutput());
+    command.commands.forEach(applyOverrides);
+  };
+  program.commands.forEach(applyOverrides);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    const finished = result as CommandResult | undefined;
+    if (finished) context?.print(finished);
+    return finished?.exitCode ?? ExitCode.ok;
+  } catch (error) {
+    return reportError(error, io, errChalk, wantsJson, debug);
+  } finally {
+    await context?.close();
+  }
+}
+
+function reportError(error: unknown, io: CliIo, chalk: ReturnType<typeof makeChalk>, json: boolean, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return ExitCode.ok;
+    // commander already printed its message; usage errors are 2, not commander's default 1.
+    return ExitCode.usage;
+  }
+  let code = 'INTERNAL';
+  let message: string;
+  let hint: string | undefined;
+  let exitCode: number = ExitCode.failure;
+  let issues: unknown;
+  if (error instanceof PracticeError) {
+    ({ code, message, hint } = error);
+    exitCode = error.exitCode;
+    if (error instanceof ValidationError) issues = error.issues;
+  } else if (error instanceof DatabaseError) {
+    ({ code, message, hint } = error);
+  } else {
+    const pg = pgCause(error);
+    if (pg?.code) {
+      // The driver's message carries the row's values (PHI): name the rule, never the data.
+      code = `PG_${pg.code}`;
+      message = pg.constraint
+        ? `The database refused the change: it breaks the rule "${pg.constraint}".`
+        : `The database refused the request (Postgres error ${pg.code}).`;
+      hint = 'Nothing was saved by the failed step. Check the input; run with --debug for details.';
+    } else {
+      message = `Unexpected internal error (${error instanceof Error ? error.name : typeof error}).`;
+      hint = 'Nothing more was done. Run again with --debug for details, and report it if it persists.';
+    }
+  }
+  if (json) io.stdout.write(`${toJson({ ok: false, error: { code, message, hint, issues } })}\n`);
+  io.stderr.write(`${chalk.red('error:')} ${message}\n`);
+  if (error instanceof ValidationError && error.issues.length > 1) {
+    for (const issue of error.issues) io.stderr.write(`  - ${issue.path ? `${issue.path}: ` : ''}${issue.message}\n`);
+  }
+  if (hint) io.stderr.write(`${chalk.dim(hint)}\n`);
+  if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${error.cause ? `cause: ${String((error.cause as Error).stack ?? error.cause)}\n` : ''}`);
+  return exitCode;
+}

@@ -1,0 +1,155 @@
+// Opens the practice database: embedded PGlite in a data directory by default, or a PostgreSQL server
+// through postgres.js when a URL is given. The only module that knows which one is in use.
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import * as schema from './schema/index.js';
+import { DatabaseError } from './errors.js';
+import { lockDataDir, type LockOwner } from './lock.js';
+import { migrationsFolder } from './migrate.js';
+import type { Backend, Db } from './types.js';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Sql } from 'postgres';
+
+export interface OpenOptions {
+  /** postgres://... ; when absent the embedded database in dataDir is used. */
+  databaseUrl?: string;
+  dataDir: string;
+  waitSeconds: number;
+  owner: LockOwner;
+  onWait?: (holder: LockOwner | undefined) => void;
+  /** Apply pending migrations on open (always for the embedded database). */
+  migrate?: boolean;
+}
+
+export type DriverClient = { backend: 'pglite'; pglite: PGlite } | { backend: 'postgres'; sql: Sql };
+
+export interface PracticeDatabase {
+  db: Db;
+  backend: Backend;
+  /** The data directory, or the server URL without its password. */
+  location: string;
+  /** Raw driver access, for the few paths that need it (bulk COPY). */
+  client: DriverClient;
+  close(): Promise<void>;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '****';
+    return parsed.toString();
+  } catch {
+    return 'the configured DATABASE_URL';
+  }
+}
+
+export async function runMigrations(handle: Pick<PracticeDatabase, 'db' | 'client'>): Promise<void> {
+  if (handle.client.backend === 'pglite') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    await migrate(handle.db as never, { migrationsFolder });
+  } else {
+    const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+    // Two commands starting at once against a new server must not both run the same migration:
+    // a session lock held on one reserved connection while the migrator runs on the pool.
+    const reserved = await handle.client.sql.reserve();
+    try {
+      await reserved`select pg_advisory_lock(hashtext('practicekit:migrate'))`;
+      await migrate(handle.db as never, { migrationsFolder });
+    } finally {
+      await reserved`select pg_advisory_unlock(hashtext('practicekit:migrate'))`.catch(() => undefined);
+      reserved.release();
+    }
+  }
+}
+
+export async function openEmbedded(options: OpenOptions): Promise<PracticeDatabase> {
+  const { dataDir } = options;
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await access(dataDir, constants.W_OK);
+  } catch (error) {
+    throw new DatabaseError(
+      'DATA_DIR_UNWRITABLE',
+      `Cannot write to the practice data folder ${dataDir} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      'Choose a folder you can write to with --data-dir or PRACTICE_DATA_DIR.',
+      { cause: error },
+    );
+  }
+  const lock = await lockDataDir(dataDir, { waitSeconds: options.waitSeconds, owner: options.owner, onWait: options.onWait });
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const pglite = await PGlite.create({ dataDir });
+    const db = drizzle({ client: pglite, schema, casing: 'snake_case' }) as unknown as Db;
+    const handle: PracticeDatabase = {
+      db,
+      backend: 'pglite',
+      location: dataDir,
+      client: { backend: 'pglite', pglite },
+      async close() {
+        try {
+          await pglite.close();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+    try {
+      await runMigrations(handle);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return handle;
+  } catch (error) {
+    await lock.release();
+    if (error instanceof DatabaseError) throw error;
+    throw new DatabaseError(
+      'DB_OPEN_FAILED',
+      `Cannot open the practice database in ${dataDir}.`,
+      'Check the folder is a practicekit data folder and not damaged; run with --debug for details.',
+      { cause: error },
+    );
+  }
+}
+
+export async function openServer(url: string, options: { migrate?: boolean } = {}): Promise<PracticeDatabase> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const sql = postgres(url, {
+    max: 4,
+    onnotice: () => undefined,
+    connect_timeout: 10,
+    connection: { application_name: 'practicekit', TimeZone: 'UTC' },
+    // count(*) and other int8 values as numbers, as PGlite returns them.
+    types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
+  });
+  const location = redactUrl(url);
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    await sql.end({ timeout: 1 }).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new DatabaseError(
+      'DB_UNREACHABLE',
+      `Cannot connect to the PostgreSQL server at ${location} (${code}).`,
+      'Check DATABASE_URL and that the server is running and accepts connections.',
+      { cause: error },
+    );
+  }
+  const db = drizzle({ client: sql, schema, casing: 'snake_case' }) as unknown as Db;
+  const handle: PracticeDatabase = {
+    db,
+    backend: 'postgres',
+    location,
+    client: { backend: 'postgres', sql },
+    close: () => sql.end({ timeout: 5 }),
+  };
+  if (options.migrate) await runMigrations(handle);
+  return handle;
+}
+
+export async function openPracticeDatabase(options: OpenOptions): Promise<PracticeDatabase> {
+  if (options.databaseUrl) return openServer(options.databaseUrl, { migrate: options.migrate });
+  return openEmbedded(options);
+}

@@ -1,0 +1,273 @@
+// Charges, claims and their lines, claim batches (837P files), remittances (835), payments,
+// adjustments and denials. Money is integer cents.
+import { sql } from 'drizzle-orm';
+import { char, check, date, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { id, provenance, timestamps } from './columns.js';
+import { coverages } from './care.js';
+import { encounters } from './encounters.js';
+import { patients } from './patients.js';
+import { clearinghouses, locations, payers, providers } from './practice.js';
+
+export const charges = pgTable(
+  'charges',
+  {
+    id: id(),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    encounterId: integer().references(() => encounters.id),
+    providerId: integer().references(() => providers.id),
+    locationId: integer().references(() => locations.id),
+    serviceDate: date({ mode: 'string' }).notNull(),
+    // CPT or HCPCS system URI, and the code.
+    codeSystem: text().notNull(),
+    code: text().notNull(),
+    modifiers: text().array().notNull().default(sql`'{}'::text[]`),
+    units: integer().notNull().default(1),
+    amountCents: integer().notNull(),
+    // Positions in encounter_diagnoses, in order (at most 4 on a claim line).
+    diagnosisPointers: integer().array().notNull().default(sql`'{}'::int[]`),
+    placeOfService: char({ length: 2 }),
+    ndcCode: text(),
+    status: text().notNull().default('unbilled'),
+    ...provenance(),
+    ...timestamps(),
+  },
+  (t) => [
+    index('charges_patient_idx').on(t.patientId),
+    index('charges_encounter_idx').on(t.encounterId),
+    index('charges_provider_date_idx').on(t.providerId, t.serviceDate),
+    index('charges_status_idx').on(t.status),
+    uniqueIndex('charges_source_uq').on(t.sourceSystem, t.sourceId),
+    check('charges_units_ck', sql`${t.units} > 0`),
+    check('charges_amount_ck', sql`${t.amountCents} >= 0`),
+    check('charges_modifiers_ck', sql`cardinality(${t.modifiers}) <= 4`),
+    check('charges_status_ck', sql`${t.status} in ('unbilled','billed','void')`),
+  ],
+);
+
+export const claimBatches = pgTable(
+  'claim_batches',
+  {
+    id: id(),
+    clearinghouseId: integer().references(() => clearinghouses.id),
+    payerId: integer().references(() => payers.id),
+    // ISA13 / GS06 / ST02: unique and increasing, never reused.
+    interchangeControlNumber: integer().notNull(),
+    groupControlNumber: integer().notNull(),
+    transactionControlNumber: integer().notNull(),
+    fileName: text(),
+    fileSha256: text(),
+    claimCount: integer().notNull().default(0),
+    totalCents: integer().notNull().default(0),
+    status: text().notNull().default('open'),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    exportedAt: timestamp({ withTimezone: true }),
+    acknowledgedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('claim_batches_isa_uq').on(t.interchangeControlNumber),
+    check('claim_batches_status_ck', sql`${t.status} in ('open','exported','accepted','rejected')`),
+  ],
+);
+
+export const claims = pgTable(
+  'claims',
+  {
+    id: id(),
+    // CLM01: what the payer echoes back in the 835 (CLP01).
+    patientControlNumber: text().notNull(),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    encounterId: integer().references(() => encounters.id),
+    coverageId: integer()
+      .notNull()
+      .references(() => coverages.id),
+    payerId: integer()
+      .notNull()
+      .references(() => payers.id),
+    renderingProviderId: integer().references(() => providers.id),
+    locationId: integer().references(() => locations.id),
+    // 1 original, 7 replacement, 8 void (CLM05-3).
+    frequencyCode: char({ length: 1 }).notNull().default('1'),
+    originalClaimId: integer(),
+    payerClaimControlNumber: text(),
+    serviceDateFrom: date({ mode: 'string' }).notNull(),
+    serviceDateTo: date({ mode: 'string' }).notNull(),
+    totalCents: integer().notNull(),
+    paidCents: integer().notNull().default(0),
+    patientResponsibilityCents: integer().notNull().default(0),
+    adjustedCents: integer().notNull().default(0),
+    status: text().notNull().default('ready'),
+    batchId: integer().references(() => claimBatches.id),
+    exportedAt: timestamp({ withTimezone: true }),
+    adjudicatedAt: timestamp({ withTimezone: true }),
+    ...provenance(),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('claims_pcn_uq').on(t.patientControlNumber),
+    index('claims_status_idx').on(t.status),
+    index('claims_payer_idx').on(t.payerId, t.status),
+    index('claims_batch_idx').on(t.batchId),
+    uniqueIndex('claims_source_uq').on(t.sourceSystem, t.sourceId),
+    check('claims_frequency_ck', sql`${t.frequencyCode} in ('1','7','8')`),
+    check(
+      'claims_status_ck',
+      sql`${t.status} in ('draft','ready','held','exported','accepted','rejected','paid','partial','denied','void')`,
+    ),
+    check('claims_total_ck', sql`${t.totalCents} >= 0`),
+  ],
+);
+
+export const claimDiagnoses = pgTable(
+  'claim_diagnoses',
+  {
+    id: id(),
+    claimId: integer()
+      .notNull()
+      .references(() => claims.id, { onDelete: 'cascade' }),
+    position: integer().notNull(),
+    codeSystem: text().notNull(),
+    code: text().notNull(),
+  },
+  (t) => [
+    uniqueIndex('claim_diagnoses_position_uq').on(t.claimId, t.position),
+    check('claim_diagnoses_position_ck', sql`${t.position} between 1 and 12`),
+  ],
+);
+
+export const claimLines = pgTable(
+  'claim_lines',
+  {
+    id: id(),
+    claimId: integer()
+      .notNull()
+      .references(() => claims.id, { onDelete: 'cascade' }),
+    chargeId: integer().references(() => charges.id),
+    lineNumber: integer().notNull(),
+    codeSystem: text().notNull(),
+    code: text().notNull(),
+    modifiers: text().array().notNull().default(sql`'{}'::text[]`),
+    units: integer().notNull(),
+    chargeCents: integer().notNull(),
+    diagnosisPointers: integer().array().notNull(),
+    serviceDate: date({ mode: 'string' }).notNull(),
+    placeOfService: char({ length: 2 }),
+    ndcCode: text(),
+    paidCents: integer().notNull().default(0),
+    status: text().notNull().default('open'),
+  },
+  (t) => [
+    uniqueIndex('claim_lines_number_uq').on(t.claimId, t.lineNumber),
+    index('claim_lines_charge_idx').on(t.chargeId),
+    check('claim_lines_number_ck', sql`${t.lineNumber} between 1 and 50`),
+    check('claim_lines_units_ck', sql`${t.units} > 0`),
+    check('claim_lines_status_ck', sql`${t.status} in ('open','paid','partial','denied','adjusted')`),
+  ],
+);
+
+/** One 835 (ERA) file as received; its hash keeps a second import from posting twice. */
+export const remittances = pgTable(
+  'remittances',
+  {
+    id: id(),
+    fileSha256: text().notNull(),
+    fileName: text(),
+    payerName: text(),
+    payerIdentifier: text(),
+    payerId: integer().references(() => payers.id),
+    // TRN02: check or EFT trace number.
+    traceNumber: text(),
+    paymentMethod: text(),
+    paymentDate: date({ mode: 'string' }),
+    totalPaidCents: integer().notNull().default(0),
+    importedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('remittances_file_uq').on(t.fileSha256)],
+);
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: id(),
+    patientId: integer().references(() => patients.id),
+    claimId: integer().references(() => claims.id),
+    claimLineId: integer().references(() => claimLines.id),
+    remittanceId: integer().references(() => remittances.id),
+    payerId: integer().references(() => payers.id),
+    // payer: insurance payment; patient: copay or statement payment.
+    source: text().notNull().default('payer'),
+    amountCents: integer().notNull(),
+    paidOn: date({ mode: 'string' }).notNull(),
+    method: text(),
+    reference: text(),
+    ...provenance(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('payments_claim_idx').on(t.claimId),
+    index('payments_paid_on_idx').on(t.paidOn),
+    uniqueIndex('payments_source_uq').on(t.sourceSystem, t.sourceId),
+    check('payments_source_ck', sql`${t.source} in ('payer','patient')`),
+  ],
+);
+
+/** CAS adjustments: group code (CO, PR, OA, PI, CR) and CARC reason. */
+export const adjustments = pgTable(
+  'adjustments',
+  {
+    id: id(),
+    claimId: integer().references(() => claims.id),
+    claimLineId: integer().references(() => claimLines.id),
+    remittanceId: integer().references(() => remittances.id),
+    groupCode: char({ length: 2 }).notNull(),
+    reasonCode: text().notNull(),
+    amountCents: integer().notNull(),
+    quantity: integer(),
+    adjustedOn: date({ mode: 'string' }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('adjustments_claim_idx').on(t.claimId),
+    check('adjustments_group_ck', sql`${t.groupCode} in ('CO','PR','OA','PI','CR')`),
+  ],
+);
+
+export const denials = pgTable(
+  'denials',
+  {
+    id: id(),
+    claimId: integer()
+      .notNull()
+      .references(() => claims.id),
+    claimLineId: integer().references(() => claimLines.id),
+    remittanceId: integer().references(() => remittances.id),
+    groupCode: char({ length: 2 }),
+    carcCode: text().notNull(),
+    rarcCodes: text().array().notNull().default(sql`'{}'::text[]`),
+    amountCents: integer().notNull().default(0),
+    deniedOn: date({ mode: 'string' }).notNull(),
+    status: text().notNull().default('open'),
+    ...timestamps(),
+  },
+  (t) => [
+    index('denials_claim_idx').on(t.claimId),
+    index('denials_carc_idx').on(t.carcCode),
+    check('denials_status_ck', sql`${t.status} in ('open','appealed','resolved','written-off')`),
+  ],
+);
+
+/** PLB provider-level adjustments (interest, forward balances, recoupments). */
+export const providerAdjustments = pgTable('provider_adjustments', {
+  id: id(),
+  remittanceId: integer()
+    .notNull()
+    .references(() => remittances.id),
+  providerIdentifier: text().notNull(),
+  fiscalPeriodDate: date({ mode: 'string' }),
+  reasonCode: text().notNull(),
+  reference: text(),
+  amountCents: integer().notNull(),
+});

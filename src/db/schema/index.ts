@@ -1,0 +1,12 @@
+// The whole practice database schema; drizzle-kit reads this file to generate migrations.
+export * from './practice.js';
+export * from './patients.js';
+export * from './encounters.js';
+export * from './clinical.js';
+export * from './observations.js';
+export * from './care.js';
+export * from './billing.js';
+export * from './schedule.js';
+export * from './mar.js';
+export * from './valuesets.js';
+export * from './audit.js';

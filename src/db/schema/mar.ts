@@ -1,0 +1,99 @@
+// eMAR: medication administration orders, their scheduled doses, and the append-only administration record.
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, integer, numeric, pgTable, text, timestamp, uniqueIndex, date, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { id, timestamps } from './columns.js';
+import { medications } from './clinical.js';
+import { patients } from './patients.js';
+import { providers } from './practice.js';
+
+export const administrationOrders = pgTable(
+  'administration_orders',
+  {
+    id: id(),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    medicationId: integer().references(() => medications.id),
+    orderedById: integer().references(() => providers.id),
+    rxnormCode: text(),
+    ndcCode: text(),
+    display: text().notNull(),
+    dose: numeric({ precision: 12, scale: 4 }).notNull(),
+    doseUnit: text().notNull(),
+    route: text().notNull(),
+    // fixed: clock times; interval: every N hours; prn: as needed, with a daily limit.
+    scheduleKind: text().notNull(),
+    scheduleText: text().notNull(),
+    scheduleTimes: text().array().notNull().default(sql`'{}'::text[]`),
+    intervalHours: integer(),
+    prnMaxPerDay: integer(),
+    startsAt: timestamp({ withTimezone: true }).notNull(),
+    stopsAt: timestamp({ withTimezone: true }),
+    status: text().notNull().default('active'),
+    ...timestamps(),
+  },
+  (t) => [
+    index('administration_orders_patient_idx').on(t.patientId),
+    check('administration_orders_kind_ck', sql`${t.scheduleKind} in ('fixed','interval','prn')`),
+    check('administration_orders_status_ck', sql`${t.status} in ('active','on-hold','stopped','completed','entered-in-error')`),
+    check('administration_orders_code_ck', sql`${t.rxnormCode} is not null or ${t.ndcCode} is not null`),
+  ],
+);
+
+export const scheduledDoses = pgTable(
+  'scheduled_doses',
+  {
+    id: id(),
+    orderId: integer()
+      .notNull()
+      .references(() => administrationOrders.id),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    scheduledAt: timestamp({ withTimezone: true }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('scheduled_doses_order_time_uq').on(t.orderId, t.scheduledAt),
+    index('scheduled_doses_time_idx').on(t.scheduledAt),
+  ],
+);
+
+/** Never updated: a correction is a new row whose correctsId points at the entry it corrects. */
+export const administrations = pgTable(
+  'administrations',
+  {
+    id: id(),
+    orderId: integer()
+      .notNull()
+      .references(() => administrationOrders.id),
+    doseId: integer().references(() => scheduledDoses.id),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    // given/refused/held/not-available are outcomes; rejected is a scan the five-rights check refused.
+    status: text().notNull(),
+    occurredAt: timestamp({ withTimezone: true }).notNull(),
+    performedBy: text().notNull(),
+    scannedCode: text(),
+    ndcCode: text(),
+    lotNumber: text(),
+    expirationDate: date({ mode: 'string' }),
+    doseGiven: numeric({ precision: 12, scale: 4 }),
+    doseUnit: text(),
+    route: text(),
+    reason: text(),
+    overrideReason: text(),
+    withinWindow: boolean(),
+    correctsId: integer().references((): AnyPgColumn => administrations.id),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('administrations_patient_idx').on(t.patientId, t.occurredAt),
+    index('administrations_dose_idx').on(t.doseId),
+    check(
+      'administrations_status_ck',
+      sql`${t.status} in ('given','refused','held','not-available','rejected','entered-in-error')`,
+    ),
+  ],
+);

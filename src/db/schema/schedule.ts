@@ -1,0 +1,107 @@
+// Appointments and no-shows, recall rules and recalls, and the reminder log that makes sending exactly-once.
+import { sql } from 'drizzle-orm';
+import { boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { id, provenance, timestamps } from './columns.js';
+import { patients } from './patients.js';
+import { locations, providers } from './practice.js';
+
+export const appointments = pgTable(
+  'appointments',
+  {
+    id: id(),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    providerId: integer().references(() => providers.id),
+    locationId: integer().references(() => locations.id),
+    startsAt: timestamp({ withTimezone: true }).notNull(),
+    durationMinutes: integer().notNull().default(15),
+    reason: text(),
+    // What the visit is for, so a booked appointment holds back the matching recall.
+    recallRuleCode: text(),
+    status: text().notNull().default('scheduled'),
+    statusChangedAt: timestamp({ withTimezone: true }),
+    cancelReason: text(),
+    rescheduledFromId: integer().references((): AnyPgColumn => appointments.id),
+    ...provenance(),
+    ...timestamps(),
+  },
+  (t) => [
+    index('appointments_provider_starts_idx').on(t.providerId, t.startsAt),
+    index('appointments_patient_starts_idx').on(t.patientId, t.startsAt),
+    index('appointments_status_idx').on(t.status, t.startsAt),
+    uniqueIndex('appointments_source_uq').on(t.sourceSystem, t.sourceId),
+    check('appointments_status_ck', sql`${t.status} in ('scheduled','kept','no-show','cancelled','rescheduled')`),
+    check('appointments_duration_ck', sql`${t.durationMinutes} > 0`),
+  ],
+);
+
+/** A recall rule as data: eligibility and interval in `definition`, compiled to SQL by src/recall. */
+export const recallRules = pgTable(
+  'recall_rules',
+  {
+    id: id(),
+    code: text().notNull(),
+    name: text().notNull(),
+    definition: jsonb().notNull(),
+    // Minimum days between two reminders for the same recall.
+    spacingDays: integer().notNull().default(14),
+    active: boolean().notNull().default(true),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex('recall_rules_code_uq').on(t.code)],
+);
+
+export const recalls = pgTable(
+  'recalls',
+  {
+    id: id(),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    ruleId: integer()
+      .notNull()
+      .references(() => recallRules.id),
+    dueDate: date({ mode: 'string' }).notNull(),
+    status: text().notNull().default('open'),
+    closedAt: timestamp({ withTimezone: true }),
+    closedReason: text(),
+    ...timestamps(),
+  },
+  (t) => [
+    // At most one open recall per patient and rule.
+    uniqueIndex('recalls_open_uq').on(t.patientId, t.ruleId).where(sql`${t.status} = 'open'`),
+    index('recalls_due_idx').on(t.status, t.dueDate),
+    check('recalls_status_ck', sql`${t.status} in ('open','closed','cancelled')`),
+  ],
+);
+
+/** Every reminder attempt, written as pending before sending and settled after. */
+export const reminderLog = pgTable(
+  'reminder_log',
+  {
+    id: id(),
+    recallId: integer().references(() => recalls.id),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    channel: text().notNull(),
+    attempt: integer().notNull().default(1),
+    // Unique per recall, channel and sending window: the exactly-once key.
+    idempotencyKey: text().notNull(),
+    status: text().notNull().default('pending'),
+    transportMessageId: text(),
+    // Plain reason without PHI, e.g. "SMTP 550 mailbox unavailable".
+    failureReason: text(),
+    nextAttemptAfter: timestamp({ withTimezone: true }),
+    sentAt: timestamp({ withTimezone: true }),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('reminder_log_key_uq').on(t.idempotencyKey),
+    index('reminder_log_recall_idx').on(t.recallId, t.createdAt),
+    check('reminder_log_channel_ck', sql`${t.channel} in ('email','sms','letter','calls')`),
+    check('reminder_log_status_ck', sql`${t.status} in ('pending','sent','failed','skipped')`),
+  ],
+);
+

@@ -1,0 +1,58 @@
+// Typed failures shared by domain code and the CLI. Domain code throws these; only the entry point
+// turns them into exit codes. Messages are plain sentences for non-programmers and never carry PHI.
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** Finished, but some rows, claims or messages were rejected or failed. */
+  partial: 3,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class PracticeError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  readonly exitCode: ExitCode;
+  constructor(code: string, message: string, options: { hint?: string; exitCode?: ExitCode; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? ExitCode.failure;
+  }
+}
+
+/** The user asked for something the command cannot take (bad option, missing argument): exit 2. */
+export class UsageError extends PracticeError {
+  constructor(message: string, hint?: string) {
+    super('USAGE', message, { hint, exitCode: ExitCode.usage });
+  }
+}
+
+/** A record the user named does not exist (unknown MRN, claim, provider). */
+export class NotFoundError extends PracticeError {
+  constructor(what: string, hint?: string) {
+    super('NOT_FOUND', `${what} was not found.`, { hint });
+  }
+}
+
+export interface Issue {
+  /** Stable code, e.g. NPI_CHECK_DIGIT. */
+  code: string;
+  /** Where: a field, column or X12 element. */
+  path?: string;
+  message: string;
+  severity?: 'error' | 'warning';
+}
+
+/** Validate everything, then fail once: every problem found, not just the first. */
+export class ValidationError extends PracticeError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[], summary?: string) {
+    const first = issues[0]?.message ?? 'invalid input';
+    super('INVALID', summary ?? (issues.length === 1 ? first : `${issues.length} problems: ${issues.map((i) => i.message).join('; ')}`));
+    this.issues = issues;
+  }
+}

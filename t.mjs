@@ -1,0 +1,13 @@
+import { PGlite } from '@electric-sql/pglite';
+let t=Date.now();
+const pg = await PGlite.create();
+console.log('create', Date.now()-t);
+const r = await pg.query("select 1::int8 as a, 2.5::numeric as b, now() as c, '2020-01-01'::date as d, count(*) from pg_class");
+console.log(r.rows, typeof r.rows[0].a);
+t=Date.now();
+const dump = await pg.dumpDataDir('none');
+console.log('dump', Date.now()-t, dump.size);
+t=Date.now();
+const pg2 = await PGlite.create({loadDataDir: dump});
+console.log('load', Date.now()-t);
+const ext = await pg.query("select name from pg_available_extensions where name in ('unaccent','pg_trgm','fuzzystrmatch')"); console.log(ext.rows);
