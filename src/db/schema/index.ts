@@ -10,3 +10,4 @@ export * from './schedule.js';
 export * from './mar.js';
 export * from './valuesets.js';
 export * from './audit.js';
+export * from './fees.js';
