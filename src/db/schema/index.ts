@@ -11,3 +11,4 @@ export * from './mar.js';
 export * from './valuesets.js';
 export * from './audit.js';
 export * from './fees.js';
+export * from './rvu.js';
