@@ -56,6 +56,10 @@ export const claimBatches = pgTable(
     interchangeControlNumber: integer().notNull(),
     groupControlNumber: integer().notNull(),
     transactionControlNumber: integer().notNull(),
+    // BHT03: the batch reference the 999 and 277CA echo back.
+    reference: text(),
+    // The exact file, so "export --batch N --again" writes it again byte for byte.
+    content: text(),
     fileName: text(),
     fileSha256: text(),
     claimCount: integer().notNull().default(0),
@@ -100,6 +104,11 @@ export const claims = pgTable(
     patientResponsibilityCents: integer().notNull().default(0),
     adjustedCents: integer().notNull().default(0),
     status: text().notNull().default('ready'),
+    // CLM06-CLM09: signature on file, assignment (A/B/C), benefits assigned (Y/N/W), release of information (I/Y).
+    providerSignatureOnFile: char({ length: 1 }).notNull().default('Y'),
+    assignmentCode: char({ length: 1 }).notNull().default('A'),
+    benefitsAssigned: char({ length: 1 }).notNull().default('Y'),
+    releaseOfInformation: char({ length: 1 }).notNull().default('Y'),
     batchId: integer().references(() => claimBatches.id),
     exportedAt: timestamp({ withTimezone: true }),
     adjudicatedAt: timestamp({ withTimezone: true }),
@@ -118,6 +127,10 @@ export const claims = pgTable(
       sql`${t.status} in ('draft','ready','held','exported','accepted','rejected','paid','partial','denied','void')`,
     ),
     check('claims_total_ck', sql`${t.totalCents} >= 0`),
+    check(
+      'claims_clm_flags_ck',
+      sql`${t.providerSignatureOnFile} in ('Y','N') and ${t.assignmentCode} in ('A','B','C') and ${t.benefitsAssigned} in ('Y','N','W') and ${t.releaseOfInformation} in ('I','Y')`,
+    ),
   ],
 );
 

@@ -12,3 +12,4 @@ export * from './valuesets.js';
 export * from './audit.js';
 export * from './fees.js';
 export * from './rvu.js';
+export * from './claims-x12.js';

@@ -1,0 +1,41 @@
+// X12 bookkeeping for claims: persistent control-number counters and 835 items we could not match.
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { id } from './columns.js';
+import { remittances } from './billing.js';
+
+/** One row per counter (e.g. "interchange"); numbers are taken inside the export transaction, never reused. */
+export const x12Counters = pgTable(
+  'x12_counters',
+  {
+    name: text().primaryKey(),
+    lastValue: integer().notNull().default(0),
+  },
+  (t) => [check('x12_counters_range_ck', sql`${t.lastValue} between 0 and 999999999`)],
+);
+
+/** Claims or lines of an 835 that match nothing of ours: kept for the biller, never dropped. */
+export const remittanceUnmatched = pgTable(
+  'remittance_unmatched',
+  {
+    id: id(),
+    remittanceId: integer()
+      .notNull()
+      .references(() => remittances.id),
+    // claim: no claim with that CLP01; line: claim found but no line for that SVC.
+    level: text().notNull(),
+    patientControlNumber: text().notNull(),
+    lineControlNumber: text(),
+    procedureCode: text(),
+    claimStatusCode: text(),
+    payerClaimControlNumber: text(),
+    billedCents: integer().notNull().default(0),
+    paidCents: integer().notNull().default(0),
+    resolvedAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('remittance_unmatched_remittance_idx').on(t.remittanceId),
+    check('remittance_unmatched_level_ck', sql`${t.level} in ('claim','line')`),
+  ],
+);
