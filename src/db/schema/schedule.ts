@@ -63,6 +63,8 @@ export const recalls = pgTable(
       .notNull()
       .references(() => recallRules.id),
     dueDate: date({ mode: 'string' }).notNull(),
+    // The visit, test or dose the due date was counted from; a later one closes the recall as completed.
+    lastDoneOn: date({ mode: 'string' }),
     status: text().notNull().default('open'),
     closedAt: timestamp({ withTimezone: true }),
     closedReason: text(),
@@ -72,6 +74,7 @@ export const recalls = pgTable(
     // At most one open recall per patient and rule.
     uniqueIndex('recalls_open_uq').on(t.patientId, t.ruleId).where(sql`${t.status} = 'open'`),
     index('recalls_due_idx').on(t.status, t.dueDate),
+    index('recalls_rule_idx').on(t.ruleId, t.status),
     check('recalls_status_ck', sql`${t.status} in ('open','closed','cancelled')`),
   ],
 );
