@@ -12,4 +12,5 @@ export * from './valuesets.js';
 export * from './audit.js';
 export * from './fees.js';
 export * from './rvu.js';
+export * from './quality.js';
 export * from './claims-x12.js';

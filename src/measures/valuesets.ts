@@ -1,0 +1,257 @@
+// Value set expansions (VSAC / FHIR ValueSet JSON, or CSV of OID, code system, code) loaded into
+// value_sets / value_set_codes, so the code lists measures match against are data, not code.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { inArray, sql } from 'drizzle-orm';
+import { recordAudit, type AuditActor } from '../db/audit.js';
+import { valueSetCodes, valueSets } from '../db/schema/index.js';
+import type { Db } from '../db/types.js';
+import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
+import { UsageError, ValidationError, type Issue } from '../errors.js';
+
+export interface ValueSetCode {
+  codeSystem: string;
+  code: string;
+  display: string | null;
+}
+
+export interface ParsedValueSet {
+  oid: string;
+  name: string | null;
+  version: string | null;
+  codes: ValueSetCode[];
+  /** The expansion says it holds more codes than it lists (server paging). */
+  truncated: boolean;
+  file: string;
+}
+
+export interface ValueSetImportResult {
+  files: number;
+  valueSets: { oid: string; name: string | null; version: string | null; codes: number; action: 'added' | 'replaced' | 'merged' }[];
+  /** Value sets whose expansion is incomplete even after merging every file given. */
+  incomplete: string[];
+  dryRun: boolean;
+}
+
+const OID = /^[0-9]+(\.[0-9]+)+$/;
+
+function oidOf(resource: { id?: string; url?: string; identifier?: { value?: string }[] }): string | undefined {
+  const candidates = [
+    resource.url?.split('/').at(-1),
+    ...(resource.identifier ?? []).map((i) => i.value?.replace(/^urn:oid:/, '')),
+    resource.id?.replace(/-[0-9]{8}$/, ''),
+  ];
+  return candidates.find((c): c is string => Boolean(c && OID.test(c)));
+}
+
+// CPT descriptors are AMA-licensed: keep the code, never its text.
+function displayFor(codeSystem: string, display: unknown): string | null {
+  if (codeSystem === CodeSystem.cpt || typeof display !== 'string') return null;
+  return display;
+}
+
+interface Contains {
+  system?: string;
+  code?: string;
+  display?: string;
+  abstract?: boolean;
+  contains?: Contains[];
+}
+
+function flatten(list: Contains[] | undefined, out: ValueSetCode[]): void {
+  for (const entry of list ?? []) {
+    if (entry.system && entry.code && !entry.abstract) {
+      const codeSystem = normalizeCodeSystem(entry.system);
+      out.push({ codeSystem, code: entry.code.trim(), display: displayFor(codeSystem, entry.display) });
+    }
+    flatten(entry.contains, out);
+  }
+}
+
+function fromResource(resource: any, file: string, issues: Issue[]): ParsedValueSet[] {
+  if (resource?.resourceType === 'Bundle') {
+    return (resource.entry ?? []).flatMap((e: any) => fromResource(e.resource, file, issues));
+  }
+  if (resource?.resourceType !== 'ValueSet') {
+    issues.push({ code: 'NOT_A_VALUESET', path: file, message: `${basename(file)} is not a FHIR ValueSet or Bundle of ValueSets.` });
+    return [];
+  }
+  const oid = oidOf(resource);
+  if (!oid) {
+    issues.push({ code: 'NO_OID', path: file, message: `${basename(file)}: the value set has no OID in its url, identifier or id.` });
+    return [];
+  }
+  if (!resource.expansion) {
+    issues.push({
+      code: 'NO_EXPANSION',
+      path: file,
+      message: `${basename(file)}: value set ${oid} has no expansion (only a definition).`,
+    });
+    return [];
+  }
+  const codes: ValueSetCode[] = [];
+  flatten(resource.expansion.contains, codes);
+  const total = Number(resource.expansion.total);
+  return [
+    {
+      oid,
+      name: resource.title ?? resource.name ?? null,
+      version: resource.version ?? null,
+      codes,
+      truncated: Number.isFinite(total) && total > codes.length,
+      file,
+    },
+  ];
+}
+
+function fromCsv(text: string, file: string, issues: Issue[]): ParsedValueSet[] {
+  const rows = parse(text, { skip_empty_lines: true, trim: true, relax_column_count: true, bom: true }) as string[][];
+  const byOid = new Map<string, ParsedValueSet>();
+  rows.forEach((row, index) => {
+    const [oid, system, code, display] = row;
+    // A header row ("oid,code system,code") is recognised by its first cell not being an OID.
+    if (index === 0 && oid && !OID.test(oid.replace(/^urn:oid:/, ''))) return;
+    const line = index + 1;
+    if (!oid || !system || !code) {
+      issues.push({ code: 'CSV_SHORT_ROW', path: `${basename(file)}:${line}`, message: `line ${line} needs an OID, a code system and a code.` });
+      return;
+    }
+    const cleanOid = oid.replace(/^urn:oid:/, '');
+    if (!OID.test(cleanOid)) {
+      issues.push({ code: 'CSV_BAD_OID', path: `${basename(file)}:${line}`, message: `line ${line}: "${cleanOid}" is not an OID (digits separated by dots).` });
+      return;
+    }
+    const codeSystem = normalizeCodeSystem(system);
+    const set = byOid.get(cleanOid) ?? { oid: cleanOid, name: null, version: null, codes: [], truncated: false, file };
+    set.codes.push({ codeSystem, code, display: displayFor(codeSystem, display) });
+    byOid.set(cleanOid, set);
+  });
+  return [...byOid.values()];
+}
+
+async function filesUnder(path: string): Promise<string[]> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new UsageError(`${path} does not exist.`, 'Give a value set file (.json or .csv) or a folder of them.');
+  if (info.isFile()) return [path];
+  const entries = await readdir(path, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && ['.json', '.csv'].includes(extname(e.name).toLowerCase()))
+    .map((e) => join(path, e.name))
+    .sort();
+}
+
+/** Reads every file first and fails once with every problem found: nothing is written on bad input. */
+export async function readValueSets(paths: string[]): Promise<{ sets: ParsedValueSet[]; files: number }> {
+  const files = (await Promise.all(paths.map(filesUnder))).flat();
+  if (files.length === 0) throw new UsageError('No .json or .csv files were found.', 'Give a value set file or a folder of them.');
+  const issues: Issue[] = [];
+  const sets: ParsedValueSet[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8');
+    if (extname(file).toLowerCase() === '.csv') {
+      sets.push(...fromCsv(text, file, issues));
+      continue;
+    }
+    let resource: unknown;
+    try {
+      resource = JSON.parse(text);
+    } catch {
+      issues.push({ code: 'BAD_JSON', path: file, message: `${basename(file)} is not valid JSON.` });
+      continue;
+    }
+    sets.push(...fromResource(resource, file, issues));
+  }
+  if (issues.length > 0) throw new ValidationError(issues, `${issues.length} file problem(s); no value set was imported.`);
+  return { sets, files: files.length };
+}
+
+/** Same OID and version in several files (a cut-off expansion and its complement): one union. */
+function mergeByOid(sets: ParsedValueSet[]): (ParsedValueSet & { sources: number })[] {
+  const merged = new Map<string, ParsedValueSet & { sources: number; keys: Set<string> }>();
+  for (const set of sets) {
+    const existing = merged.get(set.oid);
+    if (existing && existing.version && set.version && existing.version !== set.version) {
+      throw new ValidationError([
+        {
+          code: 'VERSION_CONFLICT',
+          path: set.file,
+          message: `value set ${set.oid} is given in two versions (${existing.version} and ${set.version}); import one version at a time.`,
+        },
+      ]);
+    }
+    const target = existing ?? { ...set, codes: [], sources: 0, keys: new Set<string>(), truncated: true };
+    target.sources += 1;
+    target.name ??= set.name;
+    target.version ??= set.version;
+    // Complete once any one file's expansion is complete.
+    target.truncated = target.truncated && set.truncated;
+    for (const code of set.codes) {
+      const key = `${code.codeSystem}|${code.code}`;
+      if (target.keys.has(key)) continue;
+      target.keys.add(key);
+      target.codes.push(code);
+    }
+    merged.set(set.oid, target);
+  }
+  return [...merged.values()].map(({ keys: _keys, ...rest }) => rest);
+}
+
+const BATCH = 2000;
+
+/**
+ * Loads the expansions. A value set already in the database with the same version gains the new
+ * codes (so an expansion and its supplement can come in two runs); a new version replaces its codes.
+ */
+export async function importValueSets(
+  db: Db,
+  actor: AuditActor,
+  paths: string[],
+  options: { dryRun?: boolean } = {},
+): Promise<ValueSetImportResult> {
+  const { sets, files } = await readValueSets(paths);
+  const merged = mergeByOid(sets);
+  const existing = new Map(
+    (
+      await db
+        .select({ oid: valueSets.oid, version: valueSets.version })
+        .from(valueSets)
+        .where(inArray(valueSets.oid, merged.length ? merged.map((s) => s.oid) : ['']))
+    ).map((r) => [r.oid, r.version]),
+  );
+  const result: ValueSetImportResult = {
+    files,
+    valueSets: merged.map((s) => {
+      const known = existing.has(s.oid);
+      const sameVersion = known && (existing.get(s.oid) === s.version || !s.version);
+      return { oid: s.oid, name: s.name, version: s.version, codes: s.codes.length, action: !known ? 'added' : sameVersion ? 'merged' : 'replaced' };
+    }),
+    incomplete: merged.filter((s) => s.truncated).map((s) => s.oid),
+    dryRun: Boolean(options.dryRun),
+  };
+  if (options.dryRun) return result;
+
+  await db.transaction(async (tx) => {
+    const replaced = result.valueSets.filter((s) => s.action === 'replaced').map((s) => s.oid);
+    if (replaced.length) await tx.delete(valueSetCodes).where(inArray(valueSetCodes.oid, replaced));
+    for (const set of merged) {
+      await tx
+        .insert(valueSets)
+        .values({ oid: set.oid, name: set.name, version: set.version })
+        .onConflictDoUpdate({
+          target: valueSets.oid,
+          set: { name: sql`coalesce(excluded.name, ${valueSets.name})`, version: sql`coalesce(excluded.version, ${valueSets.version})`, loadedAt: sql`now()` },
+        });
+    }
+    const rows = merged.flatMap((set) => set.codes.map((c) => ({ oid: set.oid, ...c })));
+    for (let i = 0; i < rows.length; i += BATCH) {
+      await tx.insert(valueSetCodes).values(rows.slice(i, i + BATCH)).onConflictDoNothing();
+    }
+    await recordAudit(tx, actor, {
+      action: 'import',
+      entity: 'value_sets',
+      details: { files, valueSets: merged.length, codes: rows.length, replaced: replaced.length },
+    });
+  });
+  return result;
+}
