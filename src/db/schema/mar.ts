@@ -4,7 +4,7 @@ import { boolean, check, index, integer, numeric, pgTable, text, timestamp, uniq
 import { id, timestamps } from './columns.js';
 import { medications } from './clinical.js';
 import { patients } from './patients.js';
-import { providers } from './practice.js';
+import { locations, providers } from './practice.js';
 
 export const administrationOrders = pgTable(
   'administration_orders',
@@ -15,18 +15,23 @@ export const administrationOrders = pgTable(
       .references(() => patients.id),
     medicationId: integer().references(() => medications.id),
     orderedById: integer().references(() => providers.id),
+    // The unit or wing where the doses are given, for `mar due --location`.
+    locationId: integer().references(() => locations.id),
     rxnormCode: text(),
     ndcCode: text(),
     display: text().notNull(),
     dose: numeric({ precision: 12, scale: 4 }).notNull(),
     doseUnit: text().notNull(),
     route: text().notNull(),
-    // fixed: clock times; interval: every N hours; prn: as needed, with a daily limit.
+    // fixed: clock times in timeZone; interval: every N hours; prn: as needed, with a daily limit.
     scheduleKind: text().notNull(),
     scheduleText: text().notNull(),
     scheduleTimes: text().array().notNull().default(sql`'{}'::text[]`),
     intervalHours: integer(),
     prnMaxPerDay: integer(),
+    timeZone: text().notNull(),
+    // Minutes before or after the scheduled time a dose counts as on time.
+    windowMinutes: integer().notNull().default(60),
     startsAt: timestamp({ withTimezone: true }).notNull(),
     stopsAt: timestamp({ withTimezone: true }),
     status: text().notNull().default('active'),
@@ -64,9 +69,8 @@ export const administrations = pgTable(
   'administrations',
   {
     id: id(),
-    orderId: integer()
-      .notNull()
-      .references(() => administrationOrders.id),
+    // Empty only for a rejected scan that matched no order (wrong drug).
+    orderId: integer().references(() => administrationOrders.id),
     doseId: integer().references(() => scheduledDoses.id),
     patientId: integer()
       .notNull()
@@ -91,9 +95,34 @@ export const administrations = pgTable(
   (t) => [
     index('administrations_patient_idx').on(t.patientId, t.occurredAt),
     index('administrations_dose_idx').on(t.doseId),
+    check('administrations_order_ck', sql`${t.orderId} is not null or ${t.status} = 'rejected'`),
     check(
       'administrations_status_ck',
       sql`${t.status} in ('given','refused','held','not-available','rejected','entered-in-error')`,
     ),
+  ],
+);
+
+/**
+ * What a scanned product is: NDC (11-digit) to RxNorm, with route and strength when known, so a scan can
+ * be checked against an order written in RxNorm. Loaded by `practice mar products load` (e.g. from RxNorm's
+ * NDC properties); the eMAR never guesses a mapping it does not have.
+ */
+export const ndcProducts = pgTable(
+  'ndc_products',
+  {
+    id: id(),
+    ndc11: text().notNull(),
+    rxnormCode: text().notNull(),
+    display: text(),
+    route: text(),
+    strength: numeric({ precision: 12, scale: 4 }),
+    strengthUnit: text(),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('ndc_products_ndc_uq').on(t.ndc11),
+    index('ndc_products_rxnorm_idx').on(t.rxnormCode),
+    check('ndc_products_ndc_ck', sql`${t.ndc11} ~ '^[0-9]{11}$'`),
   ],
 );

@@ -1,0 +1,2 @@
+ALTER TABLE "administrations" ALTER COLUMN "order_id" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "administrations" ADD CONSTRAINT "administrations_order_ck" CHECK ("administrations"."order_id" is not null or "administrations"."status" = 'rejected');
