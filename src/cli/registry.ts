@@ -16,4 +16,8 @@ export interface CommandEntry {
 export const commandEntries: CommandEntry[] = [
 
   { name: 'db', summary: 'migrate the database and show its status', load: () => import('../commands/db.js') },
+  { name: 'setup', summary: 'record the practice, locations, providers, payers and clearinghouse', load: () => import('../commands/setup.js') },
+  { name: 'providers', summary: 'list, add, edit or deactivate providers', load: () => import('../commands/providers.js') },
+  { name: 'locations', summary: 'list, add, edit or deactivate locations', load: () => import('../commands/locations.js') },
+  { name: 'payers', summary: 'list, add, edit or deactivate payers', load: () => import('../commands/payers.js') },
 ];
