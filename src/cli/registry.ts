@@ -20,4 +20,5 @@ export const commandEntries: CommandEntry[] = [
   { name: 'providers', summary: 'list, add, edit or deactivate providers', load: () => import('../commands/providers.js') },
   { name: 'locations', summary: 'list, add, edit or deactivate locations', load: () => import('../commands/locations.js') },
   { name: 'payers', summary: 'list, add, edit or deactivate payers', load: () => import('../commands/payers.js') },
+  { name: 'patients', summary: 'find, show (chart summary, PDF), add, edit, merge duplicates, deactivate patients', load: () => import('../commands/patients.js') },
 ];
