@@ -1,0 +1,33 @@
+// The records a command names by their everyday identifiers: chart number, NPI, location code.
+// Messages never echo the chart number back (it identifies a patient).
+import { eq } from 'drizzle-orm';
+import { describeNpiProblem } from '../codes/npi.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { locations, patients, providers } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/types.js';
+
+export type PatientRow = typeof patients.$inferSelect;
+
+export async function patientByMrn(db: DbOrTx, mrn: string): Promise<PatientRow> {
+  const [row] = await db.select().from(patients).where(eq(patients.mrn, mrn.trim()));
+  if (!row) throw new NotFoundError('That chart number (MRN)', 'Look the patient up with "practice patients find <name or date of birth>".');
+  return row;
+}
+
+export async function providerByNpi(db: DbOrTx, npi: string): Promise<typeof providers.$inferSelect> {
+  const problem = describeNpiProblem(npi.trim());
+  if (problem) throw new UsageError(problem);
+  const [row] = await db.select().from(providers).where(eq(providers.npi, npi.trim()));
+  if (!row) throw new NotFoundError(`The provider with NPI ${npi.trim()}`, 'Providers are added with "practice setup".');
+  return row;
+}
+
+export async function locationByCode(db: DbOrTx, code: string): Promise<typeof locations.$inferSelect> {
+  const [row] = await db.select().from(locations).where(eq(locations.code, code.trim()));
+  if (!row) throw new NotFoundError(`The location code "${code.trim()}"`, 'See "practice locations list".');
+  return row;
+}
+
+export function fullName(p: { firstName: string; lastName: string; middleName?: string | null; suffix?: string | null }): string {
+  return [p.firstName, p.middleName, p.lastName, p.suffix].filter(Boolean).join(' ');
+}

@@ -1,0 +1,124 @@
+// The chart summary a clinician reads before a visit: one patient, every section, in plain data.
+import { and, asc, desc, eq, gte, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import {
+  allergies,
+  appointments,
+  coverages,
+  immunizations,
+  medications,
+  observations,
+  payers,
+  problems,
+  providers,
+  recallRules,
+  recalls,
+} from '../db/schema/index.js';
+import type { DbOrTx } from '../db/types.js';
+import type { PatientRow } from './lookup.js';
+import { DIASTOLIC, SYSTOLIC, VITAL_CODES } from './vital-signs.js';
+
+/** What the quality area can plug in: the open care gaps of one patient. */
+export interface CareGap {
+  measure: string;
+  title: string;
+  action?: string;
+}
+export type CareGapSource = (db: DbOrTx, patientId: number, today: string) => Promise<CareGap[]>;
+
+const ACTIVE_PROBLEM = ['active', 'recurrence', 'relapse'];
+const ERROR_STATUSES = ['entered-in-error', 'refuted'];
+const RECENT_LAB_LIMIT = 15;
+const IMMUNIZATION_LIMIT = 20;
+
+export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { now: Date; today: string; careGaps?: CareGapSource }) {
+  const patientId = patient.id;
+  const [insurance, activeProblems, activeMedications, activeAllergies, vitals, shots, labs, upcoming, openRecalls] = await Promise.all([
+    db
+      .select({ priority: coverages.priority, payer: payers.name, memberId: coverages.memberId, groupNumber: coverages.groupNumber, planName: coverages.planName })
+      .from(coverages)
+      .innerJoin(payers, eq(payers.id, coverages.payerId))
+      .where(and(eq(coverages.patientId, patientId), eq(coverages.active, true)))
+      .orderBy(asc(coverages.priority)),
+    db
+      .select({ id: problems.id, code: problems.code, display: problems.display, onsetDate: problems.onsetDate, status: problems.clinicalStatus })
+      .from(problems)
+      .where(and(eq(problems.patientId, patientId), inArray(problems.clinicalStatus, ACTIVE_PROBLEM), notInArray(problems.verificationStatus, ERROR_STATUSES)))
+      .orderBy(asc(problems.code)),
+    db
+      .select({ id: medications.id, display: medications.display, rxnormCode: medications.rxnormCode, dose: medications.dose, doseUnit: medications.doseUnit, frequency: medications.frequency, startDate: medications.startDate })
+      .from(medications)
+      .where(and(eq(medications.patientId, patientId), eq(medications.status, 'active')))
+      .orderBy(asc(medications.display)),
+    db
+      .select({ id: allergies.id, substance: allergies.substance, reaction: allergies.reaction, severity: allergies.severity, category: allergies.category })
+      .from(allergies)
+      .where(and(eq(allergies.patientId, patientId), eq(allergies.clinicalStatus, 'active'), notInArray(allergies.verificationStatus, ERROR_STATUSES)))
+      .orderBy(asc(allergies.substance)),
+    // The latest value of each vital sign; the BP panel row itself carries no value.
+    db
+      .selectDistinctOn([observations.code], { code: observations.code, display: observations.display, value: observations.valueNumeric, unit: observations.valueUnit, effectiveAt: observations.effectiveAt })
+      .from(observations)
+      .where(and(eq(observations.patientId, patientId), eq(observations.category, 'vital-signs'), inArray(observations.code, VITAL_CODES), notInArray(observations.status, ['entered-in-error', 'cancelled'])))
+      .orderBy(asc(observations.code), desc(observations.effectiveAt), desc(observations.id)),
+    db
+      .select({ id: immunizations.id, cvxCode: immunizations.cvxCode, display: immunizations.display, date: immunizations.occurrenceDate })
+      .from(immunizations)
+      .where(and(eq(immunizations.patientId, patientId), eq(immunizations.status, 'completed')))
+      .orderBy(desc(immunizations.occurrenceDate))
+      .limit(IMMUNIZATION_LIMIT),
+    db
+      .select({ id: observations.id, code: observations.code, display: observations.display, value: observations.valueNumeric, text: observations.valueText, unit: observations.valueUnit, interpretation: observations.interpretation, effectiveAt: observations.effectiveAt })
+      .from(observations)
+      .where(and(eq(observations.patientId, patientId), eq(observations.category, 'laboratory'), isNull(observations.panelId), notInArray(observations.status, ['entered-in-error', 'cancelled'])))
+      .orderBy(desc(observations.effectiveAt), desc(observations.id))
+      .limit(RECENT_LAB_LIMIT),
+    db
+      .select({ id: appointments.id, startsAt: appointments.startsAt, durationMinutes: appointments.durationMinutes, reason: appointments.reason, provider: sql<string | null>`${providers.lastName}` })
+      .from(appointments)
+      .leftJoin(providers, eq(providers.id, appointments.providerId))
+      .where(and(eq(appointments.patientId, patientId), eq(appointments.status, 'scheduled'), gte(appointments.startsAt, options.now)))
+      .orderBy(asc(appointments.startsAt)),
+    db
+      .select({ id: recalls.id, rule: recallRules.name, dueDate: recalls.dueDate })
+      .from(recalls)
+      .innerJoin(recallRules, eq(recallRules.id, recalls.ruleId))
+      .where(and(eq(recalls.patientId, patientId), eq(recalls.status, 'open')))
+      .orderBy(asc(recalls.dueDate)),
+  ]);
+  const systolic = vitals.find((v) => v.code === SYSTOLIC.loinc);
+  const diastolic = vitals.find((v) => v.code === DIASTOLIC.loinc);
+  const lastVitals = vitals
+    .filter((v) => v !== systolic && v !== diastolic)
+    .map((v) => ({ code: v.code, name: v.display, value: v.value === null ? null : Number(v.value), unit: v.unit, effectiveAt: v.effectiveAt }));
+  if (systolic && diastolic) {
+    lastVitals.unshift({ code: '85354-9', name: 'Blood pressure', value: null, unit: `${Number(systolic.value)}/${Number(diastolic.value)} mm[Hg]`, effectiveAt: systolic.effectiveAt });
+  }
+  return {
+    patient: {
+      mrn: patient.mrn,
+      name: { first: patient.firstName, middle: patient.middleName, last: patient.lastName, suffix: patient.suffix, preferred: patient.preferredName },
+      dob: patient.dob,
+      sex: patient.sex,
+      address: { line1: patient.address1, line2: patient.address2, city: patient.city, state: patient.state, zip: patient.zip },
+      phones: { mobile: patient.phoneMobile, home: patient.phoneHome, work: patient.phoneWork },
+      email: patient.email,
+      language: patient.language,
+      preferredChannel: patient.preferredChannel,
+      active: patient.active,
+      deceasedDate: patient.deceasedDate,
+    },
+    insurance,
+    problems: activeProblems,
+    medications: activeMedications.map((m) => ({ ...m, dose: m.dose === null ? null : Number(m.dose) })),
+    allergies: activeAllergies,
+    vitals: lastVitals,
+    immunizations: shots,
+    labs: labs.map((l) => ({ ...l, value: l.value === null ? null : Number(l.value) })),
+    appointments: upcoming,
+    recalls: openRecalls,
+    // null: no quality measures are available to compute gaps (not "no gaps").
+    careGaps: options.careGaps ? await options.careGaps(db, patientId, options.today) : null,
+  };
+}
+
+export type ChartSummary = Awaited<ReturnType<typeof chartSummary>>;

@@ -1,0 +1,73 @@
+// Dates and times as the practice sees them: in the practice's time zone (practice.time_zone).
+import { DateTime } from 'luxon';
+import { UsageError } from '../errors.js';
+import { practice } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/types.js';
+
+export const DEFAULT_TIME_ZONE = 'America/New_York';
+
+export async function practiceTimeZone(db: DbOrTx): Promise<string> {
+  const [row] = await db.select({ timeZone: practice.timeZone }).from(practice).limit(1);
+  return row?.timeZone ?? DEFAULT_TIME_ZONE;
+}
+
+/** Today's date (YYYY-MM-DD) in the practice's zone. */
+export function localToday(now: Date, zone: string): string {
+  return DateTime.fromJSDate(now, { zone }).toISODate()!;
+}
+
+const DATE_FORMATS = ['yyyy-MM-dd', 'M/d/yyyy', 'MM/dd/yyyy'];
+
+/** "2026-03-01", "3/1/2026" or "today"/"yesterday"/"tomorrow" → "2026-03-01"; undefined when not a date. */
+export function parseDate(text: string, today?: string): string | undefined {
+  const value = text.trim().toLowerCase();
+  if (today && ['today', 'yesterday', 'tomorrow'].includes(value)) {
+    const offset = { yesterday: -1, today: 0, tomorrow: 1 }[value as 'today']!;
+    return DateTime.fromISO(today).plus({ days: offset }).toISODate()!;
+  }
+  for (const format of DATE_FORMATS) {
+    const parsed = DateTime.fromFormat(value, format);
+    if (parsed.isValid) return parsed.toISODate()!;
+  }
+  return undefined;
+}
+
+/** A date option that must be a date: the parsed value, or a usage error naming the option. */
+export function requireDate(option: string, text: string, today?: string): string {
+  const date = parseDate(text, today);
+  if (!date) throw new UsageError(`${option} must be a date like 2026-03-01 (or 3/1/2026), not "${text}".`);
+  return date;
+}
+
+/** "2026-03-01 09:30", "2026-03-01T09:30" or "today 14:00" in the practice's zone → an instant. */
+export function parseLocalDateTime(text: string, zone: string, today: string): Date | undefined {
+  const match = /^(\S+)[ T](\d{1,2}):(\d{2})\s*(am|pm)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const date = parseDate(match[1]!, today);
+  if (!date) return undefined;
+  let hour = Number(match[2]);
+  const meridiem = match[4]?.toLowerCase();
+  if (meridiem === 'pm' && hour < 12) hour += 12;
+  if (meridiem === 'am' && hour === 12) hour = 0;
+  const local = DateTime.fromISO(date, { zone }).set({ hour, minute: Number(match[3]) });
+  return local.isValid && hour < 24 ? local.toJSDate() : undefined;
+}
+
+/** An instant shown in the practice's zone: "2026-03-01 09:30". */
+export function formatLocal(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).toFormat('yyyy-MM-dd HH:mm');
+}
+
+/** "90d", "12w", "6m", "1y" or a date → the date that far back from today. */
+export function sinceDate(text: string, today: string): string | undefined {
+  const match = /^(\d+)\s*([dwmy])$/i.exec(text.trim());
+  if (!match) return parseDate(text, today);
+  const unit = { d: 'days', w: 'weeks', m: 'months', y: 'years' }[match[2]!.toLowerCase() as 'd']!;
+  return DateTime.fromISO(today).minus({ [unit]: Number(match[1]) }).toISODate()!;
+}
+
+/** The practice's zone and today's date there. */
+export async function practiceClock(db: DbOrTx, now: Date): Promise<{ zone: string; today: string }> {
+  const zone = await practiceTimeZone(db);
+  return { zone, today: localToday(now, zone) };
+}

@@ -1,0 +1,252 @@
+// practice patients find | show | add | edit | duplicates | merge | deactivate | deceased
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { ActionFactory } from '../cli/main.js';
+import type { CommandContext } from '../cli/context.js';
+import { renderTable } from '../cli/output.js';
+import { findDuplicateCandidates } from '../chart/duplicates.js';
+import { fullName, patientByMrn, type PatientRow } from '../chart/lookup.js';
+import { mergePatients } from '../chart/merge.js';
+import { addPatient, deactivatePatient, editPatient, findPatients, PATIENT_FIELD_LABELS, recordDeath, validatePatientFields, type PatientFields } from '../chart/patients.js';
+import { writeSectionsPdf } from '../chart/pdf.js';
+import { summarySections } from '../chart/sections.js';
+import { chartSummary } from '../chart/summary.js';
+import { formatLocal, practiceClock, requireDate } from '../chart/time.js';
+import { UsageError, ValidationError } from '../errors.js';
+
+// Option → field; the order is the order of the form on a terminal.
+const FIELD_OPTIONS: [flags: string, field: keyof PatientFields, asked: boolean][] = [
+  ['--first <name>', 'firstName', true],
+  ['--middle <name>', 'middleName', false],
+  ['--last <name>', 'lastName', true],
+  ['--suffix <suffix>', 'suffix', false],
+  ['--preferred-name <name>', 'preferredName', false],
+  ['--dob <date>', 'dob', true],
+  ['--sex <sex>', 'sex', true],
+  ['--mrn <chart-number>', 'mrn', false],
+  ['--phone <number>', 'phoneMobile', true],
+  ['--home-phone <number>', 'phoneHome', false],
+  ['--work-phone <number>', 'phoneWork', false],
+  ['--email <address>', 'email', true],
+  ['--address <line>', 'address1', true],
+  ['--address2 <line>', 'address2', false],
+  ['--city <city>', 'city', true],
+  ['--state <code>', 'state', true],
+  ['--zip <zip>', 'zip', true],
+  ['--language <language>', 'language', false],
+  ['--channel <channel>', 'preferredChannel', false],
+];
+
+function optionKey(flags: string): string {
+  return flags.split(' ')[0]!.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function addFieldOptions(command: Command): Command {
+  for (const [flags, field] of FIELD_OPTIONS) command.option(flags, PATIENT_FIELD_LABELS[field]);
+  return command;
+}
+
+function fieldsFromOptions(options: Record<string, string | undefined>): PatientFields {
+  const fields: PatientFields = {};
+  for (const [flags, field] of FIELD_OPTIONS) {
+    const value = options[optionKey(flags)];
+    if (value !== undefined) fields[field] = value;
+  }
+  return fields;
+}
+
+/** The form a front-desk user fills in on a terminal; each answer is checked as it is typed. */
+async function askPatientFields(ctx: CommandContext, today: string, current?: PatientRow): Promise<PatientFields> {
+  const fields: PatientFields = {};
+  for (const [, field, asked] of FIELD_OPTIONS) {
+    if (!asked && !current) continue;
+    const existing = current ? (current[field as keyof PatientRow] as string | null) : undefined;
+    const answer = await ctx.prompter.input(`${PATIENT_FIELD_LABELS[field][0]!.toUpperCase()}${PATIENT_FIELD_LABELS[field].slice(1)}`, {
+      default: existing ?? undefined,
+      validate: (value) => {
+        if (value.trim() === '' && !['firstName', 'lastName', 'dob'].includes(field)) return true;
+        try {
+          validatePatientFields({ [field]: value }, today, { creating: false });
+          return true;
+        } catch (error) {
+          if (error instanceof ValidationError) return error.message;
+          throw error;
+        }
+      },
+    });
+    if (answer.trim() !== '' || existing) fields[field] = answer;
+  }
+  return fields;
+}
+
+function patientRow(p: PatientRow) {
+  return { mrn: p.mrn, firstName: p.firstName, lastName: p.lastName, dob: p.dob, sex: p.sex, phone: p.phoneMobile ?? p.phoneHome, active: p.active, deceasedDate: p.deceasedDate };
+}
+
+export function register(program: Command, action: ActionFactory): void {
+  const patients = program.command('patients').description('look up, register and correct patients');
+
+  patients
+    .command('find')
+    .description('find patients by name (any order, accents optional), chart number, date of birth or phone')
+    .argument('<text...>', 'what to look for, e.g. "garcia, maria" or 1980-04-23')
+    .option('--all', 'include inactive and deceased patients')
+    .addHelpText('after', '\nExamples:\n  practice patients find garcia maria\n  practice patients find 4/23/1980')
+    .action(
+      action(async (ctx, words: string[], options: { all?: boolean }) => {
+        const db = await ctx.db();
+        const found = await findPatients(db, words.join(' '), { includeInactive: options.all });
+        const data = { count: found.length, patients: found.map(patientRow) };
+        const human = found.length
+          ? renderTable(found, [
+              { header: 'MRN', value: (p) => p.mrn },
+              { header: 'Name', value: (p) => `${p.lastName}, ${p.firstName}` },
+              { header: 'Born', value: (p) => p.dob },
+              { header: 'Sex', value: (p) => p.sex },
+              { header: 'Phone', value: (p) => p.phoneMobile ?? p.phoneHome ?? '' },
+              { header: 'Status', value: (p) => (p.deceasedDate ? 'deceased' : p.active ? 'active' : 'inactive') },
+            ], ctx.out)
+          : `No patient matches.${options.all ? '' : ' (Add --all to include inactive patients.)'}`;
+        return { data, human };
+      }),
+    );
+
+  patients
+    .command('show')
+    .description('the chart summary: demographics, insurance, problems, medications, allergies, vitals, immunizations, labs, appointments, recalls')
+    .argument('<mrn>', 'chart number')
+    .option('--pdf <file>', 'also write a printable PDF (readable by you only)')
+    .action(
+      action(async (ctx, mrn: string, options: { pdf?: string }) => {
+        const db = await ctx.db();
+        const { zone, today } = await practiceClock(db, ctx.now);
+        const patient = await patientByMrn(db, mrn);
+        // Care gaps: pass `careGaps` here once the quality area exposes a per-patient function.
+        const summary = await chartSummary(db, patient, { now: ctx.now, today });
+        const sections = summarySections(summary, zone);
+        if (options.pdf) {
+          const file = resolve(ctx.io.cwd, options.pdf);
+          await writeSectionsPdf(file, 'Chart summary', sections, formatLocal(ctx.now, zone));
+          ctx.info(`Wrote the chart summary to ${file}.`);
+        }
+        const human = sections.map((s, i) => `${i === 0 ? ctx.out.bold(s.title) : ctx.out.bold.underline(s.title)}\n${s.lines.map((l) => `  ${l}`).join('\n')}`).join('\n\n');
+        return { data: summary, human };
+      }),
+    );
+
+  addFieldOptions(
+    patients
+      .command('add')
+      .description('register a patient (a form on a terminal when no option is given)')
+      .addHelpText('after', '\nExample:\n  practice patients add --first Maria --last Garcia --dob 1980-04-23 --sex F --phone "(555) 201-3344" --state MA --zip 02134'),
+  ).action(
+    action(async (ctx, options: Record<string, string>) => {
+      const db = await ctx.db();
+      const { today } = await practiceClock(db, ctx.now);
+      let fields = fieldsFromOptions(options);
+      if (Object.keys(fields).length === 0) {
+        if (!ctx.io.stdinIsTTY && !ctx.io.prompter) throw new UsageError('Give the patient\'s details as options (at least --first, --last and --dob).', 'See "practice patients add --help".');
+        fields = await askPatientFields(ctx, today);
+      }
+      const patient = await addPatient(db, ctx.auditActor, fields, today);
+      return { data: { created: patientRow(patient) }, human: `Registered ${fullName(patient)} with chart number ${patient.mrn}.` };
+    }),
+  );
+
+  addFieldOptions(
+    patients
+      .command('edit')
+      .description('correct a patient\'s details (a form on a terminal when no option is given; "" clears a field)')
+      .argument('<mrn>', 'chart number'),
+  ).action(
+    action(async (ctx, mrn: string, options: Record<string, string>) => {
+      const db = await ctx.db();
+      const { today } = await practiceClock(db, ctx.now);
+      let fields = fieldsFromOptions(options);
+      if (Object.keys(fields).length === 0) {
+        if (!ctx.io.stdinIsTTY && !ctx.io.prompter) throw new UsageError('Give the fields to change as options, e.g. --phone 555-201-3344.', 'See "practice patients edit --help".');
+        fields = await askPatientFields(ctx, today, await patientByMrn(db, mrn));
+      }
+      const { patient, changed } = await editPatient(db, ctx.auditActor, mrn, fields, today);
+      return {
+        data: { mrn: patient.mrn, changed },
+        human: changed.length ? `Updated ${changed.map((f) => PATIENT_FIELD_LABELS[f as keyof PatientFields] ?? f).join(', ')}.` : 'Nothing to change: the chart already says that.',
+      };
+    }),
+  );
+
+  patients
+    .command('duplicates')
+    .description('pairs of charts that may be the same person, with a score and the reasons')
+    .option('--min-score <n>', 'lowest score to list (0-100)', '70')
+    .option('--all', 'include inactive patients')
+    .action(
+      action(async (ctx, options: { minScore: string; all?: boolean }) => {
+        const minScore = Number(options.minScore);
+        if (!Number.isFinite(minScore) || minScore < 0 || minScore > 100) throw new UsageError('--min-score must be a number from 0 to 100.');
+        const pairs = await findDuplicateCandidates(await ctx.db(), { minScore, includeInactive: options.all });
+        const human = pairs.length
+          ? `${renderTable(pairs, [
+              { header: 'Score', value: (p) => p.score, align: 'right' },
+              { header: 'Chart A', value: (p) => `${p.a.mrn}  ${p.a.lastName}, ${p.a.firstName}  ${p.a.dob}` },
+              { header: 'Chart B', value: (p) => `${p.b.mrn}  ${p.b.lastName}, ${p.b.firstName}  ${p.b.dob}` },
+              { header: 'Why', value: (p) => p.reasons.join('; ') },
+            ], ctx.out)}\nCheck each pair, then: practice patients merge <chart to keep> <duplicate> --dry-run`
+          : 'No likely duplicates found.';
+        return { data: { count: pairs.length, pairs }, human };
+      }),
+    );
+
+  patients
+    .command('merge')
+    .description('move everything from a duplicate chart into the one kept, and deactivate the duplicate')
+    .argument('<keep>', 'chart number to keep')
+    .argument('<drop>', 'chart number of the duplicate')
+    .option('--dry-run', 'show what would move, change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .action(
+      action(async (ctx, keep: string, drop: string, options: { dryRun?: boolean; yes?: boolean }) => {
+        const db = await ctx.db();
+        if (!options.dryRun && !(await ctx.confirm('Merge the duplicate chart into the kept one? This moves every record.', options.yes))) {
+          return { data: { merged: false }, human: 'Nothing was merged.' };
+        }
+        const plan = await mergePatients(db, ctx.auditActor, keep, drop, { dryRun: Boolean(options.dryRun) });
+        const rows = Object.entries(plan.moves);
+        const lines = [
+          rows.length ? renderTable(rows, [
+            { header: 'Records', value: ([table]) => table.replace(/_/g, ' ') },
+            { header: 'Moving', value: ([, ids]) => ids.length, align: 'right' },
+          ], ctx.out) : 'The duplicate chart has no records to move.',
+          ...(plan.recallsCancelled.length ? [`${plan.recallsCancelled.length} open recall(s) of the duplicate are already open on the kept chart and ${options.dryRun ? 'would be' : 'were'} cancelled.`] : []),
+          ...(plan.consentsFolded.length ? [`${plan.consentsFolded.length} contact consent(s) ${options.dryRun ? 'would be' : 'were'} folded into the kept chart (an opt-out is kept).`] : []),
+          options.dryRun ? 'Dry run: nothing was changed.' : 'Merged. The duplicate chart is now inactive; the audit log lists every moved record.',
+        ];
+        return { data: { merged: !options.dryRun, dryRun: Boolean(options.dryRun), ...plan }, human: lines.join('\n') };
+      }),
+    );
+
+  patients
+    .command('deactivate')
+    .description('mark a patient inactive (left the practice); the chart is kept')
+    .argument('<mrn>', 'chart number')
+    .action(
+      action(async (ctx, mrn: string) => {
+        const patient = await deactivatePatient(await ctx.db(), ctx.auditActor, mrn);
+        return { data: { mrn: patient.mrn, active: patient.active }, human: 'The patient is now inactive.' };
+      }),
+    );
+
+  patients
+    .command('deceased')
+    .description('record a patient\'s death (also makes the chart inactive, which stops recalls)')
+    .argument('<mrn>', 'chart number')
+    .requiredOption('--date <date>', 'date of death')
+    .action(
+      action(async (ctx, mrn: string, options: { date: string }) => {
+        const db = await ctx.db();
+        const { today } = await practiceClock(db, ctx.now);
+        const patient = await recordDeath(db, ctx.auditActor, mrn, requireDate('--date', options.date, today), today);
+        return { data: { mrn: patient.mrn, deceasedDate: patient.deceasedDate, active: patient.active }, human: 'The death is recorded and the chart is inactive.' };
+      }),
+    );
+}
