@@ -2,8 +2,9 @@
 // discharge disposition (hospice exclusion), a condition's body site (mastectomy laterality), extra
 // codings of a record. Importers add them; the measure engine joins them by table and record id.
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { coded, id } from './columns.js';
+import { observations } from './observations.js';
 
 export const recordQualifiers = pgTable(
   'record_qualifiers',
@@ -22,3 +23,14 @@ export const recordQualifiers = pgTable(
     check('record_qualifiers_qualifier_ck', sql`${t.qualifier} in ('discharge-disposition','body-site','type')`),
   ],
 );
+
+/**
+ * An observation that covers a period (FHIR effectivePeriod): observations.effective_at holds its end,
+ * which measures date results by, and this row its start, for "overlaps the period" tests.
+ */
+export const observationPeriods = pgTable('observation_periods', {
+  observationId: integer()
+    .primaryKey()
+    .references(() => observations.id, { onDelete: 'cascade' }),
+  startsAt: timestamp({ withTimezone: true }).notNull(),
+});
