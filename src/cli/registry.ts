@@ -16,9 +16,15 @@ export interface CommandEntry {
 export const commandEntries: CommandEntry[] = [
 
   { name: 'db', summary: 'migrate the database and show its status', load: () => import('../commands/db.js') },
+  { name: 'import', summary: 'import paper-chart CSVs, old-system exports, Synthea CSV and FHIR; template; log', load: () => import('../commands/import.js') },
+  { name: 'mar', summary: 'eMAR: medication orders, doses due, barcode-checked administration, missed doses', load: () => import('../commands/mar.js') },
+  { name: 'fhir', summary: 'export records as FHIR R4 / US Core (one patient or bulk NDJSON) and validate FHIR files', load: () => import('../commands/fhir.js') },
+  { name: 'patients', summary: 'find, show (chart summary, PDF), add, edit, merge duplicates, deactivate patients', load: () => import('../commands/patients.js') },
   { name: 'setup', summary: 'record the practice, locations, providers, payers and clearinghouse', load: () => import('../commands/setup.js') },
   { name: 'providers', summary: 'list, add, edit or deactivate providers', load: () => import('../commands/providers.js') },
   { name: 'locations', summary: 'list, add, edit or deactivate locations', load: () => import('../commands/locations.js') },
   { name: 'payers', summary: 'list, add, edit or deactivate payers', load: () => import('../commands/payers.js') },
-  { name: 'patients', summary: 'find, show (chart summary, PDF), add, edit, merge duplicates, deactivate patients', load: () => import('../commands/patients.js') },
+  { name: 'valueset', summary: 'load the code lists (value sets) quality measures use', load: () => import('../commands/valueset.js') },
+  { name: 'report', summary: 'quality measures, care gaps and practice reports', load: () => import('../commands/report.js') },
+  { name: 'recall', summary: 'recall reminders: rules, due lists, and sending by email, SMS, letter or call list', load: () => import('../commands/recall.js') },
 ];

@@ -1,0 +1,306 @@
+// Giving a dose: the scan is checked against the five rights (patient, drug, dose, route, time) and
+// every attempt is written down, refused or not. Administration rows are never edited: a correction is a
+// new row pointing at the one it corrects, and "the" record of a dose is the latest uncorrected one.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { recordAudit, type AuditActor } from '../db/audit.js';
+import { queryRows } from '../db/query.js';
+import { administrationOrders, administrations, ndcProducts, scheduledDoses } from '../db/schema/index.js';
+import type { Db, DbOrTx } from '../db/types.js';
+import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+import { BarcodeError, parseProductBarcode, type ScannedProduct } from './barcode.js';
+import { materialiseDoses, patientByMrn, practiceTimeZone } from './orders.js';
+
+export const RECORDED_STATUSES = ['given', 'refused', 'held', 'not-available'] as const;
+export type RecordedStatus = (typeof RECORDED_STATUSES)[number];
+
+/** Administrations that stand: an outcome (not a refused scan) that no later row corrects. */
+const standing = sql`(select a.* from ${administrations} a
+  where a.status in ('given','refused','held','not-available')
+    and not exists (select 1 from ${administrations} c where c.corrects_id = a.id))`;
+
+/** A wristband carries the chart number, sometimes behind a prefix such as "MRN:" or "PT-". */
+export function mrnFromWristband(scan: string): string {
+  return scan.trim().replace(/^(MRN|PT|PAT)[:\-]/i, '');
+}
+
+export interface GiveInput {
+  patientScan: string;
+  medScan: string;
+  /** The chart open on the nurse's screen, when there is one: the wristband must match it. */
+  expectedMrn?: string;
+  dose?: number;
+  unit?: string;
+  route?: string;
+  by: string;
+  override?: string;
+  at: Date;
+}
+
+export interface GiveResult {
+  outcome: 'given' | 'rejected';
+  administrationId: number;
+  problems: Issue[];
+  order?: { id: number; display: string; dose: string; doseUnit: string; route: string };
+  scheduledAt?: string;
+  withinWindow?: boolean;
+}
+
+type DoseCandidate = {
+  id: number;
+  scheduled_at: string;
+  recorded: string | null;
+};
+
+export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promise<GiveResult> {
+  const patient = await patientByMrn(db, mrnFromWristband(input.patientScan));
+  await materialiseDoses(db, input.at);
+  const problems: Issue[] = [];
+  let scanned: ScannedProduct | undefined;
+  try {
+    scanned = parseProductBarcode(input.medScan);
+  } catch (error) {
+    if (!(error instanceof BarcodeError)) throw error;
+    problems.push({ code: 'BARCODE', path: 'med-scan', message: error.message });
+  }
+  if (input.expectedMrn && input.expectedMrn.trim() !== patient.mrn) {
+    problems.push({ code: 'WRONG_PATIENT', path: 'patient-scan', message: `Wrong patient: the wristband is chart ${patient.mrn}, not the chart open (${input.expectedMrn.trim()}). Do not give.` });
+  }
+
+  // Right drug: the product's NDC is the ordered NDC, or maps to the ordered RxNorm concept.
+  let order: typeof administrationOrders.$inferSelect | undefined;
+  let product: typeof ndcProducts.$inferSelect | undefined;
+  if (scanned && problems.length === 0) {
+    const products = await db.select().from(ndcProducts).where(inArray(ndcProducts.ndc11, scanned.ndc11Candidates));
+    const orders = await db
+      .select()
+      .from(administrationOrders)
+      .where(and(eq(administrationOrders.patientId, patient.id), eq(administrationOrders.status, 'active')));
+    const activeNow = orders.filter((o) => o.startsAt <= input.at && (!o.stopsAt || o.stopsAt > input.at));
+    order = activeNow.find((o) => o.ndcCode && scanned!.ndc11Candidates.includes(o.ndcCode));
+    product = products.find((p) => p.ndc11 === order?.ndcCode);
+    if (!order) {
+      for (const candidate of products) {
+        order = activeNow.find((o) => o.rxnormCode === candidate.rxnormCode);
+        if (order) {
+          product = candidate;
+          break;
+        }
+      }
+    }
+    if (!order) {
+      const unknownProduct = products.length === 0 && activeNow.some((o) => !o.ndcCode);
+      problems.push({
+        code: 'WRONG_DRUG',
+        path: 'med-scan',
+        message: unknownProduct
+          ? 'Cannot verify the drug: the scanned NDC is not in the product list, so it cannot be matched to an order written in RxNorm. Do not give; ask pharmacy to add it ("practice mar products load").'
+          : `Wrong drug: the scanned product is not on chart ${patient.mrn}'s active medication orders. Do not give.`,
+      });
+    }
+  }
+
+  let dose: DoseCandidate | undefined;
+  let withinWindow: boolean | undefined;
+  if (order && scanned) {
+    const zone = await practiceTimeZone(db);
+    const today = DateTime.fromJSDate(input.at, { zone }).toISODate()!;
+    if (scanned.expiry && scanned.expiry < today) {
+      problems.push({ code: 'EXPIRED', path: 'med-scan', message: `This lot expired on ${scanned.expiry}. Do not give; use an in-date package.` });
+    }
+    if (input.dose !== undefined && (Number(order.dose) !== input.dose || (input.unit && input.unit.toLowerCase() !== order.doseUnit.toLowerCase()))) {
+      problems.push({ code: 'WRONG_DOSE', path: 'dose', message: `Wrong dose: the order is ${Number(order.dose)} ${order.doseUnit}, not ${input.dose} ${input.unit ?? order.doseUnit}.` });
+    }
+    const route = input.route?.toUpperCase() ?? product?.route?.toUpperCase();
+    if (route && route !== order.route.toUpperCase()) {
+      problems.push({ code: 'WRONG_ROUTE', path: 'route', message: `Wrong route: the order is ${order.route}, this is ${route}.` });
+    }
+    const windowMs = order.windowMinutes * 60_000;
+    if (order.scheduleKind === 'prn') {
+      const given = await queryRows<{ n: number; last: string | null }>(
+        db,
+        sql`select count(*)::int as n, max(occurred_at)::text as last from ${standing} s
+            where s.order_id = ${order.id} and s.status = 'given' and s.occurred_at > ${input.at.toISOString()}::timestamptz - interval '24 hours'`,
+      );
+      const { n, last } = given[0]!;
+      if (order.prnMaxPerDay !== null && n >= order.prnMaxPerDay) {
+        problems.push({ code: 'PRN_LIMIT', path: 'time', message: `Limit reached: ${n} of at most ${order.prnMaxPerDay} as-needed doses already given in the last 24 hours. Do not give; call the prescriber.` });
+      } else if (order.intervalHours && last && input.at.getTime() - new Date(last).getTime() < order.intervalHours * 3_600_000) {
+        withinWindow = false;
+        if (!input.override) problems.push({ code: 'TOO_SOON', path: 'time', message: `Too soon: the order allows a dose every ${order.intervalHours} hours and the last was at ${DateTime.fromJSDate(new Date(last), { zone }).toFormat('HH:mm')}.`, severity: 'error' });
+      } else {
+        withinWindow = true;
+      }
+    } else {
+      const candidates = await queryRows<DoseCandidate>(
+        db,
+        sql`select d.id, d.scheduled_at::text as scheduled_at, s.status as recorded
+            from ${scheduledDoses} d left join ${standing} s on s.dose_id = d.id
+            where d.order_id = ${order.id}
+              and d.scheduled_at between ${input.at.toISOString()}::timestamptz - interval '24 hours' and ${input.at.toISOString()}::timestamptz + interval '24 hours'
+            order by abs(extract(epoch from d.scheduled_at - ${input.at.toISOString()}::timestamptz))`,
+      );
+      const near = candidates.filter((c) => Math.abs(new Date(c.scheduled_at).getTime() - input.at.getTime()) <= windowMs);
+      const open = near.find((c) => !c.recorded);
+      if (open) {
+        dose = open;
+        withinWindow = true;
+      } else if (near.some((c) => c.recorded === 'given')) {
+        problems.push({ code: 'ALREADY_GIVEN', path: 'time', message: 'This dose was already given. Do not give it again.' });
+      } else {
+        dose = candidates.find((c) => !c.recorded);
+        withinWindow = false;
+        if (!dose) problems.push({ code: 'NO_DOSE_DUE', path: 'time', message: 'No dose of this order is due within a day of now.' });
+        else if (!input.override) {
+          const when = DateTime.fromJSDate(new Date(dose.scheduled_at), { zone }).toFormat('HH:mm');
+          problems.push({ code: 'WRONG_TIME', path: 'time', message: `Wrong time: the nearest dose is scheduled at ${when}, outside the ${order.windowMinutes}-minute window. Give it only with --override "reason".` });
+        }
+      }
+    }
+  }
+
+  const rejected = problems.length > 0;
+  const [row] = await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(administrations)
+      .values({
+        orderId: order?.id ?? null,
+        doseId: rejected ? null : (dose?.id ?? null),
+        patientId: patient.id,
+        status: rejected ? 'rejected' : 'given',
+        occurredAt: input.at,
+        performedBy: input.by,
+        scannedCode: scanned?.gtin ?? scanned?.ndc11Candidates[0] ?? null,
+        ndcCode: product?.ndc11 ?? (order?.ndcCode && scanned?.ndc11Candidates.includes(order.ndcCode) ? order.ndcCode : null),
+        lotNumber: scanned?.lot ?? null,
+        expirationDate: scanned?.expiry ?? null,
+        doseGiven: rejected ? null : (order?.dose ?? null),
+        doseUnit: rejected ? null : (order?.doseUnit ?? null),
+        route: rejected ? null : (order?.route ?? null),
+        reason: rejected ? problems.map((p) => p.code).join(',') : null,
+        overrideReason: !rejected && withinWindow === false ? (input.override ?? null) : null,
+        withinWindow: withinWindow ?? null,
+      })
+      .returning();
+    await recordAudit(tx, who, {
+      action: rejected ? 'scan-rejected' : 'administer',
+      entity: 'administrations',
+      entityId: inserted[0]!.id,
+      details: { patientId: patient.id, orderId: order?.id ?? null, problems: problems.map((p) => p.code), override: Boolean(input.override && withinWindow === false) },
+    });
+    return inserted;
+  });
+  return {
+    outcome: rejected ? 'rejected' : 'given',
+    administrationId: row!.id,
+    problems,
+    order: order && { id: order.id, display: order.display, dose: order.dose, doseUnit: order.doseUnit, route: order.route },
+    scheduledAt: dose?.scheduled_at,
+    withinWindow,
+  };
+}
+
+export interface RecordInput {
+  mrn: string;
+  doseId: number;
+  status: RecordedStatus;
+  reason?: string;
+  by: string;
+  at: Date;
+}
+
+/** Outcomes that are not a scan: refused, held, not available (or given on paper during downtime). */
+export async function recordDoseOutcome(db: Db, who: AuditActor, input: RecordInput) {
+  if (input.status !== 'given' && !input.reason?.trim()) {
+    throw new ValidationError([{ code: 'REASON', path: '--reason', message: `A dose recorded as ${input.status} needs --reason.` }]);
+  }
+  return db.transaction(async (tx) => {
+    const patient = await patientByMrn(tx, input.mrn);
+    const [dose] = await tx.select().from(scheduledDoses).where(and(eq(scheduledDoses.id, input.doseId), eq(scheduledDoses.patientId, patient.id)));
+    if (!dose) throw new NotFoundError(`Dose ${input.doseId} on chart ${patient.mrn}`, 'See the dose ids with "practice mar due".');
+    const existing = await queryRows<{ id: number; status: string }>(tx, sql`select s.id, s.status from ${standing} s where s.dose_id = ${dose.id}`);
+    if (existing.length > 0) {
+      throw new ValidationError([{ code: 'ALREADY_RECORDED', message: `Dose ${dose.id} is already recorded as ${existing[0]!.status}; to change it use "practice mar correct ${existing[0]!.id}".` }]);
+    }
+    const [order] = await tx.select().from(administrationOrders).where(eq(administrationOrders.id, dose.orderId));
+    const [row] = await tx
+      .insert(administrations)
+      .values({
+        orderId: dose.orderId,
+        doseId: dose.id,
+        patientId: patient.id,
+        status: input.status,
+        occurredAt: input.at,
+        performedBy: input.by,
+        reason: input.reason ?? null,
+        doseGiven: input.status === 'given' ? order!.dose : null,
+        doseUnit: input.status === 'given' ? order!.doseUnit : null,
+        route: input.status === 'given' ? order!.route : null,
+      })
+      .returning();
+    await recordAudit(tx, who, { action: 'record', entity: 'administrations', entityId: row!.id, details: { doseId: dose.id, status: input.status } });
+    return row!;
+  });
+}
+
+/** A correction is a new entry that references the old one; the old one is never changed. */
+export async function correctAdministration(db: Db, who: AuditActor, input: { administrationId: number; status: RecordedStatus | 'entered-in-error'; reason: string; by: string; at: Date }) {
+  if (!input.reason.trim()) throw new ValidationError([{ code: 'REASON', path: '--reason', message: 'A correction needs --reason.' }]);
+  return db.transaction(async (tx) => {
+    const [original] = await tx.select().from(administrations).where(eq(administrations.id, input.administrationId));
+    if (!original || original.status === 'rejected') throw new NotFoundError(`Administration record ${input.administrationId}`, 'See the record ids with "practice mar audit <mrn>".');
+    const [superseded] = await tx.select({ id: administrations.id }).from(administrations).where(eq(administrations.correctsId, original.id));
+    if (superseded) throw new ValidationError([{ code: 'ALREADY_CORRECTED', message: `Record ${original.id} was already corrected by record ${superseded.id}; correct that one instead.` }]);
+    const [row] = await tx
+      .insert(administrations)
+      .values({ ...original, id: undefined, createdAt: undefined, status: input.status, reason: input.reason, performedBy: input.by, occurredAt: input.at, correctsId: original.id })
+      .returning();
+    await recordAudit(tx, who, { action: 'correct', entity: 'administrations', entityId: row!.id, details: { corrects: original.id, status: input.status } });
+    return row!;
+  });
+}
+
+export type DueDose = {
+  doseId: number;
+  mrn: string;
+  patientName: string;
+  medication: string;
+  dose: string;
+  route: string;
+  scheduledAt: string;
+  location: string | null;
+};
+
+const dueColumns = sql`d.id as "doseId", p.mrn, p.last_name || ', ' || p.first_name as "patientName", o.display as medication,
+  trim(trailing '.' from trim(trailing '0' from o.dose::text)) || ' ' || o.dose_unit as dose, o.route, d.scheduled_at::text as "scheduledAt", l.code as location`;
+
+export async function dueDoses(db: DbOrTx, at: Date, windowMinutes: number, locationCode?: string): Promise<DueDose[]> {
+  await materialiseDoses(db, at);
+  return queryRows<DueDose>(
+    db,
+    sql`select ${dueColumns}
+        from ${scheduledDoses} d join ${administrationOrders} o on o.id = d.order_id join patients p on p.id = d.patient_id
+        left join locations l on l.id = o.location_id
+        where o.status = 'active' and p.active
+          and d.scheduled_at between ${at.toISOString()}::timestamptz - make_interval(mins => ${windowMinutes}) and ${at.toISOString()}::timestamptz + make_interval(mins => ${windowMinutes})
+          and not exists (select 1 from ${standing} s where s.dose_id = d.id)
+          ${locationCode ? sql`and l.code = ${locationCode}` : sql``}
+        order by p.last_name, p.first_name, d.scheduled_at`,
+  );
+}
+
+/** Doses whose window has closed with nothing recorded. */
+export async function missedDoses(db: DbOrTx, now: Date, sinceHours: number): Promise<DueDose[]> {
+  await materialiseDoses(db, now);
+  return queryRows<DueDose>(
+    db,
+    sql`select ${dueColumns}
+        from ${scheduledDoses} d join ${administrationOrders} o on o.id = d.order_id join patients p on p.id = d.patient_id
+        left join locations l on l.id = o.location_id
+        where o.status = 'active' and p.active
+          and d.scheduled_at >= ${now.toISOString()}::timestamptz - make_interval(hours => ${sinceHours})
+          and d.scheduled_at + make_interval(mins => o.window_minutes) < ${now.toISOString()}::timestamptz
+          and not exists (select 1 from ${standing} s where s.dose_id = d.id)
+        order by d.scheduled_at, p.last_name`,
+  );
+}
