@@ -1,0 +1,266 @@
+// practice recall rules list|add|edit|disable, recall refresh, recall list, recall run
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import type { ActionFactory } from '../cli/main.js';
+import type { CommandContext } from '../cli/context.js';
+import { renderTable, sanitizeForDisplay, toJson } from '../cli/output.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { channels, parseRecallRules, type Channel } from '../recall/definition.js';
+import { neutralizeFormula } from '../recall/channels/files.js';
+
+async function readRulesFile(ctx: CommandContext, file: string): Promise<unknown> {
+  const path = resolve(ctx.io.cwd, file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the rules file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check the path and that you may read it.');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`The rules file ${file} is not valid JSON.`, 'See "practice recall rules list --json" for the format.');
+  }
+}
+
+function wholeNumber(label: string, max: number) {
+  return (raw: string): number => {
+    if (!/^[0-9]+$/.test(raw) || Number(raw) > max) throw new UsageError(`${label} must be a whole number up to ${max}, not "${raw}".`);
+    return Number(raw);
+  };
+}
+
+/** "30d", "30" or "4w" as days. */
+function parseDays(raw: string): number {
+  const m = /^([0-9]{1,4})\s*(d|w)?$/i.exec(raw.trim());
+  if (!m) throw new UsageError(`--due-within takes days or weeks like 30d or 4w, not "${raw}".`);
+  return Number(m[1]) * (m[2]?.toLowerCase() === 'w' ? 7 : 1);
+}
+
+function parseChannelList(raw: string): Channel[] {
+  const list = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = list.filter((c) => !channels.includes(c as Channel));
+  if (unknown.length || list.length === 0) throw new UsageError(`--fallback lists channels from ${channels.join(', ')}, not "${raw}".`);
+  return list as Channel[];
+}
+
+function parseQuietHours(raw: string): { start: string; end: string } {
+  const m = /^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$/.exec(raw.trim());
+  if (!m) throw new UsageError(`--quiet-hours takes a range like 20:00-08:00, not "${raw}".`);
+  return { start: `${m[1]}:${m[2]}`, end: `${m[3]}:${m[4]}` };
+}
+
+function describeRule(definition: { basis: { kind: string }; interval?: Record<string, number> }): string {
+  const interval = definition.interval ? Object.entries(definition.interval).map(([unit, n]) => `${n} ${unit}`).join(' ') : '';
+  return interval ? `${definition.basis.kind}, every ${interval}` : definition.basis.kind;
+}
+
+function registerRules(recall: Command, action: ActionFactory): void {
+  const rules = recall.command('rules').description('the recall rules: who is due for what, and how often');
+
+  rules
+    .command('list')
+    .description('list the recall rules (with --json: their full definitions, in the rules-file format)')
+    .action(
+      action(async (ctx) => {
+        const { listRecallRules } = await import('../recall/rules.js');
+        const list = await listRecallRules(await ctx.db());
+        return {
+          data: { rules: list.map(({ id: _id, ...rule }) => rule) },
+          human: list.length
+            ? renderTable(list, [
+                { header: 'Code', value: (r) => r.code },
+                { header: 'Name', value: (r) => r.name },
+                { header: 'Counts from', value: (r) => describeRule(r.definition as never) },
+                { header: 'Spacing', value: (r) => `${r.spacingDays} days`, align: 'right' },
+                { header: 'Active', value: (r) => (r.active ? 'yes' : 'no') },
+              ], ctx.out)
+            : 'No recall rules yet. Load the standard set with "practice recall rules add --defaults".',
+        };
+      }),
+    );
+
+  rules
+    .command('add')
+    .description('add rules from a JSON file (one rule or a list), or the standard set with --defaults')
+    .option('--file <rules.json>', 'the rules file')
+    .option('--defaults', 'add the standard rules the practice does not have yet')
+    .addHelpText('after', '\nExample:\n  practice recall rules add --file rules.json\n  practice recall rules add --defaults')
+    .action(
+      action(async (ctx, opts: { file?: string; defaults?: boolean }) => {
+        if (Boolean(opts.file) === Boolean(opts.defaults)) throw new UsageError('Give either --file <rules.json> or --defaults.');
+        const { addRecallRules, defaultRules } = await import('../recall/rules.js');
+        const input = opts.file ? parseRecallRules(await readRulesFile(ctx, opts.file)) : defaultRules();
+        const result = await addRecallRules(await ctx.db(), ctx.auditActor, input, { skipExisting: Boolean(opts.defaults) });
+        return {
+          data: result,
+          human: `Added ${result.added.length} recall rule(s)${result.added.length ? `: ${result.added.join(', ')}` : ''}.${result.kept.length ? ` Kept ${result.kept.length} the practice already had.` : ''} Run "practice recall refresh" to compute who is due.`,
+        };
+      }),
+    );
+
+  rules
+    .command('edit <code>')
+    .description('change a rule: its name, spacing, or its whole definition from a file')
+    .option('--name <name>', 'the name staff see')
+    .option('--spacing-days <n>', 'least number of days between two reminders for the same recall', wholeNumber('--spacing-days', 365))
+    .option('--file <rule.json>', 'a file with the new rule (same code)')
+    .option('--enable', 'use the rule again')
+    .action(
+      action(async (ctx, code: string, opts: { name?: string; spacingDays?: number; file?: string; enable?: boolean }) => {
+        if (!opts.name && opts.spacingDays === undefined && !opts.file && !opts.enable) throw new UsageError('Say what to change: --name, --spacing-days, --file or --enable.');
+        const { editRecallRule } = await import('../recall/rules.js');
+        const rule = await editRecallRule(await ctx.db(), ctx.auditActor, code, {
+          name: opts.name,
+          spacingDays: opts.spacingDays,
+          active: opts.enable ? true : undefined,
+          replacement: opts.file ? await readRulesFile(ctx, opts.file) : undefined,
+        });
+        return { data: { rule }, human: `Changed the recall rule "${code}". Run "practice recall refresh" to apply it.` };
+      }),
+    );
+
+  rules
+    .command('disable <code>')
+    .description('stop using a rule; its open recalls are cancelled at the next refresh')
+    .action(
+      action(async (ctx, code: string) => {
+        const { editRecallRule } = await import('../recall/rules.js');
+        const rule = await editRecallRule(await ctx.db(), ctx.auditActor, code, { active: false });
+        return { data: { rule }, human: `Disabled the recall rule "${code}". Its open recalls are cancelled at the next "practice recall refresh".` };
+      }),
+    );
+}
+
+export function register(program: Command, action: ActionFactory): void {
+  const recall = program.command('recall').description('recall reminders: rules, due lists and the sender');
+  registerRules(recall, action);
+
+  recall
+    .command('refresh')
+    .description('work out who is due for what across the whole practice, and close recalls that were done')
+    .option('--dry-run', 'show what would change without saving it')
+    .action(
+      action(async (ctx, opts: { dryRun?: boolean }) => {
+        const { refreshRecalls } = await import('../recall/refresh.js');
+        const result = await refreshRecalls(await ctx.db(), ctx.auditActor, { now: ctx.now, dryRun: opts.dryRun });
+        if (result.defaultsLoaded) ctx.info('There were no recall rules: the standard set was loaded (see "practice recall rules list").');
+        const human = [
+          renderTable(result.rules, [
+            { header: 'Rule', value: (r) => r.rule },
+            { header: 'New', value: (r) => r.opened, align: 'right' },
+            { header: 'Completed', value: (r) => r.completed, align: 'right' },
+            { header: 'No longer due', value: (r) => r.noLongerDue, align: 'right' },
+            { header: 'Due date moved', value: (r) => r.moved, align: 'right' },
+            { header: 'Open', value: (r) => r.open, align: 'right' },
+            { header: 'Overdue', value: (r) => r.overdue, align: 'right' },
+          ], ctx.out),
+          result.cancelled ? `${result.cancelled} open recall(s) of disabled rules were cancelled.` : '',
+          opts.dryRun ? 'Dry run: nothing was saved.' : '',
+        ].filter(Boolean).join('\n');
+        return { data: result, human };
+      }),
+    );
+
+  recall
+    .command('list')
+    .description('the open recalls, soonest due first')
+    .option('--due-within <days>', 'only those due within this many days (30d, 4w)', parseDays)
+    .option('--overdue', 'only those past their due date')
+    .option('--rule <code>', 'only this rule')
+    .addOption(new Option('--format <format>', 'table, csv or json').choices(['table', 'csv', 'json']).default('table'))
+    .addHelpText('after', '\nExample:\n  practice recall list --due-within 30d --rule mammogram --format csv > mammogram-calls.csv')
+    .action(
+      action(async (ctx, opts: { dueWithin?: number; overdue?: boolean; rule?: string; format: string }) => {
+        const { listRecalls } = await import('../recall/list.js');
+        const result = await listRecalls(await ctx.db(), { now: ctx.now, dueWithinDays: opts.dueWithin, overdue: opts.overdue, rule: opts.rule });
+        const columns: [string, (r: (typeof result.recalls)[number]) => unknown][] = [
+          ['MRN', (r) => r.mrn],
+          ['Last name', (r) => r.lastName],
+          ['First name', (r) => r.firstName],
+          ['Recall', (r) => r.ruleName],
+          ['Due', (r) => r.dueDate],
+          ['Last done', (r) => r.lastDoneOn ?? ''],
+          ['Reminders', (r) => r.reminders],
+          ['Last reminder', (r) => (r.lastReminder ? `${r.lastReminder} (${r.lastChannel})` : '')],
+        ];
+        if (opts.format === 'json') return { data: result, human: toJson(result) };
+        if (opts.format === 'csv') {
+          const rows = result.recalls.map((r) => columns.map(([, value]) => neutralizeFormula(sanitizeForDisplay(value(r)))));
+          return { data: result, human: stringify([columns.map(([header]) => header), ...rows]).trimEnd() };
+        }
+        return {
+          data: result,
+          human: result.recalls.length
+            ? renderTable(result.recalls, columns.map(([header, value]) => ({ header, value })), ctx.out)
+            : 'No open recalls match. Run "practice recall refresh" first if you have not today.',
+        };
+      }),
+    );
+
+  recall
+    .command('run')
+    .description('send the reminders that are due (for cron): email, SMS, a letters PDF and a call list')
+    .addOption(new Option('--channel <channel>', 'send only what goes out on this channel').choices(channels))
+    .option('--dry-run', 'show what would be sent, without sending or writing anything')
+    .option('--out-dir <dir>', 'where the letters PDF and the call list CSV are written (default: the current folder)')
+    .option('--fallback <order>', 'channel order when the preferred one cannot be used', 'email,sms,letter,calls')
+    .option('--escalate-after <n>', 'unanswered reminders before moving to the next channel', wholeNumber('--escalate-after', 20), 2)
+    .option('--quiet-hours <range>', 'no SMS in this range, practice time', '20:00-08:00')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  PRACTICE_SMTP_URL     smtp://user:password@host:587 (STARTTLS) or smtps://...:465; no email without it
+  PRACTICE_SMTP_FROM    the sender address, e.g. "Main Street Clinic <reminders@example.org>"
+  PRACTICE_SMS_URL      Twilio-style gateway base URL, e.g. https://SID:TOKEN@api.example.com/2010-04-01/Accounts/SID
+  PRACTICE_SMS_FROM     the number texts come from, e.g. +15551234567
+  PRACTICE_SMS_USER, PRACTICE_SMS_PASSWORD   gateway credentials when they are not in the URL
+
+Exit codes: 0 all sent, 3 some reminders failed (they are retried on a later run).
+Example (cron, every morning at 8:30):
+  30 8 * * *  practice recall refresh --quiet && practice recall run --json --out-dir /srv/practice/recalls`,
+    )
+    .action(
+      action(async (ctx, opts: { channel?: Channel; dryRun?: boolean; outDir?: string; fallback: string; escalateAfter: number; quietHours: string }) => {
+        const env = ctx.io.env;
+        if (env.PRACTICE_SMTP_URL && !env.PRACTICE_SMTP_FROM) throw new UsageError('PRACTICE_SMTP_URL is set but PRACTICE_SMTP_FROM is not.', 'Set PRACTICE_SMTP_FROM to the address reminders come from.');
+        if (env.PRACTICE_SMS_URL && !env.PRACTICE_SMS_FROM) throw new UsageError('PRACTICE_SMS_URL is set but PRACTICE_SMS_FROM is not.', 'Set PRACTICE_SMS_FROM to the number texts come from.');
+        if (opts.channel === 'email' && !env.PRACTICE_SMTP_URL) throw new UsageError('--channel email needs PRACTICE_SMTP_URL.');
+        if (opts.channel === 'sms' && !env.PRACTICE_SMS_URL) throw new UsageError('--channel sms needs PRACTICE_SMS_URL.');
+        const fallbackOrder = parseChannelList(opts.fallback);
+        const quietHours = parseQuietHours(opts.quietHours);
+        const handle = await ctx.database();
+        const { runRecallReminders } = await import('../recall/run.js');
+        const summary = await runRecallReminders(handle.db, ctx.auditActor, {
+          now: ctx.now,
+          dryRun: opts.dryRun,
+          channel: opts.channel,
+          fallbackOrder,
+          escalateAfter: opts.escalateAfter,
+          quietHours,
+          outDir: resolve(ctx.io.cwd, opts.outDir ?? '.'),
+          email: env.PRACTICE_SMTP_URL ? { url: env.PRACTICE_SMTP_URL, from: env.PRACTICE_SMTP_FROM! } : undefined,
+          sms: env.PRACTICE_SMS_URL ? { url: env.PRACTICE_SMS_URL, from: env.PRACTICE_SMS_FROM!, user: env.PRACTICE_SMS_USER, password: env.PRACTICE_SMS_PASSWORD } : undefined,
+          useAdvisoryLock: handle.backend === 'postgres',
+        });
+        if (summary.busy) ctx.warn('Another "practice recall run" is sending right now; this one sent nothing.');
+        if (summary.skipped['awaiting-confirmation']) {
+          ctx.warn(`${summary.skipped['awaiting-confirmation']} reminder(s) from an interrupted run were never confirmed; they are not sent again automatically.`);
+        }
+        for (const f of summary.failures) ctx.warn(`${f.count} ${f.channel} reminder(s) failed: ${f.reason}. They will be retried on a later run.`);
+        const skipped = Object.entries(summary.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
+        const human = [
+          `${summary.due} recall(s) due for a reminder.`,
+          `${opts.dryRun ? 'Would send' : 'Sent'}: ${channels.map((c) => `${c} ${opts.dryRun ? summary.planned[c] : summary.sent[c]}`).join(', ')}.`,
+          skipped ? `Not contacted: ${skipped}.` : '',
+          summary.failed ? `Failed: ${summary.failed}.` : '',
+          summary.files.letters ? `Letters to print: ${summary.files.letters}` : '',
+          summary.files.calls ? `Call list: ${summary.files.calls}` : '',
+        ].filter(Boolean).join('\n');
+        return { data: summary, human, exitCode: summary.failed > 0 ? ExitCode.partial : ExitCode.ok };
+      }),
+    );
+}

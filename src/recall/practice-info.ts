@@ -1,0 +1,30 @@
+// What reminders need to know about the practice: its name, phone, return address and time zone.
+import { DateTime } from 'luxon';
+import { practice } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/types.js';
+
+export interface PracticeInfo {
+  name: string;
+  phone: string;
+  addressLines: string[];
+  timeZone: string;
+}
+
+const FALLBACK_TIME_ZONE = 'America/New_York';
+
+export async function practiceInfo(db: DbOrTx): Promise<PracticeInfo> {
+  const [row] = await db.select().from(practice).limit(1);
+  if (!row) return { name: 'Your medical practice', phone: '', addressLines: [], timeZone: FALLBACK_TIME_ZONE };
+  const cityLine = [row.city, [row.state, row.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+  return {
+    name: row.legalName,
+    phone: row.phone ?? '',
+    addressLines: [row.address1, row.address2, cityLine].filter((l): l is string => Boolean(l)),
+    timeZone: row.timeZone,
+  };
+}
+
+/** The practice's calendar date at `now`. */
+export function practiceToday(now: Date, timeZone: string): string {
+  return DateTime.fromJSDate(now, { zone: timeZone }).toISODate()!;
+}
