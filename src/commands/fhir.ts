@@ -1,0 +1,113 @@
+// practice fhir export <mrn> [--out file] | export --all [--since DATE] --out dir | validate <file>
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import type { ActionFactory } from '../cli/main.js';
+import { renderTable } from '../cli/output.js';
+import { ExitCode, UsageError } from '../errors.js';
+
+interface ExportOptions {
+  all?: boolean;
+  since?: string;
+  out?: string;
+}
+
+function parseSince(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const parsed = DateTime.fromISO(value, { zone: 'utc' });
+  if (!parsed.isValid) throw new UsageError(`--since "${value}" is not a date.`, 'Give it as YYYY-MM-DD (or an ISO date and time), e.g. --since 2026-01-01.');
+  return parsed.toJSDate();
+}
+
+export function register(program: Command, action: ActionFactory): void {
+  const fhir = program.command('fhir').description('exchange records as FHIR R4 (US Core): export, bulk export, validate');
+
+  fhir
+    .command('export [mrn]')
+    .description("one patient's full record as a FHIR R4 Bundle, or with --all the whole practice as Bulk Data NDJSON")
+    .option('--out <path>', 'file for the bundle (default: print it), or folder for --all')
+    .option('--all', 'export every patient: one NDJSON file per resource type (FHIR Bulk Data)')
+    .option('--since <date>', 'with --all: only records changed on or after this date')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  practice fhir export 100234 --out chart-100234.json
+  practice fhir export --all --out export/
+  practice fhir export --all --since 2026-01-01 --out export-changes/
+
+Files are readable by you only: they hold patient records.`,
+    )
+    .action(
+      action(async (ctx, mrn: string | undefined, options: ExportOptions) => {
+        const since = parseSince(options.since);
+        const db = await ctx.db();
+        if (options.all) {
+          if (mrn) throw new UsageError('Give either a chart number (MRN) or --all, not both.');
+          if (!options.out) throw new UsageError('--all needs --out <folder> for the NDJSON files.', 'For example: practice fhir export --all --out export/');
+          const { bulkExport } = await import('../fhir/export.js');
+          const progress = await ctx.progress();
+          const result = await bulkExport(
+            db,
+            {
+              outDir: resolve(ctx.io.cwd, options.out),
+              since,
+              onStart: (total) => progress.start(total, 'Exporting'),
+              onProgress: (done) => progress.update(done),
+            },
+            ctx.now,
+          ).finally(() => progress.stop());
+          const human = result.output.length
+            ? `${renderTable(result.output, [
+                { header: 'Resource type', value: (o) => o.type },
+                { header: 'Resources', value: (o) => o.count.toLocaleString(), align: 'right' },
+                { header: 'File', value: (o) => o.file },
+              ], ctx.out)}\n${result.total.toLocaleString()} resources exported.`
+            : since
+              ? 'Nothing changed since that date: no files written.'
+              : 'The practice has no records to export yet.';
+          return { data: result, human };
+        }
+        if (since) throw new UsageError('--since only applies with --all.');
+        if (!mrn) throw new UsageError('Give the chart number (MRN) of the patient to export, or --all.', 'For example: practice fhir export 100234 --out chart.json');
+        const { findPatientByMrn, patientBundle } = await import('../fhir/export.js');
+        const patient = await findPatientByMrn(db, mrn);
+        const bundle = await patientBundle(db, patient.id, ctx.now);
+        if (!options.out) return { data: bundle, human: JSON.stringify(bundle, null, 2) };
+        const { writePrivateFile } = await import('../fhir/files.js');
+        const file = resolve(ctx.io.cwd, options.out);
+        await writePrivateFile(file, `${JSON.stringify(bundle, null, 2)}\n`);
+        const resources = bundle.entry?.length ?? 0;
+        return { data: { file, resources }, human: `Wrote ${resources} resources to ${file}.` };
+      }),
+    );
+
+  fhir
+    .command('validate <file>')
+    .description('check a FHIR bundle, resource or NDJSON file against FHIR R4 and US Core; one line per problem')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  practice fhir validate chart-100234.json
+  practice fhir validate export/Observation.ndjson --json
+
+Exit code 1 when any problem is found.`,
+    )
+    .action(
+      action(async (ctx, file: string) => {
+        const { validateFhirFile } = await import('../fhir/validate.js');
+        const result = await validateFhirFile(resolve(ctx.io.cwd, file));
+        const lines = result.problems.map((p) => `${p.where}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+        const summary = result.problems.length
+          ? `${result.problems.length} problem(s) in ${result.resources} resource(s).`
+          : `${result.resources} resource(s) checked: valid FHIR R4 and US Core.`;
+        if (result.problems.length) ctx.warn(summary);
+        return {
+          data: { ...result, valid: result.problems.length === 0 },
+          human: result.problems.length ? lines.join('\n') : summary,
+          exitCode: result.problems.length ? ExitCode.failure : ExitCode.ok,
+        };
+      }),
+    );
+}

@@ -1,0 +1,90 @@
+// One patient's record as a FHIR R4 Bundle, and the whole practice as FHIR Bulk Data NDJSON files.
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import { eq } from 'drizzle-orm';
+import { join } from 'node:path';
+import { NotFoundError } from '../errors.js';
+import { patients } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/types.js';
+import { PrivateLineWriter } from './files.js';
+import { fullUrlFor } from './ids.js';
+import { countInScope, DEFAULT_PAGE_SIZE, readResources } from './sources.js';
+
+export async function findPatientByMrn(db: DbOrTx, mrn: string): Promise<{ id: number; mrn: string }> {
+  const [patient] = await db.select({ id: patients.id, mrn: patients.mrn }).from(patients).where(eq(patients.mrn, mrn.trim()));
+  // The chart number itself stays out of the message: it identifies a person.
+  if (!patient) throw new NotFoundError('A patient with that chart number (MRN)', 'Check the number with "practice patients find", then try again.');
+  return patient;
+}
+
+/** Points each "Type/id" reference at the entry's fullUrl, so references resolve inside the bundle. */
+function linkReferences(value: unknown, fullUrls: Map<string, string>): void {
+  if (Array.isArray(value)) {
+    for (const item of value) linkReferences(item, fullUrls);
+  } else if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const [key, child] of Object.entries(record)) {
+      if (key === 'reference' && typeof child === 'string' && fullUrls.has(child)) record[key] = fullUrls.get(child);
+      else linkReferences(child, fullUrls);
+    }
+  }
+}
+
+export function toBundle(resources: Resource[], timestamp: Date): Bundle {
+  const fullUrls = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, fullUrlFor(`${r.resourceType}/${r.id}`)]));
+  const entry: BundleEntry[] = resources.map((resource) => {
+    linkReferences(resource, fullUrls);
+    return { fullUrl: fullUrls.get(`${resource.resourceType}/${resource.id}`)!, resource };
+  });
+  return { resourceType: 'Bundle', type: 'collection', timestamp: timestamp.toISOString(), entry };
+}
+
+/** The patient's whole record, Patient first, then everything it references and everything about it. */
+export async function patientBundle(db: DbOrTx, patientId: number, timestamp: Date): Promise<Bundle> {
+  const resources: Resource[] = [];
+  for await (const page of readResources(db, { patientId })) resources.push(...page);
+  return toBundle(resources, timestamp);
+}
+
+export interface BulkExportOptions {
+  outDir: string;
+  since?: Date;
+  pageSize?: number;
+  onStart?: (total: number) => void;
+  onProgress?: (rowsDone: number) => void;
+}
+
+export interface BulkExportResult {
+  transactionTime: string;
+  since: string | null;
+  output: { type: string; file: string; count: number }[];
+  total: number;
+}
+
+/**
+ * FHIR Bulk Data export: one NDJSON file per resource type (Patient.ndjson, Observation.ndjson, ...),
+ * written a page at a time. Files appear only when the export finishes; a failed run leaves none.
+ */
+export async function bulkExport(db: DbOrTx, options: BulkExportOptions, now: Date): Promise<BulkExportResult> {
+  const scope = { since: options.since };
+  options.onStart?.(await countInScope(db, scope));
+  const writers = new Map<string, PrivateLineWriter>();
+  let done = 0;
+  try {
+    for await (const page of readResources(db, scope, options.pageSize ?? DEFAULT_PAGE_SIZE, (n) => options.onProgress?.((done += n)))) {
+      for (const resource of page) {
+        let writer = writers.get(resource.resourceType);
+        if (!writer) {
+          writer = await PrivateLineWriter.open(join(options.outDir, `${resource.resourceType}.ndjson`));
+          writers.set(resource.resourceType, writer);
+        }
+        await writer.write(JSON.stringify(resource));
+      }
+    }
+    for (const writer of writers.values()) await writer.commit();
+  } catch (error) {
+    for (const writer of writers.values()) await writer.discard();
+    throw error;
+  }
+  const output = [...writers.entries()].map(([type, writer]) => ({ type, file: writer.path, count: writer.lines })).sort((a, b) => a.type.localeCompare(b.type));
+  return { transactionTime: now.toISOString(), since: options.since?.toISOString() ?? null, output, total: output.reduce((n, o) => n + o.count, 0) };
+}

@@ -1,0 +1,554 @@
+// One function per source table: a row (plus the few child rows it needs) becomes a FHIR R4 resource
+// following its US Core profile. Pure functions: the readers in sources.ts fetch the rows.
+import type {
+  AllergyIntolerance,
+  CarePlan,
+  Condition,
+  Coverage,
+  DiagnosticReport,
+  DocumentReference,
+  Encounter,
+  Extension,
+  Goal,
+  Immunization,
+  MedicationRequest,
+  Observation,
+  ObservationComponent,
+  Organization,
+  Patient,
+  Practitioner,
+  Procedure,
+  Quantity,
+  ServiceRequest,
+} from '@medplum/fhirtypes';
+import { CodeSystem } from '../codes/systems.js';
+import type * as s from '../db/schema/index.js';
+import { idPrefix, ref, resourceId } from './ids.js';
+import { soapToText } from './notes.js';
+import {
+  BLOOD_PRESSURE_PANEL,
+  concept,
+  ombEthnicity,
+  ombRace,
+  Profile,
+  SMOKING_STATUS_LOINC,
+  System,
+  ucumCode,
+  vitalSignProfiles,
+} from './terminology.js';
+
+type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
+
+const meta = (...profile: string[]) => ({ profile });
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
+const num = (v: string | null | undefined) => (v === null || v === undefined ? undefined : Number(v));
+const patientRef = (patientId: number) => ref('Patient', idPrefix.patient, patientId)!;
+const encounterRef = (id: number | null) => ref('Encounter', idPrefix.encounter, id);
+const practitionerRef = (id: number | null) => ref('Practitioner', idPrefix.provider, id);
+/** Drops undefined keys so exports compare equal and stay small. */
+function clean<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+function ombExtension(url: string, stored: string | null, categories: Record<string, string>): Extension | undefined {
+  if (!stored) return undefined;
+  const byCode = categories[stored] ? stored : Object.keys(categories).find((code) => categories[code]!.toLowerCase() === stored.toLowerCase());
+  const extension: Extension[] = [];
+  if (byCode) extension.push({ url: 'ombCategory', valueCoding: { system: System.omb, code: byCode, display: categories[byCode] } });
+  extension.push({ url: 'text', valueString: byCode ? categories[byCode]! : stored });
+  return { url, extension };
+}
+
+export function patientResource(row: Row<typeof s.patients>, identifiers: Row<typeof s.patientIdentifiers>[], contacts: Row<typeof s.emergencyContacts>[], organizationId?: number): Patient {
+  const telecom = [
+    row.phoneHome && { system: 'phone' as const, value: row.phoneHome, use: 'home' as const },
+    row.phoneMobile && { system: 'phone' as const, value: row.phoneMobile, use: 'mobile' as const },
+    row.phoneWork && { system: 'phone' as const, value: row.phoneWork, use: 'work' as const },
+    row.email && { system: 'email' as const, value: row.email },
+  ].filter((t) => !!t);
+  const extension = [
+    ombExtension(Profile.race, row.race, ombRace),
+    ombExtension(Profile.ethnicity, row.ethnicity, ombEthnicity),
+    row.genderIdentity ? { url: Profile.genderIdentity, valueCodeableConcept: { text: row.genderIdentity } } : undefined,
+  ].filter((e): e is Extension => !!e);
+  const hasAddress = row.address1 || row.city || row.state || row.zip;
+  return clean<Patient>({
+    resourceType: 'Patient',
+    id: resourceId(idPrefix.patient, row.id),
+    meta: meta(Profile.patient),
+    extension: extension.length ? extension : undefined,
+    identifier: [
+      { use: 'usual', type: { coding: [{ system: System.identifierType, code: 'MR' }] }, system: System.mrn, value: row.mrn },
+      ...identifiers.map((i) => ({ system: i.system, value: i.value })),
+    ],
+    active: row.active,
+    name: [
+      clean({
+        use: 'official' as const,
+        family: row.lastName,
+        given: [row.firstName, ...(row.middleName ? [row.middleName] : [])],
+        suffix: row.suffix ? [row.suffix] : undefined,
+      }),
+      ...(row.preferredName ? [{ use: 'usual' as const, given: [row.preferredName] }] : []),
+    ],
+    telecom: telecom.length ? telecom : undefined,
+    gender: row.sex as Patient['gender'],
+    birthDate: row.dob,
+    deceasedDateTime: row.deceasedDate ?? undefined,
+    address: hasAddress
+      ? [clean({ use: 'home' as const, line: [row.address1, row.address2].filter((l): l is string => !!l), city: row.city ?? undefined, state: row.state ?? undefined, postalCode: row.zip ?? undefined })]
+      : undefined,
+    communication: row.language
+      ? [{ language: /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(row.language) ? { coding: [{ system: System.bcp47, code: row.language }] } : { text: row.language } }]
+      : undefined,
+    contact: contacts.length
+      ? contacts.map((c) =>
+          clean({
+            relationship: c.relationship ? [{ text: c.relationship }] : undefined,
+            name: { text: c.name },
+            telecom: [c.phone && { system: 'phone' as const, value: c.phone }, c.email && { system: 'email' as const, value: c.email }].filter((t) => !!t),
+          }),
+        )
+      : undefined,
+    managingOrganization: organizationId ? ref('Organization', idPrefix.practice, organizationId) : undefined,
+  });
+}
+
+export function practitionerResource(row: Row<typeof s.providers>): Practitioner {
+  return clean<Practitioner>({
+    resourceType: 'Practitioner',
+    id: resourceId(idPrefix.provider, row.id),
+    meta: meta(Profile.practitioner),
+    identifier: [{ system: CodeSystem.npi, value: row.npi }],
+    active: row.active,
+    name: [clean({ family: row.lastName, given: [row.firstName], suffix: row.credentials ? [row.credentials] : undefined })],
+  });
+}
+
+function organizationAddress(row: { address1: string | null; address2: string | null; city: string | null; state: string | null; zip: string | null }) {
+  if (!row.address1 && !row.city && !row.zip) return undefined;
+  return [clean({ line: [row.address1, row.address2].filter((l): l is string => !!l), city: row.city ?? undefined, state: row.state ?? undefined, postalCode: row.zip ?? undefined, country: 'US' })];
+}
+
+export function practiceOrganization(row: Row<typeof s.practice>): Organization {
+  return clean<Organization>({
+    resourceType: 'Organization',
+    id: resourceId(idPrefix.practice, row.id),
+    meta: meta(Profile.organization),
+    identifier: [
+      { system: CodeSystem.npi, value: row.billingNpi },
+      { type: { coding: [{ system: System.identifierType, code: 'TAX' }] }, system: 'urn:oid:2.16.840.1.113883.4.4', value: row.tin },
+    ],
+    active: true,
+    type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'prov', display: 'Healthcare Provider' }] }],
+    name: row.legalName,
+    telecom: row.phone ? [{ system: 'phone', value: row.phone }] : undefined,
+    address: organizationAddress(row),
+  });
+}
+
+export function payerOrganization(row: Row<typeof s.payers>): Organization {
+  return clean<Organization>({
+    resourceType: 'Organization',
+    id: resourceId(idPrefix.payer, row.id),
+    meta: meta(Profile.organization),
+    identifier: [{ system: 'urn:practicekit:payer-id', value: row.payerId }],
+    active: row.active,
+    type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'pay', display: 'Payer' }] }],
+    name: row.name,
+    telecom: row.phone ? [{ system: 'phone', value: row.phone }] : undefined,
+    address: organizationAddress(row),
+  });
+}
+
+export function encounterResource(row: Row<typeof s.encounters>, diagnoses: Row<typeof s.encounterDiagnoses>[]): Encounter {
+  return clean<Encounter>({
+    resourceType: 'Encounter',
+    id: resourceId(idPrefix.encounter, row.id),
+    meta: meta(Profile.encounter),
+    status: row.status as Encounter['status'],
+    class: { system: CodeSystem.actCode, code: row.encounterClass },
+    type: [concept(row.typeSystem, row.typeCode, row.typeDisplay) ?? { text: 'Office visit' }],
+    subject: patientRef(row.patientId),
+    participant: row.providerId ? [{ individual: practitionerRef(row.providerId) }] : undefined,
+    period: clean({ start: iso(row.startsAt), end: iso(row.endsAt) }),
+    length: row.durationMinutes !== null ? { value: row.durationMinutes, unit: 'min', system: System.ucum, code: 'min' } : undefined,
+    reasonCode: row.reason || row.reasonCode ? [concept(row.reasonSystem, row.reasonCode, undefined, row.reason)!] : undefined,
+    diagnosis: diagnoses.length
+      ? diagnoses.map((d) => ({ condition: ref('Condition', idPrefix.encounterDiagnosis, d.id)!, rank: d.position }))
+      : undefined,
+  });
+}
+
+export function problemCondition(row: Row<typeof s.problems>): Condition {
+  const encounterDiagnosis = row.category === 'encounter-diagnosis';
+  return clean<Condition>({
+    resourceType: 'Condition',
+    id: resourceId(idPrefix.problem, row.id),
+    meta: meta(encounterDiagnosis ? Profile.conditionEncounterDiagnosis : Profile.conditionProblem),
+    clinicalStatus: { coding: [{ system: System.conditionClinical, code: row.clinicalStatus }] },
+    verificationStatus: { coding: [{ system: System.conditionVerification, code: row.verificationStatus }] },
+    category: [{ coding: [{ system: row.category === 'health-concern' ? System.usCoreCategory : System.conditionCategory, code: row.category }] }],
+    code: concept(row.codeSystem, row.code, row.display),
+    subject: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    onsetDateTime: row.onsetDate ?? undefined,
+    abatementDateTime: row.abatementDate ?? undefined,
+    recordedDate: row.recordedDate ?? undefined,
+    note: row.note ? [{ text: row.note }] : undefined,
+  });
+}
+
+/** A coded visit diagnosis (claim order): an encounter-diagnosis Condition the Encounter ranks. */
+export function encounterDiagnosisCondition(row: Row<typeof s.encounterDiagnoses>, patientId: number): Condition {
+  return clean<Condition>({
+    resourceType: 'Condition',
+    id: resourceId(idPrefix.encounterDiagnosis, row.id),
+    meta: meta(Profile.conditionEncounterDiagnosis),
+    category: [{ coding: [{ system: System.conditionCategory, code: 'encounter-diagnosis' }] }],
+    code: concept(row.codeSystem, row.code, row.display),
+    subject: patientRef(patientId),
+    encounter: encounterRef(row.encounterId),
+  });
+}
+
+function quantity(value: string | null, unit: string | null): Quantity | undefined {
+  if (value === null) return undefined;
+  const code = ucumCode(unit);
+  return clean({ value: Number(value), unit: unit ?? undefined, system: code ? System.ucum : undefined, code });
+}
+
+function observationValue(row: Row<typeof s.observations>): Partial<Observation> {
+  if (row.valueNumeric !== null) return { valueQuantity: quantity(row.valueNumeric, row.valueUnit) };
+  if (row.valueCode) return { valueCodeableConcept: concept(row.valueCodeSystem, row.valueCode, undefined, row.valueText) };
+  if (row.valueText !== null) return { valueString: row.valueText };
+  return {};
+}
+
+function observationProfiles(row: Row<typeof s.observations>): string[] {
+  if (row.category === 'vital-signs') {
+    const specific = row.codeSystem === CodeSystem.loinc ? vitalSignProfiles[row.code] : undefined;
+    return specific ? [Profile.vitalSigns, specific] : [Profile.vitalSigns];
+  }
+  if (row.category === 'laboratory') return [Profile.lab];
+  if (row.category === 'social-history') {
+    return row.codeSystem === CodeSystem.loinc && SMOKING_STATUS_LOINC.includes(row.code) ? [Profile.smokingStatus] : [Profile.socialHistory];
+  }
+  return [Profile.clinicalResult];
+}
+
+/** An observation row; a panel (such as a blood pressure, 85354-9) carries its rows as components. */
+export function observationResource(row: Row<typeof s.observations>, components: Row<typeof s.observations>[]): Observation {
+  const interpretation = row.interpretation ? [{ coding: [{ system: System.interpretation, code: row.interpretation }] }] : undefined;
+  const component: ObservationComponent[] = components.map((c) =>
+    clean({ code: concept(c.codeSystem, c.code, c.display)!, ...observationValue(c) }),
+  );
+  const isBloodPressure = row.codeSystem === CodeSystem.loinc && row.code === BLOOD_PRESSURE_PANEL;
+  return clean<Observation>({
+    resourceType: 'Observation',
+    id: resourceId(idPrefix.observation, row.id),
+    meta: meta(...observationProfiles(row)),
+    status: row.status as Observation['status'],
+    category: [{ coding: [{ system: System.observationCategory, code: row.category }] }],
+    code: concept(row.codeSystem, row.code, row.display)!,
+    subject: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    basedOn: row.orderId ? [ref('ServiceRequest', idPrefix.order, row.orderId)!] : undefined,
+    effectiveDateTime: iso(row.effectiveAt),
+    issued: iso(row.issuedAt),
+    ...(isBloodPressure ? {} : observationValue(row)),
+    interpretation,
+    referenceRange:
+      row.referenceLow !== null || row.referenceHigh !== null || row.referenceText
+        ? [clean({ low: quantity(row.referenceLow, row.valueUnit), high: quantity(row.referenceHigh, row.valueUnit), text: row.referenceText ?? undefined })]
+        : undefined,
+    component: component.length ? component : undefined,
+  });
+}
+
+export function medicationRequestResource(row: Row<typeof s.medications>): MedicationRequest {
+  const coding = [
+    row.rxnormCode ? { system: CodeSystem.rxnorm, code: row.rxnormCode, display: row.display } : undefined,
+    row.ndcCode ? { system: CodeSystem.ndc, code: row.ndcCode, display: row.display } : undefined,
+  ].filter((c) => !!c);
+  const dose = row.dose !== null ? quantity(row.dose, row.doseUnit) : undefined;
+  return clean<MedicationRequest>({
+    resourceType: 'MedicationRequest',
+    id: resourceId(idPrefix.medication, row.id),
+    meta: meta(Profile.medicationRequest),
+    status: row.status as MedicationRequest['status'],
+    // A medication the patient reports is recorded as a plan, not an order we placed (US Core guidance).
+    intent: row.kind === 'statement' ? 'plan' : 'order',
+    reportedBoolean: row.kind === 'statement' ? true : undefined,
+    medicationCodeableConcept: { coding, text: row.display },
+    subject: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    authoredOn: row.startDate ?? undefined,
+    // US Core needs a requester: for a reported medication, the patient who reported it.
+    requester: practitionerRef(row.prescriberId) ?? (row.kind === 'statement' ? patientRef(row.patientId) : undefined),
+    dosageInstruction:
+      dose || row.route || row.frequency
+        ? [
+            clean({
+              text: row.frequency ?? undefined,
+              route: row.route ? { text: row.route } : undefined,
+              doseAndRate: dose ? [{ doseQuantity: dose }] : undefined,
+            }),
+          ]
+        : undefined,
+    dispenseRequest:
+      row.quantity !== null || row.refills !== null || row.startDate || row.stopDate
+        ? clean({
+            numberOfRepeatsAllowed: row.refills ?? undefined,
+            quantity: row.quantity !== null ? { value: Number(row.quantity) } : undefined,
+            validityPeriod: row.startDate || row.stopDate ? clean({ start: row.startDate ?? undefined, end: row.stopDate ?? undefined }) : undefined,
+          })
+        : undefined,
+  });
+}
+
+export function allergyResource(row: Row<typeof s.allergies>): AllergyIntolerance {
+  return clean<AllergyIntolerance>({
+    resourceType: 'AllergyIntolerance',
+    id: resourceId(idPrefix.allergy, row.id),
+    meta: meta(Profile.allergy),
+    clinicalStatus: { coding: [{ system: System.allergyClinical, code: row.clinicalStatus }] },
+    verificationStatus: { coding: [{ system: System.allergyVerification, code: row.verificationStatus }] },
+    category: [row.category as 'medication'],
+    criticality: (row.criticality as AllergyIntolerance['criticality']) ?? undefined,
+    code: concept(row.codeSystem, row.code, undefined, row.substance),
+    patient: patientRef(row.patientId),
+    onsetDateTime: row.onsetDate ?? undefined,
+    recordedDate: row.recordedDate ?? undefined,
+    reaction:
+      row.reaction || row.severity
+        ? [clean({ manifestation: [{ text: row.reaction ?? 'unspecified reaction' }], severity: (row.severity as 'mild') ?? undefined })]
+        : undefined,
+  });
+}
+
+export function immunizationResource(row: Row<typeof s.immunizations>): Immunization {
+  return clean<Immunization>({
+    resourceType: 'Immunization',
+    id: resourceId(idPrefix.immunization, row.id),
+    meta: meta(Profile.immunization),
+    status: row.status as Immunization['status'],
+    statusReason: concept(row.statusReasonSystem, row.statusReasonCode),
+    vaccineCode: concept(CodeSystem.cvx, row.cvxCode, row.display)!,
+    patient: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    occurrenceDateTime: row.occurrenceDate,
+    primarySource: row.primarySource,
+    manufacturer: row.manufacturer ? { display: row.manufacturer } : undefined,
+    lotNumber: row.lotNumber ?? undefined,
+    expirationDate: row.expirationDate ?? undefined,
+    site: row.site ? { text: row.site } : undefined,
+    route: row.route ? { text: row.route } : undefined,
+    doseQuantity: quantity(row.doseQuantity, row.doseUnit),
+    performer: row.performerId ? [{ actor: practitionerRef(row.performerId)! }] : undefined,
+  });
+}
+
+export function procedureResource(row: Row<typeof s.procedures>): Procedure {
+  return clean<Procedure>({
+    resourceType: 'Procedure',
+    id: resourceId(idPrefix.procedure, row.id),
+    meta: meta(Profile.procedure),
+    status: row.status as Procedure['status'],
+    code: concept(row.codeSystem, row.code, row.display),
+    subject: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    performedPeriod: row.performedStart ? clean({ start: iso(row.performedStart), end: iso(row.performedEnd) }) : undefined,
+    performer: row.providerId ? [{ actor: practitionerRef(row.providerId)! }] : undefined,
+    bodySite: row.bodySite ? [{ text: row.bodySite }] : undefined,
+    reasonCode: row.reasonCode ? [concept(row.reasonSystem, row.reasonCode)!] : undefined,
+  });
+}
+
+/** A lab order and its results: the report that groups them. */
+export function labReportResource(order: Row<typeof s.orders>, results: Pick<Row<typeof s.observations>, 'id' | 'effectiveAt' | 'issuedAt' | 'status'>[]): DiagnosticReport {
+  const effective = results.reduce<Date | null>((latest, r) => (!latest || r.effectiveAt > latest ? r.effectiveAt : latest), null);
+  const issued = results.reduce<Date | null>((latest, r) => (r.issuedAt && (!latest || r.issuedAt > latest) ? r.issuedAt : latest), null);
+  const status = order.status === 'completed' ? 'final' : order.status === 'revoked' ? 'cancelled' : order.status === 'entered-in-error' ? 'entered-in-error' : 'partial';
+  return clean<DiagnosticReport>({
+    resourceType: 'DiagnosticReport',
+    id: resourceId(idPrefix.labReport, order.id),
+    meta: meta(Profile.diagnosticReportLab),
+    basedOn: [ref('ServiceRequest', idPrefix.order, order.id)!],
+    status,
+    category: [{ coding: [{ system: System.diagnosticService, code: 'LAB' }] }],
+    code: concept(order.codeSystem, order.code, order.display)!,
+    subject: patientRef(order.patientId),
+    encounter: encounterRef(order.encounterId),
+    effectiveDateTime: iso(effective ?? order.orderedAt),
+    issued: iso(issued ?? effective ?? order.orderedAt),
+    performer: order.providerId ? [practitionerRef(order.providerId)!] : undefined,
+    result: results.map((r) => ref('Observation', idPrefix.observation, r.id)!),
+  });
+}
+
+export function imagingReportResource(row: Row<typeof s.imagingReports>): DiagnosticReport {
+  const text = [row.findings && `Findings: ${row.findings}`, row.impression && `Impression: ${row.impression}`].filter(Boolean).join('\n\n');
+  return clean<DiagnosticReport>({
+    resourceType: 'DiagnosticReport',
+    id: resourceId(idPrefix.imagingReport, row.id),
+    meta: meta(Profile.diagnosticReportNote),
+    basedOn: row.orderId ? [ref('ServiceRequest', idPrefix.order, row.orderId)!] : undefined,
+    status: row.status as DiagnosticReport['status'],
+    category: [{ coding: [{ system: 'http://loinc.org', code: 'LP29684-5', display: 'Radiology' }] }],
+    code: concept(row.codeSystem, row.code, row.display, row.code ? undefined : `${row.modality} study`)!,
+    subject: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    effectiveDateTime: row.studyDate,
+    issued: `${row.studyDate}T00:00:00.000Z`,
+    conclusion: row.impression ?? undefined,
+    extension: [
+      { url: 'urn:practicekit:imaging-modality', valueCode: row.modality },
+      ...(row.bodySite ? [{ url: 'urn:practicekit:imaging-body-site', valueString: row.bodySite }] : []),
+    ],
+    presentedForm: text ? [{ contentType: 'text/plain', data: Buffer.from(text, 'utf8').toString('base64') }] : undefined,
+  });
+}
+
+export function progressNoteDocument(row: Row<typeof s.progressNotes>): DocumentReference {
+  const text = soapToText(row);
+  const statusByNote: Record<string, DocumentReference['docStatus']> = { preliminary: 'preliminary', final: 'final', amended: 'amended', 'entered-in-error': 'entered-in-error' };
+  return clean<DocumentReference>({
+    resourceType: 'DocumentReference',
+    id: resourceId(idPrefix.note, row.id),
+    meta: meta(Profile.documentReference),
+    status: row.status === 'entered-in-error' ? 'entered-in-error' : 'current',
+    docStatus: statusByNote[row.status],
+    type: { coding: [{ system: CodeSystem.loinc, code: '11506-3', display: 'Progress note' }] },
+    category: [{ coding: [{ system: System.usCoreDocumentCategory, code: 'clinical-note', display: 'Clinical Note' }] }],
+    subject: patientRef(row.patientId),
+    date: iso(row.signedAt) ?? `${row.noteDate}T00:00:00.000Z`,
+    author: row.authorId ? [practitionerRef(row.authorId)!] : undefined,
+    relatesTo: row.amendsNoteId ? [{ code: 'replaces', target: ref('DocumentReference', idPrefix.note, row.amendsNoteId)! }] : undefined,
+    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: Buffer.from(text, 'utf8').toString('base64'), title: 'Progress note' } }],
+    context: clean({ encounter: row.encounterId ? [encounterRef(row.encounterId)!] : undefined, period: { start: row.noteDate } }),
+  });
+}
+
+export function carePlanResource(row: Row<typeof s.carePlans>, goalIds: number[]): CarePlan {
+  return clean<CarePlan>({
+    resourceType: 'CarePlan',
+    id: resourceId(idPrefix.carePlan, row.id),
+    meta: meta(Profile.carePlan),
+    // US Core requires a narrative; ours is the plan as written, escaped for XHTML.
+    text: { status: 'additional', div: `<div xmlns="http://www.w3.org/1999/xhtml">${escapeXml(row.description ?? row.title)}</div>` },
+    status: row.status as CarePlan['status'],
+    intent: row.intent as CarePlan['intent'],
+    category: [
+      { coding: [{ system: System.carePlanCategory, code: 'assess-plan' }] },
+      ...(row.categoryCode ? [concept(row.categorySystem, row.categoryCode)!] : []),
+    ],
+    title: row.title,
+    description: row.description ?? undefined,
+    subject: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    period: row.periodStart || row.periodEnd ? clean({ start: row.periodStart ?? undefined, end: row.periodEnd ?? undefined }) : undefined,
+    author: practitionerRef(row.authorId),
+    goal: goalIds.length ? goalIds.map((id) => ref('Goal', idPrefix.goal, id)!) : undefined,
+  });
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function goalResource(row: Row<typeof s.goals>): Goal {
+  // A target value needs the measure it is a value of (FHIR invariant gol-1).
+  const measure = concept(row.codeSystem, row.code);
+  const detail = measure && row.targetValue !== null ? quantity(row.targetValue, row.targetUnit) : undefined;
+  return clean<Goal>({
+    resourceType: 'Goal',
+    id: resourceId(idPrefix.goal, row.id),
+    meta: meta(Profile.goal),
+    lifecycleStatus: row.lifecycleStatus as Goal['lifecycleStatus'],
+    achievementStatus: row.achievementStatus ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/goal-achievement', code: row.achievementStatus }] } : undefined,
+    description: concept(row.codeSystem, row.code, undefined, row.description)!,
+    subject: patientRef(row.patientId),
+    target: detail || row.dueDate ? [clean({ measure: detail ? measure : undefined, detailQuantity: detail, dueDate: row.dueDate ?? undefined })] : undefined,
+  });
+}
+
+const orderCategory: Record<string, { system: string; code: string; display: string }> = {
+  lab: { system: 'http://snomed.info/sct', code: '108252007', display: 'Laboratory procedure' },
+  imaging: { system: 'http://snomed.info/sct', code: '363679005', display: 'Imaging' },
+  referral: { system: 'http://snomed.info/sct', code: '3457005', display: 'Patient referral' },
+  device: { system: 'http://snomed.info/sct', code: '49062001', display: 'Device' },
+  procedure: { system: 'http://snomed.info/sct', code: '387713003', display: 'Surgical procedure' },
+};
+
+export function orderServiceRequest(row: Row<typeof s.orders>): ServiceRequest {
+  return clean<ServiceRequest>({
+    resourceType: 'ServiceRequest',
+    id: resourceId(idPrefix.order, row.id),
+    meta: meta(Profile.serviceRequest),
+    status: row.status as ServiceRequest['status'],
+    intent: row.intent as ServiceRequest['intent'],
+    category: [{ coding: [orderCategory[row.kind]!] }],
+    code: concept(row.codeSystem, row.code, row.display),
+    subject: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    authoredOn: iso(row.orderedAt),
+    requester: practitionerRef(row.providerId),
+    reasonCode: row.reason ? [{ text: row.reason }] : undefined,
+  });
+}
+
+const referralStatus: Record<string, ServiceRequest['status']> = {
+  draft: 'draft',
+  sent: 'active',
+  scheduled: 'active',
+  completed: 'completed',
+  cancelled: 'revoked',
+};
+
+/** A referral to another clinician: who it goes to travels as NPI and name, since they are not our providers. */
+export function referralServiceRequest(row: Row<typeof s.referrals>, authNumber?: string | null): ServiceRequest {
+  return clean<ServiceRequest>({
+    resourceType: 'ServiceRequest',
+    id: resourceId(idPrefix.referral, row.id),
+    meta: meta(Profile.serviceRequest),
+    identifier: authNumber ? [{ type: { text: 'Prior authorization number' }, system: System.priorAuth, value: authNumber }] : undefined,
+    status: referralStatus[row.status],
+    intent: 'order',
+    category: [{ coding: [orderCategory.referral!] }],
+    code: { coding: [orderCategory.referral!], text: row.specialty ? `Referral to ${row.specialty}` : 'Referral' },
+    subject: patientRef(row.patientId),
+    encounter: encounterRef(row.encounterId),
+    authoredOn: iso(row.sentAt ?? row.createdAt),
+    requester: practitionerRef(row.fromProviderId),
+    performerType: row.specialty ? { text: row.specialty } : undefined,
+    performer: [
+      clean({ type: 'Practitioner' as const, identifier: row.toNpi ? { system: CodeSystem.npi, value: row.toNpi } : undefined, display: row.toName }),
+      ...(row.toOrganization ? [{ type: 'Organization' as const, display: row.toOrganization }] : []),
+    ],
+    reasonCode: [concept(row.reasonSystem, row.reasonCode, undefined, row.reason)!],
+    occurrenceDateTime: row.followUpDate ?? undefined,
+  });
+}
+
+const relationshipCodes: Record<string, string> = { '18': 'self', '01': 'spouse', '19': 'child', '20': 'other', '21': 'other', '39': 'other', '40': 'other', '53': 'other', G8: 'other' };
+
+export function coverageResource(row: Row<typeof s.coverages>): Coverage {
+  return clean<Coverage>({
+    resourceType: 'Coverage',
+    id: resourceId(idPrefix.coverage, row.id),
+    meta: meta(Profile.coverage),
+    identifier: [{ type: { coding: [{ system: System.identifierType, code: 'MB' }] }, value: row.memberId }],
+    status: row.active ? 'active' : 'cancelled',
+    subscriberId: row.memberId,
+    beneficiary: patientRef(row.patientId),
+    relationship: { coding: [{ system: System.subscriberRelationship, code: relationshipCodes[row.relationship] ?? 'other' }], text: row.relationship },
+    period: row.effectiveFrom || row.effectiveTo ? clean({ start: row.effectiveFrom ?? undefined, end: row.effectiveTo ?? undefined }) : undefined,
+    payor: [ref('Organization', idPrefix.payer, row.payerId)!],
+    class: row.groupNumber
+      ? [clean({ type: { coding: [{ system: System.coverageClass, code: 'group' }] }, value: row.groupNumber, name: row.planName ?? undefined })]
+      : undefined,
+    order: row.priority,
+  });
+}

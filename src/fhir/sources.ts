@@ -1,0 +1,220 @@
+// Where each resource type comes from: per source table, the rows in scope (one patient, or the whole
+// practice changed since a date), read in keyset pages (id order, bounded size) so memory stays flat
+// however large the practice, and turned into resources a page at a time.
+import type { Resource, ResourceType } from '@medplum/fhirtypes';
+import { and, asc, count, eq, gt, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import * as s from '../db/schema/index.js';
+import type { DbOrTx } from '../db/types.js';
+import * as map from './resources.js';
+
+/** One patient's record, or the whole practice (optionally only what changed since a time). */
+export type ExportScope = { patientId: number } | { since?: Date };
+
+interface KeyedTable {
+  id: PgColumn;
+}
+
+interface Source {
+  resourceType: ResourceType;
+  table: PgTable & KeyedTable;
+  /** The rows in scope; undefined means every row. */
+  where(scope: ExportScope): SQL | undefined;
+  toResources(db: DbOrTx, rows: any[]): Promise<Resource[]>;
+}
+
+const isPatientScope = (scope: ExportScope): scope is { patientId: number } => 'patientId' in scope;
+
+/** The usual filter: the patient's rows, or rows updated since the date. */
+function patientRows(table: { patientId: PgColumn; updatedAt: PgColumn }, extra?: SQL) {
+  return (scope: ExportScope) => {
+    const base = isPatientScope(scope) ? eq(table.patientId, scope.patientId) : scope.since ? gte(table.updatedAt, scope.since) : undefined;
+    return extra ? and(base, extra) : base;
+  };
+}
+
+const same = <T>(fn: (row: T) => Resource) => async (_db: DbOrTx, rows: T[]) => rows.map(fn);
+
+/** Children of a page of parents in one query, grouped by the parent key. */
+async function childrenOf<T extends Record<string, any>>(ids: number[], key: keyof T, load: (ids: number[]) => Promise<T[]>): Promise<Map<number, T[]>> {
+  const grouped = new Map<number, T[]>();
+  if (ids.length === 0) return grouped;
+  for (const row of await load(ids)) {
+    const parent = row[key] as number;
+    grouped.set(parent, [...(grouped.get(parent) ?? []), row]);
+  }
+  return grouped;
+}
+
+// Providers a patient's rows point at: the bundle must hold every Practitioner it references.
+function providersOfPatient(patientId: number): SQL {
+  const columns: [PgTable, PgColumn, PgColumn][] = [
+    [s.encounters, s.encounters.providerId, s.encounters.patientId],
+    [s.medications, s.medications.prescriberId, s.medications.patientId],
+    [s.immunizations, s.immunizations.performerId, s.immunizations.patientId],
+    [s.procedures, s.procedures.providerId, s.procedures.patientId],
+    [s.progressNotes, s.progressNotes.authorId, s.progressNotes.patientId],
+    [s.carePlans, s.carePlans.authorId, s.carePlans.patientId],
+    [s.orders, s.orders.providerId, s.orders.patientId],
+    [s.referrals, s.referrals.fromProviderId, s.referrals.patientId],
+  ];
+  const parts = columns.map(([table, provider, patient]) => sql`select ${provider} from ${table} where ${patient} = ${patientId}`);
+  return sql`${s.providers.id} in (${sql.join(parts, sql` union `)})`;
+}
+
+export const sources: Source[] = [
+  {
+    resourceType: 'Patient',
+    table: s.patients,
+    where: (scope) => (isPatientScope(scope) ? eq(s.patients.id, scope.patientId) : scope.since ? gte(s.patients.updatedAt, scope.since) : undefined),
+    async toResources(db, rows: (typeof s.patients.$inferSelect)[]) {
+      const ids = rows.map((r) => r.id);
+      const identifiers = await childrenOf(ids, 'patientId', (p) => db.select().from(s.patientIdentifiers).where(inArray(s.patientIdentifiers.patientId, p)).orderBy(asc(s.patientIdentifiers.id)));
+      const contacts = await childrenOf(ids, 'patientId', (p) => db.select().from(s.emergencyContacts).where(inArray(s.emergencyContacts.patientId, p)).orderBy(asc(s.emergencyContacts.id)));
+      const [org] = await db.select({ id: s.practice.id }).from(s.practice).limit(1);
+      return rows.map((r) => map.patientResource(r, identifiers.get(r.id) ?? [], contacts.get(r.id) ?? [], org?.id));
+    },
+  },
+  {
+    resourceType: 'Organization',
+    table: s.practice,
+    where: (scope) => (!isPatientScope(scope) && scope.since ? gte(s.practice.updatedAt, scope.since) : undefined),
+    toResources: same(map.practiceOrganization),
+  },
+  {
+    resourceType: 'Organization',
+    table: s.payers,
+    where: (scope) =>
+      isPatientScope(scope)
+        ? inArray(s.payers.id, sql`(select ${s.coverages.payerId} from ${s.coverages} where ${s.coverages.patientId} = ${scope.patientId})`)
+        : scope.since ? gte(s.payers.updatedAt, scope.since) : undefined,
+    toResources: same(map.payerOrganization),
+  },
+  {
+    resourceType: 'Practitioner',
+    table: s.providers,
+    where: (scope) => (isPatientScope(scope) ? providersOfPatient(scope.patientId) : scope.since ? gte(s.providers.updatedAt, scope.since) : undefined),
+    toResources: same(map.practitionerResource),
+  },
+  {
+    resourceType: 'Encounter',
+    table: s.encounters,
+    where: patientRows(s.encounters),
+    async toResources(db, rows: (typeof s.encounters.$inferSelect)[]) {
+      const diagnoses = await childrenOf(rows.map((r) => r.id), 'encounterId', (ids) => db.select().from(s.encounterDiagnoses).where(inArray(s.encounterDiagnoses.encounterId, ids)).orderBy(asc(s.encounterDiagnoses.position)));
+      return rows.map((r) => map.encounterResource(r, diagnoses.get(r.id) ?? []));
+    },
+  },
+  {
+    resourceType: 'Condition',
+    table: s.problems,
+    where: patientRows(s.problems),
+    toResources: same(map.problemCondition),
+  },
+  {
+    resourceType: 'Condition',
+    table: s.encounterDiagnoses,
+    where: (scope) =>
+      isPatientScope(scope)
+        ? inArray(s.encounterDiagnoses.encounterId, sql`(select ${s.encounters.id} from ${s.encounters} where ${s.encounters.patientId} = ${scope.patientId})`)
+        : scope.since ? gte(s.encounterDiagnoses.createdAt, scope.since) : undefined,
+    async toResources(db, rows: (typeof s.encounterDiagnoses.$inferSelect)[]) {
+      const encounterIds = [...new Set(rows.map((r) => r.encounterId))];
+      const owners = encounterIds.length ? await db.select({ id: s.encounters.id, patientId: s.encounters.patientId }).from(s.encounters).where(inArray(s.encounters.id, encounterIds)) : [];
+      const patientOf = new Map(owners.map((o) => [o.id, o.patientId]));
+      return rows.map((r) => map.encounterDiagnosisCondition(r, patientOf.get(r.encounterId)!));
+    },
+  },
+  {
+    resourceType: 'Observation',
+    table: s.observations,
+    // Rows inside a panel travel as components of the panel's Observation.
+    where: patientRows(s.observations, isNull(s.observations.panelId)),
+    async toResources(db, rows: (typeof s.observations.$inferSelect)[]) {
+      const components = await childrenOf(rows.map((r) => r.id), 'panelId', (ids) => db.select().from(s.observations).where(inArray(s.observations.panelId, ids)).orderBy(asc(s.observations.id)));
+      return rows.map((r) => map.observationResource(r, components.get(r.id) ?? []));
+    },
+  },
+  { resourceType: 'MedicationRequest', table: s.medications, where: patientRows(s.medications), toResources: same(map.medicationRequestResource) },
+  { resourceType: 'AllergyIntolerance', table: s.allergies, where: patientRows(s.allergies), toResources: same(map.allergyResource) },
+  { resourceType: 'Immunization', table: s.immunizations, where: patientRows(s.immunizations), toResources: same(map.immunizationResource) },
+  { resourceType: 'Procedure', table: s.procedures, where: patientRows(s.procedures), toResources: same(map.procedureResource) },
+  {
+    resourceType: 'DiagnosticReport',
+    table: s.orders,
+    // A lab order with results is reported; one still waiting for results is only a ServiceRequest.
+    where: patientRows(
+      s.orders,
+      and(eq(s.orders.kind, 'lab'), sql`exists (select 1 from ${s.observations} where ${s.observations.orderId} = ${s.orders.id} and ${s.observations.panelId} is null)`),
+    ),
+    async toResources(db, rows: (typeof s.orders.$inferSelect)[]) {
+      const results = await childrenOf(rows.map((r) => r.id), 'orderId', (ids) =>
+        db
+          .select({ id: s.observations.id, orderId: s.observations.orderId, effectiveAt: s.observations.effectiveAt, issuedAt: s.observations.issuedAt, status: s.observations.status })
+          .from(s.observations)
+          .where(and(inArray(s.observations.orderId, ids), isNull(s.observations.panelId)))
+          .orderBy(asc(s.observations.id)));
+      return rows.map((r) => map.labReportResource(r, results.get(r.id) ?? []));
+    },
+  },
+  { resourceType: 'DiagnosticReport', table: s.imagingReports, where: patientRows(s.imagingReports), toResources: same(map.imagingReportResource) },
+  { resourceType: 'DocumentReference', table: s.progressNotes, where: patientRows(s.progressNotes), toResources: same(map.progressNoteDocument) },
+  {
+    resourceType: 'CarePlan',
+    table: s.carePlans,
+    where: patientRows(s.carePlans),
+    async toResources(db, rows: (typeof s.carePlans.$inferSelect)[]) {
+      const goals = await childrenOf(rows.map((r) => r.id), 'carePlanId', (ids) => db.select({ id: s.goals.id, carePlanId: s.goals.carePlanId }).from(s.goals).where(inArray(s.goals.carePlanId, ids)).orderBy(asc(s.goals.id)));
+      return rows.map((r) => map.carePlanResource(r, (goals.get(r.id) ?? []).map((g) => g.id)));
+    },
+  },
+  { resourceType: 'Goal', table: s.goals, where: patientRows(s.goals), toResources: same(map.goalResource) },
+  { resourceType: 'ServiceRequest', table: s.orders, where: patientRows(s.orders), toResources: same(map.orderServiceRequest) },
+  {
+    resourceType: 'ServiceRequest',
+    table: s.referrals,
+    where: patientRows(s.referrals),
+    async toResources(db, rows: (typeof s.referrals.$inferSelect)[]) {
+      const authIds = rows.map((r) => r.priorAuthorizationId).filter((id): id is number => id !== null);
+      const auths = authIds.length ? await db.select({ id: s.priorAuthorizations.id, authNumber: s.priorAuthorizations.authNumber }).from(s.priorAuthorizations).where(inArray(s.priorAuthorizations.id, authIds)) : [];
+      const numberOf = new Map(auths.map((a) => [a.id, a.authNumber]));
+      return rows.map((r) => map.referralServiceRequest(r, r.priorAuthorizationId ? numberOf.get(r.priorAuthorizationId) : undefined));
+    },
+  },
+  { resourceType: 'Coverage', table: s.coverages, where: patientRows(s.coverages), toResources: same(map.coverageResource) },
+];
+
+export const DEFAULT_PAGE_SIZE = 1000;
+
+/** How many source rows are in scope: the progress bar's total. */
+export async function countInScope(db: DbOrTx, scope: ExportScope): Promise<number> {
+  let total = 0;
+  for (const source of sources) {
+    const [row] = await db.select({ n: count() }).from(source.table).where(source.where(scope));
+    total += Number(row?.n ?? 0);
+  }
+  return total;
+}
+
+/**
+ * Every resource in scope, a page at a time, in source order then id order (so exports are repeatable).
+ * `onRows` is told how many source rows each page consumed, for progress.
+ */
+export async function* readResources(db: DbOrTx, scope: ExportScope, pageSize = DEFAULT_PAGE_SIZE, onRows?: (n: number) => void): AsyncGenerator<Resource[]> {
+  for (const source of sources) {
+    let after = 0;
+    for (;;) {
+      const rows = (await db
+        .select()
+        .from(source.table)
+        .where(and(source.where(scope), gt(source.table.id, after)))
+        .orderBy(asc(source.table.id))
+        .limit(pageSize)) as { id: number }[];
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      yield await source.toResources(db, rows);
+      onRows?.(rows.length);
+      if (rows.length < pageSize) break;
+    }
+  }
+}
