@@ -19,7 +19,7 @@ export interface MarGrid {
   rows: { medication: string; detail: string; time: string; cells: string[] }[];
 }
 
-const CELL_CODE: Record<string, string> = { refused: 'R', held: 'H', 'not-available': 'NA', 'entered-in-error': '' };
+const CELL_CODE: Record<string, string> = { refused: 'R', held: 'H', 'not-available': 'NA' };
 
 export function initials(name: string): string {
   const parts = name.split(/[\s._-]+/).filter(Boolean);
@@ -40,7 +40,7 @@ export async function marGrid(db: DbOrTx, mrn: string, month: string, now: Date)
                d.scheduled_at::text as scheduled_at, s.status, s.performed_by, s.occurred_at::text as occurred_at
         from ${administrationOrders} o
         left join scheduled_doses d on d.order_id = o.id and d.scheduled_at >= ${start.toISO()}::timestamptz and d.scheduled_at < ${end.toISO()}::timestamptz
-        left join (select a.* from ${administrations} a where a.status <> 'rejected'
+        left join (select a.* from ${administrations} a where a.status not in ('rejected', 'entered-in-error')
                    and not exists (select 1 from ${administrations} c where c.corrects_id = a.id)) s
           on (s.dose_id = d.id) or (d.id is null and s.order_id = o.id and s.dose_id is null
               and s.occurred_at >= ${start.toISO()}::timestamptz and s.occurred_at < ${end.toISO()}::timestamptz)
