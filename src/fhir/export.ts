@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { join } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { patients } from '../db/schema/index.js';
-import type { DbOrTx } from '../db/types.js';
+import type { Db, DbOrTx } from '../db/types.js';
 import { PrivateLineWriter } from './files.js';
 import { fullUrlFor } from './ids.js';
 import { countInScope, DEFAULT_PAGE_SIZE, readResources } from './sources.js';
@@ -64,7 +64,12 @@ export interface BulkExportResult {
  * FHIR Bulk Data export: one NDJSON file per resource type (Patient.ndjson, Observation.ndjson, ...),
  * written a page at a time. Files appear only when the export finishes; a failed run leaves none.
  */
-export async function bulkExport(db: DbOrTx, options: BulkExportOptions, now: Date): Promise<BulkExportResult> {
+export async function bulkExport(db: Db, options: BulkExportOptions, now: Date): Promise<BulkExportResult> {
+  // One snapshot for the whole run: rows changed while it runs wait for the next export.
+  return db.transaction((tx) => writeBulkFiles(tx, options, now), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+}
+
+async function writeBulkFiles(db: DbOrTx, options: BulkExportOptions, now: Date): Promise<BulkExportResult> {
   const scope = { since: options.since };
   options.onStart?.(await countInScope(db, scope));
   const writers = new Map<string, PrivateLineWriter>();
