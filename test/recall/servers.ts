@@ -1,0 +1,98 @@
+// Real transports for the sender tests: an SMTP server (smtp-server) and a Twilio-style SMS gateway
+// (node:http), both on 127.0.0.1, recording what they accepted and able to refuse on demand.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string[];
+  /** The message with quoted-printable soft line breaks undone. */
+  text: string;
+}
+
+export interface TestSmtp {
+  url: string;
+  received: ReceivedMail[];
+  /** Recipients the server refuses with 550. */
+  refuse: Set<string>;
+  close(): Promise<void>;
+}
+
+export async function startSmtp(): Promise<TestSmtp> {
+  const received: ReceivedMail[] = [];
+  const refuse = new Set<string>();
+  const server = new SMTPServer({
+    authOptional: true,
+    hideSTARTTLS: true,
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (refuse.has(address.address)) {
+        const error = Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 });
+        callback(error);
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        received.push({ to: session.envelope.rcptTo.map((r) => r.address), text: raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))) });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    refuse,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface SentSms {
+  to: string;
+  from: string;
+  body: string;
+  authorization: string | undefined;
+}
+
+export interface TestSmsGateway {
+  /** Base URL with credentials, like a Twilio account URL. */
+  url: string;
+  received: SentSms[];
+  /** How many of the next requests get HTTP 503. */
+  failNext: number;
+  close(): Promise<void>;
+}
+
+export async function startSmsGateway(): Promise<TestSmsGateway> {
+  const gateway: TestSmsGateway = { url: '', received: [], failNext: 0, close: async () => undefined };
+  let counter = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/2010-04-01/Accounts/AC123/Messages.json') {
+        res.writeHead(404).end();
+        return;
+      }
+      if (gateway.failNext > 0) {
+        gateway.failNext--;
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"try later"}');
+        return;
+      }
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      gateway.received.push({ to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '', authorization: req.headers.authorization });
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${++counter}`, status: 'queued' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  gateway.url = `http://AC123:secret-token@127.0.0.1:${port}/2010-04-01/Accounts/AC123`;
+  gateway.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return gateway;
+}
