@@ -27,4 +27,11 @@ export const commandEntries: CommandEntry[] = [
   { name: 'valueset', summary: 'load the code lists (value sets) quality measures use', load: () => import('../commands/valueset.js') },
   { name: 'report', summary: 'quality measures, care gaps and practice reports', load: () => import('../commands/report.js') },
   { name: 'recall', summary: 'recall reminders: rules, due lists, and sending by email, SMS, letter or call list', load: () => import('../commands/recall.js') },
+  { name: 'problems', summary: 'add or list a patient\'s problems (ICD-10-CM)', load: () => import('../commands/problems.js') },
+  { name: 'medications', summary: 'add or list a patient\'s medications, with allergy and duplicate checks', load: () => import('../commands/medications.js') },
+  { name: 'allergies', summary: 'add or list a patient\'s allergies', load: () => import('../commands/allergies.js') },
+  { name: 'immunizations', summary: 'add or list a patient\'s immunizations (CVX)', load: () => import('../commands/immunizations.js') },
+  { name: 'vitals', summary: 'add or list a patient\'s vital signs', load: () => import('../commands/vitals.js') },
+  { name: 'labs', summary: 'add or list a patient\'s lab results (LOINC)', load: () => import('../commands/labs.js') },
+  { name: 'notes', summary: 'add or list a patient\'s SOAP progress notes', load: () => import('../commands/notes.js') },
 ];

@@ -1,0 +1,561 @@
+// The clinical entries recorded from the command line (problems, medications, allergies, immunizations,
+// vitals, labs, notes), declared once each: their options, how they are checked and written, and how
+// they are listed. One generic command and one generic writer serve them all.
+import { and, asc, desc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
+import { normalizeIcd10 } from '../codes/icd10.js';
+import { describeLoincProblem } from '../codes/loinc.js';
+import { formatNdc11, normalizeNdc } from '../codes/ndc.js';
+import { CodeSystem } from '../codes/systems.js';
+import { recordAudit, type AuditActor } from '../db/audit.js';
+import { allergies, immunizations, medications, observations, problems, progressNotes, providers } from '../db/schema/index.js';
+import type { Db, DbOrTx, Tx } from '../db/types.js';
+import { ValidationError, type Issue } from '../errors.js';
+import { allergyConflict, ingredientWord } from './drug-classes.js';
+import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
+import { parseSoap } from './soap.js';
+import { parseDate, parseLocalDateTime } from './time.js';
+import { BP_PANEL, BMI, DIASTOLIC, LOINC, SYSTOLIC, VITAL_CODES, VITAL_SIGNS, readVital } from './vital-signs.js';
+
+export type EntryOptions = Record<string, string | boolean | undefined>;
+export interface EntryClock {
+  now: Date;
+  today: string;
+  zone: string;
+}
+export interface EntryWrite {
+  entity: string;
+  ids: number[];
+  warnings: string[];
+  /** Ids and flags for the audit entry: never values. */
+  details?: Record<string, unknown>;
+}
+export interface EntryKind {
+  command: string;
+  noun: string;
+  summary: string;
+  example: string;
+  options: { flags: string; description: string }[];
+  columns: { header: string; key: string }[];
+  /** Checks everything first (every problem in one ValidationError), then writes. */
+  add(tx: Tx, patient: PatientRow, options: EntryOptions, clock: EntryClock): Promise<EntryWrite>;
+  list(db: DbOrTx, patient: PatientRow, all: boolean): Promise<Record<string, unknown>[]>;
+}
+
+/** Collects every problem with the options before anything is written. */
+class Checks {
+  readonly issues: Issue[] = [];
+  constructor(private readonly options: EntryOptions, private readonly clock: EntryClock) {}
+
+  text(key: string): string | undefined {
+    const value = this.options[key];
+    if (typeof value !== 'string') return undefined;
+    return value.trim() === '' ? undefined : value.trim();
+  }
+  fail(option: string, code: string, message: string): undefined {
+    this.issues.push({ path: option, code, message });
+    return undefined;
+  }
+  required(key: string, option: string): string | undefined {
+    return this.text(key) ?? this.fail(option, 'REQUIRED', `${option} is required.`);
+  }
+  code<T>(key: string, option: string, normalize: (s: string) => T | undefined, what: string): T | undefined {
+    const value = this.text(key);
+    if (value === undefined) return undefined;
+    return normalize(value) ?? this.fail(option, 'CODE_FORM', `${option} "${value}" is not ${what}.`);
+  }
+  oneOf(key: string, option: string, allowed: string[]): string | undefined {
+    const value = this.text(key)?.toLowerCase();
+    if (value === undefined || allowed.includes(value)) return value;
+    return this.fail(option, 'CHOICE', `${option} must be one of ${allowed.join(', ')}.`);
+  }
+  /** A date, not after today. */
+  date(key: string, option: string, options: { future?: boolean } = {}): string | undefined {
+    const value = this.text(key);
+    if (value === undefined) return undefined;
+    const date = parseDate(value, this.clock.today);
+    if (!date) return this.fail(option, 'DATE_FORMAT', `${option} must be a date like 2026-03-01.`);
+    if (!options.future && date > this.clock.today) return this.fail(option, 'DATE_FUTURE', `${option} is in the future.`);
+    return date;
+  }
+  /** A date and time in the practice's zone (or a date: noon), default now; never in the future. */
+  instant(key: string, option: string): Date {
+    const value = this.text(key);
+    if (value === undefined) return this.clock.now;
+    const at = parseLocalDateTime(value, this.clock.zone, this.clock.today) ?? (parseDate(value, this.clock.today) ? parseLocalDateTime(`${parseDate(value, this.clock.today)} 12:00`, this.clock.zone, this.clock.today) : undefined);
+    if (!at) return this.fail(option, 'DATE_FORMAT', `${option} must be a date and time like "2026-03-01 09:30".`) ?? this.clock.now;
+    if (at > this.clock.now && parseDate(value, this.clock.today) !== this.clock.today) this.fail(option, 'DATE_FUTURE', `${option} is in the future.`);
+    return at;
+  }
+  number(key: string, option: string, min = 0): number | undefined {
+    const value = this.text(key);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) return this.fail(option, 'NUMBER', `${option} must be a number${min === 0 ? ' (0 or more)' : ''}.`);
+    return n;
+  }
+  done(): void {
+    if (this.issues.length) throw new ValidationError(this.issues);
+  }
+}
+
+async function optionalProvider(tx: Tx, npi: string | undefined): Promise<number | null> {
+  return npi ? (await providerByNpi(tx, npi)).id : null;
+}
+
+const problemKind: EntryKind = {
+  command: 'problems',
+  noun: 'problem',
+  summary: 'the problem list (ICD-10-CM)',
+  example: 'practice problems add C100 --icd10 E11.9 --name "Type 2 diabetes" --onset 2019-05-01',
+  options: [
+    { flags: '--icd10 <code>', description: 'ICD-10-CM code, e.g. E11.9 (required)' },
+    { flags: '--name <text>', description: 'how the problem reads on the chart' },
+    { flags: '--onset <date>', description: 'when it started' },
+    { flags: '--status <status>', description: 'active (default), recurrence, relapse, inactive, remission or resolved' },
+    { flags: '--note <text>', description: 'a short note' },
+  ],
+  columns: [
+    { header: 'ICD-10-CM', key: 'code' },
+    { header: 'Problem', key: 'display' },
+    { header: 'Status', key: 'status' },
+    { header: 'Onset', key: 'onsetDate' },
+  ],
+  async add(tx, patient, options, clock) {
+    const c = new Checks(options, clock);
+    const code = c.required('icd10', '--icd10') === undefined ? undefined : c.code('icd10', '--icd10', normalizeIcd10, 'an ICD-10-CM code (a letter, two characters, then up to four after the dot, e.g. E11.9)');
+    const onset = c.date('onset', '--onset');
+    const status = c.oneOf('status', '--status', ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved']) ?? 'active';
+    if (onset && onset < patient.dob) c.fail('--onset', 'BEFORE_BIRTH', '--onset is before the date of birth.');
+    c.done();
+    const duplicate = await tx
+      .select({ id: problems.id })
+      .from(problems)
+      .where(and(eq(problems.patientId, patient.id), eq(problems.code, code!), inArray(problems.clinicalStatus, ['active', 'recurrence', 'relapse'])));
+    const [row] = await tx
+      .insert(problems)
+      .values({ patientId: patient.id, codeSystem: CodeSystem.icd10cm, code: code!, display: c.text('name') ?? null, clinicalStatus: status, onsetDate: onset ?? null, abatementDate: status === 'resolved' ? clock.today : null, recordedDate: clock.today, note: c.text('note') ?? null })
+      .returning({ id: problems.id });
+    return { entity: 'problems', ids: [row!.id], warnings: duplicate.length ? ['This problem is already on the active problem list.'] : [] };
+  },
+  list(db, patient, all) {
+    return db
+      .select({ id: problems.id, code: problems.code, display: problems.display, status: problems.clinicalStatus, onsetDate: problems.onsetDate, recordedDate: problems.recordedDate })
+      .from(problems)
+      .where(and(eq(problems.patientId, patient.id), all ? undefined : inArray(problems.clinicalStatus, ['active', 'recurrence', 'relapse']), notInArray(problems.verificationStatus, ['entered-in-error'])))
+      .orderBy(asc(problems.code));
+  },
+};
+
+const medicationKind: EntryKind = {
+  command: 'medications',
+  noun: 'medication',
+  summary: 'medications (RxNorm or NDC), with allergy and duplicate checks',
+  example: 'practice medications add C100 --name "metformin 500 MG Oral Tablet" --rxnorm 860975 --dose 500 --unit mg --frequency "twice daily"',
+  options: [
+    { flags: '--name <text>', description: 'the medication as prescribed (required)' },
+    { flags: '--rxnorm <code>', description: 'RxNorm concept id (this or --ndc is required)' },
+    { flags: '--ndc <code>', description: 'NDC in 4-4-2, 5-3-2, 5-4-1 or 11-digit 5-4-2 form' },
+    { flags: '--dose <number>', description: 'dose amount' },
+    { flags: '--unit <unit>', description: 'dose unit, e.g. mg' },
+    { flags: '--route <route>', description: 'e.g. oral' },
+    { flags: '--frequency <text>', description: 'e.g. "twice daily"' },
+    { flags: '--start <date>', description: 'start date (default today)' },
+    { flags: '--quantity <number>', description: 'quantity dispensed' },
+    { flags: '--refills <n>', description: 'refills allowed' },
+    { flags: '--prescriber <npi>', description: 'prescribing provider' },
+    { flags: '--reported', description: 'taken by the patient but prescribed elsewhere (a medication statement)' },
+    { flags: '--override <reason>', description: 'record it despite an allergy warning, and why' },
+  ],
+  columns: [
+    { header: 'Medication', key: 'display' },
+    { header: 'RxNorm', key: 'rxnormCode' },
+    { header: 'NDC', key: 'ndc' },
+    { header: 'Dose', key: 'dose' },
+    { header: 'Frequency', key: 'frequency' },
+    { header: 'Start', key: 'startDate' },
+    { header: 'Status', key: 'status' },
+  ],
+  async add(tx, patient, options, clock) {
+    const c = new Checks(options, clock);
+    const name = c.required('name', '--name');
+    const rxnorm = c.code('rxnorm', '--rxnorm', normalizeRxnorm, 'an RxNorm concept id (digits only)');
+    const ndc = c.code('ndc', '--ndc', normalizeNdc, 'an NDC (use its printed form with hyphens, e.g. 0093-1048-01, or 11 digits)');
+    if (!c.text('rxnorm') && !c.text('ndc')) c.fail('--rxnorm', 'REQUIRED', 'Give the medication\'s --rxnorm or --ndc code.');
+    const dose = c.number('dose', '--dose');
+    const quantity = c.number('quantity', '--quantity');
+    const refills = c.number('refills', '--refills');
+    if (refills !== undefined && !Number.isInteger(refills)) c.fail('--refills', 'NUMBER', '--refills must be a whole number.');
+    const start = c.date('start', '--start', { future: true }) ?? clock.today;
+    c.done();
+    const prescriberId = await optionalProvider(tx, c.text('prescriber'));
+
+    const warnings: string[] = [];
+    const recordedAllergies = await tx
+      .select({ substance: allergies.substance, code: allergies.code, codeSystem: allergies.codeSystem })
+      .from(allergies)
+      .where(and(eq(allergies.patientId, patient.id), eq(allergies.clinicalStatus, 'active'), notInArray(allergies.verificationStatus, ['refuted', 'entered-in-error'])));
+    const conflicts = recordedAllergies.flatMap((a) => {
+      if (rxnorm && a.codeSystem === CodeSystem.rxnorm && a.code === rxnorm) return ['same RxNorm code'];
+      const why = allergyConflict(name!, a.substance);
+      return why ? [why] : [];
+    });
+    const override = c.text('override');
+    if (conflicts.length && !override) {
+      throw new ValidationError(
+        [{ code: 'ALLERGY', path: '--override', message: `This medication matches a recorded allergy (${[...new Set(conflicts)].join(', ')}). Nothing was saved.` }],
+      );
+    }
+    if (conflicts.length) warnings.push(`Recorded despite a matching allergy (${[...new Set(conflicts)].join(', ')}); the reason is kept with the prescription.`);
+    const active = await tx
+      .select({ id: medications.id, display: medications.display, rxnormCode: medications.rxnormCode })
+      .from(medications)
+      .where(and(eq(medications.patientId, patient.id), eq(medications.status, 'active')));
+    const duplicates = active.filter((m) => (rxnorm && m.rxnormCode === rxnorm) || ingredientWord(m.display) === ingredientWord(name!));
+    if (duplicates.length) warnings.push('The patient already has an active medication with the same ingredient: check for a duplicate.');
+
+    const [row] = await tx
+      .insert(medications)
+      .values({
+        patientId: patient.id,
+        prescriberId,
+        rxnormCode: rxnorm ?? null,
+        ndcCode: ndc ?? null,
+        display: name!,
+        dose: dose === undefined ? null : String(dose),
+        doseUnit: c.text('unit') ?? null,
+        route: c.text('route') ?? null,
+        frequency: c.text('frequency') ?? null,
+        startDate: start,
+        quantity: quantity === undefined ? null : String(quantity),
+        refills: refills ?? null,
+        kind: options.reported ? 'statement' : 'request',
+        overrideReason: conflicts.length ? override! : null,
+      })
+      .returning({ id: medications.id });
+    return {
+      entity: 'medications',
+      ids: [row!.id],
+      warnings,
+      details: { allergyOverride: conflicts.length > 0, duplicateWarning: duplicates.map((d) => d.id) },
+    };
+  },
+  async list(db, patient, all) {
+    const rows = await db
+      .select({ id: medications.id, display: medications.display, rxnormCode: medications.rxnormCode, ndcCode: medications.ndcCode, dose: medications.dose, doseUnit: medications.doseUnit, frequency: medications.frequency, startDate: medications.startDate, status: medications.status, overrideReason: medications.overrideReason })
+      .from(medications)
+      .where(and(eq(medications.patientId, patient.id), all ? undefined : eq(medications.status, 'active')))
+      .orderBy(asc(medications.display));
+    return rows.map((m) => ({ ...m, ndc: m.ndcCode ? formatNdc11(m.ndcCode) : null, dose: m.dose === null ? null : `${Number(m.dose)}${m.doseUnit ? ` ${m.doseUnit}` : ''}` }));
+  },
+};
+
+const allergyKind: EntryKind = {
+  command: 'allergies',
+  noun: 'allergy',
+  summary: 'allergies and intolerances',
+  example: 'practice allergies add C100 --substance Penicillin --reaction hives --severity moderate',
+  options: [
+    { flags: '--substance <text>', description: 'what the patient is allergic to (required)' },
+    { flags: '--rxnorm <code>', description: 'RxNorm ingredient code, when known' },
+    { flags: '--category <category>', description: 'medication (default), food, environment or biologic' },
+    { flags: '--reaction <text>', description: 'e.g. hives' },
+    { flags: '--severity <severity>', description: 'mild, moderate or severe' },
+    { flags: '--criticality <level>', description: 'low, high or unable-to-assess' },
+    { flags: '--onset <date>', description: 'when it was first noticed' },
+  ],
+  columns: [
+    { header: 'Substance', key: 'substance' },
+    { header: 'Category', key: 'category' },
+    { header: 'Reaction', key: 'reaction' },
+    { header: 'Severity', key: 'severity' },
+    { header: 'Status', key: 'status' },
+  ],
+  async add(tx, patient, options, clock) {
+    const c = new Checks(options, clock);
+    const substance = c.required('substance', '--substance');
+    const rxnorm = c.code('rxnorm', '--rxnorm', normalizeRxnorm, 'an RxNorm concept id (digits only)');
+    const category = c.oneOf('category', '--category', ['medication', 'food', 'environment', 'biologic']) ?? 'medication';
+    const severity = c.oneOf('severity', '--severity', ['mild', 'moderate', 'severe']);
+    const criticality = c.oneOf('criticality', '--criticality', ['low', 'high', 'unable-to-assess']);
+    const onset = c.date('onset', '--onset');
+    c.done();
+    const [row] = await tx
+      .insert(allergies)
+      .values({ patientId: patient.id, substance: substance!, codeSystem: rxnorm ? CodeSystem.rxnorm : null, code: rxnorm ?? null, category, reaction: c.text('reaction') ?? null, severity: severity ?? null, criticality: criticality ?? null, onsetDate: onset ?? null, recordedDate: clock.today })
+      .returning({ id: allergies.id });
+    return { entity: 'allergies', ids: [row!.id], warnings: [] };
+  },
+  list(db, patient, all) {
+    return db
+      .select({ id: allergies.id, substance: allergies.substance, category: allergies.category, reaction: allergies.reaction, severity: allergies.severity, status: allergies.clinicalStatus, recordedDate: allergies.recordedDate })
+      .from(allergies)
+      .where(and(eq(allergies.patientId, patient.id), all ? undefined : eq(allergies.clinicalStatus, 'active')))
+      .orderBy(asc(allergies.substance));
+  },
+};
+
+const immunizationKind: EntryKind = {
+  command: 'immunizations',
+  noun: 'immunization',
+  summary: 'immunizations (CVX)',
+  example: 'practice immunizations add C100 --cvx 140 --date 2025-10-02 --lot AB123',
+  options: [
+    { flags: '--cvx <code>', description: 'CVX vaccine code, e.g. 140 (required)' },
+    { flags: '--date <date>', description: 'when it was given (default today)' },
+    { flags: '--name <text>', description: 'vaccine name' },
+    { flags: '--lot <lot>', description: 'lot number' },
+    { flags: '--expires <date>', description: 'lot expiration date' },
+    { flags: '--manufacturer <name>', description: 'manufacturer' },
+    { flags: '--site <site>', description: 'e.g. left deltoid' },
+    { flags: '--route <route>', description: 'e.g. IM' },
+    { flags: '--given-by <npi>', description: 'provider who gave it' },
+    { flags: '--historical', description: 'given elsewhere, recorded from the patient or old records' },
+  ],
+  columns: [
+    { header: 'Date', key: 'date' },
+    { header: 'CVX', key: 'cvxCode' },
+    { header: 'Vaccine', key: 'display' },
+    { header: 'Lot', key: 'lotNumber' },
+    { header: 'Status', key: 'status' },
+  ],
+  async add(tx, patient, options, clock) {
+    const c = new Checks(options, clock);
+    const cvx = c.required('cvx', '--cvx') === undefined ? undefined : c.code('cvx', '--cvx', normalizeCvx, 'a CVX code (1 to 3 digits, e.g. 140)');
+    const date = c.date('date', '--date') ?? clock.today;
+    const expires = c.date('expires', '--expires', { future: true });
+    if (date < patient.dob) c.fail('--date', 'BEFORE_BIRTH', '--date is before the date of birth.');
+    if (expires && expires < date) c.fail('--expires', 'EXPIRED', 'The lot had expired when the vaccine was given (--expires is before --date).');
+    c.done();
+    const performerId = await optionalProvider(tx, c.text('givenBy'));
+    const [row] = await tx
+      .insert(immunizations)
+      .values({ patientId: patient.id, performerId, cvxCode: cvx!, display: c.text('name') ?? null, occurrenceDate: date, lotNumber: c.text('lot') ?? null, expirationDate: expires ?? null, manufacturer: c.text('manufacturer') ?? null, site: c.text('site') ?? null, route: c.text('route') ?? null, primarySource: !options.historical })
+      .returning({ id: immunizations.id });
+    return { entity: 'immunizations', ids: [row!.id], warnings: [] };
+  },
+  list(db, patient, all) {
+    return db
+      .select({ id: immunizations.id, date: immunizations.occurrenceDate, cvxCode: immunizations.cvxCode, display: immunizations.display, lotNumber: immunizations.lotNumber, status: immunizations.status })
+      .from(immunizations)
+      .where(and(eq(immunizations.patientId, patient.id), all ? undefined : eq(immunizations.status, 'completed')))
+      .orderBy(desc(immunizations.occurrenceDate));
+  },
+};
+
+const vitalsKind: EntryKind = {
+  command: 'vitals',
+  noun: 'vital signs',
+  summary: 'vital signs (stored as LOINC observations), with plausible-range checks',
+  example: 'practice vitals add C100 --bp 128/82 --pulse 72 --weight 82kg --height 176cm',
+  options: [
+    { flags: '--bp <systolic/diastolic>', description: 'blood pressure in mmHg, e.g. 128/82' },
+    ...VITAL_SIGNS.map((v) => ({ flags: `--${v.option} <value>`, description: `${v.display.toLowerCase()} (${[v.unit, ...Object.keys(v.units).filter((u) => u && u !== v.unit.toLowerCase())].join(', ')})` })),
+    { flags: '--at <when>', description: 'when measured, "2026-03-01 09:30" (default now)' },
+  ],
+  columns: [
+    { header: 'When', key: 'effectiveAt' },
+    { header: 'Vital sign', key: 'display' },
+    { header: 'Value', key: 'value' },
+    { header: 'Unit', key: 'unit' },
+  ],
+  async add(tx, patient, options, clock) {
+    const c = new Checks(options, clock);
+    const at = c.instant('at', '--at');
+    const values: { loinc: string; display: string; value: number; unit: string }[] = [];
+    for (const sign of VITAL_SIGNS) {
+      const text = c.text(sign.option);
+      if (text === undefined) continue;
+      const read = readVital(sign, text);
+      if ('problem' in read) c.fail(`--${sign.option}`, 'VITAL_RANGE', read.problem);
+      else values.push({ loinc: sign.loinc, display: sign.display, value: read.value, unit: sign.unit });
+    }
+    let bp: [number, number] | undefined;
+    const bpText = c.text('bp');
+    if (bpText !== undefined) {
+      const match = /^\s*([0-9]{2,3})\s*\/\s*([0-9]{2,3})\s*$/.exec(bpText);
+      const [sys, dia] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+      if (!match) c.fail('--bp', 'BP_FORMAT', '--bp must be systolic/diastolic in mmHg, e.g. 128/82.');
+      else if (sys < SYSTOLIC.min || sys > SYSTOLIC.max || dia < DIASTOLIC.min || dia > DIASTOLIC.max || dia >= sys) {
+        c.fail('--bp', 'VITAL_RANGE', `--bp is not plausible (systolic ${SYSTOLIC.min}-${SYSTOLIC.max}, diastolic ${DIASTOLIC.min}-${DIASTOLIC.max} and lower than systolic): please check it.`);
+      } else bp = [sys, dia];
+    }
+    if (values.length === 0 && !bp && c.issues.length === 0) c.fail('--bp', 'REQUIRED', 'Give at least one vital sign, e.g. --bp 128/82 or --pulse 72.');
+    c.done();
+    const weight = values.find((v) => v.loinc === '29463-7');
+    const height = values.find((v) => v.loinc === '8302-2');
+    if (weight && height) {
+      values.push({ loinc: BMI.loinc, display: BMI.display, value: Math.round((weight.value / (height.value / 100) ** 2) * 10) / 10, unit: BMI.unit });
+    }
+    const base = { patientId: patient.id, category: 'vital-signs', codeSystem: LOINC, effectiveAt: at, status: 'final' };
+    const ids: number[] = [];
+    if (bp) {
+      const [panel] = await tx.insert(observations).values({ ...base, code: BP_PANEL.loinc, display: BP_PANEL.display }).returning({ id: observations.id });
+      const parts = await tx
+        .insert(observations)
+        .values([
+          { ...base, panelId: panel!.id, code: SYSTOLIC.loinc, display: SYSTOLIC.display, valueNumeric: String(bp[0]), valueUnit: SYSTOLIC.unit },
+          { ...base, panelId: panel!.id, code: DIASTOLIC.loinc, display: DIASTOLIC.display, valueNumeric: String(bp[1]), valueUnit: DIASTOLIC.unit },
+        ])
+        .returning({ id: observations.id });
+      ids.push(panel!.id, ...parts.map((p) => p.id));
+    }
+    if (values.length) {
+      const rows = await tx
+        .insert(observations)
+        .values(values.map((v) => ({ ...base, code: v.loinc, display: v.display, valueNumeric: String(v.value), valueUnit: v.unit })))
+        .returning({ id: observations.id });
+      ids.push(...rows.map((r) => r.id));
+    }
+    return { entity: 'observations', ids, warnings: [], details: { category: 'vital-signs' } };
+  },
+  async list(db, patient, all) {
+    const rows = await db
+      .select({ id: observations.id, effectiveAt: observations.effectiveAt, code: observations.code, display: observations.display, value: observations.valueNumeric, unit: observations.valueUnit })
+      .from(observations)
+      .where(and(eq(observations.patientId, patient.id), eq(observations.category, 'vital-signs'), inArray(observations.code, VITAL_CODES), all ? undefined : notInArray(observations.status, ['entered-in-error', 'cancelled'])))
+      .orderBy(desc(observations.effectiveAt), asc(observations.id));
+    return rows.map((r) => ({ ...r, value: r.value === null ? null : Number(r.value) }));
+  },
+};
+
+const labKind: EntryKind = {
+  command: 'labs',
+  noun: 'lab result',
+  summary: 'lab results (LOINC, check digit verified)',
+  example: 'practice labs add C100 --loinc 4548-4 --value 7.2 --unit % --high 5.6 --date 2026-03-01',
+  options: [
+    { flags: '--loinc <code>', description: 'LOINC code, e.g. 4548-4 (required)' },
+    { flags: '--value <value>', description: 'the result: a number, or text such as "negative" (required)' },
+    { flags: '--unit <unit>', description: 'UCUM unit, e.g. mg/dL' },
+    { flags: '--name <text>', description: 'test name as reported' },
+    { flags: '--low <number>', description: 'reference range low' },
+    { flags: '--high <number>', description: 'reference range high' },
+    { flags: '--flag <flag>', description: 'abnormal flag N, H, L, HH, LL or A (worked out from the range when omitted)' },
+    { flags: '--date <when>', description: 'when collected (default now)' },
+  ],
+  columns: [
+    { header: 'When', key: 'effectiveAt' },
+    { header: 'LOINC', key: 'code' },
+    { header: 'Test', key: 'display' },
+    { header: 'Result', key: 'result' },
+    { header: 'Range', key: 'range' },
+    { header: 'Flag', key: 'interpretation' },
+  ],
+  async add(tx, patient, options, clock) {
+    const c = new Checks(options, clock);
+    const loinc = c.required('loinc', '--loinc');
+    const loincProblem = loinc ? describeLoincProblem(loinc) : undefined;
+    if (loincProblem) c.fail('--loinc', 'LOINC', loincProblem);
+    const valueText = c.required('value', '--value');
+    const low = c.number('low', '--low', -Infinity);
+    const high = c.number('high', '--high', -Infinity);
+    if (low !== undefined && high !== undefined && low > high) c.fail('--low', 'RANGE', '--low is above --high.');
+    const flag = c.text('flag')?.toUpperCase();
+    if (flag !== undefined && !['N', 'H', 'L', 'HH', 'LL', 'A', 'AA'].includes(flag)) c.fail('--flag', 'CHOICE', '--flag must be one of N, H, L, HH, LL, A, AA.');
+    const at = c.instant('date', '--date');
+    c.done();
+    const numeric = valueText !== undefined && /^-?[0-9]+(\.[0-9]+)?$/.test(valueText) ? Number(valueText) : undefined;
+    const interpretation =
+      flag ?? (numeric === undefined ? null : high !== undefined && numeric > high ? 'H' : low !== undefined && numeric < low ? 'L' : low !== undefined || high !== undefined ? 'N' : null);
+    const [row] = await tx
+      .insert(observations)
+      .values({
+        patientId: patient.id,
+        category: 'laboratory',
+        codeSystem: LOINC,
+        code: loinc!.trim(),
+        display: c.text('name') ?? null,
+        valueNumeric: numeric === undefined ? null : String(numeric),
+        valueText: numeric === undefined ? valueText! : null,
+        valueUnit: c.text('unit') ?? null,
+        referenceLow: low === undefined ? null : String(low),
+        referenceHigh: high === undefined ? null : String(high),
+        interpretation,
+        effectiveAt: at,
+        issuedAt: clock.now,
+      })
+      .returning({ id: observations.id });
+    return { entity: 'observations', ids: [row!.id], warnings: interpretation && interpretation !== 'N' ? [`The result is flagged abnormal (${interpretation}).`] : [], details: { category: 'laboratory' } };
+  },
+  async list(db, patient, all) {
+    const rows = await db
+      .select({ id: observations.id, effectiveAt: observations.effectiveAt, code: observations.code, display: observations.display, value: observations.valueNumeric, text: observations.valueText, unit: observations.valueUnit, low: observations.referenceLow, high: observations.referenceHigh, interpretation: observations.interpretation })
+      .from(observations)
+      .where(and(eq(observations.patientId, patient.id), eq(observations.category, 'laboratory'), isNull(observations.panelId), all ? undefined : notInArray(observations.status, ['entered-in-error', 'cancelled'])))
+      .orderBy(desc(observations.effectiveAt), desc(observations.id));
+    return rows.map((r) => ({
+      ...r,
+      value: r.value === null ? null : Number(r.value),
+      result: `${r.value === null ? (r.text ?? '') : Number(r.value)}${r.unit ? ` ${r.unit}` : ''}`,
+      range: r.low === null && r.high === null ? '' : `${r.low === null ? '' : Number(r.low)}-${r.high === null ? '' : Number(r.high)}`,
+    }));
+  },
+};
+
+const noteKind: EntryKind = {
+  command: 'notes',
+  noun: 'progress note',
+  summary: 'SOAP progress notes',
+  example: 'practice notes add C100 --file visit.txt --provider 1234567893',
+  options: [
+    { flags: '--file <file>', description: 'a text file with S:, O:, A: and P: sections (an editor opens on a terminal when omitted)' },
+    { flags: '--provider <npi>', description: 'author' },
+    { flags: '--date <date>', description: 'note date (default today)' },
+  ],
+  columns: [
+    { header: 'Date', key: 'noteDate' },
+    { header: 'Author', key: 'author' },
+    { header: 'Assessment', key: 'assessment' },
+    { header: 'Plan', key: 'plan' },
+  ],
+  async add(tx, patient, options, clock) {
+    const c = new Checks(options, clock);
+    const date = c.date('date', '--date') ?? clock.today;
+    const text = c.required('noteText', '--file');
+    c.done();
+    const soap = parseSoap(text!);
+    const authorId = await optionalProvider(tx, c.text('provider'));
+    const [row] = await tx
+      .insert(progressNotes)
+      .values({ patientId: patient.id, authorId, noteDate: date, ...soap, status: 'final', signedAt: authorId ? clock.now : null })
+      .returning({ id: progressNotes.id });
+    return { entity: 'progress_notes', ids: [row!.id], warnings: [], details: { sections: Object.keys(soap).filter((k) => soap[k as keyof typeof soap] !== null) } };
+  },
+  list(db, patient) {
+    return db
+      .select({ id: progressNotes.id, noteDate: progressNotes.noteDate, author: sql<string | null>`${providers.lastName}`, subjective: progressNotes.subjective, objective: progressNotes.objective, assessment: progressNotes.assessment, plan: progressNotes.plan, status: progressNotes.status })
+      .from(progressNotes)
+      .leftJoin(providers, eq(providers.id, progressNotes.authorId))
+      .where(eq(progressNotes.patientId, patient.id))
+      .orderBy(desc(progressNotes.noteDate), desc(progressNotes.id));
+  },
+};
+
+export const ENTRY_KINDS = {
+  problems: problemKind,
+  medications: medicationKind,
+  allergies: allergyKind,
+  immunizations: immunizationKind,
+  vitals: vitalsKind,
+  labs: labKind,
+  notes: noteKind,
+} as const;
+export type EntryKindName = keyof typeof ENTRY_KINDS;
+
+export async function addEntry(db: Db, actor: AuditActor, kind: EntryKind, mrn: string, options: EntryOptions, clock: EntryClock): Promise<EntryWrite> {
+  return db.transaction(async (tx) => {
+    const patient = await patientByMrn(tx, mrn);
+    const written = await kind.add(tx, patient, options, clock);
+    await recordAudit(
+      tx,
+      actor,
+      written.ids.map((id) => ({ action: 'insert', entity: written.entity, entityId: id, details: { patientId: patient.id, ...written.details } })),
+    );
+    return written;
+  });
+}
+
+export async function listEntries(db: DbOrTx, kind: EntryKind, mrn: string, all: boolean): Promise<Record<string, unknown>[]> {
+  return kind.list(db, await patientByMrn(db, mrn), all);
+}

@@ -1,0 +1,88 @@
+// The one command shape every clinical entry shares: `practice <kind> add <mrn> ...` and `list <mrn>`.
+// Each kind's options, checks and columns come from ENTRY_KINDS in src/chart/entries.ts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli/context.js';
+import type { ActionFactory } from '../cli/main.js';
+import { renderTable } from '../cli/output.js';
+import { addEntry, ENTRY_KINDS, listEntries, type EntryKindName, type EntryOptions } from '../chart/entries.js';
+import { SOAP_TEMPLATE } from '../chart/soap.js';
+import { formatLocal, practiceClock } from '../chart/time.js';
+import { PracticeError, UsageError } from '../errors.js';
+
+/**
+ * The SOAP text of a note: from --file, or typed in $EDITOR on a terminal. The editor's file is
+ * private to the user and removed afterwards.
+ */
+export function readNoteText(ctx: CommandContext, file: string | undefined): string | undefined {
+  if (file) {
+    try {
+      return readFileSync(resolve(ctx.io.cwd, file), 'utf8');
+    } catch {
+      throw new UsageError(`Cannot read the note file "${file}".`, 'Check the path and that you may read it.');
+    }
+  }
+  if (!ctx.io.stdinIsTTY) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'practice-note-'));
+  const path = join(dir, 'note.txt');
+  try {
+    writeFileSync(path, SOAP_TEMPLATE, { mode: 0o600 });
+    const editor = ctx.io.env.VISUAL ?? ctx.io.env.EDITOR ?? 'vi';
+    const run = spawnSync(editor, [path], { stdio: 'inherit', shell: true });
+    if (run.status !== 0) throw new PracticeError('EDITOR_FAILED', `The editor (${editor}) did not finish normally; nothing was saved.`, { hint: 'Set EDITOR to the editor you use, or give --file.' });
+    return readFileSync(path, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PREPARE: Partial<Record<EntryKindName, (ctx: CommandContext, options: EntryOptions) => void>> = {
+  notes: (ctx, options) => {
+    options.noteText = readNoteText(ctx, options.file as string | undefined);
+  },
+};
+
+function display(value: unknown, zone: string): unknown {
+  return value instanceof Date ? formatLocal(value, zone) : value;
+}
+
+/** register() for one kind: the per-kind modules are one line each. */
+export function entryCommand(name: EntryKindName): (program: Command, action: ActionFactory) => void {
+  return (program, action) => {
+    const kind = ENTRY_KINDS[name];
+    const command = program.command(kind.command).description(kind.summary);
+
+    const add = command.command('add').description(`record a ${kind.noun}`).argument('<mrn>', 'chart number');
+    for (const option of kind.options) add.option(option.flags, option.description);
+    add.addHelpText('after', `\nExample:\n  ${kind.example}`).action(
+      action(async (ctx, mrn: string, options: EntryOptions) => {
+        const db = await ctx.db();
+        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        PREPARE[name]?.(ctx, options);
+        const written = await addEntry(db, ctx.auditActor, kind, mrn, options, clock);
+        for (const warning of written.warnings) ctx.warn(warning);
+        return { data: { recorded: kind.command, ids: written.ids, warnings: written.warnings }, human: `Recorded the ${kind.noun}.` };
+      }),
+    );
+
+    command
+      .command('list')
+      .description(`list a patient's ${kind.command}`)
+      .argument('<mrn>', 'chart number')
+      .option('--all', 'include inactive, resolved and entered-in-error entries')
+      .action(
+        action(async (ctx, mrn: string, options: { all?: boolean }) => {
+          const db = await ctx.db();
+          const { zone } = await practiceClock(db, ctx.now);
+          const rows = await listEntries(db, kind, mrn, Boolean(options.all));
+          const human = rows.length
+            ? renderTable(rows, kind.columns.map((col) => ({ header: col.header, value: (row: Record<string, unknown>) => display(row[col.key], zone) })), ctx.out)
+            : `No ${kind.command} recorded.`;
+          return { data: { count: rows.length, [kind.command]: rows }, human };
+        }),
+      );
+  };
+}

@@ -1,0 +1,160 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allergyConflict } from '../../src/chart/drug-classes.js';
+import { parseSoap } from '../../src/chart/soap.js';
+import { auditLog, medications, observations, patients, progressNotes } from '../../src/db/schema/index.js';
+import { runCli } from '../helpers/cli.js';
+import { describeEachBackend } from '../helpers/db.js';
+import { auditCount, NOW, NPI_A, seedPractice } from './setup.js';
+
+describe('decision-support and note parsing', () => {
+  it('matches an allergy by class and by ingredient, not unrelated drugs', () => {
+    expect(allergyConflict('Amoxicillin 500 MG Oral Capsule', 'Penicillin')).toBe('penicillins');
+    expect(allergyConflict('Bactrim DS', 'Sulfa drugs')).toBe('sulfonamide antibiotics');
+    expect(allergyConflict('Naproxen 250 mg', 'ibuprofen')).toBe('NSAIDs');
+    expect(allergyConflict('Lisinopril 10 mg', 'lisinopril')).toBe('ACE inhibitors');
+    expect(allergyConflict('Metformin 500 mg', 'Penicillin')).toBeUndefined();
+    expect(allergyConflict('Metformin 500 mg', 'Peanuts')).toBeUndefined();
+  });
+
+  it('reads S:/O:/A:/P: sections and refuses text outside them', () => {
+    expect(parseSoap('S: cough 3 days\nworse at night\nO: lungs clear\nA: viral URI\nP: fluids')).toEqual({
+      subjective: 'cough 3 days\nworse at night',
+      objective: 'lungs clear',
+      assessment: 'viral URI',
+      plan: 'fluids',
+    });
+    expect(() => parseSoap('just some text')).toThrow(/sections/);
+  });
+});
+
+describeEachBackend('clinical entries', (t) => {
+  const cli = (args: string[], extra: Parameters<typeof runCli>[1] = {}) => runCli(args, { database: t.handle, now: NOW, ...extra });
+  let patientId = 0;
+
+  beforeAll(async () => {
+    await seedPractice(t.db);
+    const [p] = await t.db.insert(patients).values({ mrn: 'E1', firstName: 'Iris', lastName: 'Vale', dob: '1970-01-15', searchName: 'vale iris' }).returning();
+    patientId = p!.id;
+  });
+
+  it('adds and lists problems, refusing a malformed ICD-10-CM code', async () => {
+    const ok = await cli(['problems', 'add', 'E1', '--icd10', 'e119', '--name', 'Type 2 diabetes', '--onset', '2019-05-01', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const list = (await cli(['problems', 'list', 'E1', '--json'])).json();
+    expect(list.problems).toEqual([expect.objectContaining({ code: 'E11.9', display: 'Type 2 diabetes', status: 'active', onsetDate: '2019-05-01' })]);
+    const before = await auditCount(t.db);
+    const bad = await cli(['problems', 'add', 'E1', '--icd10', 'U07X.1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('is not an ICD-10-CM code');
+    expect(await auditCount(t.db)).toBe(before);
+    const again = await cli(['problems', 'add', 'E1', '--icd10', 'E11.9']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('already on the active problem list');
+  });
+
+  it('says plainly when the chart number is unknown', async () => {
+    const run = await cli(['problems', 'add', 'NOPE', '--icd10', 'I10']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('That chart number (MRN) was not found.');
+    expect((await cli(['vitals', 'list', 'NOPE'])).code).toBe(1);
+  });
+
+  it('records allergies and blocks a matching medication unless overridden with a reason', async () => {
+    expect((await cli(['allergies', 'add', 'E1', '--substance', 'Penicillin', '--reaction', 'hives', '--severity', 'moderate'])).code).toBe(0);
+    expect((await cli(['allergies', 'add', 'E1', '--substance', 'Latex', '--severity', 'awful'])).stderr).toContain('--severity must be one of');
+
+    const blocked = await cli(['medications', 'add', 'E1', '--name', 'Amoxicillin 500 MG Oral Capsule', '--rxnorm', '308182']);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('matches a recorded allergy (penicillins)');
+    expect(await t.db.select().from(medications).where(eq(medications.patientId, patientId))).toHaveLength(0);
+
+    const overridden = await cli(['medications', 'add', 'E1', '--name', 'Amoxicillin 500 MG Oral Capsule', '--rxnorm', '308182', '--override', 'tolerated amoxicillin in 2024', '--json']);
+    expect(overridden.code, overridden.stderr).toBe(0);
+    expect(overridden.stderr).toContain('despite a matching allergy');
+    const [med] = await t.db.select().from(medications).where(eq(medications.patientId, patientId));
+    expect(med!.overrideReason).toBe('tolerated amoxicillin in 2024');
+    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.entity, 'medications'), eq(auditLog.entityId, String(med!.id))));
+    expect(audit!.details).toMatchObject({ allergyOverride: true });
+  });
+
+  it('warns about a duplicate active medication and validates codes', async () => {
+    const first = await cli(['medications', 'add', 'E1', '--name', 'Metformin 500 MG Oral Tablet', '--rxnorm', '860975', '--dose', '500', '--unit', 'mg', '--frequency', 'twice daily']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toBe('');
+    const second = await cli(['medications', 'add', 'E1', '--name', 'metformin 1000 mg', '--ndc', '0093-1048-01']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('same ingredient');
+    const bad = await cli(['medications', 'add', 'E1', '--name', 'Something', '--ndc', '12-34', '--dose', 'lots']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('is not an NDC');
+    expect(bad.stderr).toContain('--dose must be a number');
+    const none = await cli(['medications', 'add', 'E1', '--name', 'Something']);
+    expect(none.stderr).toContain('--rxnorm or --ndc');
+    const list = (await cli(['medications', 'list', 'E1', '--json'])).json();
+    expect(list.medications.map((m: { ndc: string | null }) => m.ndc)).toContain('00093-1048-01');
+    expect((await cli(['medications', 'list', 'E1'])).stdout).toContain('Metformin 500 MG Oral Tablet');
+  });
+
+  it('stores a blood pressure as a panel with two components, computes BMI, and refuses implausible values', async () => {
+    const run = await cli(['vitals', 'add', 'E1', '--bp', '128/82', '--pulse', '72', '--weight', '180lb', '--height', '70in', '--at', '2026-03-10 09:30', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const [panel] = await t.db.select().from(observations).where(and(eq(observations.patientId, patientId), eq(observations.code, '85354-9')));
+    expect(panel!.valueNumeric).toBeNull();
+    expect(panel!.effectiveAt.toISOString()).toBe('2026-03-10T13:30:00.000Z');
+    const parts = await t.db.select().from(observations).where(and(eq(observations.panelId, panel!.id), isNotNull(observations.panelId)));
+    expect(parts.map((p) => [p.code, Number(p.valueNumeric)]).sort()).toEqual([['8462-4', 82], ['8480-6', 128]]);
+    const list = (await cli(['vitals', 'list', 'E1', '--json'])).json();
+    const bmi = list.vitals.find((v: { code: string }) => v.code === '39156-5');
+    expect(bmi.value).toBeCloseTo(25.8, 1);
+    const before = await auditCount(t.db, 'observations');
+    const bad = await cli(['vitals', 'add', 'E1', '--pulse', '7', '--bp', '80/120']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--pulse is outside the plausible range');
+    expect(bad.stderr).toContain('--bp is not plausible');
+    expect(await auditCount(t.db, 'observations')).toBe(before);
+    expect((await cli(['vitals', 'add', 'E1'])).stderr).toContain('at least one vital sign');
+    const show = (await cli(['patients', 'show', 'E1', '--json'])).json();
+    expect(show.vitals[0]).toMatchObject({ name: 'Blood pressure', unit: '128/82 mm[Hg]' });
+  });
+
+  it('checks the LOINC check digit and flags results outside the range', async () => {
+    const bad = await cli(['labs', 'add', 'E1', '--loinc', '4548-5', '--value', '7.2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('fails its check digit');
+    const run = await cli(['labs', 'add', 'E1', '--loinc', '4548-4', '--value', '7.2', '--unit', '%', '--high', '5.6', '--name', 'Hemoglobin A1c', '--date', '2026-03-01']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('flagged abnormal (H)');
+    const list = (await cli(['labs', 'list', 'E1', '--json'])).json();
+    expect(list.labs[0]).toMatchObject({ code: '4548-4', value: 7.2, interpretation: 'H', result: '7.2 %' });
+    expect((await cli(['labs', 'add', 'E1', '--loinc', '4548-4', '--value', '7', '--date', '2027-01-01'])).stderr).toContain('in the future');
+  });
+
+  it('records immunizations with a CVX code', async () => {
+    const run = await cli(['immunizations', 'add', 'E1', '--cvx', '140', '--date', '2025-10-02', '--lot', 'AB123', '--given-by', NPI_A]);
+    expect(run.code, run.stderr).toBe(0);
+    expect((await cli(['immunizations', 'list', 'E1', '--json'])).json().immunizations[0]).toMatchObject({ cvxCode: '140', date: '2025-10-02' });
+    const bad = await cli(['immunizations', 'add', 'E1', '--cvx', 'flu']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('is not a CVX code');
+    const early = await cli(['immunizations', 'add', 'E1', '--cvx', '140', '--date', '1960-01-01']);
+    expect(early.stderr).toContain('before the date of birth');
+  });
+
+  it('adds a SOAP note from a file and refuses one without sections', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-note-'));
+    writeFileSync(join(dir, 'visit.txt'), 'S: follow-up\nO: BP 128/82\nA: hypertension, controlled\nP: continue lisinopril\n');
+    writeFileSync(join(dir, 'bad.txt'), 'no sections here');
+    const run = await cli(['notes', 'add', 'E1', '--file', 'visit.txt', '--provider', NPI_A], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const [note] = await t.db.select().from(progressNotes).where(eq(progressNotes.patientId, patientId));
+    expect(note).toMatchObject({ subjective: 'follow-up', plan: 'continue lisinopril', noteDate: '2026-03-10' });
+    expect((await cli(['notes', 'add', 'E1', '--file', 'bad.txt'], { cwd: dir })).code).toBe(1);
+    expect((await cli(['notes', 'add', 'E1', '--file', 'missing.txt'], { cwd: dir })).code).toBe(2);
+    expect((await cli(['notes', 'add', 'E1'])).stderr).toContain('--file is required');
+    expect((await cli(['notes', 'list', 'E1'])).stdout).toContain('hypertension, controlled');
+  });
+});
