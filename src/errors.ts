@@ -56,3 +56,12 @@ export class ValidationError extends PracticeError {
     this.issues = issues;
   }
 }
+
+/** Ctrl-C: the work stopped between two saved steps; a rerun finishes it. */
+export class Interrupted extends PracticeError {
+  constructor() {
+    super('INTERRUPTED', 'Stopped at your request. What was finished is saved; run the same command again to complete the rest.', {
+      exitCode: ExitCode.interrupted,
+    });
+  }
+}

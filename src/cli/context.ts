@@ -5,7 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import type { AuditActor } from '../db/audit.js';
 import type { PracticeDatabase } from '../db/client.js';
 import type { Db } from '../db/types.js';
-import { PracticeError, UsageError } from '../errors.js';
+import { Interrupted, PracticeError, UsageError } from '../errors.js';
 import { makeChalk } from './color.js';
 import type { ResolvedConfig } from './config.js';
 import { toJson } from './output.js';
@@ -26,6 +26,8 @@ export interface CliIo {
   database?: PracticeDatabase;
   /** Scripted answers (tests); otherwise inquirer on a TTY. */
   prompter?: Prompter;
+  /** Aborted on Ctrl-C: long work checks it between batches, so what is saved stays consistent. */
+  signal?: AbortSignal;
 }
 
 export interface CommandResult<T = unknown> {
@@ -64,6 +66,11 @@ export class CommandContext {
 
   get now(): Date {
     return this.io.now();
+  }
+
+  /** Throws Interrupted when the user pressed Ctrl-C; call it between batches of long work. */
+  checkInterrupted(): void {
+    if (this.io.signal?.aborted) throw new Interrupted();
   }
 
   get auditActor(): AuditActor {
