@@ -1,0 +1,178 @@
+// The scrubber: pre-submission edits as data. Each edit has a stable code, a plain message and the
+// SQL condition under which a claim (or one of its lines) fails it. All edits are compiled into one
+// set-based query over the claims in scope, so every failure of every claim is found in one pass.
+// Code forms (NPI check digit, ICD-10-CM, CPT/HCPCS, modifiers) are checked with src/codes on the
+// distinct values in scope, and the SQL compares against the short list of bad ones.
+import { sql, type SQL } from 'drizzle-orm';
+import { isIcd10Form } from '../codes/icd10.js';
+import { isValidNpi } from '../codes/npi.js';
+import { isModifier, procedureCodeSystem } from '../codes/procedure-codes.js';
+import { CodeSystem } from '../codes/systems.js';
+import { queryRows } from '../db/query.js';
+import type { DbOrTx } from '../db/types.js';
+import { CLAIM_FILING_INDICATORS, PLACES_OF_SERVICE } from '../practice/code-lists.js';
+
+/** ICD-10-CM replaced ICD-9-CM for services on and after this date. */
+export const ICD10_EFFECTIVE = '2015-10-01';
+
+// IRS campus prefixes never assigned to an EIN.
+const INVALID_EIN_PREFIXES = ['00', '07', '08', '09', '17', '18', '19', '28', '29', '49', '69', '70', '78', '79', '89', '96', '97'];
+
+/** Lists of values the code validators rejected, and today's date, for the edits to compare against. */
+export interface EditInputs {
+  today: string;
+  badNpis: SQL;
+  badDiagnoses: SQL;
+  badProcedures: SQL;
+  badModifiers: SQL;
+}
+
+export interface ClaimEdit {
+  code: string;
+  /** claim: evaluated on `cv` (one row per claim); line: on `lv` (one row per claim line). */
+  level: 'claim' | 'line';
+  message: string;
+  fails: (x: EditInputs) => SQL;
+}
+
+const textArray = (values: readonly string[]): SQL =>
+  values.length === 0 ? sql`'{}'::text[]` : sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
+
+const POS_CODES = textArray(Object.keys(PLACES_OF_SERVICE));
+const FILING_CODES = textArray(Object.keys(CLAIM_FILING_INDICATORS));
+
+export const claimEdits: ClaimEdit[] = [
+  { code: 'BILLING_NPI', level: 'claim', message: 'The practice billing NPI is missing or fails its check digit (Luhn with prefix 80840).', fails: (x) => sql`cv.billing_npi is null or cv.billing_npi = any(${x.badNpis})` },
+  { code: 'RENDERING_NPI', level: 'claim', message: 'The rendering provider NPI fails its check digit (Luhn with prefix 80840).', fails: (x) => sql`cv.rendering_npi = any(${x.badNpis})` },
+  { code: 'BILLING_TIN', level: 'claim', message: 'The practice tax id (EIN) is not 9 digits or has a prefix the IRS never assigns.', fails: () => sql`cv.billing_tin is null or cv.billing_tin !~ '^[0-9]{9}$' or left(cv.billing_tin, 2) = any(${textArray(INVALID_EIN_PREFIXES)})` },
+  { code: 'BILLING_ADDRESS', level: 'claim', message: 'The practice billing address needs a street (not a PO box), city and state.', fails: () => sql`coalesce(trim(cv.billing_address1), '') = '' or coalesce(trim(cv.billing_city), '') = '' or cv.billing_state is null or cv.billing_address1 ~* '^\\s*(p\\.?\\s*o\\.?\\s*box|post\\s+office\\s+box)'` },
+  { code: 'BILLING_ZIP4', level: 'claim', message: 'The practice billing ZIP code needs all 9 digits (ZIP+4).', fails: () => sql`regexp_replace(coalesce(cv.billing_zip, ''), '[^0-9]', '', 'g') !~ '^[0-9]{9}$'` },
+  { code: 'PAYER_ID', level: 'claim', message: 'The payer has no valid payer id (letters and digits, as on the clearinghouse payer list).', fails: () => sql`coalesce(cv.payer_identifier, '') !~ '^[A-Za-z0-9]{2,80}$'` },
+  { code: 'FILING_INDICATOR', level: 'claim', message: 'The payer claim filing indicator is not an X12 code (CI, MB, MC, BL, HM, 12-17...).', fails: () => sql`not (cv.filing_indicator = any(${FILING_CODES}))` },
+  { code: 'SUBSCRIBER_ID', level: 'claim', message: 'The coverage has no subscriber (member) id.', fails: () => sql`coalesce(trim(cv.member_id), '') = ''` },
+  { code: 'RELATIONSHIP', level: 'claim', message: 'The patient is not the subscriber, but the subscriber name is missing on the coverage.', fails: () => sql`cv.relationship <> '18' and (coalesce(trim(cv.subscriber_last_name), '') = '' or coalesce(trim(cv.subscriber_first_name), '') = '')` },
+  { code: 'PATIENT_DOB', level: 'claim', message: 'The patient date of birth is missing or after the date of service.', fails: () => sql`cv.dob is null or cv.dob > cv.service_date_from` },
+  { code: 'PATIENT_SEX', level: 'claim', message: 'The patient sex must be recorded as male or female for the claim.', fails: () => sql`cv.sex not in ('male', 'female')` },
+  { code: 'PATIENT_ADDRESS', level: 'claim', message: 'The patient address needs a street, city, state and ZIP code.', fails: () => sql`coalesce(trim(cv.patient_address1), '') = '' or coalesce(trim(cv.patient_city), '') = '' or cv.patient_state is null or coalesce(cv.patient_zip, '') !~ '^[0-9]{5}(-?[0-9]{4})?$'` },
+  { code: 'DOS_FUTURE', level: 'claim', message: 'A date of service is in the future.', fails: (x) => sql`cv.service_date_to > ${x.today}::date` },
+  { code: 'TIMELY_FILING', level: 'claim', message: "The claim is past the payer's timely filing limit.", fails: (x) => sql`cv.service_date_from + cv.timely_filing_days < ${x.today}::date` },
+  { code: 'DX_MISSING', level: 'claim', message: 'The claim has no diagnosis code.', fails: () => sql`cv.dx_count = 0` },
+  { code: 'DX_FORM', level: 'claim', message: 'A diagnosis is not a valid ICD-10-CM code form.', fails: (x) => sql`exists (select 1 from claim_diagnoses d where d.claim_id = cv.claim_id and (d.code_system <> ${CodeSystem.icd10cm} or d.code = any(${x.badDiagnoses})))` },
+  { code: 'DX_BEFORE_ICD10', level: 'claim', message: `ICD-10-CM codes cannot be billed for services before ${ICD10_EFFECTIVE}.`, fails: () => sql`cv.service_date_from < ${ICD10_EFFECTIVE}::date` },
+  { code: 'DX_DUPLICATE', level: 'claim', message: 'The same diagnosis code is listed twice on the claim.', fails: () => sql`exists (select 1 from claim_diagnoses d where d.claim_id = cv.claim_id group by replace(d.code, '.', '') having count(*) > 1)` },
+  { code: 'FREQUENCY_REF', level: 'claim', message: "A corrected or void claim needs the payer's claim control number of the original.", fails: () => sql`cv.frequency_code in ('7', '8') and coalesce(trim(cv.payer_claim_control_number), '') = ''` },
+  { code: 'CONTROL_NUMBER', level: 'claim', message: 'The claim control number must be 1-20 letters, digits or hyphens.', fails: () => sql`cv.patient_control_number !~ '^[A-Z0-9-]{1,20}$'` },
+  { code: 'NO_LINES', level: 'claim', message: 'The claim has no service lines.', fails: () => sql`cv.line_count = 0` },
+  { code: 'PROCEDURE_FORM', level: 'line', message: 'The procedure is not a valid CPT or HCPCS code form.', fails: (x) => sql`lv.code_system not in (${CodeSystem.cpt}, ${CodeSystem.hcpcs}) or lv.code = any(${x.badProcedures})` },
+  { code: 'MODIFIER', level: 'line', message: 'A modifier is not 2 letters or digits.', fails: (x) => sql`lv.modifiers && ${x.badModifiers}` },
+  { code: 'UNITS', level: 'line', message: 'A service line has zero units.', fails: () => sql`lv.units <= 0` },
+  { code: 'CHARGE', level: 'line', message: 'A service line has no charge (the amount must be above zero).', fails: () => sql`lv.charge_cents <= 0` },
+  { code: 'LINE_DOS_FUTURE', level: 'line', message: 'A service line date is in the future.', fails: (x) => sql`lv.service_date > ${x.today}::date` },
+  { code: 'POINTER_MISSING', level: 'line', message: 'A service line points at no diagnosis (1 to 4 pointers are needed).', fails: () => sql`cardinality(lv.diagnosis_pointers) = 0 or cardinality(lv.diagnosis_pointers) > 4` },
+  { code: 'POINTER_TARGET', level: 'line', message: 'A service line points at a diagnosis position the claim does not have.', fails: () => sql`exists (select 1 from unnest(lv.diagnosis_pointers) p where not exists (select 1 from claim_diagnoses d where d.claim_id = lv.claim_id and d.position = p))` },
+  { code: 'PLACE_OF_SERVICE', level: 'line', message: 'The place of service is missing or not a CMS place-of-service code.', fails: () => sql`lv.place_of_service is null or not (lv.place_of_service::text = any(${POS_CODES}))` },
+];
+
+/** Which claims to scrub: given ids, or every claim not yet sent. */
+export interface EditScope {
+  claimIds?: number[];
+  /** Only claims of this payer (payers.id). */
+  payerId?: number;
+}
+
+export function scopeCondition(scope: EditScope, alias = sql`c`): SQL {
+  const parts: SQL[] = [];
+  if (scope.claimIds) parts.push(sql`${alias}.id in (select unnest(${textArray(scope.claimIds.map(String))}::int[]))`);
+  else parts.push(sql`${alias}.status in ('ready', 'held') and ${alias}.batch_id is null`);
+  if (scope.payerId !== undefined) parts.push(sql`${alias}.payer_id = ${scope.payerId}`);
+  return sql.join(parts, sql` and `);
+}
+
+/** The claim view every claim edit reads. */
+function claimView(scope: EditScope): SQL {
+  return sql`
+    select c.id as claim_id, c.patient_control_number, c.frequency_code, c.payer_claim_control_number,
+           c.service_date_from, c.service_date_to,
+           pr.billing_npi, pr.tin as billing_tin, pr.address1 as billing_address1, pr.city as billing_city,
+           pr.state as billing_state, pr.zip as billing_zip,
+           rp.npi as rendering_npi,
+           py.payer_id as payer_identifier, py.claim_filing_indicator as filing_indicator, py.timely_filing_days,
+           cov.member_id, cov.relationship, cov.subscriber_last_name, cov.subscriber_first_name,
+           p.dob, p.sex, p.address1 as patient_address1, p.city as patient_city, p.state as patient_state, p.zip as patient_zip,
+           (select count(*) from claim_diagnoses d where d.claim_id = c.id) as dx_count,
+           (select count(*) from claim_lines l where l.claim_id = c.id) as line_count
+    from claims c
+    join patients p on p.id = c.patient_id
+    join coverages cov on cov.id = c.coverage_id
+    join payers py on py.id = c.payer_id
+    left join providers rp on rp.id = c.rendering_provider_id
+    left join practice pr on true
+    where ${scopeCondition(scope)}`;
+}
+
+export interface EditFailure {
+  claimId: number;
+  patientControlNumber: string;
+  lineNumber: number | null;
+  code: string;
+  message: string;
+}
+
+async function distinctValues(db: DbOrTx, query: SQL): Promise<string[]> {
+  return (await queryRows<{ v: string | null }>(db, query)).map((r) => r.v).filter((v): v is string => v !== null);
+}
+
+async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<EditInputs> {
+  const inScope = sql`select c.id from claims c where ${scopeCondition(scope)}`;
+  const npis = await distinctValues(db, sql`select billing_npi as v from practice union select npi from providers`);
+  const diagnoses = await distinctValues(db, sql`select distinct code as v from claim_diagnoses where claim_id in (${inScope})`);
+  const procedures = await distinctValues(db, sql`select distinct code as v from claim_lines where claim_id in (${inScope})`);
+  const modifiers = await distinctValues(db, sql`select distinct unnest(modifiers) as v from claim_lines where claim_id in (${inScope})`);
+  return {
+    today,
+    badNpis: textArray(npis.filter((n) => !isValidNpi(n))),
+    badDiagnoses: textArray(diagnoses.filter((d) => !isIcd10Form(d))),
+    badProcedures: textArray(procedures.filter((p) => !procedureCodeSystem(p))),
+    badModifiers: textArray(modifiers.filter((m) => !isModifier(m))),
+  };
+}
+
+/** The failures query: (claim_id, patient_control_number, line_number, code) for every edit that fails. */
+function failuresQuery(scope: EditScope, inputs: EditInputs, edits: ClaimEdit[]): SQL {
+  const branches = edits.map((edit) =>
+    edit.level === 'claim'
+      ? sql`select cv.claim_id, cv.patient_control_number, null::int as line_number, ${edit.code}::text as code from cv where ${edit.fails(inputs)}`
+      : sql`select lv.claim_id, lv.patient_control_number, lv.line_number, ${edit.code}::text as code from lv where ${edit.fails(inputs)}`,
+  );
+  return sql`
+    with cv as (${claimView(scope)}),
+    lv as (select l.*, cv.patient_control_number from claim_lines l join cv on cv.claim_id = l.claim_id),
+    failures as (${sql.join(branches, sql` union all `)})`;
+}
+
+/**
+ * Runs every edit over the claims in scope, then holds the failing claims and releases the passing
+ * held ones. Returns every failure (several per claim when several edits fail).
+ */
+export async function scrubClaims(db: DbOrTx, scope: EditScope, today: string, edits: ClaimEdit[] = claimEdits): Promise<{ checked: number; failures: EditFailure[] }> {
+  const inputs = await editInputs(db, scope, today);
+  const messages = new Map(edits.map((e) => [e.code, e.message]));
+  const rows = await queryRows<{ claim_id: number; patient_control_number: string; line_number: number | null; code: string; checked: number }>(
+    db,
+    sql`${failuresQuery(scope, inputs, edits)},
+    held as (
+      update claims c set status = case when c.id in (select claim_id from failures) then 'held' else 'ready' end, updated_at = now()
+      where ${scopeCondition(scope)} and c.status in ('ready', 'held')
+        and c.status <> case when c.id in (select claim_id from failures) then 'held' else 'ready' end
+      returning c.id
+    )
+    select f.claim_id, f.patient_control_number, f.line_number, f.code, (select count(*)::int from cv) as checked
+    from (select 0) one left join failures f on true
+    left join (select count(*) from held) touched on true
+    order by f.claim_id, f.line_number nulls first, f.code`,
+  );
+  const failures = rows
+    .filter((r) => r.claim_id !== null)
+    .map((r) => ({ claimId: r.claim_id, patientControlNumber: r.patient_control_number, lineNumber: r.line_number, code: r.code, message: messages.get(r.code)! }));
+  return { checked: rows[0]?.checked ?? 0, failures };
+}

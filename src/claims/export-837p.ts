@@ -1,0 +1,358 @@
+// Writes X12 837P 005010X222A1 batches. The envelope numbers come from a persistent counter taken in
+// the same transaction that marks the claims exported, so a number is never reused and a claim is
+// never in two batches; the file itself is written to a temporary name, flushed and renamed before
+// that transaction commits.
+import { createHash } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { icd10ForClaim } from '../codes/icd10.js';
+import { recordAudit, type AuditActor } from '../db/audit.js';
+import { queryRows } from '../db/query.js';
+import { claimBatches, claimDiagnoses, claimLines, clearinghouses, practice, x12Counters } from '../db/schema/index.js';
+import type { Db, DbOrTx } from '../db/types.js';
+import { NotFoundError, PracticeError, UsageError } from '../errors.js';
+import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
+import { inTransaction } from './transaction.js';
+import { x12Amount } from './x12/model.js';
+import { X12Writer } from './x12/writer.js';
+
+export const IMPLEMENTATION_837P = '005010X222A1';
+/** Recommended ceiling of claims in one ST/SE transaction set. */
+const CLAIMS_PER_TRANSACTION = 5000;
+
+type Clearinghouse = typeof clearinghouses.$inferSelect;
+type Practice = typeof practice.$inferSelect;
+
+export interface BatchClaim {
+  id: number;
+  patientControlNumber: string;
+  frequencyCode: string;
+  payerClaimControlNumber: string | null;
+  totalCents: number;
+  providerSignatureOnFile: string;
+  assignmentCode: string;
+  benefitsAssigned: string;
+  releaseOfInformation: string;
+  coveragePriority: number;
+  relationship: string;
+  memberId: string;
+  groupNumber: string | null;
+  subscriberLastName: string | null;
+  subscriberFirstName: string | null;
+  payerName: string;
+  payerIdentifier: string;
+  filingIndicator: string;
+  patientLastName: string;
+  patientFirstName: string;
+  patientMiddleName: string | null;
+  patientSuffix: string | null;
+  patientAddress1: string | null;
+  patientAddress2: string | null;
+  patientCity: string | null;
+  patientState: string | null;
+  patientZip: string | null;
+  dob: string;
+  sex: string;
+  renderingNpi: string | null;
+  renderingLastName: string | null;
+  renderingFirstName: string | null;
+  renderingTaxonomy: string | null;
+  diagnoses: string[];
+  lines: (typeof claimLines.$inferSelect)[];
+}
+
+export interface BatchHeader {
+  interchangeControlNumber: number;
+  groupControlNumber: number;
+  reference: string;
+  createdAt: Date;
+  timeZone: string;
+}
+
+const digits = (value: string | null | undefined) => (value ?? '').replace(/[^0-9]/g, '');
+const SEX_CODE: Record<string, string> = { male: 'M', female: 'F' };
+const PAYER_SEQUENCE = ['P', 'S', 'T'];
+
+/** The whole interchange as text: pure, so the same data always gives the same bytes. */
+export function render837p(header: BatchHeader, ch: Clearinghouse, pr: Practice, claims: BatchClaim[]): string {
+  const w = new X12Writer({
+    element: ch.elementSeparator,
+    component: ch.componentSeparator,
+    repetition: ch.repetitionSeparator,
+    segment: ch.segmentTerminator,
+  });
+  const at = DateTime.fromJSDate(header.createdAt, { zone: header.timeZone });
+  const isa13 = String(header.interchangeControlNumber).padStart(9, '0');
+  const fixed = (value: string, width: number) => w.clean(value).slice(0, width).padEnd(width, ' ');
+  w.add(
+    'ISA', '00', ' '.repeat(10), '00', ' '.repeat(10),
+    ch.senderQualifier, fixed(ch.senderId, 15), ch.receiverQualifier, fixed(ch.receiverId, 15),
+    at.toFormat('yyMMdd'), at.toFormat('HHmm'), ch.repetitionSeparator, '00501', isa13, '0', ch.usageIndicator, ch.componentSeparator,
+  );
+  const gs06 = String(header.groupControlNumber);
+  w.add('GS', 'HC', ch.applicationSenderCode ?? ch.senderId, ch.applicationReceiverCode ?? ch.receiverId, at.toFormat('yyyyMMdd'), at.toFormat('HHmm'), gs06, 'X', IMPLEMENTATION_837P);
+  let transactions = 0;
+  for (let start = 0; start < claims.length; start += CLAIMS_PER_TRANSACTION) {
+    transactions++;
+    writeTransaction(w, String(transactions).padStart(4, '0'), header, at, ch, pr, claims.slice(start, start + CLAIMS_PER_TRANSACTION));
+  }
+  w.add('GE', transactions, gs06);
+  w.add('IEA', 1, isa13);
+  return w.toString();
+}
+
+function writeTransaction(w: X12Writer, st02: string, header: BatchHeader, at: DateTime, ch: Clearinghouse, pr: Practice, claims: BatchClaim[]): void {
+  const first = w.segments.length;
+  w.add('ST', '837', st02, IMPLEMENTATION_837P);
+  w.add('BHT', '0019', '00', header.reference, at.toFormat('yyyyMMdd'), at.toFormat('HHmm'), 'CH');
+  // 1000A submitter, 1000B receiver
+  w.add('NM1', '41', '2', w.clean(ch.submitterName ?? pr.legalName, 60), '', '', '', '', '46', ch.senderId);
+  w.add('PER', 'IC', w.clean(ch.submitterContactName ?? 'BILLING OFFICE', 60), 'TE', digits(ch.submitterContactPhone ?? pr.phone));
+  w.add('NM1', '40', '2', w.clean(ch.receiverName ?? ch.name, 60), '', '', '', '', '46', ch.receiverId);
+  // 2000A billing provider
+  w.add('HL', 1, '', '20', 1);
+  if (pr.taxonomyCode) w.add('PRV', 'BI', 'PXC', pr.taxonomyCode);
+  w.add('NM1', '85', '2', w.clean(pr.legalName, 60), '', '', '', '', 'XX', pr.billingNpi);
+  w.add('N3', w.clean(pr.address1, 55), w.clean(pr.address2, 55));
+  w.add('N4', w.clean(pr.city, 30), pr.state, digits(pr.zip));
+  w.add('REF', 'EI', pr.tin);
+  let hl = 1;
+  for (const claim of claims) {
+    const self = claim.relationship === '18';
+    const subscriberHl = ++hl;
+    // 2000B subscriber: one per claim keeps the hierarchy simple and within the 100-claims-per-HL limit.
+    w.add('HL', subscriberHl, 1, '22', self ? 0 : 1);
+    w.add('SBR', PAYER_SEQUENCE[claim.coveragePriority - 1] ?? 'P', self ? '18' : '', w.clean(claim.groupNumber, 50), '', '', '', '', '', claim.filingIndicator);
+    if (self) {
+      w.add('NM1', 'IL', '1', w.clean(claim.patientLastName, 60), w.clean(claim.patientFirstName, 35), w.clean(claim.patientMiddleName, 25), '', w.clean(claim.patientSuffix, 10), 'MI', w.clean(claim.memberId, 80));
+      writeAddress(w, claim);
+    } else {
+      w.add('NM1', 'IL', '1', w.clean(claim.subscriberLastName, 60), w.clean(claim.subscriberFirstName, 35), '', '', '', 'MI', w.clean(claim.memberId, 80));
+    }
+    w.add('NM1', 'PR', '2', w.clean(claim.payerName, 60), '', '', '', '', 'PI', w.clean(claim.payerIdentifier, 80));
+    if (!self) {
+      // 2000C patient: the dependent, who has no member id of their own at this payer.
+      w.add('HL', ++hl, subscriberHl, '23', 0);
+      w.add('PAT', claim.relationship);
+      w.add('NM1', 'QC', '1', w.clean(claim.patientLastName, 60), w.clean(claim.patientFirstName, 35), w.clean(claim.patientMiddleName, 25), '', w.clean(claim.patientSuffix, 10));
+      writeAddress(w, claim);
+    }
+    writeClaim(w, claim, pr);
+  }
+  w.add('SE', w.countSince(first) + 1, st02);
+}
+
+function writeAddress(w: X12Writer, claim: BatchClaim): void {
+  w.add('N3', w.clean(claim.patientAddress1, 55), w.clean(claim.patientAddress2, 55));
+  w.add('N4', w.clean(claim.patientCity, 30), claim.patientState, digits(claim.patientZip));
+  w.add('DMG', 'D8', claim.dob.replaceAll('-', ''), SEX_CODE[claim.sex] ?? 'U');
+}
+
+function writeClaim(w: X12Writer, claim: BatchClaim, pr: Practice): void {
+  const claimPos = claim.lines[0]?.placeOfService ?? '11';
+  w.add('CLM', claim.patientControlNumber, x12Amount(claim.totalCents), '', '', [claimPos, 'B', claim.frequencyCode], claim.providerSignatureOnFile, claim.assignmentCode, claim.benefitsAssigned, claim.releaseOfInformation);
+  if (claim.frequencyCode !== '1') w.add('REF', 'F8', w.clean(claim.payerClaimControlNumber, 50));
+  w.add('HI', ...claim.diagnoses.map((code, i) => [i === 0 ? 'ABK' : 'ABF', icd10ForClaim(code)]));
+  // 2310B only when someone other than the billing NPI rendered the service.
+  if (claim.renderingNpi && claim.renderingNpi !== pr.billingNpi) {
+    w.add('NM1', '82', '1', w.clean(claim.renderingLastName, 60), w.clean(claim.renderingFirstName, 35), '', '', '', 'XX', claim.renderingNpi);
+    if (claim.renderingTaxonomy) w.add('PRV', 'PE', 'PXC', claim.renderingTaxonomy);
+  }
+  for (const line of claim.lines) {
+    w.add('LX', line.lineNumber);
+    w.add(
+      'SV1',
+      ['HC', line.code, ...line.modifiers],
+      x12Amount(line.chargeCents),
+      'UN',
+      line.units,
+      line.placeOfService && line.placeOfService !== claimPos ? line.placeOfService : '',
+      '',
+      line.diagnosisPointers.map(String),
+    );
+    w.add('DTP', '472', 'D8', line.serviceDate.replaceAll('-', ''));
+    w.add('REF', '6R', lineControlNumber(claim.patientControlNumber, line.lineNumber));
+  }
+}
+
+/** REF*6R: what the payer echoes in the 835 so a payment lands on the right line. */
+export function lineControlNumber(patientControlNumber: string, lineNumber: number): string {
+  return `${patientControlNumber}-${lineNumber}`;
+}
+
+/** Loads the claims of a batch in file order, with everything the 837P needs. */
+export async function loadBatchClaims(db: DbOrTx, batchId: number): Promise<BatchClaim[]> {
+  const heads = await queryRows<Omit<BatchClaim, 'diagnoses' | 'lines'>>(
+    db,
+    sql`select c.id, c.patient_control_number as "patientControlNumber", c.frequency_code as "frequencyCode",
+               c.payer_claim_control_number as "payerClaimControlNumber", c.total_cents as "totalCents",
+               c.provider_signature_on_file as "providerSignatureOnFile", c.assignment_code as "assignmentCode",
+               c.benefits_assigned as "benefitsAssigned", c.release_of_information as "releaseOfInformation",
+               cov.priority as "coveragePriority", cov.relationship, cov.member_id as "memberId", cov.group_number as "groupNumber",
+               cov.subscriber_last_name as "subscriberLastName", cov.subscriber_first_name as "subscriberFirstName",
+               py.name as "payerName", py.payer_id as "payerIdentifier", py.claim_filing_indicator as "filingIndicator",
+               p.last_name as "patientLastName", p.first_name as "patientFirstName", p.middle_name as "patientMiddleName",
+               p.suffix as "patientSuffix", p.address1 as "patientAddress1", p.address2 as "patientAddress2",
+               p.city as "patientCity", p.state as "patientState", p.zip as "patientZip", p.dob::text as dob, p.sex,
+               rp.npi as "renderingNpi", rp.last_name as "renderingLastName", rp.first_name as "renderingFirstName",
+               rp.taxonomy_code as "renderingTaxonomy"
+        from claims c
+        join coverages cov on cov.id = c.coverage_id
+        join payers py on py.id = c.payer_id
+        join patients p on p.id = c.patient_id
+        left join providers rp on rp.id = c.rendering_provider_id
+        where c.batch_id = ${batchId}
+        order by c.id`,
+  );
+  const ids = heads.map((h) => h.id);
+  const byClaim = new Map<number, BatchClaim>(heads.map((h) => [h.id, { ...h, diagnoses: [], lines: [] }]));
+  if (ids.length === 0) return [];
+  const inBatch = sql`(select id from claims where batch_id = ${batchId})`;
+  const diagnoses = await db.select().from(claimDiagnoses).where(inArray(claimDiagnoses.claimId, inBatch)).orderBy(asc(claimDiagnoses.claimId), asc(claimDiagnoses.position));
+  for (const d of diagnoses) byClaim.get(d.claimId)!.diagnoses.push(d.code);
+  const lines = await db.select().from(claimLines).where(inArray(claimLines.claimId, inBatch)).orderBy(asc(claimLines.claimId), asc(claimLines.lineNumber));
+  for (const l of lines) byClaim.get(l.claimId)!.lines.push(l);
+  return [...byClaim.values()];
+}
+
+async function nextControlNumber(tx: DbOrTx, name: string): Promise<number> {
+  const [row] = await tx
+    .insert(x12Counters)
+    .values({ name, lastValue: 1 })
+    .onConflictDoUpdate({ target: x12Counters.name, set: { lastValue: sql`${x12Counters.lastValue} + 1` } })
+    .returning({ value: x12Counters.lastValue });
+  return row!.value;
+}
+
+export async function findClearinghouse(db: DbOrTx, name?: string): Promise<Clearinghouse> {
+  const rows = await db.select().from(clearinghouses).where(name ? eq(clearinghouses.name, name) : undefined);
+  const chosen = name ? rows[0] : rows.length === 1 ? rows[0] : rows.find((r) => r.isDefault);
+  if (!chosen) {
+    if (name) throw new NotFoundError(`Clearinghouse "${name}"`, 'List them with "practice setup" or name one that exists.');
+    throw new PracticeError('NO_CLEARINGHOUSE', rows.length ? 'Several clearinghouses are set up and none is the default.' : 'No clearinghouse is set up, so there is nobody to send claims to.', {
+      hint: rows.length ? 'Choose one with --clearinghouse NAME.' : 'Add the clearinghouse with its sender and receiver ids first.',
+    });
+  }
+  return chosen;
+}
+
+async function loadPractice(db: DbOrTx): Promise<Practice> {
+  const [pr] = await db.select().from(practice);
+  if (!pr) throw new PracticeError('NO_PRACTICE', 'The practice itself is not set up (name, NPI, tax id, address).', { hint: 'Set it up first with "practice setup".' });
+  return pr;
+}
+
+export interface ExportOptions {
+  outDir: string;
+  payerId?: number;
+  clearinghouse?: string;
+  now: Date;
+  dryRun?: boolean;
+}
+
+export interface ExportResult {
+  batchId: number | null;
+  file: string | null;
+  interchangeControlNumber: number | null;
+  claims: number;
+  totalCents: number;
+  held: EditFailure[];
+}
+
+/** Writes text to dir/name atomically (temporary name, fsync, rename), mode 0600; returns the path. */
+export async function writeFileAtomic(dir: string, name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  const temp = join(dir, `.${name}.${process.pid}.tmp`);
+  let handle;
+  try {
+    handle = await open(temp, 'wx', 0o600);
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, path);
+    return path;
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new PracticeError('EXPORT_WRITE_FAILED', `Cannot write the claim file in ${dir} (${code}).`, {
+      hint: 'Check the folder exists and you can write to it. No claim was marked exported.',
+      cause: error,
+    });
+  }
+}
+
+export function batchFileName(batch: { id: number; interchangeControlNumber: number }): string {
+  return `837P-${String(batch.interchangeControlNumber).padStart(9, '0')}-batch${batch.id}.x12`;
+}
+
+/**
+ * Scrubs the ready claims, puts the passing ones in a new batch and writes its file, all or nothing.
+ * Failing claims are held and returned with every reason.
+ */
+export async function exportClaims(db: Db, actor: AuditActor, options: ExportOptions): Promise<ExportResult> {
+  const today = DateTime.fromJSDate(options.now).toISODate()!;
+  let written: string | undefined;
+  try {
+    return await inTransaction(db, options.dryRun ?? false, async (tx) => {
+      // One export at a time: the second waits here instead of racing for the same claims.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:claims-export'))`);
+      const ch = await findClearinghouse(tx, options.clearinghouse);
+      const pr = await loadPractice(tx);
+      const scope = { payerId: options.payerId };
+      const { failures } = await scrubClaims(tx, scope, today);
+      const [eligible] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from claims c where ${scopeCondition(scope)} and c.status = 'ready'`);
+      if (eligible!.n === 0 || options.dryRun) {
+        return { batchId: null, file: null, interchangeControlNumber: null, claims: eligible!.n, totalCents: 0, held: failures };
+      }
+      const control = await nextControlNumber(tx, `interchange:${ch.id}`);
+      const createdAt = options.now;
+      const [batch] = await tx
+        .insert(claimBatches)
+        .values({
+          clearinghouseId: ch.id,
+          payerId: options.payerId ?? null,
+          interchangeControlNumber: control,
+          groupControlNumber: control,
+          transactionControlNumber: 1,
+          reference: `PK${String(control).padStart(9, '0')}`,
+          status: 'exported',
+          createdAt,
+          exportedAt: createdAt,
+        })
+        .returning();
+      await tx.execute(sql`update claims c set batch_id = ${batch!.id}, status = 'exported', exported_at = ${createdAt.toISOString()}, updated_at = now()
+                           where ${scopeCondition(scope)} and c.status = 'ready'`);
+      const claims = await loadBatchClaims(tx, batch!.id);
+      const text = render837p({ ...batch!, reference: batch!.reference!, createdAt, timeZone: pr.timeZone }, ch, pr, claims);
+      const fileName = batchFileName(batch!);
+      const totalCents = claims.reduce((sum, c) => sum + c.totalCents, 0);
+      await tx
+        .update(claimBatches)
+        .set({ content: text, fileName, fileSha256: createHash('sha256').update(text).digest('hex'), claimCount: claims.length, totalCents })
+        .where(eq(claimBatches.id, batch!.id));
+      await recordAudit(tx, actor, { action: 'export', entity: 'claim_batches', entityId: batch!.id, details: { claims: claims.length, interchangeControlNumber: control, held: new Set(failures.map((f) => f.claimId)).size } });
+      written = await writeFileAtomic(options.outDir, fileName, text);
+      return { batchId: batch!.id, file: written, interchangeControlNumber: control, claims: claims.length, totalCents, held: failures };
+    });
+  } catch (error) {
+    // The transaction did not commit: a file already renamed into place must not outlive it.
+    if (written) await rm(written, { force: true });
+    throw error;
+  }
+}
+
+/** Writes an earlier batch again, byte for byte, from the copy kept in the database. */
+export async function rewriteBatch(db: Db, batchId: number, outDir: string): Promise<{ batchId: number; file: string; sha256: string }> {
+  const [batch] = await db.select().from(claimBatches).where(eq(claimBatches.id, batchId));
+  if (!batch) throw new NotFoundError(`Claim batch ${batchId}`, 'See the batches with "practice claims list --status exported".');
+  if (!batch.content || !batch.fileName) throw new UsageError(`Batch ${batchId} has no file content to write again.`);
+  const sha256 = createHash('sha256').update(batch.content).digest('hex');
+  if (sha256 !== batch.fileSha256) throw new PracticeError('BATCH_DAMAGED', `The stored copy of batch ${batchId} does not match its checksum.`, { hint: 'Do not resend it; ask the administrator to check the database.' });
+  const file = await writeFileAtomic(outDir, batch.fileName, batch.content);
+  return { batchId, file, sha256 };
+}
+

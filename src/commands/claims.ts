@@ -1,0 +1,274 @@
+// practice claims build | check | export | import-835 | list (status) | ar | denials | replace | void
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import type { ActionFactory } from '../cli/main.js';
+import type { CommandContext } from '../cli/context.js';
+import { renderFields, renderTable } from '../cli/output.js';
+import { ExitCode, NotFoundError, PracticeError, UsageError } from '../errors.js';
+
+const money = (cents: number) => (cents / 100).toFixed(2);
+
+function isoDate(value: string | undefined, option: string): string | undefined {
+  if (value === undefined) return undefined;
+  const date = DateTime.fromISO(value);
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value) || !date.isValid) throw new UsageError(`${option} needs a date as YYYY-MM-DD; "${value}" is not one.`);
+  return value;
+}
+
+function positiveInt(value: string, what: string): number {
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1) throw new UsageError(`${what} must be a whole number above zero; "${value}" is not.`);
+  return Number(value);
+}
+
+const today = (ctx: CommandContext) => DateTime.fromJSDate(ctx.now).toISODate()!;
+
+function failureTable(ctx: CommandContext, failures: { patientControlNumber: string; lineNumber: number | null; code: string; message: string }[]): string {
+  return renderTable(failures, [
+    { header: 'Claim', value: (f) => f.patientControlNumber },
+    { header: 'Line', value: (f) => f.lineNumber ?? '' },
+    { header: 'Edit', value: (f) => f.code },
+    { header: 'Problem', value: (f) => f.message },
+  ], ctx.out);
+}
+
+export function register(program: Command, action: ActionFactory): void {
+  const claims = program
+    .command('claims')
+    .description('build, check and export 837P claims, post 835 remittances, AR and denials')
+    .addHelpText('after', `
+Examples:
+  practice claims build --since 2026-01-01      group unbilled charges into claims
+  practice claims check                         list every problem that would block a claim
+  practice claims export --all --out ./outbox   write the 837P file for the clearinghouse
+  practice claims import-835 era-0205.835       post a remittance
+  practice claims ar                            what each payer still owes, by age`);
+
+  claims
+    .command('build')
+    .description('group unbilled charges into claims (per visit, patient, provider and primary payer)')
+    .option('--since <date>', 'only charges on or after this service date (YYYY-MM-DD)')
+    .option('--dry-run', 'show what would be built without saving anything')
+    .action(
+      action(async (ctx, opts: { since?: string; dryRun?: boolean }) => {
+        const since = isoDate(opts.since, '--since');
+        const { buildClaims } = await import('../claims/build.js');
+        const result = await buildClaims(await ctx.db(), ctx.auditActor, { since, dryRun: opts.dryRun });
+        if (result.withoutCoverage > 0) ctx.warn(`${result.withoutCoverage} unbilled charge(s) were left alone: the patient has no active coverage on the service date.`);
+        const verb = opts.dryRun ? 'Would build' : 'Built';
+        return {
+          data: { ...result, dryRun: Boolean(opts.dryRun) },
+          human: result.claims ? `${verb} ${result.claims} claim(s) with ${result.lines} line(s). Next: "practice claims check".` : 'No unbilled charges with coverage to bill.',
+        };
+      }),
+    );
+
+  claims
+    .command('check')
+    .description('run the pre-submission edits; failing claims are held out of batches, with every reason')
+    .option('--claim <id...>', 'only these claim ids (default: every claim not yet sent)')
+    .action(
+      action(async (ctx, opts: { claim?: string[] }) => {
+        const claimIds = opts.claim?.map((id) => positiveInt(id, 'A claim id'));
+        const { scrubClaims } = await import('../claims/edits.js');
+        const db = await ctx.db();
+        const { recordAudit } = await import('../db/audit.js');
+        const result = await db.transaction(async (tx) => {
+          const scrub = await scrubClaims(tx, { claimIds }, today(ctx));
+          await recordAudit(tx, ctx.auditActor, { action: 'check', entity: 'claims', details: { checked: scrub.checked, failing: new Set(scrub.failures.map((f) => f.claimId)).size } });
+          return scrub;
+        });
+        if (claimIds && result.checked < claimIds.length) throw new NotFoundError(`${claimIds.length - result.checked} of the claim ids given`);
+        const failing = new Set(result.failures.map((f) => f.claimId)).size;
+        return {
+          data: { checked: result.checked, passing: result.checked - failing, failing, failures: result.failures },
+          human: failing
+            ? `${failureTable(ctx, result.failures)}\n${failing} of ${result.checked} claim(s) are held until these are fixed.`
+            : `All ${result.checked} claim(s) pass the edits.`,
+          exitCode: failing ? ExitCode.partial : ExitCode.ok,
+        };
+      }),
+    );
+
+  claims
+    .command('export')
+    .description('write the ready claims to an X12 837P file for the clearinghouse (mode 0600)')
+    .option('--payer <payer-id>', "only this payer's claims (the payer id on the clearinghouse list)")
+    .option('--all', 'claims of every payer')
+    .option('--out <dir>', 'folder to write the file in')
+    .option('--clearinghouse <name>', 'which clearinghouse (default: the default one)')
+    .option('--batch <id>', 'with --again: an earlier batch')
+    .option('--again', 'write an earlier batch again, byte for byte')
+    .option('--dry-run', 'check and count, write nothing')
+    .action(
+      action(async (ctx, opts: { payer?: string; all?: boolean; out?: string; clearinghouse?: string; batch?: string; again?: boolean; dryRun?: boolean }) => {
+        if (!opts.out) throw new UsageError('Say where to write the file with --out <dir>.');
+        const outDir = resolve(ctx.io.cwd, opts.out);
+        const exporter = await import('../claims/export-837p.js');
+        const db = await ctx.db();
+        if (opts.again || opts.batch) {
+          if (!opts.again || !opts.batch) throw new UsageError('Use --batch <id> together with --again to write an earlier batch again.');
+          const again = await exporter.rewriteBatch(db, positiveInt(opts.batch, 'The batch id'), outDir);
+          return { data: again, human: `Wrote batch ${again.batchId} again to ${again.file} (unchanged, sha256 ${again.sha256.slice(0, 12)}...).` };
+        }
+        if (Boolean(opts.payer) === Boolean(opts.all)) throw new UsageError('Choose the claims: --payer <payer-id> or --all.');
+        let payerId: number | undefined;
+        if (opts.payer) {
+          const { payers } = await import('../db/schema/index.js');
+          const { eq } = await import('drizzle-orm');
+          const [payer] = await db.select({ id: payers.id }).from(payers).where(eq(payers.payerId, opts.payer));
+          if (!payer) throw new NotFoundError(`Payer "${opts.payer}"`, 'Use the payer id as set up for the payer (the id on the clearinghouse list).');
+          payerId = payer.id;
+        }
+        const result = await exporter.exportClaims(db, ctx.auditActor, { outDir, payerId, clearinghouse: opts.clearinghouse, now: ctx.now, dryRun: opts.dryRun });
+        const heldClaims = new Set(result.held.map((f) => f.claimId)).size;
+        if (heldClaims) ctx.warn(`${heldClaims} claim(s) failed the edits and were held back; "practice claims check" lists why.`);
+        const summary = opts.dryRun
+          ? `${result.claims} claim(s) would be exported.`
+          : result.file
+            ? `Wrote ${result.claims} claim(s), ${money(result.totalCents)} in total, to ${result.file} (batch ${result.batchId}, interchange ${result.interchangeControlNumber}).`
+            : 'No claims are ready to export.';
+        return {
+          data: { ...result, held: result.held, dryRun: Boolean(opts.dryRun) },
+          human: heldClaims ? `${failureTable(ctx, result.held)}\n${summary}` : summary,
+          exitCode: heldClaims ? ExitCode.partial : ExitCode.ok,
+        };
+      }),
+    );
+
+  claims
+    .command('import-835')
+    .description('post an 835 remittance (ERA): payments, adjustments, denials; the same file twice posts nothing')
+    .argument('<file>', 'the 835 file')
+    .action(
+      action(async (ctx, file: string) => {
+        const path = resolve(ctx.io.cwd, file);
+        let text: string;
+        try {
+          text = await readFile(path, 'utf8');
+        } catch (error) {
+          throw new PracticeError('FILE_UNREADABLE', `Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, { hint: 'Check the path and that you can read the file.' });
+        }
+        const { postRemittance } = await import('../claims/post-835.js');
+        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(path), today: today(ctx) });
+        for (const note of result.assumed) ctx.info(note);
+        if (result.alreadyPosted) {
+          return { data: result, human: `This remittance was already posted (trace ${result.traceNumber ?? 'none'}); nothing was posted again.` };
+        }
+        const unmatched = result.unmatched.length;
+        if (unmatched) ctx.warn(`${unmatched} item(s) of the remittance match none of our claims; they are kept for review.`);
+        const human = [
+          renderFields([
+            ['Trace number', result.traceNumber ?? ''],
+            ['Paid', money(result.totalPaidCents)],
+            ['Claims matched', result.claimsMatched],
+            ['Lines matched', result.linesMatched],
+            ['Payments', result.payments],
+            ['Adjustments', result.adjustments],
+            ['Denials', result.denials],
+            ['Provider adjustments', result.providerAdjustments],
+          ]),
+          unmatched
+            ? renderTable(result.unmatched, [
+                { header: 'Unmatched', value: (u) => u.level },
+                { header: 'Claim number', value: (u) => u.patientControlNumber },
+                { header: 'Line', value: (u) => u.lineControlNumber ?? '' },
+                { header: 'Paid', value: (u) => money(u.paidCents), align: 'right' },
+              ], ctx.out)
+            : '',
+        ].filter(Boolean).join('\n\n');
+        return { data: result, human, exitCode: unmatched ? ExitCode.partial : ExitCode.ok };
+      }),
+    );
+
+  claims
+    .command('list')
+    .alias('status')
+    .description('claims and where they stand (ready, held, exported, paid, partial, denied, ...)')
+    .option('--status <status>', 'only claims in this status')
+    .option('--limit <n>', 'at most this many claims (default 1000)')
+    .action(
+      action(async (ctx, opts: { status?: string; limit?: string }) => {
+        const { listClaims, claimStatusCounts, CLAIM_STATUSES } = await import('../claims/reports.js');
+        if (opts.status && !(CLAIM_STATUSES as readonly string[]).includes(opts.status)) {
+          throw new UsageError(`--status must be one of ${CLAIM_STATUSES.join(', ')}.`);
+        }
+        const db = await ctx.db();
+        const rows = await listClaims(db, { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
+        const counts = await claimStatusCounts(db);
+        const table = renderTable(rows, [
+          { header: 'Id', value: (r) => r.id, align: 'right' },
+          { header: 'Claim number', value: (r) => r.patientControlNumber },
+          { header: 'Status', value: (r) => r.status },
+          { header: 'Payer', value: (r) => r.payer },
+          { header: 'Service date', value: (r) => (r.serviceDateFrom === r.serviceDateTo ? r.serviceDateFrom : `${r.serviceDateFrom}..${r.serviceDateTo}`) },
+          { header: 'Billed', value: (r) => money(r.totalCents), align: 'right' },
+          { header: 'Paid', value: (r) => money(r.paidCents), align: 'right' },
+          { header: 'Balance', value: (r) => money(r.balanceCents), align: 'right' },
+          { header: 'Batch', value: (r) => r.batchId ?? '' },
+        ], ctx.out);
+        const summary = counts.map((c) => `${c.status}: ${c.claims}`).join(', ');
+        return { data: { claims: rows, counts }, human: rows.length ? `${table}\n${summary}` : 'No claims match.' };
+      }),
+    );
+
+  claims
+    .command('ar')
+    .description('accounts receivable: what each payer still owes, in aging buckets')
+    .option('--as-of <date>', 'age balances as of this date (default today)')
+    .action(
+      action(async (ctx, opts: { asOf?: string }) => {
+        const { arAging } = await import('../claims/reports.js');
+        const asOf = isoDate(opts.asOf, '--as-of') ?? today(ctx);
+        const rows = await arAging(await ctx.db(), asOf);
+        const table = renderTable(rows, [
+          { header: 'Payer', value: (r) => r.payer },
+          { header: 'Claims', value: (r) => r.claims, align: 'right' },
+          { header: '0-30', value: (r) => money(r.days0to30), align: 'right' },
+          { header: '31-60', value: (r) => money(r.days31to60), align: 'right' },
+          { header: '61-90', value: (r) => money(r.days61to90), align: 'right' },
+          { header: '91-120', value: (r) => money(r.days91to120), align: 'right' },
+          { header: '120+', value: (r) => money(r.over120), align: 'right' },
+          { header: 'Total', value: (r) => money(r.totalCents), align: 'right' },
+        ], ctx.out);
+        return { data: { asOf, payers: rows }, human: rows.length ? table : 'No open balances.' };
+      }),
+    );
+
+  claims
+    .command('denials')
+    .description('denials counted by reason (CARC), payer and rendering provider')
+    .option('--from <date>', 'denials on or after this date')
+    .option('--to <date>', 'denials on or before this date')
+    .action(
+      action(async (ctx, opts: { from?: string; to?: string }) => {
+        const { denialReport } = await import('../claims/reports.js');
+        const report = await denialReport(await ctx.db(), { from: isoDate(opts.from, '--from'), to: isoDate(opts.to, '--to') });
+        const section = (title: string, rows: typeof report.byReason) =>
+          renderTable(rows, [
+            { header: title, value: (r) => (r.key === r.label ? r.key : `${r.label} (${r.key})`) },
+            { header: 'Denials', value: (r) => r.denials, align: 'right' },
+            { header: 'Amount', value: (r) => money(r.amountCents), align: 'right' },
+          ], ctx.out);
+        const human = report.byReason.length
+          ? [section('Reason (group-CARC)', report.byReason), section('Payer', report.byPayer), section('Rendering provider', report.byProvider)].join('\n\n')
+          : 'No denials.';
+        return { data: report, human };
+      }),
+    );
+
+  for (const kind of ['replace', 'void'] as const) {
+    claims
+      .command(kind)
+      .description(kind === 'replace' ? 'queue a corrected claim (frequency 7) for a claim the payer has processed' : 'queue a void (frequency 8) of a claim the payer has processed')
+      .argument('<claim-id>', 'the original claim id')
+      .action(
+        action(async (ctx, id: string) => {
+          const { reissueClaim } = await import('../claims/reissue.js');
+          const result = await reissueClaim(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), kind);
+          return { data: result, human: `Claim ${result.claimId} (${result.patientControlNumber}, frequency ${result.frequencyCode}) is ready to export.` };
+        }),
+      );
+  }
+}

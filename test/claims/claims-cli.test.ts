@@ -1,0 +1,174 @@
+import { mkdtempSync, readFileSync, statSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import X12 from 'node-x12';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/query.js';
+import { runCli } from '../helpers/cli.js';
+import { describeEachBackend } from '../helpers/db.js';
+import { EXPORT_TIME, fixtures, seedPractice } from './seed.js';
+
+const { X12Parser } = X12 as unknown as typeof import('node-x12');
+const fixture = (name: string) => fileURLToPath(new URL(name, fixtures));
+
+describeEachBackend('claims from visit to payment', (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'pk-claims-'));
+  let exported: { file: string; batchId: number; interchangeControlNumber: number };
+  const cli = (args: string[]) => runCli(['--json', 'claims', ...args], { database: t.handle, now: EXPORT_TIME });
+
+  beforeAll(async () => {
+    await seedPractice(t.db);
+  });
+
+  it('builds one claim per visit with its lines and diagnoses, and a dry run saves nothing', async () => {
+    const dry = await cli(['build', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.json()).toMatchObject({ claims: 2, lines: 3, dryRun: true });
+    expect((await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from claims`))[0]!.n).toBe(0);
+
+    const run = await cli(['build']);
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ claims: 2, lines: 3, diagnoses: 3, withoutCoverage: 0 });
+    const again = await cli(['build']);
+    expect(again.json().claims).toBe(0);
+    // The fixture's claim numbers, so the fixture 835 pays exactly these claims.
+    await t.db.execute(sql`update claims c set patient_control_number = 'PKT-' || lpad(n.rn::text, 6, '0')
+                           from (select id, row_number() over (order by id) as rn from claims) n where n.id = c.id`);
+    await t.db.execute(sql`insert into x12_counters (name, last_value) select 'interchange:' || id, 100 from clearinghouses`);
+    const lines = await queryRows<{ pointers: number[] }>(t.db, sql`select diagnosis_pointers as pointers from claim_lines order by claim_id, line_number`);
+    expect(lines.map((l) => l.pointers)).toEqual([[1, 2], [1], [1]]);
+  });
+
+  it('passes the edits', async () => {
+    const run = await cli(['check']);
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ checked: 2, failing: 0 });
+  });
+
+  it('refuses an export without a choice of claims or folder (usage, exit 2)', async () => {
+    expect((await cli(['export', '--all'])).code).toBe(2);
+    expect((await cli(['export', '--out', out])).code).toBe(2);
+  });
+
+  it('exports the fixture 837P: same segments, node-x12 strict accepts it, mode 0600', async () => {
+    const run = await cli(['export', '--all', '--out', out]);
+    expect(run.code).toBe(0);
+    exported = run.json();
+    expect(exported.interchangeControlNumber).toBe(101);
+    const text = readFileSync(exported.file, 'utf8');
+    expect(statSync(exported.file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // The fixture differs only in ISA14 (it asks for a TA1), its BHT03 reference and line breaks.
+    const expected = readFileSync(fixture('own-837p-valid-two-claims.x12'), 'utf8')
+      .replaceAll('~\n', '~')
+      .replace('*000000101*1*T*', '*000000101*0*T*')
+      .replace('B20250115001', 'PK000000101');
+    expect(text).toBe(expected);
+    const interchange = new X12Parser(true).parse(text) as import('node-x12').X12Interchange;
+    const transaction = interchange.functionalGroups[0]!.transactions[0]!;
+    expect(transaction.segments.filter((s) => s.tag === 'CLM')).toHaveLength(2);
+    expect(transaction.trailer.elements[0]!.value).toBe(String(transaction.segments.length + 2));
+    expect(Number(interchange.header.elements[12]!.value)).toBe(101);
+  });
+
+  it('marks the claims exported in that batch, and never puts them in another', async () => {
+    const rows = await queryRows<{ status: string; batch_id: number }>(t.db, sql`select status, batch_id from claims order by id`);
+    expect(rows).toEqual([{ status: 'exported', batch_id: exported.batchId }, { status: 'exported', batch_id: exported.batchId }]);
+    const second = await cli(['export', '--all', '--out', out]);
+    expect(second.code).toBe(0);
+    expect(second.json()).toMatchObject({ batchId: null, claims: 0 });
+    expect(readdirSync(out)).toHaveLength(1);
+  });
+
+  it('writes a batch again byte for byte', async () => {
+    const before = readFileSync(exported.file);
+    writeFileSync(exported.file, 'damaged');
+    const run = await cli(['export', '--batch', String(exported.batchId), '--again', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(readFileSync(exported.file).equals(before)).toBe(true);
+  });
+
+  it('posts the fixture 835: payments, CO/PR adjustments, the denial and PLB; the second time nothing', async () => {
+    const run = await cli(['import-835', fixture('own-835-remit-for-two-claims.x12')]);
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ claimsMatched: 2, linesMatched: 3, payments: 2, adjustments: 5, denials: 1, providerAdjustments: 2, unmatched: [] });
+    const claims = await queryRows<{ status: string; paid_cents: number; patient_responsibility_cents: number; adjusted_cents: number; payer_claim_control_number: string }>(
+      t.db,
+      sql`select status, paid_cents, patient_responsibility_cents, adjusted_cents, payer_claim_control_number from claims order by id`,
+    );
+    expect(claims).toEqual([
+      { status: 'paid', paid_cents: 12000, patient_responsibility_cents: 2500, adjusted_cents: 4000, payer_claim_control_number: 'EHP250204001' },
+      { status: 'denied', paid_cents: 0, patient_responsibility_cents: 0, adjusted_cents: 9500, payer_claim_control_number: 'EHP250204002' },
+    ]);
+    const [denial] = await queryRows<{ carc_code: string; rarc_codes: string[] }>(t.db, sql`select carc_code, rarc_codes from denials`);
+    expect(denial).toEqual({ carc_code: '16', rarc_codes: ['M76'] });
+    const twice = await cli(['import-835', fixture('own-835-remit-for-two-claims.x12')]);
+    expect(twice.code).toBe(0);
+    expect(twice.json().alreadyPosted).toBe(true);
+    const [count] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from payments`);
+    expect(count!.n).toBe(2);
+  });
+
+  it('keeps and reports 835 claims that match nothing (exit 3)', async () => {
+    const run = await cli(['import-835', fixture('pyx12-835-denials.txt')]);
+    expect(run.code).toBe(3);
+    expect(run.json().unmatched).toEqual([{ level: 'claim', patientControlNumber: '2005555A', lineControlNumber: null, paidCents: 0 }]);
+    const [kept] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from remittance_unmatched where patient_control_number = '2005555A'`);
+    expect(kept!.n).toBe(1);
+  });
+
+  it('refuses an 835 that does not balance and posts nothing', async () => {
+    const broken = join(out, 'unbalanced.835');
+    writeFileSync(broken, readFileSync(fixture('own-835-remit-for-two-claims.x12'), 'utf8').replace('BPR*I*112.50', 'BPR*I*112.75'));
+    const run = await cli(['import-835', broken]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/does not balance/);
+    const [count] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from remittances`);
+    expect(count!.n).toBe(2);
+  });
+
+  it('reports AR by payer and denials by reason, payer and provider', async () => {
+    const ar = await cli(['ar', '--as-of', '2025-03-01']);
+    expect(ar.code).toBe(0);
+    // Claim 1 is settled (120 paid + 25 patient + 40 written off = 185); the denied claim is written off too.
+    expect(ar.json().payers).toEqual([]);
+    const denials = await cli(['denials']);
+    expect(denials.json().byReason).toEqual([{ key: 'CO-16', label: '16', denials: 1, amountCents: 9500 }]);
+    // The denied visit had no rendering provider of its own.
+    expect(denials.json().byProvider).toEqual([{ key: 'none', label: 'no rendering provider', denials: 1, amountCents: 9500 }]);
+  });
+
+  it('queues a corrected claim with frequency 7 and the payer claim number, and exports it with REF*F8', async () => {
+    const [first] = await queryRows<{ id: number }>(t.db, sql`select min(id) as id from claims`);
+    const run = await cli(['replace', String(first!.id)]);
+    expect(run.code).toBe(0);
+    const replacement = run.json();
+    expect(replacement).toMatchObject({ originalClaimId: first!.id, frequencyCode: '7' });
+    const exportRun = await cli(['export', '--payer', '99999', '--out', out]);
+    expect(exportRun.code).toBe(0);
+    const next = exportRun.json();
+    expect(next.interchangeControlNumber).toBe(102);
+    const text = readFileSync(next.file, 'utf8');
+    expect(text).toContain(`CLM*${replacement.patientControlNumber}*185***11:B:7*Y*A*Y*Y~REF*F8*EHP250204001~`);
+    new X12Parser(true).parse(text);
+  });
+
+  it('lists claims by status', async () => {
+    const run = await cli(['list', '--status', 'denied']);
+    expect(run.code).toBe(0);
+    expect(run.json().claims.map((c: { patientControlNumber: string }) => c.patientControlNumber)).toEqual(['PKT-000002']);
+    expect((await cli(['status', '--status', 'nonsense'])).code).toBe(2);
+    const human = await runCli(['claims', 'list'], { database: t.handle });
+    expect(human.stdout).toContain('PKT-000001');
+  });
+});
+
+describe('claims without a database', () => {
+  it('rejects a badly formed date before opening anything', async () => {
+    const run = await runCli(['claims', 'build', '--since', '2025-13-01']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('YYYY-MM-DD');
+  });
+});
