@@ -1,0 +1,276 @@
+// The columns each kind of CSV import understands, as one table: canonical name, the header variants
+// people type, the value type, and which fields must be present. Headers match ignoring case, spaces
+// and punctuation ("Date of Birth", "DOB", "D.O.B." all find dob).
+import { stringify } from 'csv-stringify/sync';
+import type { FieldType } from './fields.js';
+
+export interface FieldSpec {
+  name: string;
+  type: FieldType;
+  aliases: string[];
+  /** What the field is, for the template's documentation and the mapping wizard. */
+  label: string;
+}
+
+export interface KindSpec {
+  fields: FieldSpec[];
+  /** Each group needs at least one of its fields mapped (e.g. last_name or full_name). */
+  required: string[][];
+}
+
+const f = (name: string, type: FieldType, label: string, ...aliases: string[]): FieldSpec => ({ name, type, label, aliases });
+
+const chart = f('chart_number', 'id', "the patient's chart number", 'chart #', 'chart no', 'chart', 'mrn', 'medical record number', 'patient id', 'patient #', 'account number', 'acct #');
+const recordId = (what: string) => f('record_id', 'id', `the ${what}'s id in the old system (makes re-imports update it)`, `${what} id`, 'id', 'source id', 'legacy id');
+const date = (label: string, ...aliases: string[]) => f('date', 'date', label, 'date', ...aliases);
+const codeSystem = f('code_system', 'text', 'code system (ICD-10-CM, SNOMED, or a URI)', 'system', 'coding system', 'code type');
+
+export const kindSpecs = {
+  patients: {
+    fields: [
+      chart,
+      f('external_id', 'id', "the patient's id in the old system", 'old id', 'legacy id', 'external id', 'old system id', 'patient number'),
+      f('last_name', 'text', 'family name', 'last name', 'last', 'surname', 'family name', 'lname'),
+      f('first_name', 'text', 'given name', 'first name', 'first', 'given name', 'fname'),
+      f('middle_name', 'text', 'middle name or initial', 'middle name', 'middle', 'mi', 'middle initial'),
+      f('full_name', 'text', 'whole name, "DOE, JOHN A" or "John A Doe"', 'name', 'patient name', 'patient', 'full name'),
+      f('dob', 'past-date', 'date of birth', 'date of birth', 'birth date', 'birthdate', 'd.o.b.', 'birthday'),
+      f('sex', 'sex', 'sex: M, F, U (or male/female, 1/2)', 'gender', 'sex at birth', 'administrative sex'),
+      f('address1', 'text', 'street address', 'address', 'street', 'address line 1', 'address 1', 'street address'),
+      f('address2', 'text', 'address line 2', 'address line 2', 'address 2', 'apt', 'suite'),
+      f('city', 'text', 'city', 'town'),
+      f('state', 'state', 'state (MA or Massachusetts)', 'st', 'province'),
+      f('zip', 'zip', 'ZIP code', 'zip code', 'zipcode', 'postal code', 'postcode'),
+      f('phone', 'phone', 'home phone', 'home phone', 'telephone', 'phone number', 'tel', 'phone #'),
+      f('mobile_phone', 'phone', 'mobile phone', 'cell', 'cell phone', 'mobile', 'mobile phone'),
+      f('work_phone', 'phone', 'work phone', 'work phone', 'business phone'),
+      f('email', 'email', 'e-mail address', 'e-mail', 'email address'),
+      f('race', 'race', 'race (word or CDC code)'),
+      f('ethnicity', 'ethnicity', 'ethnicity (word or CDC code)'),
+      f('language', 'text', 'preferred language', 'preferred language', 'primary language'),
+      f('deceased_date', 'past-date', 'date of death', 'date of death', 'death date', 'deceased', 'dod'),
+    ],
+    required: [['last_name', 'full_name'], ['first_name', 'full_name'], ['dob']],
+  },
+  problems: {
+    fields: [
+      chart,
+      recordId('problem'),
+      f('code', 'text', 'ICD-10-CM (with or without the dot) or SNOMED CT code', 'icd10', 'icd-10', 'icd 10 code', 'icd code', 'dx', 'dx code', 'diagnosis code', 'snomed'),
+      codeSystem,
+      f('description', 'text', 'what the problem is', 'problem', 'diagnosis', 'problem name', 'condition'),
+      f('onset_date', 'date', 'when it started', 'onset', 'date of onset', 'date diagnosed', 'diagnosed', 'start date'),
+      f('resolved_date', 'date', 'when it resolved', 'resolved', 'resolution date', 'end date', 'abatement date'),
+      f('status', 'text', 'active, inactive or resolved', 'problem status', 'clinical status'),
+    ],
+    required: [['chart_number'], ['code']],
+  },
+  medications: {
+    fields: [
+      chart,
+      recordId('medication'),
+      f('rxnorm', 'rxnorm', 'RxNorm concept id', 'rxcui', 'rxnorm code', 'rx norm'),
+      f('ndc', 'ndc', 'National Drug Code (11 digits, or 10 with hyphens)', 'ndc code', 'national drug code'),
+      f('drug_name', 'text', 'the drug as written', 'medication', 'drug', 'medication name', 'drug name', 'description'),
+      f('dose', 'quantity', 'dose with its unit (e.g. 10 mg)', 'strength', 'dosage'),
+      f('route', 'text', 'route (oral, ...)', 'route of administration'),
+      f('frequency', 'text', 'how often (sig)', 'sig', 'directions', 'instructions'),
+      f('start_date', 'date', 'when it was started', 'start', 'started', 'date prescribed', 'prescribed'),
+      f('stop_date', 'date', 'when it was stopped', 'stop', 'stopped', 'end date', 'discontinued'),
+      f('quantity', 'number', 'quantity dispensed', 'qty', 'dispense'),
+      f('refills', 'integer', 'refills', 'refill', '# refills'),
+      f('status', 'text', 'active, completed or stopped', 'med status'),
+    ],
+    required: [['chart_number'], ['rxnorm', 'ndc'], ['drug_name', 'rxnorm', 'ndc']],
+  },
+  allergies: {
+    fields: [
+      chart,
+      recordId('allergy'),
+      f('substance', 'text', 'what the patient is allergic to', 'allergen', 'allergy', 'allergic to', 'agent'),
+      f('code', 'text', 'RxNorm or SNOMED CT code of the substance', 'allergen code', 'substance code'),
+      codeSystem,
+      f('category', 'text', 'medication, food, environment or biologic', 'type', 'allergy type'),
+      f('reaction', 'text', 'the reaction', 'reactions', 'manifestation'),
+      f('severity', 'text', 'mild, moderate or severe'),
+      f('onset_date', 'date', 'when it started', 'onset', 'date noted', 'noted'),
+      f('status', 'text', 'active, inactive or resolved', 'allergy status'),
+    ],
+    required: [['chart_number'], ['substance']],
+  },
+  immunizations: {
+    fields: [
+      chart,
+      recordId('immunization'),
+      f('cvx', 'cvx', 'CVX vaccine code', 'cvx code', 'vaccine code'),
+      f('vaccine', 'text', 'the vaccine as written', 'vaccine name', 'immunization', 'description'),
+      date('date given', 'date given', 'administered', 'date administered', 'given'),
+      f('lot_number', 'text', 'lot number', 'lot', 'lot #', 'lot no'),
+      f('manufacturer', 'text', 'manufacturer', 'mfr', 'maker'),
+      f('site', 'text', 'body site', 'injection site'),
+      f('route', 'text', 'route'),
+      f('dose', 'quantity', 'dose with unit (e.g. 0.5 mL)', 'dose amount'),
+    ],
+    required: [['chart_number'], ['cvx'], ['date']],
+  },
+  labs: {
+    fields: [
+      chart,
+      recordId('result'),
+      f('loinc', 'loinc', 'LOINC code with its check digit (e.g. 4548-4)', 'loinc code', 'test code', 'loinc #'),
+      f('test_name', 'text', 'the test as written', 'test', 'lab', 'lab test', 'description', 'component'),
+      f('value', 'text', 'the result (number or text)', 'result', 'result value', 'value'),
+      f('unit', 'text', 'unit (mg/dL, %, ...)', 'units', 'uom'),
+      f('reference_range', 'text', 'normal range', 'ref range', 'normal range', 'range', 'reference'),
+      f('flag', 'text', 'abnormal flag (H, L, N, A)', 'abnormal flag', 'abn', 'interpretation'),
+      f('date', 'datetime', 'when the sample was taken', 'collected', 'collection date', 'result date', 'date collected', 'resulted'),
+    ],
+    required: [['chart_number'], ['loinc'], ['value'], ['date']],
+  },
+  vitals: {
+    fields: [
+      chart,
+      f('date', 'datetime', 'when they were taken', 'date taken', 'visit date', 'taken'),
+      f('bp', 'text', 'blood pressure as 120/80', 'blood pressure', 'b/p'),
+      f('systolic', 'number', 'systolic pressure', 'sbp', 'systolic bp'),
+      f('diastolic', 'number', 'diastolic pressure', 'dbp', 'diastolic bp'),
+      f('pulse', 'quantity', 'heart rate per minute', 'heart rate', 'hr', 'pulse rate'),
+      f('respiratory_rate', 'quantity', 'breaths per minute', 'resp', 'respirations', 'rr', 'resp rate'),
+      f('temperature', 'quantity', 'temperature (°F unless written)', 'temp', 'temperature f'),
+      f('weight', 'quantity', 'weight (lb unless written)', 'wt', 'weight lbs', 'weight lb'),
+      f('height', 'quantity', 'height (in unless written)', 'ht', 'height in'),
+      f('bmi', 'number', 'body mass index', 'body mass index'),
+      f('spo2', 'quantity', 'oxygen saturation %', 'o2 sat', 'pulse ox', 'oxygen saturation', 'sat'),
+    ],
+    required: [['chart_number'], ['date'], ['bp', 'systolic', 'pulse', 'respiratory_rate', 'temperature', 'weight', 'height', 'bmi', 'spo2']],
+  },
+  encounters: {
+    fields: [
+      chart,
+      recordId('visit'),
+      date('visit date', 'visit date', 'date of service', 'dos', 'service date', 'encounter date'),
+      f('time', 'time', 'visit time', 'visit time', 'start time'),
+      f('visit_code', 'procedure', 'CPT/HCPCS visit code (e.g. 99213)', 'cpt', 'visit type code', 'e/m code', 'em code', 'code'),
+      f('visit_type', 'text', 'kind of visit as written', 'type', 'visit type', 'encounter type'),
+      f('reason', 'text', 'reason for the visit', 'chief complaint', 'cc', 'reason for visit'),
+      f('duration', 'integer', 'minutes', 'minutes', 'length'),
+    ],
+    required: [['chart_number'], ['date']],
+  },
+  charges: {
+    fields: [
+      chart,
+      recordId('charge'),
+      f('visit_id', 'id', "the visit's id in the old system", 'encounter id', 'visit #'),
+      f('service_date', 'date', 'date of service', 'dos', 'date of service', 'date', 'service date'),
+      f('code', 'procedure', 'CPT or HCPCS code', 'cpt', 'hcpcs', 'cpt code', 'procedure code', 'proc code'),
+      f('modifiers', 'modifiers', 'modifiers (e.g. 25 or 25,59)', 'modifier', 'mod', 'mods'),
+      f('units', 'integer', 'units', 'qty', 'unit', 'quantity'),
+      f('amount', 'money', 'charge amount (e.g. 125.00)', 'charge', 'fee', 'amount', 'billed'),
+      f('place_of_service', 'text', 'place of service code (e.g. 11)', 'pos', 'place of service'),
+      f('ndc', 'ndc', 'NDC for drug charges', 'ndc code'),
+    ],
+    required: [['chart_number'], ['service_date'], ['code'], ['amount']],
+  },
+  notes: {
+    fields: [
+      chart,
+      recordId('note'),
+      date('date of the note', 'note date', 'visit date', 'dos'),
+      f('subjective', 'text', 'S: what the patient reports', 's', 'history of present illness', 'hpi'),
+      f('objective', 'text', 'O: findings', 'o', 'exam', 'findings'),
+      f('assessment', 'text', 'A: assessment', 'a', 'impression'),
+      f('plan', 'text', 'P: plan', 'p'),
+      f('note', 'text', 'free-text note (kept as the subjective part)', 'text', 'note text', 'comments', 'progress note'),
+    ],
+    required: [['chart_number'], ['date'], ['subjective', 'objective', 'assessment', 'plan', 'note']],
+  },
+  history: {
+    fields: [
+      chart,
+      recordId('history'),
+      f('kind', 'text', 'past-illness, surgery, family or social (PMH, PSH, FH, SH)', 'type', 'history type', 'category'),
+      f('description', 'text', 'what it is', 'history', 'condition', 'item', 'details'),
+      f('code', 'text', 'ICD-10-CM or SNOMED CT code', 'icd10', 'icd code', 'dx code'),
+      codeSystem,
+      f('relation', 'text', 'for family history: mother, father, sibling...', 'relationship', 'family member', 'relative'),
+      f('onset_date', 'date', 'when', 'date', 'onset', 'year'),
+      f('note', 'text', 'notes', 'notes', 'comment', 'comments'),
+    ],
+    required: [['chart_number'], ['kind'], ['description']],
+  },
+  insurance: {
+    fields: [
+      chart,
+      recordId('policy'),
+      f('payer_name', 'text', 'insurance company', 'insurance', 'payer', 'carrier', 'insurance company', 'plan'),
+      f('payer_id', 'id', "payer id the clearinghouse routes on", 'payer #', 'payor id', 'carrier id'),
+      f('member_id', 'id', 'member / subscriber id', 'member #', 'subscriber id', 'policy number', 'policy #', 'id number', 'insured id'),
+      f('group_number', 'id', 'group number', 'group', 'group #', 'group no'),
+      f('plan_name', 'text', 'plan name', 'plan name'),
+      f('priority', 'text', 'primary, secondary, tertiary (or 1, 2, 3)', 'order', 'coverage order', 'level'),
+      f('relationship', 'text', 'patient is the subscriber\'s: self, spouse, child, other', 'relationship to subscriber', 'relation to insured'),
+      f('effective_from', 'date', 'coverage start', 'effective date', 'start date', 'effective'),
+      f('effective_to', 'date', 'coverage end', 'termination date', 'end date', 'term date'),
+    ],
+    required: [['chart_number'], ['payer_name', 'payer_id'], ['member_id']],
+  },
+  appointments: {
+    fields: [
+      chart,
+      recordId('appointment'),
+      date('appointment date', 'appt date', 'appointment date'),
+      f('time', 'time', 'start time', 'appt time', 'appointment time', 'start time'),
+      f('duration', 'integer', 'minutes', 'minutes', 'length', 'duration minutes'),
+      f('reason', 'text', 'what it is for', 'visit reason', 'appointment type', 'type'),
+      f('status', 'text', 'scheduled, kept, no-show, cancelled', 'appt status'),
+    ],
+    required: [['chart_number'], ['date']],
+  },
+} satisfies Record<string, KindSpec>;
+
+export type ImportKind = keyof typeof kindSpecs;
+export const importKinds = Object.keys(kindSpecs) as ImportKind[];
+
+/** "Date of Birth", "date_of_birth", "D.O.B." → "dateofbirth" / "dob". */
+export function headerKey(header: string): string {
+  return header
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/#/g, 'number')
+    .replace(/[^a-z0-9]/g, '');
+}
+
+export function kindColumns(kind: ImportKind): { name: string; label: string }[] {
+  return (kindSpecs[kind].fields as FieldSpec[]).map((field) => ({ name: field.name, label: field.label }));
+}
+
+export function templateCsv(kind: ImportKind): string {
+  return stringify([kindSpecs[kind].fields.map((field) => field.name)]);
+}
+
+/** Column index per field, from header names (canonical or a known variant), then the mapping file. */
+export function mapHeaders(kind: ImportKind, headers: string[], mapping: Record<string, string> = {}): Map<string, number> {
+  const fields = kindSpecs[kind].fields as FieldSpec[];
+  const lookup = new Map<string, string>();
+  for (const field of fields) {
+    for (const alias of [field.name, ...field.aliases]) if (!lookup.has(headerKey(alias))) lookup.set(headerKey(alias), field.name);
+  }
+  const mapped = new Map<string, number>();
+  headers.forEach((header, i) => {
+    const field = lookup.get(headerKey(header));
+    if (field && !mapped.has(field)) mapped.set(field, i);
+  });
+  const byKey = new Map(headers.map((h, i) => [headerKey(h), i]));
+  for (const [header, field] of Object.entries(mapping)) {
+    const i = byKey.get(headerKey(header));
+    if (i !== undefined && fields.some((x) => x.name === field)) mapped.set(field, i);
+  }
+  return mapped;
+}
+
+/** Required groups with no field mapped, each named by its fields. */
+export function unmappedRequired(kind: ImportKind, mapped: Map<string, number>): string[][] {
+  return kindSpecs[kind].required.filter((group) => !group.some((name) => mapped.has(name)));
+}

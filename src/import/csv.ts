@@ -1,0 +1,94 @@
+// Reading CSV files as people save them: UTF-8 with or without BOM or Windows-1252 (Excel's "CSV"),
+// CRLF or LF, comma, semicolon or tab. Sniffed from the first 64 KB, then streamed with backpressure.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { parse, CsvError } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { PracticeError } from '../errors.js';
+
+export interface CsvFormat {
+  encoding: 'utf-8' | 'windows-1252';
+  bom: boolean;
+  delimiter: ',' | ';' | '\t';
+  lineEnding: 'CRLF' | 'LF' | 'CR';
+}
+
+const unreadable = (message: string, hint: string) => new PracticeError('IMPORT_UNREADABLE', message, { hint });
+
+export async function sniffCsv(path: string, name: string): Promise<CsvFormat> {
+  const handle = await open(path, 'r');
+  let sample: Buffer;
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    sample = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const bom = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf;
+  const body = bom ? sample.subarray(3) : sample;
+  if (body.toString('latin1').trim() === '') throw unreadable(`${name} is empty.`, 'Check you exported the right file; it needs a header row and at least one row.');
+  if (body.includes(0)) throw unreadable(`${name} is not a text file (it looks like a spreadsheet or other binary file).`, 'Save it from the spreadsheet as "CSV (comma delimited)" and import that.');
+  if (sample[0] === 0x50 && sample[1] === 0x4b) throw unreadable(`${name} is an Excel workbook, not CSV.`, 'Save it from Excel as "CSV UTF-8" and import that.');
+  // A sample cut inside a multi-byte character must not count as invalid UTF-8.
+  let encoding: CsvFormat['encoding'] = 'utf-8';
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(0, lastCompleteUtf8(body)));
+  } catch {
+    encoding = 'windows-1252';
+  }
+  const text = encoding === 'utf-8' ? body.toString('utf8') : iconv.decode(body, 'win1252');
+  const firstLine = text.split(/\r\n|\n|\r/, 1)[0] ?? '';
+  const outsideQuotes = firstLine.replace(/"[^"]*"/g, '');
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  for (const ch of outsideQuotes) if (ch in counts) counts[ch as keyof typeof counts]++;
+  const delimiter = (Object.entries(counts).sort((a, b) => b[1] - a[1])[0]![1] > 0 ? Object.entries(counts).sort((a, b) => b[1] - a[1])[0]![0] : ',') as CsvFormat['delimiter'];
+  const lineEnding = text.includes('\r\n') ? 'CRLF' : text.includes('\n') ? 'LF' : text.includes('\r') ? 'CR' : 'LF';
+  return { encoding, bom, delimiter, lineEnding };
+}
+
+function lastCompleteUtf8(buffer: Buffer): number {
+  let end = buffer.length;
+  for (let back = 1; back <= 3 && end - back >= 0; back++) {
+    const byte = buffer[end - back]!;
+    if ((byte & 0xc0) === 0x80) continue;
+    if (byte >= 0xc0) return end - back;
+    break;
+  }
+  return end;
+}
+
+export interface CsvRow {
+  cells: string[];
+  /** The row as a spreadsheet numbers it (the header is row 1). */
+  row: number;
+  /** Why the row could not be read as CSV at all. */
+  broken?: string;
+}
+
+/** Header first, then every row; memory stays flat whatever the file size. */
+export async function* readCsv(path: string, format: CsvFormat): AsyncGenerator<CsvRow> {
+  const source = createReadStream(path);
+  const decoded = format.encoding === 'windows-1252' ? source.pipe(iconv.decodeStream('win1252')) : source;
+  const skipped: CsvRow[] = [];
+  let index = 0;
+  const parser = parse({
+    delimiter: format.delimiter,
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_skip: (error: CsvError | undefined) => {
+      index++;
+      skipped.push({ cells: [], row: index, broken: `the row could not be read as CSV (${error?.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote is never closed' : 'misplaced quote'})` });
+    },
+  });
+  decoded.pipe(parser);
+  source.on('error', (error) => parser.destroy(error));
+  for await (const cells of parser as AsyncIterable<string[]>) {
+    while (skipped.length) yield skipped.shift()!;
+    index++;
+    yield { cells, row: index };
+  }
+  while (skipped.length) yield skipped.shift()!;
+}

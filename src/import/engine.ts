@@ -1,0 +1,208 @@
+// The one write path every import format feeds: items (a CSV row, a FHIR resource) carry the records they
+// produce; a batch of items is written in one transaction and each item ends in exactly one bucket.
+import { sql } from 'drizzle-orm';
+import { recordAudit, type AuditActor } from '../db/audit.js';
+import { queryRows } from '../db/query.js';
+import type { DbOrTx } from '../db/types.js';
+import {
+  refKey,
+  resolvePatients,
+  targetOrder,
+  writeClinical,
+  writeEncounterDiagnoses,
+  writePatients,
+  writeRecordDetails,
+  type ClinicalRecord,
+  type ClinicalTarget,
+  type Outcome,
+  type PatientRecord,
+} from './writer.js';
+
+export type Bucket = Outcome | 'rejected' | 'skipped';
+
+export interface ImportItem {
+  /** Where the item is in the input: a row number or a file name, for the reject file. */
+  where: string;
+  patients: PatientRecord[];
+  records: ClinicalRecord[];
+  /** Plain reasons the item cannot be imported; any reason rejects it. */
+  problems: string[];
+  /** A FHIR resource type we do not store. */
+  skip?: boolean;
+  /** A patient row whose chart number is new while its name and birth date are already on file. */
+  allowNameMatch?: boolean;
+  diagnoses?: { encounter: string; position: number; codeSystem: string; code: string; display?: string }[];
+  /** Payers to create on first sight, keyed by source id; coverage values carry `payer` to resolve. */
+  payers?: { sourceId: string; name: string }[];
+}
+
+export interface ItemResult {
+  bucket: Bucket;
+  reasons: string[];
+}
+
+export interface BatchOptions {
+  actor: AuditActor;
+  sourceSystem: string;
+  /** Child rows name patients by this system's chart number (CSV kinds). */
+  chartSystem?: string;
+  importRunId?: number;
+}
+
+const rank: Record<Outcome, number> = { unchanged: 0, updated: 1, inserted: 2 };
+
+function combine(a: Outcome, b: Outcome): Outcome {
+  return rank[b] > rank[a] ? b : a;
+}
+
+function sameRecord(a: ClinicalRecord, b: ClinicalRecord): boolean {
+  return JSON.stringify(a.values) === JSON.stringify(b.values) && a.encounter === b.encounter && refKey(a.patient) === refKey(b.patient);
+}
+
+/** Writes one batch of items (the caller opens the transaction) and returns one result per item. */
+export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: BatchOptions): Promise<{ results: ItemResult[]; possibleDuplicates: number }> {
+  const results: ItemResult[] = items.map((item) => ({ bucket: item.skip ? 'skipped' : 'unchanged', reasons: [...item.problems] }));
+  const live = (i: number) => !items[i]!.skip && results[i]!.reasons.length === 0;
+  const outcome: Outcome[] = items.map(() => 'unchanged');
+
+  // A record twice in one batch would make the upsert touch a row twice: keep the last one.
+  const lastPatient = new Map<string, number>();
+  const lastRecord = new Map<string, number>();
+  items.forEach((item, i) => {
+    if (!live(i)) return;
+    for (const p of item.patients) {
+      const key = refKey(p.key);
+      const before = lastPatient.get(key);
+      if (before !== undefined && JSON.stringify(items[before]!.patients.find((q) => refKey(q.key) === key)) !== JSON.stringify(p)) {
+        results[before]!.reasons.push(`the same patient appears again at ${item.where} with different details; that one was kept`);
+      }
+      lastPatient.set(key, i);
+    }
+    for (const r of item.records) {
+      const key = `${r.target}\u0000${r.sourceSystem}\u0000${r.sourceId}`;
+      const before = lastRecord.get(key);
+      if (before !== undefined && before !== i) {
+        const earlier = items[before]!.records.find((q) => `${q.target}\u0000${q.sourceSystem}\u0000${q.sourceId}` === key)!;
+        if (!sameRecord(earlier, r)) results[before]!.reasons.push(`the same record appears again at ${item.where} with different details; that one was kept`);
+      }
+      lastRecord.set(key, i);
+    }
+  });
+
+  const patientRows: { item: number; record: PatientRecord }[] = [];
+  items.forEach((item, i) => {
+    if (live(i)) for (const record of item.patients) if (lastPatient.get(refKey(record.key)) === i) patientRows.push({ item: i, record });
+  });
+  const written = await writePatients(
+    tx,
+    patientRows.map((p) => p.record),
+    patientRows.map((p) => items[p.item]!.allowNameMatch ?? false),
+  );
+  patientRows.forEach((p, j) => {
+    const conflict = written.conflicts.get(j);
+    if (conflict) results[p.item]!.reasons.push(conflict);
+    else outcome[p.item] = combine(outcome[p.item]!, written.outcomes[j]!);
+  });
+
+  const payers = items.flatMap((item, i) => (live(i) ? (item.payers ?? []) : []));
+  const payerIds = await ensurePayers(tx, options.sourceSystem, payers);
+
+  const refs = items.flatMap((item, i) => (live(i) ? item.records.map((r) => r.patient) : []));
+  const patientIds = await resolvePatients(tx, refs, options.chartSystem);
+  const byTarget = new Map<ClinicalTarget, { item: number; record: ClinicalRecord & { patientId: number } }[]>();
+  items.forEach((item, i) => {
+    if (!live(i)) return;
+    const pending: { item: number; record: ClinicalRecord & { patientId: number } }[] = [];
+    for (const record of item.records) {
+      const patientId = patientIds.get(refKey(record.patient));
+      if (patientId === undefined) {
+        results[i]!.reasons.push(options.chartSystem ? `no patient with chart number ${record.patient.value} is on file` : 'its patient is neither in this import nor on file');
+        return;
+      }
+      if (lastRecord.get(`${record.target}\u0000${record.sourceSystem}\u0000${record.sourceId}`) !== i) continue;
+      const values = record.target === 'coverages' && typeof record.values.payer === 'string' ? withPayer(record.values, payerIds) : record.values;
+      pending.push({ item: i, record: { ...record, values, patientId } });
+    }
+    for (const p of pending) {
+      const list = byTarget.get(p.record.target) ?? [];
+      list.push(p);
+      byTarget.set(p.record.target, list);
+    }
+  });
+
+  for (const target of targetOrder) {
+    const list = byTarget.get(target);
+    if (!list) continue;
+    // Blood-pressure panels first, so their components find them by source id.
+    const phases = target === 'observations' ? [list.filter((p) => !p.record.panel), list.filter((p) => p.record.panel)] : [list];
+    for (const phase of phases) {
+      const outcomes = await writeClinical(tx, target, phase.map((p) => p.record));
+      phase.forEach((p, j) => {
+        outcome[p.item] = combine(outcome[p.item]!, outcomes[j]!);
+      });
+      await writeRecordDetails(tx, target, phase.map((p) => p.record));
+    }
+  }
+  const diagnoses = items.flatMap((item, i) => (live(i) ? (item.diagnoses ?? []) : []));
+  await writeEncounterDiagnoses(tx, options.sourceSystem, diagnoses);
+
+  items.forEach((item, i) => {
+    const result = results[i]!;
+    if (item.skip) return;
+    result.bucket = result.reasons.length ? 'rejected' : outcome[i]!;
+  });
+  const counts = countBuckets(results);
+  if (counts.inserted + counts.updated > 0) {
+    await recordAudit(tx, options.actor, {
+      action: 'import',
+      entity: 'import_runs',
+      entityId: options.importRunId ?? null,
+      details: { inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged, rejected: counts.rejected },
+    });
+  }
+  return { results, possibleDuplicates: written.possibleDuplicates };
+}
+
+function withPayer(values: Record<string, unknown>, payerIds: Map<string, number>): Record<string, unknown> {
+  const { payer, ...rest } = values;
+  return { ...rest, payerId: payerIds.get(payer as string) ?? null };
+}
+
+/** Payers named by imported coverage, created once per source id (payer_id = the source id until edited). */
+async function ensurePayers(tx: DbOrTx, sourceSystem: string, payers: { sourceId: string; name: string }[]): Promise<Map<string, number>> {
+  const unique = [...new Map(payers.map((p) => [p.sourceId, p])).values()];
+  const ids = new Map<string, number>();
+  if (unique.length === 0) return ids;
+  const input = JSON.stringify(unique.map((p) => ({ source_id: p.sourceId, name: p.name })));
+  await tx.execute(sql`insert into payers (name, payer_id, source_system, source_id)
+    select x.name, x.source_id, ${sourceSystem}, x.source_id from jsonb_to_recordset(${input}::jsonb) as x(source_id text, name text)
+    on conflict do nothing`);
+  const rows = await queryRows<{ id: number; source_id: string }>(
+    tx,
+    sql`select p.id, x.source_id from jsonb_to_recordset(${input}::jsonb) as x(source_id text, name text)
+        join payers p on (p.source_system = ${sourceSystem} and p.source_id = x.source_id) or p.payer_id = x.source_id`,
+  );
+  for (const row of rows) ids.set(row.source_id, Number(row.id));
+  return ids;
+}
+
+export interface BucketCounts {
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  skipped: number;
+}
+
+export function emptyCounts(): BucketCounts {
+  return { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, skipped: 0 };
+}
+
+export function countBuckets(results: ItemResult[], into: BucketCounts = emptyCounts()): BucketCounts {
+  for (const r of results) {
+    into.read++;
+    into[r.bucket]++;
+  }
+  return into;
+}

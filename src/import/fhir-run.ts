@@ -1,0 +1,64 @@
+// practice import <bundle.json|dir> --format fhir: one item per resource, written in batches.
+import { basename, relative } from 'node:path';
+import type { Progress } from '../cli/progress.js';
+import type { AuditActor } from '../db/audit.js';
+import type { Db } from '../db/types.js';
+import type { ImportSummary } from '../commands/import.js';
+import type { ImportItem } from './engine.js';
+import { fhirItems, readFhirInput } from './fhir.js';
+import { RejectWriter } from './rejects.js';
+import { fingerprint, runImport } from './run.js';
+
+export interface FhirImportOptions {
+  actor: AuditActor;
+  source: string;
+  dryRun: boolean;
+  batchSize: number;
+  progress: Progress;
+  rejectFile?: string;
+}
+
+export async function importFhir(db: Db, input: string, options: FhirImportOptions): Promise<ImportSummary> {
+  const rejects = new RejectWriter(options.rejectFile ?? `${input.replace(/[\\/]+$/, '')}.rejects.csv`, ['resource']);
+  const batchSize = options.batchSize;
+  const ignored: string[] = [];
+  async function* batches(): AsyncGenerator<ImportItem[]> {
+    let batch: ImportItem[] = [];
+    for await (const unit of readFhirInput(input, ignored)) {
+      batch.push(...fhirItems(unit, options.source));
+      // Whole folders per batch: a patient's resources land together, patients before what points to them.
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+  let done = 0;
+  options.progress.start(undefined, 'Importing FHIR resources');
+  const summary = await runImport(db, batches(), {
+    fileName: basename(input),
+    fileSha256: await fingerprint(input),
+    kind: 'fhir',
+    format: 'fhir',
+    actor: options.actor,
+    sourceSystem: options.source,
+    dryRun: options.dryRun,
+    rejectFile: rejects.path,
+    onBatch: async (items, results) => {
+      await rejects.addResults(items.map(() => []), items.map((i) => i.where), results);
+      done += items.length;
+      options.progress.update(done);
+    },
+  });
+  return {
+    kind: 'fhir',
+    dryRun: options.dryRun,
+    runIds: summary.runId === null ? [] : [summary.runId],
+    counts: summary.counts,
+    rejectFile: await rejects.close(),
+    possibleDuplicates: summary.possibleDuplicates,
+    rejectReasons: rejects.summary(),
+    ignoredFiles: ignored.map((f) => relative(input, f)),
+  };
+}

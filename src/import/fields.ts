@@ -1,0 +1,305 @@
+// Normalisers for values as people type them into spreadsheets: dates in many forms, phone numbers, ZIP
+// codes, codes of every system, quantities with units, money. Each returns the stored form or a plain
+// reason; a value a spreadsheet has mangled (1.23E+05, a ZIP without its leading zero) is refused, never guessed.
+import { DateTime } from 'luxon';
+import { normalizePhone, normalizeZip, isEmail } from '../codes/contact.js';
+import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
+import { normalizeIcd10 } from '../codes/icd10.js';
+import { describeLoincProblem } from '../codes/loinc.js';
+import { normalizeNdc } from '../codes/ndc.js';
+import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
+import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
+import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState } from './demographics.js';
+
+export type DateOrder = 'mdy' | 'dmy';
+
+export interface FieldContext {
+  dateOrder: DateOrder;
+  /** Today in the practice, for "no birth date in the future". */
+  today: DateTime;
+}
+
+export type Parsed<T> = { value: T } | { problem: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ value });
+const bad = (problem: string): Parsed<never> => ({ problem });
+
+/** A number a spreadsheet wrote in scientific notation: the digits past the 15th are gone for good. */
+export function isScientific(text: string): boolean {
+  return /^[+-]?[0-9](?:[.,][0-9]+)?E[+-]?[0-9]+$/i.test(text.trim());
+}
+
+const months: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12 };
+
+function monthNumber(word: string): number | undefined {
+  const key = word.toLowerCase().replace(/\.$/, '');
+  return months[key] ?? months[key.slice(0, 3)];
+}
+
+/** Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in). */
+function fromExcelSerial(serial: number): DateTime {
+  return DateTime.fromISO('1899-12-30', { zone: 'utc' }).plus({ days: serial });
+}
+
+/**
+ * A calendar date typed any usual way: 1985-03-04, 3/4/85, 03-04-1985, 04.03.1985, 4 Mar 1985, Mar 4, 1985,
+ * 19850304, an Excel serial. Two-digit years go to the latest century that does not put the date in the future.
+ */
+export function parseDate(input: string, context: FieldContext, what = 'date'): Parsed<string> {
+  const text = input.trim().replace(/\s+/g, ' ');
+  let y: number | undefined;
+  let m: number | undefined;
+  let d: number | undefined;
+  let twoDigitYear = false;
+  let match: RegExpExecArray | null;
+  if ((match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text))) {
+    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else if ((match = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(text))) {
+    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else if ((match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$/.exec(text))) {
+    const [a, b] = [Number(match[1]), Number(match[2])];
+    [m, d] = context.dateOrder === 'mdy' ? [a, b] : [b, a];
+    y = Number(match[3]);
+    twoDigitYear = match[3]!.length === 2;
+    if (m > 12 && d <= 12) {
+      return bad(`${what} "${input}" does not fit the ${context.dateOrder === 'mdy' ? 'month/day/year' : 'day/month/year'} order; if the file uses the other order, import it with --date-order ${context.dateOrder === 'mdy' ? 'dmy' : 'mdy'}`);
+    }
+  } else if ((match = /^(\d{1,2})[ -]([A-Za-z]{3,9}\.?)[ -,]*(\d{2}|\d{4})$/.exec(text))) {
+    [d, m, y] = [Number(match[1]), monthNumber(match[2]!), Number(match[3])];
+    twoDigitYear = match[3]!.length === 2;
+  } else if ((match = /^([A-Za-z]{3,9}\.?) (\d{1,2}),? (\d{2}|\d{4})$/.exec(text))) {
+    [m, d, y] = [monthNumber(match[1]!), Number(match[2]), Number(match[3])];
+    twoDigitYear = match[3]!.length === 2;
+  } else if ((match = /^(19|20)(\d{2})(\d{2})(\d{2})$/.exec(text))) {
+    [y, m, d] = [Number(match[1]! + match[2]!), Number(match[3]), Number(match[4])];
+  } else if (/^\d{4,5}$/.test(text) && Number(text) > 366) {
+    const date = fromExcelSerial(Number(text));
+    return checkDate(date, input, context, what);
+  } else if (isScientific(text)) {
+    return bad(`${what} "${input}" was turned into a number by a spreadsheet; export the column as text`);
+  } else {
+    return bad(`${what} "${input}" is not a date this import can read (use e.g. 1985-03-04 or 03/04/1985)`);
+  }
+  if (m === undefined) return bad(`${what} "${input}" has a month name this import does not know`);
+  if (twoDigitYear) {
+    const century = Math.floor(context.today.year / 100) * 100;
+    y = y! + century;
+    if (DateTime.fromObject({ year: y, month: m, day: Math.min(d!, 28) }) > context.today) y -= 100;
+  }
+  const date = DateTime.fromObject({ year: y, month: m, day: d }, { zone: 'utc' });
+  if (!date.isValid) return bad(`${what} "${input}" is not a real calendar date`);
+  return checkDate(date, input, context, what);
+}
+
+function checkDate(date: DateTime, input: string, context: FieldContext, what: string): Parsed<string> {
+  if (date.year < 1880 || date.year > context.today.year + 5) return bad(`${what} "${input}" is outside the years this import accepts`);
+  return ok(date.toISODate()!);
+}
+
+/** A birth or death date: never in the future. */
+function parsePastDate(input: string, context: FieldContext, what: string): Parsed<string> {
+  const parsed = parseDate(input, context, what);
+  if ('value' in parsed && parsed.value > context.today.toISODate()!) return bad(`${what} "${input}" is in the future`);
+  return parsed;
+}
+
+/** "14:30", "2:30 PM", "1430" → "14:30". */
+export function parseTime(input: string): Parsed<string> {
+  const m = /^(\d{1,2}):?(\d{2})(?::\d{2})?\s*([AaPp]\.?[Mm]\.?)?$/.exec(input.trim());
+  if (!m) return bad(`time "${input}" is not a time of day (e.g. 14:30 or 2:30 PM)`);
+  let hour = Number(m[1]);
+  const minute = Number(m[2]);
+  const ampm = m[3]?.toLowerCase()[0];
+  if (ampm === 'p' && hour < 12) hour += 12;
+  if (ampm === 'a' && hour === 12) hour = 0;
+  if (hour > 23 || minute > 59) return bad(`time "${input}" is not a time of day`);
+  return ok(`${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`);
+}
+
+/** A date with an optional time in the same cell ("3/4/2024 2:30 PM"). */
+export function parseDateTime(input: string, context: FieldContext, what: string): Parsed<string> {
+  const text = input.trim();
+  const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (iso) return ok(`${iso[1]}T${iso[2]}:00${iso[3] ?? ''}`);
+  const split = /^(.*?)[ T]+(\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp]\.?[Mm]\.?)?)$/.exec(text);
+  const date = parseDate(split ? split[1]! : text, context, what);
+  if ('problem' in date) return date;
+  if (!split) return ok(`${date.value}T00:00:00`);
+  const time = parseTime(split[2]!);
+  if ('problem' in time) return time;
+  return ok(`${date.value}T${time.value}:00`);
+}
+
+/** A code from the practice's or another system: kept as text, refused when a spreadsheet mangled it. */
+export function parseIdentifier(input: string, what: string): Parsed<string> {
+  const text = input.trim();
+  if (isScientific(text)) return bad(`${what} "${text}" was turned into a number like 1.23E+05 by a spreadsheet, so its digits are lost; export the column as text and import again`);
+  if (/^[0-9]+\.0+$/.test(text)) return bad(`${what} "${text}" has gained a ".0" from a spreadsheet; export the column as text`);
+  return ok(text);
+}
+
+/** A problem or history code: ICD-10-CM (with or without the dot) or SNOMED CT, or as its system says. */
+export function parseDiagnosisCode(code: string, system: string | undefined): Parsed<{ codeSystem: string; code: string }> {
+  const text = code.trim();
+  if (system) {
+    const uri = normalizeCodeSystem(system);
+    if (uri === CodeSystem.icd10cm) {
+      const icd = normalizeIcd10(text);
+      return icd ? ok({ codeSystem: uri, code: icd }) : bad(`"${text}" is not an ICD-10-CM code`);
+    }
+    if (uri === CodeSystem.icd9cm) return bad(`"${text}" is an ICD-9 code; ICD-9 was retired in 2015: give the ICD-10-CM code`);
+    return ok({ codeSystem: uri, code: text });
+  }
+  const icd = normalizeIcd10(text);
+  if (icd) return ok({ codeSystem: CodeSystem.icd10cm, code: icd });
+  if (/^[0-9]{6,18}$/.test(text)) return ok({ codeSystem: CodeSystem.snomed, code: text });
+  if (/^(V[0-9]{2}|E[0-9]{3}|[0-9]{3})(\.[0-9]{1,2})?$/.test(text) || /^[0-9]{4,5}$/.test(text)) {
+    return bad(`"${text}" looks like an ICD-9 code (retired in 2015): give the ICD-10-CM code`);
+  }
+  return bad(`"${text}" is neither an ICD-10-CM nor a SNOMED CT code`);
+}
+
+const unitAliases: Record<string, string> = {
+  mmhg: 'mm[Hg]', 'mm hg': 'mm[Hg]', 'mm[hg]': 'mm[Hg]',
+  lb: '[lb_av]', lbs: '[lb_av]', pound: '[lb_av]', pounds: '[lb_av]', '[lb_av]': '[lb_av]',
+  kg: 'kg', kgs: 'kg', g: 'g',
+  in: '[in_i]', inch: '[in_i]', inches: '[in_i]', '"': '[in_i]', '[in_i]': '[in_i]',
+  cm: 'cm', m: 'm',
+  f: '[degF]', '°f': '[degF]', degf: '[degF]', '[degf]': '[degF]',
+  c: 'Cel', '°c': 'Cel', degc: 'Cel', cel: 'Cel',
+  bpm: '/min', '/min': '/min', 'beats/min': '/min', 'breaths/min': '/min',
+  '%': '%', percent: '%',
+  'mg/dl': 'mg/dL', 'g/dl': 'g/dL', 'mmol/l': 'mmol/L', 'meq/l': 'meq/L', 'u/l': 'U/L', 'iu/l': '[IU]/L',
+  'ng/ml': 'ng/mL', 'pg/ml': 'pg/mL', 'ml/min/1.73m2': 'mL/min/{1.73_m2}', 'kg/m2': 'kg/m2', 'kg/m^2': 'kg/m2',
+};
+
+/** A unit as typed → UCUM where known ("mmHg" → "mm[Hg]", "lbs" → "[lb_av]"); unknown units are kept. */
+export function normalizeUnit(input: string): string {
+  const text = input.trim();
+  return unitAliases[text.toLowerCase()] ?? text;
+}
+
+/** "180 lb", "180lbs", "72.5", "98.6 F" → value and UCUM unit (the default unit when none is written). */
+export function parseQuantity(input: string, what: string, defaultUnit?: string): Parsed<{ value: number; unit: string | null }> {
+  const m = /^([+-]?[0-9]+(?:[.,][0-9]+)?)\s*(.*)$/.exec(input.trim());
+  if (!m || isScientific(input)) return bad(`${what} "${input}" is not a number`);
+  const value = Number(m[1]!.replace(',', '.'));
+  const unit = m[2] ? normalizeUnit(m[2]) : (defaultUnit ?? null);
+  return ok({ value, unit });
+}
+
+/** "$1,234.50" → 123450 cents. */
+export function parseMoney(input: string, what: string): Parsed<number> {
+  const text = input.trim().replace(/^\$/, '').replace(/,/g, '');
+  if (!/^[0-9]+(\.[0-9]{1,2})?$/.test(text)) return bad(`${what} "${input}" is not an amount of money (e.g. 125.00)`);
+  return ok(Math.round(Number(text) * 100));
+}
+
+export type FieldType =
+  | 'text'
+  | 'id'
+  | 'date'
+  | 'past-date'
+  | 'datetime'
+  | 'time'
+  | 'sex'
+  | 'phone'
+  | 'email'
+  | 'zip'
+  | 'state'
+  | 'race'
+  | 'ethnicity'
+  | 'loinc'
+  | 'rxnorm'
+  | 'ndc'
+  | 'cvx'
+  | 'procedure'
+  | 'modifiers'
+  | 'number'
+  | 'integer'
+  | 'money'
+  | 'quantity';
+
+/** One cell → its stored form, by the field's declared type. */
+export function parseField(type: FieldType, raw: string, label: string, context: FieldContext): Parsed<unknown> {
+  const text = raw.trim();
+  switch (type) {
+    case 'text':
+      return ok(text);
+    case 'id':
+      return parseIdentifier(text, label);
+    case 'date':
+      return parseDate(text, context, label);
+    case 'past-date':
+      return parsePastDate(text, context, label);
+    case 'datetime':
+      return parseDateTime(text, context, label);
+    case 'time':
+      return parseTime(text);
+    case 'sex': {
+      const sex = normalizeSex(text);
+      return sex ? ok(sex) : bad(`${label} "${text}" is not a sex code (M, F, U, male, female, 1, 2)`);
+    }
+    case 'phone': {
+      if (isScientific(text)) return bad(`${label} "${text}" was turned into a number by a spreadsheet; its digits are lost`);
+      const phone = normalizePhone(text);
+      return phone ? ok(phone) : bad(`${label} "${text}" is not a 10-digit US phone number`);
+    }
+    case 'email':
+      return isEmail(text) ? ok(text.toLowerCase()) : bad(`${label} "${text}" is not an e-mail address`);
+    case 'zip': {
+      if (/^[0-9]{3,4}$/.test(text) || /^[0-9]{3,4}-?[0-9]{4}$/.test(text) && text.replace('-', '').length < 9) {
+        return bad(`ZIP code "${text}" is missing its leading zero(s), probably lost in a spreadsheet; write it as text (e.g. ${text.split('-')[0]!.padStart(5, '0')})`);
+      }
+      const zip = normalizeZip(text);
+      return zip ? ok(zip) : bad(`ZIP code "${text}" is not a US ZIP code (12345 or 12345-6789)`);
+    }
+    case 'state': {
+      const state = normalizeState(text);
+      return state ? ok(state) : bad(`state "${text}" is not a US state or territory`);
+    }
+    case 'race':
+      return ok(normalizeRace(text) ?? text);
+    case 'ethnicity':
+      return ok(normalizeEthnicity(text) ?? text);
+    case 'loinc': {
+      const problem = describeLoincProblem(text);
+      return problem ? bad(problem) : ok(text);
+    }
+    case 'rxnorm': {
+      const code = normalizeRxnorm(text);
+      return code ? ok(code) : bad(`RxNorm code "${text}" is not an RxNorm concept id (digits only)`);
+    }
+    case 'ndc': {
+      if (isScientific(text)) return bad(`NDC "${text}" was turned into a number by a spreadsheet; its digits are lost`);
+      const ndc = normalizeNdc(text);
+      return ndc ? ok(ndc) : bad(`NDC "${text}" is not an NDC: give the 11-digit form or the 10-digit form with its hyphens (e.g. 0002-3227-30)`);
+    }
+    case 'cvx': {
+      const cvx = normalizeCvx(text);
+      return cvx ? ok(cvx) : bad(`CVX code "${text}" is not a CVX vaccine code (1 to 3 digits)`);
+    }
+    case 'procedure': {
+      const code = normalizeProcedureCode(text);
+      return code ? ok({ codeSystem: procedureCodeSystem(code)!, code }) : bad(`"${text}" is not a CPT or HCPCS code`);
+    }
+    case 'modifiers': {
+      const { modifiers, invalid } = parseModifiers(text);
+      if (invalid.length) return bad(`modifier "${invalid.join(' ')}" is not a 2-character modifier`);
+      if (modifiers.length > 4) return bad('a charge line takes at most 4 modifiers');
+      return ok(modifiers);
+    }
+    case 'number': {
+      if (!/^[+-]?[0-9]+(\.[0-9]+)?$/.test(text)) return bad(`${label} "${text}" is not a number`);
+      return ok(Number(text));
+    }
+    case 'integer': {
+      if (!/^[0-9]+$/.test(text)) return bad(`${label} "${text}" is not a whole number`);
+      return ok(Number(text));
+    }
+    case 'money':
+      return parseMoney(text, label);
+    case 'quantity':
+      return parseQuantity(text, label);
+  }
+}

@@ -1,0 +1,367 @@
+// One CSV row of a kind → the records it stands for. Cells are parsed by their declared type first
+// (columns.ts); these builders only place the parsed values. Rows without an id of their own are keyed
+// by patient + date + code, so importing the same sheet twice updates instead of doubling.
+import { createHash } from 'node:crypto';
+import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
+import { kindSpecs, type FieldSpec, type ImportKind } from './columns.js';
+import type { ImportItem } from './engine.js';
+import { parseDiagnosisCode, parseField, parseQuantity, type FieldContext } from './fields.js';
+import { patientSearchName } from '../chart/names.js';
+import { splitFullName, tidyName } from './names.js';
+import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
+
+export interface RowContext extends FieldContext {
+  kind: ImportKind;
+  /** The source system name (--source): keys every record of this import. */
+  source: string;
+  /** Column index per canonical field. */
+  columns: Map<string, number>;
+}
+
+type Values = Record<string, any>;
+
+class Row {
+  readonly item: ImportItem;
+  readonly v: Values = {};
+
+  constructor(
+    readonly context: RowContext,
+    where: string,
+  ) {
+    this.item = { where, patients: [], records: [], problems: [] };
+  }
+
+  get patient(): PatientRef {
+    return { system: this.context.source, value: this.v.chart_number };
+  }
+
+  /** A stable id for the record: its own id column, or a hash of what identifies it. */
+  key(target: string, ...parts: unknown[]): string {
+    if (this.v.record_id) return `${this.context.kind}:${this.v.record_id}`;
+    const hash = createHash('sha256').update(JSON.stringify([this.v.chart_number, ...parts])).digest('hex').slice(0, 24);
+    return `${target}:${hash}`;
+  }
+
+  add(target: ClinicalTarget, sourceId: string, values: Record<string, unknown>, extra: Partial<ClinicalRecord> = {}): void {
+    this.item.records.push({ target, sourceSystem: this.context.source, sourceId, patient: this.patient, values, ...extra });
+  }
+
+  reject(reason: string): void {
+    this.item.problems.push(reason);
+  }
+
+  oneOf<T extends string>(field: string, allowed: Record<string, T>, fallback: T, what: string): T {
+    const raw = this.v[field];
+    if (raw === undefined) return fallback;
+    const value = allowed[String(raw).trim().toLowerCase()];
+    if (value === undefined) this.reject(`${what} "${raw}" is not one of: ${[...new Set(Object.values(allowed))].join(', ')}`);
+    return value ?? fallback;
+  }
+}
+
+/** Parses a row's cells and builds its item; problems with cells and missing required values reject it. */
+export function rowItem(cells: string[], rowNumber: number, context: RowContext): ImportItem {
+  const row = new Row(context, String(rowNumber));
+  const spec = kindSpecs[context.kind];
+  for (const field of spec.fields as FieldSpec[]) {
+    const index = context.columns.get(field.name);
+    const raw = index === undefined ? undefined : cells[index];
+    if (raw === undefined || raw.trim() === '') continue;
+    const parsed = parseField(field.type, raw, field.label, context);
+    if ('problem' in parsed) row.reject(parsed.problem);
+    else row.v[field.name] = parsed.value;
+  }
+  for (const group of spec.required) {
+    // A cell that was filled but unreadable has already given its own reason.
+    const filled = group.some((name) => context.columns.has(name) && cells[context.columns.get(name)!]?.trim());
+    if (!filled) row.reject(`${describeGroup(context.kind, group)} is empty`);
+  }
+  if (row.item.problems.length === 0) builders[context.kind](row);
+  return row.item;
+}
+
+function describeGroup(kind: ImportKind, group: string[]): string {
+  const fields = kindSpecs[kind].fields as FieldSpec[];
+  return group.map((name) => fields.find((f) => f.name === name)?.label ?? name).join(' or ');
+}
+
+const statusWords = { active: 'active', inactive: 'inactive', resolved: 'resolved', chronic: 'active', current: 'active', past: 'resolved', remission: 'remission' } as const;
+
+const builders: Record<ImportKind, (row: Row) => void> = {
+  patients(row) {
+    const v = row.v;
+    let last = v.last_name ? tidyName(v.last_name) : undefined;
+    let first = v.first_name ? tidyName(v.first_name) : undefined;
+    let middle = v.middle_name ? tidyName(v.middle_name) : undefined;
+    // "DOE, JOHN A" typed into the last-name column, or a single name column.
+    const whole = v.full_name ?? (last && !first && last.includes(',') ? last : undefined);
+    if (whole) {
+      const split = splitFullName(whole);
+      if (!split) return row.reject(`name "${whole}" cannot be split into last and first name (write it "LAST, FIRST")`);
+      ({ last, first } = split);
+      middle = middle ?? split.middle;
+    }
+    if (!last || !first) return row.reject('the last or first name is empty');
+    if (v.deceased_date && v.deceased_date < v.dob) return row.reject('the date of death is before the date of birth');
+    const { source } = row.context;
+    // The key that makes a re-import find this patient again: chart number, else old-system id, else name + birth date.
+    const key: PatientRef = v.chart_number
+      ? { system: source, value: v.chart_number }
+      : v.external_id
+        ? { system: `${source}:external`, value: v.external_id }
+        : { system: `${source}:name-dob`, value: `${patientSearchName({ lastName: last, firstName: first })}|${v.dob}` };
+    const mrn = v.chart_number ?? `I${createHash('sha256').update(`${key.system}|${key.value}`).digest('hex').slice(0, 9).toUpperCase()}`;
+    row.item.allowNameMatch = !v.chart_number;
+    row.item.patients.push({
+      key,
+      mrn,
+      values: {
+        firstName: first,
+        middleName: middle ?? null,
+        lastName: last,
+        dob: v.dob,
+        sex: v.sex ?? 'unknown',
+        address1: v.address1 ?? null,
+        address2: v.address2 ?? null,
+        city: v.city ? tidyName(v.city) : null,
+        state: v.state ?? null,
+        zip: v.zip ?? null,
+        phoneHome: v.phone ?? null,
+        phoneMobile: v.mobile_phone ?? null,
+        phoneWork: v.work_phone ?? null,
+        email: v.email ?? null,
+        race: v.race ?? null,
+        ethnicity: v.ethnicity ?? null,
+        language: v.language ?? null,
+        deceasedDate: v.deceased_date ?? null,
+      },
+    });
+  },
+
+  problems(row) {
+    const v = row.v;
+    const code = parseDiagnosisCode(v.code, v.code_system);
+    if ('problem' in code) return row.reject(code.problem);
+    if (v.onset_date && v.resolved_date && v.resolved_date < v.onset_date) return row.reject('the problem resolved before its onset');
+    const status = row.oneOf('status', statusWords, v.resolved_date ? 'resolved' : 'active', 'status');
+    row.add('problems', row.key('problem', code.value.code, v.onset_date), {
+      ...code.value,
+      display: v.description ?? null,
+      clinicalStatus: status,
+      onsetDate: v.onset_date ?? null,
+      abatementDate: v.resolved_date ?? null,
+    });
+  },
+
+  medications(row) {
+    const v = row.v;
+    if (v.start_date && v.stop_date && v.stop_date < v.start_date) return row.reject('the medication was stopped before it was started');
+    const status = row.oneOf('status', { active: 'active', current: 'active', completed: 'completed', stopped: 'stopped', discontinued: 'stopped', 'on hold': 'on-hold', 'on-hold': 'on-hold' }, v.stop_date ? 'completed' : 'active', 'status');
+    row.add('medications', row.key('medication', v.rxnorm ?? v.ndc, v.start_date), {
+      rxnormCode: v.rxnorm ?? null,
+      ndcCode: v.ndc ?? null,
+      display: v.drug_name ?? v.rxnorm ?? v.ndc,
+      dose: v.dose?.value ?? null,
+      doseUnit: v.dose?.unit ?? null,
+      route: v.route ?? null,
+      frequency: v.frequency ?? null,
+      startDate: v.start_date ?? null,
+      stopDate: v.stop_date ?? null,
+      quantity: v.quantity ?? null,
+      refills: v.refills ?? null,
+      status,
+      kind: 'statement',
+    });
+  },
+
+  allergies(row) {
+    const v = row.v;
+    const category = row.oneOf('category', { medication: 'medication', drug: 'medication', med: 'medication', food: 'food', environment: 'environment', environmental: 'environment', biologic: 'biologic' }, 'medication', 'allergy category');
+    const severity = v.severity === undefined ? null : row.oneOf('severity', { mild: 'mild', moderate: 'moderate', severe: 'severe', mod: 'moderate' }, 'mild', 'severity');
+    const status = row.oneOf('status', { active: 'active', inactive: 'inactive', resolved: 'resolved' }, 'active', 'status');
+    const code = v.code ? (v.code_system ? normalizeCodeSystem(v.code_system) : /^[0-9]{1,8}$/.test(v.code) ? CodeSystem.rxnorm : undefined) : undefined;
+    if (v.code && !code) return row.reject(`allergen code "${v.code}" needs its code system (RxNorm or SNOMED) in the code_system column`);
+    row.add('allergies', row.key('allergy', String(v.substance).toLowerCase()), {
+      substance: v.substance,
+      codeSystem: code ?? null,
+      code: v.code ?? null,
+      category,
+      reaction: v.reaction ?? null,
+      severity,
+      clinicalStatus: status,
+      onsetDate: v.onset_date ?? null,
+    });
+  },
+
+  immunizations(row) {
+    const v = row.v;
+    row.add('immunizations', row.key('immunization', v.cvx, v.date), {
+      cvxCode: v.cvx,
+      display: v.vaccine ?? null,
+      occurrenceDate: v.date,
+      lotNumber: v.lot_number ?? null,
+      manufacturer: v.manufacturer ?? null,
+      site: v.site ?? null,
+      route: v.route ?? null,
+      doseQuantity: v.dose?.value ?? null,
+      doseUnit: v.dose?.unit ?? null,
+      primarySource: false,
+    });
+  },
+
+  labs(row) {
+    const v = row.v;
+    const numeric = /^[<>]?=?\s*[+-]?[0-9]+(\.[0-9]+)?$/.test(v.value) && !/^[<>]/.test(v.value);
+    const range = /^\s*([0-9.]+)\s*[-–]\s*([0-9.]+)\s*$/.exec(v.reference_range ?? '');
+    const flag = v.flag === undefined ? null : row.oneOf('flag', { n: 'N', normal: 'N', h: 'H', high: 'H', l: 'L', low: 'L', hh: 'HH', ll: 'LL', a: 'A', abnormal: 'A' }, 'N', 'abnormal flag');
+    row.add('observations', row.key('lab', v.loinc, v.date), {
+      category: 'laboratory',
+      codeSystem: CodeSystem.loinc,
+      code: v.loinc,
+      display: v.test_name ?? null,
+      valueNumeric: numeric ? Number(v.value) : null,
+      valueText: numeric ? null : v.value,
+      valueUnit: v.unit ? normalizeUnitText(v.unit) : null,
+      referenceLow: range ? Number(range[1]) : null,
+      referenceHigh: range ? Number(range[2]) : null,
+      referenceText: range ? null : (v.reference_range ?? null),
+      interpretation: flag,
+      effectiveAt: v.date,
+    });
+  },
+
+  vitals(row) {
+    const v = row.v;
+    let systolic = v.systolic;
+    let diastolic = v.diastolic;
+    if (v.bp) {
+      const bp = /^\s*([0-9]{2,3})\s*\/\s*([0-9]{2,3})\s*$/.exec(v.bp);
+      if (!bp) return row.reject(`blood pressure "${v.bp}" is not written as systolic/diastolic (e.g. 120/80)`);
+      [systolic, diastolic] = [Number(bp[1]), Number(bp[2])];
+    }
+    if ((systolic === undefined) !== (diastolic === undefined)) return row.reject('a blood pressure needs both systolic and diastolic');
+    if (systolic !== undefined && systolic <= diastolic) return row.reject(`blood pressure ${systolic}/${diastolic}: the systolic must be above the diastolic`);
+    const vital = (code: string, display: string, value: number, unit: string | null, extra: Partial<ClinicalRecord> = {}, suffix = code) =>
+      row.add('observations', row.key('vital', suffix, v.date), { category: 'vital-signs', codeSystem: CodeSystem.loinc, code, display, valueNumeric: value, valueUnit: unit, effectiveAt: v.date }, extra);
+    if (systolic !== undefined) {
+      const panel = row.key('vital', '85354-9', v.date);
+      row.add('observations', panel, { category: 'vital-signs', codeSystem: CodeSystem.loinc, code: '85354-9', display: 'Blood pressure panel', effectiveAt: v.date });
+      vital('8480-6', 'Systolic blood pressure', systolic, 'mm[Hg]', { panel });
+      vital('8462-4', 'Diastolic blood pressure', diastolic, 'mm[Hg]', { panel });
+    }
+    const quantities: [string, string, string, string][] = [
+      ['pulse', '8867-4', 'Heart rate', '/min'],
+      ['respiratory_rate', '9279-1', 'Respiratory rate', '/min'],
+      ['temperature', '8310-5', 'Body temperature', '[degF]'],
+      ['weight', '29463-7', 'Body weight', '[lb_av]'],
+      ['height', '8302-2', 'Body height', '[in_i]'],
+      ['spo2', '59408-5', 'Oxygen saturation', '%'],
+    ];
+    for (const [field, code, display, unit] of quantities) {
+      const q = v[field] as { value: number; unit: string | null } | undefined;
+      if (q) vital(code, display, q.value, q.unit ?? unit);
+    }
+    if (v.bmi !== undefined) vital('39156-5', 'Body mass index', v.bmi, 'kg/m2');
+  },
+
+  encounters(row) {
+    const v = row.v;
+    const startsAt = `${v.date}T${v.time ?? '00:00'}:00`;
+    row.add('encounters', row.key('visit', startsAt, v.visit_code?.code), {
+      startsAt,
+      durationMinutes: v.duration ?? null,
+      typeSystem: v.visit_code?.codeSystem ?? null,
+      typeCode: v.visit_code?.code ?? null,
+      typeDisplay: v.visit_type ?? null,
+      reason: v.reason ?? null,
+    });
+  },
+
+  charges(row) {
+    const v = row.v;
+    row.add(
+      'charges',
+      row.key('charge', v.service_date, v.code.code, v.modifiers ?? []),
+      {
+        serviceDate: v.service_date,
+        codeSystem: v.code.codeSystem,
+        code: v.code.code,
+        modifiers: v.modifiers ?? [],
+        units: v.units ?? 1,
+        amountCents: v.amount,
+        diagnosisPointers: [],
+        placeOfService: v.place_of_service ?? null,
+        ndcCode: v.ndc ?? null,
+      },
+      { encounter: v.visit_id ? `encounters:${v.visit_id}` : undefined },
+    );
+  },
+
+  notes(row) {
+    const v = row.v;
+    row.add('progressNotes', row.key('note', v.date), {
+      noteDate: v.date,
+      subjective: v.subjective ?? v.note ?? null,
+      objective: v.objective ?? null,
+      assessment: v.assessment ?? null,
+      plan: v.plan ?? null,
+    });
+  },
+
+  history(row) {
+    const v = row.v;
+    const kind = row.oneOf(
+      'kind',
+      { 'past-illness': 'past-illness', pmh: 'past-illness', medical: 'past-illness', 'past medical': 'past-illness', illness: 'past-illness', surgery: 'surgery', surgical: 'surgery', psh: 'surgery', family: 'family', fh: 'family', fhx: 'family', social: 'social', sh: 'social' },
+      'past-illness',
+      'history type',
+    );
+    const code = v.code ? parseDiagnosisCode(v.code, v.code_system) : undefined;
+    if (code && 'problem' in code) return row.reject(code.problem);
+    row.add('medicalHistory', row.key('history', kind, String(v.description).toLowerCase(), v.relation), {
+      kind,
+      description: v.description,
+      codeSystem: code?.value.codeSystem ?? null,
+      code: code?.value.code ?? null,
+      relation: v.relation ?? null,
+      onsetDate: v.onset_date ?? null,
+      note: v.note ?? null,
+    });
+  },
+
+  insurance(row) {
+    const v = row.v;
+    const priority = row.oneOf('priority', { primary: 1, '1': 1, p: 1, secondary: 2, '2': 2, s: 2, tertiary: 3, '3': 3, t: 3 } as Record<string, any>, 1, 'priority');
+    const relationship = row.oneOf('relationship', { self: '18', spouse: '01', child: '19', other: 'G8', '18': '18', '01': '01', '19': '19' }, '18', 'relationship');
+    if (v.effective_from && v.effective_to && v.effective_to < v.effective_from) return row.reject('the coverage ends before it starts');
+    const payer = v.payer_id ?? `name:${String(v.payer_name).toLowerCase()}`;
+    row.item.payers = [{ sourceId: payer, name: v.payer_name ?? v.payer_id }];
+    row.add('coverages', row.key('coverage', payer, v.member_id), {
+      payer,
+      priority,
+      memberId: v.member_id,
+      groupNumber: v.group_number ?? null,
+      planName: v.plan_name ?? null,
+      relationship,
+      effectiveFrom: v.effective_from ?? null,
+      effectiveTo: v.effective_to ?? null,
+    });
+  },
+
+  appointments(row) {
+    const v = row.v;
+    const startsAt = `${v.date}T${v.time ?? '00:00'}:00`;
+    const status = row.oneOf('status', { scheduled: 'scheduled', booked: 'scheduled', kept: 'kept', arrived: 'kept', completed: 'kept', 'no-show': 'no-show', 'no show': 'no-show', noshow: 'no-show', cancelled: 'cancelled', canceled: 'cancelled', rescheduled: 'rescheduled' }, 'scheduled', 'status');
+    row.add('appointments', row.key('appointment', startsAt), {
+      startsAt,
+      durationMinutes: v.duration ?? 15,
+      reason: v.reason ?? null,
+      status,
+    });
+  },
+};
+
+function normalizeUnitText(unit: string): string {
+  const parsed = parseQuantity(`1 ${unit}`, 'unit');
+  return 'value' in parsed ? (parsed.value.unit ?? unit) : unit;
+}

@@ -1,0 +1,151 @@
+// Runs an import: an import_runs row, batches of items each written in its own transaction (so a kill
+// leaves whole batches and a rerun finishes the job), counts that add up, and --dry-run on the same path.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { AuditActor } from '../db/audit.js';
+import { importRuns } from '../db/schema/index.js';
+import type { Db, DbOrTx } from '../db/types.js';
+import { countBuckets, emptyCounts, writeBatch, type BatchOptions, type BucketCounts, type ImportItem, type ItemResult } from './engine.js';
+
+export interface RunOptions {
+  fileName: string;
+  fileSha256: string;
+  kind: string;
+  format: string;
+  actor: AuditActor;
+  sourceSystem: string;
+  chartSystem?: string;
+  dryRun: boolean;
+  rejectFile?: string;
+  /** Called after each batch with the items and their results (reject file, progress). */
+  onBatch?: (items: ImportItem[], results: ItemResult[]) => Promise<void> | void;
+}
+
+export interface RunSummary {
+  runId: number | null;
+  counts: BucketCounts;
+  possibleDuplicates: number;
+}
+
+class DryRunRollback extends Error {}
+
+/** Writes batches as they come; each batch commits on its own (or, with dryRun, everything rolls back). */
+export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, options: RunOptions): Promise<RunSummary> {
+  const counts = emptyCounts();
+  let possibleDuplicates = 0;
+  let runId: number | null = null;
+  if (!options.dryRun) {
+    const [run] = await db
+      .insert(importRuns)
+      .values({ fileName: options.fileName, fileSha256: options.fileSha256, kind: options.kind, format: options.format, actor: options.actor.actor, rejectFile: options.rejectFile ?? null })
+      .returning({ id: importRuns.id });
+    runId = run!.id;
+  }
+  const batchOptions: BatchOptions = { actor: options.actor, sourceSystem: options.sourceSystem, chartSystem: options.chartSystem, importRunId: runId ?? undefined };
+  const one = async (tx: DbOrTx, items: ImportItem[]) => {
+    const written = await writeBatch(tx, items, batchOptions);
+    const batchCounts = countBuckets(written.results);
+    if (runId !== null) {
+      await tx
+        .update(importRuns)
+        .set({
+          rowsRead: sql`${importRuns.rowsRead} + ${batchCounts.read}`,
+          inserted: sql`${importRuns.inserted} + ${batchCounts.inserted}`,
+          updated: sql`${importRuns.updated} + ${batchCounts.updated}`,
+          unchanged: sql`${importRuns.unchanged} + ${batchCounts.unchanged + batchCounts.skipped}`,
+          rejected: sql`${importRuns.rejected} + ${batchCounts.rejected}`,
+        })
+        .where(eq(importRuns.id, runId));
+    }
+    return written;
+  };
+  const consume = async (runBatch: (items: ImportItem[]) => Promise<{ results: ItemResult[]; possibleDuplicates: number }>) => {
+    for await (const items of batches) {
+      if (items.length === 0) continue;
+      const written = await runBatch(items);
+      countBuckets(written.results, counts);
+      possibleDuplicates += written.possibleDuplicates;
+      await options.onBatch?.(items, written.results);
+    }
+  };
+  try {
+    if (options.dryRun) {
+      // One outer transaction rolled back at the end, so later batches still see earlier ones' patients.
+      await db
+        .transaction(async (outer) => {
+          await consume((items) => outer.transaction((tx) => one(tx, items)));
+          throw new DryRunRollback();
+        })
+        .catch((error) => {
+          if (!(error instanceof DryRunRollback)) throw error;
+        });
+    } else {
+      await consume((items) => db.transaction((tx) => one(tx, items)));
+    }
+  } catch (error) {
+    if (runId !== null) await db.update(importRuns).set({ status: 'failed', finishedAt: new Date() }).where(eq(importRuns.id, runId));
+    throw error;
+  }
+  if (runId !== null) await db.update(importRuns).set({ status: 'completed', finishedAt: new Date() }).where(eq(importRuns.id, runId));
+  return { runId, counts, possibleDuplicates };
+}
+
+/** Groups a stream of items into batches of a fixed size. */
+export async function* inBatches(items: AsyncIterable<ImportItem>, size: number): AsyncGenerator<ImportItem[]> {
+  let batch: ImportItem[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/** SHA-256 of a file, or of a folder's files in name order (streamed, never read whole). */
+export async function fingerprint(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const add = async (p: string): Promise<void> => {
+    const info = await stat(p);
+    if (info.isDirectory()) {
+      for (const name of (await readdir(p)).sort()) await add(join(p, name));
+      return;
+    }
+    hash.update(`${p.length}:${p}`);
+    for await (const chunk of createReadStream(p)) hash.update(chunk as Buffer);
+  };
+  await add(path);
+  return hash.digest('hex');
+}
+
+export interface ImportLogEntry {
+  id: number;
+  fileName: string;
+  kind: string;
+  format: string;
+  actor: string;
+  status: string;
+  rowsRead: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  rejectFile: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export async function importLog(db: Db, limit: number): Promise<ImportLogEntry[]> {
+  const rows = await db.select().from(importRuns).orderBy(desc(importRuns.id)).limit(limit);
+  return rows.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null }));
+}
+
+/** Earlier completed imports of the same content, so the command can say a rerun changes nothing new. */
+export async function previousRuns(db: Db, fileSha256: string): Promise<number> {
+  const rows = await db.select({ id: importRuns.id }).from(importRuns).where(sql`${importRuns.fileSha256} = ${fileSha256} and ${importRuns.status} = 'completed'`);
+  return rows.length;
+}

@@ -1,0 +1,353 @@
+// Set-based writes for imports: each batch goes to the database as one JSON parameter, unpacked by
+// jsonb_to_recordset and upserted in one statement per table (never row by row through the query builder).
+// Re-imports are idempotent through the (source_system, source_id) unique index every clinical table has,
+// and through patient_identifiers for patients.
+import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
+import { toSnakeCase } from 'drizzle-orm/casing';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { queryRows } from '../db/query.js';
+import {
+  allergies,
+  appointments,
+  charges,
+  coverages,
+  encounterDiagnoses,
+  encounters,
+  immunizations,
+  medicalHistory,
+  medications,
+  notDoneEvents,
+  observationPeriods,
+  observations,
+  orders,
+  patients,
+  problems,
+  procedures,
+  progressNotes,
+  recordQualifiers,
+} from '../db/schema/index.js';
+import type { DbOrTx } from '../db/types.js';
+import { patientSearchName } from '../chart/names.js';
+
+/** The tables an import writes besides patients; each has source_system/source_id and patient_id. */
+export const clinicalTables = {
+  encounters,
+  problems,
+  allergies,
+  medications,
+  immunizations,
+  medicalHistory,
+  observations,
+  orders,
+  procedures,
+  notDoneEvents,
+  progressNotes,
+  charges,
+  coverages,
+  appointments,
+} satisfies Record<string, PgTable>;
+export type ClinicalTarget = keyof typeof clinicalTables;
+
+/** Tables written before the others, so later records can point to them by source id. */
+export const targetOrder: ClinicalTarget[] = [
+  'encounters',
+  'coverages',
+  'problems',
+  'allergies',
+  'medications',
+  'immunizations',
+  'medicalHistory',
+  'orders',
+  'procedures',
+  'notDoneEvents',
+  'progressNotes',
+  'charges',
+  'appointments',
+  'observations',
+];
+
+export interface PatientRef {
+  system: string;
+  value: string;
+}
+
+export interface PatientRecord {
+  /** The patient's id in the source: the idempotency key (patient_identifiers). */
+  key: PatientRef;
+  mrn: string;
+  /** patients columns, camelCase. */
+  values: Record<string, unknown> & { firstName: string; lastName: string; dob: string };
+}
+
+export interface ClinicalRecord {
+  target: ClinicalTarget;
+  sourceSystem: string;
+  sourceId: string;
+  patient: PatientRef;
+  /** Source id of the visit in the same source system; null when it is not there (tolerated). */
+  encounter?: string;
+  /** Source id of the blood-pressure panel an observation component belongs to. */
+  panel?: string;
+  values: Record<string, unknown>;
+  /** Details measures need that the table has no column for (discharge disposition, body site). */
+  qualifiers?: { qualifier: 'discharge-disposition' | 'body-site' | 'type'; codeSystem: string; code: string; display?: string }[];
+  /** Start of an observation's effectivePeriod (effective_at holds its end). */
+  periodStart?: string;
+}
+
+export type Outcome = 'inserted' | 'updated' | 'unchanged';
+
+interface TargetColumn {
+  key: string;
+  name: string;
+  type: string;
+}
+
+const skipped = new Set(['id', 'createdAt', 'updatedAt', 'patientId', 'encounterId', 'panelId', 'sourceSystem', 'sourceId']);
+
+function columnsOf(table: PgTable): TargetColumn[] {
+  return Object.entries(getTableColumns(table) as Record<string, PgColumn>)
+    .filter(([key]) => !skipped.has(key))
+    .map(([key, column]) => ({ key, name: toSnakeCase(key), type: column.getSQLType() }));
+}
+
+const columnCache = new Map<PgTable, TargetColumn[]>();
+function targetColumns(table: PgTable): TargetColumn[] {
+  let columns = columnCache.get(table);
+  if (!columns) columnCache.set(table, (columns = columnsOf(table)));
+  return columns;
+}
+
+/** A column list for jsonb_to_recordset; the types come from the schema, never from input. */
+function recordsetShape(columns: { name: string; type: string }[]): SQL {
+  return sql.join(
+    columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.type)}`),
+    sql`, `,
+  );
+}
+
+/**
+ * Patient ids for source references: by identifier (system, value), else, when the reference is the
+ * practice's chart number, by patients.mrn. Unknown references are absent from the map.
+ */
+export async function resolvePatients(db: DbOrTx, refs: PatientRef[], chartSystem?: string): Promise<Map<string, number>> {
+  const unique = new Map<string, PatientRef>();
+  for (const ref of refs) unique.set(refKey(ref), ref);
+  const found = new Map<string, number>();
+  if (unique.size === 0) return found;
+  const rows = await queryRows<{ system: string; value: string; patient_id: number | null }>(
+    db,
+    sql`select x.system, x.value, coalesce(pi.patient_id, pm.id) as patient_id
+        from jsonb_to_recordset(${JSON.stringify([...unique.values()])}::jsonb) as x(system text, value text)
+        left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
+        left join patients pm on x.system = ${chartSystem ?? null}::text and pm.mrn = x.value`,
+  );
+  for (const row of rows) if (row.patient_id !== null) found.set(refKey(row), Number(row.patient_id));
+  return found;
+}
+
+export function refKey(ref: PatientRef): string {
+  return `${ref.system}\u0000${ref.value}`;
+}
+
+const patientColumns = () => targetColumns(patients).filter((c) => c.key !== 'mrn' && c.key !== 'searchName');
+
+export interface PatientWrite {
+  outcomes: Outcome[];
+  patientIds: number[];
+  /** Index → why the record cannot be written (a conflict with a patient already on file). */
+  conflicts: Map<number, string>;
+  /** New patients whose normalised name and birth date match one already on file: left for review. */
+  possibleDuplicates: number;
+}
+
+/**
+ * Inserts or updates patients matched by source identifier, then chart number, then (for records that
+ * carry no chart number) exact normalised name + date of birth, linking the new identifier. A chart number already used by someone with another
+ * date of birth is a conflict, never an overwrite.
+ */
+export async function writePatients(db: DbOrTx, records: PatientRecord[], allowNameMatch: boolean[]): Promise<PatientWrite> {
+  const outcomes: Outcome[] = new Array(records.length).fill('unchanged');
+  const patientIds: number[] = new Array(records.length).fill(0);
+  const conflicts = new Map<number, string>();
+  let possibleDuplicates = 0;
+  if (records.length === 0) return { outcomes, patientIds, conflicts, possibleDuplicates };
+  const input = records.map((r, i) => ({ i, system: r.key.system, value: r.key.value, mrn: r.mrn, search_name: patientSearchName(r.values), dob: r.values.dob }));
+  const matches = await queryRows<{ i: number; by_key: number | null; by_mrn: number | null; mrn_dob: string | null; by_name: number | null }>(
+    db,
+    sql`select x.i, pi.patient_id as by_key, pm.id as by_mrn, pm.dob::text as mrn_dob, pn.id as by_name
+        from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(i int, system text, value text, mrn text, search_name text, dob date)
+        left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
+        left join patients pm on pm.mrn = x.mrn
+        left join lateral (select p.id from patients p where p.search_name = x.search_name and p.dob = x.dob order by p.id limit 1) pn on true`,
+  );
+  const existing: { i: number; id: number }[] = [];
+  const fresh: number[] = [];
+  for (const m of matches) {
+    const r = records[m.i]!;
+    if (m.by_key !== null) existing.push({ i: m.i, id: Number(m.by_key) });
+    else if (m.by_mrn !== null) {
+      if (m.mrn_dob !== r.values.dob) conflicts.set(m.i, `chart number ${r.mrn} already belongs to a patient with a different date of birth`);
+      else existing.push({ i: m.i, id: Number(m.by_mrn) });
+    } else if (m.by_name !== null && allowNameMatch[m.i]) existing.push({ i: m.i, id: Number(m.by_name) });
+    else {
+      if (m.by_name !== null) possibleDuplicates++;
+      fresh.push(m.i);
+    }
+  }
+  const columns = patientColumns();
+  const payload = (i: number) => {
+    const r = records[i]!;
+    const row: Record<string, unknown> = { i, mrn: r.mrn, search_name: input[i]!.search_name };
+    for (const c of columns) row[c.name] = r.values[c.key] ?? null;
+    return row;
+  };
+  const provided = columns.filter((c) => records.some((r) => r.values[c.key] !== undefined));
+  if (existing.length) {
+    const shape = recordsetShape([{ name: 'i', type: 'integer' }, { name: 'pid', type: 'integer' }, { name: 'search_name', type: 'text' }, ...provided]);
+    const updates = existing.map((e) => ({ ...payload(e.i), pid: e.id }));
+    const target = provided.map((c) => sql`${sql.identifier(c.name)}`);
+    const source = provided.map((c) => sql`x.${sql.identifier(c.name)}`);
+    const changed = await queryRows<{ i: number }>(
+      db,
+      sql`update patients p set ${sql.join(
+        provided.map((c) => sql`${sql.identifier(c.name)} = x.${sql.identifier(c.name)}`),
+        sql`, `,
+      )}, search_name = x.search_name, updated_at = now()
+          from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(${shape})
+          where p.id = x.pid and (${sql.join(target.map((t) => sql`p.${t}`), sql`, `)}, p.search_name) is distinct from (${sql.join(source, sql`, `)}, x.search_name)
+          returning x.i`,
+    );
+    for (const e of existing) patientIds[e.i] = e.id;
+    for (const row of changed) outcomes[row.i] = 'updated';
+  }
+  if (fresh.length) {
+    // One row per chart number even if the batch repeats it (the caller rejects true duplicates first).
+    const shape = recordsetShape([{ name: 'i', type: 'integer' }, { name: 'mrn', type: 'text' }, { name: 'search_name', type: 'text' }, ...provided]);
+    const names = provided.map((c) => sql.identifier(c.name));
+    const inserted = await queryRows<{ id: number; mrn: string }>(
+      db,
+      sql`insert into patients (mrn, search_name, ${sql.join(names, sql`, `)})
+          select x.mrn, x.search_name, ${sql.join(names.map((n) => sql`x.${n}`), sql`, `)}
+          from jsonb_to_recordset(${JSON.stringify(fresh.map(payload))}::jsonb) as x(${shape})
+          returning id, mrn`,
+    );
+    const byMrn = new Map(inserted.map((row) => [row.mrn, Number(row.id)]));
+    for (const i of fresh) {
+      patientIds[i] = byMrn.get(records[i]!.mrn)!;
+      outcomes[i] = 'inserted';
+    }
+  }
+  const links = records
+    .map((r, i) => ({ patient_id: patientIds[i], system: r.key.system, value: r.key.value }))
+    .filter((l, i) => !conflicts.has(i) && l.patient_id);
+  if (links.length) {
+    await db.execute(sql`insert into patient_identifiers (patient_id, system, value)
+      select x.patient_id, x.system, x.value from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as x(patient_id int, system text, value text)
+      on conflict (system, value) do nothing`);
+  }
+  return { outcomes, patientIds, conflicts, possibleDuplicates };
+}
+
+/**
+ * Upserts records of one table keyed by (source_system, source_id); patient ids must be resolved.
+ * Returns each record's outcome in order. Visits and BP panels are looked up by source id in SQL.
+ */
+export async function writeClinical(db: DbOrTx, target: ClinicalTarget, records: (ClinicalRecord & { patientId: number })[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(records.length).fill('unchanged');
+  if (records.length === 0) return outcomes;
+  const table = clinicalTables[target];
+  const tableName = getTableName(table);
+  const columns = targetColumns(table).filter((c) => records.some((r) => r.values[c.key] !== undefined));
+  const hasEncounter = 'encounterId' in getTableColumns(table);
+  const hasPanel = target === 'observations';
+  const rows = records.map((r) => {
+    const row: Record<string, unknown> = { source_system: r.sourceSystem, source_id: r.sourceId, patient_id: r.patientId, encounter_source: r.encounter ?? null, panel_source: r.panel ?? null };
+    for (const c of columns) row[c.name] = r.values[c.key] ?? null;
+    return row;
+  });
+  const shape = recordsetShape([
+    { name: 'source_system', type: 'text' },
+    { name: 'source_id', type: 'text' },
+    { name: 'patient_id', type: 'integer' },
+    { name: 'encounter_source', type: 'text' },
+    { name: 'panel_source', type: 'text' },
+    ...columns,
+  ]);
+  const names = [
+    'source_system',
+    'source_id',
+    'patient_id',
+    ...(hasEncounter ? ['encounter_id'] : []),
+    ...(hasPanel ? ['panel_id'] : []),
+    ...columns.map((c) => c.name),
+  ];
+  const selected = [
+    sql`x.source_system`,
+    sql`x.source_id`,
+    sql`x.patient_id`,
+    ...(hasEncounter ? [sql`e.id`] : []),
+    ...(hasPanel ? [sql`panel.id`] : []),
+    ...columns.map((c) => sql`x.${sql.identifier(c.name)}`),
+  ];
+  const updatable = names.filter((n) => n !== 'source_system' && n !== 'source_id');
+  const t = sql.identifier(tableName);
+  const result = await queryRows<{ source_id: string; inserted: boolean }>(
+    db,
+    sql`insert into ${t} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
+        select ${sql.join(selected, sql`, `)}
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${shape})
+        ${hasEncounter ? sql`left join encounters e on e.source_system = x.source_system and e.source_id = x.encounter_source` : sql``}
+        ${hasPanel ? sql`left join observations panel on panel.source_system = x.source_system and panel.source_id = x.panel_source` : sql``}
+        on conflict (source_system, source_id) do update set
+          ${sql.join(updatable.map((n) => sql`${sql.identifier(n)} = excluded.${sql.identifier(n)}`), sql`, `)}, updated_at = now()
+        where (${sql.join(updatable.map((n) => sql`${t}.${sql.identifier(n)}`), sql`, `)}) is distinct from (${sql.join(
+          updatable.map((n) => sql`excluded.${sql.identifier(n)}`),
+          sql`, `,
+        )})
+        returning source_id, (xmax = 0) as inserted`,
+  );
+  const index = new Map(records.map((r, i) => [r.sourceId, i]));
+  for (const row of result) {
+    const i = index.get(row.source_id);
+    if (i !== undefined) outcomes[i] = row.inserted ? 'inserted' : 'updated';
+  }
+  return outcomes;
+}
+
+/** Ordered diagnoses of imported visits (FHIR Encounter.diagnosis), replaced as a set per visit. */
+export async function writeEncounterDiagnoses(
+  db: DbOrTx,
+  sourceSystem: string,
+  rows: { encounter: string; position: number; codeSystem: string; code: string; display?: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const input = JSON.stringify(rows.map((r) => ({ encounter: r.encounter, position: r.position, code_system: r.codeSystem, code: r.code, display: r.display ?? null })));
+  await db.execute(sql`insert into ${encounterDiagnoses} (encounter_id, position, code_system, code, display)
+    select e.id, x.position, x.code_system, x.code, x.display
+    from jsonb_to_recordset(${input}::jsonb) as x(encounter text, position int, code_system text, code text, display text)
+    join encounters e on e.source_system = ${sourceSystem} and e.source_id = x.encounter
+    on conflict (encounter_id, position) do update set code_system = excluded.code_system, code = excluded.code, display = excluded.display
+    where (encounter_diagnoses.code_system, encounter_diagnoses.code, encounter_diagnoses.display) is distinct from (excluded.code_system, excluded.code, excluded.display)`);
+}
+
+/** Qualifiers and observation periods of records just written, found again by source id. */
+export async function writeRecordDetails(db: DbOrTx, target: ClinicalTarget, records: ClinicalRecord[]): Promise<void> {
+  const tableName = getTableName(clinicalTables[target]);
+  const t = sql.identifier(tableName);
+  const qualifiers = records.flatMap((r) => (r.qualifiers ?? []).map((q) => ({ source_system: r.sourceSystem, source_id: r.sourceId, qualifier: q.qualifier, code_system: q.codeSystem, code: q.code, display: q.display ?? null })));
+  if (qualifiers.length) {
+    await db.execute(sql`insert into ${recordQualifiers} (table_name, record_id, qualifier, code_system, code, display)
+      select ${tableName}, r.id, x.qualifier, x.code_system, x.code, x.display
+      from jsonb_to_recordset(${JSON.stringify(qualifiers)}::jsonb) as x(source_system text, source_id text, qualifier text, code_system text, code text, display text)
+      join ${t} r on r.source_system = x.source_system and r.source_id = x.source_id
+      on conflict do nothing`);
+  }
+  const periods = records.filter((r) => r.periodStart).map((r) => ({ source_system: r.sourceSystem, source_id: r.sourceId, starts_at: r.periodStart }));
+  if (periods.length) {
+    await db.execute(sql`insert into ${observationPeriods} (observation_id, starts_at)
+      select o.id, x.starts_at from jsonb_to_recordset(${JSON.stringify(periods)}::jsonb) as x(source_system text, source_id text, starts_at timestamptz)
+      join observations o on o.source_system = x.source_system and o.source_id = x.source_id
+      on conflict (observation_id) do update set starts_at = excluded.starts_at where observation_periods.starts_at is distinct from excluded.starts_at`);
+  }
+}
