@@ -1,0 +1,11 @@
+// practice report <subcommand>: each report lives in its own module under ./report/; this file only wires them.
+import type { Command } from 'commander';
+import type { ActionFactory } from '../cli/main.js';
+import { registerCareGaps } from './report/care-gaps.js';
+import { registerQuality } from './report/quality.js';
+
+export function register(program: Command, action: ActionFactory): void {
+  const report = program.command('report').description('quality measures, care gaps and practice reports');
+  registerQuality(report, action);
+  registerCareGaps(report, action);
+}

@@ -1,0 +1,45 @@
+// Options the quality reports share, and turning them into a measure query.
+import { chmod, writeFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import type { CommandContext } from '../../cli/context.js';
+import { UsageError } from '../../errors.js';
+import type { QualityQuery } from '../../measures/run.js';
+
+export interface MeasureOptions {
+  period: string;
+  measures?: string;
+  measure?: string;
+  provider?: string;
+  tin?: string;
+  program: 'mips' | 'hedis';
+  out?: string;
+}
+
+export function addMeasureOptions(command: Command): Command {
+  return command
+    .option('--period <year|from..to>', 'reporting period: a year, or a date range inside one year', String(new Date().getFullYear()))
+    .option('--provider <npi>', 'only patients attributed to this provider (NPI)')
+    .option('--tin <tin>', 'only providers billing under this tax id')
+    .addOption(new Option('--program <program>', 'measure set').choices(['mips', 'hedis']).default('mips'))
+    .option('--out <file>', 'write the report to this file (readable by you only) instead of the screen');
+}
+
+export async function measureQuery(ctx: CommandContext, options: MeasureOptions, ids?: string[]): Promise<QualityQuery> {
+  const { parsePeriod, practiceTimeZone, providerIdByNpi, selectMeasures } = await import('../../measures/run.js');
+  const db = await ctx.db();
+  const period = parsePeriod(options.period, await practiceTimeZone(db));
+  if (options.tin && !/^\d{9}$/.test(options.tin)) throw new UsageError(`--tin must be 9 digits.`);
+  return {
+    period,
+    program: options.program,
+    measures: selectMeasures(Number(period.start.slice(0, 4)), options.program, ids),
+    providerId: options.provider ? await providerIdByNpi(db, options.provider) : undefined,
+    tin: options.tin,
+  };
+}
+
+/** Reports hold PHI: files are created readable by the owner only. */
+export async function writeReportFile(path: string, content: string | Buffer): Promise<void> {
+  await writeFile(path, content, { mode: 0o600 });
+  await chmod(path, 0o600);
+}

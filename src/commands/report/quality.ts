@@ -1,0 +1,67 @@
+// practice report quality: MIPS eCQM populations and rates, overall, per provider and per stratum.
+import { Option, type Command } from 'commander';
+import type { ActionFactory } from '../../cli/main.js';
+import { toJson } from '../../cli/output.js';
+import { UsageError } from '../../errors.js';
+import { addMeasureOptions, measureQuery, writeReportFile, type MeasureOptions } from './options.js';
+
+interface QualityOptions extends MeasureOptions {
+  format: 'table' | 'csv' | 'json' | 'pdf';
+  detail?: boolean;
+}
+
+export function registerQuality(report: Command, action: ActionFactory): void {
+  addMeasureOptions(
+    report
+      .command('quality')
+      .description('quality measure populations and performance rates (eCQMs), overall and per provider')
+      .option('--measures <ids>', 'comma-separated measures, e.g. CMS122,CMS165 (default: all of the year)'),
+  )
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'pdf']).default('table'))
+    .option('--detail', 'one row per patient and measure with each population flag')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  practice report quality --period 2026
+  practice report quality --period 2026 --measures CMS122,CMS165 --provider 1234567893
+  practice report quality --period 2026 --format pdf --out quality-2026.pdf
+  practice report quality --period 2026 --detail --format csv --out who-counted.csv`,
+    )
+    .action(
+      action(async (ctx, options: QualityOptions) => {
+        if (options.format === 'pdf' && !options.out) throw new UsageError('A PDF needs a file: add --out report.pdf.');
+        if (options.format === 'pdf' && options.detail) throw new UsageError('--detail is available as table, csv or json, not pdf.');
+        const ids = options.measures?.split(',');
+        const query = await measureQuery(ctx, options, ids);
+        const db = await ctx.db();
+        const { qualityDetail, runQuality } = await import('../../measures/run.js');
+        const render = await import('../../reports/quality.js');
+        const json = ctx.json || options.format === 'json';
+        if (options.detail) {
+          const rows = await qualityDetail(db, query);
+          const data = { period: query.period, program: query.program, rows };
+          const text = json ? toJson(data) : options.format === 'csv' ? render.detailCsv(rows) : render.detailTable(rows, ctx.out);
+          return finish(ctx, options, data, text, `${rows.length} patient row(s)`);
+        }
+        const result = await runQuality(db, query);
+        if (options.format === 'pdf') {
+          const { renderQualityPdf } = await import('../../reports/quality-pdf.js');
+          await writeReportFile(options.out!, await renderQualityPdf(result, ctx.now));
+          return { data: { ...result, file: options.out }, human: `Wrote the quality report to ${options.out}.` };
+        }
+        const text = json ? toJson(result) : options.format === 'csv' ? render.summaryCsv(result) : render.summaryTable(result, ctx.out);
+        return finish(ctx, options, result, text, `${result.measures.length} measure(s)`);
+      }),
+    );
+}
+
+/** To the screen, or to --out with a one-line note on the screen. */
+async function finish(ctx: { json: boolean }, options: QualityOptions, data: object, text: string, what: string) {
+  if (options.out) {
+    await writeReportFile(options.out, text.endsWith('\n') ? text : `${text}\n`);
+    return { data: { ...data, file: options.out }, human: `Wrote ${what} to ${options.out}.` };
+  }
+  // --format json without --json prints the same single document.
+  return { data, human: ctx.json ? undefined : text.replace(/\n$/, '') };
+}

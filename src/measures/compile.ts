@@ -1,0 +1,368 @@
+// Compiles a measure definition into one SQL query that computes every patient's population flags in
+// a single set-based pass. Each criterion becomes either an expression on the patient row or
+// "patient in (set of patients)", which PostgreSQL evaluates once as a hashed subplan.
+import { sql, type SQL } from 'drizzle-orm';
+import { CodeSystem } from '../codes/systems.js';
+import type {
+  BloodPressureSpec,
+  Concept,
+  ConditionSpec,
+  Criterion,
+  DayRef,
+  DosesSpec,
+  EncounterSpec,
+  EventSpec,
+  LatestObservationSpec,
+  MeasureDefinition,
+  MedicationSpec,
+  NotDoneSpec,
+  ObservationSpec,
+  OrderSpec,
+  Timing,
+  Window,
+} from './definition.js';
+
+export interface Period {
+  start: string;
+  end: string;
+  /** Turns timestamps into days; the practice's own zone. */
+  timeZone: string;
+}
+
+// The eCQM status rules (Status.cql).
+const RESULT_STATUSES = ['final', 'amended', 'corrected'];
+const ORDER_STATUSES = ['active', 'completed'];
+const ORDER_INTENTS = ['order', 'original-order', 'reflex-order', 'filler-order', 'instance-order'];
+const ACTIVE_CLINICAL = ['active', 'recurrence', 'relapse'];
+const REFUTED = ['refuted', 'entered-in-error'];
+
+const list = (values: readonly string[]): SQL => sql.join(values.map((v) => sql`${v}`), sql`, `);
+
+export class MeasureCompiler {
+  constructor(private readonly period: Period) {}
+
+  /** A timestamp as the day it fell on in the practice's time zone. */
+  day(ts: SQL): SQL {
+    return sql`((${ts}) at time zone ${this.period.timeZone})::date`;
+  }
+
+  private dayRef(ref: DayRef, birth: SQL): SQL {
+    const base = ref.at === 'birth' ? birth : ref.at === 'mpStart' ? sql`${this.period.start}::date` : sql`${this.period.end}::date`;
+    return ref.offset ? sql`(${base} + ${ref.offset}::interval)::date` : base;
+  }
+
+  private usesBirth(window?: Window): boolean {
+    return window?.from?.at === 'birth' || window?.to?.at === 'birth';
+  }
+
+  /** How [start, end] meets the window (the measurement period when none is given). */
+  private timing(timing: Timing, start: SQL, end: SQL, window: Window | undefined, birth: SQL): SQL {
+    const w = window ?? { from: { at: 'mpStart' }, to: { at: 'mpEnd' } };
+    const from = w.from ? this.dayRef(w.from, birth) : undefined;
+    const to = w.to ? this.dayRef(w.to, birth) : undefined;
+    const parts: SQL[] = [];
+    const between = (x: SQL) => {
+      if (from) parts.push(sql`${x} >= ${from}`);
+      if (to) parts.push(sql`${x} <= ${to}`);
+    };
+    switch (timing) {
+      case 'during':
+        if (from) parts.push(sql`${start} >= ${from}`);
+        if (to) parts.push(sql`${end} <= ${to}`);
+        break;
+      case 'overlaps':
+        if (to) parts.push(sql`${start} <= ${to}`);
+        if (from) parts.push(sql`coalesce(${end}, 'infinity'::date) >= ${from}`);
+        break;
+      case 'startsIn':
+        between(start);
+        break;
+      case 'endsIn':
+        between(end);
+        break;
+      case 'startsBy':
+        if (to) parts.push(sql`${start} <= ${to}`);
+        break;
+      case 'endsBy':
+        if (to) parts.push(sql`${end} <= ${to}`);
+        break;
+    }
+    return parts.length ? sql.join(parts, sql` and `) : sql`true`;
+  }
+
+  /**
+   * "This record's code is in the concept": an index probe into value_set_codes (code_system, code)
+   * plus the directly named codes. No shared CTE: a CTE has no index, and with small or unanalysed
+   * tables the planner would scan it once per row.
+   */
+  match(concept: Concept, system: SQL, code: SQL): SQL {
+    const parts: SQL[] = [];
+    if (concept.valueSets?.length) {
+      parts.push(sql`exists (select 1 from value_set_codes v where v.code_system = ${system} and v.code = ${code} and v.oid in (${list(concept.valueSets)}))`);
+    }
+    const bySystem = new Map<string, string[]>();
+    for (const [s, c] of concept.codes ?? []) bySystem.set(s, [...(bySystem.get(s) ?? []), c]);
+    for (const [s, codes] of bySystem) parts.push(sql`(${system} = ${s} and ${code} in (${list(codes)}))`);
+    return parts.length ? sql`(${sql.join(parts, sql` or `)})` : sql`false`;
+  }
+
+  criterion(c: Criterion): SQL {
+    if ('all' in c) return c.all.length ? sql`(${sql.join(c.all.map((x) => this.criterion(x)), sql` and `)})` : sql`true`;
+    if ('any' in c) return c.any.length ? sql`(${sql.join(c.any.map((x) => this.criterion(x)), sql` or `)})` : sql`false`;
+    if ('not' in c) return sql`(not ${this.criterion(c.not)})`;
+    if ('age' in c) {
+      const at = c.age.at === 'mpStart' ? sql`${this.period.start}::date` : sql`${this.period.end}::date`;
+      const years = sql`extract(year from age(${at}, p.dob))`;
+      const parts: SQL[] = [];
+      if (c.age.min !== undefined) parts.push(sql`${years} >= ${c.age.min}`);
+      if (c.age.max !== undefined) parts.push(sql`${years} <= ${c.age.max}`);
+      return parts.length ? sql`(${sql.join(parts, sql` and `)})` : sql`true`;
+    }
+    if ('female' in c) return sql`(p.sex = 'female')`;
+    if ('encounter' in c) return sql`p.id in (${this.encounters(c.encounter)})`;
+    if ('condition' in c) return sql`p.id in (${this.conditions(c.condition)})`;
+    if ('procedure' in c) return sql`p.id in (${this.procedures(c.procedure)})`;
+    if ('observation' in c) return sql`p.id in (${this.observations(c.observation)})`;
+    if ('order' in c) return sql`p.id in (${this.orders(c.order)})`;
+    if ('medication' in c) return sql`p.id in (${this.medications(c.medication)})`;
+    if ('notDone' in c) return sql`p.id in (${this.notDone(c.notDone)})`;
+    if ('latestObservation' in c) return sql`p.id in (${this.latestObservation(c.latestObservation)})`;
+    if ('bloodPressure' in c) return sql`p.id in (${this.bloodPressure(c.bloodPressure)})`;
+    if ('doses' in c) return sql`p.id in (${this.doses(c.doses)})`;
+    throw new Error(`unknown criterion ${JSON.stringify(c)}`);
+  }
+
+  private birthJoin(alias: SQL, window?: Window, force = false): SQL {
+    return force || this.usesBirth(window) ? sql`join patients pt on pt.id = ${alias}.patient_id` : sql``;
+  }
+
+  /** Conditions from the problem list and from visit diagnoses, with their prevalence span. */
+  private conditionSource(): SQL {
+    // An inactive condition with no abatement has an unknown end: it can only meet a window its onset
+    // falls in, so the span is treated as ending on the onset day.
+    return sql`(
+      select c.id as record_id, 'problems' as table_name, c.patient_id, c.code_system, c.code, c.category,
+        c.verification_status, coalesce(c.onset_date, c.recorded_date) as s,
+        case when c.clinical_status in (${list(ACTIVE_CLINICAL)}) then coalesce(c.abatement_date, 'infinity'::date)
+             else coalesce(c.abatement_date, c.onset_date, c.recorded_date) end as e
+      from problems c
+      union all
+      select d.id, 'encounter_diagnoses', en.patient_id, d.code_system, d.code, 'encounter-diagnosis', 'confirmed',
+        ${this.day(sql`en.starts_at`)}, ${this.day(sql`coalesce(en.ends_at, en.starts_at)`)}
+      from encounter_diagnoses d join encounters en on en.id = d.encounter_id where en.status = 'finished'
+    )`;
+  }
+
+  private encounterWhere(spec: EncounterSpec, alias: SQL, birth: SQL): SQL {
+    const parts: SQL[] = [
+      sql`${alias}.status = 'finished'`,
+      this.match(spec.concept, sql`${alias}.type_system`, sql`${alias}.type_code`),
+      this.timing(spec.timing ?? 'during', this.day(sql`${alias}.starts_at`), this.day(sql`coalesce(${alias}.ends_at, ${alias}.starts_at)`), spec.window, birth),
+    ];
+    if (spec.excludeClasses?.length) parts.push(sql`${alias}.encounter_class not in (${list(spec.excludeClasses)})`);
+    if (spec.dischargeTo) {
+      parts.push(sql`exists (select 1 from record_qualifiers q where q.table_name = 'encounters' and q.record_id = ${alias}.id
+        and q.qualifier = 'discharge-disposition' and ${this.match(spec.dischargeTo, sql`q.code_system`, sql`q.code`)})`);
+    }
+    if (spec.minAgeAtStart !== undefined) {
+      parts.push(sql`extract(year from age(${this.day(sql`${alias}.starts_at`)}, ${birth})) >= ${spec.minAgeAtStart}`);
+    }
+    return sql.join(parts, sql` and `);
+  }
+
+  private encounters(spec: EncounterSpec): SQL {
+    const needsBirth = this.usesBirth(spec.window) || spec.minAgeAtStart !== undefined;
+    const where = this.encounterWhere(spec, sql`en`, sql`pt.dob`);
+    const from = sql`from encounters en ${this.birthJoin(sql`en`, spec.window, needsBirth)} where ${where}`;
+    if ((spec.minCount ?? 1) > 1) return sql`select en.patient_id ${from} group by en.patient_id having count(distinct en.id) >= ${spec.minCount}`;
+    return sql`select en.patient_id ${from}`;
+  }
+
+  private conditions(spec: ConditionSpec): SQL {
+    const parts: SQL[] = [this.match(spec.concept, sql`c.code_system`, sql`c.code`), this.timing(spec.timing, sql`c.s`, sql`c.e`, spec.window, sql`pt.dob`)];
+    if (spec.categories?.length) parts.push(sql`c.category in (${list(spec.categories)})`);
+    if (!spec.anyVerification) parts.push(sql`c.verification_status not in (${list(REFUTED)})`);
+    if (spec.bodySite) {
+      parts.push(sql`exists (select 1 from record_qualifiers q where q.table_name = c.table_name and q.record_id = c.record_id
+        and q.qualifier = 'body-site' and ${this.match(spec.bodySite, sql`q.code_system`, sql`q.code`)})`);
+    }
+    return sql`select c.patient_id from ${this.conditionSource()} c ${this.birthJoin(sql`c`, spec.window)} where ${sql.join(parts, sql` and `)}`;
+  }
+
+  private procedures(spec: EventSpec): SQL {
+    const start = this.day(sql`pr.performed_start`);
+    const end = this.day(sql`coalesce(pr.performed_end, pr.performed_start)`);
+    return sql`select pr.patient_id from procedures pr ${this.birthJoin(sql`pr`, spec.window)}
+      where pr.status in (${list(spec.statuses ?? ['completed'])}) and ${this.match(spec.concept, sql`pr.code_system`, sql`pr.code`)}
+      and ${this.timing(spec.timing, start, end, spec.window, sql`pt.dob`)}`;
+  }
+
+  /** The join that ties an observation to a qualifying encounter some days around it. */
+  private nearEncounter(near: ObservationSpec['nearEncounter'], obsDay: SQL): SQL {
+    if (!near) return sql``;
+    const start = this.day(sql`ne.starts_at`);
+    return sql`join encounters ne on ne.patient_id = o.patient_id and ${this.encounterWhere(near.encounter, sql`ne`, sql`(select pb.dob from patients pb where pb.id = ne.patient_id)`)}
+      and ${obsDay} between ${start} + ${near.fromDays}::int and ${start} + ${near.toDays}::int`;
+  }
+
+  private observationFilters(spec: { concept: Concept; statuses?: string[]; window?: Window }, timing: Timing): SQL {
+    // effective_at is the end of a period (effective.latest()); observation_periods holds its start.
+    const start = this.day(sql`coalesce((select op.starts_at from observation_periods op where op.observation_id = o.id), o.effective_at)`);
+    const end = this.day(sql`o.effective_at`);
+    return sql`o.status in (${list(spec.statuses ?? RESULT_STATUSES)}) and ${this.match(spec.concept, sql`o.code_system`, sql`o.code`)}
+      and ${this.timing(timing, timing === 'endsIn' || timing === 'endsBy' ? end : start, end, spec.window, sql`pt.dob`)}`;
+  }
+
+  private observations(spec: ObservationSpec): SQL {
+    const parts: SQL[] = [this.observationFilters(spec, spec.timing)];
+    if (spec.category) parts.push(sql`o.category = ${spec.category}`);
+    if (spec.valueIn) parts.push(this.match(spec.valueIn, sql`o.value_code_system`, sql`o.value_code`));
+    if (spec.requireValue) parts.push(sql`(o.value_numeric is not null or o.value_code is not null or o.value_text is not null)`);
+    return sql`select o.patient_id from observations o ${this.birthJoin(sql`o`, spec.window)}
+      ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))} where ${sql.join(parts, sql` and `)}`;
+  }
+
+  private orders(spec: OrderSpec): SQL {
+    const d = this.day(sql`r.ordered_at`);
+    const kinds = spec.kinds?.length ? sql`and r.kind in (${list(spec.kinds)})` : sql``;
+    return sql`select r.patient_id from orders r ${this.birthJoin(sql`r`, spec.window)}
+      where r.status in (${list(spec.statuses ?? ORDER_STATUSES)}) and r.intent in (${list(ORDER_INTENTS)}) ${kinds}
+      and ${this.match(spec.concept, sql`r.code_system`, sql`r.code`)} and ${this.timing('startsIn', d, d, spec.window, sql`pt.dob`)}`;
+  }
+
+  private medications(spec: MedicationSpec): SQL {
+    // The request's start date carries authoredOn when no dosage bounds were given (CMD 6.0).
+    const base = sql`m.kind = 'request' and ${this.match(spec.concept, sql`${CodeSystem.rxnorm}::text`, sql`m.rxnorm_code`)}`;
+    const timing =
+      spec.match === 'authoredIn'
+        ? sql`m.status in (${list(ORDER_STATUSES)}) and ${this.timing('startsIn', sql`m.start_date`, sql`m.start_date`, spec.window, sql`pt.dob`)}`
+        : spec.match === 'activeOverlaps'
+          ? sql`m.status = 'active' and ${this.timing('overlaps', sql`m.start_date`, sql`m.stop_date`, spec.window, sql`pt.dob`)}`
+          : sql`m.status = 'active' and m.stop_date is not null and ${this.timing('during', sql`m.start_date`, sql`m.stop_date`, spec.window, sql`pt.dob`)}`;
+    return sql`select m.patient_id from medications m ${this.birthJoin(sql`m`, spec.window)} where ${base} and ${timing}`;
+  }
+
+  private notDone(spec: NotDoneSpec): SQL {
+    const d = this.day(sql`n.recorded_at`);
+    const sameDay = spec.sameDayAs
+      ? sql`join encounters ne on ne.patient_id = n.patient_id and ${this.encounterWhere(spec.sameDayAs, sql`ne`, sql`(select pb.dob from patients pb where pb.id = ne.patient_id)`)}
+          and ${d} = ${this.day(sql`ne.starts_at`)}`
+      : sql``;
+    return sql`select n.patient_id from not_done_events n ${sameDay}
+      where ${this.match(spec.concept, sql`n.code_system`, sql`n.code`)} and ${this.match(spec.reasons, sql`n.reason_system`, sql`n.reason_code`)}
+      and ${this.timing('startsIn', d, d, spec.window, sql`null::date`)}`;
+  }
+
+  private latestObservation(spec: LatestObservationSpec): SQL {
+    const key = spec.by === 'time' ? sql`o.effective_at` : this.day(sql`o.effective_at`);
+    const test =
+      'valueIn' in spec.test
+        ? sql`t.hit`
+        : 'missingOrAbove' in spec.test
+          ? sql`(t.has_missing or t.low > ${spec.test.missingOrAbove})`
+          : sql`(not t.has_missing and t.low < ${spec.test.below})`;
+    const hit = 'valueIn' in spec.test ? this.match(spec.test.valueIn, sql`o.value_code_system`, sql`o.value_code`) : sql`false`;
+    // The day key is computed once in an inner query: a bound time zone repeated in GROUP BY would
+    // not be recognised as the same expression.
+    return sql`select t.patient_id from (
+        select x.patient_id, bool_or(x.no_value) as has_missing, min(x.value_numeric) as low, bool_or(x.hit) as hit,
+          rank() over (partition by x.patient_id order by x.k desc) as r
+        from (
+          select o.patient_id, ${key} as k, o.value_numeric, ${hit} as hit,
+            (o.value_numeric is null and o.value_code is null and o.value_text is null) as no_value
+          from observations o ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))}
+          where ${this.observationFilters(spec, 'endsIn')}
+        ) x
+        group by x.patient_id, x.k
+      ) t where t.r = 1 and ${test}`;
+  }
+
+  private bloodPressure(spec: BloodPressureSpec): SQL {
+    const d = this.day(sql`coalesce(pn.effective_at, o.effective_at)`);
+    const acuteDay = sql`exists (select 1 from encounters ea where ea.patient_id = o.patient_id and ea.status = 'finished'
+      and ${this.match(spec.acuteEncounters, sql`ea.type_system`, sql`ea.type_code`)}
+      and ${d} between ${this.day(sql`ea.starts_at`)} and ${this.day(sql`coalesce(ea.ends_at, ea.starts_at)`)})`;
+    const linkedElsewhere = sql`exists (select 1 from encounters el where el.id = coalesce(pn.encounter_id, o.encounter_id)
+      and el.encounter_class not in (${list(spec.acuteClasses)}))`;
+    return sql`select t.patient_id from (
+        select x.patient_id,
+          min(x.value_numeric) filter (where x.code = '8480-6') as systolic,
+          min(x.value_numeric) filter (where x.code = '8462-4') as diastolic,
+          rank() over (partition by x.patient_id order by x.d desc) as r
+        from (
+          select o.patient_id, o.code, o.value_numeric, ${d} as d
+          from observations o left join observations pn on pn.id = o.panel_id
+          where o.code_system = ${CodeSystem.loinc} and o.code in ('8480-6', '8462-4') and o.value_numeric is not null
+            and coalesce(pn.status, o.status) in (${list(RESULT_STATUSES)})
+            and ${this.timing('during', d, d, spec.window, sql`null::date`)}
+            and (not ${acuteDay} or ${linkedElsewhere})
+        ) x
+        group by x.patient_id, x.d
+      ) t where t.r = 1 and t.systolic < ${spec.systolicBelow} and t.diastolic < ${spec.diastolicBelow}`;
+  }
+
+  private doses(spec: DosesSpec): SQL {
+    const parts: SQL[] = [];
+    if (spec.immunizations) {
+      parts.push(sql`select i.patient_id, i.occurrence_date as d from immunizations i join patients pt on pt.id = i.patient_id
+        where i.status = 'completed' and ${this.match(spec.immunizations, sql`${CodeSystem.cvx}::text`, sql`i.cvx_code`)}
+        and ${this.timing('startsIn', sql`i.occurrence_date`, sql`i.occurrence_date`, spec.window, sql`pt.dob`)}`);
+    }
+    if (spec.procedures) {
+      const d = this.day(sql`pr.performed_start`);
+      parts.push(sql`select pr.patient_id, ${d} from procedures pr join patients pt on pt.id = pr.patient_id
+        where pr.status = 'completed' and ${this.match(spec.procedures, sql`pr.code_system`, sql`pr.code`)}
+        and ${this.timing('startsIn', d, d, spec.window, sql`pt.dob`)}`);
+    }
+    return sql`select x.patient_id from (${sql.join(parts, sql` union all `)}) x group by x.patient_id having count(distinct x.d) >= ${spec.count}`;
+  }
+}
+
+export const POPULATIONS = ['ip', 'den', 'denex', 'numer', 'denexcep'] as const;
+export type Population = (typeof POPULATIONS)[number];
+
+/** Column name of a group's population flag, e.g. g1_numer. */
+export const flagColumn = (groupIndex: number, population: Population) => `g${groupIndex + 1}_${population}`;
+export const stratumColumn = (index: number) => `s${index + 1}`;
+
+/**
+ * One row per patient in any group's initial population: the population flags of every group after
+ * the proportion-measure chain (an excluded patient is never in the numerator; exceptions count only
+ * outside the numerator), the strata, and the provider the patient is attributed to.
+ */
+export function compileMeasure(measure: MeasureDefinition, period: Period, patientFilter: SQL = sql`true`): SQL {
+  const c = new MeasureCompiler(period);
+  const raw: SQL[] = [];
+  const chained: SQL[] = [];
+  measure.groups.forEach((group, g) => {
+    const col = (p: Population) => sql.identifier(flagColumn(g, p));
+    const rawCol = (p: Population) => sql.identifier(`raw_${flagColumn(g, p)}`);
+    raw.push(sql`${c.criterion(group.initialPopulation)} as ${rawCol('ip')}`);
+    raw.push(sql`${group.denominator ? c.criterion(group.denominator) : sql`true`} as ${rawCol('den')}`);
+    raw.push(sql`${group.exclusion ? c.criterion(group.exclusion) : sql`false`} as ${rawCol('denex')}`);
+    raw.push(sql`${c.criterion(group.numerator)} as ${rawCol('numer')}`);
+    raw.push(sql`${group.exception ? c.criterion(group.exception) : sql`false`} as ${rawCol('denexcep')}`);
+    const ip = sql`coalesce(r.${rawCol('ip')}, false)`;
+    const den = sql`(${ip} and coalesce(r.${rawCol('den')}, false))`;
+    const denex = sql`(${den} and coalesce(r.${rawCol('denex')}, false))`;
+    const numer = sql`(${den} and not ${denex} and coalesce(r.${rawCol('numer')}, false))`;
+    const denexcep = sql`(${den} and not ${denex} and not ${numer} and coalesce(r.${rawCol('denexcep')}, false))`;
+    chained.push(sql`${ip} as ${col('ip')}`, sql`${den} as ${col('den')}`, sql`${denex} as ${col('denex')}`);
+    chained.push(sql`${numer} as ${col('numer')}`, sql`${denexcep} as ${col('denexcep')}`);
+  });
+  (measure.strata ?? []).forEach((stratum, s) => {
+    raw.push(sql`${c.criterion(stratum.criterion)} as ${sql.identifier(`raw_${stratumColumn(s)}`)}`);
+    chained.push(sql`coalesce(r.${sql.identifier(`raw_${stratumColumn(s)}`)}, false) as ${sql.identifier(stratumColumn(s))}`);
+  });
+  const anyIp = sql.join(
+    measure.groups.map((_, g) => sql`r.${sql.identifier(`raw_${flagColumn(g, 'ip')}`)}`),
+    sql` or `,
+  );
+  // Attributed to the provider of the patient's last finished visit in the period.
+  const provider = sql`(select en.provider_id from encounters en where en.patient_id = r.patient_id and en.status = 'finished'
+    and en.provider_id is not null and ${c.day(sql`en.starts_at`)} between ${period.start}::date and ${period.end}::date
+    order by en.starts_at desc limit 1)`;
+  const body = sql.join(raw, sql`, `);
+  return sql`with r as (select p.id as patient_id, ${body} from patients p where ${patientFilter})
+    select r.patient_id, ${provider} as provider_id, ${sql.join(chained, sql`, `)} from r where ${anyIp}`;
+}

@@ -1,0 +1,200 @@
+// The language measure definitions are written in: populations as criteria over the record, with
+// value set references and timing relative to the measurement period or the birth date. Definitions
+// are plain data; compile.ts turns them into one SQL query per measure.
+import { CodeSystem } from '../codes/systems.js';
+
+/** A list of codes: value sets by OID, plus codes the measure names directly. */
+export interface Concept {
+  name: string;
+  valueSets?: string[];
+  codes?: [system: string, code: string][];
+}
+
+/** A day relative to the measurement period or the patient's birth date (an interval like '-2 years'). */
+export interface DayRef {
+  at: 'mpStart' | 'mpEnd' | 'birth';
+  offset?: string;
+}
+
+export interface Window {
+  from?: DayRef;
+  to?: DayRef;
+}
+
+/**
+ * How an event's days [start, end] meet the window (day precision, practice time zone):
+ * during = start and end inside; overlaps = any shared day; startsIn/endsIn = that end inside;
+ * startsBy/endsBy = on or before the window's end.
+ */
+export type Timing = 'during' | 'overlaps' | 'startsIn' | 'endsIn' | 'startsBy' | 'endsBy';
+
+export interface EncounterSpec {
+  concept: Concept;
+  timing?: Timing;
+  window?: Window;
+  /** Encounter classes that never qualify (e.g. VR for a virtual visit). */
+  excludeClasses?: string[];
+  /** A discharge disposition the encounter must have. */
+  dischargeTo?: Concept;
+  /** At least this many distinct encounters (default 1). */
+  minCount?: number;
+  /** Age at the start of the encounter (CMS69). */
+  minAgeAtStart?: number;
+}
+
+export interface ConditionSpec {
+  concept: Concept;
+  /** problem-list-item, health-concern, encounter-diagnosis; all when absent. */
+  categories?: string[];
+  timing: Timing;
+  window?: Window;
+  /** Skip the verification-status rule (CMS2 bipolar reads every condition). */
+  anyVerification?: boolean;
+  /** A body site the condition must carry (mastectomy laterality). */
+  bodySite?: Concept;
+}
+
+export interface EventSpec {
+  concept: Concept;
+  timing: Timing;
+  window?: Window;
+  /** Statuses that count; defaults follow the eCQM status rules for the record type. */
+  statuses?: string[];
+}
+
+export interface ObservationSpec extends EventSpec {
+  category?: string;
+  valueIn?: Concept;
+  requireValue?: boolean;
+  /** Within days [fromDays, toDays] of a qualifying encounter's start day (CMS2, CMS69). */
+  nearEncounter?: { encounter: EncounterSpec; fromDays: number; toDays: number };
+}
+
+export interface OrderSpec {
+  concept: Concept;
+  window?: Window;
+  kinds?: string[];
+  statuses?: string[];
+}
+
+export interface MedicationSpec {
+  concept: Concept;
+  /** Orders authored in the window, or active medications whose period overlaps it. */
+  match: 'authoredIn' | 'activeOverlaps' | 'activeWithin';
+  window?: Window;
+}
+
+export interface NotDoneSpec {
+  concept: Concept;
+  reasons: Concept;
+  /** Recorded on the start day of a qualifying encounter. */
+  sameDayAs?: EncounterSpec;
+  window?: Window;
+}
+
+/** The last observation (by day, or by time) in the window decides. */
+export interface LatestObservationSpec {
+  concept: Concept;
+  window?: Window;
+  statuses?: string[];
+  by?: 'day' | 'time';
+  test: { valueIn: Concept } | { missingOrAbove: number } | { below: number };
+  nearEncounter?: ObservationSpec['nearEncounter'];
+}
+
+/** The most recent day with a qualifying blood pressure reading: lowest systolic and diastolic. */
+export interface BloodPressureSpec {
+  window?: Window;
+  systolicBelow: number;
+  diastolicBelow: number;
+  /** Readings on a day of one of these encounters do not qualify unless linked to another visit. */
+  acuteEncounters: Concept;
+  acuteClasses: string[];
+}
+
+/** Vaccine doses on distinct days, from immunizations and procedures. */
+export interface DosesSpec {
+  immunizations?: Concept;
+  procedures?: Concept;
+  count: number;
+  window: Window;
+}
+
+export type Criterion =
+  | { all: Criterion[] }
+  | { any: Criterion[] }
+  | { not: Criterion }
+  | { age: { min?: number; max?: number; at: 'mpStart' | 'mpEnd' } }
+  | { female: true }
+  | { encounter: EncounterSpec }
+  | { condition: ConditionSpec }
+  | { procedure: EventSpec }
+  | { observation: ObservationSpec }
+  | { order: OrderSpec }
+  | { medication: MedicationSpec }
+  | { notDone: NotDoneSpec }
+  | { latestObservation: LatestObservationSpec }
+  | { bloodPressure: BloodPressureSpec }
+  | { doses: DosesSpec };
+
+export interface PopulationCriteria {
+  initialPopulation: Criterion;
+  /** Omitted: the denominator is the initial population. */
+  denominator?: Criterion;
+  exclusion?: Criterion;
+  numerator: Criterion;
+  exception?: Criterion;
+}
+
+export interface MeasureGroup extends PopulationCriteria {
+  id: string;
+  title: string;
+}
+
+export interface Stratum {
+  id: string;
+  title: string;
+  criterion: Criterion;
+}
+
+export interface MeasureDefinition {
+  /** CMS122, or a HEDIS-style variant id. */
+  id: string;
+  program: 'mips' | 'hedis';
+  version: string;
+  performanceYear: number;
+  title: string;
+  /** MIPS quality ID (e.g. 001), for the QPP submission. */
+  qualityId?: string;
+  /** Lower is better. */
+  inverse: boolean;
+  groups: MeasureGroup[];
+  strata?: Stratum[];
+  /** What a care-gap list says the patient still needs. */
+  gap: string;
+  /** For care gaps: the look-back of the numerator's evidence, to say "due since". */
+  description: string;
+}
+
+// Helpers so definitions read like the specification.
+export const vs = (name: string, ...oids: string[]): Concept => ({ name, valueSets: oids });
+export const code = (name: string, system: string, ...codes: string[]): Concept => ({
+  name,
+  codes: codes.map((c) => [system, c] as [string, string]),
+});
+export const union = (name: string, ...concepts: Concept[]): Concept => ({
+  name,
+  valueSets: concepts.flatMap((c) => c.valueSets ?? []),
+  codes: concepts.flatMap((c) => c.codes ?? []),
+});
+export const snomed = (name: string, ...codes: string[]) => code(name, CodeSystem.snomed, ...codes);
+export const loinc = (name: string, ...codes: string[]) => code(name, CodeSystem.loinc, ...codes);
+
+export const MP: Window = { from: { at: 'mpStart' }, to: { at: 'mpEnd' } };
+export const upToMpEnd: Window = { to: { at: 'mpEnd' } };
+export const fromMpStart = (offset: string): Window => ({ from: { at: 'mpStart', offset }, to: { at: 'mpEnd' } });
+export const all = (...of: Criterion[]): Criterion => ({ all: of });
+export const any = (...of: Criterion[]): Criterion => ({ any: of });
+export const not = (of: Criterion): Criterion => ({ not: of });
+export const ageAtEnd = (min?: number, max?: number): Criterion => ({ age: { min, max, at: 'mpEnd' } });
+export const ageAtStart = (min?: number, max?: number): Criterion => ({ age: { min, max, at: 'mpStart' } });

@@ -1,0 +1,256 @@
+// Runs compiled measures: summary counts overall, per provider and per stratum, aggregated in SQL;
+// per-patient rows only when a detail list or care-gap list is asked for.
+import { sql, type SQL } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { queryRows } from '../db/query.js';
+import type { DbOrTx } from '../db/types.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { compileMeasure, flagColumn, POPULATIONS, stratumColumn, type Period, type Population } from './compile.js';
+import type { MeasureDefinition } from './definition.js';
+import { measureDefinitions } from './definitions/index.js';
+
+export interface Counts {
+  ip: number;
+  den: number;
+  denex: number;
+  numer: number;
+  denexcep: number;
+  /** numer / (den - denex - denexcep); null when that divisor is 0. */
+  rate: number | null;
+}
+
+export interface ProviderCounts extends Counts {
+  providerId: number | null;
+  npi: string | null;
+  provider: string;
+}
+
+export interface GroupResult {
+  id: string;
+  title: string;
+  overall: Counts;
+  providers: ProviderCounts[];
+  strata: (Counts & { id: string; title: string })[];
+}
+
+export interface MeasureResult {
+  id: string;
+  version: string;
+  title: string;
+  qualityId: string | null;
+  inverse: boolean;
+  groups: GroupResult[];
+}
+
+export interface QualityQuery {
+  period: Period;
+  program: 'mips' | 'hedis';
+  measures: MeasureDefinition[];
+  providerId?: number;
+  tin?: string;
+}
+
+export interface QualityReport {
+  period: { start: string; end: string; timeZone: string };
+  program: 'mips' | 'hedis';
+  provider: string | null;
+  tin: string | null;
+  measures: MeasureResult[];
+}
+
+export interface DetailRow {
+  measure: string;
+  group: string;
+  mrn: string;
+  sourceIds: string;
+  providerNpi: string | null;
+  ip: boolean;
+  den: boolean;
+  denex: boolean;
+  numer: boolean;
+  denexcep: boolean;
+  strata: string[];
+}
+
+/** "2026" or "2026-01-01..2026-06-30" (a year to date inside one performance year). */
+export function parsePeriod(text: string, timeZone: string): Period {
+  const year = /^(\d{4})$/.exec(text.trim());
+  if (year) return { start: `${year[1]}-01-01`, end: `${year[1]}-12-31`, timeZone };
+  const range = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text.trim());
+  const start = range && DateTime.fromISO(range[1]!);
+  const end = range && DateTime.fromISO(range[2]!);
+  if (!start?.isValid || !end?.isValid || end < start || start.year !== end.year) {
+    throw new UsageError(
+      `"${text}" is not a reporting period.`,
+      'Give a year (--period 2026) or a range inside one year (--period 2026-01-01..2026-06-30).',
+    );
+  }
+  return { start: range![1]!, end: range![2]!, timeZone };
+}
+
+/** The definitions for the period's performance year and program, optionally a chosen few. */
+export function selectMeasures(year: number, program: 'mips' | 'hedis', ids?: string[]): MeasureDefinition[] {
+  const available = measureDefinitions.filter((m) => m.performanceYear === year && m.program === program);
+  if (available.length === 0) {
+    const years = [...new Set(measureDefinitions.filter((m) => m.program === program).map((m) => m.performanceYear))].join(', ');
+    throw new UsageError(`No ${program.toUpperCase()} measures are defined for ${year}.`, `Measures exist for: ${years || 'no year'}.`);
+  }
+  if (!ids?.length) return available;
+  const wanted = ids.map((id) => id.trim().toUpperCase()).filter(Boolean);
+  const unknown = wanted.filter((id) => !available.some((m) => m.id === id));
+  if (unknown.length) {
+    throw new UsageError(`Unknown measure(s) for ${year}: ${unknown.join(', ')}.`, `Available: ${available.map((m) => m.id).join(', ')}.`);
+  }
+  return available.filter((m) => wanted.includes(m.id));
+}
+
+export function rate(c: Omit<Counts, 'rate'>): number | null {
+  const divisor = c.den - c.denex - c.denexcep;
+  return divisor > 0 ? c.numer / divisor : null;
+}
+
+/** Provider restriction on the per-patient flags (f.provider_id). */
+function providerFilter(query: Pick<QualityQuery, 'providerId' | 'tin'>): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (query.providerId !== undefined) parts.push(sql`f.provider_id = ${query.providerId}`);
+  if (query.tin) parts.push(sql`f.provider_id in (select id from providers where tin = ${query.tin})`);
+  return sql.join(parts, sql` and `);
+}
+
+function countsOf(row: Record<string, unknown>, prefix: string): Counts {
+  const get = (p: Population) => Number(row[`${prefix}${p}`] ?? 0);
+  const counts = { ip: get('ip'), den: get('den'), denex: get('denex'), numer: get('numer'), denexcep: get('denexcep') };
+  return { ...counts, rate: rate(counts) };
+}
+
+async function summarise(db: DbOrTx, measure: MeasureDefinition, query: QualityQuery): Promise<MeasureResult> {
+  const sums: SQL[] = [];
+  measure.groups.forEach((_, g) => {
+    for (const p of POPULATIONS) {
+      const col = sql.identifier(flagColumn(g, p));
+      sums.push(sql`count(*) filter (where f.${col})::int as ${sql.identifier(`${flagColumn(g, p)}`)}`);
+      (measure.strata ?? []).forEach((_, s) => {
+        sums.push(
+          sql`count(*) filter (where f.${col} and f.${sql.identifier(stratumColumn(s))})::int as ${sql.identifier(`${stratumColumn(s)}_${flagColumn(g, p)}`)}`,
+        );
+      });
+    }
+  });
+  const rows = await queryRows<Record<string, unknown>>(
+    db,
+    sql`select grouping(f.provider_id) as overall, f.provider_id, pr.npi, pr.first_name, pr.last_name, ${sql.join(sums, sql`, `)}
+      from (${compileMeasure(measure, query.period)}) f left join providers pr on pr.id = f.provider_id
+      where ${providerFilter(query)}
+      group by grouping sets ((), (f.provider_id, pr.npi, pr.first_name, pr.last_name))
+      order by pr.last_name nulls last, pr.first_name`,
+  );
+  const overallRow = rows.find((r) => Number(r.overall) === 1) ?? {};
+  const providerRows = rows.filter((r) => Number(r.overall) !== 1);
+  return {
+    id: measure.id,
+    version: measure.version,
+    title: measure.title,
+    qualityId: measure.qualityId ?? null,
+    inverse: measure.inverse,
+    groups: measure.groups.map((group, g) => ({
+      id: group.id,
+      title: group.title,
+      overall: countsOf(overallRow, `g${g + 1}_`),
+      providers: providerRows.map((r) => ({
+        providerId: r.provider_id === null ? null : Number(r.provider_id),
+        npi: (r.npi as string | null) ?? null,
+        provider: r.provider_id === null ? '(no visit provider)' : `${String(r.last_name ?? '')}, ${String(r.first_name ?? '')}`,
+        ...countsOf(r, `g${g + 1}_`),
+      })),
+      strata: (measure.strata ?? []).map((stratum, s) => ({ id: stratum.id, title: stratum.title, ...countsOf(overallRow, `${stratumColumn(s)}_g${g + 1}_`) })),
+    })),
+  };
+}
+
+const MEASURE_TABLES = [
+  'patients',
+  'patient_identifiers',
+  'encounters',
+  'encounter_diagnoses',
+  'problems',
+  'procedures',
+  'observations',
+  'observation_periods',
+  'orders',
+  'medications',
+  'immunizations',
+  'not_done_events',
+  'record_qualifiers',
+  'value_set_codes',
+];
+
+/**
+ * Fresh planner statistics: without them (a new import, or PGlite, which never auto-analyzes) the
+ * planner takes every table for empty and nests loops over the code lists.
+ */
+export async function refreshStatistics(db: DbOrTx): Promise<void> {
+  await db.execute(sql`analyze ${sql.join(MEASURE_TABLES.map((t) => sql.identifier(t)), sql`, `)}`);
+}
+
+export async function runQuality(db: DbOrTx, query: QualityQuery): Promise<QualityReport> {
+  await refreshStatistics(db);
+  const measures: MeasureResult[] = [];
+  for (const measure of query.measures) measures.push(await summarise(db, measure, query));
+  return {
+    period: { start: query.period.start, end: query.period.end, timeZone: query.period.timeZone },
+    program: query.program,
+    provider: null,
+    tin: query.tin ?? null,
+    measures,
+  };
+}
+
+/** One row per patient, measure and group: who counted and why, by chart number and source id. */
+export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { gapsOnly?: boolean } = {}): Promise<DetailRow[]> {
+  await refreshStatistics(db);
+  const out: DetailRow[] = [];
+  for (const measure of query.measures) {
+    const strata = measure.strata ?? [];
+    const rows = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select f.*, pa.mrn, pr.npi,
+          (select string_agg(pi.value, '; ' order by pi.id) from patient_identifiers pi where pi.patient_id = f.patient_id) as source_ids
+        from (${compileMeasure(measure, query.period)}) f join patients pa on pa.id = f.patient_id left join providers pr on pr.id = f.provider_id
+        where ${providerFilter(query)} order by pa.mrn`,
+    );
+    for (const row of rows) {
+      measure.groups.forEach((group, g) => {
+        const flag = (p: Population) => row[flagColumn(g, p)] === true;
+        if (!flag('ip')) return;
+        // A care gap: counted in the denominator, not excluded, and not (yet) met.
+        if (options.gapsOnly && !(flag('den') && !flag('denex') && !flag('denexcep') && flag('numer') === measure.inverse)) return;
+        out.push({
+          measure: measure.id,
+          group: group.id,
+          mrn: String(row.mrn),
+          sourceIds: (row.source_ids as string | null) ?? '',
+          providerNpi: (row.npi as string | null) ?? null,
+          ip: flag('ip'),
+          den: flag('den'),
+          denex: flag('denex'),
+          numer: flag('numer'),
+          denexcep: flag('denexcep'),
+          strata: strata.filter((_, s) => row[stratumColumn(s)] === true).map((s) => s.id),
+        });
+      });
+    }
+  }
+  return out;
+}
+
+/** The practice's time zone turns timestamps into days; UTC when no practice is set up yet. */
+export async function practiceTimeZone(db: DbOrTx): Promise<string> {
+  const rows = await queryRows<{ time_zone: string }>(db, sql`select time_zone from practice limit 1`);
+  return rows[0]?.time_zone ?? 'UTC';
+}
+
+export async function providerIdByNpi(db: DbOrTx, npi: string): Promise<number> {
+  const rows = await queryRows<{ id: number }>(db, sql`select id from providers where npi = ${npi}`);
+  if (!rows[0]) throw new NotFoundError(`Provider with NPI ${npi}`, 'Check the NPI; "practice providers list" shows them.');
+  return Number(rows[0].id);
+}
