@@ -1,0 +1,227 @@
+// Loads RVU and GPCI reference files for a year. A reload replaces the year in one transaction, so a
+// report never sees half a year; a file with any bad row loads nothing.
+import { createHash } from 'node:crypto';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { recordAudit, type AuditActor } from '../db/audit.js';
+import { feeScheduleLocality, gpciLocalities, rvuValues, rvuYears } from '../db/schema/index.js';
+import type { Db, DbOrTx } from '../db/types.js';
+import { NotFoundError, UsageError, ValidationError } from '../errors.js';
+import { parseGpciFile, parseRvuFile, type GpciRow, type RvuRow } from './parse.js';
+
+// Well under the 65,535 bind-parameter limit of one statement.
+const ROWS_PER_INSERT = 2000;
+
+export interface ReferenceFile {
+  /** File content as read (CMS files are Windows-1252: decode as latin1). */
+  content: string;
+  fileName: string;
+}
+
+export interface RvuLoadResult {
+  year: number;
+  format: 'cms' | 'plain';
+  release: string | null;
+  codes: number;
+  rows: number;
+  replacedRows: number;
+  conversionFactor: number | null;
+  /** Rows per CMS status indicator, so a user sees how many are not paid under the fee schedule. */
+  statusCounts: Record<string, number>;
+  warnings: string[];
+  dryRun: boolean;
+}
+
+function checkYear(year: number): void {
+  if (!Number.isInteger(year) || year < 1992 || year > 2100) {
+    throw new UsageError(`--year must be a calendar year such as 2025, not "${year}".`);
+  }
+}
+
+async function insertInChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await insert(rows.slice(i, i + ROWS_PER_INSERT));
+}
+
+export async function loadRvuYear(
+  db: Db,
+  actor: AuditActor,
+  options: { year: number; file: ReferenceFile; conversionFactor?: number; dryRun?: boolean },
+): Promise<RvuLoadResult> {
+  const { year, file } = options;
+  checkYear(year);
+  if (options.conversionFactor !== undefined && !(options.conversionFactor > 0 && options.conversionFactor < 1000)) {
+    throw new UsageError(`--conversion-factor must be dollars per RVU such as 32.3465, not "${options.conversionFactor}".`);
+  }
+  const parsed = parseRvuFile(file.content);
+  if (parsed.yearInTitle !== null && parsed.yearInTitle !== year) {
+    throw new ValidationError([
+      { code: 'YEAR_MISMATCH', message: `The file says it is the ${parsed.yearInTitle} fee schedule, but --year ${year} was given; nothing was loaded.` },
+    ]);
+  }
+  const warnings: string[] = [];
+  const conversionFactor = options.conversionFactor ?? parsed.conversionFactor;
+  if (options.conversionFactor !== undefined && parsed.conversionFactor !== null && parsed.conversionFactor !== options.conversionFactor) {
+    warnings.push(`The file carries conversion factor ${parsed.conversionFactor}; ${options.conversionFactor} from --conversion-factor is used.`);
+  }
+  if (conversionFactor === null) {
+    warnings.push(`No conversion factor for ${year}: payment estimates stay empty until you load again with --conversion-factor.`);
+  }
+  const statusCounts: Record<string, number> = {};
+  for (const row of parsed.rows) statusCounts[row.status] = (statusCounts[row.status] ?? 0) + 1;
+  const codes = new Set(parsed.rows.map((r) => r.hcpcs)).size;
+
+  const replacedRows = await db.transaction(async (tx) => {
+    const [previous] = await tx.select({ n: count() }).from(rvuValues).where(eq(rvuValues.year, year));
+    if (options.dryRun) return previous?.n ?? 0;
+    await tx.delete(rvuValues).where(eq(rvuValues.year, year));
+    const yearRow = {
+      year,
+      release: parsed.release,
+      conversionFactor,
+      sourceFile: file.fileName,
+      sourceSha256: createHash('sha256').update(file.content, 'latin1').digest('hex'),
+      rowCount: parsed.rows.length,
+      loadedAt: new Date(),
+    };
+    await tx.insert(rvuYears).values(yearRow).onConflictDoUpdate({ target: rvuYears.year, set: yearRow });
+    await insertInChunks(parsed.rows, (chunk: RvuRow[]) => tx.insert(rvuValues).values(chunk.map((row) => ({ year, ...row }))));
+    await recordAudit(tx, actor, {
+      action: previous?.n ? 'replace' : 'insert',
+      entity: 'rvu_years',
+      entityId: year,
+      details: { rows: parsed.rows.length, replacedRows: previous?.n ?? 0, format: parsed.format, conversionFactor },
+    });
+    return previous?.n ?? 0;
+  });
+  return {
+    year,
+    format: parsed.format,
+    release: parsed.release,
+    codes,
+    rows: parsed.rows.length,
+    replacedRows,
+    conversionFactor,
+    statusCounts,
+    warnings,
+    dryRun: Boolean(options.dryRun),
+  };
+}
+
+export interface GpciLoadResult {
+  year: number;
+  localities: number;
+  replacedLocalities: number;
+  dryRun: boolean;
+}
+
+export async function loadGpciYear(db: Db, actor: AuditActor, options: { year: number; file: ReferenceFile; dryRun?: boolean }): Promise<GpciLoadResult> {
+  checkYear(options.year);
+  const rows = parseGpciFile(options.file.content);
+  const { year } = options;
+  const replacedLocalities = await db.transaction(async (tx) => {
+    const [previous] = await tx.select({ n: count() }).from(gpciLocalities).where(eq(gpciLocalities.year, year));
+    if (options.dryRun) return previous?.n ?? 0;
+    await tx.delete(gpciLocalities).where(eq(gpciLocalities.year, year));
+    await insertInChunks(rows, (chunk: GpciRow[]) => tx.insert(gpciLocalities).values(chunk.map((row) => ({ year, ...row }))));
+    await recordAudit(tx, actor, {
+      action: previous?.n ? 'replace' : 'insert',
+      entity: 'gpci_localities',
+      entityId: year,
+      details: { localities: rows.length, replacedLocalities: previous?.n ?? 0 },
+    });
+    return previous?.n ?? 0;
+  });
+  return { year, localities: rows.length, replacedLocalities, dryRun: Boolean(options.dryRun) };
+}
+
+export interface Locality {
+  mac: string;
+  state: string;
+  locality: string;
+  localityName: string | null;
+}
+
+/** The locality the practice chose, named from the latest GPCI year that has it. */
+export async function practiceLocality(db: DbOrTx): Promise<Locality | null> {
+  const [chosen] = await db.select().from(feeScheduleLocality).limit(1);
+  if (!chosen) return null;
+  const [named] = await db
+    .select({ localityName: gpciLocalities.localityName })
+    .from(gpciLocalities)
+    .where(and(eq(gpciLocalities.mac, chosen.mac), eq(gpciLocalities.locality, chosen.locality)))
+    .orderBy(sql`${gpciLocalities.year} desc`)
+    .limit(1);
+  return { mac: chosen.mac, state: chosen.state, locality: chosen.locality, localityName: named?.localityName ?? null };
+}
+
+export async function listLocalities(db: DbOrTx, filter: { state?: string } = {}): Promise<(Locality & { years: number[] })[]> {
+  const rows = await db
+    .select({
+      mac: gpciLocalities.mac,
+      state: gpciLocalities.state,
+      locality: gpciLocalities.locality,
+      localityName: sql<string>`max(${gpciLocalities.localityName})`,
+      years: sql<number[]>`array_agg(${gpciLocalities.year} order by ${gpciLocalities.year})`,
+    })
+    .from(gpciLocalities)
+    .where(filter.state ? eq(gpciLocalities.state, filter.state.toUpperCase()) : undefined)
+    .groupBy(gpciLocalities.mac, gpciLocalities.state, gpciLocalities.locality)
+    .orderBy(asc(gpciLocalities.state), asc(gpciLocalities.locality));
+  return rows.map((r) => ({ ...r, years: (r.years ?? []).map(Number) }));
+}
+
+/** Picks the practice's payment locality by state and locality number (and contractor when ambiguous). */
+export async function chooseLocality(db: Db, actor: AuditActor, choice: { state: string; locality: string; mac?: string }): Promise<Locality> {
+  const state = choice.state.trim().toUpperCase();
+  const locality = choice.locality.trim().padStart(2, '0');
+  const matches = (await listLocalities(db, { state })).filter((l) => l.locality === locality && (!choice.mac || l.mac === choice.mac));
+  if (matches.length === 0) {
+    throw new NotFoundError(
+      `Locality ${locality} in ${state}${choice.mac ? ` (contractor ${choice.mac})` : ''}`,
+      `Load the GPCI file first ("practice rvu gpci <file> --year <year>"), then see the choices with "practice rvu locality --list --state ${state}".`,
+    );
+  }
+  if (matches.length > 1) {
+    throw new UsageError(
+      `Locality ${locality} in ${state} exists for ${matches.length} contractors (${matches.map((m) => m.mac).join(', ')}).`,
+      'Add --mac with the contractor number to choose one.',
+    );
+  }
+  const match = matches[0]!;
+  await db.transaction(async (tx) => {
+    const values = { mac: match.mac, state: match.state, locality: match.locality, updatedAt: new Date() };
+    await tx.insert(feeScheduleLocality).values(values).onConflictDoUpdate({ target: feeScheduleLocality.singleton, set: values });
+    await recordAudit(tx, actor, { action: 'update', entity: 'fee_schedule_locality', details: { mac: match.mac, state: match.state, locality: match.locality } });
+  });
+  return { mac: match.mac, state: match.state, locality: match.locality, localityName: match.localityName };
+}
+
+export interface RvuYearSummary {
+  year: number;
+  release: string | null;
+  conversionFactor: number | null;
+  rows: number;
+  sourceFile: string | null;
+  loadedAt: Date | null;
+  gpciLocalities: number;
+}
+
+export async function referenceYears(db: DbOrTx): Promise<RvuYearSummary[]> {
+  const years = await db.select().from(rvuYears).orderBy(asc(rvuYears.year));
+  const gpci = await db.select({ year: gpciLocalities.year, n: count() }).from(gpciLocalities).groupBy(gpciLocalities.year);
+  const gpciByYear = new Map(gpci.map((g) => [g.year, g.n]));
+  const summaries: RvuYearSummary[] = years.map((y) => ({
+    year: y.year,
+    release: y.release,
+    conversionFactor: y.conversionFactor,
+    rows: y.rowCount,
+    sourceFile: y.sourceFile,
+    loadedAt: y.loadedAt,
+    gpciLocalities: gpciByYear.get(y.year) ?? 0,
+  }));
+  for (const [year, n] of gpciByYear) {
+    if (!years.some((y) => y.year === year)) {
+      summaries.push({ year, release: null, conversionFactor: null, rows: 0, sourceFile: null, loadedAt: null, gpciLocalities: n });
+    }
+  }
+  return summaries.sort((a, b) => a.year - b.year);
+}
