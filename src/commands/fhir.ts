@@ -70,8 +70,9 @@ Files are readable by you only: they hold patient records.`,
         }
         if (since) throw new UsageError('--since only applies with --all.');
         if (!mrn) throw new UsageError('Give the chart number (MRN) of the patient to export, or --all.', 'For example: practice fhir export 100234 --out chart.json');
-        const { findPatientByMrn, patientBundle } = await import('../fhir/export.js');
-        const patient = await findPatientByMrn(db, mrn);
+        const { patientByMrn } = await import('../chart/lookup.js');
+        const { patientBundle } = await import('../fhir/export.js');
+        const patient = await patientByMrn(db, mrn);
         const bundle = await patientBundle(db, patient.id, ctx.now);
         if (!options.out) return { data: bundle, human: JSON.stringify(bundle, null, 2) };
         const { writePrivateFile } = await import('../fhir/files.js');

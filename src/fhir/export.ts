@@ -1,20 +1,10 @@
 // One patient's record as a FHIR R4 Bundle, and the whole practice as FHIR Bulk Data NDJSON files.
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import { eq } from 'drizzle-orm';
 import { join } from 'node:path';
-import { NotFoundError } from '../errors.js';
-import { patients } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { PrivateLineWriter } from './files.js';
 import { fullUrlFor } from './ids.js';
 import { countInScope, DEFAULT_PAGE_SIZE, readResources } from './sources.js';
-
-export async function findPatientByMrn(db: DbOrTx, mrn: string): Promise<{ id: number; mrn: string }> {
-  const [patient] = await db.select({ id: patients.id, mrn: patients.mrn }).from(patients).where(eq(patients.mrn, mrn.trim()));
-  // The chart number itself stays out of the message: it identifies a person.
-  if (!patient) throw new NotFoundError('A patient with that chart number (MRN)', 'Check the number with "practice patients find", then try again.');
-  return patient;
-}
 
 /** Points each "Type/id" reference at the entry's fullUrl, so references resolve inside the bundle. */
 function linkReferences(value: unknown, fullUrls: Map<string, string>): void {
