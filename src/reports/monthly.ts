@@ -1,0 +1,323 @@
+// The monthly pack a manager hands to the physicians: productivity with charts, quality measure rates
+// (when value sets are loaded), recall activity, accounts receivable aging and denials.
+// Billing and recall figures are read from their tables directly, one grouped query each.
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../db/query.js';
+import type { DbOrTx } from '../db/types.js';
+import { PracticeError } from '../errors.js';
+import { toCsv, numberFormats, writePrivateFile, type NumberFormats } from './format.js';
+import { comparisonPeriods, monthLabel, parseMonth } from './periods.js';
+import { PdfReport } from './pdf/document.js';
+import { productivityReport, rvuTrend, type ProductivityReport, type TrendPoint } from './productivity.js';
+import { addProductivitySection } from './productivity-render.js';
+
+export interface QualityRate {
+  measure: string;
+  title: string;
+  /** Higher is better unless inverse (e.g. poor HbA1c control). */
+  inverse: boolean;
+  numerator: number;
+  /** Denominator less exclusions and exceptions. */
+  eligible: number;
+  rate: number | null;
+}
+
+export interface QualitySection {
+  /** Performance period: the year to date of the report month. */
+  from: string;
+  to: string;
+  rates: QualityRate[];
+}
+
+export interface RecallActivity {
+  opened: number;
+  closed: number;
+  openNow: number;
+  /** Open recalls already due by the end of the month. */
+  overdueAtMonthEnd: number;
+  reminders: { channel: string; sent: number; failed: number; skipped: number; pending: number }[];
+}
+
+export interface AgingBucket {
+  bucket: '0-30' | '31-60' | '61-90' | '91-120' | '120+';
+  claims: number;
+  balanceCents: number;
+}
+
+export interface ClaimsSection {
+  /** Claims sent to payers during the month. */
+  submitted: number;
+  /** Claims with a payer decision (payment, adjustment or denial) dated in the month. */
+  decided: number;
+  denied: number;
+  /** Denied claims / decided claims. */
+  denialRate: number | null;
+  deniedCents: number;
+  topDenialReasons: { groupCode: string | null; carcCode: string; meaning: string; claims: number; amountCents: number }[];
+  aging: AgingBucket[];
+  openBalanceCents: number;
+}
+
+export interface MonthlyPack {
+  month: string;
+  practiceName: string;
+  productivity: ProductivityReport;
+  trend: TrendPoint[];
+  quality: QualitySection | null;
+  /** Why quality rates are missing, when they are. */
+  qualityNote: string | null;
+  recall: RecallActivity;
+  claims: ClaimsSection;
+}
+
+/** Common claim adjustment reason codes (X12 CARC list), paraphrased; others print as the code. */
+const CARC_MEANINGS: Record<string, string> = {
+  '1': 'deductible',
+  '2': 'coinsurance',
+  '3': 'copay',
+  '4': 'modifier inconsistent or missing',
+  '5': 'place of service inconsistent',
+  '16': 'claim lacks information',
+  '18': 'duplicate claim or service',
+  '22': 'another payer may be primary',
+  '27': 'coverage terminated',
+  '29': 'timely filing limit passed',
+  '45': 'charge exceeds the fee schedule',
+  '50': 'not medically necessary',
+  '96': 'non-covered charge',
+  '97': 'bundled into another service',
+  '109': 'not covered by this payer',
+  '197': 'precertification or authorization absent',
+  '204': 'not covered under the benefit plan',
+  '252': 'additional documentation needed',
+};
+
+async function recallActivity(db: DbOrTx, from: string, to: string, timeZone: string): Promise<RecallActivity> {
+  const start = sql`(${from}::timestamp at time zone ${timeZone})`;
+  const end = sql`(${to}::timestamp at time zone ${timeZone})`;
+  const [counts] = await queryRows<{ opened: number; closed: number; open_now: number; overdue: number }>(
+    db,
+    sql`select
+        (count(*) filter (where r.created_at >= ${start} and r.created_at < ${end}))::int as opened,
+        (count(*) filter (where r.status = 'closed' and r.closed_at >= ${start} and r.closed_at < ${end}))::int as closed,
+        (count(*) filter (where r.status = 'open'))::int as open_now,
+        (count(*) filter (where r.status = 'open' and r.due_date < ${to}::date))::int as overdue
+      from recalls r`,
+  );
+  const reminders = await queryRows<{ channel: string; sent: number; failed: number; skipped: number; pending: number }>(
+    db,
+    sql`select l.channel,
+        (count(*) filter (where l.status = 'sent'))::int as sent,
+        (count(*) filter (where l.status = 'failed'))::int as failed,
+        (count(*) filter (where l.status = 'skipped'))::int as skipped,
+        (count(*) filter (where l.status = 'pending'))::int as pending
+      from reminder_log l
+      where l.created_at >= ${start} and l.created_at < ${end}
+      group by l.channel order by l.channel`,
+  );
+  return { opened: counts?.opened ?? 0, closed: counts?.closed ?? 0, openNow: counts?.open_now ?? 0, overdueAtMonthEnd: counts?.overdue ?? 0, reminders };
+}
+
+async function claimsSection(db: DbOrTx, from: string, to: string, timeZone: string): Promise<ClaimsSection> {
+  const [flow] = await queryRows<{ submitted: number; decided: number; denied: number; denied_cents: number }>(
+    db,
+    sql`with decided as (
+        select claim_id from payments where source = 'payer' and claim_id is not null and paid_on >= ${from}::date and paid_on < ${to}::date
+        union select claim_id from adjustments where claim_id is not null and adjusted_on >= ${from}::date and adjusted_on < ${to}::date
+        union select claim_id from denials where denied_on >= ${from}::date and denied_on < ${to}::date
+      )
+      select
+        (select count(*)::int from claims where exported_at >= (${from}::timestamp at time zone ${timeZone}) and exported_at < (${to}::timestamp at time zone ${timeZone})) as submitted,
+        (select count(*)::int from decided) as decided,
+        (select count(distinct claim_id)::int from denials where denied_on >= ${from}::date and denied_on < ${to}::date) as denied,
+        (select coalesce(sum(amount_cents), 0)::float8 from denials where denied_on >= ${from}::date and denied_on < ${to}::date) as denied_cents`,
+  );
+  const reasons = await queryRows<{ group_code: string | null; carc_code: string; claims: number; amount_cents: number }>(
+    db,
+    sql`select d.group_code, d.carc_code, count(distinct d.claim_id)::int as claims, coalesce(sum(d.amount_cents), 0)::float8 as amount_cents
+      from denials d where d.denied_on >= ${from}::date and d.denied_on < ${to}::date
+      group by d.group_code, d.carc_code order by count(distinct d.claim_id) desc, sum(d.amount_cents) desc, d.carc_code limit 5`,
+  );
+  // What payers still owe, aged at the end of the month from the day the claim was sent (or the visit).
+  const aging = await queryRows<{ bucket: AgingBucket['bucket']; claims: number; balance_cents: number }>(
+    db,
+    sql`with open_claims as (
+        select (${to}::date - 1 - coalesce((c.exported_at at time zone ${timeZone})::date, c.service_date_from)) as age,
+          (c.total_cents - c.paid_cents - c.adjusted_cents - c.patient_responsibility_cents) as balance
+        from claims c
+        where c.status in ('exported', 'accepted', 'partial', 'denied', 'paid') and c.service_date_from < ${to}::date
+      )
+      select case when age <= 30 then '0-30' when age <= 60 then '31-60' when age <= 90 then '61-90' when age <= 120 then '91-120' else '120+' end as bucket,
+        count(*)::int as claims, sum(balance)::float8 as balance_cents
+      from open_claims where balance <> 0 group by 1`,
+  );
+  const buckets: AgingBucket['bucket'][] = ['0-30', '31-60', '61-90', '91-120', '120+'];
+  const agingRows = buckets.map((bucket) => {
+    const row = aging.find((a) => a.bucket === bucket);
+    return { bucket, claims: row?.claims ?? 0, balanceCents: Number(row?.balance_cents ?? 0) };
+  });
+  return {
+    submitted: flow?.submitted ?? 0,
+    decided: flow?.decided ?? 0,
+    denied: flow?.denied ?? 0,
+    denialRate: flow && flow.decided > 0 ? Number((flow.denied / flow.decided).toFixed(4)) : null,
+    deniedCents: Number(flow?.denied_cents ?? 0),
+    topDenialReasons: reasons.map((r) => ({
+      groupCode: r.group_code?.trim() || null,
+      carcCode: r.carc_code,
+      meaning: CARC_MEANINGS[r.carc_code] ?? '',
+      claims: r.claims,
+      amountCents: Number(r.amount_cents),
+    })),
+    aging: agingRows,
+    openBalanceCents: agingRows.reduce((n, b) => n + b.balanceCents, 0),
+  };
+}
+
+/** Quality rates come from the measure engine; the pack shows them when it can compute them. */
+async function qualitySection(db: DbOrTx, month: string, timeZone: string): Promise<{ section: QualitySection | null; note: string | null }> {
+  const [loaded] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from value_set_codes`);
+  if (!loaded?.n) return { section: null, note: 'Quality rates need the measure value sets: load them with "practice valueset load".' };
+  const { parsePeriod, runQuality, selectMeasures } = await import('../measures/run.js');
+  const from = `${month.slice(0, 4)}-01-01`;
+  const lastDay = parseMonth(month).endOf('month').toISODate()!;
+  try {
+    const period = parsePeriod(`${from}..${lastDay}`, timeZone);
+    const report = await runQuality(db, { period, program: 'mips', measures: selectMeasures(Number(month.slice(0, 4)), 'mips') });
+    const rates = report.measures.flatMap((m) =>
+      m.groups.map((g) => ({
+        measure: m.groups.length > 1 ? `${m.id} ${g.id}` : m.id,
+        title: m.groups.length > 1 ? `${m.title} - ${g.title}` : m.title,
+        inverse: m.inverse,
+        numerator: g.overall.numer,
+        eligible: g.overall.den - g.overall.denex - g.overall.denexcep,
+        rate: g.overall.rate,
+      })),
+    );
+    return { section: { from, to: lastDay, rates }, note: null };
+  } catch (error) {
+    if (error instanceof PracticeError) return { section: null, note: `Quality rates are not available: ${error.message}` };
+    throw error;
+  }
+}
+
+export async function monthlyPack(db: DbOrTx, options: { month: string }): Promise<MonthlyPack> {
+  const productivity = await productivityReport(db, { month: options.month, by: 'provider' });
+  const { from, to } = comparisonPeriods(options.month)[0]!;
+  const [{ time_zone: timeZone } = { time_zone: 'America/New_York' }] = await queryRows<{ time_zone: string }>(db, sql`select time_zone from practice limit 1`);
+  const [trend, quality, recall, claims] = await Promise.all([
+    rvuTrend(db, { month: options.month }),
+    qualitySection(db, options.month, timeZone),
+    recallActivity(db, from, to, timeZone),
+    claimsSection(db, from, to, timeZone),
+  ]);
+  return {
+    month: options.month,
+    practiceName: productivity.practiceName,
+    productivity,
+    trend,
+    quality: quality.section,
+    qualityNote: quality.note,
+    recall,
+    claims,
+  };
+}
+
+export async function monthlyPackPdf(pack: MonthlyPack, f: NumberFormats, createdAt: Date): Promise<Buffer> {
+  const period = monthLabel(pack.month);
+  const pdf = new PdfReport({ title: 'Monthly practice report', practiceName: pack.practiceName, period, createdAt });
+  pdf.doc.font('Helvetica-Bold').fontSize(20).text(`Monthly report: ${period}`);
+  pdf.paragraph(pack.practiceName);
+  addProductivitySection(pdf, pack.productivity, pack.trend, f);
+
+  pdf.newPage().heading('Quality measures');
+  if (pack.quality) {
+    pdf.paragraph(`Performance period ${pack.quality.from} to ${pack.quality.to} (MIPS eCQMs, all patients).`, { muted: true });
+    pdf.barChart({
+      title: 'Performance rate per measure (lower is better where marked)',
+      items: pack.quality.rates.filter((r) => r.rate !== null).map((r) => ({ label: `${r.measure}${r.inverse ? ' (lower is better)' : ''}`, value: r.rate! * 100 })),
+      formatValue: (v) => `${f.decimal(v, 1)}%`,
+    });
+    pdf.table(
+      [{ header: 'Measure', width: 1.2 }, { header: 'Title', width: 4 }, { header: 'Met', align: 'right' }, { header: 'Eligible', align: 'right' }, { header: 'Rate', align: 'right' }],
+      pack.quality.rates.map((r) => [r.measure, r.title, f.integer(r.numerator), f.integer(r.eligible), f.percent(r.rate)]),
+    );
+  } else {
+    pdf.paragraph(pack.qualityNote ?? 'Quality rates are not available.', { muted: true });
+  }
+
+  pdf.heading('Recall activity');
+  pdf.keyFigures([
+    { label: 'Recalls opened', value: f.integer(pack.recall.opened) },
+    { label: 'Recalls closed', value: f.integer(pack.recall.closed) },
+    { label: 'Open now', value: f.integer(pack.recall.openNow) },
+    { label: 'Overdue at month end', value: f.integer(pack.recall.overdueAtMonthEnd) },
+  ]);
+  if (pack.recall.reminders.length > 0) {
+    pdf.table(
+      [{ header: 'Reminder channel', width: 2 }, { header: 'Sent', align: 'right' }, { header: 'Failed', align: 'right' }, { header: 'Skipped', align: 'right' }, { header: 'Pending', align: 'right' }],
+      pack.recall.reminders.map((r) => [r.channel, f.integer(r.sent), f.integer(r.failed), f.integer(r.skipped), f.integer(r.pending)]),
+    );
+  } else {
+    pdf.paragraph('No reminders were sent this month.', { muted: true });
+  }
+
+  const c = pack.claims;
+  pdf.heading('Claims and accounts receivable');
+  pdf.keyFigures([
+    { label: 'Claims sent', value: f.integer(c.submitted) },
+    { label: 'Claims decided by payers', value: f.integer(c.decided) },
+    { label: 'Denial rate', value: f.percent(c.denialRate), note: `${f.integer(c.denied)} claim(s), ${f.money(c.deniedCents)}` },
+    { label: 'Owed by payers', value: f.money(c.openBalanceCents) },
+  ]);
+  pdf.barChart({ title: 'Accounts receivable by age (days), balance owed by payers', items: c.aging.map((a) => ({ label: `${a.bucket} days`, value: a.balanceCents / 100 })), formatValue: (v) => f.money(Math.round(v * 100)) });
+  pdf.table(
+    [{ header: 'Age (days)' }, { header: 'Claims', align: 'right' }, { header: 'Balance', align: 'right' }],
+    c.aging.map((a) => [a.bucket, f.integer(a.claims), f.money(a.balanceCents)]),
+  );
+  pdf.subheading('Top denial reasons');
+  if (c.topDenialReasons.length > 0) {
+    pdf.table(
+      [{ header: 'Reason (CARC)' }, { header: 'Meaning', width: 3 }, { header: 'Claims', align: 'right' }, { header: 'Amount', align: 'right' }],
+      c.topDenialReasons.map((r) => [`${r.groupCode ? `${r.groupCode}-` : ''}${r.carcCode}`, r.meaning, f.integer(r.claims), f.money(r.amountCents)]),
+    );
+  } else {
+    pdf.paragraph('No denials this month.', { muted: true });
+  }
+  return pdf.finish();
+}
+
+/** The pack as rows of section, item, measure and value: one CSV a spreadsheet can pivot. */
+export function monthlyPackCsv(pack: MonthlyPack): string {
+  const rows: unknown[][] = [];
+  const add = (section: string, item: string, measure: string, value: unknown) => rows.push([pack.month, section, item, measure, value]);
+  const t = pack.productivity.totals.month;
+  for (const [k, v] of Object.entries(t)) add('productivity', 'practice total', k, v);
+  for (const g of pack.productivity.groups) {
+    add('productivity', g.label, 'workRvu', g.periods.month.workRvu);
+    add('productivity', g.label, 'totalRvu', g.periods.month.totalRvu);
+    add('productivity', g.label, 'visits', g.periods.month.visits);
+  }
+  for (const m of pack.productivity.missingRvus) add('missing RVUs', m.modifier ? `${m.code}-${m.modifier}` : m.code, 'chargeLines', m.chargeLines);
+  for (const p of pack.trend) add('trend', p.month, 'workRvu', p.workRvu);
+  for (const r of pack.quality?.rates ?? []) add('quality', r.measure, 'rate', r.rate);
+  for (const [k, v] of Object.entries(pack.recall)) if (typeof v === 'number') add('recall', 'all', k, v);
+  for (const r of pack.recall.reminders) for (const s of ['sent', 'failed', 'skipped', 'pending'] as const) add('reminders', r.channel, s, r[s]);
+  for (const a of pack.claims.aging) add('ar aging', a.bucket, 'balanceCents', a.balanceCents);
+  for (const k of ['submitted', 'decided', 'denied', 'denialRate', 'deniedCents', 'openBalanceCents'] as const) add('claims', 'all', k, pack.claims[k]);
+  for (const r of pack.claims.topDenialReasons) add('denial reasons', r.carcCode, 'claims', r.claims);
+  return toCsv(['month', 'section', 'item', 'measure', 'value'], rows);
+}
+
+/**
+ * Builds the month's pack and writes it as a PDF readable by its owner only; for `practice demo` and
+ * cron jobs. Returns the path and the pack's figures.
+ */
+export async function writeMonthlyPack(
+  db: DbOrTx,
+  options: { month: string; out: string; locale?: string; now?: Date },
+): Promise<{ file: string; month: string; pack: MonthlyPack }> {
+  const pack = await monthlyPack(db, { month: options.month });
+  await writePrivateFile(options.out, await monthlyPackPdf(pack, numberFormats(options.locale ?? 'en-US'), options.now ?? new Date()));
+  return { file: options.out, month: options.month, pack };
+}
