@@ -139,7 +139,9 @@ export class MeasureCompiler {
   /** Conditions from the problem list and from visit diagnoses, with their prevalence span. */
   private conditionSource(): SQL {
     // An inactive condition with no abatement has an unknown end: it can only meet a window its onset
-    // falls in, so the span is treated as ending on the onset day.
+    // falls in, so the span is treated as ending on the onset day. A visit diagnosis counts on the
+    // visit's days, unless the same condition is on record (FHIR Encounter.diagnosis points at a
+    // Condition whose own onset is the truth).
     return sql`(
       select c.id as record_id, 'problems' as table_name, c.patient_id, c.code_system, c.code, c.category,
         c.verification_status, coalesce(c.onset_date, c.recorded_date) as s,
@@ -150,6 +152,7 @@ export class MeasureCompiler {
       select d.id, 'encounter_diagnoses', en.patient_id, d.code_system, d.code, 'encounter-diagnosis', 'confirmed',
         ${this.day(sql`en.starts_at`)}, ${this.day(sql`coalesce(en.ends_at, en.starts_at)`)}
       from encounter_diagnoses d join encounters en on en.id = d.encounter_id where en.status = 'finished'
+        and not exists (select 1 from problems c2 where c2.patient_id = en.patient_id and c2.code_system = d.code_system and c2.code = d.code)
     )`;
   }
 

@@ -1,13 +1,16 @@
 // The published 2026 test patients of CMS122, CMS165 and CMS125: every case's populations (and CMS125
 // strata) must equal the expected ones, and the deck totals must match the README.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { npiCheckDigit } from '../../src/codes/npi.js';
-import { providers } from '../../src/db/schema/index.js';
-import { FIXTURES, loadCases } from './fhir-fixtures.js';
+import { isNull } from 'drizzle-orm';
+import { encounters, providers } from '../../src/db/schema/index.js';
+
+const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures-ecqm');
 
 const deckNpi = (i: number) => `12345678${i}`.padEnd(9, '0') + npiCheckDigit(`12345678${i}`.padEnd(9, '0'));
 
@@ -36,13 +39,17 @@ describeEachBackend('eCQM test decks (2026)', (t) => {
   beforeAll(async () => {
     const load = await runCli(['valueset', 'import', join(FIXTURES, 'valuesets'), join(FIXTURES, 'valuesets-supplement'), '--json'], { database: t.handle });
     expect(load.code, load.stderr).toBe(0);
-    // One provider per deck, so each deck's totals can be read through the per-provider filter.
+    // Through the real FHIR import; one provider per deck, so each deck's totals can be read through
+    // the per-provider filter.
+    const rejects = mkdtempSync(join(tmpdir(), 'pk-ecqm-'));
     for (const [i, measure] of (Object.keys(DECKS) as (keyof typeof DECKS)[]).entries()) {
+      const run = await runCli(['import', join(FIXTURES, DECKS[measure], 'cases'), '--format', 'fhir', '--reject-file', join(rejects, `${measure}.csv`), '--json'], { database: t.handle });
+      expect(run.code, run.stderr).toBe(0);
       const [provider] = await t.db
         .insert(providers)
         .values({ npi: deckNpi(i), firstName: measure, lastName: 'Deck', isTestData: true })
         .returning({ id: providers.id });
-      await loadCases(t.db, expectedOf(measure).map((c) => join(FIXTURES, DECKS[measure], 'cases', c.caseId)), provider!.id);
+      await t.db.update(encounters).set({ providerId: provider!.id }).where(isNull(encounters.providerId));
     }
   });
 
