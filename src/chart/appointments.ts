@@ -1,0 +1,224 @@
+// The schedule: booking, the day's list, what happened to each appointment, and no-show rates.
+// Times are the practice's local times (practice.time_zone), stored as instants.
+import { and, asc, desc, eq, gte, lt, ne, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { recordAudit, type AuditActor } from '../db/audit.js';
+import { appointments, locations, patients, providers } from '../db/schema/index.js';
+import type { Db, DbOrTx } from '../db/types.js';
+import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
+import { parseLocalDateTime } from './time.js';
+
+export interface Clock {
+  now: Date;
+  today: string;
+  zone: string;
+}
+
+export interface BookingInput {
+  mrn: string;
+  providerNpi: string;
+  at: string;
+  durationMinutes?: string;
+  locationCode?: string;
+  reason?: string;
+}
+
+function readDuration(text: string | undefined, issues: Issue[]): number {
+  if (text === undefined) return 15;
+  const minutes = Number(text);
+  if (!Number.isInteger(minutes) || minutes <= 0 || minutes > 8 * 60) {
+    issues.push({ path: '--duration', code: 'DURATION', message: '--duration must be a whole number of minutes (1 to 480).' });
+  }
+  return minutes;
+}
+
+function readStart(text: string, clock: Clock, issues: Issue[]): Date | undefined {
+  const at = parseLocalDateTime(text, clock.zone, clock.today);
+  if (!at) issues.push({ path: '--at', code: 'DATE_FORMAT', message: '--at must be a date and time like "2026-03-12 09:30" (or "tomorrow 2:15pm").' });
+  else if (at < clock.now) issues.push({ path: '--at', code: 'IN_PAST', message: 'That time has already passed: appointments are booked ahead.' });
+  return at;
+}
+
+/** Other scheduled appointments of the provider that overlap [start, start + minutes). */
+async function overlapping(db: DbOrTx, providerId: number, startsAt: Date, minutes: number, exceptId?: number): Promise<number> {
+  const end = new Date(startsAt.getTime() + minutes * 60_000);
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(appointments)
+    .where(
+      and(
+        eq(appointments.providerId, providerId),
+        eq(appointments.status, 'scheduled'),
+        lt(appointments.startsAt, end),
+        sql`${appointments.startsAt} + make_interval(mins => ${appointments.durationMinutes}) > ${startsAt.toISOString()}::timestamptz`,
+        exceptId === undefined ? undefined : ne(appointments.id, exceptId),
+      ),
+    );
+  return row!.n;
+}
+
+export async function bookAppointment(db: Db, actor: AuditActor, input: BookingInput, clock: Clock) {
+  const issues: Issue[] = [];
+  const startsAt = readStart(input.at, clock, issues);
+  const durationMinutes = readDuration(input.durationMinutes, issues);
+  if (issues.length) throw new ValidationError(issues);
+  return db.transaction(async (tx) => {
+    const patient = await patientByMrn(tx, input.mrn);
+    if (patient.deceasedDate) throw new ValidationError([{ code: 'DECEASED', message: 'This patient is recorded as deceased: no appointment was booked.' }]);
+    const provider = await providerByNpi(tx, input.providerNpi);
+    const locationId = input.locationCode ? (await locationByCode(tx, input.locationCode)).id : provider.defaultLocationId;
+    const warnings: string[] = [];
+    if (!patient.active) warnings.push('The patient is marked inactive.');
+    const clashes = await overlapping(tx, provider.id, startsAt!, durationMinutes);
+    if (clashes) warnings.push(`The provider already has ${clashes} appointment(s) overlapping this time (double-booked).`);
+    const [row] = await tx
+      .insert(appointments)
+      .values({ patientId: patient.id, providerId: provider.id, locationId, startsAt: startsAt!, durationMinutes, reason: input.reason?.trim() || null })
+      .returning();
+    await recordAudit(tx, actor, { action: 'book', entity: 'appointments', entityId: row!.id, details: { patientId: patient.id, providerId: provider.id, doubleBooked: clashes > 0 } });
+    return { appointment: row!, warnings };
+  });
+}
+
+async function appointmentById(db: DbOrTx, id: string) {
+  const n = Number(id);
+  const [row] = Number.isInteger(n) && n > 0 ? await db.select().from(appointments).where(eq(appointments.id, n)) : [];
+  if (!row) throw new NotFoundError(`Appointment ${id}`, 'The appointment number is in the first column of "practice appointments list".');
+  return row;
+}
+
+const ALLOWED_FROM: Record<'kept' | 'no-show' | 'cancelled', string[]> = {
+  // kept and no-show may be corrected into each other; a cancelled or rescheduled one is closed.
+  kept: ['scheduled', 'no-show'],
+  'no-show': ['scheduled', 'kept'],
+  cancelled: ['scheduled'],
+};
+
+export async function setAppointmentStatus(db: Db, actor: AuditActor, id: string, status: 'kept' | 'no-show' | 'cancelled', clock: Clock, reason?: string) {
+  return db.transaction(async (tx) => {
+    const current = await appointmentById(tx, id);
+    if (current.status === status) return { appointment: current, changed: false };
+    if (!ALLOWED_FROM[status].includes(current.status)) {
+      throw new ValidationError([{ code: 'STATUS', message: `Appointment ${current.id} is ${current.status}; it cannot be marked ${status}.` }]);
+    }
+    const startedDay = DateTime.fromJSDate(current.startsAt, { zone: clock.zone }).toISODate()!;
+    if (status === 'no-show' && current.startsAt > clock.now) {
+      throw new ValidationError([{ code: 'NOT_YET', message: `Appointment ${current.id} has not started yet, so it cannot be a no-show.` }]);
+    }
+    if (status === 'kept' && startedDay > clock.today) {
+      throw new ValidationError([{ code: 'NOT_YET', message: `Appointment ${current.id} is on a later day; it cannot be kept yet.` }]);
+    }
+    const [row] = await tx
+      .update(appointments)
+      .set({ status, statusChangedAt: clock.now, cancelReason: status === 'cancelled' ? (reason?.trim() || null) : current.cancelReason, updatedAt: clock.now })
+      .where(eq(appointments.id, current.id))
+      .returning();
+    await recordAudit(tx, actor, { action: status, entity: 'appointments', entityId: current.id, details: { from: current.status, to: status } });
+    return { appointment: row!, changed: true };
+  });
+}
+
+export async function rescheduleAppointment(db: Db, actor: AuditActor, id: string, at: string, clock: Clock, durationText?: string) {
+  const issues: Issue[] = [];
+  const startsAt = readStart(at, clock, issues);
+  if (issues.length) throw new ValidationError(issues);
+  return db.transaction(async (tx) => {
+    const current = await appointmentById(tx, id);
+    if (current.status !== 'scheduled') {
+      throw new ValidationError([{ code: 'STATUS', message: `Appointment ${current.id} is ${current.status}; only a scheduled appointment can be rescheduled.` }]);
+    }
+    const durationMinutes = durationText === undefined ? current.durationMinutes : readDuration(durationText, issues);
+    if (issues.length) throw new ValidationError(issues);
+    await tx.update(appointments).set({ status: 'rescheduled', statusChangedAt: clock.now, updatedAt: clock.now }).where(eq(appointments.id, current.id));
+    const clashes = current.providerId ? await overlapping(tx, current.providerId, startsAt!, durationMinutes, current.id) : 0;
+    const [row] = await tx
+      .insert(appointments)
+      .values({ patientId: current.patientId, providerId: current.providerId, locationId: current.locationId, startsAt: startsAt!, durationMinutes, reason: current.reason, recallRuleCode: current.recallRuleCode, rescheduledFromId: current.id })
+      .returning();
+    await recordAudit(tx, actor, [
+      { action: 'rescheduled', entity: 'appointments', entityId: current.id, details: { to: row!.id } },
+      { action: 'book', entity: 'appointments', entityId: row!.id, details: { rescheduledFrom: current.id, doubleBooked: clashes > 0 } },
+    ]);
+    return { appointment: row!, previousId: current.id, warnings: clashes ? [`The provider already has ${clashes} appointment(s) overlapping the new time (double-booked).`] : [] };
+  });
+}
+
+export interface ScheduleFilter {
+  /** First day, YYYY-MM-DD, in the practice's zone. */
+  date: string;
+  days: number;
+  providerNpi?: string;
+  mrn?: string;
+  includeClosed?: boolean;
+}
+
+export async function listSchedule(db: DbOrTx, filter: ScheduleFilter, zone: string) {
+  const from = DateTime.fromISO(filter.date, { zone }).startOf('day');
+  const until = from.plus({ days: filter.days });
+  const providerId = filter.providerNpi ? (await providerByNpi(db, filter.providerNpi)).id : undefined;
+  const patientId = filter.mrn ? (await patientByMrn(db, filter.mrn)).id : undefined;
+  return db
+    .select({
+      id: appointments.id,
+      startsAt: appointments.startsAt,
+      durationMinutes: appointments.durationMinutes,
+      status: appointments.status,
+      reason: appointments.reason,
+      mrn: patients.mrn,
+      patient: sql<string>`${patients.lastName} || ', ' || ${patients.firstName}`,
+      provider: sql<string | null>`${providers.lastName}`,
+      providerNpi: providers.npi,
+      location: locations.code,
+    })
+    .from(appointments)
+    .innerJoin(patients, eq(patients.id, appointments.patientId))
+    .leftJoin(providers, eq(providers.id, appointments.providerId))
+    .leftJoin(locations, eq(locations.id, appointments.locationId))
+    .where(
+      and(
+        gte(appointments.startsAt, from.toJSDate()),
+        lt(appointments.startsAt, until.toJSDate()),
+        providerId === undefined ? undefined : eq(appointments.providerId, providerId),
+        patientId === undefined ? undefined : eq(appointments.patientId, patientId),
+        filter.includeClosed ? undefined : sql`${appointments.status} not in ('cancelled','rescheduled')`,
+      ),
+    )
+    .orderBy(asc(appointments.startsAt), asc(providers.lastName), asc(appointments.id));
+}
+
+/**
+ * No-show rates since a date, per patient (only those who missed at least one) and per provider.
+ * The rate counts appointments whose outcome is known (kept or no-show), not cancelled ones.
+ */
+export async function noShowRates(db: DbOrTx, since: string, clock: Clock) {
+  const from = DateTime.fromISO(since, { zone: clock.zone }).startOf('day').toJSDate();
+  const inWindow = and(gte(appointments.startsAt, from), lt(appointments.startsAt, clock.now), sql`${appointments.status} in ('kept','no-show')`);
+  const noShows = sql<number>`count(*) filter (where ${appointments.status} = 'no-show')::int`;
+  const total = sql<number>`count(*)::int`;
+  const rate = sql<number>`round(100.0 * count(*) filter (where ${appointments.status} = 'no-show') / count(*), 1)::float8`;
+  const [byPatient, byProvider] = await Promise.all([
+    db
+      .select({ mrn: patients.mrn, patient: sql<string>`${patients.lastName} || ', ' || ${patients.firstName}`, appointments: total, noShows, ratePercent: rate, lastNoShow: sql<Date | null>`max(${appointments.startsAt}) filter (where ${appointments.status} = 'no-show')` })
+      .from(appointments)
+      .innerJoin(patients, eq(patients.id, appointments.patientId))
+      .where(inWindow)
+      .groupBy(patients.id, patients.mrn, patients.lastName, patients.firstName)
+      .having(sql`count(*) filter (where ${appointments.status} = 'no-show') > 0`)
+      .orderBy(desc(noShows), desc(rate), asc(patients.mrn)),
+    db
+      .select({ npi: providers.npi, provider: sql<string>`coalesce(${providers.lastName} || ', ' || ${providers.firstName}, '(none)')`, appointments: total, noShows, ratePercent: rate })
+      .from(appointments)
+      .leftJoin(providers, eq(providers.id, appointments.providerId))
+      .where(inWindow)
+      .groupBy(providers.id, providers.npi, providers.lastName, providers.firstName)
+      .orderBy(desc(rate), asc(providers.npi)),
+  ]);
+  const totals = byProvider.reduce((acc, p) => ({ appointments: acc.appointments + p.appointments, noShows: acc.noShows + p.noShows }), { appointments: 0, noShows: 0 });
+  return {
+    since,
+    totals: { ...totals, ratePercent: totals.appointments ? Math.round((1000 * totals.noShows) / totals.appointments) / 10 : 0 },
+    byPatient: byPatient.map((p) => ({ ...p, lastNoShow: p.lastNoShow === null ? null : new Date(p.lastNoShow) })),
+    byProvider,
+  };
+}

@@ -1,0 +1,107 @@
+// practice encounters add | list, and the fee schedule that prices their charges (encounters fees set | list)
+import type { Command } from 'commander';
+import type { ActionFactory } from '../cli/main.js';
+import { renderTable } from '../cli/output.js';
+import { addEncounter, formatMoney, listEncounters, listFees, setFee } from '../chart/encounters.js';
+import { parseSoap, SOAP_TEMPLATE, type SoapNote } from '../chart/soap.js';
+import { formatLocal, practiceClock } from '../chart/time.js';
+import { readNoteText } from './clinical-entry.js';
+
+export function register(program: Command, action: ActionFactory): void {
+  const encounters = program.command('encounters').description('record visits with their charges, diagnoses and SOAP note');
+
+  encounters
+    .command('add')
+    .description('record a visit: diagnoses in claim order, one charge per procedure code with diagnosis pointers, and the note')
+    .argument('<mrn>', 'chart number')
+    .requiredOption('--provider <npi>', 'rendering provider')
+    .option('--date <when>', 'visit date, optionally with a time ("2026-03-10 09:30")', 'today')
+    .requiredOption('--cpt <codes>', 'procedure codes, comma-separated; modifiers after a colon: 99214:25,36415')
+    .requiredOption('--dx <codes>', 'ICD-10-CM diagnoses in claim order, comma-separated (the first 4 are pointed to)')
+    .option('--duration <minutes>', 'time spent, in minutes')
+    .option('--location <code>', 'location code (default: the provider\'s)')
+    .option('--modifiers <list>', 'modifiers for a single --cpt code, e.g. 25')
+    .option('--amount <dollars>', 'charge for a single --cpt code instead of the fee schedule')
+    .option('--note-file <file>', 'SOAP note with S:, O:, A:, P: sections (on a terminal an editor opens when omitted)')
+    .option('--no-note', 'record no note')
+    .addHelpText('after', '\nExample:\n  practice encounters add C100 --provider 1234567893 --date 2026-03-10 --cpt 99214:25,36415 --dx E11.9,I10 --duration 25 --note-file visit.txt')
+    .action(
+      action(async (ctx, mrn: string, options: { provider: string; date: string; cpt: string; dx: string; duration?: string; location?: string; modifiers?: string; amount?: string; noteFile?: string; note: boolean }) => {
+        const db = await ctx.db();
+        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        let note: SoapNote | undefined;
+        if (options.note) {
+          const text = readNoteText(ctx, options.noteFile);
+          // An editor closed without writing anything means "no note".
+          if (text !== undefined && (options.noteFile || (text.trim() !== '' && text.trim() !== SOAP_TEMPLATE.trim()))) note = parseSoap(text);
+        }
+        const result = await addEncounter(
+          db,
+          ctx.auditActor,
+          { mrn, providerNpi: options.provider, when: options.date, cpt: options.cpt, dx: options.dx, durationMinutes: options.duration, locationCode: options.location, modifiers: options.modifiers, amount: options.amount, note },
+          clock,
+        );
+        if (!note) ctx.info('No note was recorded with this visit.');
+        const human = [
+          `Recorded the visit of ${result.serviceDate} with ${result.diagnoses.length} diagnosis code(s)${result.noteId ? ' and its note' : ''}.`,
+          renderTable(result.charges, [
+            { header: 'Code', value: (c) => c.code },
+            { header: 'Modifiers', value: (c) => c.modifiers.join(' ') },
+            { header: 'Pointers', value: (c) => c.diagnosisPointers.join(',') },
+            { header: 'Amount', value: (c) => formatMoney(c.amountCents), align: 'right' },
+          ], ctx.out),
+        ].join('\n');
+        return { data: result, human };
+      }),
+    );
+
+  encounters
+    .command('list')
+    .description('a patient\'s visits with diagnoses and charges')
+    .argument('<mrn>', 'chart number')
+    .action(
+      action(async (ctx, mrn: string) => {
+        const db = await ctx.db();
+        const { zone } = await practiceClock(db, ctx.now);
+        const rows = await listEncounters(db, mrn);
+        const human = rows.length
+          ? renderTable(rows, [
+              { header: 'When', value: (r) => formatLocal(r.startsAt, zone) },
+              { header: 'Provider', value: (r) => r.provider },
+              { header: 'Type', value: (r) => r.type },
+              { header: 'Diagnoses', value: (r) => r.diagnoses.join(', ') },
+              { header: 'Charges', value: (r) => r.charges.map((c) => `${c.code} ${formatMoney(c.amountCents)}`).join(', ') },
+            ], ctx.out)
+          : 'No visits recorded.';
+        return { data: { count: rows.length, encounters: rows }, human };
+      }),
+    );
+
+  const fees = encounters.command('fees').description('the practice\'s fee schedule: what each procedure code is charged');
+  fees
+    .command('set')
+    .description('set the fee for a procedure code')
+    .argument('<code>', 'CPT or HCPCS code')
+    .argument('<amount>', 'amount in dollars, e.g. 125.00')
+    .action(
+      action(async (ctx, code: string, amount: string) => {
+        const row = await setFee(await ctx.db(), ctx.auditActor, code, amount);
+        return { data: { code: row.code, amountCents: row.amountCents }, human: `The fee for ${row.code} is now ${formatMoney(row.amountCents)}.` };
+      }),
+    );
+  fees
+    .command('list')
+    .description('the fee schedule')
+    .action(
+      action(async (ctx) => {
+        const rows = await listFees(await ctx.db());
+        const human = rows.length
+          ? renderTable(rows, [
+              { header: 'Code', value: (r) => r.code },
+              { header: 'Fee', value: (r) => formatMoney(r.amountCents), align: 'right' },
+            ], ctx.out)
+          : 'No fees are set yet: practice encounters fees set 99214 125.00';
+        return { data: { count: rows.length, fees: rows }, human };
+      }),
+    );
+}
