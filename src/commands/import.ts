@@ -155,7 +155,7 @@ export interface ImportSummary {
   rejectFile: string | null;
   possibleDuplicates: number;
   rejectReasons: { reason: string; rows: number }[];
-  /** JSON files in a FHIR folder that are not FHIR resources. */
+  /** Files in the folder that hold nothing the import stores (non-FHIR JSON, Synthea claims...). */
   ignoredFiles?: string[];
 }
 
@@ -195,7 +195,7 @@ function present(ctx: CommandContext, path: string, format: string, s: ImportSum
   }
   if (s.rejectFile) lines.push(`Rejected rows, with the reason for each, are in ${s.rejectFile}: fix them there and import that file again.`);
   if (s.ignoredFiles?.length) {
-    ctx.info(`${s.ignoredFiles.length} JSON file(s) in the folder are not FHIR resources and were left alone (e.g. ${s.ignoredFiles.slice(0, 3).join(', ')}).`);
+    ctx.info(`${s.ignoredFiles.length} file(s) in the folder hold nothing this import stores and were left alone (e.g. ${s.ignoredFiles.slice(0, 3).join(', ')}).`);
   }
   if (s.possibleDuplicates) {
     ctx.warn(`${s.possibleDuplicates} new patient(s) have the same name and date of birth as a patient already on file: review them with "practice patients duplicates".`);

@@ -116,7 +116,7 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
     for (const record of item.records) {
       const patientId = patientIds.get(refKey(record.patient));
       if (patientId === undefined) {
-        results[i]!.reasons.push(options.chartSystem ? `no patient with chart number ${record.patient.value} is on file` : 'its patient is neither in this import nor on file');
+        results[i]!.reasons.push(options.chartSystem ? `no patient with chart number "${record.patient.value}" is on file` : 'its patient is neither in this import nor on file');
         return;
       }
       if (lastRecord.get(`${record.target}\u0000${record.sourceSystem}\u0000${record.sourceId}`) !== i) continue;

@@ -45,7 +45,7 @@ function fromExcelSerial(serial: number): DateTime {
  * A calendar date typed any usual way: 1985-03-04, 3/4/85, 03-04-1985, 04.03.1985, 4 Mar 1985, Mar 4, 1985,
  * 19850304, an Excel serial. Two-digit years go to the latest century that does not put the date in the future.
  */
-export function parseDate(input: string, context: FieldContext, what = 'date'): Parsed<string> {
+export function parseDate(input: string, context: FieldContext, what = 'date', past = false): Parsed<string> {
   const text = input.trim().replace(/\s+/g, ' ');
   let y: number | undefined;
   let m: number | undefined;
@@ -74,7 +74,7 @@ export function parseDate(input: string, context: FieldContext, what = 'date'): 
     [y, m, d] = [Number(match[1]! + match[2]!), Number(match[3]), Number(match[4])];
   } else if (/^\d{4,5}$/.test(text) && Number(text) > 366) {
     const date = fromExcelSerial(Number(text));
-    return checkDate(date, input, context, what);
+    return checkDate(date, input, context, what, past);
   } else if (isScientific(text)) {
     return bad(`${what} "${input}" was turned into a number by a spreadsheet; export the column as text`);
   } else {
@@ -88,19 +88,13 @@ export function parseDate(input: string, context: FieldContext, what = 'date'): 
   }
   const date = DateTime.fromObject({ year: y, month: m, day: d }, { zone: 'utc' });
   if (!date.isValid) return bad(`${what} "${input}" is not a real calendar date`);
-  return checkDate(date, input, context, what);
+  return checkDate(date, input, context, what, past);
 }
 
-function checkDate(date: DateTime, input: string, context: FieldContext, what: string): Parsed<string> {
+function checkDate(date: DateTime, input: string, context: FieldContext, what: string, past: boolean): Parsed<string> {
+  if (past && date.toISODate()! > context.today.toISODate()!) return bad(`${what} "${input}" is in the future`);
   if (date.year < 1880 || date.year > context.today.year + 5) return bad(`${what} "${input}" is outside the years this import accepts`);
   return ok(date.toISODate()!);
-}
-
-/** A birth or death date: never in the future. */
-function parsePastDate(input: string, context: FieldContext, what: string): Parsed<string> {
-  const parsed = parseDate(input, context, what);
-  if ('value' in parsed && parsed.value > context.today.toISODate()!) return bad(`${what} "${input}" is in the future`);
-  return parsed;
 }
 
 /** "14:30", "2:30 PM", "1430" → "14:30". */
@@ -231,7 +225,7 @@ export function parseField(type: FieldType, raw: string, label: string, context:
     case 'date':
       return parseDate(text, context, label);
     case 'past-date':
-      return parsePastDate(text, context, label);
+      return parseDate(text, context, label, true);
     case 'datetime':
       return parseDateTime(text, context, label);
     case 'time':

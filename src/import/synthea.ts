@@ -1,8 +1,303 @@
-// placeholder
+// practice import <dir> --format synthea: the classic Synthea CSV export. Columns are found by header name,
+// so 2.x, 3.0 and 3.2+ files (added, renamed or missing columns; no claims files) all import. Files are
+// written in dependency order (patients, visits, then the rest), each as its own import run.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { normalizeZip } from '../codes/contact.js';
+import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
+import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import type { Progress } from '../cli/progress.js';
 import type { AuditActor } from '../db/audit.js';
 import type { Db } from '../db/types.js';
+import { PracticeError } from '../errors.js';
 import type { ImportSummary } from '../commands/import.js';
-export async function importSynthea(_db: Db, _input: string, _options: { actor: AuditActor; source: string; dryRun: boolean; batchSize: number; progress: Progress; rejectFile?: string }): Promise<ImportSummary> {
-  throw new Error('not yet');
+import { readCsv, sniffCsv } from './csv.js';
+import { normalizeEthnicity, normalizeRace, normalizeState } from './demographics.js';
+import { emptyCounts, type BucketCounts, type ImportItem } from './engine.js';
+import { RejectWriter } from './rejects.js';
+import { fingerprint, runImport } from './run.js';
+import type { ClinicalRecord, ClinicalTarget } from './writer.js';
+
+export interface SyntheaImportOptions {
+  actor: AuditActor;
+  source: string;
+  dryRun: boolean;
+  batchSize: number;
+  progress: Progress;
+  rejectFile?: string;
+}
+
+type Get = (column: string, ...older: string[]) => string;
+
+interface FileMapper {
+  file: string;
+  build: (get: Get, item: ImportItem, source: string, payers: Map<string, string>) => void;
+}
+
+const day = (value: string) => (value ? value.slice(0, 10) : null);
+const instant = (value: string) => (value ? (value.length === 10 ? `${value}T00:00:00Z` : value) : null);
+const keyOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+const vitalLoinc = new Set(['8480-6', '8462-4', '29463-7', '8302-2', '39156-5', '8310-5', '8867-4', '9279-1', '59408-5', '72514-3', '8287-5', '9843-4', '59576-9', '77606-2', '2708-6']);
+const observationCategories = new Set(['vital-signs', 'laboratory', 'survey', 'social-history', 'exam', 'imaging', 'procedure', 'therapy', 'activity']);
+const encounterClasses: Record<string, string> = { wellness: 'AMB', ambulatory: 'AMB', outpatient: 'AMB', urgentcare: 'AMB', inpatient: 'IMP', snf: 'IMP', emergency: 'EMER', home: 'HH', hospice: 'HH', virtual: 'VR' };
+const ownership: Record<string, string> = { self: '18', spouse: '01', guardian: '19' };
+
+function record(item: ImportItem, source: string, target: ClinicalTarget, sourceId: string, patient: string, encounter: string, values: Record<string, unknown>): void {
+  const r: ClinicalRecord = { target, sourceSystem: source, sourceId, patient: { system: source, value: patient }, encounter: encounter || undefined, values };
+  item.records.push(r);
+}
+
+/** The files we store, in the order they must be written; the others are listed as not imported. */
+const mappers: FileMapper[] = [
+  {
+    file: 'patients.csv',
+    build(get, item, source) {
+      const id = get('Id');
+      const dob = day(get('BIRTHDATE'));
+      if (!id || !dob || !get('FIRST') || !get('LAST')) return void item.problems.push('the patient has no Id, name or birth date');
+      const death = day(get('DEATHDATE'));
+      item.patients.push({
+        key: { system: source, value: id },
+        mrn: id,
+        values: {
+          firstName: get('FIRST'),
+          middleName: get('MIDDLE') || null,
+          lastName: get('LAST'),
+          suffix: get('SUFFIX') || null,
+          dob,
+          sex: get('GENDER') === 'M' ? 'male' : get('GENDER') === 'F' ? 'female' : 'unknown',
+          race: normalizeRace(get('RACE')) ?? null,
+          ethnicity: normalizeEthnicity(get('ETHNICITY')) ?? null,
+          address1: get('ADDRESS') || null,
+          city: get('CITY') || null,
+          state: normalizeState(get('STATE')) ?? null,
+          zip: normalizeZip(get('ZIP')) ?? null,
+          deceasedDate: death && death >= dob ? death : null,
+        },
+      });
+    },
+  },
+  {
+    file: 'encounters.csv',
+    build(get, item, source) {
+      if (!get('Id') || !get('START')) return void item.problems.push('the visit has no Id or START');
+      record(item, source, 'encounters', get('Id'), get('PATIENT'), '', {
+        startsAt: instant(get('START')),
+        endsAt: get('STOP') && get('STOP') >= get('START') ? instant(get('STOP')) : null,
+        encounterClass: encounterClasses[get('ENCOUNTERCLASS')] ?? 'AMB',
+        typeSystem: get('CODE') ? CodeSystem.snomed : null,
+        typeCode: get('CODE') || null,
+        typeDisplay: get('DESCRIPTION') || null,
+        reason: get('REASONDESCRIPTION') || null,
+        reasonSystem: get('REASONCODE') ? CodeSystem.snomed : null,
+        reasonCode: get('REASONCODE') || null,
+      });
+    },
+  },
+  {
+    file: 'payer_transitions.csv',
+    build(get, item, source, payers) {
+      const payer = get('PAYER');
+      if (!payer || payers.get(payer) === 'NO_INSURANCE') return void (item.skip = true);
+      const from = day(get('START_DATE', 'START_YEAR'));
+      const to = day(get('END_DATE', 'END_YEAR'));
+      item.payers = [{ sourceId: payer, name: payers.get(payer) ?? 'Unknown payer' }];
+      record(item, source, 'coverages', keyOf(get('PATIENT'), payer, from ?? ''), get('PATIENT'), '', {
+        payer,
+        memberId: get('MEMBERID') || 'unknown',
+        relationship: ownership[get('PLAN_OWNERSHIP', 'OWNERSHIP').toLowerCase()] ?? '18',
+        // 2.x gives years only.
+        effectiveFrom: from && from.length === 4 ? `${from}-01-01` : from,
+        effectiveTo: to && from && to >= from ? (to.length === 4 ? `${to}-12-31` : to) : null,
+        planName: payers.get(payer) ?? null,
+      });
+    },
+  },
+  {
+    file: 'conditions.csv',
+    build(get, item, source) {
+      const start = day(get('START'));
+      const stop = day(get('STOP'));
+      record(item, source, 'problems', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('START')), get('PATIENT'), get('ENCOUNTER'), {
+        codeSystem: get('SYSTEM') ? normalizeCodeSystem(get('SYSTEM')) : CodeSystem.snomed,
+        code: get('CODE'),
+        display: get('DESCRIPTION') || null,
+        clinicalStatus: stop ? 'resolved' : 'active',
+        onsetDate: start,
+        abatementDate: stop && start && stop >= start ? stop : null,
+      });
+    },
+  },
+  {
+    file: 'medications.csv',
+    build(get, item, source) {
+      const rxnorm = normalizeRxnorm(get('CODE'));
+      if (!rxnorm) return void item.problems.push(`medication code "${get('CODE')}" is not an RxNorm code`);
+      const start = day(get('START'));
+      const stop = day(get('STOP'));
+      record(item, source, 'medications', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('START'), get('STOP')), get('PATIENT'), get('ENCOUNTER'), {
+        rxnormCode: rxnorm,
+        display: get('DESCRIPTION') || rxnorm,
+        startDate: start,
+        stopDate: stop && start && stop >= start ? stop : null,
+        status: stop ? 'completed' : 'active',
+        kind: 'request',
+      });
+    },
+  },
+  {
+    file: 'allergies.csv',
+    build(get, item, source) {
+      const category = get('CATEGORY');
+      const severity = get('SEVERITY1').toLowerCase();
+      record(item, source, 'allergies', keyOf(get('PATIENT'), get('CODE'), get('START')), get('PATIENT'), '', {
+        substance: get('DESCRIPTION') || get('CODE'),
+        codeSystem: get('SYSTEM') ? normalizeCodeSystem(get('SYSTEM')) : CodeSystem.snomed,
+        code: get('CODE') || null,
+        category: ['medication', 'food', 'environment', 'biologic'].includes(category) ? category : 'medication',
+        reaction: get('DESCRIPTION1') || null,
+        severity: ['mild', 'moderate', 'severe'].includes(severity) ? severity : null,
+        clinicalStatus: get('STOP') ? 'inactive' : 'active',
+        onsetDate: day(get('START')),
+      });
+    },
+  },
+  {
+    file: 'immunizations.csv',
+    build(get, item, source) {
+      const cvx = normalizeCvx(get('CODE'));
+      if (!cvx) return void item.problems.push(`vaccine code "${get('CODE')}" is not a CVX code`);
+      record(item, source, 'immunizations', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('DATE')), get('PATIENT'), get('ENCOUNTER'), {
+        cvxCode: cvx,
+        display: get('DESCRIPTION') || null,
+        occurrenceDate: day(get('DATE')),
+      });
+    },
+  },
+  {
+    file: 'observations.csv',
+    build(get, item, source) {
+      const code = get('CODE');
+      // Synthea's own QALY/DALY/QOLS rows are not clinical observations.
+      if (!/^[0-9]{1,7}-[0-9]$/.test(code)) return void (item.skip = true);
+      const given = get('CATEGORY');
+      const numeric = get('TYPE') ? get('TYPE') === 'numeric' : /^-?[0-9]+(\.[0-9]+)?$/.test(get('VALUE'));
+      record(item, source, 'observations', keyOf(get('PATIENT'), get('ENCOUNTER'), code, get('DATE'), get('VALUE')), get('PATIENT'), get('ENCOUNTER'), {
+        category: observationCategories.has(given) ? given : vitalLoinc.has(code) ? 'vital-signs' : 'laboratory',
+        codeSystem: CodeSystem.loinc,
+        code,
+        display: get('DESCRIPTION') || null,
+        valueNumeric: numeric && get('VALUE') ? Number(get('VALUE')) : null,
+        valueUnit: get('UNITS') || null,
+        valueText: numeric ? null : get('VALUE') || null,
+        effectiveAt: instant(get('DATE')),
+      });
+    },
+  },
+  {
+    file: 'procedures.csv',
+    build(get, item, source) {
+      const start = get('START', 'DATE');
+      record(item, source, 'procedures', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), start), get('PATIENT'), get('ENCOUNTER'), {
+        codeSystem: get('SYSTEM') ? normalizeCodeSystem(get('SYSTEM')) : CodeSystem.snomed,
+        code: get('CODE'),
+        display: get('DESCRIPTION') || null,
+        performedStart: instant(start),
+        performedEnd: get('STOP') && get('STOP') >= start ? instant(get('STOP')) : null,
+        reasonSystem: get('REASONCODE') ? CodeSystem.snomed : null,
+        reasonCode: get('REASONCODE') || null,
+      });
+    },
+  },
+];
+
+const notStored = ['careplans.csv', 'devices.csv', 'supplies.csv', 'imaging_studies.csv', 'organizations.csv', 'providers.csv', 'claims.csv', 'claims_transactions.csv', 'patient_expenses.csv'];
+
+async function payerNames(dir: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const file = join(dir, 'payers.csv');
+  if (!existsSync(file)) return names;
+  let columns: Map<string, number> | undefined;
+  for await (const { cells } of readCsv(file, await sniffCsv(file, 'payers.csv'))) {
+    if (!columns) columns = new Map(cells.map((h, i) => [h.trim().toUpperCase(), i]));
+    else names.set(cells[columns.get('ID')!] ?? '', cells[columns.get('NAME')!] ?? '');
+  }
+  return names;
+}
+
+export async function importSynthea(db: Db, dir: string, options: SyntheaImportOptions): Promise<ImportSummary> {
+  if (!existsSync(join(dir, 'patients.csv'))) {
+    throw new PracticeError('IMPORT_WRONG_KIND', `${basename(dir)} is not a Synthea CSV export: it has no patients.csv.`, { hint: 'Point to the csv folder Synthea wrote (output/csv).' });
+  }
+  const payers = await payerNames(dir);
+  const rejects = new RejectWriter(options.rejectFile ?? `${dir.replace(/[\\/]+$/, '')}.rejects.csv`, ['file', 'row']);
+  const total = emptyCounts();
+  const files: { file: string; counts: BucketCounts }[] = [];
+  const runIds: number[] = [];
+  let possibleDuplicates = 0;
+  let done = 0;
+  options.progress.start(undefined, 'Importing Synthea');
+  for (const mapper of mappers) {
+    const path = join(dir, mapper.file);
+    if (!existsSync(path)) continue;
+    const format = await sniffCsv(path, mapper.file);
+    const rows = readCsv(path, format);
+    const header = await rows.next();
+    if (header.done) continue;
+    const index = new Map(header.value.cells.map((h, i) => [h.trim().toUpperCase(), i]));
+    const original = new WeakMap<ImportItem, string[]>();
+    async function* batches(): AsyncGenerator<ImportItem[]> {
+      let batch: ImportItem[] = [];
+      for await (const { cells, row } of rows) {
+        const get: Get = (column, ...older) => {
+          for (const name of [column, ...older]) {
+            const i = index.get(name.toUpperCase());
+            if (i !== undefined) return (cells[i] ?? '').trim();
+          }
+          return '';
+        };
+        const item: ImportItem = { where: String(row), patients: [], records: [], problems: [] };
+        mapper.build(get, item, options.source, payers);
+        original.set(item, cells);
+        batch.push(item);
+        if (batch.length >= options.batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    }
+    const summary = await runImport(db, batches(), {
+      fileName: `${basename(dir)}/${mapper.file}`,
+      fileSha256: await fingerprint(path),
+      kind: mapper.file.replace(/\.csv$/, ''),
+      format: 'synthea',
+      actor: options.actor,
+      sourceSystem: options.source,
+      dryRun: options.dryRun,
+      onBatch: async (items, results) => {
+        const { stringify } = await import('csv-stringify/sync');
+        await rejects.addResults(items.map((i) => [mapper.file, stringify([original.get(i) ?? []]).trimEnd()]), items.map((i) => i.where), results);
+        done += items.length;
+        options.progress.update(done);
+      },
+    });
+    if (summary.runId !== null) runIds.push(summary.runId);
+    possibleDuplicates += summary.possibleDuplicates;
+    files.push({ file: mapper.file, counts: summary.counts });
+    for (const key of Object.keys(total) as (keyof BucketCounts)[]) total[key] += summary.counts[key];
+  }
+  const skippedFiles = notStored.filter((f) => existsSync(join(dir, f)));
+  return {
+    kind: 'synthea',
+    dryRun: options.dryRun,
+    runIds,
+    counts: total,
+    files,
+    rejectFile: await rejects.close(),
+    possibleDuplicates,
+    rejectReasons: rejects.summary(),
+    ignoredFiles: skippedFiles,
+  };
 }
