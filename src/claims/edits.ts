@@ -65,7 +65,6 @@ export const claimEdits: ClaimEdit[] = [
   { code: 'NO_LINES', level: 'claim', message: 'The claim has no service lines.', fails: () => sql`cv.line_count = 0` },
   { code: 'PROCEDURE_FORM', level: 'line', message: 'The procedure is not a valid CPT or HCPCS code form.', fails: (x) => sql`lv.code_system not in (${CodeSystem.cpt}, ${CodeSystem.hcpcs}) or lv.code = any(${x.badProcedures})` },
   { code: 'MODIFIER', level: 'line', message: 'A modifier is not 2 letters or digits.', fails: (x) => sql`lv.modifiers && ${x.badModifiers}` },
-  { code: 'UNITS', level: 'line', message: 'A service line has zero units.', fails: () => sql`lv.units <= 0` },
   { code: 'CHARGE', level: 'line', message: 'A service line has no charge (the amount must be above zero).', fails: () => sql`lv.charge_cents <= 0` },
   { code: 'LINE_DOS_FUTURE', level: 'line', message: 'A service line date is in the future.', fails: (x) => sql`lv.service_date > ${x.today}::date` },
   { code: 'POINTER_MISSING', level: 'line', message: 'A service line points at no diagnosis (1 to 4 pointers are needed).', fails: () => sql`cardinality(lv.diagnosis_pointers) = 0 or cardinality(lv.diagnosis_pointers) > 4` },
@@ -118,22 +117,25 @@ export interface EditFailure {
   message: string;
 }
 
-async function distinctValues(db: DbOrTx, query: SQL): Promise<string[]> {
-  return (await queryRows<{ v: string | null }>(db, query)).map((r) => r.v).filter((v): v is string => v !== null);
-}
-
 async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<EditInputs> {
   const inScope = sql`select c.id from claims c where ${scopeCondition(scope)}`;
-  const npis = await distinctValues(db, sql`select billing_npi as v from practice union select npi from providers`);
-  const diagnoses = await distinctValues(db, sql`select distinct code as v from claim_diagnoses where claim_id in (${inScope})`);
-  const procedures = await distinctValues(db, sql`select distinct code as v from claim_lines where claim_id in (${inScope})`);
-  const modifiers = await distinctValues(db, sql`select distinct unnest(modifiers) as v from claim_lines where claim_id in (${inScope})`);
+  // The distinct values of every kind in one round trip; they are few (codes, not claims).
+  const rows = await queryRows<{ kind: string; v: string | null }>(
+    db,
+    sql`select 'npi' as kind, billing_npi::text as v from practice
+        union select 'npi', npi::text from providers
+        union select 'dx', code from claim_diagnoses where claim_id in (${inScope})
+        union select 'proc', code from claim_lines where claim_id in (${inScope})
+        union select 'mod', unnest(modifiers) from claim_lines where claim_id in (${inScope})`,
+  );
+  const bad = (kind: string, valid: (value: string) => boolean) =>
+    textArray(rows.filter((r) => r.kind === kind && r.v !== null && !valid(r.v)).map((r) => r.v!));
   return {
     today,
-    badNpis: textArray(npis.filter((n) => !isValidNpi(n))),
-    badDiagnoses: textArray(diagnoses.filter((d) => !isIcd10Form(d))),
-    badProcedures: textArray(procedures.filter((p) => !procedureCodeSystem(p))),
-    badModifiers: textArray(modifiers.filter((m) => !isModifier(m))),
+    badNpis: bad('npi', isValidNpi),
+    badDiagnoses: bad('dx', isIcd10Form),
+    badProcedures: bad('proc', (p) => procedureCodeSystem(p) !== undefined),
+    badModifiers: bad('mod', isModifier),
   };
 }
 

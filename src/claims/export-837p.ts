@@ -15,7 +15,8 @@ import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, UsageError } from '../errors.js';
 import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
 import { inTransaction } from './transaction.js';
-import { x12Amount } from './x12/model.js';
+import { lint837p } from './x12/lint-837p.js';
+import { parseX12, x12Amount } from './x12/model.js';
 import { X12Writer } from './x12/writer.js';
 
 export const IMPLEMENTATION_837P = '005010X222A1';
@@ -328,6 +329,13 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
                            where ${scopeCondition(scope)} and c.status = 'ready'`);
       const claims = await loadBatchClaims(tx, batch!.id);
       const text = render837p({ ...batch!, reference: batch!.reference!, createdAt, timeZone: pr.timeZone }, ch, pr, claims);
+      // A last look with the reader's rules: a file that breaks them is never written.
+      const problems = lint837p(parseX12(text));
+      if (problems.length) {
+        throw new PracticeError('EXPORT_INVALID', `The claim file came out invalid (${problems.map((p) => p.code).join(', ')}); nothing was exported.`, {
+          hint: 'Run "practice claims check"; if it passes, report this as a bug.',
+        });
+      }
       const fileName = batchFileName(batch!);
       const totalCents = claims.reduce((sum, c) => sum + c.totalCents, 0);
       await tx

@@ -22,6 +22,14 @@ function positiveInt(value: string, what: string): number {
   return Number(value);
 }
 
+async function readText(ctx: CommandContext, file: string): Promise<string> {
+  try {
+    return await readFile(resolve(ctx.io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new PracticeError('FILE_UNREADABLE', `Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, { hint: 'Check the path and that you can read the file.' });
+  }
+}
+
 const today = (ctx: CommandContext) => DateTime.fromJSDate(ctx.now).toISODate()!;
 
 function failureTable(ctx: CommandContext, failures: { patientControlNumber: string; lineNumber: number | null; code: string; message: string }[]): string {
@@ -143,15 +151,9 @@ Examples:
     .argument('<file>', 'the 835 file')
     .action(
       action(async (ctx, file: string) => {
-        const path = resolve(ctx.io.cwd, file);
-        let text: string;
-        try {
-          text = await readFile(path, 'utf8');
-        } catch (error) {
-          throw new PracticeError('FILE_UNREADABLE', `Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, { hint: 'Check the path and that you can read the file.' });
-        }
+        const text = await readText(ctx, file);
         const { postRemittance } = await import('../claims/post-835.js');
-        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(path), today: today(ctx) });
+        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(file), today: today(ctx) });
         for (const note of result.assumed) ctx.info(note);
         if (result.alreadyPosted) {
           return { data: result, human: `This remittance was already posted (trace ${result.traceNumber ?? 'none'}); nothing was posted again.` };
@@ -179,6 +181,27 @@ Examples:
             : '',
         ].filter(Boolean).join('\n\n');
         return { data: result, human, exitCode: unmatched ? ExitCode.partial : ExitCode.ok };
+      }),
+    );
+
+  claims
+    .command('validate')
+    .description('check an 837P file: envelope counts and control numbers, structure, NPI, diagnoses, totals, pointers')
+    .argument('<file>', 'the 837P file')
+    .action(
+      action(async (ctx, file: string) => {
+        const text = await readText(ctx, file);
+        const { parseX12 } = await import('../claims/x12/model.js');
+        const { lint837p } = await import('../claims/x12/lint-837p.js');
+        const issues = lint837p(parseX12(text));
+        const human = issues.length
+          ? renderTable(issues, [
+              { header: 'Where', value: (i) => i.path ?? '' },
+              { header: 'Rule', value: (i) => i.code },
+              { header: 'Problem', value: (i) => i.message },
+            ], ctx.out)
+          : 'The file passes every check.';
+        return { data: { file, valid: issues.length === 0, issues }, human, exitCode: issues.length ? ExitCode.partial : ExitCode.ok };
       }),
     );
 

@@ -53,11 +53,13 @@ export class X12Document {
     readonly separators: Separators,
     /** What follows each terminator in the source (a newline, or nothing), so toString() is lossless. */
     readonly lineBreak = '',
+    /** What follows the last terminator (some files end without the line break). */
+    readonly ending = lineBreak,
   ) {}
 
   toString(): string {
     const end = this.separators.segment + this.lineBreak;
-    return this.segments.map((s) => s.toString(this.separators) + end).join('');
+    return this.segments.map((s, i) => s.toString(this.separators) + (i === this.segments.length - 1 ? this.separators.segment + this.ending : end)).join('');
   }
 
   /** Segments with this tag whose element 01 (when given) matches. */
@@ -88,13 +90,15 @@ export function parseX12(text: string): X12Document {
   const afterFirst = body.slice(ISA_LENGTH);
   const lineBreak = /^(\r\n|\n|\r)?/.exec(afterFirst)![1] ?? '';
   const segments: X12Segment[] = [];
-  for (const raw of body.split(separators.segment)) {
+  const pieces = body.split(separators.segment);
+  const ending = pieces.at(-1)!.trim() === '' ? pieces.pop()! : '';
+  for (const raw of pieces) {
     const trimmed = raw.replace(/^[\r\n]+/, '');
     if (trimmed.trim() === '') continue;
     const [tag, ...elements] = trimmed.split(separators.element);
     segments.push(new X12Segment(tag!, elements));
   }
-  return new X12Document(segments, separators, lineBreak);
+  return new X12Document(segments, separators, lineBreak, ending);
 }
 
 /** Money in cents from an X12 decimal ("150", "-2.50", "1222.00"), exactly: no floating point. */

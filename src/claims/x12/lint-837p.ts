@@ -1,0 +1,158 @@
+// Checks an 837P file: the envelope (counts and control numbers), the structural rules our writer
+// must never break, and the semantic rules guide validators miss (NPI check digit, ICD-10 decimal
+// point and qualifier, CLM02 = sum of SV102, pointer targets, billing ZIP+4, SBR02 with a 2000C).
+import { DateTime } from 'luxon';
+import { isValidNpi } from '../../codes/npi.js';
+import type { Issue } from '../../errors.js';
+import { PLACES_OF_SERVICE } from '../../practice/code-lists.js';
+import { ICD10_EFFECTIVE } from '../edits.js';
+import { centsFromX12, type X12Document, type X12Segment } from './model.js';
+
+const ICD10_QUALIFIERS = new Set(['ABK', 'ABF']);
+const ICD9_QUALIFIERS = new Set(['BK', 'BF']);
+
+function envelopeIssues(doc: X12Document): Issue[] {
+  const issues: Issue[] = [];
+  const problem = (code: string, path: string, message: string) => issues.push({ code, path, message });
+  let isa: X12Segment | undefined;
+  let gs: X12Segment | undefined;
+  let st: X12Segment | undefined;
+  let stIndex = 0;
+  let groups = 0;
+  let sets = 0;
+  doc.segments.forEach((seg, i) => {
+    switch (seg.tag) {
+      case 'ISA':
+        isa = seg;
+        groups = 0;
+        break;
+      case 'GS':
+        gs = seg;
+        sets = 0;
+        groups++;
+        if (seg.get(8) !== '005010X222A1') problem('X12_VERSION', 'GS08', `The file is version ${seg.get(8)}, not 005010X222A1.`);
+        break;
+      case 'ST':
+        st = seg;
+        stIndex = i;
+        sets++;
+        if (seg.get(3) && seg.get(3) !== '005010X222A1') problem('X12_VERSION', 'ST03', `The transaction is version ${seg.get(3)}, not 005010X222A1.`);
+        break;
+      case 'SE':
+        if (Number(seg.get(1)) !== i - stIndex + 1) problem('X12_SE_COUNT', 'SE01', `SE01 says ${seg.get(1)} segments, the transaction has ${i - stIndex + 1}.`);
+        if (seg.get(2) !== st?.get(2)) problem('X12_SE_CONTROL', 'SE02', 'SE02 does not repeat the ST02 control number.');
+        break;
+      case 'GE':
+        if (Number(seg.get(1)) !== sets) problem('X12_GE_COUNT', 'GE01', `GE01 says ${seg.get(1)} transaction sets, the group has ${sets}.`);
+        if (seg.get(2) !== gs?.get(6)) problem('X12_GE_CONTROL', 'GE02', 'GE02 does not repeat the GS06 control number.');
+        break;
+      case 'IEA':
+        if (Number(seg.get(1)) !== groups) problem('X12_IEA_COUNT', 'IEA01', `IEA01 says ${seg.get(1)} groups, the interchange has ${groups}.`);
+        if (seg.get(2) !== isa?.get(13)) problem('X12_IEA_CONTROL', 'IEA02', 'IEA02 does not repeat the ISA13 control number.');
+        break;
+    }
+  });
+  return issues;
+}
+
+interface ClaimState {
+  clm: X12Segment;
+  diagnoses: number;
+  lineTotal: number;
+  hasF8: boolean;
+  qualifiers: string[];
+  dates: string[];
+}
+
+/** Every problem found in an 837P document; an empty list means the file passes. */
+export function lint837p(doc: X12Document): Issue[] {
+  const issues = envelopeIssues(doc);
+  const seps = doc.separators;
+  const problem = (code: string, path: string, message: string) => issues.push({ code, path, message });
+  let hlLevel = '';
+  let billingNameSeen = true;
+  let billingN4Pending = false;
+  let subscriberSelf = false;
+  let claim: ClaimState | undefined;
+  const closeClaim = () => {
+    if (!claim) return;
+    const id = claim.clm.get(1);
+    if (centsFromX12(claim.clm.get(2) || '0') !== claim.lineTotal) problem('CLM_TOTAL', `CLM ${id}`, `Claim ${id}: CLM02 is not the sum of its service line charges.`);
+    if (['7', '8'].includes(claim.clm.component(5, 3, seps)) && !claim.hasF8) problem('FREQUENCY_REF', `CLM ${id}`, `Claim ${id}: a corrected or void claim needs REF*F8.`);
+    const firstDate = claim.dates.sort()[0];
+    if (firstDate) {
+      const icd10Era = firstDate >= ICD10_EFFECTIVE.replaceAll('-', '');
+      if (icd10Era && claim.qualifiers.some((q) => ICD9_QUALIFIERS.has(q))) problem('DX_QUALIFIER', `HI ${id}`, `Claim ${id}: ICD-9 qualifiers (BK/BF) on a date of service after ${ICD10_EFFECTIVE}.`);
+      if (!icd10Era && claim.qualifiers.some((q) => ICD10_QUALIFIERS.has(q))) problem('DX_QUALIFIER', `HI ${id}`, `Claim ${id}: ICD-10 qualifiers (ABK/ABF) on a date of service before ${ICD10_EFFECTIVE}.`);
+    }
+    claim = undefined;
+  };
+  for (const seg of doc.segments) {
+    switch (seg.tag) {
+      case 'HL':
+        closeClaim();
+        if (hlLevel === '20' && !billingNameSeen) problem('MISSING_2010AA', 'NM1*85', 'The billing provider name (loop 2010AA, NM1*85) is missing.');
+        if (seg.get(3) === '23' && subscriberSelf) problem('SBR02_WITH_PATIENT', 'SBR02', 'SBR02 says the patient is the subscriber (18), but a separate patient loop (2000C) follows.');
+        hlLevel = seg.get(3);
+        if (hlLevel === '20') billingNameSeen = false;
+        break;
+      case 'SBR':
+        subscriberSelf = seg.get(2) === '18';
+        break;
+      case 'NM1':
+        if (seg.get(1) === '85') {
+          billingNameSeen = true;
+          billingN4Pending = true;
+          if (seg.get(8) !== 'XX') problem('BILLING_ID_QUALIFIER', 'NM108', 'The billing provider must be identified by NPI (NM108 XX).');
+        }
+        if (seg.get(8) === 'XX' && !isValidNpi(seg.get(9))) problem('NPI_CHECK_DIGIT', `NM1*${seg.get(1)}`, `NPI ${seg.get(9)} fails its check digit (Luhn with prefix 80840).`);
+        break;
+      case 'N4':
+        if (billingN4Pending && !/^[0-9]{9}$/.test(seg.get(3))) problem('BILLING_ZIP4', 'N403', 'The billing provider ZIP code must have 9 digits (ZIP+4).');
+        billingN4Pending = false;
+        break;
+      case 'CLM': {
+        closeClaim();
+        claim = { clm: seg, diagnoses: 0, lineTotal: 0, hasF8: false, qualifiers: [], dates: [] };
+        const id = seg.get(1);
+        if (id.length < 1 || id.length > 38) problem('CLM01_LENGTH', 'CLM01', `Claim number "${id.slice(0, 40)}" is longer than 38 characters.`);
+        const pos = seg.component(5, 1, seps);
+        if (!(pos in PLACES_OF_SERVICE)) problem('PLACE_OF_SERVICE', 'CLM05-1', `Claim ${id}: "${pos}" is not a place-of-service code.`);
+        break;
+      }
+      case 'REF':
+        if (claim && seg.get(1) === 'F8') claim.hasF8 = true;
+        break;
+      case 'HI':
+        if (!claim) break;
+        for (let i = 1; i <= seg.elements.length; i++) {
+          const [qualifier, code] = seg.components(i, seps);
+          if (!qualifier) continue;
+          claim.diagnoses++;
+          claim.qualifiers.push(qualifier);
+          if ((code ?? '').includes('.')) problem('DX_DECIMAL', `HI${String(i).padStart(2, '0')}`, `Claim ${claim.clm.get(1)}: diagnosis ${code} must be sent without its decimal point.`);
+        }
+        break;
+      case 'SV1':
+        if (!claim) break;
+        claim.lineTotal += centsFromX12(seg.get(2) || '0');
+        for (const pointer of seg.components(7, seps)) {
+          if (Number(pointer) < 1 || Number(pointer) > claim.diagnoses) problem('POINTER_TARGET', 'SV107', `Claim ${claim.clm.get(1)}: a line points at diagnosis ${pointer}, which the claim does not have.`);
+        }
+        break;
+      case 'DTP':
+        if (seg.get(1) === '472') {
+          const dates = seg.get(3).split('-');
+          for (const d of dates) {
+            if (!DateTime.fromFormat(d, 'yyyyMMdd').isValid) problem('SERVICE_DATE', 'DTP03', `"${d}" is not a real date of service (CCYYMMDD).`);
+          }
+          claim?.dates.push(...dates);
+        }
+        break;
+      case 'SE':
+        closeClaim();
+        break;
+    }
+  }
+  return issues;
+}
