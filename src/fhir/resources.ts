@@ -80,7 +80,8 @@ export function patientResource(row: Row<typeof s.patients>, identifiers: Row<ty
     extension: extension.length ? extension : undefined,
     identifier: [
       { use: 'usual', type: { coding: [{ system: System.identifierType, code: 'MR' }] }, system: System.mrn, value: row.mrn },
-      ...identifiers.map((i) => ({ system: i.system, value: i.value })),
+      // Only identifiers whose system is a URI, as FHIR requires; bare import source names are internal keys.
+      ...identifiers.filter((i) => /^[a-z][a-z0-9+.-]*:/i.test(i.system)).map((i) => ({ system: i.system, value: i.value })),
     ],
     active: row.active,
     name: [
@@ -216,7 +217,8 @@ export function encounterDiagnosisCondition(row: Row<typeof s.encounterDiagnoses
 function quantity(value: string | null, unit: string | null): Quantity | undefined {
   if (value === null) return undefined;
   const code = ucumCode(unit);
-  return clean({ value: Number(value), unit: unit ?? undefined, system: code ? System.ucum : undefined, code });
+  // The UCUM code doubles as the unit text, so a receiver that keeps either one gives back the same unit.
+  return clean({ value: Number(value), unit: code ?? unit ?? undefined, system: code ? System.ucum : undefined, code });
 }
 
 function observationValue(row: Row<typeof s.observations>): Partial<Observation> {
@@ -389,7 +391,6 @@ export function labReportResource(order: Row<typeof s.orders>, results: Pick<Row
 }
 
 export function imagingReportResource(row: Row<typeof s.imagingReports>): DiagnosticReport {
-  const text = [row.findings && `Findings: ${row.findings}`, row.impression && `Impression: ${row.impression}`].filter(Boolean).join('\n\n');
   return clean<DiagnosticReport>({
     resourceType: 'DiagnosticReport',
     id: resourceId(idPrefix.imagingReport, row.id),
@@ -407,7 +408,8 @@ export function imagingReportResource(row: Row<typeof s.imagingReports>): Diagno
       { url: 'urn:practicekit:imaging-modality', valueCode: row.modality },
       ...(row.bodySite ? [{ url: 'urn:practicekit:imaging-body-site', valueString: row.bodySite }] : []),
     ],
-    presentedForm: text ? [{ contentType: 'text/plain', data: Buffer.from(text, 'utf8').toString('base64') }] : undefined,
+    // The findings as written; the impression is the conclusion.
+    presentedForm: row.findings ? [{ contentType: 'text/plain; charset=utf-8', title: 'Findings', data: Buffer.from(row.findings, 'utf8').toString('base64') }] : undefined,
   });
 }
 

@@ -45,8 +45,8 @@ describeEachBackend('fhir export of one patient', (t) => {
     const bp = of('Observation').find((o: any) => o.code.coding[0].code === '85354-9');
     expect(bp.meta.profile).toContain('http://hl7.org/fhir/us/core/StructureDefinition/us-core-blood-pressure');
     expect(bp.component.map((c: any) => [c.code.coding[0].code, c.valueQuantity])).toEqual([
-      ['8480-6', { value: 142, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' }],
-      ['8462-4', { value: 91, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' }],
+      ['8480-6', { value: 142, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' }],
+      ['8462-4', { value: 91, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' }],
     ]);
     // Components are inside the panel, not separate Observations.
     expect(of('Observation').filter((o: any) => o.code.coding[0].code === '8480-6')).toHaveLength(0);

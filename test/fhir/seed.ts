@@ -22,12 +22,12 @@ export async function seedChart(db: Db, mrn = 'FHIR-1001'): Promise<SeededChart>
   const [payer] = await db.insert(s.payers).values({ name: 'Springfield Mutual', payerId: `SPM${mrn}` }).returning();
   const [patient] = await db
     .insert(s.patients)
-    .values({ mrn, firstName: 'Homer', middleName: 'Jay', lastName: 'Simpson', dob: '1956-05-12', sex: 'male', race: '2106-3', ethnicity: 'Not Hispanic or Latino', address1: '742 Evergreen Terrace', city: 'Springfield', state: 'IL', zip: '62701', phoneHome: '2175550100', email: 'homer@example.org', language: 'en', searchName: 'simpson homer' })
+    .values({ mrn, firstName: 'Homer', middleName: 'Jay', lastName: 'Simpson', dob: '1956-05-12', sex: 'male', race: '2106-3', ethnicity: 'Not Hispanic or Latino', address1: '742 Evergreen Terrace', city: 'Springfield', state: 'IL', zip: '62701', phoneHome: '217-555-0100', email: 'homer@example.org', language: 'en', searchName: 'simpson homer' })
     .returning();
   const [other] = await db.insert(s.patients).values({ mrn: `${mrn}-X`, firstName: 'Ned', lastName: 'Flanders', dob: '1960-01-01', sex: 'male', searchName: 'flanders ned' }).returning();
   const patientId = patient!.id;
   await db.insert(s.patientIdentifiers).values({ patientId, system: 'urn:example:old-ehr', value: `OLD-${mrn}` });
-  await db.insert(s.emergencyContacts).values({ patientId, name: 'Marge Simpson', relationship: 'spouse', phone: '2175550101' });
+  await db.insert(s.emergencyContacts).values({ patientId, name: 'Marge Simpson', relationship: 'spouse', phone: '217-555-0101' });
   const [encounter] = await db
     .insert(s.encounters)
     .values({ patientId, providerId: provider!.id, startsAt: new Date('2026-03-02T14:00:00Z'), endsAt: new Date('2026-03-02T14:30:00Z'), durationMinutes: 30, typeSystem: CodeSystem.cpt, typeCode: '99213', reason: 'Follow-up of blood pressure' })
