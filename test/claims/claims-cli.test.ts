@@ -155,6 +155,36 @@ describeEachBackend('claims from visit to payment', (t) => {
     new X12Parser(true).parse(text);
   });
 
+  it('holds a claim that fails an edit out of the export, lists every reason and exits 3', async () => {
+    await t.db.execute(sql`insert into charges (patient_id, service_date, code_system, code, amount_cents, diagnosis_pointers, place_of_service)
+                           select id, '2025-01-14', 'http://www.ama-assn.org/go/cpt', '99213', 0, '{}', '11' from patients where mrn = 'M1'`);
+    expect((await cli(['build'])).json().claims).toBe(1);
+    const check = await cli(['check']);
+    expect(check.code).toBe(3);
+    expect(check.json().failures.map((f: { code: string }) => f.code)).toEqual(['DX_MISSING', 'CHARGE', 'POINTER_MISSING']);
+    const human = await runCli(['claims', 'check'], { database: t.handle, now: EXPORT_TIME });
+    expect(human.stdout).toContain('The claim has no diagnosis code.');
+    const run = await cli(['export', '--all', '--out', out]);
+    expect(run.code).toBe(3);
+    expect(run.json()).toMatchObject({ batchId: null, claims: 0 });
+    expect(run.stderr).toContain('held back');
+  });
+
+  it('exports nothing and marks nothing when the file cannot be written', async () => {
+    await t.db.execute(sql`update claims set status = 'ready' where status = 'held'`);
+    await t.db.execute(sql`update claim_lines set charge_cents = 5000, diagnosis_pointers = '{1}' where claim_id = (select max(id) from claims)`);
+    await t.db.execute(sql`insert into claim_diagnoses (claim_id, position, code_system, code) select max(id), 1, 'http://hl7.org/fhir/sid/icd-10-cm', 'Z00.00' from claims`);
+    await t.db.execute(sql`update claims set total_cents = 5000 where id = (select max(id) from claims)`);
+    const [before] = await queryRows<{ batches: number; counter: number }>(t.db, sql`select (select count(*)::int from claim_batches) as batches, (select max(last_value) from x12_counters) as counter`);
+    const run = await cli(['export', '--all', '--out', join(out, 'no-such-folder')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Cannot write the claim file/);
+    const [after] = await queryRows<{ batches: number; counter: number }>(t.db, sql`select (select count(*)::int from claim_batches) as batches, (select max(last_value) from x12_counters) as counter`);
+    expect(after).toEqual(before);
+    const [claim] = await queryRows<{ status: string; batch_id: number | null }>(t.db, sql`select status, batch_id from claims where id = (select max(id) from claims)`);
+    expect(claim).toEqual({ status: 'ready', batch_id: null });
+  });
+
   it('lists claims by status', async () => {
     const run = await cli(['list', '--status', 'denied']);
     expect(run.code).toBe(0);
@@ -166,6 +196,18 @@ describeEachBackend('claims from visit to payment', (t) => {
 });
 
 describe('claims without a database', () => {
+  it('validates an 837P file and names what is wrong', async () => {
+    const good = await runCli(['--json', 'claims', 'validate', fixture('own-837p-valid-two-claims.x12')]);
+    expect(good.code).toBe(0);
+    expect(good.json()).toMatchObject({ valid: true, issues: [] });
+    const bad = await runCli(['claims', 'validate', fixture('own-837p-sem-npi-check-digit.x12')]);
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toContain('NPI 1234567890 fails its check digit');
+    const missing = await runCli(['claims', 'validate', 'no-such-file.x12']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Cannot read no-such-file.x12 (ENOENT)');
+  });
+
   it('rejects a badly formed date before opening anything', async () => {
     const run = await runCli(['claims', 'build', '--since', '2025-13-01']);
     expect(run.code).toBe(2);
