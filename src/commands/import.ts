@@ -49,11 +49,14 @@ Examples:
   command
     .command('template')
     .description('print an empty CSV with the column names a kind of import expects')
-    .addOption(new Option('--kind <kind>', 'which kind of CSV').choices(importKinds).makeOptionMandatory())
+    .addOption(new Option('--kind <kind>', 'which kind of CSV').choices(importKinds))
     .action(
-      action(async (ctx, options: { kind: ImportKind }) => {
+      action(async (ctx, _options: unknown, self: Command) => {
+        // --kind is also an option of "import" itself, which commander may have given it.
+        const kind = self.optsWithGlobals().kind as ImportKind | undefined;
+        if (!kind) throw new UsageError('Say which kind of template: --kind patients, problems, medications, ...');
         const { templateCsv, kindColumns } = await import('../import/columns.js');
-        return { data: { kind: options.kind, columns: kindColumns(options.kind) }, human: templateCsv(options.kind).trimEnd() };
+        return { data: { kind, columns: kindColumns(kind) }, human: templateCsv(kind).trimEnd() };
       }),
     );
 

@@ -151,8 +151,9 @@ function refTo(context: Context, reference: Json | undefined, type: string): str
 export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
   const context: Context = { source, aliases: new Map(), medications: new Map(), conditions: new Map() };
   for (const { resource, fullUrl } of unit.resources) {
+    // Transaction bundles often give only a urn:uuid fullUrl: it becomes the id, so re-imports match.
+    if (!resource.id && fullUrl?.startsWith('urn:uuid:')) resource.id = fullUrl.slice(9);
     if (fullUrl && resource.id) context.aliases.set(fullUrl, `${resource.resourceType}/${resource.id}`);
-    else if (fullUrl?.startsWith('urn:uuid:') && !resource.id) resource.id = fullUrl.slice(9);
     if (resource.resourceType === 'Medication' && resource.id) context.medications.set(resource.id, resource);
     if (resource.resourceType === 'Condition' && resource.id) context.conditions.set(resource.id, resource);
   }

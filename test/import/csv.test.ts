@@ -1,0 +1,249 @@
+import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { parse } from 'csv-parse/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
+import { queryRows } from '../../src/db/query.js';
+import { parseDate, parseField } from '../../src/import/fields.js';
+import { splitFullName } from '../../src/import/names.js';
+import type { Prompter } from '../../src/cli/prompt.js';
+import { runCli } from '../helpers/cli.js';
+import { describeEachBackend } from '../helpers/db.js';
+
+const NOW = new Date('2026-03-10T15:00:00Z');
+const today = DateTime.fromJSDate(NOW, { zone: 'utc' });
+
+describe('normalising what people type', () => {
+  const mdy = { dateOrder: 'mdy' as const, today };
+  const dmy = { dateOrder: 'dmy' as const, today };
+  const value = (p: { value: unknown } | { problem: string }) => ('value' in p ? p.value : `problem: ${p.problem}`);
+
+  it('reads dates in the usual forms, with the date order settling ambiguity', () => {
+    expect(value(parseDate('1985-03-04', mdy))).toBe('1985-03-04');
+    expect(value(parseDate('3/4/85', mdy))).toBe('1985-03-04');
+    expect(value(parseDate('3/4/85', dmy))).toBe('1985-04-03');
+    expect(value(parseDate('03-04-1985', mdy))).toBe('1985-03-04');
+    expect(value(parseDate('4 Mar 1985', mdy))).toBe('1985-03-04');
+    expect(value(parseDate('Mar 4, 1985', mdy))).toBe('1985-03-04');
+    expect(value(parseDate('19850304', mdy))).toBe('1985-03-04');
+    expect(value(parseDate('31134', mdy))).toBe('1985-03-28');
+    expect(value(parseDate('31/12/1990', mdy))).toMatch(/--date-order dmy/);
+    expect(value(parseDate('2/30/1990', mdy))).toMatch(/not a real calendar date/);
+  });
+
+  it('never puts a two-digit-year birth date in the future', () => {
+    expect(value(parseField('past-date', '1/1/25', 'date of birth', mdy))).toBe('2025-01-01');
+    expect(value(parseField('past-date', '12/1/26', 'date of birth', mdy))).toBe('1926-12-01');
+    expect(value(parseField('past-date', '2027-01-01', 'date of birth', mdy))).toMatch(/in the future/);
+  });
+
+  it('refuses values a spreadsheet mangled, and normalises codes', () => {
+    expect(value(parseField('id', '1.23E+05', 'chart number', mdy))).toMatch(/spreadsheet/);
+    expect(value(parseField('zip', '2134', 'ZIP', mdy))).toMatch(/leading zero/);
+    expect(value(parseField('zip', '02134', 'ZIP', mdy))).toBe('02134');
+    expect(value(parseField('phone', '(617) 555-0101', 'phone', mdy))).toBe('617-555-0101');
+    expect(value(parseField('sex', '2', 'sex', mdy))).toBe('female');
+    expect(value(parseField('ndc', '0093-1111-01', 'NDC', mdy))).toBe('00093111101');
+    expect(value(parseField('cvx', '8', 'CVX', mdy))).toBe('08');
+    expect(value(parseField('loinc', '4548-3', 'LOINC', mdy))).toMatch(/check digit/);
+    expect(value(parseField('quantity', '180 lbs', 'weight', mdy))).toEqual({ value: 180, unit: '[lb_av]' });
+    expect(value(parseField('money', '$1,175.50', 'charge', mdy))).toBe(117550);
+  });
+
+  it('splits "DOE, JOHN A" and "John A Doe"', () => {
+    expect(splitFullName('DOE, JOHN A')).toEqual({ last: 'Doe', first: 'John', middle: 'A' });
+    expect(splitFullName('John A Doe')).toEqual({ last: 'Doe', first: 'John', middle: 'A' });
+  });
+});
+
+describeEachBackend('practice import <file.csv> --kind', (t) => {
+  let dir: string;
+  const cli = (args: string[], extra: Parameters<typeof runCli>[1] = {}) => runCli(args, { database: t.handle, now: NOW, cwd: dir, ...extra });
+  const count = async (table: string) => (await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from ${sql.identifier(table)}`))[0]!.n;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pk-import-csv-'));
+    cpSync(join(import.meta.dirname, '../../fixtures/import'), dir, { recursive: true });
+  });
+
+  it('refuses a dry run to write anything, but reports the same counts', async () => {
+    const run = await cli(['import', 'patients-messy.csv', '--kind', 'patients', '--dry-run', '--json', '--reject-file', 'dry.rejects.csv']);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.json().counts).toMatchObject({ read: 10, inserted: 5, rejected: 5 });
+    expect(await count('patients')).toBe(0);
+    expect(await count('import_runs')).toBe(0);
+  });
+
+  it('imports a messy transcription: every row in one bucket, rejects with row numbers and reasons', async () => {
+    const run = await cli(['import', 'patients-messy.csv', '--kind', 'patients', '--json']);
+    expect(run.code, run.stderr).toBe(3);
+    const doc = run.json();
+    expect(doc.counts).toEqual({ read: 10, inserted: 5, updated: 0, unchanged: 0, rejected: 5, skipped: 0 });
+    expect(run.stderr).toContain('utf-8 with BOM, CRLF line endings');
+    const rejectFile = join(dir, 'patients-messy.rejects.csv');
+    expect(doc.rejectFile).toBe(rejectFile);
+    expect(statSync(rejectFile).mode & 0o777).toBe(0o600);
+    const rejects = parse(readFileSync(rejectFile), { columns: true }) as Record<string, string>[];
+    expect(rejects.map((r) => [r.row_number, r['Chart #']])).toEqual([
+      ['5', '1004'],
+      ['6', '1.23E+05'],
+      ['7', '1006'],
+      ['8', '1007'],
+      ['9', '1008'],
+    ]);
+    expect(rejects[0]!.reject_reason).toMatch(/--date-order dmy/);
+    expect(rejects[1]!.reject_reason).toMatch(/1\.23E\+05/);
+    expect(rejects[2]!.reject_reason).toMatch(/not a real calendar date/);
+    expect(rejects[3]!.reject_reason).toMatch(/leading zero/);
+    expect(rejects[4]!.reject_reason).toMatch(/in the future/);
+    // The summary names the problems without the values (PHI).
+    expect(doc.rejectReasons.map((r: { reason: string }) => r.reason).join(' ')).not.toContain('1975-02-30');
+    const rows = await queryRows<Record<string, string>>(
+      t.db,
+      sql`select mrn, first_name, last_name, dob::text as dob, sex, phone_home, zip, state, search_name from patients order by mrn`,
+    );
+    expect(rows).toEqual([
+      { mrn: '1001', first_name: 'Jane', last_name: 'Smith', dob: '1985-03-04', sex: 'female', phone_home: '617-555-0101', zip: '02134', state: 'MA', search_name: 'smith jane' },
+      { mrn: '1002', first_name: 'John', last_name: 'Doe', dob: '1972-11-30', sex: 'male', phone_home: '617-555-0102', zip: '02139-1234', state: 'MA', search_name: 'doe john' },
+      { mrn: '1003', first_name: 'An', last_name: 'Nguyen', dob: '1990-03-04', sex: 'female', phone_home: '617-555-0103', zip: '01730', state: 'MA', search_name: 'nguyen an' },
+      { mrn: '1009', first_name: 'Ann', last_name: 'Old', dob: '1981-03-10', sex: 'female', phone_home: '617-555-0109', zip: '02134', state: 'MA', search_name: 'old ann' },
+      { mrn: '1010', first_name: 'Lou', last_name: 'Clark', dob: '1930-12-25', sex: 'other', phone_home: '617-555-0110', zip: '02134', state: 'MA', search_name: 'clark lou' },
+    ]);
+    const log = await cli(['import', 'log', '--json']);
+    expect(log.json()[0]).toMatchObject({ fileName: 'patients-messy.csv', kind: 'patients', status: 'completed', rowsRead: 10, inserted: 5, rejected: 5, actor: 'test-user' });
+    expect(log.json()[0].fileSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('changes nothing when the same file is imported again, and updates exactly an edited row', async () => {
+    const again = await cli(['import', 'patients-messy.csv', '--kind', 'patients', '--json']);
+    expect(again.json().counts).toMatchObject({ read: 10, inserted: 0, updated: 0, unchanged: 5, rejected: 5 });
+    const edited = readFileSync(join(dir, 'patients-messy.csv'), 'utf8').replace('617.555.0102', '617-555-0199');
+    writeFileSync(join(dir, 'patients-edited.csv'), edited);
+    const update = await cli(['import', 'patients-edited.csv', '--kind', 'patients', '--json']);
+    expect(update.json().counts).toMatchObject({ inserted: 0, updated: 1, unchanged: 4, rejected: 5 });
+    expect(await count('patients')).toBe(5);
+  });
+
+  it('reads Windows-1252 with semicolons, "LAST, FIRST" names and day-first dates', async () => {
+    const run = await cli(['import', 'patients-1252-semicolon.csv', '--kind', 'patients', '--date-order', 'dmy', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('windows-1252');
+    const rows = await queryRows<Record<string, string>>(t.db, sql`select first_name, middle_name, last_name, dob::text as dob from patients where mrn like '200%' order by mrn`);
+    expect(rows).toEqual([
+      { first_name: 'José', middle_name: 'A', last_name: 'Núñez', dob: '1965-03-07' },
+      { first_name: 'Jürgen', middle_name: null, last_name: 'Müller', dob: '1950-11-15' },
+      { first_name: 'Siobhán', middle_name: null, last_name: "O'Brien", dob: '1999-02-01' },
+    ]);
+  });
+
+  it('reads tab-separated files', async () => {
+    const run = await cli(['import', 'patients-tab.tsv', '--kind', 'patients', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().counts.inserted).toBe(2);
+  });
+
+  it.each([
+    ['problems', { inserted: 4, rejected: 3 }, [/ICD-9/, /chart number "9999"/, /neither an ICD-10-CM nor a SNOMED/]],
+    ['labs', { inserted: 3, rejected: 1 }, [/check digit/]],
+    ['medications', { inserted: 2, rejected: 3 }, [/10-digit form with its hyphens/, /is empty/, /stopped before it was started/]],
+    ['immunizations', { inserted: 2, rejected: 1 }, [/not a CVX/]],
+    ['vitals', { inserted: 1, rejected: 2 }, [/systolic\/diastolic/, /systolic must be above/]],
+    ['charges', { inserted: 3, rejected: 1 }, [/not a CPT or HCPCS/]],
+  ])('imports %s with the reasons for each rejected row', async (kind, counts, reasons) => {
+    const run = await cli(['import', `${kind}.csv`, '--kind', kind, '--json']);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.json().counts).toMatchObject(counts);
+    const rejects = parse(readFileSync(join(dir, `${kind}.rejects.csv`)), { columns: true }) as Record<string, string>[];
+    expect(rejects).toHaveLength(reasons.length);
+    reasons.forEach((reason, i) => expect(rejects[i]!.reject_reason).toMatch(reason));
+    const again = await cli(['import', `${kind}.csv`, '--kind', kind, '--json']);
+    expect(again.json().counts).toMatchObject({ inserted: 0, updated: 0, unchanged: counts.inserted });
+  });
+
+  it('stores codes with their systems and vitals as LOINC observations', async () => {
+    const problems = await queryRows<Record<string, string>>(t.db, sql`select code_system, code from problems order by code`);
+    expect(problems).toEqual([
+      { code_system: 'http://snomed.info/sct', code: '44054006' },
+      { code_system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9' },
+      { code_system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10' },
+      { code_system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'J45.909' },
+    ]);
+    const vitals = await queryRows<Record<string, string>>(
+      t.db,
+      sql`select code, value_numeric::float as value, value_unit, panel_id is not null as in_panel from observations where category = 'vital-signs' order by code`,
+    );
+    expect(vitals).toEqual([
+      { code: '29463-7', value: 180, value_unit: '[lb_av]', in_panel: false },
+      { code: '8302-2', value: 65, value_unit: '[in_i]', in_panel: false },
+      { code: '8310-5', value: 98.6, value_unit: '[degF]', in_panel: false },
+      { code: '8462-4', value: 82, value_unit: 'mm[Hg]', in_panel: true },
+      { code: '8480-6', value: 128, value_unit: 'mm[Hg]', in_panel: true },
+      { code: '85354-9', value: null, value_unit: null, in_panel: false },
+      { code: '8867-4', value: 72, value_unit: '/min', in_panel: false },
+    ]);
+    const [ndc] = await queryRows<{ ndc_code: string }>(t.db, sql`select ndc_code from medications where ndc_code is not null`);
+    expect(ndc!.ndc_code).toBe('00093111101');
+    const [charge] = await queryRows<{ modifiers: string[]; amount_cents: number }>(t.db, sql`select modifiers, amount_cents from charges where code = 'G0439'`);
+    expect(charge!.amount_cents).toBe(117550);
+  });
+
+  it('refuses a file it cannot read as the kind before writing anything', async () => {
+    const before = await count('import_runs');
+    const binary = await cli(['import', 'not-a-csv.csv', '--kind', 'patients']);
+    expect(binary.code).toBe(1);
+    expect(binary.stderr).toContain('not a text file');
+    writeFileSync(join(dir, 'empty.csv'), '');
+    const empty = await cli(['import', 'empty.csv', '--kind', 'patients']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('empty');
+    const wrong = await cli(['import', 'unrecognised-columns.csv', '--kind', 'labs']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('does not look like a labs file');
+    expect(await count('import_runs')).toBe(before);
+  });
+
+  it('without a terminal, exits 2 naming every required column it could not find', async () => {
+    writeFileSync(join(dir, 'partial.csv'), 'Chart #,Pt Last,Pt First,Born\n4001,Stone,Ella,1970-01-01\n');
+    const run = await cli(['import', 'partial.csv', '--kind', 'patients']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/last_name .*first_name .*dob/s);
+    expect(await count('patients')).toBe(8 + 2);
+  });
+
+  it('takes the column mapping from --map', async () => {
+    writeFileSync(join(dir, 'partial.map.json'), JSON.stringify({ columns: { 'Pt Last': 'last_name', 'Pt First': 'first_name', Born: 'dob' } }));
+    const run = await cli(['import', 'partial.csv', '--kind', 'patients', '--map', 'partial.map.json', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().counts.inserted).toBe(1);
+  });
+
+  it('on a terminal, asks for the missing columns with guesses and saves the mapping', async () => {
+    writeFileSync(join(dir, 'wizard.csv'), 'Chart #,Surname2,Forename,Born\n5001,Reed,Max,1966-06-16\n');
+    const asked: string[] = [];
+    const defaults: unknown[] = [];
+    const prompter: Prompter = {
+      async select(message, choices, options) {
+        asked.push(message);
+        defaults.push(options?.default);
+        const wanted = message.includes('last_name') ? 'Surname2' : message.includes('first_name') ? 'Forename' : 'Born';
+        return choices.find((c) => c.name === wanted)!.value;
+      },
+      confirm: async () => true,
+      input: async () => 'wizard.map.json',
+    };
+    const run = await cli(['import', 'wizard.csv', '--kind', 'patients', '--json'], { prompter, tty: true });
+    expect(run.code, run.stderr).toBe(0);
+    expect(asked).toHaveLength(3);
+    // The date column is guessed from its values.
+    expect(defaults[2]).toBe(3);
+    expect(JSON.parse(readFileSync(join(dir, 'wizard.map.json'), 'utf8')).columns).toEqual({ Surname2: 'last_name', Forename: 'first_name', Born: 'dob' });
+  });
+
+  it('writes an empty template with the canonical columns', async () => {
+    const run = await cli(['import', 'template', '--kind', 'patients']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split(',')).toEqual(expect.arrayContaining(['chart_number', 'last_name', 'first_name', 'dob', 'sex', 'zip']));
+  });
+});
