@@ -10,7 +10,7 @@ import { CodeSystem } from '../codes/systems.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { allergies, immunizations, medications, observations, problems, progressNotes, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
-import { ValidationError, type Issue } from '../errors.js';
+import { PracticeError, ValidationError, type Issue } from '../errors.js';
 import { allergyConflict, ingredientWord } from './drug-classes.js';
 import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
 import { parseSoap } from './soap.js';
@@ -202,10 +202,11 @@ const medicationKind: EntryKind = {
     });
     const override = c.text('override');
     if (conflicts.length && !override) {
-      throw new ValidationError(
-        [{ code: 'ALLERGY', path: '--override', message: `This medication matches a recorded allergy (${[...new Set(conflicts)].join(', ')}). Nothing was saved.` }],
-      );
+      throw new PracticeError('ALLERGY', `This medication matches a recorded allergy (${[...new Set(conflicts)].join(', ')}). Nothing was saved.`, {
+        hint: 'If it is intended, run the command again with --override "the clinical reason"; the reason is kept with the prescription.',
+      });
     }
+    if (override && !conflicts.length) warnings.push('--override was not needed: no recorded allergy matches, so no reason was stored.');
     if (conflicts.length) warnings.push(`Recorded despite a matching allergy (${[...new Set(conflicts)].join(', ')}); the reason is kept with the prescription.`);
     const active = await tx
       .select({ id: medications.id, display: medications.display, rxnormCode: medications.rxnormCode })

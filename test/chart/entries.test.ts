@@ -70,6 +70,7 @@ describeEachBackend('clinical entries', (t) => {
     const blocked = await cli(['medications', 'add', 'E1', '--name', 'Amoxicillin 500 MG Oral Capsule', '--rxnorm', '308182']);
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toContain('matches a recorded allergy (penicillins)');
+    expect(blocked.stderr).toContain('--override');
     expect(await t.db.select().from(medications).where(eq(medications.patientId, patientId))).toHaveLength(0);
 
     const overridden = await cli(['medications', 'add', 'E1', '--name', 'Amoxicillin 500 MG Oral Capsule', '--rxnorm', '308182', '--override', 'tolerated amoxicillin in 2024', '--json']);
