@@ -221,6 +221,9 @@ export class MeasureCompiler {
     if (spec.category) parts.push(sql`o.category = ${spec.category}`);
     if (spec.valueIn) parts.push(this.match(spec.valueIn, sql`o.value_code_system`, sql`o.value_code`));
     if (spec.requireValue) parts.push(sql`(o.value_numeric is not null or o.value_code is not null or o.value_text is not null)`);
+    if (spec.value?.above !== undefined) parts.push(sql`o.value_numeric > ${spec.value.above}`);
+    if (spec.value?.min !== undefined) parts.push(sql`o.value_numeric >= ${spec.value.min}`);
+    if (spec.value?.below !== undefined) parts.push(sql`o.value_numeric < ${spec.value.below}`);
     return sql`select o.patient_id from observations o ${this.birthJoin(sql`o`, spec.window)}
       ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))} where ${sql.join(parts, sql` and `)}`;
   }

@@ -66,6 +66,8 @@ export interface ObservationSpec extends EventSpec {
   category?: string;
   valueIn?: Concept;
   requireValue?: boolean;
+  /** A numeric result: above (exclusive), min (inclusive), below (exclusive). */
+  value?: { above?: number; min?: number; below?: number };
   /** Within days [fromDays, toDays] of a qualifying encounter's start day (CMS2, CMS69). */
   nearEncounter?: { encounter: EncounterSpec; fromDays: number; toDays: number };
 }
