@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { valueSetCodes } from '../../src/db/schema/index.js';
 import { writeMonthlyPack } from '../../src/reports/monthly.js';
 import { neutralizeCell, numberFormats } from '../../src/reports/format.js';
 import { runCli } from '../helpers/cli.js';
@@ -235,5 +236,15 @@ describeEachBackend('productivity and the monthly pack', (t) => {
     expect(result.file).toBe(out);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect((await pdfPages(readFileSync(out))).join(' ')).toContain('Monthly report: January 2026');
+  });
+
+  it('adds quality rates from the measure engine once value sets are loaded', async () => {
+    await t.db.insert(valueSetCodes).values({ oid: '2.16.840.1.113883.3.464.1003.101.12.1001', codeSystem: 'http://www.ama-assn.org/go/cpt', code: '99213' });
+    const pack = (await cli(['--json', 'report', 'monthly', '--month', '2026-01'])).json();
+    expect(pack.qualityNote).toBeNull();
+    expect(pack.quality).toMatchObject({ from: '2026-01-01', to: '2026-01-31' });
+    const cms122 = pack.quality.rates.find((r: { measure: string }) => r.measure.startsWith('CMS122'));
+    // No patient of the scenario has diabetes: nobody is eligible, and the rate is absent rather than 0.
+    expect(cms122).toMatchObject({ inverse: true, eligible: 0, rate: null });
   });
 });
