@@ -186,6 +186,11 @@ export const sources: Source[] = [
 
 export const DEFAULT_PAGE_SIZE = 1000;
 
+/** The tables a practice-wide export reads, each once. */
+export function sourceTables(): PgTable[] {
+  return [...new Set(sources.map((s) => s.table))];
+}
+
 /** How many source rows are in scope: the progress bar's total. */
 export async function countInScope(db: DbOrTx, scope: ExportScope): Promise<number> {
   let total = 0;
