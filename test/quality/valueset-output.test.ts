@@ -1,0 +1,112 @@
+// practice valueset import (FHIR JSON and CSV, merge and replace, bad input) and the quality report's
+// file outputs (CSV with formulas neutralised, files readable by the owner only, PDF).
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { beforeAll, expect, it } from 'vitest';
+import { CodeSystem } from '../../src/codes/systems.js';
+import { queryRows } from '../../src/db/query.js';
+import { encounters, observations, patients, providers } from '../../src/db/schema/index.js';
+import { runCli } from '../helpers/cli.js';
+import { describeEachBackend } from '../helpers/db.js';
+
+const OFFICE_VISIT = '2.16.840.1.113883.3.464.1003.101.12.1001';
+const MAMMOGRAPHY = '2.16.840.1.113883.3.464.1003.108.12.1018';
+
+function valueSet(oid: string, version: string, codes: [string, string, string?][], total?: number) {
+  return {
+    resourceType: 'ValueSet',
+    id: `${oid}-${version}`,
+    url: `http://cts.nlm.nih.gov/fhir/ValueSet/${oid}`,
+    version,
+    title: `Test ${oid.split('.').at(-1)}`,
+    expansion: { total: total ?? codes.length, contains: codes.map(([system, code, display]) => ({ system, code, display })) },
+  };
+}
+
+describeEachBackend('value set import and report files', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pk-quality-'));
+  const codesOf = async (oid: string) =>
+    (await queryRows<{ code: string; display: string | null }>(t.db, sql`select code, display from value_set_codes where oid = ${oid} order by code`)).map((r) => r.code);
+
+  beforeAll(async () => {
+    const [provider] = await t.db.insert(providers).values({ npi: '1234567893', firstName: 'Ann', lastName: 'Lee' }).returning({ id: providers.id });
+    for (const [i, mrn] of ['=HYPERLINK("x")', 'B2'].entries()) {
+      const [p] = await t.db.insert(patients).values({ mrn, firstName: 'Pat', lastName: `Test${i}`, dob: '1970-01-01', sex: 'female' }).returning({ id: patients.id });
+      await t.db.insert(encounters).values({ patientId: p!.id, providerId: provider!.id, startsAt: new Date('2026-03-01T15:00:00Z'), typeSystem: CodeSystem.cpt, typeCode: '99213' });
+      if (i === 1) {
+        await t.db.insert(observations).values({ patientId: p!.id, category: 'imaging', codeSystem: CodeSystem.loinc, code: '24606-6', effectiveAt: new Date('2026-02-01T12:00:00Z') });
+      }
+    }
+  });
+
+  it('loads a FHIR expansion, keeps CPT codes without their licensed text, and warns when cut short', async () => {
+    const file = join(dir, 'office.json');
+    writeFileSync(file, JSON.stringify(valueSet(OFFICE_VISIT, '20180310', [[CodeSystem.cpt, '99213', 'Office visit descriptor'], ['urn:oid:2.16.840.1.113883.6.96', '185463005', 'Visit out of hours']], 3)));
+    const run = await runCli(['valueset', 'import', file, '--json'], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ files: 1, incomplete: [OFFICE_VISIT], valueSets: [{ oid: OFFICE_VISIT, codes: 2, action: 'added' }] });
+    expect(run.stderr).toContain('incomplete');
+    const rows = await queryRows<{ code_system: string; display: string | null }>(t.db, sql`select code_system, display from value_set_codes where oid = ${OFFICE_VISIT} order by code`);
+    expect(rows).toEqual([
+      { code_system: CodeSystem.snomed, display: 'Visit out of hours' },
+      { code_system: CodeSystem.cpt, display: null },
+    ]);
+  });
+
+  it('merges a second file of the same version and replaces on a new version (CSV)', async () => {
+    const csv = join(dir, 'mammo.csv');
+    writeFileSync(csv, `OID,code system,code,display\n${MAMMOGRAPHY},LOINC,24606-6,Mammogram\n${MAMMOGRAPHY},loinc,old-1,\n`);
+    expect((await runCli(['valueset', 'import', csv], { database: t.handle })).code).toBe(0);
+    expect(await codesOf(MAMMOGRAPHY)).toEqual(['24606-6', 'old-1']);
+    const json = join(dir, 'mammo.json');
+    writeFileSync(json, JSON.stringify(valueSet(MAMMOGRAPHY, '20210304', [[CodeSystem.loinc, '24606-6'], [CodeSystem.loinc, '24604-1']])));
+    const replaced = await runCli(['valueset', 'import', json, '--json'], { database: t.handle });
+    expect(replaced.json().valueSets[0].action).toBe('replaced');
+    expect(await codesOf(MAMMOGRAPHY)).toEqual(['24604-1', '24606-6']);
+    writeFileSync(json, JSON.stringify(valueSet(MAMMOGRAPHY, '20210304', [[CodeSystem.loinc, '24605-8']])));
+    await runCli(['valueset', 'import', json], { database: t.handle });
+    expect(await codesOf(MAMMOGRAPHY)).toEqual(['24604-1', '24605-8', '24606-6']);
+  });
+
+  it('imports nothing when any file is bad, and says which line', async () => {
+    const bad = join(dir, 'bad');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'a.json'), JSON.stringify(valueSet('2.16.9.9', '1', [[CodeSystem.loinc, '1-8']])));
+    writeFileSync(join(bad, 'b.csv'), 'oid,system,code\nnot-an-oid,LOINC,1-8\n2.16.9.9,LOINC\n');
+    const run = await runCli(['valueset', 'import', bad], { database: t.handle });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('line 2');
+    expect(run.stderr).toContain('line 3');
+    expect(await codesOf('2.16.9.9')).toEqual([]);
+    const dry = await runCli(['valueset', 'import', join(bad, 'a.json'), '--dry-run', '--json'], { database: t.handle });
+    expect(dry.json()).toMatchObject({ dryRun: true, valueSets: [{ action: 'added' }] });
+    expect(await codesOf('2.16.9.9')).toEqual([]);
+    expect((await runCli(['valueset', 'import', join(dir, 'missing')], { database: t.handle })).code).toBe(2);
+  });
+
+  it('writes detail CSV readable by the owner only, with spreadsheet formulas neutralised', async () => {
+    const out = join(dir, 'detail.csv');
+    const run = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS125', '--detail', '--format', 'csv', '--out', out], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain(`"'=HYPERLINK(""x"")"`);
+    expect(text.split('\n')[0]).toBe('measure,rate_group,mrn,source_ids,provider_npi,ip,den,denex,numer,denexcep,strata');
+    expect(text).toContain('CMS125,Group_1,B2,,1234567893,1,1,0,1,0,Stratification_1_2');
+  });
+
+  it('gives per-provider summary CSV and a PDF with the chart', async () => {
+    const csv = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS125', '--format', 'csv'], { database: t.handle });
+    expect(csv.stdout).toContain('CMS125,CMS125v14,112,,all patients,,no,2,2,0,1,0,0.5000');
+    expect(csv.stdout).toContain('"Lee, Ann",1234567893');
+    const pdf = join(dir, 'quality.pdf');
+    const run = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS125', '--format', 'pdf', '--out', pdf], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(statSync(pdf).mode & 0o777).toBe(0o600);
+    expect((await runCli(['report', 'quality', '--format', 'pdf'], { database: t.handle })).code).toBe(2);
+  });
+});
