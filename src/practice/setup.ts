@@ -6,7 +6,7 @@ import type { AuditActor } from '../db/audit.js';
 import { practice } from '../db/schema/practice.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import type { Issue } from '../errors.js';
-import { assertNoIssues, checkEntry, findEntry, writeEntry, type Entry, type Row } from './directory.js';
+import { assertNoIssues, checkEntry, saveEntries, writeEntry, type Entry, type Row, type SaveOutcome } from './directory.js';
 import { clearinghouseKind, locationKind, payerKind, practiceKind, providerKind, type EntityKind } from './entities.js';
 
 /** The shape of practice.json: every part optional, so a rerun can carry only what changes. */
@@ -26,18 +26,14 @@ export const SETUP_LISTS = [
   ['clearinghouses', clearinghouseKind],
 ] as const satisfies readonly (readonly [keyof SetupDocument, EntityKind])[];
 
-export interface Counts {
-  created: number;
-  updated: number;
-}
 
 export interface SetupSummary {
   dryRun: boolean;
   practice: 'created' | 'updated' | 'unchanged';
-  locations: Counts;
-  providers: Counts;
-  payers: Counts;
-  clearinghouses: Counts;
+  locations: SaveOutcome;
+  providers: SaveOutcome;
+  payers: SaveOutcome;
+  clearinghouses: SaveOutcome;
 }
 
 interface CheckedSetup {
@@ -133,13 +129,7 @@ export async function runSetup(db: Db, actor: AuditActor, doc: unknown, options:
         summary.practice = found ? 'updated' : 'created';
       }
       for (const { kind, entries } of checked.lists) {
-        const counts = summary[kind.plural as keyof Omit<SetupSummary, 'dryRun' | 'practice'>];
-        for (const entry of entries) {
-          const found = await findEntry(tx, kind, entry[kind.key]!);
-          await writeEntry(tx, actor, kind, entry, found?.id as number | undefined);
-          if (found) counts.updated++;
-          else counts.created++;
-        }
+        summary[kind.plural as keyof Omit<SetupSummary, 'dryRun' | 'practice'>] = await saveEntries(tx, actor, kind, entries);
       }
       if (checked.lists.some((l) => l.kind === clearinghouseKind)) await keepOneDefaultClearinghouse(tx);
       if (options.dryRun) throw new DryRunRollback();
