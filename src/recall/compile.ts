@@ -3,6 +3,8 @@
 // nothing is due, e.g. the flu shot of this season was given or a missed visit was rebooked).
 import { sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import { compileMeasure, flagColumn } from '../measures/compile.js';
+import { selectMeasures } from '../measures/run.js';
 import type { CodeList, ConditionalInterval, Interval, RecallDefinition } from './definition.js';
 
 export interface CompileContext {
@@ -205,5 +207,20 @@ export function compileRecallRule(d: RecallDefinition, c: CompileContext): SQL {
         select ${c.ruleId}::int as rule_id, el.id as patient_id, ${localDate(sql`r.at`, c)} as last_done_on,
           case when r.at is null then (m.day + ${intervalSql(d.interval ?? {})})::date end as due_date
         from eligible el join missed m on m.patient_id = el.id left join rebooked r on r.patient_id = el.id`;
+    case 'care-gap': {
+      // The Quality area's own measure SQL for this performance year: in the denominator, not excluded, not met.
+      const year = Number(c.today.slice(0, 4));
+      const [measure] = selectMeasures(year, b.program ?? 'mips', [b.measure]);
+      const flag = (g: number, p: Parameters<typeof flagColumn>[1]) => sql`coalesce(f.${sql.identifier(flagColumn(g, p))}, false)`;
+      const gaps = measure!.groups.map(
+        (_, g) => sql`(${flag(g, 'den')} and not ${flag(g, 'denex')} and not ${flag(g, 'denexcep')} and ${flag(g, 'numer')} = ${measure!.inverse})`,
+      );
+      const period = { start: `${year}-01-01`, end: `${year}-12-31`, timeZone: c.timeZone };
+      // A gap has no "last done": it is due from the day it is first seen, which the stored recall keeps.
+      return sql`${head},
+        gaps as (select distinct f.patient_id from (${compileMeasure(measure!, period)}) f where ${sql.join(gaps, sql` or `)})
+        select ${c.ruleId}::int as rule_id, el.id as patient_id, null::date as last_done_on, ${today} as due_date
+        from eligible el join gaps g on g.patient_id = el.id`;
+    }
   }
 }

@@ -2,6 +2,9 @@
 // reminders say. Rules come from files or the command line, so everything is checked before it is stored.
 import { normalizeCodeSystem } from '../codes/systems.js';
 import { ValidationError, type Issue } from '../errors.js';
+import { measureDefinitions } from '../measures/definitions/index.js';
+
+const knownMeasures = () => [...new Set(measureDefinitions.map((m) => m.id))];
 
 export interface Interval {
   years?: number;
@@ -32,7 +35,9 @@ export type RecallBasis =
   | { kind: 'flu-season'; cvx: string[]; seasonStartMonth?: number; seasonEndMonth?: number }
   | ({ kind: 'immunization-schedule' } & ScheduledSeries)
   | { kind: 'follow-up' }
-  | { kind: 'no-show' };
+  | { kind: 'no-show' }
+  /** Patients with an open care gap in a quality measure of the current year (e.g. "CMS125"). */
+  | { kind: 'care-gap'; measure: string; program?: 'mips' | 'hedis' };
 
 export type BasisKind = RecallBasis['kind'];
 
@@ -85,7 +90,7 @@ export interface RecallRuleInput {
 
 export const placeholders = ['firstName', 'lastName', 'practiceName', 'practicePhone', 'dueDate', 'visit'] as const;
 
-const basisKinds: BasisKind[] = ['visit', 'procedure', 'lab', 'immunization', 'flu-season', 'immunization-schedule', 'follow-up', 'no-show'];
+const basisKinds: BasisKind[] = ['visit', 'procedure', 'lab', 'immunization', 'flu-season', 'immunization-schedule', 'follow-up', 'no-show', 'care-gap'];
 const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.\-]*$/;
 const RULE_CODE_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
@@ -220,6 +225,12 @@ function parseBasis(c: Checker, value: unknown): RecallBasis | undefined {
     case 'follow-up':
     case 'no-show':
       return { kind };
+    case 'care-gap': {
+      const measure = c.text(value.measure, 'basis.measure', true)?.toUpperCase() ?? '';
+      if (measure && !knownMeasures().includes(measure)) c.fail('basis.measure', `"${measure}" is not a measure practicekit knows (${knownMeasures().join(', ')})`);
+      if (value.program !== undefined && value.program !== 'mips' && value.program !== 'hedis') c.fail('basis.program', 'must be "mips" or "hedis"');
+      return value.program === 'hedis' ? { kind, measure, program: 'hedis' } : { kind, measure };
+    }
   }
 }
 

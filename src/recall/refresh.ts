@@ -93,7 +93,8 @@ export async function refreshRecalls(db: Db, actor: AuditActor, options: { now: 
         sql`insert into recalls (patient_id, rule_id, due_date, last_done_on, created_at, updated_at)
           select d.patient_id, d.rule_id, d.due_date, d.last_done_on, ${now}, ${now} from recall_due d
           where d.due_date is not null
-            and not exists (select 1 from recalls r where r.status = 'open' and r.rule_id = d.rule_id and r.patient_id = d.patient_id)
+          -- The open-recall unique index skips patients who already have one (a not-exists test here
+          -- would rescan the rows this same statement inserts).
           on conflict (patient_id, rule_id) where status = 'open' do nothing
           returning rule_id`,
       );
