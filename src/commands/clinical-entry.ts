@@ -14,8 +14,8 @@ import { formatLocal, practiceClock } from '../chart/time.js';
 import { PracticeError, UsageError } from '../errors.js';
 
 /**
- * The SOAP text of a note: from --file, or typed in $EDITOR on a terminal. The editor's file is
- * private to the user and removed afterwards.
+ * The SOAP text of a note: from --file, or typed in $EDITOR on a terminal (undefined when left
+ * empty). The editor's file is private to the user and removed afterwards.
  */
 export function readNoteText(ctx: CommandContext, file: string | undefined): string | undefined {
   if (file) {
@@ -33,7 +33,9 @@ export function readNoteText(ctx: CommandContext, file: string | undefined): str
     const editor = ctx.io.env.VISUAL ?? ctx.io.env.EDITOR ?? 'vi';
     const run = spawnSync(editor, [path], { stdio: 'inherit', shell: true });
     if (run.status !== 0) throw new PracticeError('EDITOR_FAILED', `The editor (${editor}) did not finish normally; nothing was saved.`, { hint: 'Set EDITOR to the editor you use, or give --file.' });
-    return readFileSync(path, 'utf8');
+    const text = readFileSync(path, 'utf8');
+    // Closing the editor without writing anything means "no note".
+    return text.trim() === '' || text.trim() === SOAP_TEMPLATE.trim() ? undefined : text;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -42,6 +44,7 @@ export function readNoteText(ctx: CommandContext, file: string | undefined): str
 const PREPARE: Partial<Record<EntryKindName, (ctx: CommandContext, options: EntryOptions) => void>> = {
   notes: (ctx, options) => {
     options.noteText = readNoteText(ctx, options.file as string | undefined);
+    if (options.noteText === undefined && ctx.io.stdinIsTTY) throw new UsageError('The note was left empty; nothing was saved.');
   },
 };
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/main.js';
 import { renderTable } from '../cli/output.js';
 import { addEncounter, formatMoney, listEncounters, listFees, setFee } from '../chart/encounters.js';
-import { parseSoap, SOAP_TEMPLATE, type SoapNote } from '../chart/soap.js';
+import { parseSoap } from '../chart/soap.js';
 import { formatLocal, practiceClock } from '../chart/time.js';
 import { readNoteText } from './clinical-entry.js';
 
@@ -29,12 +29,8 @@ export function register(program: Command, action: ActionFactory): void {
       action(async (ctx, mrn: string, options: { provider: string; date: string; cpt: string; dx: string; duration?: string; location?: string; modifiers?: string; amount?: string; noteFile?: string; note: boolean }) => {
         const db = await ctx.db();
         const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
-        let note: SoapNote | undefined;
-        if (options.note) {
-          const text = readNoteText(ctx, options.noteFile);
-          // An editor closed without writing anything means "no note".
-          if (text !== undefined && (options.noteFile || (text.trim() !== '' && text.trim() !== SOAP_TEMPLATE.trim()))) note = parseSoap(text);
-        }
+        const text = options.note ? readNoteText(ctx, options.noteFile) : undefined;
+        const note = text === undefined ? undefined : parseSoap(text);
         const result = await addEncounter(
           db,
           ctx.auditActor,

@@ -42,6 +42,8 @@ describeEachBackend('practice appointments', (t) => {
     expect(past.stderr).toContain('--duration must be');
     expect((await cli(['appointments', 'book', 'ZZ', '--at', 'tomorrow 9:00', '--provider', NPI_A])).code).toBe(1);
     expect((await cli(['appointments', 'book', 'A1', '--at', 'whenever', '--provider', NPI_A])).stderr).toContain('--at must be a date and time');
+    await t.db.insert(patients).values({ mrn: 'A9', firstName: 'Gone', lastName: 'Before', dob: '1930-01-01', deceasedDate: '2025-01-01', active: false, searchName: 'before gone' });
+    expect((await cli(['appointments', 'book', 'A9', '--at', 'tomorrow 9:00', '--provider', NPI_A])).stderr).toContain('recorded as deceased');
     expect(await auditCount(t.db)).toBe(before);
   });
 

@@ -157,5 +157,16 @@ describeEachBackend('clinical entries', (t) => {
     expect((await cli(['notes', 'add', 'E1', '--file', 'missing.txt'], { cwd: dir })).code).toBe(2);
     expect((await cli(['notes', 'add', 'E1'])).stderr).toContain('--file is required');
     expect((await cli(['notes', 'list', 'E1'])).stdout).toContain('hypertension, controlled');
+
+    // On a terminal the note is typed in $EDITOR; an editor left untouched saves nothing.
+    const editor = join(dir, 'editor.sh');
+    writeFileSync(editor, `#!/bin/sh\nprintf 'S: typed in the editor\\nP: rest\\n' > "$1"\n`, { mode: 0o700 });
+    const typed = await cli(['notes', 'add', 'E1', '--json'], { tty: true, env: { EDITOR: editor } });
+    expect(typed.code, typed.stderr).toBe(0);
+    const [fromEditor] = await t.db.select().from(progressNotes).where(eq(progressNotes.id, typed.json().ids[0]));
+    expect(fromEditor).toMatchObject({ subjective: 'typed in the editor', plan: 'rest' });
+    const untouched = await cli(['notes', 'add', 'E1'], { tty: true, env: { EDITOR: 'true' } });
+    expect(untouched.code).toBe(2);
+    expect(untouched.stderr).toContain('left empty');
   });
 });

@@ -97,6 +97,23 @@ describeEachBackend('practice patients', (t) => {
     expect(unknown.stderr).toContain('That chart number (MRN) was not found.');
   });
 
+  it('edits through the form on a terminal, offering the current values', async () => {
+    const asked: Record<string, string | undefined> = {};
+    const prompter = {
+      input: async (message: string, options?: { default?: string }) => {
+        asked[message] = options?.default;
+        return message === 'City' ? 'Boston' : (options?.default ?? '');
+      },
+      confirm: async () => true,
+      select: async () => undefined as never,
+    };
+    const run = await cli(['patients', 'edit', 'C100', '--json'], { tty: true, prompter });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().changed).toEqual(['city']);
+    expect(asked['First name']).toBe('María');
+    expect((await cli(['patients', 'edit', 'C100'])).code).toBe(2);
+  });
+
   it('shows the chart summary as text, JSON and a private PDF', async () => {
     const text = await cli(['patients', 'show', 'C100']);
     expect(text.code, text.stderr).toBe(0);
