@@ -15,7 +15,7 @@ export function summarySections(summary: ChartSummary, zone: string): Section[] 
   const local = (at: Date) => DateTime.fromJSDate(at, { zone }).toFormat('yyyy-MM-dd HH:mm');
   const day = (at: Date) => DateTime.fromJSDate(at, { zone }).toISODate();
   const address = [p.address.line1, p.address.line2, [p.address.city, p.address.state, p.address.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
-  const status = p.deceasedDate ? `deceased ${p.deceasedDate}` : p.active ? 'active' : 'inactive';
+  const status = p.deceasedDate ? `deceased ${p.deceasedDate}` : p.mergedIntoMrn ? `merged into chart ${p.mergedIntoMrn}` : p.active ? 'active' : 'inactive';
   return [
     {
       title: `${fullName({ firstName: p.name.first, lastName: p.name.last, middleName: p.name.middle, suffix: p.name.suffix })}  (MRN ${p.mrn})`,

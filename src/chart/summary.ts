@@ -3,11 +3,13 @@ import { and, asc, desc, eq, gte, inArray, isNull, notInArray, sql } from 'drizz
 import {
   allergies,
   appointments,
+  auditLog,
   coverages,
   immunizations,
   medications,
   observations,
   payers,
+  patients,
   problems,
   providers,
   recallRules,
@@ -85,6 +87,16 @@ export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { n
       .where(and(eq(recalls.patientId, patientId), eq(recalls.status, 'open')))
       .orderBy(asc(recalls.dueDate)),
   ]);
+  // A chart merged into another points there: its records have moved.
+  const [merge] = patient.active
+    ? []
+    : await db
+        .select({ mrn: patients.mrn })
+        .from(auditLog)
+        .innerJoin(patients, sql`${patients.id} = (${auditLog.details} ->> 'keptPatientId')::int`)
+        .where(and(eq(auditLog.entity, 'patients'), eq(auditLog.entityId, String(patientId)), eq(auditLog.action, 'merged-into')))
+        .orderBy(desc(auditLog.id))
+        .limit(1);
   const systolic = vitals.find((v) => v.code === SYSTOLIC.loinc);
   const diastolic = vitals.find((v) => v.code === DIASTOLIC.loinc);
   const lastVitals = vitals
@@ -106,6 +118,7 @@ export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { n
       preferredChannel: patient.preferredChannel,
       active: patient.active,
       deceasedDate: patient.deceasedDate,
+      mergedIntoMrn: merge?.mrn ?? null,
     },
     insurance,
     problems: activeProblems,

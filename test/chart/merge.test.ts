@@ -93,5 +93,6 @@ describeEachBackend('practice patients duplicates and merge', (t) => {
     const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'merge'), eq(auditLog.entityId, String(ids.K1!))));
     expect(audit!.details).toMatchObject({ keptPatientId: ids.K1, droppedPatientId: ids.K2, moved: { problems: [expect.any(Number)], allergies: [expect.any(Number)] } });
     expect((await cli(['patients', 'duplicates', '--json'])).json().pairs).toHaveLength(1);
+    expect((await cli(['patients', 'show', 'K2'])).stdout).toContain('merged into chart K1');
   });
 });
