@@ -40,6 +40,7 @@ import {
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
 
 const meta = (...profile: string[]) => ({ profile });
+const DATA_ABSENT_REASON = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 const num = (v: string | null | undefined) => (v === null || v === undefined ? undefined : Number(v));
 const patientRef = (patientId: number) => ref('Patient', idPrefix.patient, patientId)!;
@@ -287,8 +288,9 @@ export function medicationRequestResource(row: Row<typeof s.medications>): Medic
     subject: patientRef(row.patientId),
     encounter: encounterRef(row.encounterId),
     authoredOn: row.startDate ?? undefined,
-    // US Core needs a requester: for a reported medication, the patient who reported it.
-    requester: practitionerRef(row.prescriberId) ?? (row.kind === 'statement' ? patientRef(row.patientId) : undefined),
+    // US Core needs a requester: for a reported medication, the patient who reported it; when the
+    // prescriber was not recorded (imported history), the standard "unknown" data-absent reason.
+    requester: practitionerRef(row.prescriberId) ?? (row.kind === 'statement' ? patientRef(row.patientId) : { extension: [{ url: DATA_ABSENT_REASON, valueCode: 'unknown' }] }),
     dosageInstruction:
       dose || row.route || row.frequency
         ? [
