@@ -179,7 +179,8 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
         from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(i int, system text, value text, mrn text, search_name text, dob date)
         left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
         left join patients pm on pm.mrn = x.mrn
-        left join lateral (select p.id from patients p where p.search_name = x.search_name and p.dob = x.dob order by p.id limit 1) pn on true`,
+        -- Name + birth date only for records matched no other way (a gate, not a scan per row).
+        left join lateral (select p.id from patients p where pi.patient_id is null and pm.id is null and p.search_name = x.search_name and p.dob = x.dob order by p.id limit 1) pn on true`,
   );
   const existing: { i: number; id: number }[] = [];
   const fresh: number[] = [];

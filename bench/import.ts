@@ -1,0 +1,113 @@
+// Import speed next to a raw COPY of the same file, measured in the same run on the same database.
+//   npx tsx bench/import.ts [--patients 1000000] [--observations 5000000]
+// Uses DATABASE_URL (PostgreSQL) when set, else an embedded database in a temporary folder. Needs dist/
+// (npm run build): the import runs as the real CLI in a child process so its peak RSS can be reported.
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { patients: { type: 'string', default: '1000000' }, observations: { type: 'string', default: '5000000' } } });
+const patientRows = Number(values.patients);
+const observationRows = Number(values.observations);
+const root = join(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'pk-bench-import-'));
+const databaseUrl = process.env.DATABASE_URL;
+
+/** Deterministic rows (a counter, no randomness) so runs compare. */
+async function writeCsv(file: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
+  const out = createWriteStream(file);
+  out.write(`${header}\n`);
+  for (let i = 0; i < rows; i++) if (!out.write(`${line(i)}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+const loinc = [['4548-4', 'Hemoglobin A1c', '%'], ['2345-7', 'Glucose', 'mg/dL'], ['2093-3', 'Cholesterol', 'mg/dL'], ['8480-6', 'Systolic BP', 'mm[Hg]']] as const;
+
+async function rawCopy(file: string, table: string, columns: string): Promise<number> {
+  const started = performance.now();
+  if (databaseUrl) {
+    const { default: postgres } = await import('postgres');
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => undefined });
+    await sql.unsafe(`drop table if exists ${table}; create table ${table} (${columns})`);
+    const t0 = performance.now();
+    await pipeline(createReadStream(file), await sql.unsafe(`copy ${table} from stdin (format csv, header true)`).writable());
+    const seconds = (performance.now() - t0) / 1000;
+    await sql.unsafe(`drop table ${table}`);
+    await sql.end();
+    return seconds;
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create({ dataDir: join(work, 'copy-db') });
+  await db.exec(`drop table if exists ${table}; create table ${table} (${columns})`);
+  const blob = new Blob([readFileSync(file)]);
+  const t0 = performance.now();
+  await db.query(`copy ${table} from '/dev/blob' (format csv, header true)`, [], { blob });
+  const seconds = (performance.now() - t0) / 1000;
+  await db.close();
+  void started;
+  return seconds;
+}
+
+/** Runs `practice import` as a child; it reports its own peak RSS when it exits. */
+async function practiceImport(file: string, kind: string): Promise<{ seconds: number; rssMb: number; counts: unknown }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { main } from ${JSON.stringify(join(root, 'dist/cli/main.js'))};
+       const code = await main(process.argv.slice(1));
+       process.stderr.write('RSS ' + process.resourceUsage().maxRSS + '\\n');
+       process.exitCode = code;`,
+      '--',
+      ...(databaseUrl ? [] : ['--data-dir', join(work, 'practice-db')]),
+      'import', file, '--kind', kind, '--json', '--quiet',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRACTICE_USER: 'bench' } },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  const t0 = performance.now();
+  const [code] = (await once(child, 'exit')) as [number];
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0 && code !== 3) throw new Error(`practice import failed (${code}):\n${stderr}`);
+  const rss = Number(/RSS (\d+)/.exec(stderr)?.[1] ?? 0) / 1024;
+  return { seconds, rssMb: Math.round(rss), counts: JSON.parse(stdout).counts };
+}
+
+const patientsFile = join(work, 'patients.csv');
+const observationsFile = join(work, 'labs.csv');
+console.log(`Generating ${patientRows.toLocaleString()} patients and ${observationRows.toLocaleString()} lab results in ${work} ...`);
+await writeCsv(patientsFile, 'chart_number,last_name,first_name,middle_name,dob,sex,address1,city,state,zip,phone,email,race,ethnicity,language', patientRows, (i) =>
+  [`C${i}`, `Last${i % 4999}`, `First${i % 7919}`, 'Q', `${1930 + (i % 90)}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`, i % 2 ? 'F' : 'M', `${i} Main St`, 'Boston', 'MA', `0${String(2100 + (i % 800))}`, `617-555-${String(i % 10000).padStart(4, '0')}`, `p${i}@example.org`, 'white', 'nonhispanic', 'en'].join(','),
+);
+await writeCsv(observationsFile, 'chart_number,loinc,test_name,value,unit,date', observationRows, (i) => {
+  const [code, name, unit] = loinc[i % loinc.length]!;
+  return [`C${i % patientRows}`, code, name, (5 + (i % 200) / 10).toFixed(1), unit, `20${String(10 + (i % 15))}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')} 08:00`].join(',');
+});
+
+const patientColumns = 'chart_number text primary key, last_name text, first_name text, middle_name text, dob date, sex text, address1 text, city text, state text, zip text, phone text, email text, race text, ethnicity text, language text';
+const labColumns = 'chart_number text, loinc text, test_name text, value numeric, unit text, effective_at timestamptz';
+const results: string[] = [];
+for (const [label, file, kind, table, columns, rows] of [
+  ['patients', patientsFile, 'patients', 'bench_copy_patients', patientColumns, patientRows],
+  ['lab results', observationsFile, 'labs', 'bench_copy_labs', labColumns, observationRows],
+] as const) {
+  const copySeconds = await rawCopy(file, table, columns);
+  const imported = await practiceImport(file, kind);
+  const copyRate = Math.round(rows / copySeconds);
+  const importRate = Math.round(rows / imported.seconds);
+  results.push(
+    `${label.padEnd(12)} ${rows.toLocaleString().padStart(10)} rows | raw COPY ${copyRate.toLocaleString().padStart(9)} rows/s | practice import ${importRate.toLocaleString().padStart(8)} rows/s (${Math.round((100 * importRate) / copyRate)}% of COPY, target >= 50% on PostgreSQL) | peak RSS ${imported.rssMb} MB (target < 300)`,
+  );
+  console.log(results.at(-1));
+}
+console.log(`\nBackend: ${databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite'}; import timings include process start-up.`);
+rmSync(work, { recursive: true, force: true });
