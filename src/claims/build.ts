@@ -69,7 +69,7 @@ async function buildIn(tx: DbOrTx, options: BuildOptions): Promise<BuildResult> 
       select grp, min(patient_id) as patient_id, min(encounter_id) as encounter_id, min(provider_id) as provider_id,
              min(payer_id) as payer_id, min(coverage_id) as coverage_id, min(location_id) as location_id,
              min(service_date) as date_from, max(service_date) as date_to, sum(amount_cents)::int as total_cents,
-             nextval(pg_get_serial_sequence('claims', 'id'))::int as claim_id
+             nextval((select pg_get_serial_sequence('claims', 'id'))::regclass)::int as claim_id
       from parted group by grp
     ),
     new_claims as (

@@ -82,7 +82,7 @@ export interface EditScope {
 export function scopeCondition(scope: EditScope, alias = sql`c`): SQL {
   const parts: SQL[] = [];
   if (scope.claimIds) parts.push(sql`${alias}.id in (select unnest(${textArray(scope.claimIds.map(String))}::int[]))`);
-  else parts.push(sql`${alias}.status in ('ready', 'held') and ${alias}.batch_id is null`);
+  else parts.push(sql`${alias}.status in ('ready', 'held', 'rejected') and ${alias}.batch_id is null`);
   if (scope.payerId !== undefined) parts.push(sql`${alias}.payer_id = ${scope.payerId}`);
   return sql.join(parts, sql` and `);
 }
@@ -164,7 +164,7 @@ export async function scrubClaims(db: DbOrTx, scope: EditScope, today: string, e
     sql`${failuresQuery(scope, inputs, edits)},
     held as (
       update claims c set status = case when c.id in (select claim_id from failures) then 'held' else 'ready' end, updated_at = now()
-      where ${scopeCondition(scope)} and c.status in ('ready', 'held')
+      where ${scopeCondition(scope)} and c.status in ('ready', 'held', 'rejected')
         and c.status <> case when c.id in (select claim_id from failures) then 'held' else 'ready' end
       returning c.id
     )

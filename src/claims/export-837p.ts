@@ -21,7 +21,7 @@ import { X12Writer } from './x12/writer.js';
 
 export const IMPLEMENTATION_837P = '005010X222A1';
 /** Recommended ceiling of claims in one ST/SE transaction set. */
-const CLAIMS_PER_TRANSACTION = 5000;
+export const CLAIMS_PER_TRANSACTION = 5000;
 
 type Clearinghouse = typeof clearinghouses.$inferSelect;
 type Practice = typeof practice.$inferSelect;
@@ -309,7 +309,8 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
       if (eligible!.n === 0 || options.dryRun) {
         return { batchId: null, file: null, interchangeControlNumber: null, claims: eligible!.n, totalCents: 0, held: failures };
       }
-      const control = await nextControlNumber(tx, `interchange:${ch.id}`);
+      // One counter for every receiver: ISA13 is unique across all the practice's interchanges.
+      const control = await nextControlNumber(tx, 'interchange');
       const createdAt = options.now;
       const [batch] = await tx
         .insert(claimBatches)

@@ -24,7 +24,7 @@ export async function reissueClaim(db: Db, actor: AuditActor, claimId: number, k
     }
     const [row] = await queryRows<{ id: number; pcn: string }>(
       tx,
-      sql`with next as (select nextval(pg_get_serial_sequence('claims', 'id'))::int as id),
+      sql`with next as (select nextval((select pg_get_serial_sequence('claims', 'id'))::regclass)::int as id),
           copy as (
             insert into claims (id, patient_control_number, patient_id, encounter_id, coverage_id, payer_id, rendering_provider_id, location_id,
                                 frequency_code, original_claim_id, payer_claim_control_number, service_date_from, service_date_to, total_cents,

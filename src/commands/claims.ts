@@ -185,6 +185,25 @@ Examples:
     );
 
   claims
+    .command('import-ack')
+    .description('read a 999 or 277CA acknowledgement: accepted claims move on, rejected ones come back to fix')
+    .argument('<file>', 'the 999 or 277CA file')
+    .action(
+      action(async (ctx, file: string) => {
+        const text = await readText(ctx, file);
+        const { importAcknowledgement } = await import('../claims/acks.js');
+        const result = await importAcknowledgement(await ctx.db(), ctx.auditActor, text);
+        if (result.unmatched.length) ctx.warn(`${result.unmatched.length} acknowledged item(s) match none of our batches or claims: ${result.unmatched.join(', ')}.`);
+        if (result.rejected) ctx.warn(`${result.rejected} claim(s) were rejected: fix them ("practice claims check") and export again.`);
+        return {
+          data: result,
+          human: `${result.kind}: ${result.accepted} claim(s) accepted, ${result.rejected} rejected${result.batchId ? ` (batch ${result.batchId})` : ''}.`,
+          exitCode: result.rejected || result.unmatched.length ? ExitCode.partial : ExitCode.ok,
+        };
+      }),
+    );
+
+  claims
     .command('validate')
     .description('check an 837P file: envelope counts and control numbers, structure, NPI, diagnoses, totals, pointers')
     .argument('<file>', 'the 837P file')

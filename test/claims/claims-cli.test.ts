@@ -13,6 +13,13 @@ import { EXPORT_TIME, fixtures, seedPractice } from './seed.js';
 const { X12Parser } = X12 as unknown as typeof import('node-x12');
 const fixture = (name: string) => fileURLToPath(new URL(name, fixtures));
 
+/** A minimal interchange around the given segments, counts right, as a clearinghouse sends it back. */
+function envelope(gs01: string, st01: string, version: string, body: string[]): string {
+  const isa = 'ISA*00*          *00*          *ZZ*CLEARHOUSE01   *ZZ*PRACTICEKIT    *250116*1200*^*00501*000000900*0*T*:';
+  const set = [`ST*${st01}*0001*${version}`, ...body];
+  return [isa, `GS*${gs01}*CLEARHOUSE01*PRACTICEKIT*20250116*1200*900*X*${version}`, ...set, `SE*${set.length + 1}*0001`, 'GE*1*900', 'IEA*1*000000900'].map((s) => `${s}~`).join('\n');
+}
+
 describeEachBackend('claims from visit to payment', (t) => {
   const out = mkdtempSync(join(tmpdir(), 'pk-claims-'));
   let exported: { file: string; batchId: number; interchangeControlNumber: number };
@@ -36,7 +43,7 @@ describeEachBackend('claims from visit to payment', (t) => {
     // The fixture's claim numbers, so the fixture 835 pays exactly these claims.
     await t.db.execute(sql`update claims c set patient_control_number = 'PKT-' || lpad(n.rn::text, 6, '0')
                            from (select id, row_number() over (order by id) as rn from claims) n where n.id = c.id`);
-    await t.db.execute(sql`insert into x12_counters (name, last_value) select 'interchange:' || id, 100 from clearinghouses`);
+    await t.db.execute(sql`insert into x12_counters (name, last_value) values ('interchange', 100)`);
     const lines = await queryRows<{ pointers: number[] }>(t.db, sql`select diagnosis_pointers as pointers from claim_lines order by claim_id, line_number`);
     expect(lines.map((l) => l.pointers)).toEqual([[1, 2], [1], [1]]);
   });
@@ -88,6 +95,21 @@ describeEachBackend('claims from visit to payment', (t) => {
     const run = await cli(['export', '--batch', String(exported.batchId), '--again', '--out', out]);
     expect(run.code).toBe(0);
     expect(readFileSync(exported.file).equals(before)).toBe(true);
+  });
+
+  it('reads a 999 and a 277CA: accepted claims move on, unknown claim numbers are reported', async () => {
+    const ack999 = join(out, 'ack.999');
+    writeFileSync(ack999, envelope('FA', '999', '005010X231A1', ['AK1*HC*101*005010X222A1', 'AK2*837*0001*005010X222A1', 'IK5*A', 'AK9*A*1*1*1']));
+    const run = await cli(['import-ack', ack999]);
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ kind: '999', batchId: exported.batchId, accepted: 2, rejected: 0 });
+    const ack277 = join(out, 'ack.277');
+    writeFileSync(ack277, envelope('HN', '277', '005010X214', ['BHT*0085*08*1*20250116*1200*TH', 'HL*1**20*1', 'HL*2*1*21*1', 'HL*3*2*19*1', 'HL*4*3*PT', 'TRN*2*PKT-000001', 'STC*A1:20*20250116*WQ*185', 'HL*5*3*PT', 'TRN*2*PKT-999999', 'STC*A3:21*20250116*U*10']));
+    const claimAck = await cli(['import-ack', ack277]);
+    expect(claimAck.code).toBe(3);
+    expect(claimAck.json()).toMatchObject({ kind: '277CA', accepted: 1, rejected: 0, unmatched: ['PKT-999999'] });
+    const rows = await queryRows<{ status: string }>(t.db, sql`select status from claims order by id`);
+    expect(rows.map((r) => r.status)).toEqual(['accepted', 'accepted']);
   });
 
   it('posts the fixture 835: payments, CO/PR adjustments, the denial and PLB; the second time nothing', async () => {
@@ -183,6 +205,19 @@ describeEachBackend('claims from visit to payment', (t) => {
     expect(after).toEqual(before);
     const [claim] = await queryRows<{ status: string; batch_id: number | null }>(t.db, sql`select status, batch_id from claims where id = (select max(id) from claims)`);
     expect(claim).toEqual({ status: 'ready', batch_id: null });
+  });
+
+  it('takes a claim out of its batch when the 999 rejects it, so it can be fixed and sent again', async () => {
+    const [batch] = await queryRows<{ id: number; gs06: number }>(t.db, sql`select id, group_control_number as gs06 from claim_batches order by id desc limit 1`);
+    const ack = join(out, 'reject.999');
+    writeFileSync(ack, envelope('FA', '999', '005010X231A1', [`AK1*HC*${batch!.gs06}*005010X222A1`, 'AK2*837*0001*005010X222A1', 'IK3*CLM*41**8', 'IK5*R*5', 'AK9*R*1*1*0']));
+    const run = await cli(['import-ack', ack]);
+    expect(run.code).toBe(3);
+    expect(run.json()).toMatchObject({ batchId: batch!.id, accepted: 0, rejected: 1 });
+    const [claim] = await queryRows<{ status: string; batch_id: number | null }>(t.db, sql`select status, batch_id from claims where frequency_code = '7'`);
+    expect(claim).toEqual({ status: 'rejected', batch_id: null });
+    const [state] = await queryRows<{ status: string }>(t.db, sql`select status from claim_batches where id = ${batch!.id}`);
+    expect(state!.status).toBe('rejected');
   });
 
   it('lists claims by status', async () => {
