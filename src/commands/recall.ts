@@ -53,7 +53,7 @@ function parseQuietHours(raw: string): { start: string; end: string } {
 }
 
 function describeRule(definition: { basis: { kind: string }; interval?: Record<string, number> }): string {
-  const interval = definition.interval ? Object.entries(definition.interval).map(([unit, n]) => `${n} ${unit}`).join(' ') : '';
+  const interval = definition.interval ? Object.entries(definition.interval).map(([unit, n]) => `${n} ${n === 1 ? unit.replace(/s$/, '') : unit}`).join(' ') : '';
   return interval ? `${definition.basis.kind}, every ${interval}` : definition.basis.kind;
 }
 
@@ -246,6 +246,7 @@ Example (cron, every morning at 8:30):
           sms: env.PRACTICE_SMS_URL ? { url: env.PRACTICE_SMS_URL, from: env.PRACTICE_SMS_FROM!, user: env.PRACTICE_SMS_USER, password: env.PRACTICE_SMS_PASSWORD } : undefined,
           useAdvisoryLock: handle.backend === 'postgres',
         });
+        for (const warning of summary.warnings) ctx.warn(warning);
         if (summary.busy) ctx.warn('Another "practice recall run" is sending right now; this one sent nothing.');
         if (summary.skipped['awaiting-confirmation']) {
           ctx.warn(`${summary.skipped['awaiting-confirmation']} reminder(s) from an interrupted run were never confirmed; they are not sent again automatically.`);

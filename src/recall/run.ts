@@ -65,6 +65,8 @@ export interface RunSummary {
   failed: number;
   failures: { channel: Channel; reason: string; count: number }[];
   files: { letters?: string; calls?: string };
+  /** Things staff should fix, without PHI. */
+  warnings: string[];
 }
 
 export const DEFAULT_FALLBACK: Channel[] = ['email', 'sms', 'letter', 'calls'];
@@ -209,6 +211,10 @@ function emptyByChannel(): Record<Channel, number> {
   return { email: 0, sms: 0, letter: 0, calls: 0 };
 }
 
+function emptySummary(options: Pick<RunOptions, 'dryRun'>, due: number, busy = false): RunSummary {
+  return { dryRun: Boolean(options.dryRun), busy, due, planned: emptyByChannel(), sent: emptyByChannel(), skipped: {}, failed: 0, failures: [], files: {}, warnings: [] };
+}
+
 /** Claims attempts: a pending row per reminder under its unique key. Returns the ones this run owns. */
 async function claim(db: Db, actor: AuditActor, planned: Planned[], now: Date): Promise<Map<number, Planned & { logId: number }>> {
   if (planned.length === 0) return new Map();
@@ -327,7 +333,8 @@ async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<
   const practice = await practiceInfo(db);
   const today = practiceToday(options.now, practice.timeZone);
   const candidates = await dueCandidates(db, options.now, today);
-  const summary: RunSummary = { dryRun: Boolean(options.dryRun), busy: false, due: candidates.length, planned: emptyByChannel(), sent: emptyByChannel(), skipped: {}, failed: 0, failures: [], files: {} };
+  const summary = emptySummary(options, candidates.length);
+  if (candidates.length > 0 && !practice.phone) summary.warnings.push('The practice has no phone number on record, so reminders cannot say how to book: set it with "practice setup".');
   const planned: Planned[] = [];
   for (const c of candidates) {
     const decision = decide(c, options, practice);
@@ -361,7 +368,7 @@ export async function runRecallReminders(db: Db, actor: AuditActor, options: Run
   return db.transaction(async (lockTx) => {
     const [row] = await queryRows<{ locked: boolean }>(lockTx, sql`select pg_try_advisory_xact_lock(hashtext('practicekit:recall-run')) as locked`);
     if (!row?.locked) {
-      return { dryRun: false, busy: true, due: 0, planned: emptyByChannel(), sent: emptyByChannel(), skipped: {}, failed: 0, failures: [], files: {} };
+      return emptySummary(options, 0, true);
     }
     return sendDue(db, actor, options);
   });
