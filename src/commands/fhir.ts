@@ -10,6 +10,7 @@ interface ExportOptions {
   all?: boolean;
   since?: string;
   out?: string;
+  replace?: boolean;
 }
 
 function parseSince(value: string | undefined): Date | undefined {
@@ -28,6 +29,7 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--out <path>', 'file for the bundle (default: print it), or folder for --all')
     .option('--all', 'export every patient: one NDJSON file per resource type (FHIR Bulk Data)')
     .option('--since <date>', 'with --all: only records changed on or after this date')
+    .option('--replace', 'with --all: replace the NDJSON files an earlier export left in the folder')
     .addHelpText(
       'after',
       `
@@ -35,6 +37,7 @@ Examples:
   practice fhir export 100234 --out chart-100234.json
   practice fhir export --all --out export/
   practice fhir export --all --since 2026-01-01 --out export-changes/
+  practice fhir export --all --out export/ --replace      (nightly, into the same folder)
 
 Files are readable by you only: they hold patient records.`,
     )
@@ -52,6 +55,7 @@ Files are readable by you only: they hold patient records.`,
             {
               outDir: resolve(ctx.io.cwd, options.out),
               since,
+              replace: options.replace,
               onStart: (total) => progress.start(total, 'Exporting'),
               onProgress: (done) => progress.update(done),
             },

@@ -1,6 +1,8 @@
 // One patient's record as a FHIR R4 Bundle, and the whole practice as FHIR Bulk Data NDJSON files.
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { PrivateLineWriter } from './files.js';
 import { fullUrlFor } from './ids.js';
@@ -35,8 +37,18 @@ export async function patientBundle(db: DbOrTx, patientId: number, timestamp: Da
   return toBundle(resources, timestamp);
 }
 
+async function ndjsonFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  return names.filter((name) => name.endsWith('.ndjson')).map((name) => join(dir, name));
+}
+
 export interface BulkExportOptions {
   outDir: string;
+  /** Replace the NDJSON files of an earlier export in the folder (all of them, so no stale type stays). */
+  replace?: boolean;
   since?: Date;
   pageSize?: number;
   onStart?: (total: number) => void;
@@ -55,6 +67,13 @@ export interface BulkExportResult {
  * written a page at a time. Files appear only when the export finishes; a failed run leaves none.
  */
 export async function bulkExport(db: Db, options: BulkExportOptions, now: Date): Promise<BulkExportResult> {
+  const earlier = await ndjsonFiles(options.outDir);
+  if (earlier.length && !options.replace) {
+    throw new UsageError(
+      `The folder ${options.outDir} already holds ${earlier.length} NDJSON file(s) from an earlier export.`,
+      'Choose an empty folder, or add --replace to replace them once the new export has finished.',
+    );
+  }
   // One snapshot for the whole run: rows changed while it runs wait for the next export.
   return db.transaction((tx) => writeBulkFiles(tx, options, now), { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
@@ -76,6 +95,8 @@ async function writeBulkFiles(db: DbOrTx, options: BulkExportOptions, now: Date)
       }
     }
     for (const writer of writers.values()) await writer.commit();
+    const written = new Set([...writers.values()].map((w) => w.path));
+    for (const file of await ndjsonFiles(options.outDir)) if (!written.has(file)) await rm(file, { force: true });
   } catch (error) {
     for (const writer of writers.values()) await writer.discard();
     throw error;

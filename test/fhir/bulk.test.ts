@@ -67,4 +67,18 @@ describeEachBackend('fhir bulk export', (t) => {
     expect(new Set(conditions.map((c) => c.subject.reference))).toEqual(new Set([`Patient/pat-${first!.id}`]));
     expect(run.json().since).toBe('2026-03-01T00:00:00.000Z');
   });
+
+  it('refuses to mix with an earlier export unless told to replace it, then leaves no stale file', async () => {
+    const out = join(dir, 'since');
+    const before = (await readdir(out)).sort();
+    const refused = await runCli(['fhir', 'export', '--all', '--since', '2026-03-01', '--out', out], { database: t.handle, now });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--replace/);
+    // Nothing changed since then: the replaced export has no file, and none of the earlier ones stays.
+    const replaced = await runCli(['fhir', 'export', '--all', '--since', '2100-01-01', '--out', out, '--replace', '--json'], { database: t.handle, now });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.json().output).toEqual([]);
+    expect(before.length).toBeGreaterThan(3);
+    expect(await readdir(out)).toEqual([]);
+  });
 });
