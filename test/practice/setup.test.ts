@@ -38,6 +38,16 @@ describeEachBackend('practice setup', (t) => {
     expect(run.json()).toMatchObject({ practice: 'created', dryRun: false });
     const [row] = await queryRows<Record<string, string>>(t.db, sql`select legal_name, tin, billing_npi, state, time_zone from practice`);
     expect(row).toEqual({ legal_name: 'Flag Street Clinic', tin: '123456789', billing_npi: '2888888809', state: 'NY', time_zone: 'America/Chicago' });
+
+    const clearinghouse = ['--clearinghouse-name', 'Acme Claims', '--clearinghouse-sender-id', 'PK123', '--clearinghouse-receiver-id', 'ACME'];
+    const withClearinghouse = await runCli(['setup', ...clearinghouse, '--clearinghouse-usage-indicator', 't', '--json'], { database: t.handle });
+    expect(withClearinghouse.code, withClearinghouse.stderr).toBe(0);
+    expect(withClearinghouse.json()).toMatchObject({ practice: 'unchanged', clearinghouses: { created: 1 } });
+    const [ch] = await queryRows<Record<string, unknown>>(t.db, sql`select sender_id, receiver_id, usage_indicator, is_default from clearinghouses`);
+    expect(ch).toEqual({ sender_id: 'PK123', receiver_id: 'ACME', usage_indicator: 'T', is_default: true });
+    const tooLong = await runCli(['setup', '--clearinghouse-name', 'Acme Claims', '--clearinghouse-sender-id', 'A-SENDER-ID-LONGER-THAN-15'], { database: t.handle });
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain('Sender id (ISA06) "A-SENDER-ID-LONGER-THAN-15" must be 1 to 15 letters or digits');
   });
 
   it('records everything from practice.json, and a rerun edits rather than duplicates', async () => {
