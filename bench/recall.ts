@@ -4,31 +4,18 @@
 //   BENCH_DATABASE_URL=postgres://... npx tsx bench/recall.ts   a scratch PostgreSQL database (it is filled!)
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
-import { runMigrations, openServer, type PracticeDatabase } from '../src/db/client.js';
 import { queryRows } from '../src/db/query.js';
-import * as schema from '../src/db/schema/index.js';
 import type { Db } from '../src/db/types.js';
 import { compileRecallRule } from '../src/recall/compile.js';
 import { listRecalls } from '../src/recall/list.js';
 import { refreshRecalls } from '../src/recall/refresh.js';
 import { listRecallRules } from '../src/recall/rules.js';
+import { openBenchDatabase } from './database.js';
 
 const PATIENTS = Number(process.argv[2] ?? 100_000);
 const NOW = new Date('2026-11-10T16:00:00Z');
 const TODAY = '2026-11-10';
 const actor = { actor: 'bench', command: 'bench/recall' };
-
-async function openBenchDatabase(): Promise<PracticeDatabase> {
-  const url = process.env.BENCH_DATABASE_URL;
-  if (url) return openServer(url, { migrate: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { drizzle } = await import('drizzle-orm/pglite');
-  const pglite = await PGlite.create();
-  const db = drizzle({ client: pglite, schema, casing: 'snake_case' }) as unknown as Db;
-  const handle: PracticeDatabase = { db, backend: 'pglite', location: 'memory', client: { backend: 'pglite', pglite }, close: () => pglite.close() };
-  await runMigrations(handle);
-  return handle;
-}
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const start = performance.now();

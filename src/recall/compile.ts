@@ -55,14 +55,16 @@ function eligiblePatients(d: RecallDefinition, c: CompileContext): SQL {
   if (e.maxAgeYears !== undefined) conditions.push(sql`p.dob > ${today} - make_interval(years => ${e.maxAgeYears + 1}::int)`);
   if (e.sex) conditions.push(sql`p.sex = ${e.sex}`);
   if (e.diagnoses?.length) {
-    conditions.push(sql`(
-      exists (select 1 from problems pr where pr.patient_id = p.id
-        and pr.clinical_status in ('active', 'recurrence', 'relapse')
+    // One set of patient ids (hashed once), not a correlated lookup per patient.
+    conditions.push(sql`p.id in (
+      select pr.patient_id from problems pr
+      where pr.clinical_status in ('active', 'recurrence', 'relapse')
         and pr.verification_status not in ('refuted', 'entered-in-error')
-        and ${codeMatch(e.diagnoses, sql`pr.code_system`, sql`pr.code`)})
-      or exists (select 1 from encounter_diagnoses ed join encounters en on en.id = ed.encounter_id
-        where en.patient_id = p.id and en.status = 'finished' and en.starts_at >= ${today} - interval '2 years'
-        and ${codeMatch(e.diagnoses, sql`ed.code_system`, sql`ed.code`)})
+        and ${codeMatch(e.diagnoses, sql`pr.code_system`, sql`pr.code`)}
+      union
+      select en.patient_id from encounter_diagnoses ed join encounters en on en.id = ed.encounter_id
+      where en.status = 'finished' and en.starts_at >= ${today} - interval '2 years'
+        and ${codeMatch(e.diagnoses, sql`ed.code_system`, sql`ed.code`)}
     )`);
   }
   return sql`select p.id, p.dob from patients p where ${sql.join(conditions, sql` and `)}`;
