@@ -8,6 +8,7 @@ import { renderFields, renderTable } from '../cli/output.js';
 import { PracticeError, UsageError } from '../errors.js';
 import { importKinds, type FieldSpec, type ImportKind } from '../import/columns.js';
 import type { MappingRequest } from '../import/csv-run.js';
+import type { ImportSummary } from '../import/run.js';
 import type { BucketCounts } from '../import/engine.js';
 
 interface ImportOptions {
@@ -148,19 +149,6 @@ async function runImportCommand(ctx: CommandContext, path: string, options: Impo
   return present(ctx, path, format, summary);
 }
 
-export interface ImportSummary {
-  kind: string;
-  dryRun: boolean;
-  runIds: number[];
-  counts: BucketCounts;
-  /** Per file for folder imports (Synthea). */
-  files?: { file: string; counts: BucketCounts }[];
-  rejectFile: string | null;
-  possibleDuplicates: number;
-  rejectReasons: { reason: string; rows: number }[];
-  /** Files in the folder that hold nothing the import stores (non-FHIR JSON, Synthea claims...). */
-  ignoredFiles?: string[];
-}
 
 function present(ctx: CommandContext, path: string, format: string, s: ImportSummary): CommandResult {
   const c = s.counts;

@@ -3,18 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DateTime } from 'luxon';
-import type { Progress } from '../cli/progress.js';
-import type { AuditActor } from '../db/audit.js';
 import type { Db } from '../db/types.js';
 import { PracticeError, UsageError } from '../errors.js';
-import type { ImportSummary } from '../commands/import.js';
 import { kindSpecs, mapHeaders, unmappedRequired, type FieldSpec, type ImportKind } from './columns.js';
 import { readCsv, sniffCsv } from './csv.js';
 import type { ImportItem } from './engine.js';
 import type { DateOrder } from './fields.js';
 import { rowItem, type RowContext } from './kinds.js';
 import { RejectWriter } from './rejects.js';
-import { fingerprint, runImport } from './run.js';
+import { fingerprint, runImport, summarise, type ImportOptions, type ImportSummary } from './run.js';
 
 export interface MappingRequest {
   kind: ImportKind;
@@ -25,17 +22,11 @@ export interface MappingRequest {
   missing: string[][];
 }
 
-export interface CsvImportOptions {
+export interface CsvImportOptions extends ImportOptions {
   kind: ImportKind;
-  actor: AuditActor;
-  source: string;
   dateOrder: DateOrder;
-  dryRun: boolean;
-  batchSize: number;
-  progress: Progress;
   today: Date;
   mapFile?: string;
-  rejectFile?: string;
   /** Interactive mapping (a TTY): returns header → field for the missing fields, or undefined to stop. */
   askMapping?: (request: MappingRequest) => Promise<Record<string, string> | undefined>;
   info?: (message: string) => void;
@@ -133,14 +124,6 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
       options.progress.update(done);
     },
   });
-  return {
-    kind: options.kind,
-    dryRun: options.dryRun,
-    runIds: summary.runId === null ? [] : [summary.runId],
-    counts: summary.counts,
-    rejectFile: await rejects.close(),
-    possibleDuplicates: summary.possibleDuplicates,
-    rejectReasons: rejects.summary(),
-  };
+  return summarise(options.kind, options.dryRun, { ...summary, runIds: summary.runId === null ? [] : [summary.runId] }, rejects);
 }
 

@@ -1,24 +1,13 @@
 // practice import <bundle.json|dir> --format fhir: one item per resource, written in batches.
 import { basename, relative } from 'node:path';
-import type { Progress } from '../cli/progress.js';
-import type { AuditActor } from '../db/audit.js';
 import type { Db } from '../db/types.js';
-import type { ImportSummary } from '../commands/import.js';
 import type { ImportItem } from './engine.js';
 import { fhirItems, readFhirInput } from './fhir.js';
 import { RejectWriter } from './rejects.js';
-import { fingerprint, runImport } from './run.js';
+import { fingerprint, runImport, summarise, type ImportOptions, type ImportSummary } from './run.js';
 
-export interface FhirImportOptions {
-  actor: AuditActor;
-  source: string;
-  dryRun: boolean;
-  batchSize: number;
-  progress: Progress;
-  rejectFile?: string;
-}
 
-export async function importFhir(db: Db, input: string, options: FhirImportOptions): Promise<ImportSummary> {
+export async function importFhir(db: Db, input: string, options: ImportOptions): Promise<ImportSummary> {
   const rejects = new RejectWriter(options.rejectFile ?? `${input.replace(/[\\/]+$/, '')}.rejects.csv`, ['resource']);
   const batchSize = options.batchSize;
   const ignored: string[] = [];
@@ -51,14 +40,5 @@ export async function importFhir(db: Db, input: string, options: FhirImportOptio
       options.progress.update(done);
     },
   });
-  return {
-    kind: 'fhir',
-    dryRun: options.dryRun,
-    runIds: summary.runId === null ? [] : [summary.runId],
-    counts: summary.counts,
-    rejectFile: await rejects.close(),
-    possibleDuplicates: summary.possibleDuplicates,
-    rejectReasons: rejects.summary(),
-    ignoredFiles: ignored.map((f) => relative(input, f)),
-  };
+  return summarise('fhir', options.dryRun, { ...summary, runIds: summary.runId === null ? [] : [summary.runId] }, rejects, { ignoredFiles: ignored.map((f) => relative(input, f)) });
 }

@@ -5,9 +5,11 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { desc, eq, sql } from 'drizzle-orm';
+import type { Progress } from '../cli/progress.js';
 import type { AuditActor } from '../db/audit.js';
 import { importRuns } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
+import type { RejectWriter } from './rejects.js';
 import { countBuckets, emptyCounts, writeBatch, type BatchOptions, type BucketCounts, type ImportItem, type ItemResult } from './engine.js';
 
 export interface RunOptions {
@@ -28,6 +30,46 @@ export interface RunSummary {
   runId: number | null;
   counts: BucketCounts;
   possibleDuplicates: number;
+}
+
+/** What every import format takes from the command line. */
+export interface ImportOptions {
+  actor: AuditActor;
+  /** The source system name: keys re-imports. */
+  source: string;
+  dryRun: boolean;
+  batchSize: number;
+  progress: Progress;
+  rejectFile?: string;
+}
+
+/** The result of one `practice import`, as the command prints it. */
+export interface ImportSummary {
+  kind: string;
+  dryRun: boolean;
+  runIds: number[];
+  counts: BucketCounts;
+  /** Per file for folder imports (Synthea). */
+  files?: { file: string; counts: BucketCounts }[];
+  rejectFile: string | null;
+  possibleDuplicates: number;
+  rejectReasons: { reason: string; rows: number }[];
+  /** Files in the folder that hold nothing the import stores (non-FHIR JSON, Synthea claims...). */
+  ignoredFiles?: string[];
+}
+
+/** Closes the reject file and puts one run's outcome in the command's shape. */
+export async function summarise(kind: string, dryRun: boolean, run: Omit<RunSummary, 'runId'> & { runIds: number[] }, rejects: RejectWriter, extra: Partial<ImportSummary> = {}): Promise<ImportSummary> {
+  return {
+    kind,
+    dryRun,
+    runIds: run.runIds,
+    counts: run.counts,
+    rejectFile: await rejects.close(),
+    possibleDuplicates: run.possibleDuplicates,
+    rejectReasons: rejects.summary(),
+    ...extra,
+  };
 }
 
 class DryRunRollback extends Error {}
@@ -93,19 +135,6 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
   return { runId, counts, possibleDuplicates };
 }
 
-/** Groups a stream of items into batches of a fixed size. */
-export async function* inBatches(items: AsyncIterable<ImportItem>, size: number): AsyncGenerator<ImportItem[]> {
-  let batch: ImportItem[] = [];
-  for await (const item of items) {
-    batch.push(item);
-    if (batch.length >= size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
-}
-
 /** SHA-256 of a file, or of a folder's files in name order (streamed, never read whole). */
 export async function fingerprint(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -144,8 +173,3 @@ export async function importLog(db: Db, limit: number): Promise<ImportLogEntry[]
   return rows.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null }));
 }
 
-/** Earlier completed imports of the same content, so the command can say a rerun changes nothing new. */
-export async function previousRuns(db: Db, fileSha256: string): Promise<number> {
-  const rows = await db.select({ id: importRuns.id }).from(importRuns).where(sql`${importRuns.fileSha256} = ${fileSha256} and ${importRuns.status} = 'completed'`);
-  return rows.length;
-}

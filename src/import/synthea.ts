@@ -7,26 +7,15 @@ import { basename, join } from 'node:path';
 import { normalizeZip } from '../codes/contact.js';
 import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
-import type { Progress } from '../cli/progress.js';
-import type { AuditActor } from '../db/audit.js';
 import type { Db } from '../db/types.js';
 import { PracticeError } from '../errors.js';
-import type { ImportSummary } from '../commands/import.js';
 import { readCsv, sniffCsv } from './csv.js';
 import { normalizeEthnicity, normalizeRace, normalizeState } from './demographics.js';
 import { emptyCounts, type BucketCounts, type ImportItem } from './engine.js';
 import { RejectWriter } from './rejects.js';
-import { fingerprint, runImport } from './run.js';
+import { fingerprint, runImport, summarise, type ImportOptions, type ImportSummary } from './run.js';
 import type { ClinicalRecord, ClinicalTarget } from './writer.js';
 
-export interface SyntheaImportOptions {
-  actor: AuditActor;
-  source: string;
-  dryRun: boolean;
-  batchSize: number;
-  progress: Progress;
-  rejectFile?: string;
-}
 
 type Get = (column: string, ...older: string[]) => string;
 
@@ -226,7 +215,7 @@ async function payerNames(dir: string): Promise<Map<string, string>> {
   return names;
 }
 
-export async function importSynthea(db: Db, dir: string, options: SyntheaImportOptions): Promise<ImportSummary> {
+export async function importSynthea(db: Db, dir: string, options: ImportOptions): Promise<ImportSummary> {
   if (!existsSync(join(dir, 'patients.csv'))) {
     throw new PracticeError('IMPORT_WRONG_KIND', `${basename(dir)} is not a Synthea CSV export: it has no patients.csv.`, { hint: 'Point to the csv folder Synthea wrote (output/csv).' });
   }
@@ -289,15 +278,5 @@ export async function importSynthea(db: Db, dir: string, options: SyntheaImportO
     for (const key of Object.keys(total) as (keyof BucketCounts)[]) total[key] += summary.counts[key];
   }
   const skippedFiles = notStored.filter((f) => existsSync(join(dir, f)));
-  return {
-    kind: 'synthea',
-    dryRun: options.dryRun,
-    runIds,
-    counts: total,
-    files,
-    rejectFile: await rejects.close(),
-    possibleDuplicates,
-    rejectReasons: rejects.summary(),
-    ignoredFiles: skippedFiles,
-  };
+  return summarise('synthea', options.dryRun, { runIds, counts: total, possibleDuplicates }, rejects, { files, ignoredFiles: skippedFiles });
 }
