@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/main.js';
 import { renderFields, renderTable } from '../cli/output.js';
-import { UsageError } from '../errors.js';
+import { PracticeError, UsageError } from '../errors.js';
 import type { AuthorizationStatus, ReferralListRow, ReferralStatus } from '../fhir/referrals.js';
 
 interface CreateOptions {
@@ -85,7 +85,14 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
           return { data: { dryRun: true, status: input.status, packet: Boolean(options.attachSummary) }, human: `Checked: the referral can be recorded (as ${input.status}). Nothing was saved (--dry-run).` };
         }
         const referral = await createReferral(db, ctx.auditActor, input);
-        const packet = options.attachSummary ? await writeReferralPacket(db, referral.id, resolve(ctx.io.cwd, options.out), ctx.now) : undefined;
+        const packet = options.attachSummary
+          ? await writeReferralPacket(db, referral.id, resolve(ctx.io.cwd, options.out), ctx.now).catch((error: unknown) => {
+              throw new PracticeError('PACKET_NOT_WRITTEN', `Referral ${referral.id} was recorded, but its packet could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, {
+                hint: `Check the --out folder, then run "practice referrals packet ${referral.id} --out <folder>".`,
+                cause: error,
+              });
+            })
+          : undefined;
         const lines = [`Referral ${referral.id} recorded (${referral.status}).`];
         if (packet) lines.push(`Packet: ${packet.bundleFile} (${packet.resources} FHIR resources) and ${packet.pdfFile}.`);
         else lines.push(`Write its packet with "practice referrals packet ${referral.id}".`);

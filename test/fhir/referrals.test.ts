@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -41,6 +41,18 @@ describeEachBackend('referrals', (t) => {
     expect(request).toMatchObject({ status: 'active', reasonCode: [{ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'R07.9' }], text: 'Chest pain on exertion' }], identifier: [{ value: 'PA-1' }] });
     const check = await runCli(['fhir', 'validate', result.packet.bundleFile]);
     expect(check.code, check.stdout).toBe(0);
+    const again = await runCli(['referrals', 'packet', String(result.id), '--out', join(dir, 'again'), '--json'], { database: t.handle, now });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await readFile(again.json().bundleFile, 'utf8')).toBe(await readFile(result.packet.bundleFile, 'utf8'));
+  });
+
+  it('keeps the referral and says how to retry when the packet cannot be written', async () => {
+    const blocker = join(dir, 'not-a-folder');
+    await writeFile(blocker, 'x');
+    const run = await runCli(['referrals', 'create', chart.mrn, '--to', 'Dr. Y', '--reason', 'Back pain', '--attach-summary', '--out', blocker], { database: t.handle, now });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Referral \d+ was recorded, but its packet could not be written/);
+    expect(run.stderr).toMatch(/practice referrals packet \d+/);
   });
 
   it('checks every input at once and saves nothing when one is wrong', async () => {
@@ -62,7 +74,7 @@ describeEachBackend('referrals', (t) => {
     const created = await runCli(['referrals', 'create', chart.mrn, '--to', 'Dr. Marvin Monroe', '--reason', 'Counselling', '--follow-up', '2026-05-01', '--json'], { database: t.handle, now });
     expect(created.json().status).toBe('draft');
     const all = (await runCli(['referrals', 'list', '--json'], { database: t.handle, now })).json().referrals;
-    expect(all.map((r: any) => r.followUpDate)).toEqual(['2026-04-01', '2026-04-15', '2026-05-01']);
+    expect(all.map((r: any) => r.followUpDate)).toEqual(['2026-04-01', '2026-04-15', '2026-05-01', null]);
     const due = (await runCli(['referrals', 'list', '--due', '--json'], { database: t.handle, now: new Date('2026-04-20T00:00:00Z') })).json().referrals;
     expect(due.map((r: any) => r.followUpDate)).toEqual(['2026-04-01', '2026-04-15']);
     const table = await runCli(['referrals', 'list'], { database: t.handle, now });
