@@ -82,7 +82,7 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
   if (!options.dryRun) {
     const [run] = await db
       .insert(importRuns)
-      .values({ fileName: options.fileName, fileSha256: options.fileSha256, kind: options.kind, format: options.format, actor: options.actor.actor, rejectFile: options.rejectFile ?? null })
+      .values({ fileName: options.fileName, fileSha256: options.fileSha256, kind: options.kind, format: options.format, actor: options.actor.actor })
       .returning({ id: importRuns.id });
     runId = run!.id;
   }
@@ -131,7 +131,12 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
     if (runId !== null) await db.update(importRuns).set({ status: 'failed', finishedAt: new Date() }).where(eq(importRuns.id, runId));
     throw error;
   }
-  if (runId !== null) await db.update(importRuns).set({ status: 'completed', finishedAt: new Date() }).where(eq(importRuns.id, runId));
+  if (runId !== null) {
+    await db
+      .update(importRuns)
+      .set({ status: 'completed', finishedAt: new Date(), rejectFile: counts.rejected > 0 ? (options.rejectFile ?? null) : null })
+      .where(eq(importRuns.id, runId));
+  }
   return { runId, counts, possibleDuplicates };
 }
 
