@@ -10,7 +10,7 @@ import { kebab, type EntityKind, type FieldSpec } from '../practice/entities.js'
 export function addFieldOptions(command: Command, fields: FieldSpec[], prefix = ''): (options: Record<string, unknown>) => Record<string, unknown> {
   const byAttribute = new Map<string, string>();
   for (const field of fields) {
-    const option = new Option(`--${prefix}${kebab(field.key)} <${field.placeholder}>`, field.label.toLowerCase());
+    const option = new Option(`--${prefix}${kebab(field.key)} <${field.placeholder}>`, field.label);
     command.addOption(option);
     byAttribute.set(option.attributeName(), field.key);
   }

@@ -46,11 +46,11 @@ export const practiceKind: EntityKind = {
   hasActive: false,
   fields: [
     { key: 'legalName', label: 'Legal name', check: check.text, required: true, placeholder: 'name' },
-    { key: 'tin', label: 'TIN', check: check.tin, required: true, placeholder: 'tin' },
+    { key: 'tin', label: 'TIN (EIN like 12-3456789)', check: check.tin, required: true, placeholder: 'tin' },
     { key: 'billingNpi', label: 'Billing NPI', check: check.npi, required: true, placeholder: 'npi' },
     { key: 'taxonomyCode', label: 'Taxonomy code', check: check.taxonomy, placeholder: 'code' },
     ...address(),
-    { key: 'timeZone', label: 'Time zone', check: check.timeZone, placeholder: 'zone' },
+    { key: 'timeZone', label: 'Time zone (like America/New_York)', check: check.timeZone, placeholder: 'zone' },
   ],
 };
 
@@ -63,7 +63,7 @@ export const locationKind: EntityKind = {
   fields: [
     { key: 'code', label: 'Location code', check: check.shortCode, required: true, placeholder: 'code' },
     { key: 'name', label: 'Name', check: check.text, required: true, placeholder: 'name' },
-    { key: 'placeOfService', label: 'Place of service', check: check.placeOfService, placeholder: 'pos' },
+    { key: 'placeOfService', label: 'Place of service (CMS code, 11 office)', check: check.placeOfService, placeholder: 'pos' },
     { key: 'npi', label: 'Location NPI', check: check.npi, placeholder: 'npi' },
     ...address(),
   ],

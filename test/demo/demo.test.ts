@@ -10,6 +10,7 @@ import { Calendar } from '../../src/demo/calendar.js';
 import { generatePatient } from '../../src/demo/patient.js';
 import { DEMO_PROVIDERS } from '../../src/demo/practice.js';
 import { DEMO_TABLES, RowSink, type DemoTable } from '../../src/demo/rows.js';
+import { runDemo } from '../../src/demo/run.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, describeEachBackend } from '../helpers/db.js';
 
@@ -109,8 +110,10 @@ describeEachBackend('practice demo', (t) => {
     const first = await createTestDatabase(t.backend);
     const second = await createTestDatabase(t.backend);
     try {
-      const runs = [await runCli(demo, { database: first, now }), await runCli(demo, { database: second, now: new Date('2026-11-28T22:00:00Z') })];
-      expect(runs[1]!.json().rows).toEqual(runs[0]!.json().rows);
+      const viaCli = await runCli(demo, { database: first, now });
+      // Later the same day, loaded in small batches: batch size must not change the data.
+      const direct = await runDemo(second, { actor: 'test', command: 'test' }, { patients: 60, seed: 7, now: new Date('2026-11-28T22:00:00Z'), batchSize: 7 });
+      expect(direct.rows).toEqual(viaCli.json().rows);
       const fingerprint = async (db: typeof first.db) =>
         queryRows(
           db,

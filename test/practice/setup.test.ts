@@ -121,12 +121,12 @@ describeEachBackend('practice setup', (t) => {
   it('asks on a terminal with the wizard, rejecting bad answers as they are typed', async () => {
     const answers: Record<string, string> = {
       'Legal name:': 'Wizard Clinic',
-      'TIN:': '98-7654321',
+      'TIN (EIN like 12-3456789):': '98-7654321',
       'Billing NPI:': '1234567893',
       'State (optional):': 'ca',
       'Location code:': 'MAIN',
       'Name:': 'Main office',
-      'Place of service (optional):': '11',
+      'Place of service (CMS code, 11 office) (optional):': '11',
       'NPI:': '1999999927',
       'First name:': 'Cleo',
       'Last name:': 'Example',
