@@ -35,6 +35,8 @@ export interface NumberFormats {
   integer(value: number | null): string;
   /** Cents → "$1,234.56"; amounts are US dollars whatever the locale. */
   money(cents: number | null): string;
+  /** Cents → "$1,235", for narrow columns. */
+  dollars(cents: number | null): string;
   /** 0.1234 → "12.3%". */
   percent(rate: number | null): string;
   /** Relative change, "+3.2%" / "-10.0%"; "n/a" when there is nothing to compare with. */
@@ -52,12 +54,14 @@ export function numberFormats(locale: string): NumberFormats {
     return f;
   };
   const money = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD' });
+  const dollars = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0, minimumFractionDigits: 0 });
   const percent = new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
   const signed = new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' });
   return {
     decimal: (value, digits = 2) => (value === null ? '-' : decimalFormat(digits).format(value)),
     integer: (value) => (value === null ? '-' : decimalFormat(0).format(value)),
     money: (cents) => (cents === null ? '-' : money.format(cents / 100)),
+    dollars: (cents) => (cents === null ? '-' : dollars.format(cents / 100)),
     percent: (rate) => (rate === null ? '-' : percent.format(rate)),
     change: (current, previous) => (previous === 0 ? 'n/a' : signed.format((current - previous) / previous)),
   };

@@ -136,28 +136,28 @@ export function addProductivitySection(pdf: PdfReport, report: ProductivityRepor
   pdf.subheading(`${GROUP_HEADER[report.by]} detail, ${monthLabel(report.month)}`);
   pdf.table(
     [
-      { header: GROUP_HEADER[report.by], width: 2.2 },
-      { header: 'Work RVUs', align: 'right' },
-      { header: 'vs prev.', align: 'right' },
-      { header: 'vs last yr', align: 'right' },
-      { header: 'Total RVUs', align: 'right' },
-      { header: 'Visits (new/est.)', align: 'right', width: 1.3 },
-      { header: 'Patients', align: 'right' },
-      { header: 'Min/pt', align: 'right' },
-      { header: 'No-show', align: 'right' },
-      { header: 'Charges', align: 'right', width: 1.3 },
-      { header: 'Payments', align: 'right', width: 1.3 },
-      { header: 'Coll.', align: 'right' },
+      { header: GROUP_HEADER[report.by], width: 1.7 },
+      { header: 'Work RVUs', align: 'right', width: 1.2 },
+      { header: 'vs prev.', align: 'right', width: 1.05 },
+      { header: 'vs last yr', align: 'right', width: 1.05 },
+      { header: 'Total RVUs', align: 'right', width: 1.2 },
+      { header: 'Visits (new/est.)', align: 'right', width: 1.4 },
+      { header: 'Patients', align: 'right', width: 1.0 },
+      { header: 'Min/pt', align: 'right', width: 0.8 },
+      { header: 'No-show', align: 'right', width: 0.9 },
+      { header: 'Charges', align: 'right', width: 1.4 },
+      { header: 'Payments', align: 'right', width: 1.4 },
+      { header: 'Coll.', align: 'right', width: 0.8 },
     ],
     rowsOf(report).map((r) => {
       const x = r.periods.month!;
       return [
         r.label, f.decimal(x.workRvu), f.change(x.workRvu, r.periods.previousMonth!.workRvu), f.change(x.workRvu, r.periods.sameMonthLastYear!.workRvu),
         f.decimal(x.totalRvu), visitText(x, f), f.integer(x.patientsSeen), f.decimal(x.averageMinutesPerPatient, 1), f.percent(x.noShowRate),
-        f.money(x.chargesCents), f.money(x.paymentsCents), f.percent(x.collectionRate),
+        f.dollars(x.chargesCents), f.dollars(x.paymentsCents), f.percent(x.collectionRate),
       ];
     }),
-    { fontSize: 7.5 },
+    { fontSize: 7 },
   );
   pdf.subheading('Comparison periods (practice total)');
   pdf.table(
