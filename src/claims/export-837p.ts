@@ -303,6 +303,12 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:claims-export'))`);
       const ch = await findClearinghouse(tx, options.clearinghouse);
       const pr = await loadPractice(tx);
+      if (!digits(ch.submitterContactPhone ?? pr.phone)) {
+        // PER*IC needs a number to call: the clearinghouse rejects the whole file without one.
+        throw new PracticeError('NO_SUBMITTER_PHONE', 'The claim file needs a contact phone for the billing office.', {
+          hint: 'Record the clearinghouse contact phone or the practice phone with "practice setup", then export again.',
+        });
+      }
       const scope = { payerId: options.payerId };
       const { failures } = await scrubClaims(tx, scope, today);
       const [eligible] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from claims c where ${scopeCondition(scope)} and c.status = 'ready'`);

@@ -59,6 +59,18 @@ describeEachBackend('claims from visit to payment', (t) => {
     expect((await cli(['export', '--out', out])).code).toBe(2);
   });
 
+  it('refuses to export without a billing office phone for PER, and marks nothing', async () => {
+    await t.db.execute(sql`update clearinghouses set submitter_contact_phone = null`);
+    await t.db.execute(sql`update practice set phone = null`);
+    const run = await cli(['export', '--all', '--out', out]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('needs a contact phone');
+    await t.db.execute(sql`update clearinghouses set submitter_contact_phone = '555-555-0100'`);
+    await t.db.execute(sql`update practice set phone = '555-555-0100'`);
+    const [ready] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from claims where status = 'ready'`);
+    expect(ready!.n).toBe(2);
+  });
+
   it('exports the fixture 837P: same segments, node-x12 strict accepts it, mode 0600', async () => {
     const run = await cli(['export', '--all', '--out', out]);
     expect(run.code).toBe(0);
