@@ -2,13 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import type { ActionFactory } from '../cli/main.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable, sanitizeForDisplay, toJson } from '../cli/output.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { channels, parseRecallRules, type Channel } from '../recall/definition.js';
-import { neutralizeFormula } from '../recall/channels/files.js';
+import { toCsv } from '../reports/format.js';
 
 async function readRulesFile(ctx: CommandContext, file: string): Promise<unknown> {
   const path = resolve(ctx.io.cwd, file);
@@ -188,8 +187,8 @@ export function register(program: Command, action: ActionFactory): void {
         ];
         if (opts.format === 'json') return { data: result, human: toJson(result) };
         if (opts.format === 'csv') {
-          const rows = result.recalls.map((r) => columns.map(([, value]) => neutralizeFormula(sanitizeForDisplay(value(r)))));
-          return { data: result, human: stringify([columns.map(([header]) => header), ...rows]).trimEnd() };
+          const rows = result.recalls.map((r) => columns.map(([, value]) => sanitizeForDisplay(value(r))));
+          return { data: result, human: toCsv(columns.map(([header]) => header), rows).trimEnd() };
         }
         return {
           data: result,

@@ -2,9 +2,9 @@
 // for #10 double-window envelopes) and a call list CSV. Both hold PHI: created new with mode 0600.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { stringify } from 'csv-stringify/sync';
 import PDFDocument from 'pdfkit';
 import { writeFile } from 'node:fs/promises';
+import { toCsv } from '../../reports/format.js';
 
 const POINTS_PER_INCH = 72;
 const inch = (n: number) => n * POINTS_PER_INCH;
@@ -41,11 +41,6 @@ export async function writeLetters(path: string, letters: Letter[], sender: { na
   await Promise.race([once(out, 'finish'), failed]);
 }
 
-/** A cell a spreadsheet would run as a formula gets a leading apostrophe. */
-export function neutralizeFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
 export interface CallListRow {
   mrn: string;
   lastName: string;
@@ -58,6 +53,6 @@ export interface CallListRow {
 
 export async function writeCallList(path: string, rows: CallListRow[]): Promise<void> {
   const header = ['MRN', 'Last name', 'First name', 'Phone', 'Recall', 'Due date', 'Attempt'];
-  const records = rows.map((r) => [r.mrn, r.lastName, r.firstName, r.phone, r.recall, r.dueDate, String(r.attempt)].map(neutralizeFormula));
-  await writeFile(path, stringify([header, ...records]), { flag: 'wx', mode: 0o600 });
+  // Exclusive create: a call list already on disk (and perhaps being worked) is never overwritten.
+  await writeFile(path, toCsv(header, rows.map((r) => [r.mrn, r.lastName, r.firstName, r.phone, r.recall, r.dueDate, r.attempt])), { flag: 'wx', mode: 0o600 });
 }
