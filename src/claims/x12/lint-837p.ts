@@ -1,12 +1,19 @@
 // Checks an 837P file: the envelope (counts and control numbers), the structural rules our writer
 // must never break, and the semantic rules guide validators miss (NPI check digit, ICD-10 decimal
 // point and qualifier, CLM02 = sum of SV102, pointer targets, billing ZIP+4, SBR02 with a 2000C).
-import { DateTime } from 'luxon';
 import { isValidNpi } from '../../codes/npi.js';
 import type { Issue } from '../../errors.js';
 import { PLACES_OF_SERVICE } from '../../practice/code-lists.js';
 import { ICD10_EFFECTIVE } from '../edits.js';
 import { centsFromX12, type X12Document, type X12Segment } from './model.js';
+
+/** CCYYMMDD that names a real calendar day (plain arithmetic: this runs once per service line). */
+function isRealDate(value: string): boolean {
+  if (!/^[0-9]{8}$/.test(value)) return false;
+  const [y, m, d] = [Number(value.slice(0, 4)), Number(value.slice(4, 6)), Number(value.slice(6, 8))];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
 
 const ICD10_QUALIFIERS = new Set(['ABK', 'ABF']);
 const ICD9_QUALIFIERS = new Set(['BK', 'BF']);
@@ -144,7 +151,7 @@ export function lint837p(doc: X12Document): Issue[] {
         if (seg.get(1) === '472') {
           const dates = seg.get(3).split('-');
           for (const d of dates) {
-            if (!DateTime.fromFormat(d, 'yyyyMMdd').isValid) problem('SERVICE_DATE', 'DTP03', `"${d}" is not a real date of service (CCYYMMDD).`);
+            if (!isRealDate(d)) problem('SERVICE_DATE', 'DTP03', `"${d}" is not a real date of service (CCYYMMDD).`);
           }
           claim?.dates.push(...dates);
         }
