@@ -10,27 +10,15 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { getTableName, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { openServer, runMigrations, type PracticeDatabase } from '../src/db/client.js';
-import * as schema from '../src/db/schema/index.js';
+import type { PracticeDatabase } from '../src/db/client.js';
 import type { Db } from '../src/db/types.js';
 import { bulkExport } from '../src/fhir/export.js';
 import { sourceTables } from '../src/fhir/sources.js';
+import { openBenchDatabase } from './database.js';
 
 const PATIENTS = Number(process.argv[2] ?? 100_000);
 const NOW = new Date('2026-11-10T16:00:00Z');
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-
-async function openBenchDatabase(): Promise<PracticeDatabase> {
-  const url = process.env.BENCH_DATABASE_URL;
-  if (url) return openServer(url, { migrate: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { drizzle } = await import('drizzle-orm/pglite');
-  const pglite = await PGlite.create();
-  const db = drizzle({ client: pglite, schema, casing: 'snake_case' }) as unknown as Db;
-  const handle: PracticeDatabase = { db, backend: 'pglite', location: 'memory', client: { backend: 'pglite', pglite }, close: () => pglite.close() };
-  await runMigrations(handle);
-  return handle;
-}
 
 /** Peak resident memory while fn runs, sampled every 50 ms. */
 async function measured<T>(label: string, fn: () => Promise<T>): Promise<{ result: T; seconds: number; peakRss: number }> {
