@@ -30,6 +30,7 @@ describeEachBackend('claims from visit to payment', (t) => {
   });
 
   it('builds one claim per visit with its lines and diagnoses, and a dry run saves nothing', async () => {
+    expect((await cli(['build', '--dry-run', '--since', '2025-01-11'])).json()).toMatchObject({ claims: 1, lines: 1 });
     const dry = await cli(['build', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.json()).toMatchObject({ claims: 2, lines: 3, dryRun: true });
@@ -99,6 +100,13 @@ describeEachBackend('claims from visit to payment', (t) => {
     expect(second.code).toBe(0);
     expect(second.json()).toMatchObject({ batchId: null, claims: 0 });
     expect(readdirSync(out)).toHaveLength(1);
+  });
+
+  it('ages what the payer owes once the claims are sent', async () => {
+    const ar = await cli(['ar', '--as-of', '2025-03-01']);
+    expect(ar.json().payers).toEqual([
+      { payerId: expect.any(Number), payer: 'Example Health Plan', claims: 2, days0to30: 0, days31to60: 28000, days61to90: 0, days91to120: 0, over120: 0, totalCents: 28000 },
+    ]);
   });
 
   it('writes a batch again byte for byte', async () => {
