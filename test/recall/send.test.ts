@@ -159,6 +159,25 @@ describeEachBackend('recall run: channels and consent', (t) => {
     expect(ada).toMatchObject({ reminders: 1, lastChannel: 'email', lastReminder: '2026-11-10' });
   });
 
+  it('upgrades to TLS with STARTTLS when the server offers it', async () => {
+    const tlsSmtp = await startSmtp({ starttls: true });
+    try {
+      const later = new Date(NOW.getTime() + 20 * 86_400_000);
+      // The test server's certificate is self-signed; a real server's is verified.
+      const url = `${tlsSmtp.url}/?requireTLS=true&tls.rejectUnauthorized=false`;
+      const run = await runCli(['recall', 'run', '--channel', 'email', '--json', '--out-dir', dir], { database: t.handle, now: later, env: { ...env(smtp, sms), PRACTICE_SMTP_URL: url } });
+      expect(run.code).toBe(0);
+      // Ada's second reminder (past the spacing) and Bea's first (her appointment has passed).
+      expect(run.json().sent.email).toBe(2);
+      expect(tlsSmtp.received.map((m) => [m.to[0], m.secure]).sort()).toEqual([
+        ['ada@example.org', true],
+        ['bea@example.org', true],
+      ]);
+    } finally {
+      await tlsSmtp.close();
+    }
+  });
+
   it('refuses an SMTP setting without a sender address', async () => {
     const run = await runCli(['recall', 'run'], { database: t.handle, now: NOW, env: { PRACTICE_SMTP_URL: smtp.url } });
     expect(run.code).toBe(2);

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   to: string[];
   /** The message with quoted-printable soft line breaks undone. */
   text: string;
+  /** Whether the session had been upgraded to TLS. */
+  secure: boolean;
 }
 
 export interface TestSmtp {
@@ -18,12 +20,13 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<TestSmtp> {
+/** With starttls the server offers STARTTLS (smtp-server's built-in self-signed certificate). */
+export async function startSmtp(options: { starttls?: boolean } = {}): Promise<TestSmtp> {
   const received: ReceivedMail[] = [];
   const refuse = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
-    hideSTARTTLS: true,
+    hideSTARTTLS: !options.starttls,
     logger: false,
     onRcptTo(address, _session, callback) {
       if (refuse.has(address.address)) {
@@ -38,7 +41,7 @@ export async function startSmtp(): Promise<TestSmtp> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), text: raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))) });
+        received.push({ to: session.envelope.rcptTo.map((r) => r.address), secure: Boolean(session.secure), text: raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))) });
         callback();
       });
     },
