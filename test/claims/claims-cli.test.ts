@@ -60,6 +60,15 @@ describeEachBackend('claims from visit to payment', (t) => {
     expect((await cli(['export', '--out', out])).code).toBe(2);
   });
 
+  it('counts what would be exported on a dry run, and writes and marks nothing', async () => {
+    const run = await cli(['export', '--all', '--out', out, '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(run.json()).toMatchObject({ batchId: null, file: null, claims: 2, dryRun: true });
+    expect(readdirSync(out)).toEqual([]);
+    const [ready] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from claims where status = 'ready' and batch_id is null`);
+    expect(ready!.n).toBe(2);
+  });
+
   it('refuses to export without a billing office phone for PER, and marks nothing', async () => {
     await t.db.execute(sql`update clearinghouses set submitter_contact_phone = null`);
     await t.db.execute(sql`update practice set phone = null`);
