@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/main.js';
 import { renderTable } from '../cli/output.js';
+import { recordAudit } from '../db/audit.js';
 import { ExitCode, UsageError } from '../errors.js';
 
 interface ExportOptions {
@@ -61,6 +62,8 @@ Files are readable by you only: they hold patient records.`,
             },
             ctx.now,
           ).finally(() => progress.stop());
+          // Disclosures of records are audited like changes: who exported what, never the contents.
+          await recordAudit(db, ctx.auditActor, { action: 'export', entity: 'practice', details: { format: 'fhir-bulk-ndjson', resources: result.total, since: result.since } });
           const human = result.output.length
             ? `${renderTable(result.output, [
                 { header: 'Resource type', value: (o) => o.type },
@@ -78,6 +81,7 @@ Files are readable by you only: they hold patient records.`,
         const { patientBundle } = await import('../fhir/export.js');
         const patient = await patientByMrn(db, mrn);
         const bundle = await patientBundle(db, patient.id, ctx.now);
+        await recordAudit(db, ctx.auditActor, { action: 'export', entity: 'patients', entityId: patient.id, details: { format: 'fhir-bundle', resources: bundle.entry?.length ?? 0, toFile: Boolean(options.out) } });
         if (!options.out) return { data: bundle, human: JSON.stringify(bundle, null, 2) };
         const { writePrivateFile } = await import('../fhir/files.js');
         const file = resolve(ctx.io.cwd, options.out);

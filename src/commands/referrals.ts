@@ -86,7 +86,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
         }
         const referral = await createReferral(db, ctx.auditActor, input);
         const packet = options.attachSummary
-          ? await writeReferralPacket(db, referral.id, resolve(ctx.io.cwd, options.out), ctx.now).catch((error: unknown) => {
+          ? await writeReferralPacket(db, ctx.auditActor, referral.id, resolve(ctx.io.cwd, options.out), ctx.now).catch((error: unknown) => {
               throw new PracticeError('PACKET_NOT_WRITTEN', `Referral ${referral.id} was recorded, but its packet could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, {
                 hint: `Check the --out folder, then run "practice referrals packet ${referral.id} --out <folder>".`,
                 cause: error,
@@ -107,7 +107,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
     .action(
       action(async (ctx, id: string, options: { out: string }) => {
         const { writeReferralPacket } = await import('../fhir/referrals.js');
-        const packet = await writeReferralPacket(await ctx.db(), referralNumber(id), resolve(ctx.io.cwd, options.out), ctx.now);
+        const packet = await writeReferralPacket(await ctx.db(), ctx.auditActor, referralNumber(id), resolve(ctx.io.cwd, options.out), ctx.now);
         return { data: packet, human: `Packet: ${packet.bundleFile} (${packet.resources} FHIR resources) and ${packet.pdfFile}.` };
       }),
     );

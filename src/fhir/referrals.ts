@@ -260,7 +260,7 @@ export interface ReferralPacket {
 }
 
 /** Writes referral-<id>.json (FHIR R4 bundle) and referral-<id>.pdf in the folder; both owner-only. */
-export async function writeReferralPacket(db: DbOrTx, referralId: number, outDir: string, now: Date): Promise<ReferralPacket> {
+export async function writeReferralPacket(db: DbOrTx, who: AuditActor, referralId: number, outDir: string, now: Date): Promise<ReferralPacket> {
   const referral = await referralById(db, referralId);
   const bundle = await patientBundle(db, referral.patientId, now);
   const [practice] = await db.query.practice.findMany({ limit: 1 });
@@ -269,5 +269,6 @@ export async function writeReferralPacket(db: DbOrTx, referralId: number, outDir
   await writePrivateFile(bundleFile, `${JSON.stringify(bundle, null, 2)}\n`);
   const sections = referralSections(bundle, resourceId(idPrefix.referral, referralId), practice?.legalName);
   await writeSectionsPdf(pdfFile, 'Referral summary', sections, now.toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
+  await recordAudit(db, who, { action: 'export', entity: 'referrals', entityId: referralId, details: { format: 'fhir-bundle+pdf', patientId: referral.patientId, resources: bundle.entry?.length ?? 0 } });
   return { bundleFile, pdfFile, resources: bundle.entry?.length ?? 0 };
 }

@@ -2,6 +2,8 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { and, desc, eq } from 'drizzle-orm';
+import { auditLog } from '../../src/db/schema/index.js';
 import { uuidV5 } from '../../src/fhir/ids.js';
 import { textToSoap, soapToText } from '../../src/fhir/notes.js';
 import { runCli } from '../helpers/cli.js';
@@ -84,6 +86,8 @@ describeEachBackend('fhir export of one patient', (t) => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Wrote \d+ resources/);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'export'), eq(auditLog.entityId, String(chart.patientId)))).orderBy(desc(auditLog.id)).limit(1);
+    expect(audit).toMatchObject({ entity: 'patients', actor: 'test-user', details: { format: 'fhir-bundle', toFile: true } });
     const check = await runCli(['fhir', 'validate', file], { database: t.handle });
     expect(check.code, check.stdout).toBe(0);
     expect(check.stdout).toMatch(/^\d+ resource\(s\) checked: valid FHIR R4 and US Core\.\n$/);
