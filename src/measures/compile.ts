@@ -91,19 +91,16 @@ export class MeasureCompiler {
   }
 
   /**
-   * "This record's code is in the concept": an index probe into value_set_codes (code_system, code)
-   * plus the directly named codes. No shared CTE: a CTE has no index, and with small or unanalysed
-   * tables the planner would scan it once per row.
+   * "This record's code is in the concept": the value sets' codes plus the directly named codes, as
+   * one IN list the planner can turn into a semi-join (hash, or index lookups on the record's code).
+   * No shared CTE: a CTE has no index, and with small or unanalysed tables the planner scans it per row.
    */
   match(concept: Concept, system: SQL, code: SQL): SQL {
     const parts: SQL[] = [];
-    if (concept.valueSets?.length) {
-      parts.push(sql`exists (select 1 from value_set_codes v where v.code_system = ${system} and v.code = ${code} and v.oid in (${list(concept.valueSets)}))`);
-    }
-    const bySystem = new Map<string, string[]>();
-    for (const [s, c] of concept.codes ?? []) bySystem.set(s, [...(bySystem.get(s) ?? []), c]);
-    for (const [s, codes] of bySystem) parts.push(sql`(${system} = ${s} and ${code} in (${list(codes)}))`);
-    return parts.length ? sql`(${sql.join(parts, sql` or `)})` : sql`false`;
+    if (concept.valueSets?.length) parts.push(sql`select v.code_system, v.code from value_set_codes v where v.oid in (${list(concept.valueSets)})`);
+    if (concept.codes?.length) parts.push(sql`values ${sql.join(concept.codes.map(([s, c]) => sql`(${s}::text, ${c}::text)`), sql`, `)}`);
+    if (parts.length === 0) return sql`false`;
+    return sql`(${system}, ${code}) in (${sql.join(parts, sql` union all `)})`;
   }
 
   criterion(c: Criterion): SQL {

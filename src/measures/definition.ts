@@ -151,6 +151,8 @@ export interface PopulationCriteria {
 export interface MeasureGroup extends PopulationCriteria {
   id: string;
   title: string;
+  /** Overrides the measure's direction for this rate (HEDIS GSD: < 8% higher is better, > 9% lower). */
+  inverse?: boolean;
 }
 
 export interface Stratum {

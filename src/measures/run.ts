@@ -28,6 +28,7 @@ export interface ProviderCounts extends Counts {
 export interface GroupResult {
   id: string;
   title: string;
+  inverse: boolean;
   overall: Counts;
   providers: ProviderCounts[];
   strata: (Counts & { id: string; title: string })[];
@@ -113,7 +114,8 @@ export function rate(c: Omit<Counts, 'rate'>): number | null {
 function providerFilter(query: Pick<QualityQuery, 'providerId' | 'tin'>): SQL {
   const parts: SQL[] = [sql`true`];
   if (query.providerId !== undefined) parts.push(sql`f.provider_id = ${query.providerId}`);
-  if (query.tin) parts.push(sql`f.provider_id in (select id from providers where tin = ${query.tin})`);
+  // A provider without a tax id of their own bills under the practice's.
+  if (query.tin) parts.push(sql`f.provider_id in (select pr.id from providers pr where coalesce(pr.tin, (select tin from practice limit 1)) = ${query.tin})`);
   return sql.join(parts, sql` and `);
 }
 
@@ -155,6 +157,7 @@ async function summarise(db: DbOrTx, measure: MeasureDefinition, query: QualityQ
     groups: measure.groups.map((group, g) => ({
       id: group.id,
       title: group.title,
+      inverse: group.inverse ?? measure.inverse,
       overall: countsOf(overallRow, `g${g + 1}_`),
       providers: providerRows.map((r) => ({
         providerId: r.provider_id === null ? null : Number(r.provider_id),
@@ -223,7 +226,7 @@ export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { 
         const flag = (p: Population) => row[flagColumn(g, p)] === true;
         if (!flag('ip')) return;
         // A care gap: counted in the denominator, not excluded, and not (yet) met.
-        if (options.gapsOnly && !(flag('den') && !flag('denex') && !flag('denexcep') && flag('numer') === measure.inverse)) return;
+        if (options.gapsOnly && !(flag('den') && !flag('denex') && !flag('denexcep') && flag('numer') === (group.inverse ?? measure.inverse))) return;
         out.push({
           measure: measure.id,
           group: group.id,

@@ -31,14 +31,14 @@ export async function renderQualityPdf(report: QualityReport, now: Date): Promis
       const bars = g.providers.filter((p) => p.rate !== null);
       if (bars.length === 0) continue;
       doc.addPage().fontSize(14).text(`${m.id} ${m.title}${m.groups.length > 1 ? ` - ${g.title}` : ''}`);
-      doc.fontSize(9).fillColor('#444').text(m.inverse ? 'Lower is better.' : 'Higher is better.').fillColor('black').moveDown();
+      doc.fontSize(9).fillColor('#444').text(g.inverse ? 'Lower is better.' : 'Higher is better.').fillColor('black').moveDown();
       const left = 200;
       const width = 330;
       let y = doc.y + 10;
       for (const p of bars) {
         doc.fontSize(9).text(p.provider, 50, y + 2, { width: 145, lineBreak: false, ellipsis: true });
         doc.rect(left, y, width, 14).strokeColor('#ccc').stroke();
-        doc.rect(left, y, width * (p.rate ?? 0), 14).fillColor(m.inverse ? '#c0504d' : '#4f81bd').fill();
+        doc.rect(left, y, width * (p.rate ?? 0), 14).fillColor(g.inverse ? '#c0504d' : '#4f81bd').fill();
         doc.fillColor('black').text(formatRate(p.rate), left + width + 6, y + 2, { lineBreak: false });
         y += 22;
         if (y > 700) {

@@ -24,12 +24,13 @@ export function formatRate(rate: number | null): string {
 export function summaryLines(report: QualityReport): SummaryLine[] {
   const lines: SummaryLine[] = [];
   for (const m of report.measures) {
-    const base = { measure: m.id, version: m.version, qualityId: m.qualityId, inverse: m.inverse };
+    const base = { measure: m.id, version: m.version, qualityId: m.qualityId };
     for (const g of m.groups) {
       const group = m.groups.length > 1 ? g.title : '';
-      lines.push({ ...base, group, scope: 'all patients', npi: null, ...g.overall });
-      for (const s of g.strata) lines.push({ ...base, group, scope: s.title, npi: null, ...s });
-      for (const p of g.providers) lines.push({ ...base, group, scope: p.provider, ...p });
+      const inverse = g.inverse;
+      lines.push({ ...base, inverse, group, scope: 'all patients', npi: null, ...g.overall });
+      for (const s of g.strata) lines.push({ ...base, inverse, group, scope: s.title, npi: null, ...s });
+      for (const p of g.providers) lines.push({ ...base, inverse, group, scope: p.provider, ...p });
     }
   }
   return lines;

@@ -31,7 +31,7 @@ describeEachBackend('value set import and report files', (t) => {
     (await queryRows<{ code: string; display: string | null }>(t.db, sql`select code, display from value_set_codes where oid = ${oid} order by code`)).map((r) => r.code);
 
   beforeAll(async () => {
-    const [provider] = await t.db.insert(providers).values({ npi: '1234567893', firstName: 'Ann', lastName: 'Lee' }).returning({ id: providers.id });
+    const [provider] = await t.db.insert(providers).values({ npi: '1234567893', firstName: 'Ann', lastName: 'Lee', tin: '123456789' }).returning({ id: providers.id });
     for (const [i, mrn] of ['=HYPERLINK("x")', 'B2'].entries()) {
       const [p] = await t.db.insert(patients).values({ mrn, firstName: 'Pat', lastName: `Test${i}`, dob: '1970-01-01', sex: 'female' }).returning({ id: patients.id });
       await t.db.insert(encounters).values({ patientId: p!.id, providerId: provider!.id, startsAt: new Date('2026-03-01T15:00:00Z'), typeSystem: CodeSystem.cpt, typeCode: '99213' });
@@ -108,5 +108,24 @@ describeEachBackend('value set import and report files', (t) => {
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
     expect(statSync(pdf).mode & 0o777).toBe(0o600);
     expect((await runCli(['report', 'quality', '--format', 'pdf'], { database: t.handle })).code).toBe(2);
+  });
+
+  it('writes a QPP submission for a group or an individual', async () => {
+    const run = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS125', '--format', 'qpp', '--tin', '123456789', '--provider', '1234567893'], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({
+      entityType: 'individual',
+      taxpayerIdentificationNumber: '123456789',
+      nationalProviderIdentifier: '1234567893',
+      performanceYear: 2026,
+      measurementSets: [
+        {
+          category: 'quality',
+          submissionMethod: 'electronicHealthRecord',
+          measurements: [{ measureId: '112', value: { isEndToEndReported: true, performanceMet: 1, performanceNotMet: 1, eligiblePopulation: 2, eligiblePopulationExclusion: 0 } }],
+        },
+      ],
+    });
+    expect((await runCli(['report', 'quality', '--format', 'qpp'], { database: t.handle })).code).toBe(2);
   });
 });

@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import { addMeasureOptions, measureQuery, writeReportFile, type MeasureOptions } from './options.js';
 
 interface QualityOptions extends MeasureOptions {
-  format: 'table' | 'csv' | 'json' | 'pdf';
+  format: 'table' | 'csv' | 'json' | 'pdf' | 'qpp';
   detail?: boolean;
 }
 
@@ -17,7 +17,7 @@ export function registerQuality(report: Command, action: ActionFactory): void {
       .description('quality measure populations and performance rates (eCQMs), overall and per provider')
       .option('--measures <ids>', 'comma-separated measures, e.g. CMS122,CMS165 (default: all of the year)'),
   )
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'pdf']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'pdf', 'qpp']).default('table'))
     .option('--detail', 'one row per patient and measure with each population flag')
     .addHelpText(
       'after',
@@ -26,12 +26,15 @@ Examples:
   practice report quality --period 2026
   practice report quality --period 2026 --measures CMS122,CMS165 --provider 1234567893
   practice report quality --period 2026 --format pdf --out quality-2026.pdf
-  practice report quality --period 2026 --detail --format csv --out who-counted.csv`,
+  practice report quality --period 2026 --detail --format csv --out who-counted.csv
+  practice report quality --period 2026 --tin 123456789 --format qpp --out qpp-2026.json
+                                   (QPP submission JSON: --tin for a group, add --provider for an individual)`,
     )
     .action(
       action(async (ctx, options: QualityOptions) => {
         if (options.format === 'pdf' && !options.out) throw new UsageError('A PDF needs a file: add --out report.pdf.');
-        if (options.format === 'pdf' && options.detail) throw new UsageError('--detail is available as table, csv or json, not pdf.');
+        if (['pdf', 'qpp'].includes(options.format) && options.detail) throw new UsageError('--detail is available as table, csv or json.');
+        if (options.format === 'qpp' && !options.tin) throw new UsageError('A QPP submission names the tax id it is for: add --tin (and --provider for an individual).');
         const ids = options.measures?.split(',');
         const query = await measureQuery(ctx, options, ids);
         const db = await ctx.db();
@@ -49,6 +52,11 @@ Examples:
           const { renderQualityPdf } = await import('../../reports/quality-pdf.js');
           await writeReportFile(options.out!, await renderQualityPdf(result, ctx.now));
           return { data: { ...result, file: options.out }, human: `Wrote the quality report to ${options.out}.` };
+        }
+        if (options.format === 'qpp') {
+          const { qppSubmission } = await import('../../reports/quality-qpp.js');
+          const submission = qppSubmission(result, { entityType: options.provider ? 'individual' : 'group', tin: options.tin!, npi: options.provider });
+          return finish(ctx, options, submission, toJson(submission), 'the QPP submission');
         }
         const text = json ? toJson(result) : options.format === 'csv' ? render.summaryCsv(result) : render.summaryTable(result, ctx.out);
         return finish(ctx, options, result, text, `${result.measures.length} measure(s)`);

@@ -8,5 +8,6 @@ import { cms138 } from './2026/cms138.js';
 import { cms165 } from './2026/cms165.js';
 import { cms2 } from './2026/cms2.js';
 import { cms69 } from './2026/cms69.js';
+import { hedisMeasures } from './2026/hedis.js';
 
-export const measureDefinitions: MeasureDefinition[] = [cms122, cms165, cms125, cms130, cms138, cms2, cms69, cms117];
+export const measureDefinitions: MeasureDefinition[] = [cms122, cms165, cms125, cms130, cms138, cms2, cms69, cms117, ...hedisMeasures];

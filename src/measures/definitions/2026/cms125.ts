@@ -17,6 +17,23 @@ const side = (procedureOid: string, statusPostOid: string, laterality: typeof ri
 
 export const mammography = vs('Mammography', `${V}.108.12.1018`);
 
+export const breastExclusion: Criterion = any(
+  olderAdultExclusions[0]!,
+  { procedure: { concept: vs('Bilateral Mastectomy', `${V}.198.12.1005`), timing: 'endsBy', window: byPeriodEnd } },
+  { condition: { concept: vs('History of bilateral mastectomy', `${V}.198.12.1068`), timing: 'startsBy', window: byPeriodEnd } },
+  all(side(`${V}.198.12.1134`, `${V}.198.12.1070`, right), side(`${V}.198.12.1133`, `${V}.198.12.1069`, left)),
+  ...olderAdultExclusions.slice(1),
+);
+
+export const mammogramInLookBack: Criterion = {
+  observation: {
+    concept: mammography,
+    category: 'imaging',
+    timing: 'endsIn',
+    window: { from: { at: 'mpStart', offset: '-15 months' }, to: { at: 'mpEnd' } },
+  },
+};
+
 export const cms125: MeasureDefinition = {
   id: 'CMS125',
   program: 'mips',
@@ -32,21 +49,8 @@ export const cms125: MeasureDefinition = {
       id: 'Group_1',
       title: 'Mammogram in the last 27 months',
       initialPopulation: all(ageAtEnd(42, 74), { female: true }, adultOutpatientVisit),
-      exclusion: any(
-        olderAdultExclusions[0]!,
-        { procedure: { concept: vs('Bilateral Mastectomy', `${V}.198.12.1005`), timing: 'endsBy', window: byPeriodEnd } },
-        { condition: { concept: vs('History of bilateral mastectomy', `${V}.198.12.1068`), timing: 'startsBy', window: byPeriodEnd } },
-        all(side(`${V}.198.12.1134`, `${V}.198.12.1070`, right), side(`${V}.198.12.1133`, `${V}.198.12.1069`, left)),
-        ...olderAdultExclusions.slice(1),
-      ),
-      numerator: {
-        observation: {
-          concept: mammography,
-          category: 'imaging',
-          timing: 'endsIn',
-          window: { from: { at: 'mpStart', offset: '-15 months' }, to: { at: 'mpEnd' } },
-        },
-      },
+      exclusion: breastExclusion,
+      numerator: mammogramInLookBack,
     },
   ],
   strata: [
