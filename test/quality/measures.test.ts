@@ -101,6 +101,21 @@ class Chart {
 const diabetic = (label: string, dob = '1970-06-15') => new Chart(label, dob).visit('2026-03-10', '99213', [CodeSystem.icd10cm, 'E11.9']);
 const SNOMED = CodeSystem.snomed;
 
+/** Born 2024-03-15, every antigen on schedule; only the MMR day varies. */
+const vaccinatedChild = (label: string, mmrDay: string) =>
+  new Chart(label, '2024-03-15')
+    .visit('2026-03-20', '99392')
+    .vaccine('20', '2024-05-15', '2024-07-15', '2024-09-15', '2025-06-15')
+    .vaccine('10', '2024-05-15', '2024-07-15', '2024-12-15')
+    .vaccine('03', mmrDay)
+    .vaccine('49', '2024-05-15', '2024-07-15', '2025-03-20')
+    .vaccine('08', '2024-03-15', '2024-04-15', '2024-09-15')
+    .vaccine('21', '2025-03-20')
+    .vaccine('133', '2024-05-15', '2024-07-15', '2024-09-15', '2025-03-20')
+    .vaccine('83', '2025-03-20')
+    .vaccine('119', '2024-05-15', '2024-07-15')
+    .vaccine('140', '2024-10-01', '2024-11-01');
+
 const charts = {
   a1c9: diabetic('A1c exactly 9.0').result('2026-05-01', '4548-4', 9.0),
   a1c91: diabetic('A1c 9.1').result('2026-05-01', '4548-4', 9.1),
@@ -136,30 +151,8 @@ const charts = {
     .result('2026-02-01', '72166-2', [SNOMED, '77176002'], { category: 'social-history' })
     .result('2026-08-01', '72166-2', [SNOMED, '8517006'], { category: 'social-history' }),
   oneOfficeVisit: new Chart('one office visit only', '1980-01-01').visit('2026-02-01').result('2026-02-01', '72166-2', [SNOMED, '8517006'], { category: 'social-history' }),
-  childComplete: new Chart('child fully vaccinated', '2024-03-15')
-    .visit('2026-03-20', '99392')
-    .vaccine('20', '2024-05-15', '2024-07-15', '2024-09-15', '2025-06-15')
-    .vaccine('10', '2024-05-15', '2024-07-15', '2024-12-15')
-    .vaccine('03', '2025-03-20')
-    .vaccine('49', '2024-05-15', '2024-07-15', '2025-03-20')
-    .vaccine('08', '2024-03-15', '2024-04-15', '2024-09-15')
-    .vaccine('21', '2025-03-20')
-    .vaccine('133', '2024-05-15', '2024-07-15', '2024-09-15', '2025-03-20')
-    .vaccine('83', '2025-03-20')
-    .vaccine('119', '2024-05-15', '2024-07-15')
-    .vaccine('140', '2024-10-01', '2024-11-01'),
-  childMmrTooEarly: new Chart('MMR before the 1st birthday', '2024-03-15')
-    .visit('2026-03-20', '99392')
-    .vaccine('20', '2024-05-15', '2024-07-15', '2024-09-15', '2025-06-15')
-    .vaccine('10', '2024-05-15', '2024-07-15', '2024-12-15')
-    .vaccine('03', '2025-03-14')
-    .vaccine('49', '2024-05-15', '2024-07-15', '2025-03-20')
-    .vaccine('08', '2024-03-15', '2024-04-15', '2024-09-15')
-    .vaccine('21', '2025-03-20')
-    .vaccine('133', '2024-05-15', '2024-07-15', '2024-09-15', '2025-03-20')
-    .vaccine('83', '2025-03-20')
-    .vaccine('119', '2024-05-15', '2024-07-15')
-    .vaccine('140', '2024-10-01', '2024-11-01'),
+  childComplete: vaccinatedChild('child fully vaccinated', '2025-03-20'),
+  childMmrTooEarly: vaccinatedChild('MMR before the 1st birthday', '2025-03-14'),
   bmiNormal: new Chart('BMI 22', '1990-01-01').visit('2026-05-05').result('2026-05-05', '39156-5', 22, { category: 'laboratory' }),
   bmiHighNoPlan: new Chart('BMI 31, no plan', '1990-01-01').visit('2026-05-05').result('2026-05-05', '39156-5', 31),
   bmiDeclined: new Chart('BMI declined', '1990-01-01').visit('2026-05-05').declined('2026-05-05', '39156-5', [SNOMED, '183945002']),
@@ -282,6 +275,18 @@ describeEachBackend('quality measure edge rules', (t) => {
     expect(gaps).toContain(charts.a1c91.mrn);
     expect(gaps).not.toContain(charts.a1c9.mrn);
     expect(gaps).not.toContain(charts.a1cExcluded.mrn);
+  });
+
+  it('HEDIS-style GSD reports two rates, < 8% and > 9% (lower is better)', async () => {
+    const run = await runCli(['report', 'quality', '--period', '2026', '--program', 'hedis', '--measures', 'GSD', '--detail', '--json'], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    const flag = (chart: Chart, group: string) => run.json().rows.find((r: any) => r.sourceIds === chart.label && r.group === group)?.numer;
+    expect(flag(charts.a1cLatestWins, 'GSD_LT8')).toBe(true);
+    expect(flag(charts.a1c9, 'GSD_LT8')).toBe(false);
+    expect(flag(charts.a1c9, 'GSD_GT9')).toBe(false);
+    expect(flag(charts.a1c91, 'GSD_GT9')).toBe(true);
+    const summary = await runCli(['report', 'quality', '--period', '2026', '--program', 'hedis', '--measures', 'GSD'], { database: t.handle });
+    expect(summary.stdout).toContain('GSD (lower is better)');
   });
 
   it('refuses a period or measure it does not know, with exit 2', async () => {
