@@ -206,8 +206,9 @@ export class MeasureCompiler {
   }
 
   private observationFilters(spec: { concept: Concept; statuses?: string[]; window?: Window }, timing: Timing): SQL {
-    // effective_at is the end of a period (effective.latest()); observation_periods holds its start.
-    const start = this.day(sql`coalesce((select op.starts_at from observation_periods op where op.observation_id = o.id), o.effective_at)`);
+    // effective_at is the end of a period (effective.latest()); observation_periods (joined as op)
+    // holds its start.
+    const start = this.day(sql`coalesce(op.starts_at, o.effective_at)`);
     const end = this.day(sql`o.effective_at`);
     return sql`o.status in (${list(spec.statuses ?? RESULT_STATUSES)}) and ${this.match(spec.concept, sql`o.code_system`, sql`o.code`)}
       and ${this.timing(timing, timing === 'endsIn' || timing === 'endsBy' ? end : start, end, spec.window, sql`pt.dob`)}`;
@@ -221,8 +222,8 @@ export class MeasureCompiler {
     if (spec.value?.above !== undefined) parts.push(sql`o.value_numeric > ${spec.value.above}`);
     if (spec.value?.min !== undefined) parts.push(sql`o.value_numeric >= ${spec.value.min}`);
     if (spec.value?.below !== undefined) parts.push(sql`o.value_numeric < ${spec.value.below}`);
-    return sql`select o.patient_id from observations o ${this.birthJoin(sql`o`, spec.window)}
-      ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))} where ${sql.join(parts, sql` and `)}`;
+    return sql`select o.patient_id from observations o left join observation_periods op on op.observation_id = o.id
+      ${this.birthJoin(sql`o`, spec.window)} ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))} where ${sql.join(parts, sql` and `)}`;
   }
 
   private orders(spec: OrderSpec): SQL {
@@ -273,7 +274,8 @@ export class MeasureCompiler {
         from (
           select o.patient_id, ${key} as k, o.value_numeric, ${hit} as hit,
             (o.value_numeric is null and o.value_code is null and o.value_text is null) as no_value
-          from observations o ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))}
+          from observations o left join observation_periods op on op.observation_id = o.id
+            ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))}
           where ${this.observationFilters(spec, 'endsIn')}
         ) x
         group by x.patient_id, x.k
