@@ -2,10 +2,14 @@
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/main.js';
 import { registerCareGaps } from './report/care-gaps.js';
+import { registerMonthly } from './report/monthly.js';
+import { registerProductivity } from './report/productivity.js';
 import { registerQuality } from './report/quality.js';
 
 export function register(program: Command, action: ActionFactory): void {
   const report = program.command('report').description('quality measures, care gaps and practice reports');
   registerQuality(report, action);
   registerCareGaps(report, action);
+  registerProductivity(report, action);
+  registerMonthly(report, action);
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { valueSetCodes } from '../../src/db/schema/index.js';
 import { writeMonthlyPack } from '../../src/reports/monthly.js';
 import { neutralizeCell, numberFormats } from '../../src/reports/format.js';
@@ -10,21 +10,7 @@ import { describeEachBackend } from '../helpers/db.js';
 import { pdfPages } from './pdf-text.js';
 import { NPI_A, NPI_B, PRACTICE_NAME, seedScenario } from './scenario.js';
 
-// Until "report productivity" and "report monthly" are wired in src/commands/report.ts (owned by the
-// quality reports), add them to the real report command here; once wired, this adds nothing.
-vi.mock('../../src/commands/report.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/commands/report.js')>();
-  const { registerProductivity } = await import('../../src/commands/report/productivity.js');
-  const { registerMonthly } = await import('../../src/commands/report/monthly.js');
-  return {
-    register(program: import('commander').Command, action: import('../../src/cli/main.js').ActionFactory) {
-      original.register(program, action);
-      const report = program.commands.find((c) => c.name() === 'report')!;
-      if (!report.commands.some((c) => c.name() === 'productivity')) registerProductivity(report, action);
-      if (!report.commands.some((c) => c.name() === 'monthly')) registerMonthly(report, action);
-    },
-  };
-});
+
 
 const SHARED = resolve('..', 'shared', 'fixtures-rvu');
 const CMS_2026 = resolve('fixtures', 'rvu', 'pprrvu-2026-cms-layout.csv');
