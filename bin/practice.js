@@ -10,5 +10,10 @@ process.on('SIGINT', () => {
   process.stderr.write('\nStopping after the current step (Ctrl-C again to stop at once)...\n');
 });
 process.on('SIGTERM', () => interrupt.abort());
+// A reader that stops early (`practice ... | head`) is not an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 process.exitCode = await main(process.argv.slice(2), { signal: interrupt.signal });

@@ -1,12 +1,14 @@
 // PGlite serves one process: two processes on one data directory would each run their own Postgres on
 // the same files and lose writes. So a command holds this lock for its whole life.
-import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { DatabaseError } from './errors.js';
 
 export interface LockOwner {
   pid: number;
+  host?: string;
   user: string;
   command: string;
   since: string;
@@ -24,9 +26,52 @@ export interface LockOptions {
 }
 
 const OWNER_FILE = 'practicekit-lock.json';
-// A holder refreshes the lock every stale/2 ms; a killed one stops, and the lock is taken over after this.
-const STALE_MS = 10_000;
+const LOCK_DIR = 'practicekit.lock';
+const TAKEOVER_DIR = 'practicekit.takeover';
+// A lock is taken over when its holder's process is gone (checked by pid on this host). The time-based
+// staleness is only for holders on another host: a busy holder (PGlite's first start blocks the event
+// loop for many seconds) must never look dead.
+const STALE_MS = 60 * 60_000;
+// A lock with no owner file this old was left by a process killed right after taking it.
+const ORPHAN_MS = 30_000;
 const POLL_MS = 200;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the lock of a holder that no longer exists. Runs under its own mkdir mutex and re-reads the
+ * owner inside it, so two waiters never remove a lock the other has just taken.
+ */
+async function takeOverDeadLock(dataDir: string): Promise<void> {
+  const mutex = join(dataDir, TAKEOVER_DIR);
+  try {
+    await mkdir(mutex);
+  } catch {
+    return;
+  }
+  try {
+    const owner = await readOwner(dataDir);
+    let dead = false;
+    if (owner) dead = (owner.host ?? hostname()) === hostname() && !processAlive(owner.pid);
+    else {
+      const info = await stat(join(dataDir, LOCK_DIR)).catch(() => undefined);
+      dead = info !== undefined && Date.now() - info.mtimeMs > ORPHAN_MS;
+    }
+    if (dead) {
+      await rm(join(dataDir, OWNER_FILE), { force: true });
+      await rm(join(dataDir, LOCK_DIR), { recursive: true, force: true });
+    }
+  } finally {
+    await rmdir(mutex).catch(() => undefined);
+  }
+}
 
 export function describeOwner(owner: LockOwner | undefined): string {
   if (!owner) return 'another practice command';
@@ -50,12 +95,12 @@ export async function lockDataDir(dataDir: string, options: LockOptions): Promis
       const release = await lockfile.lock(dataDir, {
         stale: STALE_MS,
         realpath: false,
-        lockfilePath: join(dataDir, 'practicekit.lock'),
+        lockfilePath: join(dataDir, LOCK_DIR),
         // Losing the lock mid-command (clock jump, disk full) must not crash the process here;
         // the next refresh attempt retries and the command's own transaction keeps data consistent.
         onCompromised: () => undefined,
       });
-      await writeFile(join(dataDir, OWNER_FILE), JSON.stringify(options.owner), { mode: 0o600 });
+      await writeFile(join(dataDir, OWNER_FILE), JSON.stringify({ ...options.owner, host: hostname() }), { mode: 0o600 });
       return {
         async release() {
           await rm(join(dataDir, OWNER_FILE), { force: true });
@@ -64,6 +109,7 @@ export async function lockDataDir(dataDir: string, options: LockOptions): Promis
       };
     } catch (error) {
       if ((error as { code?: string }).code !== 'ELOCKED') throw error;
+      await takeOverDeadLock(dataDir);
       const holder = await readOwner(dataDir);
       if (Date.now() >= deadline) {
         throw new DatabaseError(
