@@ -14,12 +14,13 @@ export interface CommandEntry {
 }
 
 export const commandEntries: CommandEntry[] = [
-
+  { name: 'setup', summary: 'record the practice, locations, providers, payers and clearinghouse', load: () => import('../commands/setup.js') },
+  { name: 'demo', summary: 'create a fictional practice with patients and two years of care, to try things on', load: () => import('../commands/demo.js') },
   { name: 'db', summary: 'migrate the database and show its status', load: () => import('../commands/db.js') },
+  { name: 'providers', summary: 'list, add, edit or deactivate providers', load: () => import('../commands/providers.js') },
+  { name: 'locations', summary: 'list, add, edit or deactivate locations', load: () => import('../commands/locations.js') },
+  { name: 'payers', summary: 'list, add, edit or deactivate payers', load: () => import('../commands/payers.js') },
   { name: 'import', summary: 'import paper-chart CSVs, old-system exports, Synthea CSV and FHIR; template; log', load: () => import('../commands/import.js') },
-  { name: 'mar', summary: 'eMAR: medication orders, doses due, barcode-checked administration, missed doses', load: () => import('../commands/mar.js') },
-  { name: 'fhir', summary: 'export records as FHIR R4 / US Core (one patient or bulk NDJSON) and validate FHIR files', load: () => import('../commands/fhir.js') },
-  { name: 'referrals', summary: 'refer patients to other clinicians: packet (FHIR + PDF), prior authorizations, follow-up', load: () => import('../commands/referrals.js') },
   { name: 'patients', summary: 'find, show (chart summary, PDF), add, edit, merge duplicates, deactivate patients', load: () => import('../commands/patients.js') },
   { name: 'problems', summary: 'add or list a patient\'s problems (ICD-10-CM)', load: () => import('../commands/problems.js') },
   { name: 'medications', summary: 'add or list a patient\'s medications, with allergy and duplicate checks', load: () => import('../commands/medications.js') },
@@ -30,14 +31,12 @@ export const commandEntries: CommandEntry[] = [
   { name: 'notes', summary: 'add or list a patient\'s SOAP progress notes', load: () => import('../commands/notes.js') },
   { name: 'encounters', summary: 'record visits with charges, diagnosis pointers and SOAP note; the fee schedule', load: () => import('../commands/encounters.js') },
   { name: 'appointments', summary: 'book, list, check in, cancel and reschedule appointments; no-show rates', load: () => import('../commands/appointments.js') },
-  { name: 'setup', summary: 'record the practice, locations, providers, payers and clearinghouse', load: () => import('../commands/setup.js') },
-  { name: 'providers', summary: 'list, add, edit or deactivate providers', load: () => import('../commands/providers.js') },
-  { name: 'locations', summary: 'list, add, edit or deactivate locations', load: () => import('../commands/locations.js') },
-  { name: 'payers', summary: 'list, add, edit or deactivate payers', load: () => import('../commands/payers.js') },
-  { name: 'demo', summary: 'create a fictional practice with patients and two years of care, to try things on', load: () => import('../commands/demo.js') },
-  { name: 'valueset', summary: 'load the code lists (value sets) quality measures use', load: () => import('../commands/valueset.js') },
-  { name: 'report', summary: 'quality measures, care gaps and practice reports', load: () => import('../commands/report.js') },
-  { name: 'rvu', summary: 'load Medicare RVUs and GPCIs, and choose the payment locality', load: () => import('../commands/rvu.js') },
   { name: 'recall', summary: 'recall reminders: rules, due lists, and sending by email, SMS, letter or call list', load: () => import('../commands/recall.js') },
+  { name: 'report', summary: 'quality measures, care gaps, productivity and the monthly report pack', load: () => import('../commands/report.js') },
+  { name: 'valueset', summary: 'load the code lists (value sets) quality measures use', load: () => import('../commands/valueset.js') },
+  { name: 'rvu', summary: 'load Medicare RVUs and GPCIs, and choose the payment locality', load: () => import('../commands/rvu.js') },
   { name: 'claims', summary: 'build, check and export 837P claims, post 835 remittances, AR and denials', load: () => import('../commands/claims.js') },
+  { name: 'mar', summary: 'eMAR: medication orders, doses due, barcode-checked administration, missed doses', load: () => import('../commands/mar.js') },
+  { name: 'fhir', summary: 'export records as FHIR R4 / US Core (one patient or bulk NDJSON) and validate FHIR files', load: () => import('../commands/fhir.js') },
+  { name: 'referrals', summary: 'refer patients to other clinicians: packet (FHIR + PDF), prior authorizations, follow-up', load: () => import('../commands/referrals.js') },
 ];

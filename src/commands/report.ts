@@ -7,7 +7,7 @@ import { registerProductivity } from './report/productivity.js';
 import { registerQuality } from './report/quality.js';
 
 export function register(program: Command, action: ActionFactory): void {
-  const report = program.command('report').description('quality measures, care gaps and practice reports');
+  const report = program.command('report').description('quality measures, care gaps, productivity and the monthly report pack');
   registerQuality(report, action);
   registerCareGaps(report, action);
   registerProductivity(report, action);
