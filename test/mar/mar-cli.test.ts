@@ -1,4 +1,4 @@
-import { stat, mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -7,6 +7,7 @@ import { queryRows } from '../../src/db/query.js';
 import { locations, ndcProducts, patients } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
+import { pdfPages } from '../helpers/pdf-text.js';
 
 // 08:00 in New York on 2026-10-05 (EDT, UTC-4).
 const MORNING = new Date('2026-10-05T12:00:00Z');
@@ -147,6 +148,11 @@ describeEachBackend('eMAR', (t) => {
     expect(pdf.code).toBe(0);
     const info = await stat(join(dir, 'mar.pdf'));
     expect(info.mode & 0o777).toBe(0o600);
-    expect(info.size).toBeGreaterThan(1000);
+    const [page] = await pdfPages(await readFile(join(dir, 'mar.pdf')));
+    expect(page).toContain('Medication Administration Record - 2026-10');
+    expect(page).toContain('Chart: M100');
+    expect(page).toContain('metformin 500 mg');
+    expect(page).toMatch(/08:00 .*M .*JN/);
+    expect(page).toContain('Page 1 of 1');
   });
 });

@@ -7,7 +7,7 @@ import { writeMonthlyPack } from '../../src/reports/monthly.js';
 import { neutralizeCell, numberFormats } from '../../src/reports/format.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
-import { pdfPages } from './pdf-text.js';
+import { pdfPages } from '../helpers/pdf-text.js';
 import { NPI_A, NPI_B, PRACTICE_NAME, seedScenario } from './scenario.js';
 
 
