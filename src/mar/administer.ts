@@ -274,16 +274,18 @@ export type DueDose = {
 const dueColumns = sql`d.id as "doseId", p.mrn, p.last_name || ', ' || p.first_name as "patientName", o.display as medication,
   trim(trailing '.' from trim(trailing '0' from o.dose::text)) || ' ' || o.dose_unit as dose, o.route, d.scheduled_at::text as "scheduledAt", l.code as location`;
 
+/** Doses of active orders for active patients with nothing recorded yet; callers add the time condition. */
+const openDosesOfActivePatients = sql`from ${scheduledDoses} d join ${administrationOrders} o on o.id = d.order_id join patients p on p.id = d.patient_id
+  left join locations l on l.id = o.location_id
+  where o.status = 'active' and p.active and not exists (select 1 from ${standing} s where s.dose_id = d.id)`;
+
 export async function dueDoses(db: DbOrTx, at: Date, windowMinutes: number, locationCode?: string): Promise<DueDose[]> {
   await materialiseDoses(db, at);
   return queryRows<DueDose>(
     db,
     sql`select ${dueColumns}
-        from ${scheduledDoses} d join ${administrationOrders} o on o.id = d.order_id join patients p on p.id = d.patient_id
-        left join locations l on l.id = o.location_id
-        where o.status = 'active' and p.active
+        ${openDosesOfActivePatients}
           and d.scheduled_at between ${at.toISOString()}::timestamptz - make_interval(mins => ${windowMinutes}) and ${at.toISOString()}::timestamptz + make_interval(mins => ${windowMinutes})
-          and not exists (select 1 from ${standing} s where s.dose_id = d.id)
           ${locationCode ? sql`and l.code = ${locationCode}` : sql``}
         order by p.last_name, p.first_name, d.scheduled_at`,
   );
@@ -295,12 +297,9 @@ export async function missedDoses(db: DbOrTx, now: Date, sinceHours: number): Pr
   return queryRows<DueDose>(
     db,
     sql`select ${dueColumns}
-        from ${scheduledDoses} d join ${administrationOrders} o on o.id = d.order_id join patients p on p.id = d.patient_id
-        left join locations l on l.id = o.location_id
-        where o.status = 'active' and p.active
+        ${openDosesOfActivePatients}
           and d.scheduled_at >= ${now.toISOString()}::timestamptz - make_interval(hours => ${sinceHours})
           and d.scheduled_at + make_interval(mins => o.window_minutes) < ${now.toISOString()}::timestamptz
-          and not exists (select 1 from ${standing} s where s.dose_id = d.id)
         order by d.scheduled_at, p.last_name`,
   );
 }

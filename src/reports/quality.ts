@@ -1,7 +1,7 @@
 // Renders quality results: the summary (overall, per provider, per stratum), the per-patient detail and
 // the care-gap work list, as tables for people and CSV for spreadsheets.
 import type { ChalkInstance } from 'chalk';
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from './format.js';
 import { renderTable } from '../cli/output.js';
 import type { Counts, DetailRow, MeasureResult, QualityReport } from '../measures/run.js';
 
@@ -58,16 +58,6 @@ export function summaryTable(report: QualityReport, chalk?: ChalkInstance): stri
     chalk,
   );
   return `Quality measures ${report.period.start} to ${report.period.end} (${report.program.toUpperCase()})\n${table}\nIP initial population, DEN denominator, DEX exclusions, NUM numerator, DNX exceptions; rate = NUM / (DEN - DEX - DNX).`;
-}
-
-/** A cell a spreadsheet would run as a formula gets a leading apostrophe. */
-export function neutralizeCell(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
-export function toCsv(header: string[], rows: unknown[][]): string {
-  return stringify([header, ...rows.map((r) => r.map(neutralizeCell))]);
 }
 
 export function summaryCsv(report: QualityReport): string {

@@ -29,7 +29,7 @@ Examples:
         const query = await measureQuery(ctx, options, options.measure?.split(','));
         const db = await ctx.db();
         const { careGaps } = await import('../../measures/gaps.js');
-        const { toCsv } = await import('../../reports/quality.js');
+        const { toCsv } = await import('../../reports/format.js');
         const gaps = await careGaps(db, query);
         const data = { period: query.period, gaps };
         const text =
