@@ -38,7 +38,7 @@ export function summarySections(summary: ChartSummary, zone: string): Section[] 
     { title: 'Open recalls', lines: none(summary.recalls.map((r) => `${r.rule}, due ${r.dueDate}`), 'None open.') },
     {
       title: 'Care gaps',
-      lines: summary.careGaps === null ? ['Not available: no quality measures are set up.'] : none(summary.careGaps.map((g) => `${g.measure} ${g.title}${g.action ? `: ${g.action}` : ''}`), 'No open care gaps.'),
+      lines: summary.careGaps === null ? ["Not available: the quality measures' value sets are not loaded (practice valueset import)."] : none(summary.careGaps.map((g) => `${g.measure} ${g.title}: ${g.action}`), 'No open care gaps.'),
     },
   ];
 }

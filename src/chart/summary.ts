@@ -16,16 +16,12 @@ import {
   recalls,
 } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
+import type { PatientCareGap } from '../measures/gaps.js';
 import type { PatientRow } from './lookup.js';
 import { DIASTOLIC, SYSTOLIC, VITAL_CODES } from './vital-signs.js';
 
-/** What the quality area can plug in: the open care gaps of one patient. */
-export interface CareGap {
-  measure: string;
-  title: string;
-  action?: string;
-}
-export type CareGapSource = (db: DbOrTx, patientId: number, today: string) => Promise<CareGap[]>;
+/** What the quality area plugs in: one patient's open care gaps, null when measures are not set up. */
+export type CareGapSource = (db: DbOrTx, patientId: number, today: string) => Promise<PatientCareGap[] | null>;
 
 const ACTIVE_PROBLEM = ['active', 'recurrence', 'relapse'];
 const ERROR_STATUSES = ['entered-in-error', 'refuted'];

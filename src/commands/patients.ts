@@ -121,8 +121,8 @@ export function register(program: Command, action: ActionFactory): void {
         const db = await ctx.db();
         const { zone, today } = await practiceClock(db, ctx.now);
         const patient = await patientByMrn(db, mrn);
-        // Care gaps: pass `careGaps` here once the quality area exposes a per-patient function.
-        const summary = await chartSummary(db, patient, { now: ctx.now, today });
+        const { careGapsForPatient } = await import('../measures/gaps.js');
+        const summary = await chartSummary(db, patient, { now: ctx.now, today, careGaps: careGapsForPatient });
         const sections = summarySections(summary, zone);
         if (options.pdf) {
           const file = resolve(ctx.io.cwd, options.pdf);

@@ -1,9 +1,11 @@
 // Care gaps: patients counted in a measure's denominator who do not meet it yet, as a work list
 // (and as input for recall reminders).
 import { inArray } from 'drizzle-orm';
-import { patients } from '../db/schema/index.js';
+import { patients, valueSets } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
-import { qualityDetail, type QualityQuery } from './run.js';
+import type { MeasureDefinition } from './definition.js';
+import { measureDefinitions } from './definitions/index.js';
+import { practiceTimeZone, qualityDetail, type QualityQuery } from './run.js';
 
 export interface CareGap {
   measure: string;
@@ -48,5 +50,47 @@ export async function careGaps(db: DbOrTx, query: QualityQuery): Promise<CareGap
       missing: measure.gap,
       dueBy: query.period.end,
     };
+  });
+}
+
+/** A care gap as the chart view lists it. */
+export interface PatientCareGap {
+  measure: string;
+  title: string;
+  action: string;
+}
+
+/** Every value set OID a definition names, wherever in its criteria. */
+function valueSetOids(measure: MeasureDefinition): string[] {
+  const oids = new Set<string>();
+  JSON.stringify(measure, (key, value) => {
+    if (key === 'valueSets' && Array.isArray(value)) for (const oid of value) oids.add(oid);
+    return value;
+  });
+  return [...oids];
+}
+
+/**
+ * One patient's open care gaps in this year's MIPS measures, for the chart view. Only measures whose
+ * value sets are all loaded take part: with a code list missing, every patient would look overdue.
+ * Null when no measure can be computed (value sets not loaded yet), so the chart says so instead of
+ * listing false gaps.
+ */
+export async function careGapsForPatient(db: DbOrTx, patientId: number, today: string): Promise<PatientCareGap[] | null> {
+  const year = Number(today.slice(0, 4));
+  const defined = measureDefinitions.filter((m) => m.program === 'mips' && m.performanceYear === year);
+  const wanted = [...new Set(defined.flatMap(valueSetOids))];
+  const loaded = new Set(
+    wanted.length ? (await db.select({ oid: valueSets.oid }).from(valueSets).where(inArray(valueSets.oid, wanted))).map((r) => r.oid) : [],
+  );
+  const measures = defined.filter((m) => valueSetOids(m).every((oid) => loaded.has(oid)));
+  if (measures.length === 0) return null;
+  const period = { start: `${year}-01-01`, end: `${year}-12-31`, timeZone: await practiceTimeZone(db) };
+  const rows = await qualityDetail(db, { period, program: 'mips', measures }, { gapsOnly: true, patientId });
+  const byId = new Map(measures.map((m) => [m.id, m]));
+  return rows.map((r) => {
+    const measure = byId.get(r.measure)!;
+    const group = measure.groups.length > 1 ? measure.groups.find((g) => g.id === r.group)!.title : undefined;
+    return { measure: r.measure, title: group ? `${measure.title}: ${group}` : measure.title, action: `${measure.gap}, by ${period.end}` };
   });
 }

@@ -208,9 +208,14 @@ export async function runQuality(db: DbOrTx, query: QualityQuery): Promise<Quali
   };
 }
 
-/** One row per patient, measure and group: who counted and why, by chart number and source id. */
-export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { gapsOnly?: boolean } = {}): Promise<DetailRow[]> {
-  await refreshStatistics(db);
+/**
+ * One row per patient, measure and group: who counted and why, by chart number and source id. `patientId` limits the run to one
+ * chart (the chart view's care gaps): the planner statistics are left as they are then, because one
+ * patient's query does not need them and an ANALYZE per chart lookup would cost more than the query.
+ */
+export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { gapsOnly?: boolean; patientId?: number } = {}): Promise<DetailRow[]> {
+  if (options.patientId === undefined) await refreshStatistics(db);
+  const patientFilter = options.patientId === undefined ? undefined : sql`p.id = ${options.patientId}`;
   const out: DetailRow[] = [];
   for (const measure of query.measures) {
     const strata = measure.strata ?? [];
@@ -218,7 +223,7 @@ export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { 
       db,
       sql`select f.*, pa.mrn, pr.npi,
           (select string_agg(pi.value, '; ' order by pi.id) from patient_identifiers pi where pi.patient_id = f.patient_id) as source_ids
-        from (${compileMeasure(measure, query.period)}) f join patients pa on pa.id = f.patient_id left join providers pr on pr.id = f.provider_id
+        from (${compileMeasure(measure, query.period, patientFilter)}) f join patients pa on pa.id = f.patient_id left join providers pr on pr.id = f.provider_id
         where ${providerFilter(query)} order by pa.mrn`,
     );
     for (const row of rows) {
