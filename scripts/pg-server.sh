@@ -14,7 +14,17 @@ find_bin() {
   return 1
 }
 
+# A server this script started earlier and that still answers is reused, so several shells share one.
+running_url() {
+  [ -f "$state_file" ] || return 1
+  # shellcheck disable=SC1090
+  . "$state_file"
+  "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" || return 1
+  echo "export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$port/postgres"
+}
+
 start() {
+  running_url && return 0
   local bindir
   if ! bindir=$(find_bin); then
     echo "PostgreSQL binaries not found; installing them" >&2
