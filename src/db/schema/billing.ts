@@ -1,12 +1,32 @@
 // Charges, claims and their lines, claim batches (837P files), remittances (835), payments,
 // adjustments and denials. Money is integer cents.
 import { sql } from 'drizzle-orm';
-import { char, check, date, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { char, check, date, index, integer, numeric, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { id, provenance, timestamps } from './columns.js';
 import { coverages } from './care.js';
 import { encounters } from './encounters.js';
 import { patients } from './patients.js';
 import { clearinghouses, locations, payers, providers } from './practice.js';
+
+/**
+ * The drug a J-code (or other drug) line was given from, for 837P loop 2410: the 11-digit NDC (5-4-2,
+ * no hyphens), the quantity given in the NDC's unit (F2 international unit, GR gram, ME milligram,
+ * ML millilitre, UN unit) and, when the drug is compounded or dispensed, REF*VY link sequence or
+ * REF*XZ prescription number.
+ */
+const ndcDetail = () => ({
+  ndcCode: text(),
+  ndcQuantity: numeric({ precision: 12, scale: 3 }),
+  ndcUnit: char({ length: 2 }),
+  ndcReferenceQualifier: char({ length: 2 }),
+  ndcReference: text(),
+});
+
+const ndcChecks = (name: string, t: { ndcCode: AnyPgColumn; ndcQuantity: AnyPgColumn; ndcUnit: AnyPgColumn; ndcReferenceQualifier: AnyPgColumn; ndcReference: AnyPgColumn }) => [
+  check(`${name}_ndc_unit_ck`, sql`${t.ndcUnit} is null or ${t.ndcUnit} in ('F2','GR','ME','ML','UN')`),
+  check(`${name}_ndc_quantity_ck`, sql`${t.ndcQuantity} is null or ${t.ndcQuantity} > 0`),
+  check(`${name}_ndc_ref_ck`, sql`(${t.ndcReferenceQualifier} is null) = (${t.ndcReference} is null) and (${t.ndcReferenceQualifier} is null or ${t.ndcReferenceQualifier} in ('VY','XZ'))`),
+];
 
 export const charges = pgTable(
   'charges',
@@ -28,7 +48,7 @@ export const charges = pgTable(
     // Positions in encounter_diagnoses, in order (at most 4 on a claim line).
     diagnosisPointers: integer().array().notNull().default(sql`'{}'::int[]`),
     placeOfService: char({ length: 2 }),
-    ndcCode: text(),
+    ...ndcDetail(),
     status: text().notNull().default('unbilled'),
     ...provenance(),
     ...timestamps(),
@@ -43,6 +63,7 @@ export const charges = pgTable(
     check('charges_amount_ck', sql`${t.amountCents} >= 0`),
     check('charges_modifiers_ck', sql`cardinality(${t.modifiers}) <= 4`),
     check('charges_status_ck', sql`${t.status} in ('unbilled','billed','void')`),
+    ...ndcChecks('charges', t),
   ],
 );
 
@@ -97,6 +118,9 @@ export const claims = pgTable(
     frequencyCode: char({ length: 1 }).notNull().default('1'),
     originalClaimId: integer(),
     payerClaimControlNumber: text(),
+    // A secondary (or tertiary) claim: the claim to the previous payer whose adjudication (835) it carries
+    // in loops 2320/2330/2430.
+    previousPayerClaimId: integer().references((): AnyPgColumn => claims.id),
     serviceDateFrom: date({ mode: 'string' }).notNull(),
     serviceDateTo: date({ mode: 'string' }).notNull(),
     totalCents: integer().notNull(),
@@ -121,6 +145,8 @@ export const claims = pgTable(
     index('claims_payer_idx').on(t.payerId, t.status),
     index('claims_batch_idx').on(t.batchId),
     uniqueIndex('claims_source_uq').on(t.sourceSystem, t.sourceId),
+    // The next payer is billed once per adjudicated claim; replacements (frequency 7/8) copy the link.
+    uniqueIndex('claims_previous_payer_uq').on(t.previousPayerClaimId).where(sql`${t.frequencyCode} = '1'`),
     check('claims_frequency_ck', sql`${t.frequencyCode} in ('1','7','8')`),
     check(
       'claims_status_ck',
@@ -168,7 +194,7 @@ export const claimLines = pgTable(
     diagnosisPointers: integer().array().notNull(),
     serviceDate: date({ mode: 'string' }).notNull(),
     placeOfService: char({ length: 2 }),
-    ndcCode: text(),
+    ...ndcDetail(),
     paidCents: integer().notNull().default(0),
     status: text().notNull().default('open'),
   },
@@ -178,6 +204,7 @@ export const claimLines = pgTable(
     check('claim_lines_number_ck', sql`${t.lineNumber} between 1 and 50`),
     check('claim_lines_units_ck', sql`${t.units} > 0`),
     check('claim_lines_status_ck', sql`${t.status} in ('open','paid','partial','denied','adjusted')`),
+    ...ndcChecks('claim_lines', t),
   ],
 );
 

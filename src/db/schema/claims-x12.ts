@@ -1,8 +1,9 @@
 // X12 bookkeeping for claims: persistent control-number counters and 835 items we could not match.
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import { id } from './columns.js';
+import { boolean, char, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { id, timestamps } from './columns.js';
 import { remittances } from './billing.js';
+import { payers } from './practice.js';
 
 /** One row per counter (e.g. "interchange"); numbers are taken inside the export transaction, never reused. */
 export const x12Counters = pgTable(
@@ -39,3 +40,32 @@ export const remittanceUnmatched = pgTable(
     check('remittance_unmatched_level_ck', sql`${t.level} in ('claim','line')`),
   ],
 );
+
+/**
+ * Where payers send the money when it is not the billing provider's street address (a PO box, a
+ * lockbox, a billing office): 837P loop 2010AB. At most one row.
+ */
+export const payToAddress = pgTable(
+  'pay_to_address',
+  {
+    id: id(),
+    singleton: boolean().notNull().default(true),
+    address1: text().notNull(),
+    address2: text(),
+    city: text().notNull(),
+    state: char({ length: 2 }).notNull(),
+    zip: text().notNull(),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex('pay_to_address_singleton_uq').on(t.singleton), check('pay_to_address_singleton_ck', sql`${t.singleton}`)],
+);
+
+/** Claim rules a payer asks for beyond the guide (its companion guide), read by the scrubber. */
+export const payerClaimRules = pgTable('payer_claim_rules', {
+  payerId: integer()
+    .primaryKey()
+    .references(() => payers.id),
+  // Drug lines (HCPCS J-codes) must carry the NDC, quantity and unit (loop 2410).
+  ndcRequired: boolean().notNull().default(false),
+  ...timestamps(),
+});
