@@ -1,6 +1,10 @@
 // Groups unbilled charges into claims: one per encounter (or per visit day when a charge has no
 // encounter), patient, rendering provider and the primary coverage's payer in force on the service
 // date; at most 50 lines per claim, longer groups are split. One set-based statement does it all.
+// Then the next payer: a claim the payer has adjudicated (835 posted) that leaves patient
+// responsibility, for a patient with a further coverage in force on the date of service, is copied
+// into a claim to that coverage (secondary, then tertiary), linked to the adjudicated claim so the
+// 837P carries its payments and adjustments (loops 2320/2330/2430). Each claim is passed on once.
 import { sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
@@ -21,11 +25,16 @@ export interface BuildResult {
   diagnoses: number;
   /** Unbilled charges left alone because the patient has no active coverage on the service date. */
   withoutCoverage: number;
+  /** Claims to the next payer (secondary or tertiary) built from adjudicated claims. */
+  secondaryClaims: number;
   firstClaimId: number | null;
   lastClaimId: number | null;
 }
 
-const sinceFilter = (since: string | undefined) => (since ? sql`and ch.service_date >= ${since}::date` : sql``);
+const sinceFilter = (since: string | undefined, column = sql`ch.service_date`) => (since ? sql`and ${column} >= ${since}::date` : sql``);
+
+/** The NDC details travel with the line from charge to claim, and from claim to the next payer's claim. */
+const NDC_COLUMNS = sql`ndc_code, ndc_quantity, ndc_unit, ndc_reference_qualifier, ndc_reference`;
 
 /** The primary coverage in force on the charge's date: lowest priority number first. */
 const primaryCoverage = sql`
@@ -45,7 +54,8 @@ async function buildIn(tx: DbOrTx, options: BuildOptions): Promise<BuildResult> 
              coalesce(ch.location_id, e.location_id) as location_id,
              ch.service_date, ch.code_system, ch.code, ch.modifiers, ch.units, ch.amount_cents,
              ch.diagnosis_pointers[1:4] as pointers,
-             coalesce(ch.place_of_service, l.place_of_service) as place_of_service, ch.ndc_code,
+             coalesce(ch.place_of_service, l.place_of_service) as place_of_service,
+             ch.ndc_code, ch.ndc_quantity, ch.ndc_unit, ch.ndc_reference_qualifier, ch.ndc_reference,
              cov.id as coverage_id, cov.payer_id,
              case when ch.encounter_id is null then ch.service_date end as loose_date
       from charges ch
@@ -82,9 +92,9 @@ async function buildIn(tx: DbOrTx, options: BuildOptions): Promise<BuildResult> 
     ),
     new_lines as (
       insert into claim_lines (claim_id, charge_id, line_number, code_system, code, modifiers, units, charge_cents,
-                               diagnosis_pointers, service_date, place_of_service, ndc_code)
+                               diagnosis_pointers, service_date, place_of_service, ${NDC_COLUMNS})
       select g.claim_id, p.charge_id, p.line_number, p.code_system, p.code, p.modifiers, p.units, p.amount_cents,
-             p.pointers, p.service_date, p.place_of_service, p.ndc_code
+             p.pointers, p.service_date, p.place_of_service, p.ndc_code, p.ndc_quantity, p.ndc_unit, p.ndc_reference_qualifier, p.ndc_reference
       from parted p join grouped g using (grp)
       returning 1
     ),
@@ -116,19 +126,77 @@ async function buildIn(tx: DbOrTx, options: BuildOptions): Promise<BuildResult> 
     lines: row!.lines,
     diagnoses: row!.diagnoses,
     withoutCoverage: uncovered!.n,
+    secondaryClaims: await buildNextPayerClaims(tx, options),
     firstClaimId: row!.first_id,
     lastClaimId: row!.last_id,
   };
 }
 
+/**
+ * Claims to the next coverage in order, from adjudicated claims with patient responsibility left.
+ * A claim that was replaced or voided hands over to its replacement; a claim already passed on (or
+ * whose original was) is skipped, and claims_previous_payer_uq makes a second copy impossible.
+ */
+async function buildNextPayerClaims(tx: DbOrTx, options: BuildOptions): Promise<number> {
+  const [row] = await queryRows<{ claims: number }>(
+    tx,
+    sql`
+    with eligible as (
+      select c.id as previous_id, nxt.id as coverage_id, nxt.payer_id,
+             nextval((select pg_get_serial_sequence('claims', 'id'))::regclass)::int as claim_id
+      from claims c
+      join coverages cur on cur.id = c.coverage_id
+      join lateral (
+        select n.id, n.payer_id from coverages n
+        where n.patient_id = c.patient_id and n.active and n.id <> c.coverage_id and n.priority > cur.priority
+          and (n.effective_from is null or n.effective_from <= c.service_date_from)
+          and (n.effective_to is null or n.effective_to >= c.service_date_from)
+        order by n.priority, n.id limit 1) nxt on true
+      where c.status in ('paid', 'partial', 'denied') and c.frequency_code in ('1', '7')
+        and c.patient_responsibility_cents > 0
+        and not exists (select 1 from claims r where r.original_claim_id = c.id)
+        and not exists (select 1 from claims s where s.previous_payer_claim_id = c.id
+                          or (c.original_claim_id is not null and s.previous_payer_claim_id = c.original_claim_id))
+        ${sinceFilter(options.since, sql`c.service_date_from`)}
+    ),
+    new_claims as (
+      insert into claims (id, patient_control_number, patient_id, encounter_id, coverage_id, payer_id, rendering_provider_id,
+                          location_id, previous_payer_claim_id, service_date_from, service_date_to, total_cents,
+                          provider_signature_on_file, assignment_code, benefits_assigned, release_of_information, status)
+      select e.claim_id, 'PK' || lpad(e.claim_id::text, 9, '0'), c.patient_id, c.encounter_id, e.coverage_id, e.payer_id,
+             c.rendering_provider_id, c.location_id, c.id, c.service_date_from, c.service_date_to, c.total_cents,
+             c.provider_signature_on_file, c.assignment_code, c.benefits_assigned, c.release_of_information, 'ready'
+      from eligible e join claims c on c.id = e.previous_id
+      returning id
+    ),
+    new_lines as (
+      insert into claim_lines (claim_id, charge_id, line_number, code_system, code, modifiers, units, charge_cents,
+                               diagnosis_pointers, service_date, place_of_service, ${NDC_COLUMNS})
+      select e.claim_id, l.charge_id, l.line_number, l.code_system, l.code, l.modifiers, l.units, l.charge_cents,
+             l.diagnosis_pointers, l.service_date, l.place_of_service, ${NDC_COLUMNS}
+      from eligible e join claim_lines l on l.claim_id = e.previous_id
+      returning 1
+    ),
+    new_diagnoses as (
+      insert into claim_diagnoses (claim_id, position, code_system, code)
+      select e.claim_id, d.position, d.code_system, d.code
+      from eligible e join claim_diagnoses d on d.claim_id = e.previous_id
+      returning 1
+    )
+    select (select count(*)::int from new_claims) as claims,
+           (select count(*)::int from new_lines) + (select count(*)::int from new_diagnoses) as copied`,
+  );
+  return row!.claims;
+}
+
 export async function buildClaims(db: Db, actor: AuditActor, options: BuildOptions = {}): Promise<BuildResult> {
   return inTransaction(db, options.dryRun ?? false, async (tx) => {
     const result = await buildIn(tx, options);
-    if (result.claims > 0) {
+    if (result.claims > 0 || result.secondaryClaims > 0) {
       await recordAudit(tx, actor, {
         action: 'build',
         entity: 'claims',
-        details: { claims: result.claims, lines: result.lines, firstClaimId: result.firstClaimId, lastClaimId: result.lastClaimId },
+        details: { claims: result.claims, lines: result.lines, secondaryClaims: result.secondaryClaims, firstClaimId: result.firstClaimId, lastClaimId: result.lastClaimId },
       });
     }
     return result;

@@ -5,6 +5,7 @@
 // distinct values in scope, and the SQL compares against the short list of bad ones.
 import { sql, type SQL } from 'drizzle-orm';
 import { isIcd10Form } from '../codes/icd10.js';
+import { normalizeNdc } from '../codes/ndc.js';
 import { isValidNpi } from '../codes/npi.js';
 import { isModifier, procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem } from '../codes/systems.js';
@@ -25,6 +26,7 @@ export interface EditInputs {
   badDiagnoses: SQL;
   badProcedures: SQL;
   badModifiers: SQL;
+  badNdcs: SQL;
 }
 
 export interface ClaimEdit {
@@ -39,6 +41,17 @@ const textArray = (values: readonly string[]): SQL =>
   values.length === 0 ? sql`'{}'::text[]` : sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
 
 const POS_CODES = textArray(Object.keys(PLACES_OF_SERVICE));
+
+/** Another coverage of the claim's patient in force on its first date of service (what loop 2320 reports). */
+const otherCoverageInForce = sql`o.patient_id = cv.patient_id and o.id <> cv.coverage_id and o.active
+  and (o.effective_from is null or o.effective_from <= cv.service_date_from) and (o.effective_to is null or o.effective_to >= cv.service_date_from)`;
+
+/**
+ * What the previous payer's 835 says about the same line of the claim it adjudicated: paid plus every
+ * CAS amount. Null when that payer gave no line-level detail for it.
+ */
+const previousLineOutcome = sql`(select pl.paid_cents + coalesce((select sum(a.amount_cents) from adjustments a where a.claim_line_id = pl.id), 0)
+  from claim_lines pl where pl.claim_id = lv.previous_payer_claim_id and pl.line_number = lv.line_number and pl.status <> 'open')`;
 const FILING_CODES = textArray(Object.keys(CLAIM_FILING_INDICATORS));
 
 export const claimEdits: ClaimEdit[] = [
@@ -63,12 +76,19 @@ export const claimEdits: ClaimEdit[] = [
   { code: 'FREQUENCY_REF', level: 'claim', message: "A corrected or void claim needs the payer's claim control number of the original.", fails: () => sql`cv.frequency_code in ('7', '8') and coalesce(trim(cv.payer_claim_control_number), '') = ''` },
   { code: 'CONTROL_NUMBER', level: 'claim', message: 'The claim control number must be 1-20 letters, digits or hyphens.', fails: () => sql`cv.patient_control_number !~ '^[A-Z0-9-]{1,20}$'` },
   { code: 'NO_LINES', level: 'claim', message: 'The claim has no service lines.', fails: () => sql`cv.line_count = 0` },
+  { code: 'FACILITY_NPI', level: 'claim', message: 'The service location NPI fails its check digit (Luhn with prefix 80840).', fails: (x) => sql`cv.facility_npi = any(${x.badNpis})` },
+  { code: 'COVERAGE_ORDER', level: 'claim', message: 'Another coverage of the patient in force on the date of service has the same priority, so the payer order (primary, secondary) is unclear.', fails: () => sql`exists (select 1 from coverages o where ${otherCoverageInForce} and o.priority = cv.coverage_priority)` },
+  { code: 'OTHER_SUBSCRIBER', level: 'claim', message: "Another coverage of the patient (reported to this payer for coordination of benefits) lacks the member id or the subscriber's name.", fails: () => sql`exists (select 1 from coverages o where ${otherCoverageInForce} and (coalesce(trim(o.member_id), '') = '' or (o.relationship <> '18' and (coalesce(trim(o.subscriber_last_name), '') = '' or coalesce(trim(o.subscriber_first_name), '') = ''))))` },
+  { code: 'COB_CLAIM_BALANCE', level: 'claim', message: "The claim total does not equal what the previous payer paid plus all its adjustments (CLM02 = AMT*D + CAS).", fails: () => sql`cv.previous_payer_claim_id is not null and cv.total_cents is distinct from (select p.paid_cents + coalesce((select sum(a.amount_cents) from adjustments a where a.claim_id = p.id), 0) from claims p where p.id = cv.previous_payer_claim_id)` },
   { code: 'PROCEDURE_FORM', level: 'line', message: 'The procedure is not a valid CPT or HCPCS code form.', fails: (x) => sql`lv.code_system not in (${CodeSystem.cpt}, ${CodeSystem.hcpcs}) or lv.code = any(${x.badProcedures})` },
   { code: 'MODIFIER', level: 'line', message: 'A modifier is not 2 letters or digits.', fails: (x) => sql`lv.modifiers && ${x.badModifiers}` },
   { code: 'CHARGE', level: 'line', message: 'A service line has no charge (the amount must be above zero).', fails: () => sql`lv.charge_cents <= 0` },
   { code: 'LINE_DOS_FUTURE', level: 'line', message: 'A service line date is in the future.', fails: (x) => sql`lv.service_date > ${x.today}::date` },
   { code: 'POINTER_MISSING', level: 'line', message: 'A service line points at no diagnosis (1 to 4 pointers are needed).', fails: () => sql`cardinality(lv.diagnosis_pointers) = 0 or cardinality(lv.diagnosis_pointers) > 4` },
   { code: 'POINTER_TARGET', level: 'line', message: 'A service line points at a diagnosis position the claim does not have.', fails: () => sql`exists (select 1 from unnest(lv.diagnosis_pointers) p where not exists (select 1 from claim_diagnoses d where d.claim_id = lv.claim_id and d.position = p))` },
+  { code: 'COB_LINE_BALANCE', level: 'line', message: "A service line charge does not equal what the previous payer paid on it plus its adjustments (SV102 = SVD02 + CAS).", fails: () => sql`lv.previous_payer_claim_id is not null and exists (select 1 from claim_lines pl where pl.claim_id = lv.previous_payer_claim_id and pl.status <> 'open') and lv.charge_cents is distinct from coalesce(${previousLineOutcome}, 0)` },
+  { code: 'NDC_REQUIRED', level: 'line', message: 'This payer wants the drug (NDC, quantity and unit) on every J-code line, and this line has none.', fails: () => sql`lv.ndc_required and lv.code ~ '^J[0-9]{4}$' and lv.ndc_code is null` },
+  { code: 'NDC_FORM', level: 'line', message: 'The drug on this line needs an NDC of 11 digits (5-4-2) with the quantity given and its unit.', fails: (x) => sql`lv.ndc_code is not null and (lv.ndc_code = any(${x.badNdcs}) or lv.ndc_quantity is null or lv.ndc_unit is null)` },
   { code: 'PLACE_OF_SERVICE', level: 'line', message: 'The place of service is missing or not a CMS place-of-service code.', fails: () => sql`lv.place_of_service is null or not (lv.place_of_service::text = any(${POS_CODES}))` },
 ];
 
@@ -91,7 +111,8 @@ export function scopeCondition(scope: EditScope, alias = sql`c`): SQL {
 function claimView(scope: EditScope): SQL {
   return sql`
     select c.id as claim_id, c.patient_control_number, c.frequency_code, c.payer_claim_control_number,
-           c.service_date_from, c.service_date_to,
+           c.service_date_from, c.service_date_to, c.total_cents, c.previous_payer_claim_id, c.patient_id, c.coverage_id,
+           cov.priority as coverage_priority, loc.npi as facility_npi, coalesce(rules.ndc_required, false) as ndc_required,
            pr.billing_npi, pr.tin as billing_tin, pr.address1 as billing_address1, pr.city as billing_city,
            pr.state as billing_state, pr.zip as billing_zip,
            rp.npi as rendering_npi,
@@ -105,6 +126,8 @@ function claimView(scope: EditScope): SQL {
     join coverages cov on cov.id = c.coverage_id
     join payers py on py.id = c.payer_id
     left join providers rp on rp.id = c.rendering_provider_id
+    left join locations loc on loc.id = c.location_id
+    left join payer_claim_rules rules on rules.payer_id = c.payer_id
     left join practice pr on true
     where ${scopeCondition(scope)}`;
 }
@@ -124,6 +147,8 @@ async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<
     db,
     sql`select 'npi' as kind, billing_npi::text as v from practice
         union select 'npi', npi::text from providers
+        union select 'npi', npi::text from locations where npi is not null
+        union select 'ndc', ndc_code from claim_lines where claim_id in (${inScope}) and ndc_code is not null
         union select 'dx', code from claim_diagnoses where claim_id in (${inScope})
         union select 'proc', code from claim_lines where claim_id in (${inScope})
         union select 'mod', unnest(modifiers) from claim_lines where claim_id in (${inScope})`,
@@ -136,6 +161,7 @@ async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<
     badDiagnoses: bad('dx', isIcd10Form),
     badProcedures: bad('proc', (p) => procedureCodeSystem(p) !== undefined),
     badModifiers: bad('mod', isModifier),
+    badNdcs: bad('ndc', (n) => normalizeNdc(n) !== undefined),
   };
 }
 
@@ -148,7 +174,7 @@ function failuresQuery(scope: EditScope, inputs: EditInputs, edits: ClaimEdit[])
   );
   return sql`
     with cv as (${claimView(scope)}),
-    lv as (select l.*, cv.patient_control_number from claim_lines l join cv on cv.claim_id = l.claim_id),
+    lv as (select l.*, cv.patient_control_number, cv.previous_payer_claim_id, cv.ndc_required from claim_lines l join cv on cv.claim_id = l.claim_id),
     failures as (${sql.join(branches, sql` union all `)})`;
 }
 

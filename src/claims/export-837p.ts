@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { icd10ForClaim } from '../codes/icd10.js';
+import { normalizeNdc } from '../codes/ndc.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
-import { claimBatches, claimDiagnoses, claimLines, clearinghouses, practice, x12Counters } from '../db/schema/index.js';
+import { claimBatches, claimDiagnoses, claimLines, clearinghouses, payToAddress, practice, x12Counters } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, UsageError } from '../errors.js';
+import { loadOtherPayers, PAYER_SEQUENCE, writeLineAdjudication, writeOtherPayers, type OtherPayer } from './cob.js';
 import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
 import { inTransaction } from './transaction.js';
 import { lint837p } from './x12/lint-837p.js';
@@ -25,6 +27,16 @@ export const CLAIMS_PER_TRANSACTION = 5000;
 
 type Clearinghouse = typeof clearinghouses.$inferSelect;
 type Practice = typeof practice.$inferSelect;
+type PayTo = typeof payToAddress.$inferSelect;
+
+/** A street address as the 837P N3/N4 pair carries it. */
+interface Address {
+  address1: string | null;
+  address2: string | null;
+  city: string | null;
+  state: string | null;
+  zip: string | null;
+}
 
 export interface BatchClaim {
   id: number;
@@ -60,8 +72,18 @@ export interface BatchClaim {
   renderingLastName: string | null;
   renderingFirstName: string | null;
   renderingTaxonomy: string | null;
+  /** Where the service was given (locations): loop 2310C when it is not the billing address. */
+  facilityName: string | null;
+  facilityNpi: string | null;
+  facilityAddress1: string | null;
+  facilityAddress2: string | null;
+  facilityCity: string | null;
+  facilityState: string | null;
+  facilityZip: string | null;
   diagnoses: string[];
   lines: (typeof claimLines.$inferSelect)[];
+  /** Loop 2320/2330: the patient's other coverages, with their adjudication of this claim when known. */
+  otherPayers: OtherPayer[];
 }
 
 export interface BatchHeader {
@@ -74,10 +96,20 @@ export interface BatchHeader {
 
 const digits = (value: string | null | undefined) => (value ?? '').replace(/[^0-9]/g, '');
 const SEX_CODE: Record<string, string> = { male: 'M', female: 'F' };
-const PAYER_SEQUENCE = ['P', 'S', 'T'];
+/** Place of service 12 (the patient's home) is never sent as a service facility (2310C). */
+const POS_HOME = '12';
+
+/** Two addresses are the same place when street, city, state and 5-digit ZIP agree (case and spacing aside). */
+export function sameAddress(a: Address, b: Address): boolean {
+  const key = (x: Address) => [x.address1, x.city, x.state, digits(x.zip).slice(0, 5)].map((v) => (v ?? '').replace(/\s+/g, ' ').trim().toUpperCase()).join('|');
+  return key(a) === key(b);
+}
+
+/** An X12 decimal from a numeric column ("2.500" -> "2.5"). */
+const x12Decimal = (value: string | null) => (value ?? '').replace(/(\.[0-9]*?)0+$/, '$1').replace(/\.$/, '');
 
 /** The whole interchange as text: pure, so the same data always gives the same bytes. */
-export function render837p(header: BatchHeader, ch: Clearinghouse, pr: Practice, claims: BatchClaim[]): string {
+export function render837p(header: BatchHeader, ch: Clearinghouse, pr: Practice, claims: BatchClaim[], payTo: PayTo | null = null): string {
   const w = new X12Writer({
     element: ch.elementSeparator,
     component: ch.componentSeparator,
@@ -97,14 +129,14 @@ export function render837p(header: BatchHeader, ch: Clearinghouse, pr: Practice,
   let transactions = 0;
   for (let start = 0; start < claims.length; start += CLAIMS_PER_TRANSACTION) {
     transactions++;
-    writeTransaction(w, String(transactions).padStart(4, '0'), header, at, ch, pr, claims.slice(start, start + CLAIMS_PER_TRANSACTION));
+    writeTransaction(w, String(transactions).padStart(4, '0'), header, at, ch, pr, payTo, claims.slice(start, start + CLAIMS_PER_TRANSACTION));
   }
   w.add('GE', transactions, gs06);
   w.add('IEA', 1, isa13);
   return w.toString();
 }
 
-function writeTransaction(w: X12Writer, st02: string, header: BatchHeader, at: DateTime, ch: Clearinghouse, pr: Practice, claims: BatchClaim[]): void {
+function writeTransaction(w: X12Writer, st02: string, header: BatchHeader, at: DateTime, ch: Clearinghouse, pr: Practice, payTo: PayTo | null, claims: BatchClaim[]): void {
   const first = w.segments.length;
   w.add('ST', '837', st02, IMPLEMENTATION_837P);
   w.add('BHT', '0019', '00', header.reference, at.toFormat('yyyyMMdd'), at.toFormat('HHmm'), 'CH');
@@ -119,6 +151,11 @@ function writeTransaction(w: X12Writer, st02: string, header: BatchHeader, at: D
   w.add('N3', w.clean(pr.address1, 55), w.clean(pr.address2, 55));
   w.add('N4', w.clean(pr.city, 30), pr.state, digits(pr.zip));
   w.add('REF', 'EI', pr.tin);
+  // 2010AB pay-to address: only when the money goes somewhere other than the billing street address.
+  if (payTo && !sameAddress(payTo, pr)) {
+    w.add('NM1', '87', '2');
+    writeStreet(w, payTo);
+  }
   let hl = 1;
   for (const claim of claims) {
     const self = claim.relationship === '18';
@@ -145,9 +182,13 @@ function writeTransaction(w: X12Writer, st02: string, header: BatchHeader, at: D
   w.add('SE', w.countSince(first) + 1, st02);
 }
 
+function writeStreet(w: X12Writer, a: Address): void {
+  w.add('N3', w.clean(a.address1, 55), w.clean(a.address2, 55));
+  w.add('N4', w.clean(a.city, 30), a.state, digits(a.zip));
+}
+
 function writeAddress(w: X12Writer, claim: BatchClaim): void {
-  w.add('N3', w.clean(claim.patientAddress1, 55), w.clean(claim.patientAddress2, 55));
-  w.add('N4', w.clean(claim.patientCity, 30), claim.patientState, digits(claim.patientZip));
+  writeStreet(w, { address1: claim.patientAddress1, address2: claim.patientAddress2, city: claim.patientCity, state: claim.patientState, zip: claim.patientZip });
   w.add('DMG', 'D8', claim.dob.replaceAll('-', ''), SEX_CODE[claim.sex] ?? 'U');
 }
 
@@ -161,6 +202,13 @@ function writeClaim(w: X12Writer, claim: BatchClaim, pr: Practice): void {
     w.add('NM1', '82', '1', w.clean(claim.renderingLastName, 60), w.clean(claim.renderingFirstName, 35), '', '', '', 'XX', claim.renderingNpi);
     if (claim.renderingTaxonomy) w.add('PRV', 'PE', 'PXC', claim.renderingTaxonomy);
   }
+  // 2310C service facility: the visit's location, when it is not the billing address (never for a home visit).
+  const facility: Address = { address1: claim.facilityAddress1, address2: claim.facilityAddress2, city: claim.facilityCity, state: claim.facilityState, zip: claim.facilityZip };
+  if (claim.facilityName && facility.address1 && claimPos !== POS_HOME && !sameAddress(facility, pr)) {
+    w.add('NM1', '77', '2', w.clean(claim.facilityName, 60), '', '', '', '', claim.facilityNpi ? 'XX' : '', claim.facilityNpi);
+    writeStreet(w, facility);
+  }
+  writeOtherPayers(w, claim, claim.otherPayers);
   for (const line of claim.lines) {
     w.add('LX', line.lineNumber);
     w.add(
@@ -175,6 +223,13 @@ function writeClaim(w: X12Writer, claim: BatchClaim, pr: Practice): void {
     );
     w.add('DTP', '472', 'D8', line.serviceDate.replaceAll('-', ''));
     w.add('REF', '6R', lineControlNumber(claim.patientControlNumber, line.lineNumber));
+    // 2410 drug identification: the NDC as 11 digits, the quantity given and its unit, the prescription link.
+    if (line.ndcCode) {
+      w.add('LIN', '', 'N4', normalizeNdc(line.ndcCode) ?? line.ndcCode);
+      w.add('CTP', '', '', '', x12Decimal(line.ndcQuantity), [line.ndcUnit]);
+      if (line.ndcReferenceQualifier && line.ndcReference) w.add('REF', line.ndcReferenceQualifier, w.clean(line.ndcReference, 50));
+    }
+    writeLineAdjudication(w, claim.otherPayers, line.lineNumber);
   }
 }
 
@@ -185,7 +240,7 @@ export function lineControlNumber(patientControlNumber: string, lineNumber: numb
 
 /** Loads the claims of a batch in file order, with everything the 837P needs. */
 export async function loadBatchClaims(db: DbOrTx, batchId: number): Promise<BatchClaim[]> {
-  const heads = await queryRows<Omit<BatchClaim, 'diagnoses' | 'lines'>>(
+  const heads = await queryRows<Omit<BatchClaim, 'diagnoses' | 'lines' | 'otherPayers'>>(
     db,
     sql`select c.id, c.patient_control_number as "patientControlNumber", c.frequency_code as "frequencyCode",
                c.payer_claim_control_number as "payerClaimControlNumber", c.total_cents as "totalCents",
@@ -198,18 +253,22 @@ export async function loadBatchClaims(db: DbOrTx, batchId: number): Promise<Batc
                p.suffix as "patientSuffix", p.address1 as "patientAddress1", p.address2 as "patientAddress2",
                p.city as "patientCity", p.state as "patientState", p.zip as "patientZip", p.dob::text as dob, p.sex,
                rp.npi as "renderingNpi", rp.last_name as "renderingLastName", rp.first_name as "renderingFirstName",
-               rp.taxonomy_code as "renderingTaxonomy"
+               rp.taxonomy_code as "renderingTaxonomy",
+               loc.name as "facilityName", loc.npi as "facilityNpi", loc.address1 as "facilityAddress1", loc.address2 as "facilityAddress2",
+               loc.city as "facilityCity", loc.state as "facilityState", loc.zip as "facilityZip"
         from claims c
         join coverages cov on cov.id = c.coverage_id
         join payers py on py.id = c.payer_id
         join patients p on p.id = c.patient_id
         left join providers rp on rp.id = c.rendering_provider_id
+        left join locations loc on loc.id = c.location_id
         where c.batch_id = ${batchId}
         order by c.id`,
   );
   const ids = heads.map((h) => h.id);
-  const byClaim = new Map<number, BatchClaim>(heads.map((h) => [h.id, { ...h, diagnoses: [], lines: [] }]));
   if (ids.length === 0) return [];
+  const others = await loadOtherPayers(db, batchId);
+  const byClaim = new Map<number, BatchClaim>(heads.map((h) => [h.id, { ...h, diagnoses: [], lines: [], otherPayers: others.get(h.id) ?? [] }]));
   const inBatch = sql`(select id from claims where batch_id = ${batchId})`;
   const diagnoses = await db.select().from(claimDiagnoses).where(inArray(claimDiagnoses.claimId, inBatch)).orderBy(asc(claimDiagnoses.claimId), asc(claimDiagnoses.position));
   for (const d of diagnoses) byClaim.get(d.claimId)!.diagnoses.push(d.code);
@@ -237,6 +296,11 @@ export async function findClearinghouse(db: DbOrTx, name?: string): Promise<Clea
     });
   }
   return chosen;
+}
+
+async function loadPayTo(db: DbOrTx): Promise<PayTo | null> {
+  const [row] = await db.select().from(payToAddress);
+  return row ?? null;
 }
 
 async function loadPractice(db: DbOrTx): Promise<Practice> {
@@ -335,7 +399,7 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
       await tx.execute(sql`update claims c set batch_id = ${batch!.id}, status = 'exported', exported_at = ${createdAt.toISOString()}, updated_at = now()
                            where ${scopeCondition(scope)} and c.status = 'ready'`);
       const claims = await loadBatchClaims(tx, batch!.id);
-      const text = render837p({ ...batch!, reference: batch!.reference!, createdAt, timeZone: pr.timeZone }, ch, pr, claims);
+      const text = render837p({ ...batch!, reference: batch!.reference!, createdAt, timeZone: pr.timeZone }, ch, pr, claims, await loadPayTo(tx));
       // A last look with the reader's rules: a file that breaks them is never written.
       const problems = lint837p(parseX12(text));
       if (problems.length) {

@@ -1,5 +1,6 @@
 // Corrected (frequency 7) and void (frequency 8) claims: a copy of the original with its lines and
-// diagnoses, pointing at it, carrying the payer's claim control number for REF*F8.
+// diagnoses, pointing at it, carrying the payer's claim control number for REF*F8. A corrected
+// secondary claim keeps its link to the previous payer's adjudication (its COB loops).
 import { eq, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
@@ -27,17 +28,19 @@ export async function reissueClaim(db: Db, actor: AuditActor, claimId: number, k
       sql`with next as (select nextval((select pg_get_serial_sequence('claims', 'id'))::regclass)::int as id),
           copy as (
             insert into claims (id, patient_control_number, patient_id, encounter_id, coverage_id, payer_id, rendering_provider_id, location_id,
-                                frequency_code, original_claim_id, payer_claim_control_number, service_date_from, service_date_to, total_cents,
+                                frequency_code, original_claim_id, payer_claim_control_number, previous_payer_claim_id, service_date_from, service_date_to, total_cents,
                                 provider_signature_on_file, assignment_code, benefits_assigned, release_of_information, status)
             select next.id, 'PK' || lpad(next.id::text, 9, '0'), patient_id, encounter_id, coverage_id, payer_id, rendering_provider_id, location_id,
-                   ${frequency}, c.id, c.payer_claim_control_number, service_date_from, service_date_to, total_cents,
+                   ${frequency}, c.id, c.payer_claim_control_number, c.previous_payer_claim_id, service_date_from, service_date_to, total_cents,
                    provider_signature_on_file, assignment_code, benefits_assigned, release_of_information, 'ready'
             from claims c, next where c.id = ${claimId}
             returning id, patient_control_number as pcn
           ),
           lines as (
-            insert into claim_lines (claim_id, line_number, code_system, code, modifiers, units, charge_cents, diagnosis_pointers, service_date, place_of_service, ndc_code)
-            select next.id, line_number, code_system, code, modifiers, units, charge_cents, diagnosis_pointers, service_date, place_of_service, ndc_code
+            insert into claim_lines (claim_id, line_number, code_system, code, modifiers, units, charge_cents, diagnosis_pointers, service_date, place_of_service,
+                                     ndc_code, ndc_quantity, ndc_unit, ndc_reference_qualifier, ndc_reference)
+            select next.id, line_number, code_system, code, modifiers, units, charge_cents, diagnosis_pointers, service_date, place_of_service,
+                   ndc_code, ndc_quantity, ndc_unit, ndc_reference_qualifier, ndc_reference
             from claim_lines, next where claim_id = ${claimId}
           ),
           dx as (

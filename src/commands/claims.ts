@@ -1,4 +1,4 @@
-// practice claims build | check | export | import-835 | list (status) | ar | denials | replace | void
+// practice claims build | check | export | import-835 | list (status) | ar | denials | replace | void | settings
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -55,7 +55,7 @@ Examples:
 
   claims
     .command('build')
-    .description('group unbilled charges into claims (per visit, patient, provider and primary payer)')
+    .description('group unbilled charges into claims (per visit, patient, provider and primary payer), and bill the next payer once the previous one has paid')
     .option('--since <date>', 'only charges on or after this service date (YYYY-MM-DD)')
     .option('--dry-run', 'show what would be built without saving anything')
     .action(
@@ -67,7 +67,10 @@ Examples:
         const verb = opts.dryRun ? 'Would build' : 'Built';
         return {
           data: { ...result, dryRun: Boolean(opts.dryRun) },
-          human: result.claims ? `${verb} ${result.claims} claim(s) with ${result.lines} line(s). Next: "practice claims check".` : 'No unbilled charges with coverage to bill.',
+          human:
+            result.claims || result.secondaryClaims
+              ? `${verb} ${result.claims} claim(s) with ${result.lines} line(s)${result.secondaryClaims ? ` and ${result.secondaryClaims} claim(s) to the next payer (secondary/tertiary)` : ''}. Next: "practice claims check".`
+              : 'No unbilled charges with coverage to bill, and no adjudicated claim to pass on to a secondary payer.',
         };
       }),
     );
@@ -297,6 +300,52 @@ Examples:
           ? [section('Reason (group-CARC)', report.byReason), section('Payer', report.byPayer), section('Rendering provider', report.byProvider)].join('\n\n')
           : 'No denials.';
         return { data: report, human };
+      }),
+    );
+
+  claims
+    .command('settings')
+    .description('the pay-to address (where payers send the money) and per-payer claim rules; without options, shows them')
+    .option('--pay-to-street <text>', 'pay-to street or PO box (with --pay-to-city, --pay-to-state, --pay-to-zip)')
+    .option('--pay-to-street2 <text>', 'second address line')
+    .option('--pay-to-city <text>', 'pay-to city')
+    .option('--pay-to-state <code>', 'pay-to state (2 letters)')
+    .option('--pay-to-zip <zip>', 'pay-to ZIP code (5 or 9 digits)')
+    .option('--clear-pay-to', 'payments go to the billing address again')
+    .option('--payer <payer-id>', "a payer's rules (the payer id on the clearinghouse list), with --ndc-required")
+    .option('--ndc-required <yes|no>', 'whether this payer wants the NDC on drug (J-code) lines')
+    .action(
+      action(async (ctx, opts: { payToStreet?: string; payToStreet2?: string; payToCity?: string; payToState?: string; payToZip?: string; clearPayTo?: boolean; payer?: string; ndcRequired?: string }) => {
+        const settings = await import('../claims/settings.js');
+        const db = await ctx.db();
+        const payToGiven = [opts.payToStreet, opts.payToStreet2, opts.payToCity, opts.payToState, opts.payToZip].some((v) => v !== undefined);
+        if (payToGiven && opts.clearPayTo) throw new UsageError('Give a pay-to address or --clear-pay-to, not both.');
+        if (payToGiven) {
+          if (!opts.payToStreet || !opts.payToCity || !opts.payToState || !opts.payToZip) {
+            throw new UsageError('A pay-to address needs --pay-to-street, --pay-to-city, --pay-to-state and --pay-to-zip.');
+          }
+          await settings.setPayTo(db, ctx.auditActor, { address1: opts.payToStreet, address2: opts.payToStreet2, city: opts.payToCity, state: opts.payToState, zip: opts.payToZip });
+        }
+        if (opts.clearPayTo) await settings.setPayTo(db, ctx.auditActor, null);
+        if (Boolean(opts.payer) !== (opts.ndcRequired !== undefined)) throw new UsageError('Use --payer <payer-id> together with --ndc-required yes|no.');
+        if (opts.payer && opts.ndcRequired !== undefined) {
+          if (!['yes', 'no'].includes(opts.ndcRequired)) throw new UsageError(`--ndc-required must be yes or no; "${opts.ndcRequired}" is neither.`);
+          await settings.setPayerRules(db, ctx.auditActor, opts.payer, { ndcRequired: opts.ndcRequired === 'yes' });
+        }
+        const current = await settings.claimSettings(db);
+        const payTo = current.payTo;
+        const human = [
+          renderFields([
+            ['Pay-to address', payTo ? [payTo.address1, payTo.address2, payTo.city, `${payTo.state} ${payTo.zip}`].filter(Boolean).join(', ') : 'the billing address'],
+          ]),
+          current.payerRules.length
+            ? renderTable(current.payerRules, [
+                { header: 'Payer', value: (r) => `${r.payer} (${r.payerId})` },
+                { header: 'NDC on J-code lines', value: (r) => (r.ndcRequired ? 'required' : 'not required') },
+              ], ctx.out)
+            : 'No payer has claim rules of its own.',
+        ].join('\n\n');
+        return { data: current, human };
       }),
     );
 

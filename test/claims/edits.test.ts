@@ -39,7 +39,14 @@ const cases: [code: string, breakIt: string][] = [
   ['POINTER_MISSING', `update claim_lines set diagnosis_pointers = '{}' where claim_id = 2`],
   ['POINTER_TARGET', `update claim_lines set diagnosis_pointers = '{1,5}' where claim_id = 2`],
   ['PLACE_OF_SERVICE', `update claim_lines set place_of_service = '98' where claim_id = 2`],
+  ['FACILITY_NPI', `with loc as (insert into locations (code, name, npi) values ('RIV', 'Riverside', '1912301950') returning id) update claims set location_id = (select id from loc) where id = 1`],
+  ['COVERAGE_ORDER', `insert into coverages (patient_id, payer_id, member_id, relationship, priority) select patient_id, payer_id, 'DUP1', '18', 1 from coverages where relationship = '18'`],
+  ['OTHER_SUBSCRIBER', `insert into coverages (patient_id, payer_id, member_id, relationship, priority) select patient_id, payer_id, 'SPOUSE1', '01', 2 from coverages where relationship = '18'`],
+  ['NDC_REQUIRED', `with rule as (insert into payer_claim_rules (payer_id, ndc_required) select id, true from payers) update claim_lines set code = 'J3301' where claim_id = 2`],
+  ['NDC_FORM', `update claim_lines set ndc_code = '12345', ndc_quantity = 1, ndc_unit = 'UN' where claim_id = 2`],
 ];
+// The coordination-of-benefits balances need a posted 835 and a secondary claim: test/claims/cob.test.ts breaks them.
+const testedWithSecondaryClaims = ['COB_CLAIM_BALANCE', 'COB_LINE_BALANCE'];
 
 describeEachBackend('the scrubber', (t) => {
   beforeAll(async () => {
@@ -61,7 +68,7 @@ describeEachBackend('the scrubber', (t) => {
   }
 
   it('has one case below for every edit', () => {
-    expect(cases.map(([code]) => code).sort()).toEqual(claimEdits.map((e) => e.code).sort());
+    expect([...cases.map(([code]) => code), ...testedWithSecondaryClaims].sort()).toEqual(claimEdits.map((e) => e.code).sort());
   });
 
   it('passes the clean claims and keeps them ready', async () => {
@@ -91,6 +98,17 @@ describeEachBackend('the scrubber', (t) => {
       expect((await scrubClaims(tx, {}, TODAY)).failures).toEqual([]);
       const [row] = await queryRows<{ status: string }>(tx, sql`select status from claims where id = 2`);
       expect(row!.status).toBe('ready');
+    });
+  });
+
+  it('passes a J-code line with a well-formed NDC, quantity and unit when the payer requires one', async () => {
+    await withBrokenClaims(async (tx) => {
+      await tx.execute(sql`insert into payer_claim_rules (payer_id, ndc_required) select id, true from payers`);
+      await tx.execute(sql`update claim_lines set code = 'J3301', ndc_code = '0003-0293-20', ndc_quantity = 2.5, ndc_unit = 'ML' where claim_id = 2`);
+      expect((await scrubClaims(tx, {}, TODAY)).failures).toEqual([]);
+      await tx.execute(sql`update claim_lines set ndc_code = '0003029320' where claim_id = 2`);
+      // Ten digits without hyphens could be padded three ways: refused.
+      expect((await scrubClaims(tx, {}, TODAY)).failures.map((f) => f.code)).toEqual(['NDC_FORM']);
     });
   });
 

@@ -1,6 +1,8 @@
 // Checks an 837P file: the envelope (counts and control numbers), the structural rules our writer
 // must never break, and the semantic rules guide validators miss (NPI check digit, ICD-10 decimal
-// point and qualifier, CLM02 = sum of SV102, pointer targets, billing ZIP+4, SBR02 with a 2000C).
+// point and qualifier, CLM02 = sum of SV102, pointer targets, billing ZIP+4, SBR02 with a 2000C),
+// and the coordination-of-benefits balances payers reject secondary claims for: per line
+// SV102 = SVD02 + its CAS (2430), per other payer CLM02 = AMT*D + claim CAS + line CAS (2320).
 import { isValidNpi } from '../../codes/npi.js';
 import type { Issue } from '../../errors.js';
 import { PLACES_OF_SERVICE } from '../../practice/code-lists.js';
@@ -62,6 +64,14 @@ function envelopeIssues(doc: X12Document): Issue[] {
   return issues;
 }
 
+/** One other payer of a claim (loop 2320/2330B) and what its adjudication adds up to. */
+interface OtherPayerState {
+  payerId: string;
+  paid: number | null;
+  claimCas: number;
+  lineCas: number;
+}
+
 interface ClaimState {
   clm: X12Segment;
   diagnoses: number;
@@ -69,7 +79,15 @@ interface ClaimState {
   hasF8: boolean;
   qualifiers: string[];
   dates: string[];
+  /** Where we are inside the claim: 2300/2310, 2320/2330, 2400/2410, or a 2430 line adjudication. */
+  loop: 'claim' | 'other-payer' | 'line' | 'line-adjudication';
+  others: OtherPayerState[];
+  lineCharge: number;
+  svd?: { payerId: string; paid: number; cas: number };
 }
+
+/** Sum of the amounts of a CAS segment (CAS03, 06, 09, 12, 15, 18). */
+const casTotal = (seg: X12Segment) => [3, 6, 9, 12, 15, 18].reduce((sum, i) => sum + (seg.get(i) ? centsFromX12(seg.get(i)) : 0), 0);
 
 /** Every problem found in an 837P document; an empty list means the file passes. */
 export function lint837p(doc: X12Document): Issue[] {
@@ -81,9 +99,25 @@ export function lint837p(doc: X12Document): Issue[] {
   let billingN4Pending = false;
   let subscriberSelf = false;
   let claim: ClaimState | undefined;
+  const closeLineAdjudication = () => {
+    const svd = claim?.svd;
+    if (!claim || !svd) return;
+    const id = claim.clm.get(1);
+    if (claim.lineCharge !== svd.paid + svd.cas) problem('COB_LINE_BALANCE', `SVD ${id}`, `Claim ${id}: a line charge is not the other payer's paid amount plus its line adjustments (SV102 = SVD02 + CAS).`);
+    const other = claim.others.find((o) => o.payerId === svd.payerId);
+    if (other) other.lineCas += svd.cas;
+    else problem('SVD_PAYER', `SVD ${id}`, `Claim ${id}: SVD01 names a payer that no 2330B loop of the claim has.`);
+    claim.svd = undefined;
+  };
   const closeClaim = () => {
     if (!claim) return;
+    closeLineAdjudication();
     const id = claim.clm.get(1);
+    for (const other of claim.others) {
+      if (other.paid !== null && centsFromX12(claim.clm.get(2) || '0') - other.claimCas - other.lineCas !== other.paid) {
+        problem('COB_CLAIM_BALANCE', `AMT ${id}`, `Claim ${id}: the claim total is not the other payer's paid amount (AMT*D) plus its claim and line adjustments.`);
+      }
+    }
     if (centsFromX12(claim.clm.get(2) || '0') !== claim.lineTotal) problem('CLM_TOTAL', `CLM ${id}`, `Claim ${id}: CLM02 is not the sum of its service line charges.`);
     if (['7', '8'].includes(claim.clm.component(5, 3, seps)) && !claim.hasF8) problem('FREQUENCY_REF', `CLM ${id}`, `Claim ${id}: a corrected or void claim needs REF*F8.`);
     const firstDate = claim.dates.sort()[0];
@@ -104,9 +138,33 @@ export function lint837p(doc: X12Document): Issue[] {
         if (hlLevel === '20') billingNameSeen = false;
         break;
       case 'SBR':
-        subscriberSelf = seg.get(2) === '18';
+        if (claim) {
+          claim.loop = 'other-payer';
+          claim.others.push({ payerId: '', paid: null, claimCas: 0, lineCas: 0 });
+        } else subscriberSelf = seg.get(2) === '18';
+        break;
+      case 'CAS':
+        if (claim?.loop === 'other-payer') claim.others.at(-1)!.claimCas += casTotal(seg);
+        else if (claim?.loop === 'line-adjudication' && claim.svd) claim.svd.cas += casTotal(seg);
+        break;
+      case 'AMT':
+        if (claim?.loop === 'other-payer' && seg.get(1) === 'D') claim.others.at(-1)!.paid = centsFromX12(seg.get(2) || '0');
+        break;
+      case 'LX':
+        closeLineAdjudication();
+        if (claim) claim.loop = 'line';
+        break;
+      case 'SVD':
+        if (!claim) break;
+        closeLineAdjudication();
+        claim.loop = 'line-adjudication';
+        claim.svd = { payerId: seg.get(1), paid: centsFromX12(seg.get(2) || '0'), cas: 0 };
+        break;
+      case 'LIN':
+        if (seg.get(2) === 'N4' && !/^[0-9]{11}$/.test(seg.get(3))) problem('NDC_FORM', 'LIN03', `NDC "${seg.get(3)}" is not 11 digits (5-4-2 without hyphens).`);
         break;
       case 'NM1':
+        if (claim?.loop === 'other-payer' && seg.get(1) === 'PR') claim.others.at(-1)!.payerId = seg.get(9);
         if (seg.get(1) === '85') {
           billingNameSeen = true;
           billingN4Pending = true;
@@ -120,7 +178,7 @@ export function lint837p(doc: X12Document): Issue[] {
         break;
       case 'CLM': {
         closeClaim();
-        claim = { clm: seg, diagnoses: 0, lineTotal: 0, hasF8: false, qualifiers: [], dates: [] };
+        claim = { clm: seg, diagnoses: 0, lineTotal: 0, hasF8: false, qualifiers: [], dates: [], loop: 'claim', others: [], lineCharge: 0 };
         const id = seg.get(1);
         if (id.length < 1 || id.length > 38) problem('CLM01_LENGTH', 'CLM01', `Claim number "${id.slice(0, 40)}" is longer than 38 characters.`);
         const pos = seg.component(5, 1, seps);
@@ -128,7 +186,8 @@ export function lint837p(doc: X12Document): Issue[] {
         break;
       }
       case 'REF':
-        if (claim && seg.get(1) === 'F8') claim.hasF8 = true;
+        // REF*F8 in 2330B is the other payer's claim number, not this claim's original.
+        if (claim?.loop === 'claim' && seg.get(1) === 'F8') claim.hasF8 = true;
         break;
       case 'HI':
         if (!claim) break;
@@ -142,7 +201,8 @@ export function lint837p(doc: X12Document): Issue[] {
         break;
       case 'SV1':
         if (!claim) break;
-        claim.lineTotal += centsFromX12(seg.get(2) || '0');
+        claim.lineCharge = centsFromX12(seg.get(2) || '0');
+        claim.lineTotal += claim.lineCharge;
         for (const pointer of seg.components(7, seps)) {
           if (Number(pointer) < 1 || Number(pointer) > claim.diagnoses) problem('POINTER_TARGET', 'SV107', `Claim ${claim.clm.get(1)}: a line points at diagnosis ${pointer}, which the claim does not have.`);
         }

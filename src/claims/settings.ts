@@ -1,0 +1,73 @@
+// Claim settings the biller keeps: the pay-to address (837P loop 2010AB) and per-payer claim rules
+// from the payer's companion guide (the scrubber reads them).
+import { eq } from 'drizzle-orm';
+import { recordAudit, type AuditActor } from '../db/audit.js';
+import { payerClaimRules, payers, payToAddress } from '../db/schema/index.js';
+import type { Db } from '../db/types.js';
+import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+
+export interface PayToInput {
+  address1: string;
+  address2?: string | null;
+  city: string;
+  state: string;
+  zip: string;
+}
+
+export interface ClaimSettings {
+  payTo: PayToInput | null;
+  payerRules: { payerId: string; payer: string; ndcRequired: boolean }[];
+}
+
+function checkPayTo(input: PayToInput): PayToInput {
+  const issues: Issue[] = [];
+  const address1 = input.address1.trim();
+  const city = input.city.trim();
+  const state = input.state.trim().toUpperCase();
+  const zip = input.zip.replace(/[\s-]/g, '');
+  if (!address1) issues.push({ code: 'PAY_TO_STREET', path: 'street', message: 'The pay-to address needs a street or PO box.' });
+  if (!city) issues.push({ code: 'PAY_TO_CITY', path: 'city', message: 'The pay-to address needs a city.' });
+  if (!/^[A-Z]{2}$/.test(state)) issues.push({ code: 'PAY_TO_STATE', path: 'state', message: 'The pay-to state must be its 2-letter code.' });
+  if (!/^[0-9]{5}([0-9]{4})?$/.test(zip)) issues.push({ code: 'PAY_TO_ZIP', path: 'zip', message: 'The pay-to ZIP code must have 5 or 9 digits.' });
+  if (issues.length) throw new ValidationError(issues, 'The pay-to address is incomplete; nothing was changed.');
+  return { address1, address2: input.address2?.trim() || null, city, state, zip };
+}
+
+/** Sets (or with null clears) the pay-to address; claims then carry 2010AB when it differs from the billing address. */
+export async function setPayTo(db: Db, actor: AuditActor, input: PayToInput | null): Promise<void> {
+  const value = input && checkPayTo(input);
+  await db.transaction(async (tx) => {
+    if (value) {
+      await tx.insert(payToAddress).values(value).onConflictDoUpdate({ target: payToAddress.singleton, set: { ...value, updatedAt: new Date() } });
+    } else {
+      await tx.delete(payToAddress);
+    }
+    await recordAudit(tx, actor, { action: value ? 'set-pay-to' : 'clear-pay-to', entity: 'pay_to_address', details: { fields: value ? Object.keys(value) : [] } });
+  });
+}
+
+/** Records a payer's claim rules; payerIdentifier is the payer id on the clearinghouse list. */
+export async function setPayerRules(db: Db, actor: AuditActor, payerIdentifier: string, rules: { ndcRequired: boolean }): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [payer] = await tx.select({ id: payers.id }).from(payers).where(eq(payers.payerId, payerIdentifier));
+    if (!payer) throw new NotFoundError(`Payer "${payerIdentifier}"`, 'Use the payer id as set up for the payer (the id on the clearinghouse list).');
+    await tx
+      .insert(payerClaimRules)
+      .values({ payerId: payer.id, ndcRequired: rules.ndcRequired })
+      .onConflictDoUpdate({ target: payerClaimRules.payerId, set: { ndcRequired: rules.ndcRequired, updatedAt: new Date() } });
+    await recordAudit(tx, actor, { action: 'set-payer-rules', entity: 'payer_claim_rules', entityId: payer.id, details: { ndcRequired: rules.ndcRequired } });
+  });
+}
+
+export async function claimSettings(db: Db): Promise<ClaimSettings> {
+  const [payTo] = await db.select().from(payToAddress);
+  const rules = await db
+    .select({ payerId: payers.payerId, payer: payers.name, ndcRequired: payerClaimRules.ndcRequired })
+    .from(payerClaimRules)
+    .innerJoin(payers, eq(payers.id, payerClaimRules.payerId))
+    .orderBy(payers.name);
+  return {
+    payTo: payTo ? { address1: payTo.address1, address2: payTo.address2, city: payTo.city, state: payTo.state, zip: payTo.zip } : null,
+    payerRules: rules,
+  };
+}
