@@ -167,10 +167,11 @@ function reportError(error: unknown, io: CliIo, chalk: ReturnType<typeof makeCha
     }
   }
   if (json) io.stdout.write(`${toJson({ ok: false, error: { code, message, hint, issues } })}\n`);
-  io.stderr.write(`${chalk.red('error:')} ${message}\n`);
-  if (error instanceof ValidationError && error.issues.length > 1) {
-    for (const issue of error.issues) io.stderr.write(`  - ${issue.path ? `${issue.path}: ` : ''}${issue.message}\n`);
-  }
+  const listed = error instanceof ValidationError && error.issues.length > 1 ? error.issues : [];
+  // The default summary of several problems already joins them; on a terminal they are listed instead.
+  const headline = listed.length && message.startsWith(`${listed.length} problems: `) ? `${listed.length} problems:` : message;
+  io.stderr.write(`${chalk.red('error:')} ${headline}\n`);
+  for (const issue of listed) io.stderr.write(`  - ${issue.path ? `${issue.path}: ` : ''}${issue.message}\n`);
   if (hint) io.stderr.write(`${chalk.dim(hint)}\n`);
   if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${error.cause ? `cause: ${String((error.cause as Error).stack ?? error.cause)}\n` : ''}`);
   return exitCode;

@@ -40,6 +40,9 @@ describeEachBackend('practice patients', (t) => {
     expect(run.stderr).toContain('The date of birth is in the future.');
     expect(run.stderr).toContain('email address is not valid');
     expect(run.stderr).toContain('two-letter USPS code');
+    // Each problem once: a headline, then one line per problem.
+    expect(run.stderr.split('The date of birth is in the future.')).toHaveLength(2);
+    expect(run.stderr).toMatch(/^error: 3 problems:\n {2}- /);
     expect(run.stderr).not.toContain('2027-01-01');
     expect(await auditCount(t.db)).toBe(before);
     expect(await t.db.select().from(patients).where(eq(patients.lastName, 'Future'))).toHaveLength(0);
