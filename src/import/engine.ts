@@ -5,17 +5,22 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import {
+  chooseChartNumbers,
+  ensureProviders,
   refKey,
+  resolveLinks,
   resolvePatients,
   targetOrder,
   writeClinical,
   writeEncounterDiagnoses,
   writePatients,
+  writePatientIdentifiers,
   writeRecordDetails,
   type ClinicalRecord,
   type ClinicalTarget,
   type Outcome,
   type PatientRecord,
+  type ProviderRecord,
 } from './writer.js';
 
 export type Bucket = Outcome | 'rejected' | 'skipped';
@@ -33,7 +38,16 @@ export interface ImportItem {
   allowNameMatch?: boolean;
   diagnoses?: { encounter: string; position: number; codeSystem: string; code: string; display?: string }[];
   /** Payers to create on first sight, keyed by source id; coverage values carry `payer` to resolve. */
-  payers?: { sourceId: string; name: string }[];
+  payers?: PayerRecord[];
+  /** Clinicians the item describes (FHIR Practitioner), matched by NPI. */
+  providers?: ProviderRecord[];
+}
+
+export interface PayerRecord {
+  sourceId: string;
+  name: string;
+  /** A payer described in full (FHIR payer Organization): written and kept up to date, not only named. */
+  details?: { payerId: string; phone: string | null; address1: string | null; address2: string | null; city: string | null; state: string | null; zip: string | null; active: boolean };
 }
 
 export interface ItemResult {
@@ -93,19 +107,32 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
   items.forEach((item, i) => {
     if (live(i)) for (const record of item.patients) if (lastPatient.get(refKey(record.key)) === i) patientRows.push({ item: i, record });
   });
+  await chooseChartNumbers(tx, patientRows.map((p) => p.record));
   const written = await writePatients(
     tx,
     patientRows.map((p) => p.record),
     patientRows.map((p) => items[p.item]!.allowNameMatch ?? false),
   );
+  const gainedIdentifier = await writePatientIdentifiers(tx, patientRows.map((p) => p.record), written.patientIds.map((id, j) => (written.conflicts.has(j) ? 0 : id)));
   patientRows.forEach((p, j) => {
     const conflict = written.conflicts.get(j);
     if (conflict) results[p.item]!.reasons.push(conflict);
-    else outcome[p.item] = combine(outcome[p.item]!, written.outcomes[j]!);
+    else outcome[p.item] = combine(outcome[p.item]!, gainedIdentifier.has(j) ? combine(written.outcomes[j]!, 'updated') : written.outcomes[j]!);
   });
 
-  const payers = items.flatMap((item, i) => (live(i) ? (item.payers ?? []) : []));
-  const payerIds = await ensurePayers(tx, options.sourceSystem, payers);
+  const payerItems = items.map((item, i) => (live(i) ? (item.payers ?? []) : []));
+  const payers = await ensurePayers(tx, options.sourceSystem, payerItems.flat());
+  payerItems.forEach((list, i) => {
+    for (const p of list) if (p.details) outcome[i] = combine(outcome[i]!, payers.outcomes.get(p.sourceId) ?? 'unchanged');
+  });
+  const payerIds = payers.ids;
+
+  const providerRows = items.flatMap((item, i) => (live(i) ? (item.providers ?? []).map((record) => ({ item: i, record })) : []));
+  const wantedNpis = items.flatMap((item, i) => (live(i) ? item.records.flatMap((r) => (r.links ?? []).flatMap((l) => ('npi' in l ? [l.npi] : []))) : []));
+  const providers = await ensureProviders(tx, options.sourceSystem, providerRows.map((p) => p.record), wantedNpis);
+  providerRows.forEach((p, j) => {
+    outcome[p.item] = combine(outcome[p.item]!, providers.outcomes[j]!);
+  });
 
   const refs = items.flatMap((item, i) => (live(i) ? item.records.map((r) => r.patient) : []));
   const patientIds = await resolvePatients(tx, refs, options.chartSystem);
@@ -133,14 +160,16 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
   for (const target of targetOrder) {
     const list = byTarget.get(target);
     if (!list) continue;
-    // Blood-pressure panels first, so their components find them by source id.
-    const phases = target === 'observations' ? [list.filter((p) => !p.record.panel), list.filter((p) => p.record.panel)] : [list];
-    for (const phase of phases) {
-      const outcomes = await writeClinical(tx, target, phase.map((p) => p.record));
+    // Blood-pressure panels (and notes that others amend) first, so records of the same table find them by source id.
+    const group = (r: ClinicalRecord) => Math.max(r.writeOrder ?? 0, r.panel || r.links?.some((l) => 'target' in l && l.target === target) ? 1 : 0);
+    const groups = [...new Set(list.map((p) => group(p.record)))].sort((a, b) => a - b);
+    for (const phase of groups.map((g) => list.filter((p) => group(p.record) === g))) {
+      const records = await resolveLinks(tx, phase.map((p) => p.record), providers.ids);
+      const outcomes = await writeClinical(tx, target, records);
       phase.forEach((p, j) => {
         outcome[p.item] = combine(outcome[p.item]!, outcomes[j]!);
       });
-      await writeRecordDetails(tx, target, phase.map((p) => p.record));
+      await writeRecordDetails(tx, target, records);
     }
   }
   const diagnoses = items.flatMap((item, i) => (live(i) ? (item.diagnoses ?? []) : []));
@@ -168,22 +197,47 @@ function withPayer(values: Record<string, unknown>, payerIds: Map<string, number
   return { ...rest, payerId: payerIds.get(payer as string) ?? null };
 }
 
-/** Payers named by imported coverage, created once per source id (payer_id = the source id until edited). */
-async function ensurePayers(tx: DbOrTx, sourceSystem: string, payers: { sourceId: string; name: string }[]): Promise<Map<string, number>> {
-  const unique = [...new Map(payers.map((p) => [p.sourceId, p])).values()];
+/**
+ * Payers named by imported coverage, created once per source id (payer_id = the source id until edited);
+ * payers described in full are written with their details and updated when those change. Returns the
+ * payer ids by source id, and the outcome of each payer described in full.
+ */
+async function ensurePayers(tx: DbOrTx, sourceSystem: string, payers: PayerRecord[]): Promise<{ ids: Map<string, number>; outcomes: Map<string, Outcome> }> {
+  // A full description wins over a coverage that only names the payer.
+  const unique = new Map<string, PayerRecord>();
+  for (const p of payers) if (p.details || !unique.has(p.sourceId)) unique.set(p.sourceId, p);
   const ids = new Map<string, number>();
-  if (unique.length === 0) return ids;
-  const input = JSON.stringify(unique.map((p) => ({ source_id: p.sourceId, name: p.name })));
+  const outcomes = new Map<string, Outcome>();
+  if (unique.size === 0) return { ids, outcomes };
+  const described = JSON.stringify([...unique.values()].filter((p) => p.details).map((p) => ({ source_id: p.sourceId, name: p.name, payer_id: p.details!.payerId, phone: p.details!.phone, address1: p.details!.address1, address2: p.details!.address2, city: p.details!.city, state: p.details!.state, zip: p.details!.zip, active: p.details!.active })));
+  const shape = sql`source_id text, name text, payer_id text, phone text, address1 text, address2 text, city text, state text, zip text, active boolean`;
+  const inserted = await queryRows<{ source_id: string }>(
+    tx,
+    sql`insert into payers (name, payer_id, phone, address1, address2, city, state, zip, active, source_system, source_id)
+        select x.name, x.payer_id, x.phone, x.address1, x.address2, x.city, x.state, x.zip, x.active, ${sourceSystem}, x.source_id from jsonb_to_recordset(${described}::jsonb) as x(${shape})
+        on conflict do nothing returning source_id`,
+  );
+  for (const row of inserted) outcomes.set(row.source_id, 'inserted');
+  const updated = await queryRows<{ source_id: string }>(
+    tx,
+    sql`update payers p set name = x.name, payer_id = x.payer_id, phone = x.phone, address1 = x.address1, address2 = x.address2, city = x.city, state = x.state, zip = x.zip, active = x.active, updated_at = now()
+        from jsonb_to_recordset(${described}::jsonb) as x(${shape})
+        where p.source_system = ${sourceSystem} and p.source_id = x.source_id
+          and (p.name, p.payer_id, p.phone, p.address1, p.address2, p.city, p.state, p.zip, p.active) is distinct from (x.name, x.payer_id, x.phone, x.address1, x.address2, x.city, x.state, x.zip, x.active)
+        returning x.source_id`,
+  );
+  for (const row of updated) if (!outcomes.has(row.source_id)) outcomes.set(row.source_id, 'updated');
+  const input = JSON.stringify([...unique.values()].map((p) => ({ source_id: p.sourceId, name: p.name, payer_id: p.details?.payerId ?? p.sourceId })));
   await tx.execute(sql`insert into payers (name, payer_id, source_system, source_id)
-    select x.name, x.source_id, ${sourceSystem}, x.source_id from jsonb_to_recordset(${input}::jsonb) as x(source_id text, name text)
+    select x.name, x.payer_id, ${sourceSystem}, x.source_id from jsonb_to_recordset(${input}::jsonb) as x(source_id text, name text, payer_id text)
     on conflict do nothing`);
   const rows = await queryRows<{ id: number; source_id: string }>(
     tx,
-    sql`select p.id, x.source_id from jsonb_to_recordset(${input}::jsonb) as x(source_id text, name text)
-        join payers p on (p.source_system = ${sourceSystem} and p.source_id = x.source_id) or p.payer_id = x.source_id`,
+    sql`select p.id, x.source_id from jsonb_to_recordset(${input}::jsonb) as x(source_id text, name text, payer_id text)
+        join payers p on (p.source_system = ${sourceSystem} and p.source_id = x.source_id) or p.payer_id = x.payer_id`,
   );
   for (const row of rows) ids.set(row.source_id, Number(row.id));
-  return ids;
+  return { ids, outcomes };
 }
 
 export interface BucketCounts {

@@ -2,17 +2,21 @@
 // jsonb_to_recordset and upserted in one statement per table (never row by row through the query builder).
 // Re-imports are idempotent through the (source_system, source_id) unique index every clinical table has,
 // and through patient_identifiers for patients.
-import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, inArray, sql, type SQL } from 'drizzle-orm';
 import { toSnakeCase } from 'drizzle-orm/casing';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { queryRows } from '../db/query.js';
 import {
   allergies,
   appointments,
+  carePlans,
   charges,
   coverages,
+  emergencyContacts,
   encounterDiagnoses,
   encounters,
+  goals,
+  imagingReports,
   immunizations,
   medicalHistory,
   medications,
@@ -20,11 +24,15 @@ import {
   observationPeriods,
   observations,
   orders,
+  patientIdentifiers,
   patients,
+  priorAuthorizations,
   problems,
   procedures,
   progressNotes,
+  providers,
   recordQualifiers,
+  referrals,
 } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import { patientSearchName } from '../chart/names.js';
@@ -45,6 +53,12 @@ export const clinicalTables = {
   charges,
   coverages,
   appointments,
+  emergencyContacts,
+  imagingReports,
+  carePlans,
+  goals,
+  priorAuthorizations,
+  referrals,
 } satisfies Record<string, PgTable>;
 export type ClinicalTarget = keyof typeof clinicalTables;
 
@@ -52,6 +66,8 @@ export type ClinicalTarget = keyof typeof clinicalTables;
 export const targetOrder: ClinicalTarget[] = [
   'encounters',
   'coverages',
+  'priorAuthorizations',
+  'emergencyContacts',
   'problems',
   'allergies',
   'medications',
@@ -63,6 +79,10 @@ export const targetOrder: ClinicalTarget[] = [
   'progressNotes',
   'charges',
   'appointments',
+  'carePlans',
+  'goals',
+  'referrals',
+  'imagingReports',
   'observations',
 ];
 
@@ -75,6 +95,10 @@ export interface PatientRecord {
   /** The patient's id in the source: the idempotency key (patient_identifiers). */
   key: PatientRef;
   mrn: string;
+  /** The chart number to use instead when `mrn` already belongs to another patient. */
+  fallbackMrn?: string;
+  /** Further ids the patient has in other systems, kept in patient_identifiers. */
+  identifiers?: PatientRef[];
   /** patients columns, camelCase. */
   values: Record<string, unknown> & { firstName: string; lastName: string; dob: string };
 }
@@ -93,6 +117,26 @@ export interface ClinicalRecord {
   qualifiers?: { qualifier: 'discharge-disposition' | 'body-site' | 'type'; codeSystem: string; code: string; display?: string }[];
   /** Start of an observation's effectivePeriod (effective_at holds its end). */
   periodStart?: string;
+  /**
+   * Records of one table are written in groups of ascending order (ids follow it): the n-th component of
+   * each panel in group n keeps the components in their order. Panels and records another record of the
+   * same table points to go before them.
+   */
+  writeOrder?: number;
+  /** Foreign keys found at write time: a provider by NPI, or a record of an earlier target by source id. */
+  links?: RecordLink[];
+}
+
+export type RecordLink = { column: string } & ({ npi: string } | { target: ClinicalTarget; sourceId: string });
+
+/** A clinician named by imported records (FHIR Practitioner): matched by NPI, created when missing. */
+export interface ProviderRecord {
+  sourceId: string;
+  npi: string;
+  firstName: string;
+  lastName: string;
+  credentials: string | null;
+  active: boolean;
 }
 
 export type Outcome = 'inserted' | 'updated' | 'unchanged';
@@ -351,4 +395,92 @@ export async function writeRecordDetails(db: DbOrTx, target: ClinicalTarget, rec
       join observations o on o.source_system = x.source_system and o.source_id = x.source_id
       on conflict (observation_id) do update set starts_at = excluded.starts_at where observation_periods.starts_at is distinct from excluded.starts_at`);
   }
+}
+
+/**
+ * Chart numbers the source proposes are taken only when free: a record whose `mrn` already belongs to a
+ * patient other than the one its key names gets its fallback (before writePatients matches by chart number).
+ */
+export async function chooseChartNumbers(db: DbOrTx, records: PatientRecord[]): Promise<void> {
+  const proposing = records.filter((r) => r.fallbackMrn && r.fallbackMrn !== r.mrn);
+  if (proposing.length === 0) return;
+  const input = JSON.stringify(proposing.map((r, i) => ({ i, system: r.key.system, value: r.key.value, mrn: r.mrn })));
+  const taken = await queryRows<{ i: number }>(
+    db,
+    sql`select x.i from jsonb_to_recordset(${input}::jsonb) as x(i int, system text, value text, mrn text)
+        join patients p on p.mrn = x.mrn
+        where not exists (select 1 from patient_identifiers pi where pi.system = x.system and pi.value = x.value and pi.patient_id = p.id)`,
+  );
+  for (const { i } of taken) proposing[i]!.mrn = proposing[i]!.fallbackMrn!;
+}
+
+/** The further identifiers of written patients; returns the indexes of patients that gained one. */
+export async function writePatientIdentifiers(db: DbOrTx, records: PatientRecord[], patientIds: number[]): Promise<Set<number>> {
+  const links = records.flatMap((r, i) => (patientIds[i] ? (r.identifiers ?? []).map((id) => ({ i, patient_id: patientIds[i], system: id.system, value: id.value })) : []));
+  if (links.length === 0) return new Set();
+  const added = await queryRows<{ patient_id: number }>(
+    db,
+    sql`insert into ${patientIdentifiers} (patient_id, system, value)
+        select x.patient_id, x.system, x.value from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as x(patient_id int, system text, value text)
+        on conflict (system, value) do nothing
+        returning patient_id`,
+  );
+  const gained = new Set(added.map((row) => Number(row.patient_id)));
+  return new Set(links.filter((l) => gained.has(l.patient_id!)).map((l) => l.i));
+}
+
+/**
+ * Providers by NPI: the records' clinicians are created when no provider has their NPI (an existing
+ * provider is the practice's own and keeps its details). Returns each record's outcome and NPI -> id for
+ * those and for every other NPI asked for.
+ */
+export async function ensureProviders(db: DbOrTx, sourceSystem: string, records: ProviderRecord[], wanted: string[]): Promise<{ outcomes: Outcome[]; ids: Map<string, number> }> {
+  const outcomes: Outcome[] = records.map(() => 'unchanged');
+  const ids = new Map<string, number>();
+  if (records.length) {
+    const unique = [...new Map(records.map((r) => [r.npi, r])).values()];
+    const inserted = await db
+      .insert(providers)
+      .values(unique.map((r) => ({ npi: r.npi, firstName: r.firstName, lastName: r.lastName, credentials: r.credentials, active: r.active, sourceSystem, sourceId: r.sourceId })))
+      .onConflictDoNothing()
+      .returning({ npi: providers.npi });
+    const fresh = new Set(inserted.map((row) => row.npi));
+    records.forEach((r, i) => {
+      if (fresh.has(r.npi)) outcomes[i] = 'inserted';
+    });
+  }
+  const npis = [...new Set([...records.map((r) => r.npi), ...wanted])];
+  if (npis.length) {
+    for (const row of await db.select({ id: providers.id, npi: providers.npi }).from(providers).where(inArray(providers.npi, npis))) ids.set(row.npi, row.id);
+  }
+  return { outcomes, ids };
+}
+
+/**
+ * The records with their links filled in: providers from the NPI map, other records by source id in the
+ * same source system (written in an earlier target or phase). A link that finds nothing is null.
+ */
+export async function resolveLinks<R extends ClinicalRecord>(db: DbOrTx, records: R[], providerIds: Map<string, number>): Promise<R[]> {
+  const wanted = new Map<ClinicalTarget, Set<string>>();
+  const system = records[0]?.sourceSystem;
+  for (const r of records) {
+    for (const link of r.links ?? []) if ('target' in link) (wanted.get(link.target) ?? wanted.set(link.target, new Set()).get(link.target)!).add(link.sourceId);
+  }
+  const found = new Map<string, number>();
+  for (const [target, sourceIds] of wanted) {
+    const table = clinicalTables[target] as unknown as { id: PgColumn; sourceSystem: PgColumn; sourceId: PgColumn } & PgTable;
+    const rows = await db
+      .select({ id: table.id, sourceId: table.sourceId })
+      .from(table)
+      .where(and(eq(table.sourceSystem, system!), inArray(table.sourceId, [...sourceIds])));
+    for (const row of rows as { id: number; sourceId: string }[]) found.set(`${target}\u0000${row.sourceId}`, Number(row.id));
+  }
+  return records.map((r) => {
+    if (!r.links?.length) return r;
+    const values = { ...r.values };
+    for (const link of r.links) {
+      values[link.column] = ('npi' in link ? providerIds.get(link.npi) : found.get(`${link.target}\u0000${link.sourceId}`)) ?? null;
+    }
+    return { ...r, values };
+  });
 }
