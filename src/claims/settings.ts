@@ -29,7 +29,8 @@ function checkPayTo(input: PayToInput): PayToInput {
   if (!city) issues.push({ code: 'PAY_TO_CITY', path: 'city', message: 'The pay-to address needs a city.' });
   if (!/^[A-Z]{2}$/.test(state)) issues.push({ code: 'PAY_TO_STATE', path: 'state', message: 'The pay-to state must be its 2-letter code.' });
   if (!/^[0-9]{5}([0-9]{4})?$/.test(zip)) issues.push({ code: 'PAY_TO_ZIP', path: 'zip', message: 'The pay-to ZIP code must have 5 or 9 digits.' });
-  if (issues.length) throw new ValidationError(issues, 'The pay-to address is incomplete; nothing was changed.');
+  // One problem is said in full (the CLI lists the issues only when there are several).
+  if (issues.length) throw new ValidationError(issues, issues.length === 1 ? `${issues[0]!.message} Nothing was changed.` : 'The pay-to address is incomplete; nothing was changed.');
   return { address1, address2: input.address2?.trim() || null, city, state, zip };
 }
 

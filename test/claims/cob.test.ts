@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import X12 from 'node-x12';
 import { beforeAll, expect, it } from 'vitest';
 import { lint837p } from '../../src/claims/x12/lint-837p.js';
 import { parseX12 } from '../../src/claims/x12/model.js';
@@ -14,26 +13,10 @@ import { queryRows } from '../../src/db/query.js';
 import { coverages, payers } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
+import { claimSegments, segmentsOf } from './read-837p.js';
 import { EXPORT_TIME, fixtures, seedPractice } from './seed.js';
 
-const { X12Parser } = X12 as unknown as typeof import('node-x12');
 const fixture = (name: string) => fileURLToPath(new URL(name, fixtures));
-
-/** The file through node-x12 in strict mode (envelope counts and control numbers), as segment strings. */
-export function segmentsOf(text: string): { segments: string[]; se01: number } {
-  const interchange = new X12Parser(true).parse(text) as import('node-x12').X12Interchange;
-  const transaction = interchange.functionalGroups[0]!.transactions[0]!;
-  const segments = transaction.segments.map((s) => [s.tag, ...s.elements.map((e) => e.value)].join('*'));
-  return { segments, se01: Number(transaction.trailer.elements[0]!.value) };
-}
-
-/** The segments of one claim: from its CLM to the next HL (or the end of the transaction). */
-export function claimSegments(segments: string[], pcn: string): string[] {
-  const start = segments.findIndex((s) => s.startsWith(`CLM*${pcn}*`));
-  expect(start).toBeGreaterThan(0);
-  const end = segments.findIndex((s, i) => i > start && s.startsWith('HL*'));
-  return segments.slice(start, end < 0 ? undefined : end);
-}
 
 /** SV102 = SVD02 + the line's CAS amounts, for every line of the claim that has an SVD. */
 function lineBalances(claim: string[]): { charge: number; paid: number; cas: number }[] {

@@ -112,6 +112,20 @@ describe('the fixtures manifest', () => {
     ]);
   });
 
+  it('checks the coordination-of-benefits balances of a secondary claim: SV102 = SVD02 + CAS, CLM02 = AMT*D + CAS', () => {
+    const text = read('lfh-837p-secondary-cob.837');
+    const cob = (t: string) => lint837p(parseX12(t)).map((i) => i.code).filter((c) => c.startsWith('COB_') || c === 'SVD_PAYER');
+    expect(cob(text)).toEqual([]);
+    expect(cob(text.replace('SVD*999996666*40.00*', 'SVD*999996666*41.00*'))).toEqual(['COB_LINE_BALANCE']);
+    expect(cob(text.replace('AMT*D*39.15', 'AMT*D*39.00'))).toEqual(['COB_CLAIM_BALANCE']);
+    expect(cob(text.replace('SVD*999996666*15.00*', 'SVD*123456*15.00*'))).toEqual(['SVD_PAYER']);
+  });
+
+  it('reads REF*F8 in 2330B as the other payer claim number, not the original of a corrected claim', () => {
+    const text = read('lfh-837p-secondary-cob.837').replace('*11:B:1*', '*11:B:7*').replace('NM1*PR*2*KEY INSURANCE COMPANY*****PI*999996666~', 'NM1*PR*2*KEY INSURANCE COMPANY*****PI*999996666~\nREF*F8*KEY123~');
+    expect(lint837p(parseX12(text)).map((i) => i.code)).toContain('FREQUENCY_REF');
+  });
+
   it('refuses an 837P given as a remittance', () => {
     expect(() => parseRemittance(read('own-837p-valid-two-claims.x12'))).toThrow(/not an 835/);
   });
