@@ -9,6 +9,7 @@ import type {
   ConditionSpec,
   Criterion,
   DayRef,
+  DiagnosedVisitsSpec,
   DosesSpec,
   EncounterSpec,
   EventSpec,
@@ -37,9 +38,26 @@ const ACTIVE_CLINICAL = ['active', 'recurrence', 'relapse'];
 const REFUTED = ['refuted', 'entered-in-error'];
 
 const list = (values: readonly string[]): SQL => sql.join(values.map((v) => sql`${v}`), sql`, `);
+const BP_COMPONENT = { systolic: '8480-6', diastolic: '8462-4' } as const;
+
+/**
+ * The (code system, code) pairs of the value sets, in the expansions the performance year names.
+ * Recall rules pass no year: they read the newest year that has the OID.
+ */
+export function valueSetCodesSql(oids: readonly string[], year?: number): SQL {
+  const expansions =
+    year === undefined
+      ? sql`select distinct on (y.oid) y.value_set_id from value_set_years y where y.oid in (${list(oids)}) order by y.oid, y.performance_year desc`
+      : sql`select y.value_set_id from value_set_years y where y.performance_year = ${year} and y.oid in (${list(oids)})`;
+  return sql`select v.code_system, v.code from value_set_codes v where v.value_set_id in (${expansions})`;
+}
 
 export class MeasureCompiler {
-  constructor(private readonly period: Period) {}
+  /** valueSetYear: whose expansions the value set references mean (see value_set_years). */
+  constructor(
+    private readonly period: Period,
+    private readonly valueSetYear: number = Number(period.start.slice(0, 4)),
+  ) {}
 
   /** A timestamp as the day it fell on in the practice's time zone. */
   day(ts: SQL): SQL {
@@ -97,7 +115,7 @@ export class MeasureCompiler {
    */
   match(concept: Concept, system: SQL, code: SQL): SQL {
     const parts: SQL[] = [];
-    if (concept.valueSets?.length) parts.push(sql`select v.code_system, v.code from value_set_codes v where v.oid in (${list(concept.valueSets)})`);
+    if (concept.valueSets?.length) parts.push(valueSetCodesSql(concept.valueSets, this.valueSetYear));
     if (concept.codes?.length) parts.push(sql`values ${sql.join(concept.codes.map(([s, c]) => sql`(${s}::text, ${c}::text)`), sql`, `)}`);
     if (parts.length === 0) return sql`false`;
     return sql`(${system}, ${code}) in (${sql.join(parts, sql` union all `)})`;
@@ -126,6 +144,8 @@ export class MeasureCompiler {
     if ('latestObservation' in c) return sql`p.id in (${this.latestObservation(c.latestObservation)})`;
     if ('bloodPressure' in c) return sql`p.id in (${this.bloodPressure(c.bloodPressure)})`;
     if ('doses' in c) return sql`p.id in (${this.doses(c.doses)})`;
+    if ('diagnosedVisits' in c) return sql`p.id in (${this.diagnosedVisits(c.diagnosedVisits)})`;
+    if ('deceased' in c) return sql`(p.deceased_date is not null and ${this.timing('startsIn', sql`p.deceased_date`, sql`p.deceased_date`, c.deceased.window, sql`p.dob`)})`;
     throw new Error(`unknown criterion ${JSON.stringify(c)}`);
   }
 
@@ -283,27 +303,50 @@ export class MeasureCompiler {
   }
 
   private bloodPressure(spec: BloodPressureSpec): SQL {
-    const d = this.day(sql`coalesce(pn.effective_at, o.effective_at)`);
-    const acuteDay = sql`exists (select 1 from encounters ea where ea.patient_id = o.patient_id and ea.status = 'finished'
+    // Readings: the systolic/diastolic components (dated by their panel), and procedure codes that
+    // stand for a reading (CPT II), as one set of (patient, component, value, day, visit).
+    const readings: SQL[] = [
+      sql`select o.patient_id, o.code, o.value_numeric, ${this.day(sql`coalesce(pn.effective_at, o.effective_at)`)} as d,
+          coalesce(pn.encounter_id, o.encounter_id) as encounter_id
+        from observations o left join observations pn on pn.id = o.panel_id
+        where o.code_system = ${CodeSystem.loinc} and o.code in (${list(Object.values(BP_COMPONENT))}) and o.value_numeric is not null
+          and coalesce(pn.status, o.status) in (${list(RESULT_STATUSES)})`,
+    ];
+    if (spec.codedReadings?.length) {
+      const codes = sql.join(
+        spec.codedReadings.map((r) => sql`(${r.system}::text, ${r.code}::text, ${BP_COMPONENT[r.component]}::text, ${r.value}::numeric)`),
+        sql`, `,
+      );
+      readings.push(sql`select pr.patient_id, m.component, m.value, ${this.day(sql`pr.performed_start`)}, pr.encounter_id
+        from procedures pr join (values ${codes}) m(code_system, code, component, value) on m.code_system = pr.code_system and m.code = pr.code
+        where pr.status = 'completed'`);
+    }
+    const acuteDay = sql`exists (select 1 from encounters ea where ea.patient_id = x.patient_id and ea.status = 'finished'
       and ${this.match(spec.acuteEncounters, sql`ea.type_system`, sql`ea.type_code`)}
-      and ${d} between ${this.day(sql`ea.starts_at`)} and ${this.day(sql`coalesce(ea.ends_at, ea.starts_at)`)})`;
-    const linkedElsewhere = sql`exists (select 1 from encounters el where el.id = coalesce(pn.encounter_id, o.encounter_id)
+      and x.d between ${this.day(sql`ea.starts_at`)} and ${this.day(sql`coalesce(ea.ends_at, ea.starts_at)`)})`;
+    const linkedElsewhere = sql`exists (select 1 from encounters el where el.id = x.encounter_id
       and el.encounter_class not in (${list(spec.acuteClasses)}))`;
     return sql`select t.patient_id from (
         select x.patient_id,
-          min(x.value_numeric) filter (where x.code = '8480-6') as systolic,
-          min(x.value_numeric) filter (where x.code = '8462-4') as diastolic,
+          min(x.value_numeric) filter (where x.code = ${BP_COMPONENT.systolic}) as systolic,
+          min(x.value_numeric) filter (where x.code = ${BP_COMPONENT.diastolic}) as diastolic,
           rank() over (partition by x.patient_id order by x.d desc) as r
-        from (
-          select o.patient_id, o.code, o.value_numeric, ${d} as d
-          from observations o left join observations pn on pn.id = o.panel_id
-          where o.code_system = ${CodeSystem.loinc} and o.code in ('8480-6', '8462-4') and o.value_numeric is not null
-            and coalesce(pn.status, o.status) in (${list(RESULT_STATUSES)})
-            and ${this.timing('during', d, d, spec.window, sql`null::date`)}
-            and (not ${acuteDay} or ${linkedElsewhere})
-        ) x
+        from (${sql.join(readings, sql` union all `)}) x
+        where ${this.timing('during', sql`x.d`, sql`x.d`, spec.window, sql`null::date`)}
+          and (not ${acuteDay} or ${linkedElsewhere})
         group by x.patient_id, x.d
       ) t where t.r = 1 and t.systolic < ${spec.systolicBelow} and t.diastolic < ${spec.diastolicBelow}`;
+  }
+
+  /** Patients with finished visits, on at least minDays distinct days, carrying one of the diagnoses. */
+  private diagnosedVisits(spec: DiagnosedVisitsSpec): SQL {
+    const d = this.day(sql`en.starts_at`);
+    const visitType = spec.visitTypes ? sql`and ${this.match(spec.visitTypes, sql`en.type_system`, sql`en.type_code`)}` : sql``;
+    return sql`select en.patient_id from encounters en join encounter_diagnoses dx on dx.encounter_id = en.id
+      ${this.birthJoin(sql`en`, spec.window)}
+      where en.status = 'finished' ${visitType} and ${this.match(spec.diagnosis, sql`dx.code_system`, sql`dx.code`)}
+        and ${this.timing('startsIn', d, d, spec.window, sql`pt.dob`)}
+      group by en.patient_id having count(distinct ${d}) >= ${spec.minDays}`;
   }
 
   private doses(spec: DosesSpec): SQL {
@@ -336,7 +379,7 @@ export const stratumColumn = (index: number) => `s${index + 1}`;
  * outside the numerator), the strata, and the provider the patient is attributed to.
  */
 export function compileMeasure(measure: MeasureDefinition, period: Period, patientFilter: SQL = sql`true`): SQL {
-  const c = new MeasureCompiler(period);
+  const c = new MeasureCompiler(period, measure.valueSetYear ?? measure.performanceYear);
   const raw: SQL[] = [];
   const chained: SQL[] = [];
   measure.groups.forEach((group, g) => {

@@ -104,6 +104,17 @@ export interface LatestObservationSpec {
   nearEncounter?: ObservationSpec['nearEncounter'];
 }
 
+/**
+ * A procedure code that stands for a reading (HEDIS accepts CPT II 3074F "systolic < 130"): the day it
+ * was performed counts as a reading of `value`, a number inside the range the code states.
+ */
+export interface CodedReading {
+  system: string;
+  code: string;
+  component: 'systolic' | 'diastolic';
+  value: number;
+}
+
 /** The most recent day with a qualifying blood pressure reading: lowest systolic and diastolic. */
 export interface BloodPressureSpec {
   window?: Window;
@@ -112,6 +123,18 @@ export interface BloodPressureSpec {
   /** Readings on a day of one of these encounters do not qualify unless linked to another visit. */
   acuteEncounters: Concept;
   acuteClasses: string[];
+  codedReadings?: CodedReading[];
+}
+
+/**
+ * Finished visits with a diagnosis in the concept (claims-style case finding, as HEDIS does it):
+ * at least `minDays` distinct days in the window, optionally only visits of the given types.
+ */
+export interface DiagnosedVisitsSpec {
+  diagnosis: Concept;
+  visitTypes?: Concept;
+  window: Window;
+  minDays: number;
 }
 
 /** Vaccine doses on distinct days, from immunizations and procedures. */
@@ -137,7 +160,10 @@ export type Criterion =
   | { notDone: NotDoneSpec }
   | { latestObservation: LatestObservationSpec }
   | { bloodPressure: BloodPressureSpec }
-  | { doses: DosesSpec };
+  | { doses: DosesSpec }
+  | { diagnosedVisits: DiagnosedVisitsSpec }
+  /** Died in the window (the measurement period when none is given). */
+  | { deceased: { window?: Window } };
 
 export interface PopulationCriteria {
   initialPopulation: Criterion;
@@ -155,6 +181,12 @@ export interface MeasureGroup extends PopulationCriteria {
   inverse?: boolean;
 }
 
+export interface EcqmIdentifiers {
+  versionSpecificId: string;
+  /** Per group id: population code (IPOP, DENOM, DENEX, NUMER, DENEXCEP) to the population's id. */
+  populationIds?: Record<string, Partial<Record<'IPOP' | 'DENOM' | 'DENEX' | 'NUMER' | 'DENEXCEP', string>>>;
+}
+
 export interface Stratum {
   id: string;
   title: string;
@@ -170,6 +202,14 @@ export interface MeasureDefinition {
   title: string;
   /** MIPS quality ID (e.g. 001), for the QPP submission. */
   qualityId?: string;
+  /**
+   * The eCQM's identifiers for QRDA Category III: the version-specific measure id (the HQMF GUID CMS
+   * publishes with each eCQM version) and each group's population ids. Absent where not yet copied
+   * from the eCQI Resource Center; the export then says so (see src/reports/quality-qrda.ts).
+   */
+  ecqm?: EcqmIdentifiers;
+  /** The value set expansions the definition was specified with; the performance year's by default. */
+  valueSetYear?: number;
   /** Lower is better. */
   inverse: boolean;
   groups: MeasureGroup[];

@@ -86,21 +86,17 @@ export const nursingHome: Criterion = all(
 );
 
 /** AdultOutpatientEncounters."Qualifying Encounters". */
-export const adultOutpatientVisit: Criterion = {
-  encounter: {
-    concept: union(
-      'Adult outpatient visit',
-      VS.officeVisit,
-      VS.annualWellness,
-      VS.preventive18Established,
-      VS.preventive18Initial,
-      VS.homeHealth,
-      VS.virtual,
-      VS.telephone,
-    ),
-    window: MP,
-  },
-};
+export const adultOutpatientConcept = union(
+  'Adult outpatient visit',
+  VS.officeVisit,
+  VS.annualWellness,
+  VS.preventive18Established,
+  VS.preventive18Initial,
+  VS.homeHealth,
+  VS.virtual,
+  VS.telephone,
+);
+export const adultOutpatientVisit: Criterion = { encounter: { concept: adultOutpatientConcept, window: MP } };
 
 /** The exclusions CMS122, CMS125 and CMS130 share. */
 export const olderAdultExclusions: Criterion[] = [hospice, nursingHome, frailWithAdvancedIllness(66), palliativeCare];

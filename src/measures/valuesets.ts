@@ -1,14 +1,16 @@
 // Value set expansions (VSAC / FHIR ValueSet JSON, or CSV of OID, code system, code) loaded into
-// value_sets / value_set_codes, so the code lists measures match against are data, not code.
+// value_sets / value_set_codes, so the code lists measures match against are data, not code. Each load
+// is for a performance year (value_set_years): loading 2027's expansions leaves 2026's in place.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { valueSetCodes, valueSets } from '../db/schema/index.js';
+import { valueSetCodes, valueSets, valueSetYears } from '../db/schema/index.js';
 import type { Db } from '../db/types.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { UsageError, ValidationError, type Issue } from '../errors.js';
+import { measureDefinitions } from './definitions/index.js';
 
 export interface ValueSetCode {
   codeSystem: string;
@@ -28,6 +30,8 @@ export interface ParsedValueSet {
 
 export interface ValueSetImportResult {
   files: number;
+  /** The performance year the expansions were loaded for. */
+  year: number;
   valueSets: { oid: string; name: string | null; version: string | null; codes: number; action: 'added' | 'replaced' | 'merged' }[];
   /** Value sets whose expansion is incomplete even after merging every file given. */
   incomplete: string[];
@@ -199,32 +203,42 @@ function mergeByOid(sets: ParsedValueSet[]): (ParsedValueSet & { sources: number
 
 const BATCH = 2000;
 
+/** The newest performance year with measure definitions: the expansions a load is for by default. */
+export function defaultValueSetYear(): number {
+  return Math.max(...measureDefinitions.map((m) => m.performanceYear));
+}
+
 /**
- * Loads the expansions. A value set already in the database with the same version gains the new
- * codes (so an expansion and its supplement can come in two runs); a new version replaces its codes.
+ * Loads the expansions for one performance year. An expansion already stored with the same OID and
+ * version gains the new codes (an expansion and its supplement can come in two runs, and two years
+ * that use the same version share it); another version becomes the year's expansion of that OID,
+ * while other years keep theirs. An expansion no year uses any more is deleted.
  */
 export async function importValueSets(
   db: Db,
   actor: AuditActor,
   paths: string[],
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; year?: number } = {},
 ): Promise<ValueSetImportResult> {
+  const year = options.year ?? defaultValueSetYear();
   const { sets, files } = await readValueSets(paths);
-  const merged = mergeByOid(sets);
-  const existing = new Map(
+  // A file without a version is stored as the year's own.
+  const merged = mergeByOid(sets).map((s) => ({ ...s, version: s.version ?? String(year) }));
+  const current = new Map(
     (
       await db
-        .select({ oid: valueSets.oid, version: valueSets.version })
-        .from(valueSets)
-        .where(inArray(valueSets.oid, merged.length ? merged.map((s) => s.oid) : ['']))
+        .select({ oid: valueSetYears.oid, version: valueSets.version })
+        .from(valueSetYears)
+        .innerJoin(valueSets, eq(valueSets.id, valueSetYears.valueSetId))
+        .where(and(eq(valueSetYears.performanceYear, year), inArray(valueSetYears.oid, merged.length ? merged.map((s) => s.oid) : [''])))
     ).map((r) => [r.oid, r.version]),
   );
   const result: ValueSetImportResult = {
     files,
+    year,
     valueSets: merged.map((s) => {
-      const known = existing.has(s.oid);
-      const sameVersion = known && (existing.get(s.oid) === s.version || !s.version);
-      return { oid: s.oid, name: s.name, version: s.version, codes: s.codes.length, action: !known ? 'added' : sameVersion ? 'merged' : 'replaced' };
+      const action = !current.has(s.oid) ? 'added' : current.get(s.oid) === s.version ? 'merged' : 'replaced';
+      return { oid: s.oid, name: s.name, version: s.version, codes: s.codes.length, action };
     }),
     incomplete: merged.filter((s) => s.truncated).map((s) => s.oid),
     dryRun: Boolean(options.dryRun),
@@ -232,25 +246,36 @@ export async function importValueSets(
   if (options.dryRun) return result;
 
   await db.transaction(async (tx) => {
-    const replaced = result.valueSets.filter((s) => s.action === 'replaced').map((s) => s.oid);
-    if (replaced.length) await tx.delete(valueSetCodes).where(inArray(valueSetCodes.oid, replaced));
+    let codes = 0;
     for (const set of merged) {
-      await tx
+      const [row] = await tx
         .insert(valueSets)
         .values({ oid: set.oid, name: set.name, version: set.version })
         .onConflictDoUpdate({
-          target: valueSets.oid,
-          set: { name: sql`coalesce(excluded.name, ${valueSets.name})`, version: sql`coalesce(excluded.version, ${valueSets.version})`, loadedAt: sql`now()` },
-        });
+          target: [valueSets.oid, valueSets.version],
+          set: { name: sql`coalesce(excluded.name, ${valueSets.name})`, loadedAt: sql`now()` },
+        })
+        .returning({ id: valueSets.id });
+      const valueSetId = row!.id;
+      await tx
+        .insert(valueSetYears)
+        .values({ performanceYear: year, oid: set.oid, valueSetId })
+        .onConflictDoUpdate({ target: [valueSetYears.performanceYear, valueSetYears.oid], set: { valueSetId } });
+      const rows = set.codes.map((c) => ({ valueSetId, ...c }));
+      for (let i = 0; i < rows.length; i += BATCH) {
+        await tx.insert(valueSetCodes).values(rows.slice(i, i + BATCH)).onConflictDoNothing();
+      }
+      codes += rows.length;
     }
-    const rows = merged.flatMap((set) => set.codes.map((c) => ({ oid: set.oid, ...c })));
-    for (let i = 0; i < rows.length; i += BATCH) {
-      await tx.insert(valueSetCodes).values(rows.slice(i, i + BATCH)).onConflictDoNothing();
-    }
+    // Versions this load displaced from the year, and used by no other year.
+    const orphans = await tx
+      .delete(valueSets)
+      .where(notExists(tx.select({ one: sql`1` }).from(valueSetYears).where(eq(valueSetYears.valueSetId, valueSets.id))))
+      .returning({ id: valueSets.id });
     await recordAudit(tx, actor, {
       action: 'import',
       entity: 'value_sets',
-      details: { files, valueSets: merged.length, codes: rows.length, replaced: replaced.length },
+      details: { files, year, valueSets: merged.length, codes, replaced: result.valueSets.filter((s) => s.action === 'replaced').length, removedVersions: orphans.length },
     });
   });
   return result;

@@ -3,7 +3,7 @@
 // nothing is due, e.g. the flu shot of this season was given or a missed visit was rebooked).
 import { sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { compileMeasure, flagColumn } from '../measures/compile.js';
+import { compileMeasure, flagColumn, valueSetCodesSql } from '../measures/compile.js';
 import { selectMeasures } from '../measures/run.js';
 import type { CodeList, ConditionalInterval, Interval, RecallDefinition } from './definition.js';
 
@@ -35,7 +35,7 @@ function codeMatch(lists: CodeList[], system: SQL, code: SQL): SQL {
     for (const prefix of l.prefixes ?? []) alternatives.push(sql`${code} like ${`${prefix}%`}`);
     const byCode = alternatives.length ? sql`(${system} = ${l.system} and (${sql.join(alternatives, sql` or `)}))` : undefined;
     const byValueSet = l.valueSet
-      ? sql`exists (select 1 from value_set_codes v where v.oid = ${l.valueSet} and v.code_system = ${system} and v.code = ${code})`
+      ? sql`(${system}, ${code}) in (${valueSetCodesSql([l.valueSet])})`
       : undefined;
     return sql.join([byCode, byValueSet].filter((p): p is SQL => p !== undefined), sql` or `);
   });

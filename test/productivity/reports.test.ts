@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { valueSetCodes } from '../../src/db/schema/index.js';
+import { valueSetCodes, valueSets, valueSetYears } from '../../src/db/schema/index.js';
 import { writeMonthlyPack } from '../../src/reports/monthly.js';
 import { neutralizeCell, numberFormats } from '../../src/reports/format.js';
 import { runCli } from '../helpers/cli.js';
@@ -225,7 +225,10 @@ describeEachBackend('productivity and the monthly pack', (t) => {
   });
 
   it('adds quality rates from the measure engine once value sets are loaded', async () => {
-    await t.db.insert(valueSetCodes).values({ oid: '2.16.840.1.113883.3.464.1003.101.12.1001', codeSystem: 'http://www.ama-assn.org/go/cpt', code: '99213' });
+    const oid = '2.16.840.1.113883.3.464.1003.101.12.1001';
+    const [officeVisit] = await t.db.insert(valueSets).values({ oid, version: '20180310' }).returning({ id: valueSets.id });
+    await t.db.insert(valueSetYears).values({ performanceYear: 2026, oid, valueSetId: officeVisit!.id });
+    await t.db.insert(valueSetCodes).values({ valueSetId: officeVisit!.id, codeSystem: 'http://www.ama-assn.org/go/cpt', code: '99213' });
     const pack = (await cli(['--json', 'report', 'monthly', '--month', '2026-01'])).json();
     expect(pack.qualityNote).toBeNull();
     expect(pack.quality).toMatchObject({ from: '2026-01-01', to: '2026-01-31' });

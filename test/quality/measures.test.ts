@@ -1,120 +1,15 @@
 // Edge rules of the eight 2026 measures, on patients written for each rule: age on the boundary,
 // results on the last day, most recent result wins, exclusion beats numerator, look-back edges, the
 // practice time zone, multi-rate CMS138 and the CMS117 antigen schedule.
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CodeSystem } from '../../src/codes/systems.js';
-import {
-  encounterDiagnoses,
-  encounters,
-  immunizations,
-  notDoneEvents,
-  observations,
-  patientIdentifiers,
-  patients,
-  practice,
-  problems,
-  procedures,
-} from '../../src/db/schema/index.js';
-import type { Db } from '../../src/db/types.js';
+import { practice } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
-
-const VALUESETS = join(import.meta.dirname, '../../../shared/fixtures-ecqm/valuesets');
-
-class Chart {
-  private static next = 0;
-  readonly mrn: string;
-  private id?: number;
-  private readonly steps: ((db: Db, id: number) => Promise<unknown>)[] = [];
-  constructor(
-    readonly label: string,
-    private readonly dob: string,
-    private readonly sex: 'female' | 'male' = 'female',
-  ) {
-    this.mrn = `Q${++Chart.next}`;
-  }
-  visit(day: string, cpt = '99213', dx?: [string, string]): this {
-    this.steps.push(async (db, patientId) => {
-      const [e] = await db
-        .insert(encounters)
-        .values({ patientId, startsAt: new Date(`${day}T15:00:00Z`), endsAt: new Date(`${day}T15:30:00Z`), typeSystem: CodeSystem.cpt, typeCode: cpt })
-        .returning({ id: encounters.id });
-      if (dx) await db.insert(encounterDiagnoses).values({ encounterId: e!.id, position: 1, codeSystem: dx[0], code: dx[1] });
-    });
-    return this;
-  }
-  result(at: string, loinc: string, value?: number | [string, string], extra: { category?: 'laboratory' | 'imaging' | 'survey' | 'social-history'; status?: string } = {}): this {
-    this.steps.push((db, patientId) =>
-      db.insert(observations).values({
-        patientId,
-        category: extra.category ?? 'laboratory',
-        codeSystem: CodeSystem.loinc,
-        code: loinc,
-        valueNumeric: typeof value === 'number' ? String(value) : null,
-        valueCodeSystem: Array.isArray(value) ? value[0] : null,
-        valueCode: Array.isArray(value) ? value[1] : null,
-        effectiveAt: new Date(at.length === 10 ? `${at}T12:00:00Z` : at),
-        status: extra.status ?? 'final',
-      }),
-    );
-    return this;
-  }
-  bloodPressure(at: string, systolic: number, diastolic: number): this {
-    this.steps.push(async (db, patientId) => {
-      const effectiveAt = new Date(`${at}T12:00:00Z`);
-      const base = { patientId, category: 'vital-signs', codeSystem: CodeSystem.loinc, effectiveAt };
-      const [panel] = await db.insert(observations).values({ ...base, code: '85354-9' }).returning({ id: observations.id });
-      await db.insert(observations).values([
-        { ...base, panelId: panel!.id, code: '8480-6', valueNumeric: String(systolic) },
-        { ...base, panelId: panel!.id, code: '8462-4', valueNumeric: String(diastolic) },
-      ]);
-    });
-    return this;
-  }
-  procedure(day: string, system: string, code: string): this {
-    this.steps.push((db, patientId) => db.insert(procedures).values({ patientId, codeSystem: system, code, performedStart: new Date(`${day}T12:00:00Z`) }));
-    return this;
-  }
-  problem(system: string, code: string, onset: string): this {
-    this.steps.push((db, patientId) => db.insert(problems).values({ patientId, codeSystem: system, code, onsetDate: onset }));
-    return this;
-  }
-  vaccine(cvx: string, ...days: string[]): this {
-    this.steps.push((db, patientId) => db.insert(immunizations).values(days.map((occurrenceDate) => ({ patientId, cvxCode: cvx, occurrenceDate }))));
-    return this;
-  }
-  declined(day: string, loinc: string, reason: [string, string]): this {
-    this.steps.push((db, patientId) =>
-      db.insert(notDoneEvents).values({ patientId, kind: 'screening', codeSystem: CodeSystem.loinc, code: loinc, reasonSystem: reason[0], reasonCode: reason[1], recordedAt: new Date(`${day}T15:00:00Z`) }),
-    );
-    return this;
-  }
-  async save(db: Db): Promise<void> {
-    const [p] = await db.insert(patients).values({ mrn: this.mrn, firstName: 'Test', lastName: this.label, dob: this.dob, sex: this.sex }).returning({ id: patients.id });
-    this.id = p!.id;
-    await db.insert(patientIdentifiers).values({ patientId: p!.id, system: 'urn:test', value: this.label });
-    for (const step of this.steps) await step(db, p!.id);
-  }
-}
+import { Chart, VALUESETS, vaccinatedChild } from './charts.js';
 
 const diabetic = (label: string, dob = '1970-06-15') => new Chart(label, dob).visit('2026-03-10', '99213', [CodeSystem.icd10cm, 'E11.9']);
 const SNOMED = CodeSystem.snomed;
-
-/** Born 2024-03-15, every antigen on schedule; only the MMR day varies. */
-const vaccinatedChild = (label: string, mmrDay: string) =>
-  new Chart(label, '2024-03-15')
-    .visit('2026-03-20', '99392')
-    .vaccine('20', '2024-05-15', '2024-07-15', '2024-09-15', '2025-06-15')
-    .vaccine('10', '2024-05-15', '2024-07-15', '2024-12-15')
-    .vaccine('03', mmrDay)
-    .vaccine('49', '2024-05-15', '2024-07-15', '2025-03-20')
-    .vaccine('08', '2024-03-15', '2024-04-15', '2024-09-15')
-    .vaccine('21', '2025-03-20')
-    .vaccine('133', '2024-05-15', '2024-07-15', '2024-09-15', '2025-03-20')
-    .vaccine('83', '2025-03-20')
-    .vaccine('119', '2024-05-15', '2024-07-15')
-    .vaccine('140', '2024-10-01', '2024-11-01');
 
 const charts = {
   a1c9: diabetic('A1c exactly 9.0').result('2026-05-01', '4548-4', 9.0),

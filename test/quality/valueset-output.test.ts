@@ -27,8 +27,9 @@ function valueSet(oid: string, version: string, codes: [string, string, string?]
 
 describeEachBackend('value set import and report files', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pk-quality-'));
-  const codesOf = async (oid: string) =>
-    (await queryRows<{ code: string; display: string | null }>(t.db, sql`select code, display from value_set_codes where oid = ${oid} order by code`)).map((r) => r.code);
+  const expansion = (oid: string, year: number) => sql`select y.value_set_id from value_set_years y where y.oid = ${oid} and y.performance_year = ${year}`;
+  const codesOf = async (oid: string, year = 2026) =>
+    (await queryRows<{ code: string }>(t.db, sql`select code from value_set_codes where value_set_id in (${expansion(oid, year)}) order by code`)).map((r) => r.code);
 
   beforeAll(async () => {
     const [provider] = await t.db.insert(providers).values({ npi: '1234567893', firstName: 'Ann', lastName: 'Lee', tin: '123456789' }).returning({ id: providers.id });
@@ -48,7 +49,10 @@ describeEachBackend('value set import and report files', (t) => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.json()).toMatchObject({ files: 1, incomplete: [OFFICE_VISIT], valueSets: [{ oid: OFFICE_VISIT, codes: 2, action: 'added' }] });
     expect(run.stderr).toContain('incomplete');
-    const rows = await queryRows<{ code_system: string; display: string | null }>(t.db, sql`select code_system, display from value_set_codes where oid = ${OFFICE_VISIT} order by code`);
+    const rows = await queryRows<{ code_system: string; display: string | null }>(
+      t.db,
+      sql`select code_system, display from value_set_codes where value_set_id in (${expansion(OFFICE_VISIT, 2026)}) order by code`,
+    );
     expect(rows).toEqual([
       { code_system: CodeSystem.snomed, display: 'Visit out of hours' },
       { code_system: CodeSystem.cpt, display: null },
@@ -68,6 +72,26 @@ describeEachBackend('value set import and report files', (t) => {
     writeFileSync(json, JSON.stringify(valueSet(MAMMOGRAPHY, '20210304', [[CodeSystem.loinc, '24605-8']])));
     await runCli(['valueset', 'import', json], { database: t.handle });
     expect(await codesOf(MAMMOGRAPHY)).toEqual(['24604-1', '24605-8', '24606-6']);
+  });
+
+  it("keeps each performance year's expansion: loading 2027 leaves 2026 as it was", async () => {
+    const file = join(dir, 'mammo-2027.json');
+    writeFileSync(file, JSON.stringify(valueSet(MAMMOGRAPHY, '20260501', [[CodeSystem.loinc, '24604-1']])));
+    const run = await runCli(['valueset', 'import', file, '--year', '2027', '--json'], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ year: 2027, valueSets: [{ oid: MAMMOGRAPHY, version: '20260501', action: 'added' }] });
+    expect(await codesOf(MAMMOGRAPHY, 2027)).toEqual(['24604-1']);
+    expect(await codesOf(MAMMOGRAPHY, 2026)).toEqual(['24604-1', '24605-8', '24606-6']);
+    // The 2026 measures still read 2026's expansion (B2's mammogram is 24606-6).
+    const report = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS125', '--json'], { database: t.handle });
+    expect(report.json().measures[0].groups[0].overall).toMatchObject({ den: 2, numer: 1 });
+    // The same version loaded for another year is one stored expansion; the CSV's own version, no
+    // longer any year's, was removed.
+    const again = await runCli(['valueset', 'import', join(dir, 'mammo.json'), '--year', '2028', '--json'], { database: t.handle });
+    expect(again.json().valueSets[0]).toMatchObject({ version: '20210304', action: 'added' });
+    const versions = await queryRows<{ version: string }>(t.db, sql`select version from value_sets where oid = ${MAMMOGRAPHY} order by version`);
+    expect(versions.map((v) => v.version)).toEqual(['20210304', '20260501']);
+    expect((await runCli(['valueset', 'import', file, '--year', 'next'], { database: t.handle })).code).toBe(2);
   });
 
   it('imports nothing when any file is bad, and says which line', async () => {

@@ -41,14 +41,15 @@ const newbornHepB: Criterion = {
   procedure: { concept: code('Newborn hepatitis B dose', CodeSystem.icd10pcs, '3E0234Z'), timing: 'startsIn', window: { from: { at: 'birth' }, to: { at: 'birth', offset: '7 days' } } },
 };
 
-const antigens: Criterion[] = [
-  any(
+/** Each antigen met by the 2nd birthday (doses, or the disease or an anaphylaxis on record); HEDIS CIS-E combines them. */
+export const antigens = {
+  dtap: any(
     doses(4, from42Days, dtap.imm, dtap.proc),
     history(vs('Anaphylactic Reaction to DTaP Vaccine', `${V}.199.12.1031`)),
     history(vs('Encephalitis Due to DTP Vaccine', `${V}.1164`)),
   ),
-  any(doses(3, from42Days, ipv.imm, ipv.proc), history(snomed('Anaphylaxis to polio vaccine', '471321000124106'))),
-  any(
+  ipv: any(doses(3, from42Days, ipv.imm, ipv.proc), history(snomed('Anaphylaxis to polio vaccine', '471321000124106'))),
+  mmr: any(
     doses(1, secondYear, mmr.imm, mmr.proc),
     history(snomed('Anaphylaxis to MMR vaccine', '471331000124109')),
     // The CQL reads measles history from visit diagnoses only.
@@ -58,31 +59,58 @@ const antigens: Criterion[] = [
       history(vs('Rubella', `${V}.110.12.1037`)),
     ),
   ),
-  any(
+  hib: any(
     all(doses(3, from42Days, hibAny.imm, hibAny.proc), not(doses(1, from42Days, hib4.imm, hib4.proc))),
     doses(4, from42Days, hibAny.imm, hibAny.proc),
     history(snomed('Anaphylaxis to Hib vaccine', '433621000124101')),
   ),
-  any(
+  hepB: any(
     doses(3, fromBirth, hepB.imm, hepB.proc),
     all(newbornHepB, doses(2, fromBirth, hepB.imm, hepB.proc)),
     history(snomed('Anaphylaxis to hepatitis B vaccine', '428321000124101')),
     history(vs('Hepatitis B', `${V}.110.12.1025`)),
   ),
-  any(doses(1, secondYear, vzv.imm, vzv.proc), history(vs('Varicella Zoster', `${V}.110.12.1039`)), history(snomed('Anaphylaxis to varicella vaccine', '471341000124104'))),
-  any(doses(4, from42Days, pcv.imm, pcv.proc), history(snomed('Anaphylaxis to pneumococcal vaccine', '471141000124102'))),
-  any(doses(1, secondYear, hepA.imm, hepA.proc), history(vs('Hepatitis A', `${V}.110.12.1024`)), history(snomed('Anaphylaxis to hepatitis A vaccine', '471311000124103'))),
-  any(
+  vzv: any(doses(1, secondYear, vzv.imm, vzv.proc), history(vs('Varicella Zoster', `${V}.110.12.1039`)), history(snomed('Anaphylaxis to varicella vaccine', '471341000124104'))),
+  pcv: any(doses(4, from42Days, pcv.imm, pcv.proc), history(snomed('Anaphylaxis to pneumococcal vaccine', '471141000124102'))),
+  hepA: any(doses(1, secondYear, hepA.imm, hepA.proc), history(vs('Hepatitis A', `${V}.110.12.1024`)), history(snomed('Anaphylaxis to hepatitis A vaccine', '471311000124103'))),
+  rotavirus: any(
     all(doses(2, from42Days, rotaAny.imm, rotaAny.proc), not(doses(1, from42Days, rota3.imm, rota3.proc))),
     doses(3, from42Days, rotaAny.imm, rotaAny.proc),
     history(snomed('Anaphylaxis to rotavirus vaccine', '428331000124103')),
   ),
-  any(
+  influenza: any(
     doses(2, byBirthday('180 days'), flu.imm, flu.proc),
     all(doses(1, byBirthday('2 years'), laiv.imm, laiv.proc), doses(1, byBirthday('180 days'), flu.imm, flu.proc)),
     history(snomed('Anaphylaxis to influenza vaccine', '471361000124100')),
   ),
-];
+} satisfies Record<string, Criterion>;
+
+/** Hospice, or an immunocompromising condition or intussusception by the 2nd birthday. */
+export const childImmunizationExclusion: Criterion = any(
+  hospice,
+  history(
+    union(
+      'Immunocompromising conditions',
+      vs('Severe Combined Immunodeficiency', `${V}.120.12.1007`),
+      vs('Disorders of the Immune System', `${V}.120.12.1001`),
+      vs('HIV', `${V}.120.12.1003`),
+      vs('Malignant Neoplasm of Lymphatic and Hematopoietic Tissue', `${V}.108.12.1009`),
+      vs('Intussusception', `${V}.199.12.1056`),
+    ),
+  ),
+);
+
+/** The visits CMS117 counts: office, home, pediatric preventive, virtual, telephone, 99211. */
+export const childVisit: Concept = union(
+  'CMS117 qualifying visit',
+  VS.officeVisit,
+  VS.homeHealth,
+  VS.preventive017Established,
+  VS.preventive017Initial,
+  VS.virtual,
+  VS.telephone,
+  cpt('Office visit, minimal (99211)', '99211'),
+);
 
 export const cms117: MeasureDefinition = {
   id: 'CMS117',
@@ -98,35 +126,9 @@ export const cms117: MeasureDefinition = {
     {
       id: 'Group_1',
       title: 'All childhood vaccines by age 2',
-      initialPopulation: all(ageAtEnd(2, 2), {
-        encounter: {
-          concept: union(
-            'CMS117 qualifying visit',
-            VS.officeVisit,
-            VS.homeHealth,
-            VS.preventive017Established,
-            VS.preventive017Initial,
-            VS.virtual,
-            VS.telephone,
-            cpt('Office visit, minimal (99211)', '99211'),
-          ),
-          window: MP,
-        },
-      }),
-      exclusion: any(
-        hospice,
-        history(
-          union(
-            'Immunocompromising conditions',
-            vs('Severe Combined Immunodeficiency', `${V}.120.12.1007`),
-            vs('Disorders of the Immune System', `${V}.120.12.1001`),
-            vs('HIV', `${V}.120.12.1003`),
-            vs('Malignant Neoplasm of Lymphatic and Hematopoietic Tissue', `${V}.108.12.1009`),
-            vs('Intussusception', `${V}.199.12.1056`),
-          ),
-        ),
-      ),
-      numerator: all(...antigens),
+      initialPopulation: all(ageAtEnd(2, 2), { encounter: { concept: childVisit, window: MP } }),
+      exclusion: childImmunizationExclusion,
+      numerator: all(...Object.values(antigens)),
     },
   ],
 };

@@ -1,5 +1,5 @@
 // CMS165v14 Controlling High Blood Pressure (MIPS Q236).
-import { ageAtEnd, all, any, MP, union, vs, type MeasureDefinition } from '../../definition.js';
+import { ageAtEnd, all, any, MP, union, vs, type BloodPressureSpec, type Criterion, type MeasureDefinition } from '../../definition.js';
 import { adultOutpatientVisit, frailty, frailWithAdvancedIllness, hospice, nursingHome, palliativeCare, VS } from '../../library.js';
 
 export const hypertension = vs('Essential Hypertension', '2.16.840.1.113883.3.464.1003.104.12.1011');
@@ -24,6 +24,27 @@ export const hypertensionPatient = all(
   adultOutpatientVisit,
 );
 
+/** Hospice, pregnancy or kidney failure, frailty (66-80 with advanced illness, 81+ alone), nursing home, palliative care. */
+export const hypertensionExclusions: Criterion[] = [
+  hospice,
+  { condition: { concept: kidneyConditions, timing: 'overlaps' } },
+  { procedure: { concept: kidneyProcedures, timing: 'endsBy', window: { to: { at: 'mpEnd' } } } },
+  { encounter: { concept: esrdMonthly, timing: 'startsBy', window: { to: { at: 'mpEnd' } } } },
+  frailWithAdvancedIllness(66, 80),
+  all(ageAtEnd(81), frailty),
+  nursingHome,
+  palliativeCare,
+];
+
+/** The most recent day's lowest readings in the period are below 140/90, outside acute stays. */
+export const bloodPressureControlled: BloodPressureSpec = {
+  window: MP,
+  systolicBelow: 140,
+  diastolicBelow: 90,
+  acuteEncounters: union('Inpatient or emergency visit', VS.inpatient, VS.emergency),
+  acuteClasses: ['EMER', 'IMP', 'ACUTE', 'NONAC', 'PRENC', 'SS'],
+};
+
 export const cms165: MeasureDefinition = {
   id: 'CMS165',
   program: 'mips',
@@ -39,25 +60,8 @@ export const cms165: MeasureDefinition = {
       id: 'Group_1',
       title: 'Blood pressure below 140/90',
       initialPopulation: hypertensionPatient,
-      exclusion: any(
-        hospice,
-        { condition: { concept: kidneyConditions, timing: 'overlaps' } },
-        { procedure: { concept: kidneyProcedures, timing: 'endsBy', window: { to: { at: 'mpEnd' } } } },
-        { encounter: { concept: esrdMonthly, timing: 'startsBy', window: { to: { at: 'mpEnd' } } } },
-        frailWithAdvancedIllness(66, 80),
-        all(ageAtEnd(81), frailty),
-        nursingHome,
-        palliativeCare,
-      ),
-      numerator: {
-        bloodPressure: {
-          window: MP,
-          systolicBelow: 140,
-          diastolicBelow: 90,
-          acuteEncounters: union('Inpatient or emergency visit', VS.inpatient, VS.emergency),
-          acuteClasses: ['EMER', 'IMP', 'ACUTE', 'NONAC', 'PRENC', 'SS'],
-        },
-      },
+      exclusion: any(...hypertensionExclusions),
+      numerator: { bloodPressure: bloodPressureControlled },
     },
   ],
 };

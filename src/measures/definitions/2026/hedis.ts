@@ -2,15 +2,17 @@
 // primitives; NCQA licenses the HEDIS specifications, so these are labelled "HEDIS-style", not HEDIS
 // rates. Health-plan enrollment is not known here: a finished visit in the year or the year before
 // stands in for it.
-import { ageAtEnd, all, any, fromMpStart, MP, not, vs, type Criterion, type MeasureDefinition } from '../../definition.js';
-import { frailWithAdvancedIllness, hospice, nursingHome, palliativeCare } from '../../library.js';
+import { CodeSystem } from '../../../codes/systems.js';
+import { ageAtEnd, all, any, fromMpStart, MP, not, type CodedReading, type Criterion, type MeasureDefinition } from '../../definition.js';
+import { adultOutpatientConcept, frailWithAdvancedIllness, hospice, nursingHome, palliativeCare } from '../../library.js';
+import { antigens, childImmunizationExclusion, childVisit } from './cms117.js';
+import { diabetes, glycemicTest } from './cms122.js';
 import { breastExclusion, mammogramInLookBack } from './cms125.js';
 import { colorectalExclusion, colorectalScreening } from './cms130.js';
-import { diabetes, glycemicTest } from './cms122.js';
+import { bloodPressureControlled, hypertension, hypertensionExclusions } from './cms165.js';
 
-const seenRecently: Criterion = {
-  encounter: { concept: vs('Outpatient visit', '2.16.840.1.113883.3.464.1003.101.12.1001', '2.16.840.1.113883.3.526.3.1240', '2.16.840.1.113883.3.464.1003.101.12.1025', '2.16.840.1.113883.3.464.1003.101.12.1023', '2.16.840.1.113883.3.464.1003.101.12.1080', '2.16.840.1.113883.3.464.1003.101.12.1089'), window: fromMpStart('-1 year') },
-};
+const seenRecently: Criterion = { encounter: { concept: adultOutpatientConcept, window: fromMpStart('-1 year') } };
+const diedThisYear: Criterion = { deceased: { window: MP } };
 const hedis = { program: 'hedis' as const, performanceYear: 2026, inverse: false };
 
 const latestGlycemic = (test: { below: number } | { missingOrAbove: number }): Criterion => ({ latestObservation: { concept: glycemicTest, window: MP, test } });
@@ -70,4 +72,56 @@ export const colE: MeasureDefinition = {
   ],
 };
 
-export const hedisMeasures = [gsd, bcsE, colE];
+// CPT II result codes stand for a reading inside the range they name (3074F: systolic < 130, ...).
+const cptII = (code: string, component: CodedReading['component'], value: number): CodedReading => ({ system: CodeSystem.cpt, code, component, value });
+const BP_RESULT_CODES: CodedReading[] = [
+  cptII('3074F', 'systolic', 129),
+  cptII('3075F', 'systolic', 139),
+  cptII('3077F', 'systolic', 140),
+  cptII('3078F', 'diastolic', 79),
+  cptII('3079F', 'diastolic', 89),
+  cptII('3080F', 'diastolic', 90),
+];
+
+export const cbp: MeasureDefinition = {
+  ...hedis,
+  id: 'CBP',
+  version: 'HEDIS-style CBP MY2026',
+  title: 'Controlling High Blood Pressure (HEDIS-style)',
+  description: 'Patients 18-85 with hypertension diagnosed at two outpatient visits (the year before through June) whose last blood pressure of the year is below 140/90.',
+  gap: 'blood pressure reading below 140/90 this year',
+  groups: [
+    {
+      id: 'CBP',
+      title: 'Blood pressure below 140/90',
+      initialPopulation: all(ageAtEnd(18, 85), {
+        // Claims-style case finding: two visit days with the diagnosis, not a problem-list onset.
+        diagnosedVisits: { diagnosis: hypertension, visitTypes: adultOutpatientConcept, window: { from: { at: 'mpStart', offset: '-1 year' }, to: { at: 'mpStart', offset: '6 months -1 day' } }, minDays: 2 },
+      }),
+      exclusion: any(...hypertensionExclusions, diedThisYear),
+      numerator: { bloodPressure: { ...bloodPressureControlled, codedReadings: BP_RESULT_CODES } },
+    },
+  ],
+};
+
+const { dtap, ipv, mmr, hib, hepB, vzv, pcv, hepA, rotavirus, influenza } = antigens;
+const combination3 = [dtap, ipv, mmr, hib, hepB, vzv, pcv];
+const combination7 = [...combination3, hepA, rotavirus];
+const combination10 = [...combination7, influenza];
+const turningTwo = all(ageAtEnd(2, 2), { encounter: { concept: childVisit, window: fromMpStart('-1 year') } });
+
+export const cisE: MeasureDefinition = {
+  ...hedis,
+  id: 'CIS-E',
+  version: 'HEDIS-style CIS-E MY2026',
+  title: 'Childhood Immunization Status (HEDIS-style, ECDS)',
+  description: 'Children turning 2 in the year, vaccinated by their 2nd birthday: Combination 3, 7 and 10.',
+  gap: 'childhood vaccines due by the 2nd birthday (DTaP 4, IPV 3, MMR 1, Hib 3, HepB 3, VZV 1, PCV 4; HepA 1, RV 2-3; flu 2)',
+  groups: [
+    { id: 'CIS-E_COMBO3', title: 'Combination 3 (DTaP, IPV, MMR, Hib, HepB, VZV, PCV)', numerator: all(...combination3) },
+    { id: 'CIS-E_COMBO7', title: 'Combination 7 (Combination 3, HepA, rotavirus)', numerator: all(...combination7) },
+    { id: 'CIS-E_COMBO10', title: 'Combination 10 (Combination 7, influenza)', numerator: all(...combination10) },
+  ].map((g) => ({ ...g, initialPopulation: turningTwo, exclusion: any(childImmunizationExclusion, diedThisYear) })),
+};
+
+export const hedisMeasures = [gsd, bcsE, colE, cbp, cisE];
