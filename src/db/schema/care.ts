@@ -121,10 +121,13 @@ export const priorAuthorizations = pgTable(
     validFrom: date({ mode: 'string' }),
     validTo: date({ mode: 'string' }),
     note: text(),
+    // An authorization imported with a referral (FHIR ServiceRequest.identifier) keeps its source.
+    ...provenance(),
     ...timestamps(),
   },
   (t) => [
     index('prior_authorizations_patient_idx').on(t.patientId),
+    uniqueIndex('prior_authorizations_source_uq').on(t.sourceSystem, t.sourceId),
     check('prior_authorizations_status_ck', sql`${t.status} in ('pending','approved','denied','expired','cancelled')`),
   ],
 );

@@ -1,7 +1,7 @@
 // Demographics, identifiers from other systems, contacts and communication consent.
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, date, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { id, timestamps } from './columns.js';
+import { id, provenance, timestamps } from './columns.js';
 
 export const patients = pgTable(
   'patients',
@@ -77,9 +77,11 @@ export const emergencyContacts = pgTable(
     relationship: text(),
     phone: text(),
     email: text(),
+    // Imported contacts (FHIR Patient.contact) keep their source, so a re-import updates them in place.
+    ...provenance(),
     ...timestamps(),
   },
-  (t) => [index('emergency_contacts_patient_idx').on(t.patientId)],
+  (t) => [index('emergency_contacts_patient_idx').on(t.patientId), uniqueIndex('emergency_contacts_source_uq').on(t.sourceSystem, t.sourceId)],
 );
 
 /** Consent per channel: a recall is never sent on a channel the patient opted out of. */
