@@ -52,8 +52,17 @@ export interface OtherPayer {
   adjudication?: Adjudication;
 }
 
-/** SBR01 by coverage priority: primary, secondary, tertiary. */
-export const PAYER_SEQUENCE = ['P', 'S', 'T'];
+/** SBR01 payer responsibility sequence: primary, secondary, tertiary, then payers 4 to 11 (A-H). */
+const PAYER_SEQUENCE = ['P', 'S', 'T', 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
+
+/**
+ * SBR01 for the coverage of the given priority among the claim's own and its other payers: its rank
+ * in priority order, so a claim to the only coverage in force is primary whatever its number.
+ */
+export function responsibilitySequence(claimPriority: number, others: OtherPayer[], priority: number): string {
+  const rank = [claimPriority, ...others.map((o) => o.priority)].filter((p) => p < priority).length;
+  return PAYER_SEQUENCE[rank] ?? 'H';
+}
 /** The guide allows at most 10 other payers (2320 repeats) on a claim. */
 const MAX_OTHER_PAYERS = 10;
 
@@ -178,6 +187,7 @@ function writeCas(w: X12Writer, adjustments: CasAmount[]): void {
 }
 
 export interface ClaimFlags {
+  coveragePriority: number;
   benefitsAssigned: string;
   releaseOfInformation: string;
 }
@@ -187,7 +197,7 @@ export function writeOtherPayers(w: X12Writer, claim: ClaimFlags, others: OtherP
   for (const o of others) {
     const adj = o.adjudication;
     // 2320 other subscriber information
-    w.add('SBR', PAYER_SEQUENCE[o.priority - 1] ?? 'T', o.relationship, w.clean(o.groupNumber, 50), '', '', '', '', '', o.filingIndicator);
+    w.add('SBR', responsibilitySequence(claim.coveragePriority, others, o.priority), o.relationship, w.clean(o.groupNumber, 50), '', '', '', '', '', o.filingIndicator);
     if (adj) {
       writeCas(w, adj.claimAdjustments);
       w.add('AMT', 'D', x12Amount(adj.paidCents));

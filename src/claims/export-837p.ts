@@ -14,7 +14,7 @@ import { queryRows } from '../db/query.js';
 import { claimBatches, claimDiagnoses, claimLines, clearinghouses, payToAddress, practice, x12Counters } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, UsageError } from '../errors.js';
-import { loadOtherPayers, PAYER_SEQUENCE, writeLineAdjudication, writeOtherPayers, type OtherPayer } from './cob.js';
+import { loadOtherPayers, responsibilitySequence, writeLineAdjudication, writeOtherPayers, type OtherPayer } from './cob.js';
 import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
 import { inTransaction } from './transaction.js';
 import { lint837p } from './x12/lint-837p.js';
@@ -162,7 +162,7 @@ function writeTransaction(w: X12Writer, st02: string, header: BatchHeader, at: D
     const subscriberHl = ++hl;
     // 2000B subscriber: one per claim keeps the hierarchy simple and within the 100-claims-per-HL limit.
     w.add('HL', subscriberHl, 1, '22', self ? 0 : 1);
-    w.add('SBR', PAYER_SEQUENCE[claim.coveragePriority - 1] ?? 'P', self ? '18' : '', w.clean(claim.groupNumber, 50), '', '', '', '', '', claim.filingIndicator);
+    w.add('SBR', responsibilitySequence(claim.coveragePriority, claim.otherPayers, claim.coveragePriority), self ? '18' : '', w.clean(claim.groupNumber, 50), '', '', '', '', '', claim.filingIndicator);
     if (self) {
       w.add('NM1', 'IL', '1', w.clean(claim.patientLastName, 60), w.clean(claim.patientFirstName, 35), w.clean(claim.patientMiddleName, 25), '', w.clean(claim.patientSuffix, 10), 'MI', w.clean(claim.memberId, 80));
       writeAddress(w, claim);

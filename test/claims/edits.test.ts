@@ -43,6 +43,7 @@ const cases: [code: string, breakIt: string][] = [
   ['COVERAGE_ORDER', `insert into coverages (patient_id, payer_id, member_id, relationship, priority) select patient_id, payer_id, 'DUP1', '18', 1 from coverages where relationship = '18'`],
   ['OTHER_SUBSCRIBER', `insert into coverages (patient_id, payer_id, member_id, relationship, priority) select patient_id, payer_id, 'SPOUSE1', '01', 2 from coverages where relationship = '18'`],
   ['NDC_REQUIRED', `with rule as (insert into payer_claim_rules (payer_id, ndc_required) select id, true from payers) update claim_lines set code = 'J3301' where claim_id = 2`],
+  ['MEDICARE_SECONDARY', `with moved as (update coverages set priority = 2 where relationship = '18' returning patient_id, payer_id), mb as (update payers set claim_filing_indicator = 'MB') insert into coverages (patient_id, payer_id, member_id, relationship, priority) select patient_id, payer_id, 'EMPLOYER1', '18', 1 from moved`],
   ['NDC_FORM', `update claim_lines set ndc_code = '12345', ndc_quantity = 1, ndc_unit = 'UN' where claim_id = 2`],
 ];
 // The coordination-of-benefits balances need a posted 835 and a secondary claim: test/claims/cob.test.ts breaks them.

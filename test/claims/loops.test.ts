@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { responsibilitySequence, type OtherPayer } from '../../src/claims/cob.js';
 import { sameAddress } from '../../src/claims/export-837p.js';
 import { lint837p } from '../../src/claims/x12/lint-837p.js';
 import { parseX12 } from '../../src/claims/x12/model.js';
@@ -134,5 +135,16 @@ describe('addresses', () => {
     expect(sameAddress(billing, { ...billing, address1: '100  MAPLE AVE ', zip: '62701' })).toBe(true);
     expect(sameAddress(billing, { ...billing, address1: 'PO Box 4410' })).toBe(false);
     expect(sameAddress(billing, { ...billing, zip: '62702' })).toBe(false);
+  });
+});
+
+describe('payer responsibility sequence (SBR01)', () => {
+  const other = (priority: number) => ({ priority }) as OtherPayer;
+  it('ranks the coverages on the claim, so the only coverage in force is primary whatever its number', () => {
+    expect(responsibilitySequence(2, [], 2)).toBe('P');
+    expect(responsibilitySequence(2, [other(1)], 2)).toBe('S');
+    expect(responsibilitySequence(2, [other(1)], 1)).toBe('P');
+    expect(responsibilitySequence(3, [other(1), other(2)], 3)).toBe('T');
+    expect(responsibilitySequence(1, [other(2), other(3)], 3)).toBe('T');
   });
 });
