@@ -1,6 +1,8 @@
 // FHIR R4 → import items: Bundles (transaction/collection), single-resource files and folders of them
-// (one folder per patient, as MADiE test cases are laid out). One item per resource; resource types we do
-// not store are skipped, references to resources that are not in the input are tolerated.
+// (one folder per patient, as MADiE test cases are laid out; a bulk export's NDJSON files). One item per
+// resource; resource types we do not store are skipped, references to resources that are not in the input
+// are tolerated. Everything our own export writes (src/fhir/resources.ts) is read back, so an export
+// imported into an empty practice exports again the same (test/fhir/roundtrip.test.ts).
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
@@ -8,9 +10,11 @@ import { normalizeCvx } from '../codes/drug-codes.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizePhone } from '../codes/contact.js';
 import { PracticeError } from '../errors.js';
+import { textToSoap } from '../fhir/notes.js';
+import { Profile, System } from '../fhir/terminology.js';
 import { normalizeEthnicity, normalizeRace, normalizeState } from './demographics.js';
 import type { ImportItem } from './engine.js';
-import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
+import type { ClinicalRecord, ClinicalTarget, PatientRef, RecordLink } from './writer.js';
 
 type Json = Record<string, any>;
 
@@ -121,13 +125,21 @@ const medicationStatuses = new Set(['active', 'on-hold', 'cancelled', 'completed
 const orderStatuses = new Set(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']);
 const relationshipCodes: Record<string, string> = { self: '18', spouse: '01', child: '19', parent: 'G8', common: 'G8', other: 'G8', injured: 'G8' };
 // SNOMED CT categories MADiE and US Core use on ServiceRequest.
-const orderKinds: Record<string, 'lab' | 'imaging' | 'referral' | 'procedure'> = {
+const orderKinds: Record<string, 'lab' | 'imaging' | 'referral' | 'device' | 'procedure'> = {
   '108252007': 'lab',
   '363679005': 'imaging',
   '3457005': 'referral',
+  '49062001': 'device',
   '387713003': 'procedure',
   '409063005': 'procedure',
 };
+const RADIOLOGY_CATEGORY = 'LP29684-5';
+const PROGRESS_NOTE = '11506-3';
+const PAYER_ID = 'urn:practicekit:payer-id';
+const interpretationCodes = new Set(['N', 'H', 'L', 'HH', 'LL', 'A', 'AA']);
+const x12Relationships = new Set(['18', '01', '19', '20', '21', '39', '40', '53', 'G8']);
+// Our export's referral status -> the referrals table's (the export writes sent and scheduled both as active).
+const referralStatuses: Record<string, string> = { draft: 'draft', active: 'sent', 'on-hold': 'sent', completed: 'completed', revoked: 'cancelled', 'entered-in-error': 'cancelled' };
 
 interface Context {
   source: string;
@@ -137,6 +149,12 @@ interface Context {
   medications: Map<string, Json>;
   /** Conditions by reference, for Encounter.diagnosis. */
   conditions: Map<string, Json>;
+  /** Conditions that only rank a visit's diagnoses (no clinical status): stored with the visit, not as problems. */
+  diagnosisOnly: Set<string>;
+  /** Practitioner id -> NPI, so clinicians are linked by NPI. */
+  practitioners: Map<string, string>;
+  /** Goal id -> source id of the CarePlan that lists it. */
+  goalPlans: Map<string, string>;
 }
 
 function refTo(context: Context, reference: Json | undefined, type: string): string | undefined {
@@ -149,13 +167,31 @@ function refTo(context: Context, reference: Json | undefined, type: string): str
 
 /** Turns one unit's resources into import items (one per resource). */
 export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
-  const context: Context = { source, aliases: new Map(), medications: new Map(), conditions: new Map() };
+  const context: Context = { source, aliases: new Map(), medications: new Map(), conditions: new Map(), diagnosisOnly: new Set(), practitioners: new Map(), goalPlans: new Map() };
   for (const { resource, fullUrl } of unit.resources) {
     // Transaction bundles often give only a urn:uuid fullUrl: it becomes the id, so re-imports match.
     if (!resource.id && fullUrl?.startsWith('urn:uuid:')) resource.id = fullUrl.slice(9);
     if (fullUrl && resource.id) context.aliases.set(fullUrl, `${resource.resourceType}/${resource.id}`);
     if (resource.resourceType === 'Medication' && resource.id) context.medications.set(resource.id, resource);
     if (resource.resourceType === 'Condition' && resource.id) context.conditions.set(resource.id, resource);
+    const npi = resource.resourceType === 'Practitioner' ? practitionerNpi(resource) : undefined;
+    if (npi && resource.id) context.practitioners.set(resource.id, npi);
+  }
+  // Second pass: references need every alias first.
+  for (const { resource } of unit.resources) {
+    if (resource.resourceType === 'Encounter') {
+      for (const d of resource.diagnosis ?? []) {
+        const id = refTo(context, d.condition, 'Condition');
+        const condition = id ? context.conditions.get(id) : undefined;
+        if (id && condition && !condition.clinicalStatus && !condition.verificationStatus) context.diagnosisOnly.add(id);
+      }
+    }
+    if (resource.resourceType === 'CarePlan' && resource.id) {
+      for (const goal of resource.goal ?? []) {
+        const id = refTo(context, goal, 'Goal');
+        if (id) context.goalPlans.set(id, `CarePlan/${resource.id}`);
+      }
+    }
   }
   return unit.resources.map(({ resource, where }) => itemFor(resource, `${where} (${resource.resourceType}${resource.id ? `/${resource.id}` : ''})`, context));
 }
@@ -173,6 +209,12 @@ const mappers: Record<string, (r: Json, item: Builder) => void> = {
   ServiceRequest: mapOrder,
   DeviceRequest: mapOrder,
   Coverage: mapCoverage,
+  Practitioner: mapPractitioner,
+  Organization: mapOrganization,
+  DiagnosticReport: mapImagingReport,
+  DocumentReference: mapProgressNote,
+  CarePlan: mapCarePlan,
+  Goal: mapGoal,
 };
 
 /** Resource types the import stores; everything else is counted as skipped. */
@@ -205,8 +247,27 @@ class Builder {
     return { system: this.context.source, value: id };
   }
 
+  /**
+   * A link from `column` to the provider a Practitioner reference names (by its NPI); the column is set
+   * to null in `values` so a record whose clinician is not in the input says so.
+   */
+  provider(values: Record<string, unknown>, column: string, reference: Json | undefined): RecordLink[] {
+    values[column] = null;
+    const id = refTo(this.context, reference, 'Practitioner');
+    const npi = id ? this.context.practitioners.get(id) : undefined;
+    return npi ? [{ column, npi }] : [];
+  }
+
+  /** A link from `column` to a record of this import (same source system) by the resource it came from. */
+  record(values: Record<string, unknown>, column: string, target: ClinicalTarget, reference: Json | undefined, type: string): RecordLink[] {
+    values[column] = null;
+    const id = refTo(this.context, reference, type);
+    return id ? [{ column, target, sourceId: `${type}/${id}` }] : [];
+  }
+
   add(target: ClinicalTarget, patient: PatientRef, values: Record<string, unknown>, extra: Partial<ClinicalRecord> = {}): void {
-    const encounter = refTo(this.context, this.resource.encounter ?? this.resource.context, 'Encounter');
+    const context = this.resource.context;
+    const encounter = refTo(this.context, this.resource.encounter ?? (Array.isArray(context?.encounter) ? context.encounter[0] : context), 'Encounter');
     this.item.records.push({
       target,
       sourceSystem: this.context.source,
@@ -252,10 +313,29 @@ function itemFor(resource: Json, where: string, context: Context): ImportItem {
   return builder.item;
 }
 
-function extensionCode(resource: Json, url: string): string | undefined {
-  const ext = (resource.extension ?? []).find((e: Json) => e.url === url);
-  return ext?.extension?.find((e: Json) => e.url === 'ombCategory')?.valueCoding?.code;
+/** Base64 attachment data as text. */
+function attachmentText(attachment: Json | undefined): string | undefined {
+  return typeof attachment?.data === 'string' ? Buffer.from(attachment.data, 'base64').toString('utf8') : undefined;
 }
+
+function practitionerNpi(r: Json): string | undefined {
+  const npi = (r.identifier ?? []).find((i: Json) => normalizeCodeSystem(i.system ?? '') === CodeSystem.npi)?.value;
+  return typeof npi === 'string' && /^[0-9]{10}$/.test(npi) ? npi : undefined;
+}
+
+function telecomValue(r: Json, system: string): string | null {
+  return (r.telecom ?? []).find((t: Json) => t.system === system && t.value)?.value ?? null;
+}
+
+/** A US Core race/ethnicity extension: its OMB category code, else its text as written. */
+function ombValue(resource: Json, url: string, normalize: (code: string) => string | undefined): string | null {
+  const ext = (resource.extension ?? []).find((e: Json) => e.url === url);
+  const code = ext?.extension?.find((e: Json) => e.url === 'ombCategory')?.valueCoding?.code;
+  if (code) return normalize(code) ?? null;
+  return ext?.extension?.find((e: Json) => e.url === 'text')?.valueString ?? null;
+}
+
+const isUri = (system: unknown) => typeof system === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(system);
 
 function mapPatient(r: Json, b: Builder): void {
   const name = (r.name ?? []).find((n: Json) => n.use === 'official') ?? r.name?.[0];
@@ -268,22 +348,37 @@ function mapPatient(r: Json, b: Builder): void {
   const address = r.address?.[0];
   const phone = (use: string) => {
     const t = (r.telecom ?? []).find((c: Json) => c.system === 'phone' && (c.use ?? 'home') === use);
-    return t?.value ? (normalizePhone(t.value) ?? null) : null;
+    return t?.value ? (normalizePhone(t.value) ?? t.value) : null;
   };
-  const email = (r.telecom ?? []).find((c: Json) => c.system === 'email')?.value ?? null;
-  const race = extensionCode(r, 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race');
-  const ethnicity = extensionCode(r, 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity');
+  const email = telecomValue(r, 'email');
+  // Our own export's chart number: kept when free here, else the resource id is.
+  const chartNumber = (r.identifier ?? []).find((i: Json) => i.system === System.mrn && i.value)?.value;
+  const preferred = (r.name ?? []).find((n: Json) => n.use === 'usual' && n !== name)?.given?.[0];
+  const genderIdentity = (r.extension ?? []).find((e: Json) => e.url === Profile.genderIdentity);
+  const language = r.communication?.[0]?.language;
+  const key = { system: b.context.source, value: r.id };
   b.item.patients.push({
-    key: { system: b.context.source, value: r.id },
-    mrn: r.id,
+    key,
+    mrn: chartNumber ?? r.id,
+    fallbackMrn: chartNumber ? r.id : undefined,
+    // Other senders' identifiers are often placeholders many records share (every eCQM test patient has the
+    // same one), so only our own export's, which came from patient_identifiers, are kept.
+    identifiers: chartNumber
+      ? (r.identifier ?? []).filter((i: Json) => isUri(i.system) && i.system !== System.mrn && typeof i.value === 'string' && i.value).map((i: Json) => ({ system: i.system, value: i.value }))
+      : [],
     values: {
       firstName: given[0]!,
       middleName: given.slice(1).join(' ') || null,
       lastName: family,
+      suffix: name?.suffix?.length ? name.suffix.join(' ') : null,
+      preferredName: preferred ?? null,
       dob: dob!,
       sex: ['male', 'female', 'other', 'unknown'].includes(r.gender) ? r.gender : 'unknown',
-      race: race ? (normalizeRace(race) ?? null) : null,
-      ethnicity: ethnicity ? (normalizeEthnicity(ethnicity) ?? null) : null,
+      genderIdentity: genderIdentity ? (conceptText(genderIdentity.valueCodeableConcept) ?? genderIdentity.valueString ?? null) : null,
+      race: ombValue(r, Profile.race, normalizeRace),
+      ethnicity: ombValue(r, Profile.ethnicity, normalizeEthnicity),
+      language: language?.coding?.[0]?.code ?? language?.text ?? null,
+      active: r.active ?? true,
       address1: address?.line?.[0] ?? null,
       address2: address?.line?.[1] ?? null,
       city: address?.city ?? null,
@@ -296,6 +391,11 @@ function mapPatient(r: Json, b: Builder): void {
       deceasedDate: dateOf(r.deceasedDateTime) ?? null,
     },
   });
+  (r.contact ?? []).forEach((c: Json, i: number) => {
+    const contactName = c.name?.text ?? ([...(c.name?.given ?? []), c.name?.family].filter(Boolean).join(' ') || undefined);
+    if (!contactName) return;
+    b.add('emergencyContacts', key, { name: contactName, relationship: conceptText(c.relationship?.[0]) ?? null, phone: telecomValue(c, 'phone'), email: telecomValue(c, 'email') }, { sourceId: `${b.sourceId}#contact-${i + 1}` });
+  });
 }
 
 function mapEncounter(r: Json, b: Builder): void {
@@ -305,7 +405,11 @@ function mapEncounter(r: Json, b: Builder): void {
   if (!patient || b.item.problems.length) return;
   const type = coded(r.type?.[0]);
   const reason = coded(r.reasonCode?.[0]);
+  const values: Record<string, unknown> = {};
+  const participant = (r.participant ?? []).find((p: Json) => refTo(b.context, p.individual, 'Practitioner'));
+  const links = b.provider(values, 'providerId', participant?.individual);
   b.add('encounters', patient, {
+    ...values,
     startsAt: instantOf(period.start),
     endsAt: instantOf(period.end) ?? null,
     status: encounterStatuses.has(r.status) ? r.status : 'unknown',
@@ -316,18 +420,34 @@ function mapEncounter(r: Json, b: Builder): void {
     reason: conceptText(r.reasonCode?.[0]) ?? null,
     reasonSystem: reason?.codeSystem ?? null,
     reasonCode: reason?.code ?? null,
-  });
+    durationMinutes: lengthMinutes(r.length) ?? null,
+  }, { links });
   const disposition = coded(r.hospitalization?.dischargeDisposition);
   if (disposition) b.item.records.at(-1)!.qualifiers = [{ qualifier: 'discharge-disposition', ...disposition }];
-  let position = 0;
+  const used = new Set<number>();
   for (const d of r.diagnosis ?? []) {
     const id = refTo(b.context, d.condition, 'Condition');
     const condition = id ? coded(b.context.conditions.get(id)?.code) : undefined;
-    if (condition && position < 12) b.item.diagnoses = [...(b.item.diagnoses ?? []), { encounter: b.sourceId, position: ++position, ...condition }];
+    if (!condition) continue;
+    // The rank is the claim position when it is one; otherwise the first free position.
+    let position = Number.isInteger(d.rank) && d.rank >= 1 && !used.has(d.rank) ? d.rank : 1;
+    while (used.has(position)) position++;
+    if (position > 12) continue;
+    used.add(position);
+    b.item.diagnoses = [...(b.item.diagnoses ?? []), { encounter: b.sourceId, position, ...condition }];
   }
 }
 
+function lengthMinutes(length: Json | undefined): number | undefined {
+  if (typeof length?.value !== 'number') return undefined;
+  const factor: Record<string, number> = { min: 1, h: 60, d: 1440 };
+  const f = factor[length.code ?? length.unit ?? 'min'];
+  return f === undefined ? undefined : Math.round(length.value * f);
+}
+
 function mapCondition(r: Json, b: Builder): void {
+  // A visit's coded diagnosis travels with its Encounter (encounter_diagnoses), not as a problem.
+  if (b.context.diagnosisOnly.has(r.id)) return void (b.item.skip = true);
   const patient = b.patientRef(r.subject);
   const code = coded(r.code);
   if (!code) b.reject('the condition has no coded diagnosis');
@@ -345,9 +465,15 @@ function mapCondition(r: Json, b: Builder): void {
     onsetDate: onset ?? null,
     abatementDate: abatement ?? null,
     recordedDate: dateOf(r.recordedDate) ?? null,
+    note: noteText(r.note) ?? null,
   });
   const sites = (r.bodySite ?? []).map((site: Json) => coded(site)).filter(Boolean) as Coded[];
   if (sites.length) b.item.records.at(-1)!.qualifiers = sites.map((site) => ({ qualifier: 'body-site' as const, ...site }));
+}
+
+function noteText(notes: Json[] | undefined): string | undefined {
+  const texts = (notes ?? []).map((n) => n.text).filter((t): t is string => typeof t === 'string');
+  return texts.length ? texts.join('\n\n') : undefined;
 }
 
 function observationValue(r: Json): Record<string, unknown> {
@@ -375,12 +501,26 @@ function mapObservation(r: Json, b: Builder): void {
   const category = given ?? (code!.codeSystem === CodeSystem.loinc && vitalLoinc.has(code!.code) ? 'vital-signs' : 'laboratory');
   const common = { category, status: observationStatuses.has(r.status) ? r.status : 'unknown', effectiveAt: instantOf(at), issuedAt: r.issued ?? null };
   const periodStart = r.effectivePeriod?.start && r.effectivePeriod.end ? instantOf(r.effectivePeriod.start) : undefined;
-  b.add('observations', patient, { ...common, ...code!, display: code!.display ?? null, ...observationValue(r) }, { periodStart });
-  for (const component of r.component ?? []) {
+  const interpretation = firstCode(r.interpretation?.[0]);
+  const range = r.referenceRange?.[0];
+  const values: Record<string, unknown> = {
+    ...common,
+    ...code!,
+    display: code!.display ?? null,
+    ...observationValue(r),
+    interpretation: interpretation && interpretationCodes.has(interpretation) ? interpretation : null,
+    referenceLow: typeof range?.low?.value === 'number' ? range.low.value : null,
+    referenceHigh: typeof range?.high?.value === 'number' ? range.high.value : null,
+    referenceText: range?.text ?? null,
+  };
+  const basedOn = (r.basedOn ?? []).find((ref: Json) => refTo(b.context, ref, 'ServiceRequest'));
+  const links = b.record(values, 'orderId', 'orders', basedOn, 'ServiceRequest');
+  b.add('observations', patient, values, { periodStart, links });
+  (r.component ?? []).forEach((component: Json, i: number) => {
     const part = coded(component.code, CodeSystem.loinc);
-    if (!part) continue;
-    b.add('observations', patient, { ...common, ...part, display: part.display ?? null, ...observationValue(component) }, { sourceId: `${b.sourceId}#${part.code}`, panel: b.sourceId, periodStart });
-  }
+    if (!part) return;
+    b.add('observations', patient, { ...common, ...part, display: part.display ?? null, ...observationValue(component) }, { sourceId: `${b.sourceId}#${part.code}`, panel: b.sourceId, periodStart, writeOrder: i + 1 });
+  });
 }
 
 function mapMedication(r: Json, b: Builder): void {
@@ -390,8 +530,10 @@ function mapMedication(r: Json, b: Builder): void {
   const concept = r.medicationCodeableConcept ?? (ref ? b.context.medications.get(ref)?.code : undefined);
   const rxnorm = coded(concept, CodeSystem.rxnorm);
   const ndc = coded(concept, CodeSystem.ndc);
-  const statement = r.resourceType === 'MedicationStatement';
-  const period = statement ? when(r, 'effective') : { start: r.authoredOn, end: r.dispenseRequest?.validityPeriod?.end };
+  // A MedicationRequest with intent plan that the patient reported is how our export writes a statement.
+  const statement = r.resourceType === 'MedicationStatement' || (r.intent === 'plan' && (r.reportedBoolean === true || !!r.reportedReference));
+  const validity = r.dispenseRequest?.validityPeriod;
+  const period = r.resourceType === 'MedicationStatement' ? when(r, 'effective') : { start: r.authoredOn ?? validity?.start, end: validity?.end };
   const doNotPerform = r.doNotPerform === true || r.status === 'not-taken';
   if (doNotPerform) return b.notDone(patient, 'medication', rxnorm ?? ndc, r.authoredOn ?? r.dateAsserted ?? period.start, r.reasonCode?.[0] ?? r.statusReason?.[0]);
   const rxnormCode = rxnorm?.codeSystem === CodeSystem.rxnorm ? rxnorm.code : undefined;
@@ -399,7 +541,20 @@ function mapMedication(r: Json, b: Builder): void {
   if (!rxnormCode && !ndcCode) return b.reject(ref && !concept ? 'its Medication is not in the input, so the drug is unknown' : 'the medication has no RxNorm or NDC code');
   const start = dateOf(period.start);
   const stop = dateOf(period.end);
+  const dosage = r.dosageInstruction?.[0] ?? r.dosage?.[0];
+  const dose = dosage?.doseAndRate?.[0]?.doseQuantity;
+  const dispense = r.dispenseRequest;
+  const values: Record<string, unknown> = {
+    dose: typeof dose?.value === 'number' ? dose.value : null,
+    doseUnit: dose ? (dose.code ?? dose.unit ?? null) : null,
+    route: conceptText(dosage?.route) ?? null,
+    frequency: dosage?.text ?? null,
+    quantity: typeof dispense?.quantity?.value === 'number' ? dispense.quantity.value : null,
+    refills: Number.isInteger(dispense?.numberOfRepeatsAllowed) && dispense.numberOfRepeatsAllowed >= 0 ? dispense.numberOfRepeatsAllowed : null,
+  };
+  const links = b.provider(values, 'prescriberId', r.requester);
   b.add('medications', patient, {
+    ...values,
     rxnormCode: rxnormCode ?? null,
     ndcCode: ndcCode ?? null,
     display: conceptText(concept) ?? rxnormCode ?? ndcCode,
@@ -407,7 +562,7 @@ function mapMedication(r: Json, b: Builder): void {
     stopDate: stop && (!start || stop >= start) ? stop : null,
     status: medicationStatuses.has(r.status) ? r.status : r.status === 'intended' ? 'active' : 'unknown',
     kind: statement ? 'statement' : 'request',
-  });
+  }, { links });
 }
 
 function mapAllergy(r: Json, b: Builder): void {
@@ -443,7 +598,10 @@ function mapImmunization(r: Json, b: Builder): void {
   if (!cvx) b.reject('the immunization has no CVX vaccine code');
   if (!dateOf(at)) b.reject('the immunization has no date');
   if (b.item.problems.length) return;
+  const values: Record<string, unknown> = {};
+  const links = b.provider(values, 'performerId', r.performer?.find((p: Json) => refTo(b.context, p.actor, 'Practitioner'))?.actor);
   b.add('immunizations', patient, {
+    ...values,
     cvxCode: cvx,
     display: vaccine?.display ?? null,
     occurrenceDate: dateOf(at),
@@ -456,7 +614,7 @@ function mapImmunization(r: Json, b: Builder): void {
     doseQuantity: r.doseQuantity?.value ?? null,
     doseUnit: r.doseQuantity?.code ?? r.doseQuantity?.unit ?? null,
     primarySource: r.primarySource ?? true,
-  });
+  }, { links });
 }
 
 function recordedExtension(r: Json): string | undefined {
@@ -471,16 +629,20 @@ function mapProcedure(r: Json, b: Builder): void {
   if (!code) b.reject('the procedure has no code');
   if (!patient || !code) return;
   const reason = coded(r.reasonCode?.[0]);
+  const values: Record<string, unknown> = {};
+  const links = b.provider(values, 'providerId', r.performer?.find((p: Json) => refTo(b.context, p.actor, 'Practitioner'))?.actor);
   b.add('procedures', patient, {
+    ...values,
     ...code,
     display: code.display ?? null,
     status: r.status ?? 'completed',
     performedStart: instantOf(performed.start) ?? null,
-    performedEnd: instantOf(performed.end) ?? null,
+    // A period without an end has none; a single dateTime is its own end.
+    performedEnd: instantOf(r.performedPeriod ? r.performedPeriod.end : performed.end) ?? null,
     bodySite: conceptText(r.bodySite?.[0]) ?? null,
     reasonSystem: reason?.codeSystem ?? null,
     reasonCode: reason?.code ?? null,
-  });
+  }, { links });
 }
 
 function doNotPerform(r: Json): boolean {
@@ -494,6 +656,7 @@ function mapOrder(r: Json, b: Builder): void {
   const kind = device ? 'device' : (orderKinds[firstCode(r.category?.[0]) ?? ''] ?? 'procedure');
   const at = r.authoredOn ?? when(r, 'occurrence').start;
   if (!patient) return;
+  if (kind === 'referral' && !device && (r.performer ?? []).some((p: Json) => p.display || p.identifier)) return mapReferral(r, b, patient);
   if (doNotPerform(r) || (r.statusReason && r.status !== 'completed')) {
     const notDoneKind = kind === 'lab' ? 'test' : kind === 'referral' ? 'follow-up' : 'procedure';
     return b.notDone(patient, notDoneKind, code, at, r.reasonCode?.[0] ?? r.statusReason);
@@ -501,7 +664,10 @@ function mapOrder(r: Json, b: Builder): void {
   if (!code) b.reject('the order has no code');
   if (!at) b.reject('the order has no date (authoredOn)');
   if (b.item.problems.length) return;
+  const values: Record<string, unknown> = {};
+  const links = b.provider(values, 'providerId', r.requester);
   b.add('orders', patient, {
+    ...values,
     kind,
     ...code,
     display: code!.display ?? null,
@@ -509,7 +675,38 @@ function mapOrder(r: Json, b: Builder): void {
     intent: r.intent ?? 'order',
     orderedAt: instantOf(at),
     reason: conceptText(r.reasonCode?.[0]) ?? null,
-  });
+  }, { links });
+}
+
+/** A referral to a named clinician outside the practice (our export's referral ServiceRequest). */
+function mapReferral(r: Json, b: Builder, patient: PatientRef): void {
+  const to = (r.performer ?? []).find((p: Json) => p.type !== 'Organization' && (p.display || p.identifier));
+  const organization = (r.performer ?? []).find((p: Json) => p.type === 'Organization' && p.display)?.display;
+  const reason = coded(r.reasonCode?.[0]);
+  const status = referralStatuses[r.status] ?? 'sent';
+  const npi = to?.identifier && normalizeCodeSystem(to.identifier.system ?? '') === CodeSystem.npi && /^[0-9]{10}$/.test(to.identifier.value ?? '') ? to.identifier.value : null;
+  const values: Record<string, unknown> = {};
+  const links = b.provider(values, 'fromProviderId', r.requester);
+  const auth = (r.identifier ?? []).find((i: Json) => i.system === System.priorAuth && i.value)?.value;
+  if (auth) {
+    b.add('priorAuthorizations', patient, { authNumber: auth }, { sourceId: `${b.sourceId}#prior-authorization` });
+    links.push({ column: 'priorAuthorizationId', target: 'priorAuthorizations', sourceId: `${b.sourceId}#prior-authorization` });
+  }
+  values.priorAuthorizationId = null;
+  b.add('referrals', patient, {
+    ...values,
+    toName: to?.display ?? organization ?? 'Unknown',
+    toNpi: npi,
+    toOrganization: organization ?? null,
+    specialty: r.performerType?.text ?? conceptText(r.performerType) ?? null,
+    reason: conceptText(r.reasonCode?.[0]) ?? 'Referral',
+    reasonSystem: reason?.codeSystem ?? null,
+    reasonCode: reason?.code ?? null,
+    status,
+    followUpDate: dateOf(r.occurrenceDateTime) ?? null,
+    // A draft was never sent: its authoredOn is when it was written.
+    sentAt: status === 'draft' ? null : (r.authoredOn ?? null),
+  }, { links });
 }
 
 function mapCoverage(r: Json, b: Builder): void {
@@ -523,14 +720,148 @@ function mapCoverage(r: Json, b: Builder): void {
   const to = dateOf(r.period?.end);
   if (from && to && to < from) return b.reject('its coverage period ends before it starts');
   b.item.payers = [{ sourceId: payerKey, name: r.payor?.[0]?.display ?? type?.display ?? 'Unknown payer' }];
+  const group = (r.class ?? []).find((c: Json) => firstCode(c.type) === 'group');
+  // Our export keeps the X12 relationship code as the text; other senders give only the FHIR code.
+  const x12 = typeof r.relationship?.text === 'string' && x12Relationships.has(r.relationship.text) ? r.relationship.text : undefined;
   b.add('coverages', patient, {
     payer: payerKey,
     priority: Math.min(3, Math.max(1, Number(r.order) || 1)),
     memberId: r.subscriberId ?? r.identifier?.[0]?.value ?? 'unknown',
-    planName: type?.display ?? null,
-    relationship: relationshipCodes[firstCode(r.relationship) ?? 'self'] ?? 'G8',
+    groupNumber: group?.value ?? null,
+    planName: group?.name ?? type?.display ?? null,
+    relationship: x12 ?? relationshipCodes[firstCode(r.relationship) ?? 'self'] ?? 'G8',
     effectiveFrom: from ?? null,
     effectiveTo: to ?? null,
     active: r.status === 'active',
   });
+}
+
+/** A clinician with an NPI becomes a provider (matched by NPI); one without an NPI cannot be matched, so is skipped. */
+function mapPractitioner(r: Json, b: Builder): void {
+  const npi = practitionerNpi(r);
+  const name = (r.name ?? []).find((n: Json) => n.use === 'official') ?? r.name?.[0];
+  if (!npi || !name?.family) return void (b.item.skip = true);
+  b.item.providers = [{ sourceId: b.sourceId, npi, firstName: name.given?.[0] ?? '', lastName: name.family, credentials: name.suffix?.length ? name.suffix.join(' ') : null, active: r.active ?? true }];
+}
+
+/** A payer (our export marks it with its payer id); other organizations (the sending practice) are not stored. */
+function mapOrganization(r: Json, b: Builder): void {
+  const payerId = (r.identifier ?? []).find((i: Json) => i.system === PAYER_ID && i.value)?.value;
+  if (!payerId) return void (b.item.skip = true);
+  if (!r.name) return b.reject('the payer has no name');
+  const address = r.address?.[0];
+  b.item.payers = [
+    {
+      sourceId: b.sourceId,
+      name: r.name,
+      details: {
+        payerId,
+        phone: telecomValue(r, 'phone'),
+        address1: address?.line?.[0] ?? null,
+        address2: address?.line?.[1] ?? null,
+        city: address?.city ?? null,
+        state: address?.state ? (normalizeState(address.state) ?? null) : null,
+        zip: address?.postalCode ?? null,
+        active: r.active ?? true,
+      },
+    },
+  ];
+}
+
+const reportStatuses = new Set(['registered', 'partial', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error']);
+
+/** A radiology report becomes an imaging report; a lab report is carried by its order and results, so is skipped. */
+function mapImagingReport(r: Json, b: Builder): void {
+  const radiology = (r.category ?? []).some((c: Json) => (c.coding ?? []).some((k: Json) => k.code === RADIOLOGY_CATEGORY));
+  if (!radiology) return void (b.item.skip = true);
+  const patient = b.patientRef(r.subject);
+  const studyDate = dateOf(r.effectiveDateTime ?? r.effectivePeriod?.start ?? r.issued);
+  if (!studyDate) b.reject('the imaging report has no study date');
+  if (!patient || b.item.problems.length) return;
+  const extension = (url: string) => (r.extension ?? []).find((e: Json) => e.url === url);
+  const code = coded(r.code);
+  const values: Record<string, unknown> = {
+    modality: extension('urn:practicekit:imaging-modality')?.valueCode ?? 'OT',
+    bodySite: extension('urn:practicekit:imaging-body-site')?.valueString ?? null,
+    codeSystem: code?.codeSystem ?? null,
+    code: code?.code ?? null,
+    display: code ? (code.display ?? null) : null,
+    studyDate,
+    findings: attachmentText(r.presentedForm?.[0]) ?? null,
+    impression: r.conclusion ?? null,
+    status: reportStatuses.has(r.status) ? r.status : 'final',
+  };
+  const links = b.record(values, 'orderId', 'orders', (r.basedOn ?? [])[0], 'ServiceRequest');
+  b.add('imagingReports', patient, values, { links });
+}
+
+const noteStatuses = new Set(['preliminary', 'final', 'amended']);
+
+/** A progress note (LOINC 11506-3) split back into its SOAP sections; other documents are skipped. */
+function mapProgressNote(r: Json, b: Builder): void {
+  if (!(r.type?.coding ?? []).some((c: Json) => c.code === PROGRESS_NOTE)) return void (b.item.skip = true);
+  const patient = b.patientRef(r.subject);
+  const noteDate = dateOf(r.context?.period?.start ?? r.date);
+  const text = attachmentText(r.content?.[0]?.attachment);
+  if (!noteDate) b.reject('the note has no date');
+  if (text === undefined) b.reject('the note has no text (content attachment data)');
+  if (!patient || b.item.problems.length) return;
+  // Our export dates an unsigned note at midnight of its day; any other time is when it was signed.
+  const signedAt = r.date && r.date.length > 10 && Date.parse(r.date) !== Date.parse(`${noteDate}T00:00:00Z`) ? r.date : null;
+  const values: Record<string, unknown> = {
+    noteDate,
+    ...textToSoap(text!),
+    status: r.status === 'entered-in-error' ? 'entered-in-error' : noteStatuses.has(r.docStatus) ? r.docStatus : 'final',
+    signedAt,
+  };
+  const links = b.provider(values, 'authorId', (r.author ?? []).find((a: Json) => refTo(b.context, a, 'Practitioner')));
+  const replaces = (r.relatesTo ?? []).find((x: Json) => x.code === 'replaces')?.target;
+  links.push(...b.record(values, 'amendsNoteId', 'progressNotes', replaces, 'DocumentReference'));
+  b.add('progressNotes', patient, values, { links });
+}
+
+const carePlanStatuses = new Set(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']);
+
+function mapCarePlan(r: Json, b: Builder): void {
+  const patient = b.patientRef(r.subject);
+  if (!patient) return;
+  // The assess-plan category is what US Core requires of every plan; another category is the plan's own.
+  const category = (r.category ?? []).map((c: Json) => coded(c)).find((c: Coded | undefined) => c && c.code !== 'assess-plan');
+  const values: Record<string, unknown> = {
+    title: r.title ?? r.description ?? 'Care plan',
+    description: r.description ?? null,
+    categorySystem: category?.codeSystem ?? null,
+    categoryCode: category?.code ?? null,
+    status: carePlanStatuses.has(r.status) ? r.status : 'unknown',
+    intent: r.intent ?? 'plan',
+    periodStart: dateOf(r.period?.start) ?? null,
+    periodEnd: dateOf(r.period?.end) ?? null,
+  };
+  const links = b.provider(values, 'authorId', r.author);
+  b.add('carePlans', patient, values, { links });
+}
+
+const goalStatuses = new Set(['proposed', 'planned', 'accepted', 'active', 'on-hold', 'completed', 'cancelled', 'entered-in-error', 'rejected']);
+
+function mapGoal(r: Json, b: Builder): void {
+  const patient = b.patientRef(r.subject);
+  const description = conceptText(r.description);
+  if (!description) b.reject('the goal has no description');
+  if (!patient || !description) return;
+  const code = coded(r.description);
+  const target = r.target?.[0];
+  const detail = target?.detailQuantity;
+  const values: Record<string, unknown> = {
+    description,
+    codeSystem: code?.codeSystem ?? null,
+    code: code?.code ?? null,
+    targetValue: typeof detail?.value === 'number' ? detail.value : null,
+    targetUnit: detail ? (detail.code ?? detail.unit ?? null) : null,
+    dueDate: dateOf(target?.dueDate) ?? null,
+    lifecycleStatus: goalStatuses.has(r.lifecycleStatus) ? r.lifecycleStatus : 'active',
+    achievementStatus: firstCode(r.achievementStatus) ?? null,
+  };
+  const plan = b.context.goalPlans.get(r.id);
+  const links = b.record(values, 'carePlanId', 'carePlans', plan ? { reference: plan } : undefined, 'CarePlan');
+  b.add('goals', patient, values, { links });
 }

@@ -2,10 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { beforeAll, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/query.js';
+import { fhirItems } from '../../src/import/fhir.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
+import { seedChart } from '../fhir/seed.js';
 
 const bundle = join(import.meta.dirname, '../../fixtures/import/fhir-transaction-bundle.json');
 const cms165 = join(import.meta.dirname, '../../../shared/fixtures-ecqm/CMS165FHIRControllingHighBP');
@@ -62,9 +65,74 @@ describeEachBackend('practice import --format fhir', (t) => {
     expect(again.json().counts).toMatchObject({ inserted: 0, updated: 0, unchanged: counts.inserted, rejected: 0 });
   });
 
+  it('takes the chart number our export carries only when it is free', async () => {
+    const chart = await seedChart(t.db, 'FHIR-1001');
+    const file = join(dir, 'chart.json');
+    await writeFile(file, (await cli(['fhir', 'export', chart.mrn, '--json'])).stdout);
+    // Read as another system's export: FHIR-1001 is already someone else's chart here.
+    const run = await cli(['import', file, '--format', 'fhir', '--source', 'other-practice', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().counts.rejected).toBe(0);
+    const found = await rows<{ mrn: string; old: string | null }>(
+      sql`select p.mrn, (select i.value from patient_identifiers i where i.patient_id = p.id and i.system = 'urn:example:old-ehr') as old
+          from patients p join patient_identifiers k on k.patient_id = p.id and k.system = 'other-practice'`,
+    );
+    expect(found).toEqual([{ mrn: `pat-${chart.patientId}`, old: null }]);
+    const [links] = await rows<{ providers: number; visits: number }>(
+      sql`select (select count(*)::int from providers where npi = '1245319599') as providers,
+                 (select count(*)::int from encounters where source_system = 'other-practice' and provider_id = ${chart.providerId}) as visits`,
+    );
+    // The clinician is matched by NPI, not created again, and the visit points to them.
+    expect(links).toEqual({ providers: 1, visits: 1 });
+  });
+
   it('refuses a file that is not FHIR before writing anything', async () => {
     const run = await cli(['import', join(import.meta.dirname, '../../fixtures/import/problems.csv'), '--format', 'fhir']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('not valid JSON');
+  });
+});
+
+describe('FHIR resources as import items', () => {
+  const unit = (resources: any[]) => ({ name: 'test', resources: resources.map((resource, i) => ({ resource, where: `entry ${i + 1}` })) });
+  const patient = { resourceType: 'Patient', id: 'p1', name: [{ family: 'Test', given: ['Ann'] }], birthDate: '1970-01-01' };
+
+  it('keeps a visit\'s ranked diagnoses with the visit, and a Condition with a clinical status on the problem list', () => {
+    const items = fhirItems(
+      unit([
+        patient,
+        { resourceType: 'Encounter', id: 'e1', status: 'finished', subject: { reference: 'Patient/p1' }, period: { start: '2026-01-05T10:00:00Z' }, length: { value: 1, code: 'h' }, diagnosis: [{ condition: { reference: 'Condition/dx2' }, rank: 2 }, { condition: { reference: 'Condition/dx1' }, rank: 1 }, { condition: { reference: 'Condition/c1' } }] },
+        { resourceType: 'Condition', id: 'dx1', code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10' }] }, subject: { reference: 'Patient/p1' } },
+        { resourceType: 'Condition', id: 'dx2', code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9' }] }, subject: { reference: 'Patient/p1' } },
+        { resourceType: 'Condition', id: 'c1', clinicalStatus: { coding: [{ code: 'active' }] }, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, subject: { reference: 'Patient/p1' } },
+      ]),
+      'fhir',
+    );
+    expect(items.map((i) => (i.skip ? 'skipped' : i.records.map((r) => r.target).join(',') || 'patient'))).toEqual(['patient', 'encounters', 'skipped', 'skipped', 'problems']);
+    expect(items[1]!.records[0]!.values.durationMinutes).toBe(60);
+    expect(items[1]!.diagnoses!.map((d) => [d.position, d.code])).toEqual([[2, 'E11.9'], [1, 'I10'], [3, '44054006']]);
+  });
+
+  it('reads a referral to a named clinician as a referral with its prior authorization, and a referral order as an order', () => {
+    const referral = {
+      resourceType: 'ServiceRequest',
+      status: 'active',
+      intent: 'order',
+      category: [{ coding: [{ system: 'http://snomed.info/sct', code: '3457005' }] }],
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '3457005' }] },
+      subject: { reference: 'Patient/p1' },
+      authoredOn: '2026-01-05T10:00:00Z',
+    };
+    const items = fhirItems(
+      unit([
+        { ...referral, id: 'r1', identifier: [{ system: 'urn:practicekit:prior-authorization', value: 'PA-1' }], performer: [{ type: 'Practitioner', identifier: { system: 'http://hl7.org/fhir/sid/us-npi', value: '1104025329' }, display: 'Dr. Out' }], reasonCode: [{ text: 'Chest pain' }] },
+        { ...referral, id: 'r2' },
+      ]),
+      'fhir',
+    );
+    expect(items[0]!.records.map((r) => r.target)).toEqual(['priorAuthorizations', 'referrals']);
+    expect(items[0]!.records[1]!.values).toMatchObject({ toName: 'Dr. Out', toNpi: '1104025329', reason: 'Chest pain', status: 'sent' });
+    expect(items[0]!.records[1]!.links).toContainEqual({ column: 'priorAuthorizationId', target: 'priorAuthorizations', sourceId: 'ServiceRequest/r1#prior-authorization' });
+    expect(items[1]!.records.map((r) => [r.target, r.values.kind])).toEqual([['orders', 'referral']]);
   });
 });
