@@ -5,7 +5,7 @@
 // responsibility, for a patient with a further coverage in force on the date of service, is copied
 // into a claim to that coverage (secondary, then tertiary), linked to the adjudicated claim so the
 // 837P carries its payments and adjustments (loops 2320/2330/2430). Each claim is passed on once.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import type { Db, DbOrTx } from '../db/types.js';
@@ -35,6 +35,26 @@ const sinceFilter = (since: string | undefined, column = sql`ch.service_date`) =
 
 /** The NDC details travel with the line from charge to claim, and from claim to the next payer's claim. */
 const NDC_COLUMNS = sql`ndc_code, ndc_quantity, ndc_unit, ndc_reference_qualifier, ndc_reference`;
+
+/**
+ * Two CTEs (copied_lines, copied_diagnoses) that copy the lines and diagnoses of claims into new
+ * claims; pairs is a relation of (source_id, target_id). Corrected, void and next-payer claims bill
+ * exactly the lines of the claim they come from.
+ */
+export function copyLinesAndDiagnoses(pairs: SQL): SQL {
+  const columns = sql`charge_id, line_number, code_system, code, modifiers, units, charge_cents, diagnosis_pointers, service_date, place_of_service, ${NDC_COLUMNS}`;
+  return sql`
+    copied_lines as (
+      insert into claim_lines (claim_id, ${columns})
+      select p.target_id, ${columns} from ${pairs} join claim_lines l on l.claim_id = p.source_id
+      returning 1
+    ),
+    copied_diagnoses as (
+      insert into claim_diagnoses (claim_id, position, code_system, code)
+      select p.target_id, d.position, d.code_system, d.code from ${pairs} join claim_diagnoses d on d.claim_id = p.source_id
+      returning 1
+    )`;
+}
 
 /** The primary coverage in force on the charge's date: lowest priority number first. */
 const primaryCoverage = sql`
@@ -169,22 +189,9 @@ async function buildNextPayerClaims(tx: DbOrTx, options: BuildOptions): Promise<
       from eligible e join claims c on c.id = e.previous_id
       returning id
     ),
-    new_lines as (
-      insert into claim_lines (claim_id, charge_id, line_number, code_system, code, modifiers, units, charge_cents,
-                               diagnosis_pointers, service_date, place_of_service, ${NDC_COLUMNS})
-      select e.claim_id, l.charge_id, l.line_number, l.code_system, l.code, l.modifiers, l.units, l.charge_cents,
-             l.diagnosis_pointers, l.service_date, l.place_of_service, ${NDC_COLUMNS}
-      from eligible e join claim_lines l on l.claim_id = e.previous_id
-      returning 1
-    ),
-    new_diagnoses as (
-      insert into claim_diagnoses (claim_id, position, code_system, code)
-      select e.claim_id, d.position, d.code_system, d.code
-      from eligible e join claim_diagnoses d on d.claim_id = e.previous_id
-      returning 1
-    )
+    ${copyLinesAndDiagnoses(sql`(select previous_id as source_id, claim_id as target_id from eligible) p`)}
     select (select count(*)::int from new_claims) as claims,
-           (select count(*)::int from new_lines) + (select count(*)::int from new_diagnoses) as copied`,
+           (select count(*)::int from copied_lines) + (select count(*)::int from copied_diagnoses) as copied`,
   );
   return row!.claims;
 }

@@ -7,6 +7,7 @@ import { queryRows } from '../db/query.js';
 import { claims } from '../db/schema/index.js';
 import type { Db } from '../db/types.js';
 import { NotFoundError, PracticeError } from '../errors.js';
+import { copyLinesAndDiagnoses } from './build.js';
 
 export type ReissueKind = 'replace' | 'void';
 
@@ -36,17 +37,7 @@ export async function reissueClaim(db: Db, actor: AuditActor, claimId: number, k
             from claims c, next where c.id = ${claimId}
             returning id, patient_control_number as pcn
           ),
-          lines as (
-            insert into claim_lines (claim_id, line_number, code_system, code, modifiers, units, charge_cents, diagnosis_pointers, service_date, place_of_service,
-                                     ndc_code, ndc_quantity, ndc_unit, ndc_reference_qualifier, ndc_reference)
-            select next.id, line_number, code_system, code, modifiers, units, charge_cents, diagnosis_pointers, service_date, place_of_service,
-                   ndc_code, ndc_quantity, ndc_unit, ndc_reference_qualifier, ndc_reference
-            from claim_lines, next where claim_id = ${claimId}
-          ),
-          dx as (
-            insert into claim_diagnoses (claim_id, position, code_system, code)
-            select next.id, position, code_system, code from claim_diagnoses, next where claim_id = ${claimId}
-          )
+          ${copyLinesAndDiagnoses(sql`(select ${claimId}::int as source_id, id as target_id from next) p`)}
           select id, pcn from copy`,
     );
     await recordAudit(tx, actor, { action: kind, entity: 'claims', entityId: row!.id, details: { originalClaimId: claimId, frequencyCode: frequency } });
