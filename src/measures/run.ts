@@ -262,3 +262,48 @@ export async function providerIdByNpi(db: DbOrTx, npi: string): Promise<number> 
   if (!rows[0]) throw new NotFoundError(`Provider with NPI ${npi}`, 'Check the NPI; "practice providers list" shows them.');
   return Number(rows[0].id);
 }
+
+export interface TrendPoint extends Counts {
+  /** YYYY-MM */
+  month: string;
+  /** The last day counted: the period runs from its start to here (year to date). */
+  through: string;
+}
+
+export interface GroupTrend {
+  measure: string;
+  group: string;
+  points: TrendPoint[];
+}
+
+/**
+ * Each group's counts for the cumulative periods start..end of each month (the CMS convention for a
+ * running year: year to date), up to the period's end or `asOf`, whichever comes first. One set-based
+ * pass per measure and month; overall only (with the provider/TIN filter).
+ */
+export async function qualityTrend(db: DbOrTx, query: QualityQuery, asOf?: string): Promise<GroupTrend[]> {
+  const last = asOf && asOf < query.period.end ? asOf : query.period.end;
+  const ends: string[] = [];
+  for (let month = DateTime.fromISO(query.period.start).startOf('month'); month.toISODate()! <= last; month = month.plus({ months: 1 })) {
+    const end = month.endOf('month').toISODate()!;
+    ends.push(end < last ? end : last);
+  }
+  const out: GroupTrend[] = query.measures.flatMap((m) => m.groups.map((g) => ({ measure: m.id, group: g.id, points: [] as TrendPoint[] })));
+  for (const measure of query.measures) {
+    const sums = measure.groups.flatMap((_, g) =>
+      POPULATIONS.map((p) => sql`count(*) filter (where f.${sql.identifier(flagColumn(g, p))})::int as ${sql.identifier(flagColumn(g, p))}`),
+    );
+    for (const end of ends) {
+      const period = { ...query.period, end };
+      const [row] = await queryRows<Record<string, unknown>>(
+        db,
+        sql`select ${sql.join(sums, sql`, `)} from (${compileMeasure(measure, period)}) f where ${providerFilter(query)}`,
+      );
+      measure.groups.forEach((group, g) => {
+        const trend = out.find((t) => t.measure === measure.id && t.group === group.id)!;
+        trend.points.push({ month: end.slice(0, 7), through: end, ...countsOf(row ?? {}, `g${g + 1}_`) });
+      });
+    }
+  }
+  return out;
+}

@@ -1,54 +1,123 @@
-// The quality report as a PDF: a cover summary (rate per measure) and a bar chart of rates per provider
-// per measure, drawn as vectors with pdfkit.
-import PDFDocument from 'pdfkit';
-import type { QualityReport } from '../measures/run.js';
-import { formatRate, summaryLines } from './quality.js';
+// The quality report as a PDF: a cover summary (rate per measure with its benchmark decile), a bar
+// chart of rates per provider per measure, and a page per measure with its populations and the rate
+// by month (year to date), drawn as vectors with pdfkit.
+import { DateTime } from 'luxon';
+import { practice } from '../db/schema/index.js';
+import type { DbOrTx } from '../db/types.js';
+import type { Counts, TrendPoint } from '../measures/run.js';
+import { PdfReport, pdfText } from './pdf/document.js';
+import { BENCHMARK_SOURCE, type BenchmarkedGroup, type BenchmarkedReport } from './quality-benchmarks.js';
+import { formatRate } from './quality.js';
 
-export async function renderQualityPdf(report: QualityReport, now: Date): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'LETTER', margin: 50, info: { Title: 'Quality measures', CreationDate: now } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+const BAR_COLORS = ['#1f5f8b', '#d9822b', '#3a9b5c', '#8e44ad', '#c0392b', '#7f8c8d'];
 
-  doc.fontSize(18).text('Quality measures');
-  doc.fontSize(10).fillColor('#444').text(`${report.program.toUpperCase()} - ${report.period.start} to ${report.period.end}`).moveDown();
-  doc.fillColor('black');
-  const cols = [50, 200, 330, 370, 410, 450, 490, 530];
-  const header = ['Measure', 'Group', 'DEN', 'DEX', 'NUM', 'DNX', 'Rate'];
-  doc.fontSize(9).font('Helvetica-Bold');
-  header.forEach((h, i) => doc.text(h, cols[i]!, doc.y, { continued: false, lineBreak: false }));
-  doc.moveDown().font('Helvetica');
-  for (const l of summaryLines(report).filter((l) => l.scope === 'all patients')) {
-    const y = doc.y;
-    const cells = [l.inverse ? `${l.measure} (lower is better)` : l.measure, l.group, l.den, l.denex, l.numer, l.denexcep, formatRate(l.rate)];
-    cells.forEach((c, i) => doc.text(String(c), cols[i]!, y, { width: (cols[i + 1] ?? 580) - cols[i]! - 4, lineBreak: false }));
-    doc.moveDown(0.6);
+export async function practiceName(db: DbOrTx): Promise<string> {
+  const [row] = await db.select({ name: practice.legalName }).from(practice).limit(1);
+  return row?.name ?? 'Medical practice';
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const populationCells = (c: Counts) => [count(c.ip), count(c.den), count(c.denex), count(c.numer), count(c.denexcep), formatRate(c.rate)];
+const POPULATION_COLUMNS = [
+  { header: 'IP', align: 'right' as const },
+  { header: 'DEN', align: 'right' as const },
+  { header: 'DEX', align: 'right' as const },
+  { header: 'NUM', align: 'right' as const },
+  { header: 'DNX', align: 'right' as const },
+  { header: 'Rate', align: 'right' as const },
+];
+
+function decileCell(g: BenchmarkedGroup): string {
+  if (g.decile === null) return '-';
+  return g.benchmark?.scored === false ? `${g.decile}*` : String(g.decile);
+}
+
+const monthName = (month: string) => DateTime.fromISO(`${month}-01`).toFormat('LLL yyyy');
+
+export async function renderQualityPdf(report: BenchmarkedReport, options: { now: Date; practiceName: string }): Promise<Buffer> {
+  const period = `${report.period.start} to ${report.period.end}`;
+  const pdf = new PdfReport({ title: `Quality measures (${report.program.toUpperCase()})`, practiceName: options.practiceName, period, createdAt: options.now });
+  const groupLabel = (m: { groups: unknown[] }, g: BenchmarkedGroup) => (m.groups.length > 1 ? g.title : '');
+
+  // Cover: one line per rate, with its benchmark decile.
+  pdf.heading('Quality measures: summary');
+  const scope = [report.tin ? `TIN ${report.tin}` : '', report.provider ? `provider ${report.provider}` : ''].filter(Boolean).join(', ');
+  pdf.paragraph(`${report.program.toUpperCase()} measures, ${period}${scope ? ` (${scope})` : ''}. Rate = NUM / (DEN - DEX - DNX).`, { muted: true });
+  pdf.table(
+    [{ header: 'Measure', width: 2.6 }, { header: 'Rate group', width: 2.4 }, ...POPULATION_COLUMNS.slice(1).map((c) => ({ ...c, width: 0.9 })), { header: 'Decile', width: 0.8, align: 'right' }],
+    report.measures.flatMap((m) =>
+      m.groups.map((g) => [`${m.id} ${m.title}${g.inverse ? ' (lower is better)' : ''}`, groupLabel(m, g), ...populationCells(g.overall).slice(1), decileCell(g)]),
+    ),
+  );
+  pdf.paragraph('IP initial population, DEN denominator, DEX exclusions, NUM numerator, DNX exceptions. Decile 10 is the best.', { muted: true });
+  pdf.paragraph(BENCHMARK_SOURCE, { muted: true });
+
+  // Rates per provider per measure, on a 0-100 % scale so bars compare across measures.
+  pdf.newPage().heading('Rates per provider');
+  for (const m of report.measures) {
+    for (const g of m.groups) providerBars(pdf, `${m.id}${groupLabel(m, g) ? ` - ${groupLabel(m, g)}` : ''}${g.inverse ? ' (lower is better)' : ''}`, g);
   }
 
-  // One chart per measure group: a bar per provider, scaled 0-100 %.
+  // A page per measure: populations overall, per stratum and per provider; the rate by month.
   for (const m of report.measures) {
+    pdf.newPage().heading(`${m.id} (${m.version}) ${m.title}`);
+    if (m.inverse) pdf.paragraph('Inverse measure: lower is better.', { muted: true });
     for (const g of m.groups) {
-      const bars = g.providers.filter((p) => p.rate !== null);
-      if (bars.length === 0) continue;
-      doc.addPage().fontSize(14).text(`${m.id} ${m.title}${m.groups.length > 1 ? ` - ${g.title}` : ''}`);
-      doc.fontSize(9).fillColor('#444').text(g.inverse ? 'Lower is better.' : 'Higher is better.').fillColor('black').moveDown();
-      const left = 200;
-      const width = 330;
-      let y = doc.y + 10;
-      for (const p of bars) {
-        doc.fontSize(9).text(p.provider, 50, y + 2, { width: 145, lineBreak: false, ellipsis: true });
-        doc.rect(left, y, width, 14).strokeColor('#ccc').stroke();
-        doc.rect(left, y, width * (p.rate ?? 0), 14).fillColor(g.inverse ? '#c0504d' : '#4f81bd').fill();
-        doc.fillColor('black').text(formatRate(p.rate), left + width + 6, y + 2, { lineBreak: false });
-        y += 22;
-        if (y > 700) {
-          doc.addPage();
-          y = 60;
-        }
-      }
+      if (m.groups.length > 1) pdf.subheading(g.title);
+      pdf.table(
+        [{ header: 'For', width: 3 }, ...POPULATION_COLUMNS],
+        [
+          ['All patients', ...populationCells(g.overall)],
+          ...g.strata.map((s) => [s.title, ...populationCells(s)]),
+          ...g.providers.map((p) => [p.npi ? `${p.provider} (${p.npi})` : p.provider, ...populationCells(p)]),
+        ],
+      );
+      trend(pdf, g.trend, g.inverse);
     }
   }
-  doc.end();
-  await done;
-  return Buffer.concat(chunks);
+  return pdf.finish();
+}
+
+function providerBars(pdf: PdfReport, title: string, g: BenchmarkedGroup): void {
+  const doc = pdf.doc;
+  const bars = g.providers;
+  const left = doc.page.margins.left;
+  const labelWidth = 170;
+  const plotWidth = pdf.width - labelWidth - 50;
+  const barHeight = 11;
+  pdf.ensureSpace(30 + Math.max(1, bars.length) * (barHeight + 4));
+  doc.font('Helvetica-Bold').fontSize(9.5).fillColor('#222222').text(pdfText(title), left, doc.y, { width: pdf.width });
+  doc.moveDown(0.2);
+  if (bars.length === 0) {
+    pdf.paragraph('No patients in the initial population.', { muted: true });
+    return;
+  }
+  bars.forEach((p, i) => {
+    const top = doc.y;
+    const x = left + labelWidth;
+    doc.font('Helvetica').fontSize(8).fillColor('#222222').text(pdfText(p.provider), left, top + 2, { width: labelWidth - 6, lineBreak: false, ellipsis: true });
+    doc.rect(x, top, plotWidth, barHeight).lineWidth(0.5).strokeColor('#d0d0d0').stroke();
+    if (p.rate !== null) doc.rect(x, top, plotWidth * p.rate, barHeight).fillColor(BAR_COLORS[i % BAR_COLORS.length]!).fill();
+    doc.fillColor('#222222').text(formatRate(p.rate), x + plotWidth + 4, top + 2, { width: 46, lineBreak: false });
+    doc.y = top + barHeight + 4;
+  });
+  doc.x = left;
+  doc.moveDown(0.6);
+}
+
+function trend(pdf: PdfReport, points: TrendPoint[], inverse: boolean): void {
+  if (points.length === 0) return;
+  pdf.lineChart({
+    title: `Rate by month, year to date${inverse ? ' (lower is better)' : ''}`,
+    labels: points.map((p) => DateTime.fromISO(`${p.month}-01`).toFormat('LLL')),
+    // A month without cases yet has no rate: drawn at 0, shown as n/a in the table.
+    series: [{ name: 'Rate', values: points.map((p) => (p.rate ?? 0) * 100) }],
+    formatValue: (v) => `${v.toFixed(0)}%`,
+    height: 110,
+  });
+  pdf.table(
+    [{ header: 'Month', width: 1.4 }, { header: 'Through', width: 1.4 }, ...POPULATION_COLUMNS],
+    points.map((p) => [monthName(p.month), p.through, ...populationCells(p)]),
+    { fontSize: 8 },
+  );
 }

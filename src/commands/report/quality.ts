@@ -2,11 +2,15 @@
 import { Option, type Command } from 'commander';
 import type { ActionFactory } from '../../cli/main.js';
 import { toJson } from '../../cli/output.js';
+import { DateTime } from 'luxon';
+import type { Db } from '../../db/types.js';
 import { UsageError } from '../../errors.js';
+import type { QualityQuery, QualityReport } from '../../measures/run.js';
+import type { BenchmarkedReport } from '../../reports/quality-benchmarks.js';
 import { addMeasureOptions, measureQuery, writeReportFile, type MeasureOptions } from './options.js';
 
 interface QualityOptions extends MeasureOptions {
-  format: 'table' | 'csv' | 'json' | 'pdf' | 'qpp';
+  format: 'table' | 'csv' | 'json' | 'pdf' | 'qpp' | 'qrda3';
   detail?: boolean;
 }
 
@@ -17,7 +21,7 @@ export function registerQuality(report: Command, action: ActionFactory): void {
       .description('quality measure populations and performance rates (eCQMs), overall and per provider')
       .option('--measures <ids>', 'comma-separated measures, e.g. CMS122,CMS165 (default: all of the year)'),
   )
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'pdf', 'qpp']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'pdf', 'qpp', 'qrda3']).default('table'))
     .option('--detail', 'one row per patient and measure with each population flag')
     .addHelpText(
       'after',
@@ -28,12 +32,14 @@ Examples:
   practice report quality --period 2026 --format pdf --out quality-2026.pdf
   practice report quality --period 2026 --detail --format csv --out who-counted.csv
   practice report quality --period 2026 --tin 123456789 --format qpp --out qpp-2026.json
-                                   (QPP submission JSON: --tin for a group, add --provider for an individual)`,
+                                   (QPP submission JSON: --tin for a group, add --provider for an individual)
+  practice report quality --period 2026 --format qrda3 --out qrda-2026.xml
+                                   (QRDA Category III: the practice's TIN as a group, or --provider NPI as MIPS_INDIV)`,
     )
     .action(
       action(async (ctx, options: QualityOptions) => {
         if (options.format === 'pdf' && !options.out) throw new UsageError('A PDF needs a file: add --out report.pdf.');
-        if (['pdf', 'qpp'].includes(options.format) && options.detail) throw new UsageError('--detail is available as table, csv or json.');
+        if (['pdf', 'qpp', 'qrda3'].includes(options.format) && options.detail) throw new UsageError('--detail is available as table, csv or json.');
         if (options.format === 'qpp' && !options.tin) throw new UsageError('A QPP submission names the tax id it is for: add --tin (and --provider for an individual).');
         const ids = options.measures?.split(',');
         const query = await measureQuery(ctx, options, ids);
@@ -41,27 +47,40 @@ Examples:
         const { qualityDetail, runQuality } = await import('../../measures/run.js');
         const render = await import('../../reports/quality.js');
         const json = ctx.json || options.format === 'json';
+        if (options.format === 'qrda3') {
+          const { writeQrda } = await import('./qrda.js');
+          return writeQrda(ctx, query, options);
+        }
         if (options.detail) {
           const rows = await qualityDetail(db, query);
           const data = { period: query.period, program: query.program, rows };
           const text = json ? toJson(data) : options.format === 'csv' ? render.detailCsv(rows) : render.detailTable(rows, ctx.out);
           return finish(ctx, options, data, text, `${rows.length} patient row(s)`);
         }
-        const result = await runQuality(db, query);
+        const plain = await runQuality(db, query);
+        // The PDF and JSON carry each rate's benchmark decile and its trend by month (year to date).
+        const result = options.format === 'pdf' || (json && options.format !== 'qpp') ? await benchmarkedReport(db, query, plain, ctx.now) : plain;
         if (options.format === 'pdf') {
-          const { renderQualityPdf } = await import('../../reports/quality-pdf.js');
-          await writeReportFile(options.out!, await renderQualityPdf(result, ctx.now));
+          const { practiceName, renderQualityPdf } = await import('../../reports/quality-pdf.js');
+          await writeReportFile(options.out!, await renderQualityPdf(result as BenchmarkedReport, { now: ctx.now, practiceName: await practiceName(db) }));
           return { data: { ...result, file: options.out }, human: `Wrote the quality report to ${options.out}.` };
         }
         if (options.format === 'qpp') {
           const { qppSubmission } = await import('../../reports/quality-qpp.js');
-          const submission = qppSubmission(result, { entityType: options.provider ? 'individual' : 'group', tin: options.tin!, npi: options.provider });
+          const submission = qppSubmission(plain, { entityType: options.provider ? 'individual' : 'group', tin: options.tin!, npi: options.provider });
           return finish(ctx, options, submission, toJson(submission), 'the QPP submission');
         }
-        const text = json ? toJson(result) : options.format === 'csv' ? render.summaryCsv(result) : render.summaryTable(result, ctx.out);
+        const text = json ? toJson(result) : options.format === 'csv' ? render.summaryCsv(plain) : render.summaryTable(plain, ctx.out);
         return finish(ctx, options, result, text, `${result.measures.length} measure(s)`);
       }),
     );
+}
+
+async function benchmarkedReport(db: Db, query: QualityQuery, report: QualityReport, now: Date): Promise<BenchmarkedReport> {
+  const { qualityTrend } = await import('../../measures/run.js');
+  const { withBenchmarks } = await import('../../reports/quality-benchmarks.js');
+  const today = DateTime.fromJSDate(now, { zone: query.period.timeZone }).toISODate()!;
+  return withBenchmarks(report, await qualityTrend(db, query, today));
 }
 
 /** To the screen, or to --out with a one-line note on the screen. */
