@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PracticeDatabase } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/query.js';
-import { patients, practice } from '../../src/db/schema/index.js';
+import { patients, practice, progressNotes } from '../../src/db/schema/index.js';
 import type { Backend, Db } from '../../src/db/types.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, describeEachBackend } from '../helpers/db.js';
@@ -110,6 +110,10 @@ describeEachBackend('fhir round trip: the seeded chart as a patient bundle', (t)
   let again: any;
   beforeAll(async () => {
     chart = await seedChart(t.db);
+    // A signed note corrected by a later one: the correction must point to the note it replaces.
+    const [note] = await t.db.select().from(progressNotes).where(eq(progressNotes.patientId, chart.patientId));
+    await t.db.update(progressNotes).set({ status: 'amended' }).where(eq(progressNotes.id, note!.id));
+    await t.db.insert(progressNotes).values({ patientId: chart.patientId, encounterId: note!.encounterId, authorId: chart.providerId, noteDate: '2026-03-03', assessment: 'Hypertension, not at goal; recheck in 2 weeks.', amendsNoteId: note!.id, signedAt: new Date('2026-03-03T09:30:00Z') });
     target = await receivingPractice(t.db, t.backend);
     const dir = await mkdtemp(join(tmpdir(), 'pk-roundtrip-'));
     first = (await runCli(['fhir', 'export', chart.mrn, '--json'], { database: t.handle, now })).json();
@@ -125,8 +129,11 @@ describeEachBackend('fhir round trip: the seeded chart as a patient bundle', (t)
     await target?.close();
   });
 
-  it('keeps the chart number the MR identifier carries', async () => {
+  it('keeps the chart number the MR identifier carries, and which note a correction replaces', async () => {
     expect((await target!.db.select({ mrn: patients.mrn }).from(patients)).map((p) => p.mrn)).toEqual([chart.mrn]);
+    const notes = await target!.db.select({ id: progressNotes.id, amends: progressNotes.amendsNoteId, status: progressNotes.status }).from(progressNotes).orderBy(progressNotes.noteDate);
+    expect(notes.map((n) => n.status)).toEqual(['amended', 'final']);
+    expect(notes[1]!.amends).toBe(notes[0]!.id);
   });
 
   it('exports, imports into an empty database and exports again to the same record', () => {
