@@ -3,42 +3,61 @@
 // timed on a sample in the same run and extrapolated to the whole practice.
 //   npx tsx bench/quality.ts [patients] [sample]                 embedded PGlite in memory
 //   BENCH_DATABASE_URL=postgres://... npx tsx bench/quality.ts   a scratch PostgreSQL database (it is filled!)
+//   BENCH_REUSE=1 ...                                            measure a database an earlier run filled
+// The machine's load average is printed with the figures: on a shared machine they vary with it.
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/query.js';
-import { runDemo } from '../src/demo/run.js';
+import { countPatients, runDemo } from '../src/demo/run.js';
 import { compileMeasure, flagColumn, POPULATIONS } from '../src/measures/compile.js';
 import { refreshStatistics, runQuality, selectMeasures } from '../src/measures/run.js';
 import { importValueSets } from '../src/measures/valuesets.js';
 import { openBenchDatabase } from './database.js';
 
 const PATIENTS = Number(process.argv[2] ?? 100_000);
-const SAMPLE = Number(process.argv[3] ?? 200);
+const SAMPLE = Number(process.argv[3] ?? 20);
+const REUSE = process.env.BENCH_REUSE === '1';
 const NOW = new Date('2026-11-10T16:00:00Z');
 const FIXTURES = join(import.meta.dirname, '../../shared/fixtures-ecqm');
 const actor = { actor: 'bench', command: 'bench/quality' };
 const period = { start: '2026-01-01', end: '2026-12-31', timeZone: 'America/New_York' };
 
 const seconds = (start: number) => (performance.now() - start) / 1000;
-const line = (label: string, s: number, note = '') => console.log(`${label.padEnd(58)} ${s.toFixed(2).padStart(8)} s  ${note}`);
+const load = () => `load ${loadavg().map((n) => n.toFixed(2)).join(' ')}`;
+const line = (label: string, s: number, note = '') => console.log(`${label.padEnd(58)} ${s.toFixed(2).padStart(8)} s  ${note || load()}`);
 
 async function main() {
   const handle = await openBenchDatabase();
   const db = handle.db;
   console.log(`quality bench: ${PATIENTS.toLocaleString('en-US')} demo patients on ${handle.backend === 'pglite' ? 'PGlite (memory)' : handle.location}`);
   let start = performance.now();
-  await runDemo(handle, actor, { patients: PATIENTS, seed: 1, now: NOW });
-  line('create the demo practice', seconds(start));
+  const existing = await countPatients(db);
+  if (REUSE && existing > 0) {
+    console.log(`reusing the ${existing.toLocaleString('en-US')} patients already there (BENCH_REUSE=1)`);
+  } else {
+    await runDemo(handle, actor, { patients: PATIENTS, seed: 1, now: NOW });
+    line('create the demo practice (practice demo)', seconds(start));
+    start = performance.now();
+    await importValueSets(db, actor, [join(FIXTURES, 'valuesets'), join(FIXTURES, 'valuesets-supplement')]);
+    line('load the 2026 value sets', seconds(start));
+  }
   start = performance.now();
-  await importValueSets(db, actor, [join(FIXTURES, 'valuesets'), join(FIXTURES, 'valuesets-supplement')]);
-  line('load the 2026 value sets', seconds(start));
   await refreshStatistics(db);
+  line('refresh planner statistics (analyze)', seconds(start));
 
   const measures = selectMeasures(2026, 'mips');
-  start = performance.now();
-  const report = await runQuality(db, { period, program: 'mips', measures });
-  const setBased = seconds(start);
+  const report: Awaited<ReturnType<typeof runQuality>> = { period, program: 'mips', provider: null, tin: null, measures: [] };
+  let setBased = 0;
+  // Measure by measure, so a slow one shows.
+  for (const measure of measures) {
+    start = performance.now();
+    report.measures.push(...(await runQuality(db, { period, program: 'mips', measures: [measure] })).measures);
+    const s = seconds(start);
+    setBased += s;
+    line(`  ${measure.id}`, s);
+  }
   line(`set-based SQL, ${measures.length} measures, all patients`, setBased);
   for (const m of report.measures) {
     for (const g of m.groups) {
