@@ -68,7 +68,8 @@ Examples:
     .action(
       action(async (ctx, options: { limit: string }) => {
         const { importLog } = await import('../import/run.js');
-        const entries = await importLog(await ctx.db(), positive(options.limit, '--limit'));
+        const database = await ctx.database();
+        const entries = await importLog(database.db, positive(options.limit, '--limit'), { exclusive: database.client.backend === 'pglite' });
         const human = entries.length
           ? renderTable(
               entries,
@@ -123,7 +124,7 @@ async function runImportCommand(ctx: CommandContext, path: string, options: Impo
   const batchSize = positive(options.batchSize, '--batch-size');
   if (format === 'csv' && !options.kind) throw new UsageError('A CSV import needs --kind (patients, problems, medications, ...).', 'Run "practice import --help" for the list.');
   const progress = await ctx.progress();
-  const common = { actor: ctx.auditActor, dryRun: Boolean(options.dryRun), batchSize, progress };
+  const common = { actor: ctx.auditActor, dryRun: Boolean(options.dryRun), batchSize, progress, checkInterrupted: () => ctx.checkInterrupted() };
   let summary: ImportSummary;
   if (format === 'fhir') {
     const { importFhir } = await import('../import/fhir-run.js');

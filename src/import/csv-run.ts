@@ -118,6 +118,7 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
     chartSystem: options.source,
     dryRun: options.dryRun,
     rejectFile: rejects.path,
+    checkInterrupted: options.checkInterrupted,
     onBatch: async (items, results) => {
       await rejects.addResults(items.map((i) => cellsByItem.get(i) ?? []), items.map((i) => i.where), results);
       done += items.length;

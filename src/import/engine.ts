@@ -214,14 +214,14 @@ async function ensurePayers(tx: DbOrTx, sourceSystem: string, payers: PayerRecor
   const inserted = await queryRows<{ source_id: string }>(
     tx,
     sql`insert into payers (name, payer_id, phone, address1, address2, city, state, zip, active, source_system, source_id)
-        select x.name, x.payer_id, x.phone, x.address1, x.address2, x.city, x.state, x.zip, x.active, ${sourceSystem}, x.source_id from jsonb_to_recordset(${described}::jsonb) as x(${shape})
+        select x.name, x.payer_id, x.phone, x.address1, x.address2, x.city, x.state, x.zip, x.active, ${sourceSystem}, x.source_id from json_to_recordset(${described}::json) as x(${shape})
         on conflict do nothing returning source_id`,
   );
   for (const row of inserted) outcomes.set(row.source_id, 'inserted');
   const updated = await queryRows<{ source_id: string }>(
     tx,
     sql`update payers p set name = x.name, payer_id = x.payer_id, phone = x.phone, address1 = x.address1, address2 = x.address2, city = x.city, state = x.state, zip = x.zip, active = x.active, updated_at = now()
-        from jsonb_to_recordset(${described}::jsonb) as x(${shape})
+        from json_to_recordset(${described}::json) as x(${shape})
         where p.source_system = ${sourceSystem} and p.source_id = x.source_id
           and (p.name, p.payer_id, p.phone, p.address1, p.address2, p.city, p.state, p.zip, p.active) is distinct from (x.name, x.payer_id, x.phone, x.address1, x.address2, x.city, x.state, x.zip, x.active)
         returning x.source_id`,
@@ -229,11 +229,11 @@ async function ensurePayers(tx: DbOrTx, sourceSystem: string, payers: PayerRecor
   for (const row of updated) if (!outcomes.has(row.source_id)) outcomes.set(row.source_id, 'updated');
   const input = JSON.stringify([...unique.values()].map((p) => ({ source_id: p.sourceId, name: p.name, payer_id: p.details?.payerId ?? p.sourceId })));
   await tx.execute(sql`insert into payers (name, payer_id, source_system, source_id)
-    select x.name, x.payer_id, ${sourceSystem}, x.source_id from jsonb_to_recordset(${input}::jsonb) as x(source_id text, name text, payer_id text)
+    select x.name, x.payer_id, ${sourceSystem}, x.source_id from json_to_recordset(${input}::json) as x(source_id text, name text, payer_id text)
     on conflict do nothing`);
   const rows = await queryRows<{ id: number; source_id: string }>(
     tx,
-    sql`select p.id, x.source_id from jsonb_to_recordset(${input}::jsonb) as x(source_id text, name text, payer_id text)
+    sql`select p.id, x.source_id from json_to_recordset(${input}::json) as x(source_id text, name text, payer_id text)
         join payers p on (p.source_system = ${sourceSystem} and p.source_id = x.source_id) or p.payer_id = x.payer_id`,
   );
   for (const row of rows) ids.set(row.source_id, Number(row.id));

@@ -4,11 +4,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Progress } from '../cli/progress.js';
 import type { AuditActor } from '../db/audit.js';
 import { importRuns } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
+import { Interrupted } from '../errors.js';
 import type { RejectWriter } from './rejects.js';
 import { countBuckets, emptyCounts, writeBatch, type BatchOptions, type BucketCounts, type ImportItem, type ItemResult } from './engine.js';
 
@@ -24,6 +25,8 @@ export interface RunOptions {
   rejectFile?: string;
   /** Called after each batch with the items and their results (reject file, progress). */
   onBatch?: (items: ImportItem[], results: ItemResult[]) => Promise<void> | void;
+  /** Throws to stop between batches (Ctrl-C): the batches written stay, the run is marked interrupted. */
+  checkInterrupted?: () => void;
 }
 
 export interface RunSummary {
@@ -41,6 +44,7 @@ export interface ImportOptions {
   batchSize: number;
   progress: Progress;
   rejectFile?: string;
+  checkInterrupted?: () => void;
 }
 
 /** The result of one `practice import`, as the command prints it. */
@@ -80,6 +84,7 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
   let possibleDuplicates = 0;
   let runId: number | null = null;
   if (!options.dryRun) {
+    await markStoppedRuns(db);
     const [run] = await db
       .insert(importRuns)
       .values({ fileName: options.fileName, fileSha256: options.fileSha256, kind: options.kind, format: options.format, actor: options.actor.actor })
@@ -99,18 +104,31 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
           updated: sql`${importRuns.updated} + ${batchCounts.updated}`,
           unchanged: sql`${importRuns.unchanged} + ${batchCounts.unchanged + batchCounts.skipped}`,
           rejected: sql`${importRuns.rejected} + ${batchCounts.rejected}`,
+          heartbeatAt: sql`now()`,
         })
         .where(eq(importRuns.id, runId));
     }
     return written;
   };
   const consume = async (runBatch: (items: ImportItem[]) => Promise<{ results: ItemResult[]; possibleDuplicates: number }>) => {
-    for await (const items of batches) {
-      if (items.length === 0) continue;
-      const written = await runBatch(items);
-      countBuckets(written.results, counts);
-      possibleDuplicates += written.possibleDuplicates;
-      await options.onBatch?.(items, written.results);
+    const iterator = batches[Symbol.asyncIterator]();
+    try {
+      let next = iterator.next();
+      for (;;) {
+        const { value: items, done } = await next;
+        if (done) break;
+        options.checkInterrupted?.();
+        // The next batch is read and checked while this one is written: parsing and the database overlap.
+        next = iterator.next();
+        next.catch(() => undefined); // a read error surfaces when that batch is awaited
+        if (items.length === 0) continue;
+        const written = await runBatch(items);
+        countBuckets(written.results, counts);
+        possibleDuplicates += written.possibleDuplicates;
+        await options.onBatch?.(items, written.results);
+      }
+    } finally {
+      await iterator.return?.();
     }
   };
   try {
@@ -128,7 +146,7 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
       await consume((items) => db.transaction((tx) => one(tx, items)));
     }
   } catch (error) {
-    if (runId !== null) await db.update(importRuns).set({ status: 'failed', finishedAt: new Date() }).where(eq(importRuns.id, runId));
+    if (runId !== null) await db.update(importRuns).set({ status: error instanceof Interrupted ? 'interrupted' : 'failed', finishedAt: new Date() }).where(eq(importRuns.id, runId));
     throw error;
   }
   if (runId !== null) {
@@ -173,7 +191,25 @@ export interface ImportLogEntry {
   finishedAt: string | null;
 }
 
-export async function importLog(db: Db, limit: number): Promise<ImportLogEntry[]> {
+/**
+ * A killed import cannot say so: its run stays 'running'. A run whose last batch is older than this has
+ * stopped (batches take seconds), so it is marked interrupted; rerunning the same command finishes it.
+ */
+export const STOPPED_AFTER_MINUTES = 10;
+
+export async function markStoppedRuns(db: DbOrTx, afterMinutes = STOPPED_AFTER_MINUTES): Promise<void> {
+  await db
+    .update(importRuns)
+    .set({ status: 'interrupted', finishedAt: sql`${importRuns.heartbeatAt}` })
+    .where(and(eq(importRuns.status, 'running'), lt(importRuns.heartbeatAt, sql`now() - make_interval(mins => ${afterMinutes})`)));
+}
+
+/**
+ * The latest runs, newest first. `exclusive`: this process holds the only connection (the embedded
+ * database's folder lock), so any run still 'running' was killed, however recent.
+ */
+export async function importLog(db: Db, limit: number, options: { exclusive?: boolean } = {}): Promise<ImportLogEntry[]> {
+  await markStoppedRuns(db, options.exclusive ? 0 : STOPPED_AFTER_MINUTES);
   const rows = await db.select().from(importRuns).orderBy(desc(importRuns.id)).limit(limit);
   return rows.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null }));
 }

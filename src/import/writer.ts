@@ -1,5 +1,6 @@
-// Set-based writes for imports: each batch goes to the database as one JSON parameter, unpacked by
-// jsonb_to_recordset and upserted in one statement per table (never row by row through the query builder).
+// Set-based writes for imports: each batch goes to the database as one JSON parameter (json, not jsonb, which
+// PostgreSQL would convert for nothing), unpacked by json_to_recordset and upserted in one statement per table
+// (never row by row through the query builder).
 // Re-imports are idempotent through the (source_system, source_id) unique index every clinical table has,
 // and through patient_identifiers for patients.
 import { and, eq, getTableColumns, getTableName, inArray, sql, type SQL } from 'drizzle-orm';
@@ -162,7 +163,7 @@ function targetColumns(table: PgTable): TargetColumn[] {
   return columns;
 }
 
-/** A column list for jsonb_to_recordset; the types come from the schema, never from input. */
+/** A column list for json_to_recordset; the types come from the schema, never from input. */
 function recordsetShape(columns: { name: string; type: string }[]): SQL {
   return sql.join(
     columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.type)}`),
@@ -182,7 +183,7 @@ export async function resolvePatients(db: DbOrTx, refs: PatientRef[], chartSyste
   const rows = await queryRows<{ system: string; value: string; patient_id: number | null }>(
     db,
     sql`select x.system, x.value, coalesce(pi.patient_id, pm.id) as patient_id
-        from jsonb_to_recordset(${JSON.stringify([...unique.values()])}::jsonb) as x(system text, value text)
+        from json_to_recordset(${JSON.stringify([...unique.values()])}::json) as x(system text, value text)
         left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
         left join patients pm on x.system = ${chartSystem ?? null}::text and pm.mrn = x.value`,
   );
@@ -220,7 +221,7 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
   const matches = await queryRows<{ i: number; by_key: number | null; by_mrn: number | null; mrn_dob: string | null; by_name: number | null }>(
     db,
     sql`select x.i, pi.patient_id as by_key, pm.id as by_mrn, pm.dob::text as mrn_dob, pn.id as by_name
-        from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(i int, system text, value text, mrn text, search_name text, dob date)
+        from json_to_recordset(${JSON.stringify(input)}::json) as x(i int, system text, value text, mrn text, search_name text, dob date)
         left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
         left join patients pm on pm.mrn = x.mrn
         -- Name + birth date only for records matched no other way (a gate, not a scan per row).
@@ -259,7 +260,7 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
         provided.map((c) => sql`${sql.identifier(c.name)} = x.${sql.identifier(c.name)}`),
         sql`, `,
       )}, search_name = x.search_name, updated_at = now()
-          from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(${shape})
+          from json_to_recordset(${JSON.stringify(updates)}::json) as x(${shape})
           where p.id = x.pid and (${sql.join(target.map((t) => sql`p.${t}`), sql`, `)}, p.search_name) is distinct from (${sql.join(source, sql`, `)}, x.search_name)
           returning x.i`,
     );
@@ -274,7 +275,7 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
       db,
       sql`insert into patients (mrn, search_name, ${sql.join(names, sql`, `)})
           select x.mrn, x.search_name, ${sql.join(names.map((n) => sql`x.${n}`), sql`, `)}
-          from jsonb_to_recordset(${JSON.stringify(fresh.map(payload))}::jsonb) as x(${shape})
+          from json_to_recordset(${JSON.stringify(fresh.map(payload))}::json) as x(${shape})
           returning id, mrn`,
     );
     const byMrn = new Map(inserted.map((row) => [row.mrn, Number(row.id)]));
@@ -288,7 +289,7 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
     .filter((l, i) => !conflicts.has(i) && l.patient_id);
   if (links.length) {
     await db.execute(sql`insert into patient_identifiers (patient_id, system, value)
-      select x.patient_id, x.system, x.value from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as x(patient_id int, system text, value text)
+      select x.patient_id, x.system, x.value from json_to_recordset(${JSON.stringify(links)}::json) as x(patient_id int, system text, value text)
       on conflict (system, value) do nothing`);
   }
   return { outcomes, patientIds, conflicts, possibleDuplicates };
@@ -341,7 +342,7 @@ export async function writeClinical(db: DbOrTx, target: ClinicalTarget, records:
     db,
     sql`insert into ${t} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
         select ${sql.join(selected, sql`, `)}
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${shape})
+        from json_to_recordset(${JSON.stringify(rows)}::json) as x(${shape})
         ${hasEncounter ? sql`left join encounters e on e.source_system = x.source_system and e.source_id = x.encounter_source` : sql``}
         ${hasPanel ? sql`left join observations panel on panel.source_system = x.source_system and panel.source_id = x.panel_source` : sql``}
         on conflict (source_system, source_id) do update set
@@ -370,7 +371,7 @@ export async function writeEncounterDiagnoses(
   const input = JSON.stringify(rows.map((r) => ({ encounter: r.encounter, position: r.position, code_system: r.codeSystem, code: r.code, display: r.display ?? null })));
   await db.execute(sql`insert into ${encounterDiagnoses} (encounter_id, position, code_system, code, display)
     select e.id, x.position, x.code_system, x.code, x.display
-    from jsonb_to_recordset(${input}::jsonb) as x(encounter text, position int, code_system text, code text, display text)
+    from json_to_recordset(${input}::json) as x(encounter text, position int, code_system text, code text, display text)
     join encounters e on e.source_system = ${sourceSystem} and e.source_id = x.encounter
     on conflict (encounter_id, position) do update set code_system = excluded.code_system, code = excluded.code, display = excluded.display
     where (encounter_diagnoses.code_system, encounter_diagnoses.code, encounter_diagnoses.display) is distinct from (excluded.code_system, excluded.code, excluded.display)`);
@@ -384,14 +385,14 @@ export async function writeRecordDetails(db: DbOrTx, target: ClinicalTarget, rec
   if (qualifiers.length) {
     await db.execute(sql`insert into ${recordQualifiers} (table_name, record_id, qualifier, code_system, code, display)
       select ${tableName}, r.id, x.qualifier, x.code_system, x.code, x.display
-      from jsonb_to_recordset(${JSON.stringify(qualifiers)}::jsonb) as x(source_system text, source_id text, qualifier text, code_system text, code text, display text)
+      from json_to_recordset(${JSON.stringify(qualifiers)}::json) as x(source_system text, source_id text, qualifier text, code_system text, code text, display text)
       join ${t} r on r.source_system = x.source_system and r.source_id = x.source_id
       on conflict do nothing`);
   }
   const periods = records.filter((r) => r.periodStart).map((r) => ({ source_system: r.sourceSystem, source_id: r.sourceId, starts_at: r.periodStart }));
   if (periods.length) {
     await db.execute(sql`insert into ${observationPeriods} (observation_id, starts_at)
-      select o.id, x.starts_at from jsonb_to_recordset(${JSON.stringify(periods)}::jsonb) as x(source_system text, source_id text, starts_at timestamptz)
+      select o.id, x.starts_at from json_to_recordset(${JSON.stringify(periods)}::json) as x(source_system text, source_id text, starts_at timestamptz)
       join observations o on o.source_system = x.source_system and o.source_id = x.source_id
       on conflict (observation_id) do update set starts_at = excluded.starts_at where observation_periods.starts_at is distinct from excluded.starts_at`);
   }
@@ -407,7 +408,7 @@ export async function chooseChartNumbers(db: DbOrTx, records: PatientRecord[]): 
   const input = JSON.stringify(proposing.map((r, i) => ({ i, system: r.key.system, value: r.key.value, mrn: r.mrn })));
   const taken = await queryRows<{ i: number }>(
     db,
-    sql`select x.i from jsonb_to_recordset(${input}::jsonb) as x(i int, system text, value text, mrn text)
+    sql`select x.i from json_to_recordset(${input}::json) as x(i int, system text, value text, mrn text)
         join patients p on p.mrn = x.mrn
         where not exists (select 1 from patient_identifiers pi where pi.system = x.system and pi.value = x.value and pi.patient_id = p.id)`,
   );
@@ -421,7 +422,7 @@ export async function writePatientIdentifiers(db: DbOrTx, records: PatientRecord
   const added = await queryRows<{ patient_id: number }>(
     db,
     sql`insert into ${patientIdentifiers} (patient_id, system, value)
-        select x.patient_id, x.system, x.value from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as x(patient_id int, system text, value text)
+        select x.patient_id, x.system, x.value from json_to_recordset(${JSON.stringify(links)}::json) as x(patient_id int, system text, value text)
         on conflict (system, value) do nothing
         returning patient_id`,
   );

@@ -21,6 +21,8 @@ export interface CliOptions {
   prompter?: Prompter;
   now?: Date;
   cwd?: string;
+  /** Aborted = the user pressed Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 function collect(): { stream: PassThrough; text: () => string } {
@@ -44,6 +46,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     cwd: options.cwd ?? process.cwd(),
     database: options.database,
     prompter: options.prompter,
+    signal: options.signal,
     ...(options.now ? { now: () => options.now! } : {}),
   };
   const code = await main(args, io);

@@ -48,6 +48,9 @@ describe.skipIf(!built)('an import killed mid-file (built CLI)', () => {
     const counts = JSON.parse(second.stdout).counts;
     expect(counts.inserted + counts.unchanged).toBe(ROWS);
     expect(counts.rejected).toBe(0);
+    // The killed run could not say so; the log does, since nothing else can hold the embedded database.
+    const log = await finish(run(['--data-dir', join(dir, 'data'), 'import', 'log', '--json'], {}));
+    expect(JSON.parse(log.stdout).map((r: { status: string }) => r.status)).toEqual(['completed', 'interrupted']);
   });
 
   const adminUrl = process.env.TEST_DATABASE_URL;
@@ -79,6 +82,11 @@ describe.skipIf(!built)('an import killed mid-file (built CLI)', () => {
       expect(JSON.parse(second.stdout).counts).toMatchObject({ inserted: ROWS - before!.n, unchanged: before!.n, rejected: 0 });
       const [after] = await db`select count(*)::int as n, count(distinct mrn)::int as charts from patients`;
       expect(after).toEqual({ n: ROWS, charts: ROWS });
+      // On a server another import may be running: a run counts as killed once it has not moved for a while.
+      const status = async () => JSON.parse((await finish(run(['import', 'log', '--json'], { DATABASE_URL: url }))).stdout).map((r: { status: string }) => r.status);
+      expect(await status()).toEqual(['completed', 'running']);
+      await db`update import_runs set heartbeat_at = now() - interval '11 minutes' where status = 'running'`;
+      expect(await status()).toEqual(['completed', 'interrupted']);
     } finally {
       await db.end();
       await admin`drop database if exists ${admin(name)} with (force)`;

@@ -76,6 +76,16 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
     expect(await count('import_runs')).toBe(0);
   });
 
+  it('stops between batches at Ctrl-C, exits 130 and logs the run as interrupted', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const run = await cli(['import', 'patients-messy.csv', '--kind', 'patients', '--batch-size', '2'], { signal: stop.signal });
+    expect(run.code).toBe(130);
+    expect(await count('patients')).toBe(0);
+    const log = (await cli(['import', 'log', '--json'])).json();
+    expect(log.map((r: { status: string }) => r.status)).toEqual(['interrupted']);
+  });
+
   it('imports a messy transcription: every row in one bucket, rejects with row numbers and reasons', async () => {
     const run = await cli(['import', 'patients-messy.csv', '--kind', 'patients', '--json']);
     expect(run.code, run.stderr).toBe(3);

@@ -37,11 +37,13 @@ export const importRuns = pgTable(
     rejected: integer().notNull().default(0),
     rejectFile: text(),
     startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    // Moved on by every committed batch: a running import that stopped moving was killed.
+    heartbeatAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
     index('import_runs_hash_idx').on(t.fileSha256),
-    check('import_runs_status_ck', sql`${t.status} in ('running','completed','failed','dry-run')`),
+    check('import_runs_status_ck', sql`${t.status} in ('running','completed','failed','interrupted','dry-run')`),
   ],
 );
 
