@@ -111,7 +111,7 @@ export function rate(c: Omit<Counts, 'rate'>): number | null {
 }
 
 /** Provider restriction on the per-patient flags (f.provider_id). */
-function providerFilter(query: Pick<QualityQuery, 'providerId' | 'tin'>): SQL {
+export function providerFilter(query: Pick<QualityQuery, 'providerId' | 'tin'>): SQL {
   const parts: SQL[] = [sql`true`];
   if (query.providerId !== undefined) parts.push(sql`f.provider_id = ${query.providerId}`);
   // A provider without a tax id of their own bills under the practice's.
