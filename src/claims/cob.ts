@@ -145,13 +145,12 @@ async function loadAdjudications(db: DbOrTx, claimIds: number[]): Promise<Map<nu
         where claim_id in (${ids}) and status <> 'open' order by claim_id, line_number`,
   );
   for (const h of heads) {
-    const dates = events.filter((e) => e.claim_id === h.id).map((e) => e.on_date);
     result.set(h.id, {
       claimId: h.id,
       paidCents: h.paid,
       patientResponsibilityCents: h.patient,
       payerClaimControlNumber: h.pccn,
-      adjudicatedOn: dates.sort().at(-1) ?? h.adjudicated ?? '',
+      adjudicatedOn: '',
       claimAdjustments: [],
       lines: new Map(),
     });
@@ -162,12 +161,15 @@ async function loadAdjudications(db: DbOrTx, claimIds: number[]): Promise<Map<nu
   for (const e of events) {
     const adj = result.get(e.claim_id)!;
     const line = e.line_number === null ? undefined : adj.lines.get(e.line_number);
+    if (e.on_date > adj.adjudicatedOn) adj.adjudicatedOn = e.on_date;
     if (line && e.on_date > line.adjudicatedOn) line.adjudicatedOn = e.on_date;
     if (!e.group_code || e.amount === 0) continue;
     const cas = { group: e.group_code, reason: e.reason_code!, amountCents: e.amount };
     // Adjustments on a line the payer did not adjudicate line by line stay at claim level.
     (line ? line.adjustments : adj.claimAdjustments).push(cas);
   }
+  // No payment or adjustment rows (nothing posted by line or claim): the claim's adjudication time.
+  for (const h of heads) result.get(h.id)!.adjudicatedOn ||= h.adjudicated ?? '';
   for (const adj of result.values()) for (const line of adj.lines.values()) line.adjudicatedOn ||= adj.adjudicatedOn;
   return result;
 }

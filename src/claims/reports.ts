@@ -5,8 +5,14 @@ import type { DbOrTx } from '../db/types.js';
 
 export const CLAIM_STATUSES = ['draft', 'ready', 'held', 'exported', 'accepted', 'rejected', 'paid', 'partial', 'denied', 'void'] as const;
 
-/** What the payer still owes: billed minus paid, written off and moved to the patient. */
-const balance = sql`(c.total_cents - c.paid_cents - c.adjusted_cents - c.patient_responsibility_cents)`;
+/**
+ * What the payer still owes: billed minus paid, written off and moved to the patient. A secondary
+ * claim not yet adjudicated is owed only what the previous payer left (its payment and write-offs
+ * are not this payer's to pay); once adjudicated, its own 835 accounts for them (CAS OA-23).
+ */
+const balance = sql`(c.total_cents - c.paid_cents - c.adjusted_cents - c.patient_responsibility_cents
+  - case when c.previous_payer_claim_id is not null and c.adjudicated_at is null
+         then coalesce((select p.paid_cents + p.adjusted_cents from claims p where p.id = c.previous_payer_claim_id), 0) else 0 end)`;
 
 export interface AgingRow {
   payerId: number;

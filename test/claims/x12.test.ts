@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import X12 from 'node-x12';
 import { describe, expect, it } from 'vitest';
+import { writeOtherPayers, type OtherPayer } from '../../src/claims/cob.js';
 import { parseRemittance } from '../../src/claims/era.js';
 import { lint837p } from '../../src/claims/x12/lint-837p.js';
 import { centsFromX12, parseX12, x12Amount } from '../../src/claims/x12/model.js';
@@ -68,6 +69,40 @@ describe('the X12 segment model', () => {
     w.add('NM1', 'QC', '1', "O'Brien*Smith~", 'Emma', '', '', '');
     w.add('SV1', ['HC', '99213', '', ''], '95');
     expect(w.toString()).toBe("NM1*QC*1*O'BRIEN SMITH*EMMA~SV1*HC:99213*95~");
+  });
+});
+
+describe('loop 2320/2330 for another payer', () => {
+  const medicaid: OtherPayer = {
+    claimId: 1, coverageId: 2, priority: 1, relationship: '19', memberId: 'MC123', groupNumber: null,
+    subscriberLastName: 'Smith', subscriberFirstName: 'John', subscriberMiddleName: null,
+    payerName: 'State Medicaid', payerIdentifier: 'SKMD0', filingIndicator: 'MC',
+  };
+  const write = (other: OtherPayer) => {
+    const w = new X12Writer({ element: '*', component: ':', repetition: '^', segment: '~' });
+    writeOtherPayers(w, { coveragePriority: 2, benefitsAssigned: 'Y', releaseOfInformation: 'I' }, [other]);
+    return w.toString('\n').trim().split('~\n').map((seg) => seg.replace(/~$/, ''));
+  };
+
+  it('names the other payer without amounts while it has not adjudicated the claim', () => {
+    expect(write(medicaid)).toEqual(['SBR*P*19*******MC', 'OI***Y***I', 'NM1*IL*1*SMITH*JOHN****MI*MC123', 'NM1*PR*2*STATE MEDICAID*****PI*SKMD0']);
+  });
+
+  it('puts claim-level CAS by group (6 reasons a segment) before AMT*D, and the date in 2330B without line detail', () => {
+    const claimAdjustments = ['1', '2', '3', '45', '97', '119', '253'].map((reason, i) => ({ group: i < 3 ? 'PR' : 'CO', reason, amountCents: 100 * (i + 1) }));
+    claimAdjustments.push(...['4', '5', '6', '7'].map((reason) => ({ group: 'PR', reason, amountCents: 1 })));
+    const adjudication = { claimId: 9, paidCents: 5000, patientResponsibilityCents: 0, payerClaimControlNumber: null, adjudicatedOn: '2025-02-05', claimAdjustments, lines: new Map() };
+    expect(write({ ...medicaid, adjudication })).toEqual([
+      'SBR*P*19*******MC',
+      'CAS*PR*1*1**2*2**3*3**4*0.01**5*0.01**6*0.01',
+      'CAS*PR*7*0.01',
+      'CAS*CO*45*4**97*5**119*6**253*7',
+      'AMT*D*50',
+      'OI***Y***I',
+      'NM1*IL*1*SMITH*JOHN****MI*MC123',
+      'NM1*PR*2*STATE MEDICAID*****PI*SKMD0',
+      'DTP*573*D8*20250205',
+    ]);
   });
 });
 
