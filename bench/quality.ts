@@ -39,10 +39,10 @@ async function main() {
   } else {
     await runDemo(handle, actor, { patients: PATIENTS, seed: 1, now: NOW });
     line('create the demo practice (practice demo)', seconds(start));
-    start = performance.now();
-    await importValueSets(db, actor, [join(FIXTURES, 'valuesets'), join(FIXTURES, 'valuesets-supplement')]);
-    line('load the 2026 value sets', seconds(start));
   }
+  start = performance.now();
+  await importValueSets(db, actor, [join(FIXTURES, 'valuesets'), join(FIXTURES, 'valuesets-supplement')]);
+  line('load the 2026 value sets', seconds(start));
   start = performance.now();
   await refreshStatistics(db);
   line('refresh planner statistics (analyze)', seconds(start));
