@@ -156,6 +156,16 @@ describe('the fixtures manifest', () => {
     expect(cob(text.replace('SVD*999996666*15.00*', 'SVD*123456*15.00*'))).toEqual(['SVD_PAYER']);
   });
 
+  it('names other-payer and line-adjudication loops out of the guide order', () => {
+    const segments = read('lfh-837p-secondary-cob.837').split('~\n');
+    const sbr = segments.findIndex((seg) => seg.startsWith('SBR*P*01'));
+    const lx = segments.indexOf('LX*1');
+    // The whole 2320/2330 block moved after the first service line's 2430.
+    const moved = [...segments.slice(0, sbr), ...segments.slice(lx, lx + 6), ...segments.slice(sbr, lx), ...segments.slice(lx + 6)].join('~\n');
+    expect(lint837p(parseX12(moved)).map((i) => i.code)).toContain('LOOP_ORDER');
+    expect(lint837p(parseX12(read('lfh-837p-secondary-cob.837'))).map((i) => i.code)).not.toContain('LOOP_ORDER');
+  });
+
   it('reads REF*F8 in 2330B as the other payer claim number, not the original of a corrected claim', () => {
     const text = read('lfh-837p-secondary-cob.837').replace('*11:B:1*', '*11:B:7*').replace('NM1*PR*2*KEY INSURANCE COMPANY*****PI*999996666~', 'NM1*PR*2*KEY INSURANCE COMPANY*****PI*999996666~\nREF*F8*KEY123~');
     expect(lint837p(parseX12(text)).map((i) => i.code)).toContain('FREQUENCY_REF');

@@ -138,6 +138,8 @@ export function lint837p(doc: X12Document): Issue[] {
         if (hlLevel === '20') billingNameSeen = false;
         break;
       case 'SBR':
+        // 2320 follows the 2310 providers and precedes every service line (2400).
+        if (claim && (claim.loop === 'line' || claim.loop === 'line-adjudication')) problem('LOOP_ORDER', `SBR ${claim.clm.get(1)}`, `Claim ${claim.clm.get(1)}: an other-payer loop (2320) comes after the service lines.`);
         if (claim) {
           claim.loop = 'other-payer';
           claim.others.push({ payerId: '', paid: null, claimCas: 0, lineCas: 0 });
@@ -156,6 +158,7 @@ export function lint837p(doc: X12Document): Issue[] {
         break;
       case 'SVD':
         if (!claim) break;
+        if (claim.loop === 'claim' || claim.loop === 'other-payer') problem('LOOP_ORDER', `SVD ${claim.clm.get(1)}`, `Claim ${claim.clm.get(1)}: a line adjudication (2430) comes before any service line.`);
         closeLineAdjudication();
         claim.loop = 'line-adjudication';
         claim.svd = { payerId: seg.get(1), paid: centsFromX12(seg.get(2) || '0'), cas: 0 };
