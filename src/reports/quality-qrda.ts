@@ -50,6 +50,7 @@ const T = {
   measureData: ['2.16.840.1.113883.10.20.27.3.5', '2016-09-01'],
   cmsMeasureData: ['2.16.840.1.113883.10.20.27.3.16', '2025-05-01'],
   aggregateCount: ['2.16.840.1.113883.10.20.27.3.3'],
+  reportingStratum: ['2.16.840.1.113883.10.20.27.3.4', '2016-09-01'],
   cmsAggregateCount: ['2.16.840.1.113883.10.20.27.3.24'],
   sex: [
     ['2.16.840.1.113883.10.20.27.3.6', '2016-09-01'],
@@ -131,6 +132,10 @@ export function populationId(m: MeasureDefinition, group: MeasureGroup, populati
 }
 
 /** The populations a group defines: exclusions and exceptions only where the measure has them. */
+export function stratumId(m: MeasureDefinition, group: MeasureGroup, stratumId: string): string {
+  return derivedUuid('practicekit-stratum', m.version, group.id, stratumId);
+}
+
 export function reportedPopulations(group: MeasureGroup): Population[] {
   return ['ip', 'den', ...(group.exclusion ? (['denex'] as const) : []), 'numer', ...(group.exception ? (['denexcep'] as const) : [])];
 }
@@ -217,6 +222,15 @@ function supplementalElement(parent: XMLBuilder, stratum: Stratum, count: number
   aggregateCount(obs, count);
 }
 
+function reportingStratum(parent: XMLBuilder, title: string, count: number, id: string): void {
+  const obs = templates(parent.ele('entryRelationship', { typeCode: 'COMP' }).ele('observation', { classCode: 'OBS', moodCode: 'EVN' }), T.reportingStratum);
+  obs.ele('code', { code: 'ASSERTION', codeSystem: OID.actCode, codeSystemName: 'ActCode', displayName: 'Assertion' });
+  obs.ele('statusCode', { code: 'completed' });
+  obs.ele('value', { nullFlavor: 'OTH' }).att(XSI, 'xsi:type', 'CD').ele('originalText').txt(title);
+  aggregateCount(obs, count);
+  obs.ele('reference', { typeCode: 'REFR' }).ele('externalObservation', { classCode: 'OBS', moodCode: 'EVN' }).ele('id', { root: id });
+}
+
 function performanceRate(organizer: XMLBuilder, counts: Counts, numeratorId: string): void {
   const obs = templates(organizer.ele('component').ele('observation', { classCode: 'OBS', moodCode: 'EVN' }), T.performanceRate, T.performanceRateProportion, T.cmsPerformanceRate);
   obs.ele('code', { code: '72510-1', codeSystem: OID.loinc, codeSystemName: 'LOINC', displayName: 'Performance Rate' });
@@ -257,6 +271,8 @@ function measureEntry(section: XMLBuilder, m: QrdaMeasure, period: { start: stri
       obs.ele('statusCode', { code: 'completed' });
       obs.ele('value', { code: POPULATION_CODES[population], codeSystem: OID.actCode, codeSystemName: 'ActCode' }).att(XSI, 'xsi:type', 'CD');
       aggregateCount(obs, counts[population]);
+      // The measure's own stratifications (CMS125 and CMS130 age bands), then the supplemental data.
+      for (const s of result.groups[g]!.strata) reportingStratum(obs, s.title, s[population], stratumId(definition, group, s.id));
       for (const stratum of strata) supplementalElement(obs, stratum, stratum.groups[g]![population], period);
       obs
         .ele('reference', { typeCode: 'REFR' })

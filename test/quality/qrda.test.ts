@@ -1,6 +1,6 @@
 // The QRDA Category III export: read the XML back and check the CDA header, the CMS program and
 // performer, one Measure Reference and Results organizer per measure (one population set and rate per
-// CMS138 group), counts equal to the JSON report's, and supplemental data that sums to each count.
+// CMS138 group), counts and strata equal to the JSON report's, and supplemental data that sums to each count.
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +120,18 @@ describeEachBackend('QRDA Category III export', (t) => {
         return codes.map((c) => [c, byCode[c]]);
       });
       expect(populations.map((p) => [attr(kid(p, 'value'), 'code'), intValue(p)])).toEqual(expected);
+      // The measure's own strata (CMS125 age bands) under each population, with the JSON's counts.
+      const keys: Record<string, string> = { IPOP: 'ip', DENOM: 'den', DENEX: 'denex', NUMER: 'numer', DENEXCEP: 'denexcep' };
+      let group = -1;
+      for (const p of populations) {
+        const code = attr(kid(p, 'value'), 'code')!;
+        if (code === 'IPOP') group += 1;
+        const strata = kids(p, 'entryRelationship')
+          .map((e) => kid(e, 'observation'))
+          .filter((o) => templateIds(o).includes('2.16.840.1.113883.10.20.27.3.4|2016-09-01'))
+          .map((o) => [kid(kid(o, 'value'), 'originalText').node.textContent, intValue(o)]);
+        expect(strata).toEqual(reported.groups[group].strata.map((st: any) => [st.title, st[keys[code]!]]));
+      }
       const populationIds = populations.map((p) => attr(all(kid(p, 'reference'), 'id')[0]!, 'root'));
       expect(new Set(populationIds).size).toBe(populationIds.length);
       rates.forEach((rate, gi) => {
@@ -142,6 +154,7 @@ describeEachBackend('QRDA Category III export', (t) => {
         }
       }
     });
+    expect(json.measures[1].groups[0].strata.map((st: any) => st.ip)).toEqual([1, 3]);
     // CMS125's four women: one on Medicare (A), one on Medicaid (B), two without coverage (D).
     const cms125 = organizers[1]!;
     const ipop = kids(cms125, 'component').map((c) => kid(c, 'observation')).find((o) => attr(kid(o, 'value'), 'code') === 'IPOP')!;
