@@ -411,6 +411,9 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
     and en.provider_id is not null and ${c.day(sql`en.starts_at`)} between ${period.start}::date and ${period.end}::date
     order by en.starts_at desc limit 1)`;
   const body = sql.join(raw, sql`, `);
-  return sql`with r as (select p.id as patient_id, ${body} from patients p where ${patientFilter})
+  // Materialized: every chained flag repeats the raw flags it builds on (DEN repeats IP, NUMER repeats
+  // DEN and DENEX...), and an inlined CTE would copy each criterion's subplan into every column that
+  // names it (53 subplans for CMS122). Computed once per patient, the eight measures run ~10x faster.
+  return sql`with r as materialized (select p.id as patient_id, ${body} from patients p where ${patientFilter})
     select r.patient_id, ${provider} as provider_id, ${sql.join(chained, sql`, `)} from r where ${anyIp}`;
 }
