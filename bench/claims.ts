@@ -28,7 +28,7 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<{ result: 
   return { result, seconds };
 }
 
-/** One visit per claim: half with one charge, half with two; one patient in five is a dependent. */
+/** One visit per claim: half with one charge, half with two; one patient in five is a dependent, one in ten has a second coverage. */
 async function generate(db: Db, n: number): Promise<void> {
   const patients = Math.ceil(n / 4);
   await db.execute(sql`insert into practice (legal_name, tin, billing_npi, taxonomy_code, address1, city, state, zip, phone, time_zone, is_test_data)
@@ -45,6 +45,9 @@ async function generate(db: Db, n: number): Promise<void> {
     select id, 1 + id % 20, 'M' || lpad(id::text, 9, '0'), 'GRP' || (id % 50), case when id % 5 = 0 then '19' else '18' end,
            case when id % 5 = 0 then 'Parent' end, case when id % 5 = 0 then 'Last' || id end
     from patients`);
+  // One patient in ten has a secondary coverage: their claims carry it in loops 2320/2330A/2330B.
+  await db.execute(sql`insert into coverages (patient_id, payer_id, priority, member_id, relationship)
+    select id, 1 + (id + 7) % 20, 2, 'S' || lpad(id::text, 9, '0'), '18' from patients where id % 10 = 0`);
   await db.execute(sql`insert into encounters (patient_id, provider_id, starts_at)
     select 1 + g % ${patients}::int, 1, timestamptz '2026-06-01 15:00Z' + (g % 150) * interval '1 day' from generate_series(1, ${n}::int) g`);
   await db.execute(sql`insert into encounter_diagnoses (encounter_id, position, code_system, code)
