@@ -128,8 +128,8 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
   const payerIds = payers.ids;
 
   const providerRows = items.flatMap((item, i) => (live(i) ? (item.providers ?? []).map((record) => ({ item: i, record })) : []));
-  const wantedNpis = items.flatMap((item, i) => (live(i) ? item.records.flatMap((r) => (r.links ?? []).flatMap((l) => ('npi' in l ? [l.npi] : []))) : []));
-  const providers = await ensureProviders(tx, options.sourceSystem, providerRows.map((p) => p.record), wantedNpis);
+  const links = items.flatMap((item, i) => (live(i) ? item.records.flatMap((r) => r.links ?? []) : []));
+  const providers = await ensureProviders(tx, options.sourceSystem, providerRows.map((p) => p.record), links);
   providerRows.forEach((p, j) => {
     outcome[p.item] = combine(outcome[p.item]!, providers.outcomes[j]!);
   });

@@ -248,14 +248,16 @@ class Builder {
   }
 
   /**
-   * A link from `column` to the provider a Practitioner reference names (by its NPI); the column is set
-   * to null in `values` so a record whose clinician is not in the input says so.
+   * A link from `column` to the provider a Practitioner reference names: by its NPI when the Practitioner
+   * is in the input, else the one an earlier import created from it. The column is null in `values` until
+   * the link finds the provider.
    */
   provider(values: Record<string, unknown>, column: string, reference: Json | undefined): RecordLink[] {
     values[column] = null;
     const id = refTo(this.context, reference, 'Practitioner');
-    const npi = id ? this.context.practitioners.get(id) : undefined;
-    return npi ? [{ column, npi }] : [];
+    if (!id) return [];
+    const npi = this.context.practitioners.get(id);
+    return [npi ? { column, npi } : { column, provider: `Practitioner/${id}` }];
   }
 
   /** A link from `column` to a record of this import (same source system) by the resource it came from. */

@@ -128,7 +128,14 @@ export interface ClinicalRecord {
   links?: RecordLink[];
 }
 
-export type RecordLink = { column: string } & ({ npi: string } | { target: ClinicalTarget; sourceId: string });
+/**
+ * A provider by NPI, or (when the clinician is not described in the input, as in an incremental export) by
+ * the source id of an earlier import; or a record of an earlier target by source id.
+ */
+export type RecordLink = { column: string } & ({ npi: string } | { provider: string } | { target: ClinicalTarget; sourceId: string });
+
+/** The key of a provider link in the map ensureProviders returns. */
+const providerKey = (link: { npi: string } | { provider: string }) => ('npi' in link ? `npi\u0000${link.npi}` : `source\u0000${link.provider}`);
 
 /** A clinician named by imported records (FHIR Practitioner): matched by NPI, created when missing. */
 export interface ProviderRecord {
@@ -432,10 +439,10 @@ export async function writePatientIdentifiers(db: DbOrTx, records: PatientRecord
 
 /**
  * Providers by NPI: the records' clinicians are created when no provider has their NPI (an existing
- * provider is the practice's own and keeps its details). Returns each record's outcome and NPI -> id for
- * those and for every other NPI asked for.
+ * provider is the practice's own and keeps its details). Returns each record's outcome and the provider id
+ * of every link the batch's records carry.
  */
-export async function ensureProviders(db: DbOrTx, sourceSystem: string, records: ProviderRecord[], wanted: string[]): Promise<{ outcomes: Outcome[]; ids: Map<string, number> }> {
+export async function ensureProviders(db: DbOrTx, sourceSystem: string, records: ProviderRecord[], links: RecordLink[]): Promise<{ outcomes: Outcome[]; ids: Map<string, number> }> {
   const outcomes: Outcome[] = records.map(() => 'unchanged');
   const ids = new Map<string, number>();
   if (records.length) {
@@ -450,15 +457,20 @@ export async function ensureProviders(db: DbOrTx, sourceSystem: string, records:
       if (fresh.has(r.npi)) outcomes[i] = 'inserted';
     });
   }
-  const npis = [...new Set([...records.map((r) => r.npi), ...wanted])];
+  const npis = [...new Set(links.flatMap((l) => ('npi' in l ? [l.npi] : [])))];
   if (npis.length) {
-    for (const row of await db.select({ id: providers.id, npi: providers.npi }).from(providers).where(inArray(providers.npi, npis))) ids.set(row.npi, row.id);
+    for (const row of await db.select({ id: providers.id, npi: providers.npi }).from(providers).where(inArray(providers.npi, npis))) ids.set(providerKey(row), row.id);
+  }
+  const sources = [...new Set(links.flatMap((l) => ('provider' in l ? [l.provider] : [])))];
+  if (sources.length) {
+    const rows = await db.select({ id: providers.id, provider: providers.sourceId }).from(providers).where(and(eq(providers.sourceSystem, sourceSystem), inArray(providers.sourceId, sources)));
+    for (const row of rows) ids.set(providerKey({ provider: row.provider! }), row.id);
   }
   return { outcomes, ids };
 }
 
 /**
- * The records with their links filled in: providers from the NPI map, other records by source id in the
+ * The records with their links filled in: providers from ensureProviders' map, other records by source id in the
  * same source system (written in an earlier target or phase). A link that finds nothing is null.
  */
 export async function resolveLinks<R extends ClinicalRecord>(db: DbOrTx, records: R[], providerIds: Map<string, number>): Promise<R[]> {
@@ -480,7 +492,7 @@ export async function resolveLinks<R extends ClinicalRecord>(db: DbOrTx, records
     if (!r.links?.length) return r;
     const values = { ...r.values };
     for (const link of r.links) {
-      values[link.column] = ('npi' in link ? providerIds.get(link.npi) : found.get(`${link.target}\u0000${link.sourceId}`)) ?? null;
+      values[link.column] = ('target' in link ? found.get(`${link.target}\u0000${link.sourceId}`) : providerIds.get(providerKey(link))) ?? null;
     }
     return { ...r, values };
   });

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PracticeDatabase } from '../../src/db/client.js';
@@ -149,6 +149,19 @@ describeEachBackend('fhir round trip: the seeded chart as a patient bundle', (t)
     expect(second.counts).toMatchObject({ inserted: 0, updated: 0, rejected: 0 });
     expect(second.counts.unchanged).toBeGreaterThan(20);
     expect(await tableCounts(target!.db)).toEqual(counts);
+  });
+
+  it('keeps the clinician of a visit re-imported without its Practitioner (as an incremental export sends it)', async () => {
+    const kept = first.entry.filter((e: any) => ['Patient', 'Encounter'].includes(e.resource.resourceType));
+    // A reference to a resource the bundle leaves out is "Type/id", as the export writes it then.
+    let text = JSON.stringify({ ...first, entry: kept });
+    for (const e of first.entry) if (!kept.includes(e)) text = text.replaceAll(`"${e.fullUrl}"`, `"${e.resource.resourceType}/${e.resource.id}"`);
+    const partial = join(dirname(file), 'visit-only.json');
+    await writeFile(partial, text);
+    const run = await importFhir(target!, partial);
+    expect(run.counts).toMatchObject({ read: 2, inserted: 0, updated: 0, unchanged: 2 });
+    const visits = await queryRows<{ npi: string }>(target!.db, sql`select p.npi from encounters e join providers p on p.id = e.provider_id`);
+    expect(visits).toEqual([{ npi: '1245319599' }]);
   });
 });
 
