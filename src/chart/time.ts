@@ -1,20 +1,8 @@
 // Dates and times as the practice sees them: in the practice's time zone (practice.time_zone).
 import { DateTime } from 'luxon';
 import { UsageError } from '../errors.js';
-import { practice } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
-
-export const DEFAULT_TIME_ZONE = 'America/New_York';
-
-export async function practiceTimeZone(db: DbOrTx): Promise<string> {
-  const [row] = await db.select({ timeZone: practice.timeZone }).from(practice).limit(1);
-  return row?.timeZone ?? DEFAULT_TIME_ZONE;
-}
-
-/** Today's date (YYYY-MM-DD) in the practice's zone. */
-export function localToday(now: Date, zone: string): string {
-  return DateTime.fromJSDate(now, { zone }).toISODate()!;
-}
+import { practiceTimeZone, practiceToday } from '../practice/clock.js';
 
 const DATE_FORMATS = ['yyyy-MM-dd', 'M/d/yyyy', 'MM/dd/yyyy'];
 
@@ -69,5 +57,5 @@ export function sinceDate(text: string, today: string): string | undefined {
 /** The practice's zone and today's date there. */
 export async function practiceClock(db: DbOrTx, now: Date): Promise<{ zone: string; today: string }> {
   const zone = await practiceTimeZone(db);
-  return { zone, today: localToday(now, zone) };
+  return { zone, today: practiceToday(now, zone) };
 }

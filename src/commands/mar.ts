@@ -19,7 +19,7 @@ export function parseDurationMinutes(text: string, option: string): number {
 /** An ISO date-time, or HH:MM today, in the practice's time zone. */
 async function parseTime(ctx: CommandContext, text: string | undefined, option: string): Promise<Date> {
   if (!text) return ctx.now;
-  const { practiceTimeZone } = await import('../mar/orders.js');
+  const { practiceTimeZone } = await import('../practice/clock.js');
   const zone = await practiceTimeZone(await ctx.db());
   const today = DateTime.fromJSDate(ctx.now, { zone });
   const clock = /^([01]?[0-9]|2[0-3]):([0-5][0-9])$/.exec(text.trim());
@@ -91,7 +91,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, opts) => {
         const { dueDoses } = await import('../mar/administer.js');
-        const { practiceTimeZone } = await import('../mar/orders.js');
+        const { practiceTimeZone } = await import('../practice/clock.js');
         const db = await ctx.db();
         const at = await parseTime(ctx, opts.at, '--at');
         const doses = await dueDoses(db, at, parseDurationMinutes(opts.window, '--window'), opts.location);
@@ -194,7 +194,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, opts) => {
         const { missedDoses } = await import('../mar/administer.js');
-        const { practiceTimeZone } = await import('../mar/orders.js');
+        const { practiceTimeZone } = await import('../practice/clock.js');
         const db = await ctx.db();
         const missed = await missedDoses(db, ctx.now, parseDurationMinutes(opts.since, '--since') / 60);
         const zone = await practiceTimeZone(db);
@@ -240,7 +240,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, mrn: string, opts) => {
         const { marGrid, writeMarPdf } = await import('../mar/record.js');
-        const { practiceInfo } = await import('../recall/practice-info.js');
+        const { practiceInfo } = await import('../practice/clock.js');
         const db = await ctx.db();
         const grid = await marGrid(db, mrn, opts.month, ctx.now);
         if (opts.pdf) {

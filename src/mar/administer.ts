@@ -9,7 +9,8 @@ import { administrationOrders, administrations, ndcProducts, scheduledDoses } fr
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
 import { BarcodeError, parseProductBarcode, type ScannedProduct } from './barcode.js';
-import { materialiseDoses, patientByMrn, practiceTimeZone } from './orders.js';
+import { practiceTimeZone } from '../practice/clock.js';
+import { materialiseDoses, patientByMrn } from './orders.js';
 
 export const RECORDED_STATUSES = ['given', 'refused', 'held', 'not-available'] as const;
 export type RecordedStatus = (typeof RECORDED_STATUSES)[number];

@@ -4,16 +4,12 @@ import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import { administrationOrders, locations, ndcProducts, patients, providers, scheduledDoses } from '../db/schema/index.js';
-import { practiceInfo } from '../recall/practice-info.js';
+import { practiceTimeZone } from '../practice/clock.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { NotFoundError, UsageError, ValidationError, type Issue } from '../errors.js';
 import { doseTimes, parseSchedule, type Schedule } from './schedule.js';
-
-export async function practiceTimeZone(db: DbOrTx): Promise<string> {
-  return (await practiceInfo(db)).timeZone;
-}
 
 export async function patientByMrn(db: DbOrTx, mrn: string) {
   const [patient] = await db.select().from(patients).where(eq(patients.mrn, mrn.trim())).limit(1);

@@ -10,7 +10,8 @@ import type { Db, DbOrTx } from '../db/types.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { ValidationError, type Issue } from '../errors.js';
-import { materialiseDoses, patientByMrn, practiceTimeZone } from './orders.js';
+import { practiceTimeZone } from '../practice/clock.js';
+import { materialiseDoses, patientByMrn } from './orders.js';
 
 export interface MarGrid {
   patient: { mrn: string; name: string; dob: string };

@@ -5,7 +5,7 @@ import { patients, valueSets } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
-import { practiceTimeZone, qualityDetail, type QualityQuery } from './run.js';
+import { measureTimeZone, qualityDetail, type QualityQuery } from './run.js';
 
 export interface CareGap {
   measure: string;
@@ -85,7 +85,7 @@ export async function careGapsForPatient(db: DbOrTx, patientId: number, today: s
   );
   const measures = defined.filter((m) => valueSetOids(m).every((oid) => loaded.has(oid)));
   if (measures.length === 0) return null;
-  const period = { start: `${year}-01-01`, end: `${year}-12-31`, timeZone: await practiceTimeZone(db) };
+  const period = { start: `${year}-01-01`, end: `${year}-12-31`, timeZone: await measureTimeZone(db) };
   const rows = await qualityDetail(db, { period, program: 'mips', measures }, { gapsOnly: true, patientId });
   const byId = new Map(measures.map((m) => [m.id, m]));
   return rows.map((r) => {

@@ -8,6 +8,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { compileMeasure, flagColumn, POPULATIONS, stratumColumn, type Period, type Population } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
+import { practiceTimeZone } from '../practice/clock.js';
 
 export interface Counts {
   ip: number;
@@ -251,11 +252,8 @@ export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { 
   return out;
 }
 
-/** The practice's time zone turns timestamps into days; UTC when no practice is set up yet. */
-export async function practiceTimeZone(db: DbOrTx): Promise<string> {
-  const rows = await queryRows<{ time_zone: string }>(db, sql`select time_zone from practice limit 1`);
-  return rows[0]?.time_zone ?? 'UTC';
-}
+/** Measures count days in the practice's zone; in UTC before a practice is set up (imported test decks). */
+export const measureTimeZone = (db: DbOrTx) => practiceTimeZone(db, 'UTC');
 
 export async function providerIdByNpi(db: DbOrTx, npi: string): Promise<number> {
   const rows = await queryRows<{ id: number }>(db, sql`select id from providers where npi = ${npi}`);

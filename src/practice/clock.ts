@@ -1,4 +1,5 @@
-// What reminders need to know about the practice: its name, phone, return address and time zone.
+// The practice as letters, reminders and schedules see it: name, phone, return address, and its time zone,
+// which turns instants into the practice's days. One place, so every area counts days the same way.
 import { DateTime } from 'luxon';
 import { practice } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
@@ -10,11 +11,11 @@ export interface PracticeInfo {
   timeZone: string;
 }
 
-const FALLBACK_TIME_ZONE = 'America/New_York';
+export const DEFAULT_TIME_ZONE = 'America/New_York';
 
 export async function practiceInfo(db: DbOrTx): Promise<PracticeInfo> {
   const [row] = await db.select().from(practice).limit(1);
-  if (!row) return { name: 'Your medical practice', phone: '', addressLines: [], timeZone: FALLBACK_TIME_ZONE };
+  if (!row) return { name: 'Your medical practice', phone: '', addressLines: [], timeZone: DEFAULT_TIME_ZONE };
   const cityLine = [row.city, [row.state, row.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
   return {
     name: row.legalName,
@@ -22,6 +23,12 @@ export async function practiceInfo(db: DbOrTx): Promise<PracticeInfo> {
     addressLines: [row.address1, row.address2, cityLine].filter((l): l is string => Boolean(l)),
     timeZone: row.timeZone,
   };
+}
+
+/** The practice's time zone; `fallback` before the practice is set up. */
+export async function practiceTimeZone(db: DbOrTx, fallback = DEFAULT_TIME_ZONE): Promise<string> {
+  const [row] = await db.select({ timeZone: practice.timeZone }).from(practice).limit(1);
+  return row?.timeZone ?? fallback;
 }
 
 /** The practice's calendar date at `now`. */

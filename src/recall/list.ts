@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { NotFoundError } from '../errors.js';
-import { practiceInfo, practiceToday } from './practice-info.js';
+import { practiceInfo, practiceToday } from '../practice/clock.js';
 
 export interface RecallListFilter {
   now: Date;

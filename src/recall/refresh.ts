@@ -5,7 +5,7 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import type { Db, Tx } from '../db/types.js';
 import { compileRecallRule } from './compile.js';
-import { practiceInfo, practiceToday } from './practice-info.js';
+import { practiceInfo, practiceToday } from '../practice/clock.js';
 import { addRecallRules, defaultRules, listRecallRules } from './rules.js';
 
 export interface RuleRefresh {

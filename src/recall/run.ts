@@ -13,7 +13,7 @@ import { writeCallList, writeLetters } from './channels/files.js';
 import { smsTransport, type SmsOptions } from './channels/sms.js';
 import type { Delivery, MessageTransport } from './channels/transport.js';
 import { channels, type Channel, type RecallDefinition } from './definition.js';
-import { practiceInfo, practiceToday, type PracticeInfo } from './practice-info.js';
+import { practiceInfo, practiceToday, type PracticeInfo } from '../practice/clock.js';
 import { composeMessage, type MessageFields } from './templates.js';
 
 export interface QuietHours {

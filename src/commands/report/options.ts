@@ -25,9 +25,9 @@ export function addMeasureOptions(command: Command): Command {
 }
 
 export async function measureQuery(ctx: CommandContext, options: MeasureOptions, ids?: string[]): Promise<QualityQuery> {
-  const { parsePeriod, practiceTimeZone, providerIdByNpi, selectMeasures } = await import('../../measures/run.js');
+  const { measureTimeZone, parsePeriod, providerIdByNpi, selectMeasures } = await import('../../measures/run.js');
   const db = await ctx.db();
-  const period = parsePeriod(options.period, await practiceTimeZone(db));
+  const period = parsePeriod(options.period, await measureTimeZone(db));
   if (options.tin && !/^\d{9}$/.test(options.tin)) throw new UsageError(`--tin must be 9 digits.`);
   return {
     period,
