@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { valueSetCodes, valueSets, valueSetYears } from '../db/schema/index.js';
-import type { Db } from '../db/types.js';
+import type { Db, DbOrTx } from '../db/types.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { UsageError, ValidationError, type Issue } from '../errors.js';
 import { measureDefinitions } from './definitions/index.js';
@@ -279,4 +279,14 @@ export async function importValueSets(
     });
   });
   return result;
+}
+
+/** Which of the OIDs have an expansion loaded for the performance year (the ones that year's measures can read). */
+export async function loadedValueSetOids(db: DbOrTx, year: number, oids: string[]): Promise<Set<string>> {
+  if (oids.length === 0) return new Set();
+  const rows = await db
+    .select({ oid: valueSetYears.oid })
+    .from(valueSetYears)
+    .where(and(eq(valueSetYears.performanceYear, year), inArray(valueSetYears.oid, oids)));
+  return new Set(rows.map((r) => r.oid));
 }

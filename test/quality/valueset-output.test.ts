@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { CodeSystem } from '../../src/codes/systems.js';
 import { queryRows } from '../../src/db/query.js';
+import { loadedValueSetOids } from '../../src/measures/valuesets.js';
 import { encounters, observations, patients, providers } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
@@ -82,6 +83,8 @@ describeEachBackend('value set import and report files', (t) => {
     expect(run.json()).toMatchObject({ year: 2027, valueSets: [{ oid: MAMMOGRAPHY, version: '20260501', action: 'added' }] });
     expect(await codesOf(MAMMOGRAPHY, 2027)).toEqual(['24604-1']);
     expect(await codesOf(MAMMOGRAPHY, 2026)).toEqual(['24604-1', '24605-8', '24606-6']);
+    expect([...(await loadedValueSetOids(t.db, 2027, [MAMMOGRAPHY, OFFICE_VISIT]))]).toEqual([MAMMOGRAPHY]);
+    expect((await loadedValueSetOids(t.db, 2026, [MAMMOGRAPHY, OFFICE_VISIT])).size).toBe(2);
     // The 2026 measures still read 2026's expansion (B2's mammogram is 24606-6).
     const report = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS125', '--json'], { database: t.handle });
     expect(report.json().measures[0].groups[0].overall).toMatchObject({ den: 2, numer: 1 });
