@@ -169,6 +169,8 @@ export const kindSpecs = {
       f('amount', 'money', 'charge amount (e.g. 125.00)', 'charge', 'fee', 'amount', 'billed'),
       f('place_of_service', 'text', 'place of service code (e.g. 11)', 'pos', 'place of service'),
       f('ndc', 'ndc', 'NDC for drug charges', 'ndc code'),
+      f('ndc_quantity', 'number', 'amount of the drug given, in the NDC unit', 'ndc qty', 'drug quantity'),
+      f('ndc_unit', 'ndc-unit', 'unit of that amount: UN, ML, GR, ME (mg) or F2 (international units)', 'ndc uom', 'drug unit'),
     ],
     required: [['chart_number'], ['service_date'], ['code'], ['amount']],
   },

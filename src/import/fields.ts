@@ -206,6 +206,7 @@ export type FieldType =
   | 'loinc'
   | 'rxnorm'
   | 'ndc'
+  | 'ndc-unit'
   | 'cvx'
   | 'procedure'
   | 'modifiers'
@@ -213,6 +214,15 @@ export type FieldType =
   | 'integer'
   | 'money'
   | 'quantity';
+
+/** The 837P CTP05 units (loop 2410) and the ways people write them. */
+const NDC_UNITS: Record<string, string> = {
+  un: 'UN', unit: 'UN', units: 'UN', each: 'UN', ea: 'UN',
+  ml: 'ML', milliliter: 'ML', millilitre: 'ML', milliliters: 'ML', cc: 'ML',
+  gr: 'GR', g: 'GR', gram: 'GR', grams: 'GR',
+  me: 'ME', mg: 'ME', milligram: 'ME', milligrams: 'ME',
+  f2: 'F2', iu: 'F2', internationalunit: 'F2', internationalunits: 'F2',
+};
 
 /** One cell → its stored form, by the field's declared type. */
 export function parseField(type: FieldType, raw: string, label: string, context: FieldContext): Parsed<unknown> {
@@ -268,6 +278,10 @@ export function parseField(type: FieldType, raw: string, label: string, context:
       if (isScientific(text)) return bad(`NDC "${text}" was turned into a number by a spreadsheet; its digits are lost`);
       const ndc = normalizeNdc(text);
       return ndc ? ok(ndc) : bad(`NDC "${text}" is not an NDC: give the 11-digit form or the 10-digit form with its hyphens (e.g. 0002-3227-30)`);
+    }
+    case 'ndc-unit': {
+      const unit = NDC_UNITS[text.toLowerCase().replace(/[^a-z0-9]/g, '')];
+      return unit ? ok(unit) : bad(`NDC unit "${text}" is not one a claim can carry: UN (unit), ML, GR (gram), ME (milligram) or F2 (international unit)`);
     }
     case 'cvx': {
       const cvx = normalizeCvx(text);

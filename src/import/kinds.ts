@@ -292,6 +292,8 @@ const builders: Record<ImportKind, (row: Row) => void> = {
         diagnosisPointers: [],
         placeOfService: v.place_of_service ?? null,
         ndcCode: v.ndc ?? null,
+        ndcQuantity: v.ndc_quantity ?? null,
+        ndcUnit: v.ndc_unit ?? null,
       },
       { encounter: v.visit_id ? `encounters:${v.visit_id}` : undefined },
     );

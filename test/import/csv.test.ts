@@ -160,7 +160,7 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
     ['medications', { inserted: 2, rejected: 3 }, [/10-digit form with its hyphens/, /is empty/, /stopped before it was started/]],
     ['immunizations', { inserted: 2, rejected: 1 }, [/not a CVX/]],
     ['vitals', { inserted: 1, rejected: 2 }, [/systolic\/diastolic/, /systolic must be above/]],
-    ['charges', { inserted: 3, rejected: 1 }, [/not a CPT or HCPCS/]],
+    ['charges', { inserted: 4, rejected: 2 }, [/not a CPT or HCPCS/, /NDC unit "tablespoons" is not one a claim can carry/]],
   ])('imports %s with the reasons for each rejected row', async (kind, counts, reasons) => {
     const run = await cli(['import', `${kind}.csv`, '--kind', kind, '--json']);
     expect(run.code, run.stderr).toBe(3);
@@ -197,6 +197,9 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
     expect(ndc!.ndc_code).toBe('00093111101');
     const [charge] = await queryRows<{ modifiers: string[]; amount_cents: number }>(t.db, sql`select modifiers, amount_cents from charges where code = 'G0439'`);
     expect(charge!.amount_cents).toBe(117550);
+    // A drug line keeps what loop 2410 sends: the 11-digit NDC, the amount given and its unit.
+    const [drug] = await queryRows<{ ndc_code: string; ndc_quantity: string; ndc_unit: string }>(t.db, sql`select ndc_code, ndc_quantity, ndc_unit from charges where code = 'J1100'`);
+    expect(drug).toEqual({ ndc_code: '00009004721', ndc_quantity: '1.000', ndc_unit: 'ML' });
   });
 
   it('refuses a file it cannot read as the kind before writing anything', async () => {
