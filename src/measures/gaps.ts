@@ -1,11 +1,12 @@
 // Care gaps: patients counted in a measure's denominator who do not meet it yet, as a work list
 // (and as input for recall reminders).
 import { inArray } from 'drizzle-orm';
-import { patients, valueSets } from '../db/schema/index.js';
+import { patients } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
 import { measureTimeZone, qualityDetail, type QualityQuery } from './run.js';
+import { loadedValueSetOids } from './valuesets.js';
 
 export interface CareGap {
   measure: string;
@@ -72,7 +73,7 @@ function valueSetOids(measure: MeasureDefinition): string[] {
 
 /**
  * One patient's open care gaps in this year's MIPS measures, for the chart view. Only measures whose
- * value sets are all loaded take part: with a code list missing, every patient would look overdue.
+ * value sets are all loaded for this year take part: with a code list missing, every patient would look overdue.
  * Null when no measure can be computed (value sets not loaded yet), so the chart says so instead of
  * listing false gaps.
  */
@@ -80,9 +81,7 @@ export async function careGapsForPatient(db: DbOrTx, patientId: number, today: s
   const year = Number(today.slice(0, 4));
   const defined = measureDefinitions.filter((m) => m.program === 'mips' && m.performanceYear === year);
   const wanted = [...new Set(defined.flatMap(valueSetOids))];
-  const loaded = new Set(
-    wanted.length ? (await db.select({ oid: valueSets.oid }).from(valueSets).where(inArray(valueSets.oid, wanted))).map((r) => r.oid) : [],
-  );
+  const loaded = await loadedValueSetOids(db, year, wanted);
   const measures = defined.filter((m) => valueSetOids(m).every((oid) => loaded.has(oid)));
   if (measures.length === 0) return null;
   const period = { start: `${year}-01-01`, end: `${year}-12-31`, timeZone: await measureTimeZone(db) };
