@@ -1,7 +1,7 @@
 // All eight 2026 quality measures on a demo practice (100,000 patients by default): the set-based SQL
 // run, next to a straightforward per-patient evaluation (the same measure logic, one patient at a time)
 // timed on a sample in the same run and extrapolated to the whole practice.
-//   npx tsx bench/quality.ts [patients] [sample]                 embedded PGlite in memory
+//   npx tsx bench/quality.ts [patients] [sample]                 embedded PGlite in memory (sample 0: no baseline)
 //   BENCH_DATABASE_URL=postgres://... npx tsx bench/quality.ts   a scratch PostgreSQL database (it is filled!)
 //   BENCH_REUSE=1 ...                                            measure a database an earlier run filled
 // The machine's load average is printed with the figures: on a shared machine they vary with it.
@@ -66,6 +66,11 @@ async function main() {
     }
   }
 
+  if (SAMPLE === 0) {
+    console.log('per-patient evaluation skipped (sample 0)');
+    await handle.close();
+    return;
+  }
   // The per-patient baseline: the same compiled logic, asked once per patient and measure.
   const ids = (await queryRows<{ id: number }>(db, sql`select id from patients order by random() limit ${SAMPLE}`)).map((r) => Number(r.id));
   const setFlags = new Map<string, boolean>();
