@@ -161,7 +161,7 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
     const list = byTarget.get(target);
     if (!list) continue;
     // Blood-pressure panels (and notes that others amend) first, so records of the same table find them by source id.
-    const group = (r: ClinicalRecord) => Math.max(r.writeOrder ?? 0, r.panel || r.links?.some((l) => 'target' in l && l.target === target) ? 1 : 0);
+    const group = (r: ClinicalRecord) => Math.max(r.writeOrder ?? 0, r.panel || r.links?.some((l) => 'target' in l && l.target === target && l.sourceId !== r.sourceId) ? 1 : 0);
     const groups = [...new Set(list.map((p) => group(p.record)))].sort((a, b) => a - b);
     for (const phase of groups.map((g) => list.filter((p) => group(p.record) === g))) {
       const records = await resolveLinks(tx, phase.map((p) => p.record), providers.ids);

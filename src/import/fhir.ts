@@ -864,6 +864,7 @@ function mapGoal(r: Json, b: Builder): void {
     achievementStatus: firstCode(r.achievementStatus) ?? null,
   };
   const plan = b.context.goalPlans.get(r.id);
-  const links = b.record(values, 'carePlanId', 'carePlans', plan ? { reference: plan } : undefined, 'CarePlan');
+  // The plan lists its goals: a goal sent without its plan (an incremental export) keeps the plan it has.
+  const links: RecordLink[] = plan ? b.record(values, 'carePlanId', 'carePlans', { reference: plan }, 'CarePlan') : [{ column: 'carePlanId', target: 'goals', sourceId: b.sourceId, from: 'carePlanId' }];
   b.add('goals', patient, values, { links });
 }

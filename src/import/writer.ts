@@ -130,9 +130,10 @@ export interface ClinicalRecord {
 
 /**
  * A provider by NPI, or (when the clinician is not described in the input, as in an incremental export) by
- * the source id of an earlier import; or a record of an earlier target by source id.
+ * the source id of an earlier import; or a record of an earlier target by source id: its id, or the value
+ * of its column `from` (a record's own stored value, when the input does not say).
  */
-export type RecordLink = { column: string } & ({ npi: string } | { provider: string } | { target: ClinicalTarget; sourceId: string });
+export type RecordLink = { column: string } & ({ npi: string } | { provider: string } | { target: ClinicalTarget; sourceId: string; from?: string });
 
 /** The key of a provider link in the map ensureProviders returns. */
 const providerKey = (link: { npi: string } | { provider: string }) => ('npi' in link ? `npi\u0000${link.npi}` : `source\u0000${link.provider}`);
@@ -474,25 +475,31 @@ export async function ensureProviders(db: DbOrTx, sourceSystem: string, records:
  * same source system (written in an earlier target or phase). A link that finds nothing is null.
  */
 export async function resolveLinks<R extends ClinicalRecord>(db: DbOrTx, records: R[], providerIds: Map<string, number>): Promise<R[]> {
-  const wanted = new Map<ClinicalTarget, Set<string>>();
+  const wanted = new Map<string, { target: ClinicalTarget; from: string; sourceIds: Set<string> }>();
   const system = records[0]?.sourceSystem;
+  const key = (target: ClinicalTarget, from: string) => `${target}\u0000${from}`;
   for (const r of records) {
-    for (const link of r.links ?? []) if ('target' in link) (wanted.get(link.target) ?? wanted.set(link.target, new Set()).get(link.target)!).add(link.sourceId);
+    for (const link of r.links ?? []) {
+      if (!('target' in link)) continue;
+      const k = key(link.target, link.from ?? 'id');
+      if (!wanted.has(k)) wanted.set(k, { target: link.target, from: link.from ?? 'id', sourceIds: new Set() });
+      wanted.get(k)!.sourceIds.add(link.sourceId);
+    }
   }
-  const found = new Map<string, number>();
-  for (const [target, sourceIds] of wanted) {
-    const table = clinicalTables[target] as unknown as { id: PgColumn; sourceSystem: PgColumn; sourceId: PgColumn } & PgTable;
+  const found = new Map<string, unknown>();
+  for (const [k, { target, from, sourceIds }] of wanted) {
+    const table = clinicalTables[target] as unknown as Record<string, PgColumn> & PgTable;
     const rows = await db
-      .select({ id: table.id, sourceId: table.sourceId })
+      .select({ value: table[from]!, sourceId: table.sourceId! })
       .from(table)
-      .where(and(eq(table.sourceSystem, system!), inArray(table.sourceId, [...sourceIds])));
-    for (const row of rows as { id: number; sourceId: string }[]) found.set(`${target}\u0000${row.sourceId}`, Number(row.id));
+      .where(and(eq(table.sourceSystem!, system!), inArray(table.sourceId!, [...sourceIds])));
+    for (const row of rows as { value: unknown; sourceId: string }[]) found.set(`${k}\u0000${row.sourceId}`, row.value);
   }
   return records.map((r) => {
     if (!r.links?.length) return r;
     const values = { ...r.values };
     for (const link of r.links) {
-      values[link.column] = ('target' in link ? found.get(`${link.target}\u0000${link.sourceId}`) : providerIds.get(providerKey(link))) ?? null;
+      values[link.column] = ('target' in link ? found.get(`${key(link.target, link.from ?? 'id')}\u0000${link.sourceId}`) : providerIds.get(providerKey(link))) ?? null;
     }
     return { ...r, values };
   });

@@ -151,17 +151,19 @@ describeEachBackend('fhir round trip: the seeded chart as a patient bundle', (t)
     expect(await tableCounts(target!.db)).toEqual(counts);
   });
 
-  it('keeps the clinician of a visit re-imported without its Practitioner (as an incremental export sends it)', async () => {
-    const kept = first.entry.filter((e: any) => ['Patient', 'Encounter'].includes(e.resource.resourceType));
+  it('keeps the clinician of a visit and the plan of a goal re-imported without them (as an incremental export sends them)', async () => {
+    const kept = first.entry.filter((e: any) => ['Patient', 'Encounter', 'Goal'].includes(e.resource.resourceType));
     // A reference to a resource the bundle leaves out is "Type/id", as the export writes it then.
     let text = JSON.stringify({ ...first, entry: kept });
     for (const e of first.entry) if (!kept.includes(e)) text = text.replaceAll(`"${e.fullUrl}"`, `"${e.resource.resourceType}/${e.resource.id}"`);
     const partial = join(dirname(file), 'visit-only.json');
     await writeFile(partial, text);
     const run = await importFhir(target!, partial);
-    expect(run.counts).toMatchObject({ read: 2, inserted: 0, updated: 0, unchanged: 2 });
+    expect(run.counts).toMatchObject({ read: 3, inserted: 0, updated: 0, unchanged: 3 });
     const visits = await queryRows<{ npi: string }>(target!.db, sql`select p.npi from encounters e join providers p on p.id = e.provider_id`);
     expect(visits).toEqual([{ npi: '1245319599' }]);
+    const goals = await queryRows<{ plan: string }>(target!.db, sql`select c.title as plan from goals g join care_plans c on c.id = g.care_plan_id`);
+    expect(goals).toEqual([{ plan: 'Hypertension plan' }]);
   });
 });
 
