@@ -120,7 +120,9 @@ export async function openServer(url: string, options: { migrate?: boolean } = {
     max: 4,
     onnotice: () => undefined,
     connect_timeout: 10,
-    connection: { application_name: 'practicekit', TimeZone: 'UTC' },
+    // JIT compiles each big report query's expressions (800+ functions for one quality measure) and cost
+    // more than the query itself at 100,000 patients: 8.5 s of 24 s for CMS122, and again in every worker.
+    connection: { application_name: 'practicekit', TimeZone: 'UTC', jit: 'off' },
     // count(*) and other int8 values as numbers, as PGlite returns them.
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
   });

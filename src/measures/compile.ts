@@ -153,8 +153,12 @@ export class MeasureCompiler {
     return force || this.usesBirth(window) ? sql`join patients pt on pt.id = ${alias}.patient_id` : sql``;
   }
 
-  /** Conditions from the problem list and from visit diagnoses, with their prevalence span. */
-  private conditionSource(): SQL {
+  /**
+   * Conditions with a code in the concept, from the problem list and from visit diagnoses, with their
+   * prevalence span. The code filter sits inside each branch so it can use the code indexes: outside the
+   * UNION it cannot be pushed down, and every criterion would rebuild the whole diagnosis list.
+   */
+  private conditionSource(concept: Concept): SQL {
     // An inactive condition with no abatement has an unknown end: it can only meet a window its onset
     // falls in, so the span is treated as ending on the onset day. A visit diagnosis counts on the
     // visit's days, unless the same condition is on record (FHIR Encounter.diagnosis points at a
@@ -164,11 +168,12 @@ export class MeasureCompiler {
         c.verification_status, coalesce(c.onset_date, c.recorded_date) as s,
         case when c.clinical_status in (${list(ACTIVE_CLINICAL)}) then coalesce(c.abatement_date, 'infinity'::date)
              else coalesce(c.abatement_date, c.onset_date, c.recorded_date) end as e
-      from problems c
+      from problems c where ${this.match(concept, sql`c.code_system`, sql`c.code`)}
       union all
       select d.id, 'encounter_diagnoses', en.patient_id, d.code_system, d.code, 'encounter-diagnosis', 'confirmed',
         ${this.day(sql`en.starts_at`)}, ${this.day(sql`coalesce(en.ends_at, en.starts_at)`)}
-      from encounter_diagnoses d join encounters en on en.id = d.encounter_id where en.status = 'finished'
+      from encounter_diagnoses d join encounters en on en.id = d.encounter_id
+      where en.status = 'finished' and ${this.match(concept, sql`d.code_system`, sql`d.code`)}
         and not exists (select 1 from problems c2 where c2.patient_id = en.patient_id and c2.code_system = d.code_system and c2.code = d.code)
     )`;
   }
@@ -199,14 +204,14 @@ export class MeasureCompiler {
   }
 
   private conditions(spec: ConditionSpec): SQL {
-    const parts: SQL[] = [this.match(spec.concept, sql`c.code_system`, sql`c.code`), this.timing(spec.timing, sql`c.s`, sql`c.e`, spec.window, sql`pt.dob`)];
+    const parts: SQL[] = [this.timing(spec.timing, sql`c.s`, sql`c.e`, spec.window, sql`pt.dob`)];
     if (spec.categories?.length) parts.push(sql`c.category in (${list(spec.categories)})`);
     if (!spec.anyVerification) parts.push(sql`c.verification_status not in (${list(REFUTED)})`);
     if (spec.bodySite) {
       parts.push(sql`exists (select 1 from record_qualifiers q where q.table_name = c.table_name and q.record_id = c.record_id
         and q.qualifier = 'body-site' and ${this.match(spec.bodySite, sql`q.code_system`, sql`q.code`)})`);
     }
-    return sql`select c.patient_id from ${this.conditionSource()} c ${this.birthJoin(sql`c`, spec.window)} where ${sql.join(parts, sql` and `)}`;
+    return sql`select c.patient_id from ${this.conditionSource(spec.concept)} c ${this.birthJoin(sql`c`, spec.window)} where ${sql.join(parts, sql` and `)}`;
   }
 
   private procedures(spec: EventSpec): SQL {
