@@ -236,7 +236,23 @@ export class MeasureCompiler {
     const start = this.day(sql`coalesce(op.starts_at, o.effective_at)`);
     const end = this.day(sql`o.effective_at`);
     return sql`o.status in (${list(spec.statuses ?? RESULT_STATUSES)}) and ${this.match(spec.concept, sql`o.code_system`, sql`o.code`)}
-      and ${this.timing(timing, timing === 'endsIn' || timing === 'endsBy' ? end : start, end, spec.window, sql`pt.dob`)}`;
+      and ${this.timing(timing, timing === 'endsIn' || timing === 'endsBy' ? end : start, end, spec.window, sql`pt.dob`)}
+      ${sql.join(this.effectiveBounds(timing, spec.window), sql``)}`;
+  }
+
+  /**
+   * The same window again as bounds on o.effective_at itself, which the (code, effective_at) index can
+   * serve: the day comparisons above go through the time zone per row and force a scan of every result.
+   * Implied by them because a period never ends before it starts (FHIR per-1); birth-relative windows
+   * differ per patient and get none.
+   */
+  private effectiveBounds(timing: Timing, window: Window | undefined): SQL[] {
+    const w = window ?? { from: { at: 'mpStart' }, to: { at: 'mpEnd' } };
+    const instant = (ref: DayRef, days: number) => sql`((${this.dayRef(ref, sql`null::date`)}) + ${days}::int)::timestamp at time zone ${this.period.timeZone}`;
+    const bounds: SQL[] = [];
+    if (w.from && w.from.at !== 'birth' && ['during', 'startsIn', 'endsIn', 'overlaps'].includes(timing)) bounds.push(sql` and o.effective_at >= ${instant(w.from, 0)}`);
+    if (w.to && w.to.at !== 'birth' && ['during', 'endsIn', 'endsBy'].includes(timing)) bounds.push(sql` and o.effective_at < ${instant(w.to, 1)}`);
+    return bounds;
   }
 
   private observations(spec: ObservationSpec): SQL {
