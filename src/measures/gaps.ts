@@ -79,10 +79,9 @@ function valueSetOids(measure: MeasureDefinition): string[] {
  */
 export async function careGapsForPatient(db: DbOrTx, patientId: number, today: string): Promise<PatientCareGap[] | null> {
   const year = Number(today.slice(0, 4));
-  const defined = measureDefinitions.filter((m) => m.program === 'mips' && m.performanceYear === year);
-  const wanted = [...new Set(defined.flatMap(valueSetOids))];
-  const loaded = await loadedValueSetOids(db, year, wanted);
-  const measures = defined.filter((m) => valueSetOids(m).every((oid) => loaded.has(oid)));
+  const defined = measureDefinitions.filter((m) => m.program === 'mips' && m.performanceYear === year).map((m) => ({ m, oids: valueSetOids(m) }));
+  const loaded = await loadedValueSetOids(db, year, [...new Set(defined.flatMap((d) => d.oids))]);
+  const measures = defined.filter((d) => d.oids.every((oid) => loaded.has(oid))).map((d) => d.m);
   if (measures.length === 0) return null;
   const period = { start: `${year}-01-01`, end: `${year}-12-31`, timeZone: await measureTimeZone(db) };
   const rows = await qualityDetail(db, { period, program: 'mips', measures }, { gapsOnly: true, patientId });
