@@ -6,7 +6,7 @@ import type { DbOrTx } from '../db/types.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
 import { measureTimeZone, qualityDetail, type QualityQuery } from './run.js';
-import { loadedValueSetOids } from './valuesets.js';
+import { definitionValueSetOids, loadedValueSetOids } from './valuesets.js';
 
 export interface CareGap {
   measure: string;
@@ -61,16 +61,6 @@ export interface PatientCareGap {
   action: string;
 }
 
-/** Every value set OID a definition names, wherever in its criteria. */
-function valueSetOids(measure: MeasureDefinition): string[] {
-  const oids = new Set<string>();
-  JSON.stringify(measure, (key, value) => {
-    if (key === 'valueSets' && Array.isArray(value)) for (const oid of value) oids.add(oid);
-    return value;
-  });
-  return [...oids];
-}
-
 /**
  * One patient's open care gaps in this year's MIPS measures, for the chart view. Only measures whose
  * value sets are all loaded for this year take part: with a code list missing, every patient would look overdue.
@@ -79,7 +69,7 @@ function valueSetOids(measure: MeasureDefinition): string[] {
  */
 export async function careGapsForPatient(db: DbOrTx, patientId: number, today: string): Promise<PatientCareGap[] | null> {
   const year = Number(today.slice(0, 4));
-  const defined = measureDefinitions.filter((m) => m.program === 'mips' && m.performanceYear === year).map((m) => ({ m, oids: valueSetOids(m) }));
+  const defined = measureDefinitions.filter((m) => m.program === 'mips' && m.performanceYear === year).map((m) => ({ m, oids: definitionValueSetOids(m) }));
   const loaded = await loadedValueSetOids(db, year, [...new Set(defined.flatMap((d) => d.oids))]);
   const measures = defined.filter((d) => d.oids.every((oid) => loaded.has(oid))).map((d) => d.m);
   if (measures.length === 0) return null;

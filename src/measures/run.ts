@@ -8,6 +8,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { compileMeasure, flagColumn, POPULATIONS, stratumColumn, type Period, type Population } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
+import { measureValueSetCodes } from './valuesets.js';
 import { practiceTimeZone } from '../practice/clock.js';
 
 export interface Counts {
@@ -142,7 +143,7 @@ async function summarise(db: DbOrTx, measure: MeasureDefinition, query: QualityQ
   const rows = await queryRows<Record<string, unknown>>(
     db,
     sql`select grouping(f.provider_id) as overall, f.provider_id, pr.npi, pr.first_name, pr.last_name, ${sql.join(sums, sql`, `)}
-      from (${compileMeasure(measure, query.period)}) f left join providers pr on pr.id = f.provider_id
+      from (${compileMeasure(measure, query.period, undefined, await measureValueSetCodes(db, measure))}) f left join providers pr on pr.id = f.provider_id
       where ${providerFilter(query)}
       group by grouping sets ((), (f.provider_id, pr.npi, pr.first_name, pr.last_name))
       order by pr.last_name nulls last, pr.first_name`,
@@ -224,7 +225,7 @@ export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { 
       db,
       sql`select f.*, pa.mrn, pr.npi,
           (select string_agg(pi.value, '; ' order by pi.id) from patient_identifiers pi where pi.patient_id = f.patient_id) as source_ids
-        from (${compileMeasure(measure, query.period, patientFilter)}) f join patients pa on pa.id = f.patient_id left join providers pr on pr.id = f.provider_id
+        from (${compileMeasure(measure, query.period, patientFilter, await measureValueSetCodes(db, measure))}) f join patients pa on pa.id = f.patient_id left join providers pr on pr.id = f.provider_id
         where ${providerFilter(query)} order by pa.mrn`,
     );
     for (const row of rows) {
@@ -291,11 +292,12 @@ export async function qualityTrend(db: DbOrTx, query: QualityQuery, asOf?: strin
     const sums = measure.groups.flatMap((_, g) =>
       POPULATIONS.map((p) => sql`count(*) filter (where f.${sql.identifier(flagColumn(g, p))})::int as ${sql.identifier(flagColumn(g, p))}`),
     );
+    const codes = await measureValueSetCodes(db, measure);
     for (const end of ends) {
       const period = { ...query.period, end };
       const [row] = await queryRows<Record<string, unknown>>(
         db,
-        sql`select ${sql.join(sums, sql`, `)} from (${compileMeasure(measure, period)}) f where ${providerFilter(query)}`,
+        sql`select ${sql.join(sums, sql`, `)} from (${compileMeasure(measure, period, undefined, codes)}) f where ${providerFilter(query)}`,
       );
       measure.groups.forEach((group, g) => {
         const trend = out.find((t) => t.measure === measure.id && t.group === group.id)!;

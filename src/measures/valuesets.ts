@@ -10,6 +10,8 @@ import { valueSetCodes, valueSets, valueSetYears } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { UsageError, ValidationError, type Issue } from '../errors.js';
+import type { ValueSetCodes } from './compile.js';
+import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
 
 export interface ValueSetCode {
@@ -289,4 +291,28 @@ export async function loadedValueSetOids(db: DbOrTx, year: number, oids: string[
     .from(valueSetYears)
     .where(and(eq(valueSetYears.performanceYear, year), inArray(valueSetYears.oid, oids)));
   return new Set(rows.map((r) => r.oid));
+}
+
+/** Every value set OID a definition names, wherever in its criteria. */
+export function definitionValueSetOids(measure: MeasureDefinition): string[] {
+  const oids = new Set<string>();
+  JSON.stringify(measure, (key, value) => {
+    if (key === 'valueSets' && Array.isArray(value)) for (const oid of value) oids.add(oid);
+    return value;
+  });
+  return [...oids];
+}
+
+/** The codes of the measure's value sets in the expansions its performance year names (OID -> system, code pairs). */
+export async function measureValueSetCodes(db: DbOrTx, measure: MeasureDefinition): Promise<ValueSetCodes> {
+  const oids = definitionValueSetOids(measure);
+  const codes = new Map<string, [string, string][]>(oids.map((oid) => [oid, []]));
+  if (oids.length === 0) return codes;
+  const rows = await db
+    .select({ oid: valueSetYears.oid, system: valueSetCodes.codeSystem, code: valueSetCodes.code })
+    .from(valueSetYears)
+    .innerJoin(valueSetCodes, eq(valueSetCodes.valueSetId, valueSetYears.valueSetId))
+    .where(and(eq(valueSetYears.performanceYear, measure.valueSetYear ?? measure.performanceYear), inArray(valueSetYears.oid, oids)));
+  for (const r of rows) codes.get(r.oid)!.push([r.system, r.code]);
+  return codes;
 }
