@@ -127,7 +127,8 @@ function countsOf(row: Record<string, unknown>, prefix: string): Counts {
   return { ...counts, rate: rate(counts) };
 }
 
-async function summarise(db: DbOrTx, measure: MeasureDefinition, query: QualityQuery): Promise<MeasureResult> {
+/** One measure's counts, on the planner statistics as they are (runQuality refreshes them once for all its measures). */
+export async function summariseMeasure(db: DbOrTx, measure: MeasureDefinition, query: QualityQuery): Promise<MeasureResult> {
   const sums: SQL[] = [];
   measure.groups.forEach((_, g) => {
     for (const p of POPULATIONS) {
@@ -200,7 +201,7 @@ export async function refreshStatistics(db: DbOrTx): Promise<void> {
 export async function runQuality(db: DbOrTx, query: QualityQuery): Promise<QualityReport> {
   await refreshStatistics(db);
   const measures: MeasureResult[] = [];
-  for (const measure of query.measures) measures.push(await summarise(db, measure, query));
+  for (const measure of query.measures) measures.push(await summariseMeasure(db, measure, query));
   return {
     period: { start: query.period.start, end: query.period.end, timeZone: query.period.timeZone },
     program: query.program,
