@@ -163,10 +163,12 @@ export class MeasureCompiler {
     if ('not' in c) return sql`(not ${this.criterion(c.not)})`;
     if ('age' in c) {
       const at = c.age.at === 'mpStart' ? sql`${this.period.start}::date` : sql`${this.period.end}::date`;
-      const years = sql`extract(year from age(${at}, p.dob))`;
+      // "At least n years old on that day" as a bound on the birth date: the same as age()'s whole
+      // years (a birthday on Feb 29 falls on Mar 1 either way), without an age() per patient and criterion.
+      const bornBy = (years: number) => sql`(${at} - ${`${years} years`}::interval)::date`;
       const parts: SQL[] = [];
-      if (c.age.min !== undefined) parts.push(sql`${years} >= ${c.age.min}`);
-      if (c.age.max !== undefined) parts.push(sql`${years} <= ${c.age.max}`);
+      if (c.age.min !== undefined) parts.push(sql`p.dob <= ${bornBy(c.age.min)}`);
+      if (c.age.max !== undefined) parts.push(sql`p.dob > ${bornBy(c.age.max + 1)}`);
       return parts.length ? sql`(${sql.join(parts, sql` and `)})` : sql`true`;
     }
     if ('female' in c) return sql`(p.sex = 'female')`;
