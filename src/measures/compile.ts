@@ -260,12 +260,22 @@ export class MeasureCompiler {
       and ${this.timing(spec.timing, start, end, spec.window, sql`pt.dob`)}`;
   }
 
+  /**
+   * ne.starts_at within some days of an instant, two days wider than the day comparison it goes with
+   * (days are local, an offset is under a day): implied by it, and the (patient, starts_at) index then
+   * reads only the patient's visits around the record instead of all of them.
+   */
+  private startsAround(at: SQL, daysBefore: number, daysAfter: number): SQL {
+    return sql`ne.starts_at >= ${at} - ${`${daysBefore + 2} days`}::interval and ne.starts_at <= ${at} + ${`${daysAfter + 2} days`}::interval`;
+  }
+
   /** The join that ties an observation to a qualifying encounter some days around it. */
-  private nearEncounter(near: ObservationSpec['nearEncounter'], obsDay: SQL): SQL {
+  private nearEncounter(near: ObservationSpec['nearEncounter']): SQL {
     if (!near) return sql``;
     const start = this.day(sql`ne.starts_at`);
     return sql`join encounters ne on ne.patient_id = o.patient_id and ${this.encounterWhere(near.encounter, sql`ne`, sql`(select pb.dob from patients pb where pb.id = ne.patient_id)`)}
-      and ${obsDay} between ${start} + ${near.fromDays}::int and ${start} + ${near.toDays}::int`;
+      and ${this.day(sql`o.effective_at`)} between ${start} + ${near.fromDays}::int and ${start} + ${near.toDays}::int
+      and ${this.startsAround(sql`o.effective_at`, near.toDays, -near.fromDays)}`;
   }
 
   private observationFilters(spec: { concept: Concept; statuses?: string[]; window?: Window }, timing: Timing): SQL {
@@ -275,21 +285,21 @@ export class MeasureCompiler {
     const end = this.day(sql`o.effective_at`);
     return sql`o.status in (${list(spec.statuses ?? RESULT_STATUSES)}) and ${this.match(spec.concept, sql`o.code_system`, sql`o.code`)}
       and ${this.timing(timing, timing === 'endsIn' || timing === 'endsBy' ? end : start, end, spec.window, sql`pt.dob`)}
-      ${sql.join(this.effectiveBounds(timing, spec.window), sql``)}`;
+      ${sql.join(this.instantBounds(sql`o.effective_at`, timing, spec.window), sql``)}`;
   }
 
   /**
-   * The same window again as bounds on o.effective_at itself, which the (code, effective_at) index can
-   * serve: the day comparisons above go through the time zone per row and force a scan of every result.
-   * Implied by them because a period never ends before it starts (FHIR per-1); birth-relative windows
-   * differ per patient and get none.
+   * The window again as bounds on the timestamp that ends the record's span (o.effective_at), which an
+   * index on it can serve: the day comparisons go through the time zone per row and force a scan of
+   * every result. Implied by them because a period never ends before it starts (FHIR per-1);
+   * birth-relative windows differ per patient and get none.
    */
-  private effectiveBounds(timing: Timing, window: Window | undefined): SQL[] {
+  instantBounds(column: SQL, timing: Timing, window: Window | undefined): SQL[] {
     const w = window ?? { from: { at: 'mpStart' }, to: { at: 'mpEnd' } };
     const instant = (ref: DayRef, days: number) => sql`((${this.dayRef(ref, sql`null::date`)}) + ${days}::int)::timestamp at time zone ${this.period.timeZone}`;
     const bounds: SQL[] = [];
-    if (w.from && w.from.at !== 'birth' && ['during', 'startsIn', 'endsIn', 'overlaps'].includes(timing)) bounds.push(sql` and o.effective_at >= ${instant(w.from, 0)}`);
-    if (w.to && w.to.at !== 'birth' && ['during', 'endsIn', 'endsBy'].includes(timing)) bounds.push(sql` and o.effective_at < ${instant(w.to, 1)}`);
+    if (w.from && w.from.at !== 'birth' && ['during', 'startsIn', 'endsIn', 'overlaps'].includes(timing)) bounds.push(sql` and ${column} >= ${instant(w.from, 0)}`);
+    if (w.to && w.to.at !== 'birth' && ['during', 'endsIn', 'endsBy'].includes(timing)) bounds.push(sql` and ${column} < ${instant(w.to, 1)}`);
     return bounds;
   }
 
@@ -302,7 +312,7 @@ export class MeasureCompiler {
     if (spec.value?.min !== undefined) parts.push(sql`o.value_numeric >= ${spec.value.min}`);
     if (spec.value?.below !== undefined) parts.push(sql`o.value_numeric < ${spec.value.below}`);
     return sql`select o.patient_id from observations o left join observation_periods op on op.observation_id = o.id
-      ${this.birthJoin(sql`o`, spec.window)} ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))} where ${sql.join(parts, sql` and `)}`;
+      ${this.birthJoin(sql`o`, spec.window)} ${this.nearEncounter(spec.nearEncounter)} where ${sql.join(parts, sql` and `)}`;
   }
 
   private orders(spec: OrderSpec): SQL {
@@ -329,7 +339,7 @@ export class MeasureCompiler {
     const d = this.day(sql`n.recorded_at`);
     const sameDay = spec.sameDayAs
       ? sql`join encounters ne on ne.patient_id = n.patient_id and ${this.encounterWhere(spec.sameDayAs, sql`ne`, sql`(select pb.dob from patients pb where pb.id = ne.patient_id)`)}
-          and ${d} = ${this.day(sql`ne.starts_at`)}`
+          and ${d} = ${this.day(sql`ne.starts_at`)} and ${this.startsAround(sql`n.recorded_at`, 0, 0)}`
       : sql``;
     return sql`select n.patient_id from not_done_events n ${sameDay}
       where ${this.match(spec.concept, sql`n.code_system`, sql`n.code`)} and ${this.match(spec.reasons, sql`n.reason_system`, sql`n.reason_code`)}
@@ -354,7 +364,7 @@ export class MeasureCompiler {
           select o.patient_id, ${key} as k, o.value_numeric, ${hit} as hit,
             (o.value_numeric is null and o.value_code is null and o.value_text is null) as no_value
           from observations o left join observation_periods op on op.observation_id = o.id
-            ${this.nearEncounter(spec.nearEncounter, this.day(sql`o.effective_at`))}
+            ${this.nearEncounter(spec.nearEncounter)}
           where ${this.observationFilters(spec, 'endsIn')}
         ) x
         group by x.patient_id, x.k
@@ -467,9 +477,11 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
     measure.groups.map((_, g) => sql`r.${sql.identifier(`raw_${flagColumn(g, 'ip')}`)}`),
     sql` or `,
   );
-  // Attributed to the provider of the patient's last finished visit in the period.
+  // Attributed to the provider of the patient's last finished visit in the period (bounded on starts_at
+  // too, a span of one instant, so the index scan starts at the period's end).
   const provider = sql`(select en.provider_id from encounters en where en.patient_id = r.patient_id and en.status = 'finished'
     and en.provider_id is not null and ${c.day(sql`en.starts_at`)} between ${period.start}::date and ${period.end}::date
+    ${sql.join(c.instantBounds(sql`en.starts_at`, 'during', undefined), sql``)}
     order by en.starts_at desc limit 1)`;
   const body = sql.join(raw, sql`, `);
   // l: each distinct record criterion once per patient; r: the raw flags combined from them. Both
