@@ -39,6 +39,8 @@ export const orders = pgTable(
   },
   (t) => [
     index('orders_patient_idx').on(t.patientId, t.orderedAt),
+    // Quality measures look orders up by code (hospice, frailty devices, referrals): without it, a scan per criterion.
+    index('orders_code_idx').on(t.codeSystem, t.code, t.orderedAt),
     uniqueIndex('orders_source_uq').on(t.sourceSystem, t.sourceId),
     check('orders_kind_ck', sql`${t.kind} in ('lab','imaging','referral','device','procedure')`),
     check(
