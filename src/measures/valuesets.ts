@@ -316,3 +316,18 @@ export async function measureValueSetCodes(db: DbOrTx, measure: MeasureDefinitio
   for (const r of rows) codes.get(r.oid)!.push([r.system, r.code]);
   return codes;
 }
+
+/**
+ * The measures some of whose value sets are not loaded for their year: run anyway, their counts would
+ * be zero or wrong, so the command says so instead of printing a quiet 0 (see careGapsForPatient).
+ */
+export async function measuresMissingValueSets(db: DbOrTx, measures: readonly MeasureDefinition[]): Promise<{ measure: string; missing: number }[]> {
+  const out: { measure: string; missing: number }[] = [];
+  for (const measure of measures) {
+    const oids = definitionValueSetOids(measure);
+    const loaded = await loadedValueSetOids(db, measure.valueSetYear ?? measure.performanceYear, oids);
+    const missing = oids.filter((oid) => !loaded.has(oid)).length;
+    if (missing > 0) out.push({ measure: measure.id, missing });
+  }
+  return out;
+}

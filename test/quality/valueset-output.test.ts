@@ -114,6 +114,14 @@ describeEachBackend('value set import and report files', (t) => {
     expect((await runCli(['valueset', 'import', join(dir, 'missing')], { database: t.handle })).code).toBe(2);
   });
 
+  it('warns, without failing, when a measure runs with some of its value sets not loaded', async () => {
+    const run = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS125', '--json'], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('Some value sets of CMS125 are not loaded for 2026');
+    expect(run.stderr).toContain('practice valueset import');
+    expect(run.json()).toMatchObject({ measures: [{ id: 'CMS125' }] });
+  });
+
   it('writes detail CSV readable by the owner only, with spreadsheet formulas neutralised', async () => {
     const out = join(dir, 'detail.csv');
     const run = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS125', '--detail', '--format', 'csv', '--out', out], { database: t.handle });

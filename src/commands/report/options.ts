@@ -29,10 +29,19 @@ export async function measureQuery(ctx: CommandContext, options: MeasureOptions,
   const db = await ctx.db();
   const period = parsePeriod(options.period, await measureTimeZone(db));
   if (options.tin && !/^\d{9}$/.test(options.tin)) throw new UsageError(`--tin must be 9 digits.`);
+  const measures = selectMeasures(Number(period.start.slice(0, 4)), options.program, ids);
+  const { measuresMissingValueSets } = await import('../../measures/valuesets.js');
+  const incomplete = await measuresMissingValueSets(db, measures);
+  if (incomplete.length > 0) {
+    ctx.warn(
+      `Some value sets of ${incomplete.map((m) => m.measure).join(', ')} are not loaded for ${period.start.slice(0, 4)}: ` +
+        `their counts will be zero or too low. Load the measures' value sets first: practice valueset import <folder>`,
+    );
+  }
   return {
     period,
     program: options.program,
-    measures: selectMeasures(Number(period.start.slice(0, 4)), options.program, ids),
+    measures,
     providerId: options.provider ? await providerIdByNpi(db, options.provider) : undefined,
     tin: options.tin,
   };
