@@ -6,7 +6,7 @@ import type { DbOrTx } from '../db/types.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
 import { measureTimeZone, qualityDetail, type QualityQuery } from './run.js';
-import { definitionValueSetOids, loadedValueSetOids } from './valuesets.js';
+import { measuresMissingValueSets } from './valuesets.js';
 
 export interface CareGap {
   measure: string;
@@ -69,9 +69,9 @@ export interface PatientCareGap {
  */
 export async function careGapsForPatient(db: DbOrTx, patientId: number, today: string): Promise<PatientCareGap[] | null> {
   const year = Number(today.slice(0, 4));
-  const defined = measureDefinitions.filter((m) => m.program === 'mips' && m.performanceYear === year).map((m) => ({ m, oids: definitionValueSetOids(m) }));
-  const loaded = await loadedValueSetOids(db, year, [...new Set(defined.flatMap((d) => d.oids))]);
-  const measures = defined.filter((d) => d.oids.every((oid) => loaded.has(oid))).map((d) => d.m);
+  const defined = measureDefinitions.filter((m) => m.program === 'mips' && m.performanceYear === year);
+  const incomplete = new Set((await measuresMissingValueSets(db, defined)).map((x) => x.measure));
+  const measures = defined.filter((m) => !incomplete.has(m.id));
   if (measures.length === 0) return null;
   const period = { start: `${year}-01-01`, end: `${year}-12-31`, timeZone: await measureTimeZone(db) };
   const rows = await qualityDetail(db, { period, program: 'mips', measures }, { gapsOnly: true, patientId });

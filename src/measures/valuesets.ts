@@ -322,12 +322,13 @@ export async function measureValueSetCodes(db: DbOrTx, measure: MeasureDefinitio
  * be zero or wrong, so the command says so instead of printing a quiet 0 (see careGapsForPatient).
  */
 export async function measuresMissingValueSets(db: DbOrTx, measures: readonly MeasureDefinition[]): Promise<{ measure: string; missing: number }[]> {
-  const out: { measure: string; missing: number }[] = [];
-  for (const measure of measures) {
-    const oids = definitionValueSetOids(measure);
-    const loaded = await loadedValueSetOids(db, measure.valueSetYear ?? measure.performanceYear, oids);
-    const missing = oids.filter((oid) => !loaded.has(oid)).length;
-    if (missing > 0) out.push({ measure: measure.id, missing });
+  const named = measures.map((m) => ({ m, year: m.valueSetYear ?? m.performanceYear, oids: definitionValueSetOids(m) }));
+  // One look-up per year the measures read (one, in practice), not one per measure.
+  const loaded = new Map<number, Set<string>>();
+  for (const year of new Set(named.map((n) => n.year))) {
+    loaded.set(year, await loadedValueSetOids(db, year, [...new Set(named.filter((n) => n.year === year).flatMap((n) => n.oids))]));
   }
-  return out;
+  return named
+    .map((n) => ({ measure: n.m.id, missing: n.oids.filter((oid) => !loaded.get(n.year)!.has(oid)).length }))
+    .filter((x) => x.missing > 0);
 }
