@@ -94,8 +94,8 @@ class RolledBack extends Error {
   }
 }
 
-/** Runs `practice import` as a child; it reports its own peak RSS when it exits. */
-async function practiceImport(file: string, kind: string): Promise<{ seconds: number; rssMb: number; counts: unknown }> {
+/** Runs the real CLI in a child process; it reports its own peak RSS when it exits. */
+async function practice(args: string[]): Promise<{ seconds: number; rssMb: number; stdout: string }> {
   const child = spawn(
     process.execPath,
     [
@@ -107,7 +107,7 @@ async function practiceImport(file: string, kind: string): Promise<{ seconds: nu
        process.exitCode = code;`,
       '--',
       ...(databaseUrl ? [] : ['--data-dir', join(work, 'practice-db')]),
-      'import', file, '--kind', kind, '--json', '--quiet',
+      ...args,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRACTICE_USER: 'bench' } },
   );
@@ -118,9 +118,14 @@ async function practiceImport(file: string, kind: string): Promise<{ seconds: nu
   const t0 = performance.now();
   const [code] = (await once(child, 'exit')) as [number];
   const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0 && code !== 3) throw new Error(`practice import failed (${code}):\n${stderr}`);
+  if (code !== 0 && code !== 3) throw new Error(`practice ${args[0]} failed (${code}):\n${stderr}`);
   const rss = Number(/RSS (\d+)/.exec(stderr)?.[1] ?? 0) / 1024;
-  return { seconds, rssMb: Math.round(rss), counts: JSON.parse(stdout).counts };
+  return { seconds, rssMb: Math.round(rss), stdout };
+}
+
+async function practiceImport(file: string, kind: string): Promise<{ seconds: number; rssMb: number; counts: unknown }> {
+  const run = await practice(['import', file, '--kind', kind, '--json', '--quiet']);
+  return { seconds: run.seconds, rssMb: run.rssMb, counts: JSON.parse(run.stdout).counts };
 }
 
 const patientsFile = join(work, 'patients.csv');
@@ -136,6 +141,8 @@ await writeCsv(observationsFile, 'chart_number,loinc,test_name,value,unit,date',
 
 const patientColumns = 'chart_number text primary key, last_name text, first_name text, middle_name text, dob date, sex text, address1 text, city text, state text, zip text, phone text, email text, race text, ethnicity text, language text';
 const labColumns = 'chart_number text, loinc text, test_name text, value numeric, unit text, effective_at timestamptz';
+// The schema-floor step writes into the real tables, so the schema must exist before it runs.
+await practice(['db', 'migrate']);
 const results: string[] = [];
 for (const [label, file, kind, table, columns, rows] of [
   ['patients', patientsFile, 'patients', 'bench_copy_patients', patientColumns, patientRows],
