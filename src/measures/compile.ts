@@ -303,16 +303,41 @@ export class MeasureCompiler {
     return bounds;
   }
 
+  /**
+   * The results a set of observation criteria reads, as one materialized CTE per distinct source: the
+   * criteria on one concept differ only in their value tests (CMS69's normal, high and low BMI, CMS2's
+   * positive and negative screen), and each reading of the results from the table cost as much as the
+   * rest of their measure.
+   */
+  readonly observationSources = new Map<string, { name: string; query: SQL }>();
+
+  private observationSource(spec: Omit<ObservationSpec, 'valueIn' | 'requireValue' | 'value'>): SQL {
+    const { concept, statuses, window, timing, category, nearEncounter } = spec;
+    const key = JSON.stringify({ concept, statuses, window, timing, category, nearEncounter });
+    let source = this.observationSources.get(key);
+    if (!source) {
+      const categoryTest = category ? sql`and o.category = ${category}` : sql``;
+      source = {
+        name: `obs${this.observationSources.size + 1}`,
+        query: sql`select o.patient_id, o.effective_at, o.value_numeric, o.value_code_system, o.value_code,
+            (o.value_numeric is null and o.value_code is null and o.value_text is null) as no_value
+          from observations o left join observation_periods op on op.observation_id = o.id
+            ${this.birthJoin(sql`o`, window)} ${this.nearEncounter(nearEncounter)}
+          where ${this.observationFilters({ concept, statuses, window }, timing)} ${categoryTest}`,
+      };
+      this.observationSources.set(key, source);
+    }
+    return sql`${sql.identifier(source.name)}`;
+  }
+
   private observations(spec: ObservationSpec): SQL {
-    const parts: SQL[] = [this.observationFilters(spec, spec.timing)];
-    if (spec.category) parts.push(sql`o.category = ${spec.category}`);
+    const parts: SQL[] = [sql`true`];
     if (spec.valueIn) parts.push(this.match(spec.valueIn, sql`o.value_code_system`, sql`o.value_code`));
-    if (spec.requireValue) parts.push(sql`(o.value_numeric is not null or o.value_code is not null or o.value_text is not null)`);
+    if (spec.requireValue) parts.push(sql`not o.no_value`);
     if (spec.value?.above !== undefined) parts.push(sql`o.value_numeric > ${spec.value.above}`);
     if (spec.value?.min !== undefined) parts.push(sql`o.value_numeric >= ${spec.value.min}`);
     if (spec.value?.below !== undefined) parts.push(sql`o.value_numeric < ${spec.value.below}`);
-    return sql`select o.patient_id from observations o left join observation_periods op on op.observation_id = o.id
-      ${this.birthJoin(sql`o`, spec.window)} ${this.nearEncounter(spec.nearEncounter)} where ${sql.join(parts, sql` and `)}`;
+    return sql`select o.patient_id from ${this.observationSource(spec)} o where ${sql.join(parts, sql` and `)}`;
   }
 
   private orders(spec: OrderSpec): SQL {
@@ -355,31 +380,27 @@ export class MeasureCompiler {
           ? sql`(t.has_missing or t.low > ${spec.test.missingOrAbove})`
           : sql`(not t.has_missing and t.low < ${spec.test.below})`;
     const hit = 'valueIn' in spec.test ? this.match(spec.test.valueIn, sql`o.value_code_system`, sql`o.value_code`) : sql`false`;
+    const source = this.observationSource({ concept: spec.concept, statuses: spec.statuses, window: spec.window, timing: 'endsIn', nearEncounter: spec.nearEncounter });
     // The day key is computed once in an inner query: a bound time zone repeated in GROUP BY would
     // not be recognised as the same expression.
     return sql`select t.patient_id from (
         select x.patient_id, bool_or(x.no_value) as has_missing, min(x.value_numeric) as low, bool_or(x.hit) as hit,
           rank() over (partition by x.patient_id order by x.k desc) as r
-        from (
-          select o.patient_id, ${key} as k, o.value_numeric, ${hit} as hit,
-            (o.value_numeric is null and o.value_code is null and o.value_text is null) as no_value
-          from observations o left join observation_periods op on op.observation_id = o.id
-            ${this.nearEncounter(spec.nearEncounter)}
-          where ${this.observationFilters(spec, 'endsIn')}
-        ) x
+        from (select o.patient_id, ${key} as k, o.value_numeric, ${hit} as hit, o.no_value from ${source} o) x
         group by x.patient_id, x.k
       ) t where t.r = 1 and ${test}`;
   }
 
   private bloodPressure(spec: BloodPressureSpec): SQL {
-    // Readings: the systolic/diastolic components (dated by their panel), and procedure codes that
-    // stand for a reading (CPT II), as one set of (patient, component, value, day, visit).
+    // Readings: the systolic/diastolic components, and procedure codes that stand for a reading (CPT
+    // II), as one set of (patient, component, value, day, visit). A component is written with its
+    // panel's time, status and visit (import, chart entry, demo: see observations.panelId), so its own
+    // columns are read: the code index then finds one period's readings without a join to the panels.
     const readings: SQL[] = [
-      sql`select o.patient_id, o.code, o.value_numeric, ${this.day(sql`coalesce(pn.effective_at, o.effective_at)`)} as d,
-          coalesce(pn.encounter_id, o.encounter_id) as encounter_id
-        from observations o left join observations pn on pn.id = o.panel_id
+      sql`select o.patient_id, o.code, o.value_numeric, ${this.day(sql`o.effective_at`)} as d, o.encounter_id
+        from observations o
         where o.code_system = ${CodeSystem.loinc} and o.code in (${list(Object.values(BP_COMPONENT))}) and o.value_numeric is not null
-          and coalesce(pn.status, o.status) in (${list(RESULT_STATUSES)})`,
+          and o.status in (${list(RESULT_STATUSES)}) ${sql.join(this.instantBounds(sql`o.effective_at`, 'during', spec.window), sql``)}`,
     ];
     if (spec.codedReadings?.length) {
       const codes = sql.join(
@@ -489,7 +510,8 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
   // DEN and DENEX...), and an inlined CTE would copy each criterion's subplan into every column that
   // names it (53 subplans for CMS122).
   const tests = [...c.sharedCriteria.values()].map((x) => sql`, ${x.test} as ${sql.identifier(x.column)}`);
-  return sql`with l as materialized (select p.id as patient_id ${sql.join(tests, sql``)} from patients p where ${patientFilter}),
+  const sources = [...c.observationSources.values()].map((o) => sql`${sql.identifier(o.name)} as materialized (${o.query}), `);
+  return sql`with ${sql.join(sources, sql``)}l as materialized (select p.id as patient_id ${sql.join(tests, sql``)} from patients p where ${patientFilter}),
     r as materialized (select p.id as patient_id, ${body} from l join patients p on p.id = l.patient_id)
     select r.patient_id, ${provider} as provider_id, ${sql.join(chained, sql`, `)} from r where ${anyIp}`;
 }

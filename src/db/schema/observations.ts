@@ -64,6 +64,7 @@ export const observations = pgTable(
       .references(() => patients.id),
     encounterId: integer().references(() => encounters.id),
     orderId: integer().references(() => orders.id),
+    /** The panel a component belongs to; a component carries its panel's time, status and visit (measures read them). */
     panelId: integer().references((): AnyPgColumn => observations.id, { onDelete: 'cascade' }),
     category: text().notNull(),
     ...coded(),
