@@ -74,7 +74,7 @@ export function parseDate(input: string, context: FieldContext, what = 'date', p
     [y, m, d] = [Number(match[1]! + match[2]!), Number(match[3]), Number(match[4])];
   } else if (/^\d{4,5}$/.test(text) && Number(text) > 366) {
     const date = fromExcelSerial(Number(text));
-    return checkDate(date, input, context, what, past);
+    return checkDate(date.toISODate()!, date.year, input, context, what, past);
   } else if (isScientific(text)) {
     return bad(`${what} "${input}" was turned into a number by a spreadsheet; export the column as text`);
   } else {
@@ -86,15 +86,25 @@ export function parseDate(input: string, context: FieldContext, what = 'date', p
     y = y! + century;
     if (DateTime.fromObject({ year: y, month: m, day: Math.min(d!, 28) }) > context.today) y -= 100;
   }
-  const date = DateTime.fromObject({ year: y, month: m, day: d }, { zone: 'utc' });
-  if (!date.isValid) return bad(`${what} "${input}" is not a real calendar date`);
-  return checkDate(date, input, context, what, past);
+  // Checked by hand, not with luxon: this runs for every date cell of every row.
+  if (m < 1 || m > 12 || d! < 1 || d! > daysInMonth(y!, m)) return bad(`${what} "${input}" is not a real calendar date`);
+  return checkDate(`${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`, y!, input, context, what, past);
 }
 
-function checkDate(date: DateTime, input: string, context: FieldContext, what: string, past: boolean): Parsed<string> {
-  if (past && date.toISODate()! > context.today.toISODate()!) return bad(`${what} "${input}" is in the future`);
-  if (date.year < 1880 || date.year > context.today.year + 5) return bad(`${what} "${input}" is outside the years this import accepts`);
-  return ok(date.toISODate()!);
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** context.today as YYYY-MM-DD, formatted once per import rather than once per cell. */
+const todayIso = new WeakMap<DateTime, string>();
+
+function checkDate(iso: string, year: number, input: string, context: FieldContext, what: string, past: boolean): Parsed<string> {
+  let today = todayIso.get(context.today);
+  if (today === undefined) todayIso.set(context.today, (today = context.today.toISODate()!));
+  if (past && iso > today) return bad(`${what} "${input}" is in the future`);
+  if (year < 1880 || year > context.today.year + 5) return bad(`${what} "${input}" is outside the years this import accepts`);
+  return ok(iso);
 }
 
 /** "14:30", "2:30 PM", "1430" → "14:30". */
