@@ -7,6 +7,9 @@ import type { Db } from '../../src/db/types.js';
 
 export const VALUESETS = join(import.meta.dirname, '../../../shared/fixtures-ecqm/valuesets');
 
+/** A day (at the given UTC time of day) or a full timestamp, as written. */
+const at = (when: string, time: string) => new Date(when.length === 10 ? `${when}T${time}:00Z` : when);
+
 export class Chart {
   private static next = 0;
   readonly mrn: string;
@@ -25,13 +28,13 @@ export class Chart {
     this.steps.push(async (db, patientId) => {
       const [e] = await db
         .insert(encounters)
-        .values({ patientId, startsAt: new Date(`${day}T15:00:00Z`), endsAt: new Date(`${day}T15:30:00Z`), typeSystem: CodeSystem.cpt, typeCode: cpt })
+        .values({ patientId, startsAt: at(day, '15:00'), endsAt: new Date(at(day, '15:00').getTime() + 30 * 60_000), typeSystem: CodeSystem.cpt, typeCode: cpt })
         .returning({ id: encounters.id });
       if (dx) await db.insert(encounterDiagnoses).values({ encounterId: e!.id, position: 1, codeSystem: dx[0], code: dx[1] });
     });
     return this;
   }
-  result(at: string, loinc: string, value?: number | [string, string], extra: { category?: 'laboratory' | 'imaging' | 'survey' | 'social-history'; status?: string } = {}): this {
+  result(when: string, loinc: string, value?: number | [string, string], extra: { category?: 'laboratory' | 'imaging' | 'survey' | 'social-history'; status?: string } = {}): this {
     this.steps.push((db, patientId) =>
       db.insert(observations).values({
         patientId,
@@ -41,15 +44,15 @@ export class Chart {
         valueNumeric: typeof value === 'number' ? String(value) : null,
         valueCodeSystem: Array.isArray(value) ? value[0] : null,
         valueCode: Array.isArray(value) ? value[1] : null,
-        effectiveAt: new Date(at.length === 10 ? `${at}T12:00:00Z` : at),
+        effectiveAt: at(when, '12:00'),
         status: extra.status ?? 'final',
       }),
     );
     return this;
   }
-  bloodPressure(at: string, systolic: number, diastolic: number): this {
+  bloodPressure(when: string, systolic: number, diastolic: number): this {
     this.steps.push(async (db, patientId) => {
-      const effectiveAt = new Date(`${at}T12:00:00Z`);
+      const effectiveAt = at(when, '12:00');
       const base = { patientId, category: 'vital-signs', codeSystem: CodeSystem.loinc, effectiveAt };
       const [panel] = await db.insert(observations).values({ ...base, code: '85354-9' }).returning({ id: observations.id });
       await db.insert(observations).values([

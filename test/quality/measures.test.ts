@@ -18,6 +18,13 @@ const charts = {
   a1cLowestOnLastDay: diabetic('two A1c on the last day').result('2026-11-01T08:00:00Z', '4548-4', 10).result('2026-11-01T16:00:00Z', '4548-4', 8),
   a1cLastDayOfPeriod: diabetic('A1c on 31 Dec').result('2026-02-01', '4548-4', 10).result('2026-12-31T23:00:00Z', '4548-4', 6.5),
   a1cNextYear: diabetic('A1c on 1 Jan next year').result('2027-01-01T01:00:00Z', '4548-4', 6.5),
+  // 03:00 UTC on 1 January 2026 is still 2025 in New York: the practice's only visit is last year's there.
+  visitNewYearLocally: new Chart('visit at 03:00 UTC on 1 Jan', '1970-06-15').visit('2026-01-01T03:00:00Z', '99213', [CodeSystem.icd10cm, 'E11.9']).result('2026-05-01', '4548-4', 10),
+  // 02:00 UTC on 1 January 2027 is 31 December in New York: there, the high reading is the year's last.
+  bpHighOnNewYearsEveLocally: new Chart('BP 150/95 at 02:00 UTC on 1 Jan', '1960-01-01')
+    .visit('2026-03-01', '99213', [CodeSystem.icd10cm, 'I10'])
+    .bloodPressure('2026-02-01', 120, 70)
+    .bloodPressure('2027-01-01T02:00:00Z', 150, 95),
   a1cNoValue: diabetic('A1c without a result').result('2026-06-01', '4548-4'),
   a1cExcluded: diabetic('palliative, no A1c').problem(CodeSystem.icd10cm, 'Z51.5', '2026-04-01'),
   age75: diabetic('75 on 31 Dec', '1951-12-31'),
@@ -148,6 +155,11 @@ describeEachBackend('quality measure edge rules', (t) => {
     const run = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS122', '--detail', '--json'], { database: t.handle });
     const row = run.json().rows.find((r: any) => r.sourceIds === charts.a1cNextYear.label);
     expect(row.numer).toBe(false);
+    expect(flagsOf('CMS122', charts.visitNewYearLocally)).toMatchObject({ ip: true, numer: true });
+    expect(run.json().rows.find((r: any) => r.sourceIds === charts.visitNewYearLocally.label)).toBeUndefined();
+    expect(flagsOf('CMS165', charts.bpHighOnNewYearsEveLocally)).toMatchObject({ den: true, numer: true });
+    const bp = await runCli(['report', 'quality', '--period', '2026', '--measures', 'CMS165', '--detail', '--json'], { database: t.handle });
+    expect(bp.json().rows.find((r: any) => r.sourceIds === charts.bpHighOnNewYearsEveLocally.label)).toMatchObject({ den: true, numer: false });
     await t.db.delete(practice);
   });
 
