@@ -182,7 +182,7 @@ export class MeasureCompiler {
       found = { column: `c${this.sharedCriteria.size + 1}`, test: sql`p.id in (${patients()})` };
       this.sharedCriteria.set(key, found);
     }
-    return sql`l.${sql.identifier(found.column)}`;
+    return sql`p.${sql.identifier(found.column)}`;
   }
 
   criterion(c: Criterion): SQL {
@@ -527,13 +527,14 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
     and en.provider_id is not null and ${c.inWindow(sql`en.starts_at`)}
     order by en.starts_at desc limit 1)`;
   const body = sql.join(raw, sql`, `);
-  // l: each distinct record criterion once per patient; r: the raw flags combined from them. Both
+  // l: each distinct record criterion once per patient, with the patient columns the other criteria
+  // read (so r needs no join back to patients); r: the raw flags combined from them. Both
   // materialized: every chained flag repeats the raw flags it builds on (DEN repeats IP, NUMER repeats
   // DEN and DENEX...), and an inlined CTE would copy each criterion's subplan into every column that
   // names it (53 subplans for CMS122).
   const tests = [...c.sharedCriteria.values()].map((x) => sql`, ${x.test} as ${sql.identifier(x.column)}`);
   const sources = [...c.observationSources.values()].map((o) => sql`${sql.identifier(o.name)} as materialized (${o.query}), `);
-  return sql`with ${sql.join(sources, sql``)}l as materialized (select p.id as patient_id ${sql.join(tests, sql``)} from patients p where ${patientFilter}),
-    r as materialized (select p.id as patient_id, ${body} from l join patients p on p.id = l.patient_id)
+  return sql`with ${sql.join(sources, sql``)}l as materialized (select p.id, p.dob, p.sex, p.deceased_date ${sql.join(tests, sql``)} from patients p where ${patientFilter}),
+    r as materialized (select p.id as patient_id, ${body} from l p)
     select r.patient_id, ${provider} as provider_id, ${sql.join(chained, sql`, `)} from r where ${anyIp}`;
 }
