@@ -2,6 +2,7 @@
 // anything, then stream rows through the shared batch writer with a reject file next to the input.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import type { Db } from '../db/types.js';
 import { PracticeError, UsageError } from '../errors.js';
@@ -99,6 +100,9 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
     for (const r of lookahead) take(r);
     for await (const r of rows) {
       take(r);
+      // Rows already read would otherwise all be parsed in one go, while the database waits for the current
+      // batch's next statement: handing the event loop back every few rows lets parsing and writing overlap.
+      if (batch.length % 100 === 0) await setImmediate();
       if (batch.length >= options.batchSize) {
         yield batch;
         batch = [];
