@@ -215,6 +215,24 @@ export class MeasureCompiler {
     throw new Error(`unknown criterion ${JSON.stringify(c)}`);
   }
 
+  /**
+   * What a criterion requires of the patient row alone (age, sex), or undefined when it requires nothing
+   * checkable there. Patients failing every group's initial-population conditions are left out before
+   * any record criterion is looked up for them: a child measure then reads a few thousand patients.
+   */
+  patientConditions(c: Criterion): SQL | undefined {
+    if ('age' in c || 'female' in c) return this.criterion(c);
+    if ('all' in c) {
+      const parts = c.all.map((x) => this.patientConditions(x)).filter((x): x is SQL => x !== undefined);
+      return parts.length ? sql`(${sql.join(parts, sql` and `)})` : undefined;
+    }
+    if ('any' in c) {
+      const parts = c.any.map((x) => this.patientConditions(x));
+      return parts.length && parts.every((x) => x !== undefined) ? sql`(${sql.join(parts as SQL[], sql` or `)})` : undefined;
+    }
+    return undefined;
+  }
+
   private birthJoin(alias: SQL, window?: Window, force = false): SQL {
     return force || this.usesBirth(window) ? sql`join patients pt on pt.id = ${alias}.patient_id` : sql``;
   }
@@ -527,6 +545,8 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
     and en.provider_id is not null and ${c.inWindow(sql`en.starts_at`)}
     order by en.starts_at desc limit 1)`;
   const body = sql.join(raw, sql`, `);
+  const gates = measure.groups.map((group) => c.patientConditions(group.initialPopulation));
+  const gate = gates.every((x) => x !== undefined) ? sql`(${sql.join(gates as SQL[], sql` or `)})` : sql`true`;
   // l: each distinct record criterion once per patient, with the patient columns the other criteria
   // read (so r needs no join back to patients); r: the raw flags combined from them. Both
   // materialized: every chained flag repeats the raw flags it builds on (DEN repeats IP, NUMER repeats
@@ -534,7 +554,7 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
   // names it (53 subplans for CMS122).
   const tests = [...c.sharedCriteria.values()].map((x) => sql`, ${x.test} as ${sql.identifier(x.column)}`);
   const sources = [...c.observationSources.values()].map((o) => sql`${sql.identifier(o.name)} as materialized (${o.query}), `);
-  return sql`with ${sql.join(sources, sql``)}l as materialized (select p.id, p.dob, p.sex, p.deceased_date ${sql.join(tests, sql``)} from patients p where ${patientFilter}),
+  return sql`with ${sql.join(sources, sql``)}l as materialized (select p.id, p.dob, p.sex, p.deceased_date ${sql.join(tests, sql``)} from patients p where ${patientFilter} and ${gate}),
     r as materialized (select p.id as patient_id, ${body} from l p)
     select r.patient_id, ${provider} as provider_id, ${sql.join(chained, sql`, `)} from r where ${anyIp}`;
 }
