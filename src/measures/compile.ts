@@ -233,8 +233,13 @@ export class MeasureCompiler {
     return undefined;
   }
 
+  /**
+   * The birth date for windows that count from it, from the measure's candidates (see compileMeasure):
+   * only their records matter, and a child measure's few thousand candidates make a small join where all
+   * patients made a hash of 100,000 rows per criterion.
+   */
   private birthJoin(alias: SQL, window?: Window, force = false): SQL {
-    return force || this.usesBirth(window) ? sql`join patients pt on pt.id = ${alias}.patient_id` : sql``;
+    return force || this.usesBirth(window) ? sql`join candidates pt on pt.id = ${alias}.patient_id` : sql``;
   }
 
   /**
@@ -485,13 +490,13 @@ export class MeasureCompiler {
   private doses(spec: DosesSpec): SQL {
     const parts: SQL[] = [];
     if (spec.immunizations) {
-      parts.push(sql`select i.patient_id, i.occurrence_date as d from immunizations i join patients pt on pt.id = i.patient_id
+      parts.push(sql`select i.patient_id, i.occurrence_date as d from immunizations i ${this.birthJoin(sql`i`, undefined, true)}
         where i.status = 'completed' and ${this.match(spec.immunizations, sql`${CodeSystem.cvx}::text`, sql`i.cvx_code`)}
         and ${this.timing('startsIn', sql`i.occurrence_date`, sql`i.occurrence_date`, spec.window, sql`pt.dob`)}`);
     }
     if (spec.procedures) {
       const d = this.day(sql`pr.performed_start`);
-      parts.push(sql`select pr.patient_id, ${d} from procedures pr join patients pt on pt.id = pr.patient_id
+      parts.push(sql`select pr.patient_id, ${d} from procedures pr ${this.birthJoin(sql`pr`, undefined, true)}
         where pr.status = 'completed' and ${this.match(spec.procedures, sql`pr.code_system`, sql`pr.code`)}
         and ${this.inWindow(sql`pr.performed_start`, spec.window, sql`pt.dob`)}`);
     }
@@ -547,14 +552,16 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
   const body = sql.join(raw, sql`, `);
   const gates = measure.groups.map((group) => c.patientConditions(group.initialPopulation));
   const gate = gates.every((x) => x !== undefined) ? sql`(${sql.join(gates as SQL[], sql` or `)})` : sql`true`;
-  // l: each distinct record criterion once per patient, with the patient columns the other criteria
-  // read (so r needs no join back to patients); r: the raw flags combined from them. Both
+  // candidates: the patients the measure can count, with the columns the criteria read; l: each
+  // distinct record criterion once per candidate (r needs no join back to patients); r: the raw flags
+  // combined from them. All
   // materialized: every chained flag repeats the raw flags it builds on (DEN repeats IP, NUMER repeats
   // DEN and DENEX...), and an inlined CTE would copy each criterion's subplan into every column that
   // names it (53 subplans for CMS122).
   const tests = [...c.sharedCriteria.values()].map((x) => sql`, ${x.test} as ${sql.identifier(x.column)}`);
   const sources = [...c.observationSources.values()].map((o) => sql`${sql.identifier(o.name)} as materialized (${o.query}), `);
-  return sql`with ${sql.join(sources, sql``)}l as materialized (select p.id, p.dob, p.sex, p.deceased_date ${sql.join(tests, sql``)} from patients p where ${patientFilter} and ${gate}),
+  return sql`with candidates as materialized (select p.id, p.dob, p.sex, p.deceased_date from patients p where ${patientFilter} and ${gate}),
+    ${sql.join(sources, sql``)}l as materialized (select p.* ${sql.join(tests, sql``)} from candidates p),
     r as materialized (select p.id as patient_id, ${body} from l p)
     select r.patient_id, ${provider} as provider_id, ${sql.join(chained, sql`, `)} from r where ${anyIp}`;
 }
