@@ -464,16 +464,20 @@ export class MeasureCompiler {
       from encounters ea where ea.status = 'finished' and ${this.match(spec.acuteEncounters, sql`ea.type_system`, sql`ea.type_code`)}`;
     const linkedElsewhere = sql`exists (select 1 from encounters el where el.id = x.encounter_id
       and el.encounter_class not in (${list(spec.acuteClasses)}))`;
-    return sql`select t.patient_id from (
-        select x.patient_id,
+    // Each patient's reading days, then the last of them: two hash aggregates, where ranking the days
+    // sorted all of them (440,000 readings at 100,000 patients).
+    return sql`with days as materialized (
+        select x.patient_id, x.d,
           min(x.value_numeric) filter (where x.code = ${BP_COMPONENT.systolic}) as systolic,
-          min(x.value_numeric) filter (where x.code = ${BP_COMPONENT.diastolic}) as diastolic,
-          rank() over (partition by x.patient_id order by x.d desc) as r
+          min(x.value_numeric) filter (where x.code = ${BP_COMPONENT.diastolic}) as diastolic
         from (${sql.join(readings, sql` union all `)}) x
         left join (${acuteDays}) acute on acute.patient_id = x.patient_id and acute.d = x.d
         where acute.patient_id is null or ${linkedElsewhere}
         group by x.patient_id, x.d
-      ) t where t.r = 1 and t.systolic < ${spec.systolicBelow} and t.diastolic < ${spec.diastolicBelow}`;
+      )
+      select t.patient_id from days t
+      where (t.patient_id, t.d) in (select patient_id, max(d) from days group by patient_id)
+        and t.systolic < ${spec.systolicBelow} and t.diastolic < ${spec.diastolicBelow}`;
   }
 
   /** Patients with finished visits, on at least minDays distinct days, carrying one of the diagnoses. */
