@@ -1,7 +1,7 @@
 // One CSV row of a kind → the records it stands for. Cells are parsed by their declared type first
 // (columns.ts); these builders only place the parsed values. Rows without an id of their own are keyed
 // by patient + date + code, so importing the same sheet twice updates instead of doubling.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { kindSpecs, type FieldSpec, type ImportKind } from './columns.js';
 import type { ImportItem } from './engine.js';
@@ -38,8 +38,8 @@ class Row {
   /** A stable id for the record: its own id column, or a hash of what identifies it. */
   key(target: string, ...parts: unknown[]): string {
     if (this.v.record_id) return `${this.context.kind}:${this.v.record_id}`;
-    const hash = createHash('sha256').update(JSON.stringify([this.v.chart_number, ...parts])).digest('hex').slice(0, 24);
-    return `${target}:${hash}`;
+    // One-shot hash(): half the cost of createHash().update().digest(), and this runs for every record.
+    return `${target}:${hash('sha256', JSON.stringify([this.v.chart_number, ...parts])).slice(0, 24)}`;
   }
 
   add(target: ClinicalTarget, sourceId: string, values: Record<string, unknown>, extra: Partial<ClinicalRecord> = {}): void {
@@ -110,7 +110,7 @@ const builders: Record<ImportKind, (row: Row) => void> = {
       : v.external_id
         ? { system: `${source}:external`, value: v.external_id }
         : { system: `${source}:name-dob`, value: `${patientSearchName({ lastName: last, firstName: first })}|${v.dob}` };
-    const mrn = v.chart_number ?? `I${createHash('sha256').update(`${key.system}|${key.value}`).digest('hex').slice(0, 9).toUpperCase()}`;
+    const mrn = v.chart_number ?? `I${hash('sha256', `${key.system}|${key.value}`).slice(0, 9).toUpperCase()}`;
     row.item.allowNameMatch = !v.chart_number;
     row.item.patients.push({
       key,
