@@ -69,6 +69,8 @@ function combine(a: Outcome, b: Outcome): Outcome {
   return rank[b] > rank[a] ? b : a;
 }
 
+const recordKey = (r: ClinicalRecord) => `${r.target}\u0000${r.sourceSystem}\u0000${r.sourceId}`;
+
 function sameRecord(a: ClinicalRecord, b: ClinicalRecord): boolean {
   return JSON.stringify(a.values) === JSON.stringify(b.values) && a.encounter === b.encounter && refKey(a.patient) === refKey(b.patient);
 }
@@ -82,6 +84,8 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
   // A record twice in one batch would make the upsert touch a row twice: keep the last one.
   const lastPatient = new Map<string, number>();
   const lastRecord = new Map<string, number>();
+  // Each record's key, built once (batches hold thousands of records).
+  const recordKeys: string[][] = items.map(() => []);
   items.forEach((item, i) => {
     if (!live(i)) return;
     for (const p of item.patients) {
@@ -93,10 +97,11 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
       lastPatient.set(key, i);
     }
     for (const r of item.records) {
-      const key = `${r.target}\u0000${r.sourceSystem}\u0000${r.sourceId}`;
+      const key = recordKey(r);
+      recordKeys[i]!.push(key);
       const before = lastRecord.get(key);
       if (before !== undefined && before !== i) {
-        const earlier = items[before]!.records.find((q) => `${q.target}\u0000${q.sourceSystem}\u0000${q.sourceId}` === key)!;
+        const earlier = items[before]!.records[recordKeys[before]!.indexOf(key)]!;
         if (!sameRecord(earlier, r)) results[before]!.reasons.push(`the same record appears again at ${item.where} with different details; that one was kept`);
       }
       lastRecord.set(key, i);
@@ -140,13 +145,14 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
   items.forEach((item, i) => {
     if (!live(i)) return;
     const pending: { item: number; record: ClinicalRecord & { patientId: number } }[] = [];
-    for (const record of item.records) {
+    for (let r = 0; r < item.records.length; r++) {
+      const record = item.records[r]!;
       const patientId = patientIds.get(refKey(record.patient));
       if (patientId === undefined) {
         results[i]!.reasons.push(options.chartSystem ? `no patient with chart number "${record.patient.value}" is on file` : 'its patient is neither in this import nor on file');
         return;
       }
-      if (lastRecord.get(`${record.target}\u0000${record.sourceSystem}\u0000${record.sourceId}`) !== i) continue;
+      if (lastRecord.get(recordKeys[i]![r]!) !== i) continue;
       const values = record.target === 'coverages' && typeof record.values.payer === 'string' ? withPayer(record.values, payerIds) : record.values;
       pending.push({ item: i, record: { ...record, values, patientId } });
     }
@@ -162,8 +168,14 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
     if (!list) continue;
     // Blood-pressure panels (and notes that others amend) first, so records of the same table find them by source id.
     const group = (r: ClinicalRecord) => Math.max(r.writeOrder ?? 0, r.panel || r.links?.some((l) => 'target' in l && l.target === target && l.sourceId !== r.sourceId) ? 1 : 0);
-    const groups = [...new Set(list.map((p) => group(p.record)))].sort((a, b) => a - b);
-    for (const phase of groups.map((g) => list.filter((p) => group(p.record) === g))) {
+    const phases = new Map<number, typeof list>();
+    for (const p of list) {
+      const g = group(p.record);
+      const phase = phases.get(g);
+      if (phase) phase.push(p);
+      else phases.set(g, [p]);
+    }
+    for (const phase of [...phases.keys()].sort((a, b) => a - b).map((g) => phases.get(g)!)) {
       const records = await resolveLinks(tx, phase.map((p) => p.record), providers.ids);
       const outcomes = await writeClinical(tx, target, records);
       phase.forEach((p, j) => {
