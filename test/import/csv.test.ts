@@ -202,6 +202,29 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
     expect(drug).toEqual({ ndc_code: '00009004721', ndc_quantity: '1.000', ndc_unit: 'ML' });
   });
 
+  it('keeps the last of a record repeated in one batch: an identical repeat is counted, a different one rejected', async () => {
+    writeFileSync(
+      join(dir, 'labs-repeated.csv'),
+      [
+        'Chart #,Result ID,LOINC,Result,Collected',
+        '1001,R1,2345-7,101,2024-05-01',
+        '1001,R2,2345-7,102,2024-05-02',
+        '1001,R1,2345-7,111,2024-05-01',
+        '1001,R2,2345-7,102,2024-05-02',
+      ].join('\n'),
+    );
+    const run = await cli(['import', 'labs-repeated.csv', '--kind', 'labs', '--json']);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.json().counts).toMatchObject({ read: 4, inserted: 2, unchanged: 1, rejected: 1 });
+    const rejects = parse(readFileSync(join(dir, 'labs-repeated.rejects.csv')), { columns: true }) as Record<string, string>[];
+    expect(rejects.map((r) => [r.Result, r.reject_reason])).toEqual([['101', expect.stringMatching(/appears again at 4 with different details/)]]);
+    const stored = await queryRows<{ source_id: string; value: number }>(t.db, sql`select source_id, value_numeric::float as value from observations where source_id in ('labs:R1', 'labs:R2') order by source_id`);
+    expect(stored).toEqual([
+      { source_id: 'labs:R1', value: 111 },
+      { source_id: 'labs:R2', value: 102 },
+    ]);
+  });
+
   it('refuses a file it cannot read as the kind before writing anything', async () => {
     const before = await count('import_runs');
     const binary = await cli(['import', 'not-a-csv.csv', '--kind', 'patients']);
