@@ -45,6 +45,9 @@ const list = (values: readonly string[]): SQL => sql.join(values.map((v) => sql`
  * column can serve and the planner can estimate. The day through the time zone is opaque to both: it
  * guessed a few hundred of 440,000 readings and chose nested loops.
  */
+/** What an observation criterion reads, before its value tests. */
+type ObservationSource = Omit<ObservationSpec, 'valueIn' | 'requireValue' | 'value'>;
+
 class Instant {
   constructor(readonly at: SQL) {}
 }
@@ -331,56 +334,75 @@ export class MeasureCompiler {
       and ${this.startsAround(sql`o.effective_at`, near.toDays, -near.fromDays)}`;
   }
 
-  private observationFilters(spec: { concept: Concept; statuses?: string[]; window?: Window }, timing: Timing): SQL {
-    // effective_at is the end of a period (effective.latest()); observation_periods (joined as op)
-    // holds its start.
-    const start = instant(sql`coalesce(op.starts_at, o.effective_at)`);
-    const end = instant(sql`o.effective_at`);
-    return sql`o.status in (${list(spec.statuses ?? RESULT_STATUSES)}) and ${this.match(spec.concept, sql`o.code_system`, sql`o.code`)}
-      and ${this.timing(timing, timing === 'endsIn' || timing === 'endsBy' ? end : start, end, spec.window, sql`pt.dob`)}
-      ${this.endsAfterStart(timing, spec.window)}`;
-  }
-
-  /**
-   * The window's start as a bound on effective_at too when the timing bounds only the period's start:
-   * implied, as a period never ends before it starts (FHIR per-1), and the code index can serve it.
-   * Birth-relative windows differ per patient and get none.
-   */
-  private endsAfterStart(timing: Timing, window: Window | undefined): SQL {
-    const from = (window ?? { from: { at: 'mpStart' } }).from;
-    if (!from || from.at === 'birth' || (timing !== 'during' && timing !== 'startsIn')) return sql``;
-    return sql`and ${this.onOrAfter(instant(sql`o.effective_at`), from, sql`null::date`)}`;
-  }
-
   /**
    * The results a set of observation criteria reads, as one materialized CTE per distinct source: the
    * criteria on one concept differ only in their value tests (CMS69's normal, high and low BMI, CMS2's
-   * positive and negative screen), and each reading of the results from the table cost as much as the
-   * rest of their measure.
+   * positive and negative screen) or their timing (CMS2's latest screening ends in the period, its
+   * exception's is during it), and each read of the results from the table cost as much as the rest of
+   * their measure. A read keeps what any of its criteria's timings takes; each criterion tests its own.
    */
-  readonly observationSources = new Map<string, { name: string; query: SQL }>();
+  private readonly observationSources = new Map<string, { name: string; spec: ObservationSource; timings: Set<Timing> }>();
 
-  private observationSource(spec: Omit<ObservationSpec, 'valueIn' | 'requireValue' | 'value'>): SQL {
+  private observationSource(spec: ObservationSource): SQL {
     const { concept, statuses, window, timing, category, nearEncounter } = spec;
-    const key = JSON.stringify({ concept, statuses, window, timing, category, nearEncounter });
+    // A birth-relative window is tested per patient inside the read, which then serves one timing only.
+    const key = JSON.stringify({ concept, statuses, window, category, nearEncounter, timing: this.usesBirth(window) ? timing : undefined });
     let source = this.observationSources.get(key);
-    if (!source) {
-      const categoryTest = category ? sql`and o.category = ${category}` : sql``;
-      source = {
-        name: `obs${this.observationSources.size + 1}`,
-        query: sql`select o.patient_id, o.effective_at, o.value_numeric, o.value_code_system, o.value_code,
-            (o.value_numeric is null and o.value_code is null and o.value_text is null) as no_value
-          from observations o left join observation_periods op on op.observation_id = o.id
-            ${this.birthJoin(sql`o`, window)} ${this.nearEncounter(nearEncounter)}
-          where ${this.observationFilters({ concept, statuses, window }, timing)} ${categoryTest}`,
-      };
-      this.observationSources.set(key, source);
-    }
+    if (!source) this.observationSources.set(key, (source = { name: `obs${this.observationSources.size + 1}`, spec, timings: new Set() }));
+    source.timings.add(timing);
     return sql`${sql.identifier(source.name)}`;
   }
 
+  /** A criterion's own timing on the rows of its read (the read tested it already when birth-relative). */
+  private sourceTiming(spec: { timing: Timing; window?: Window }): SQL {
+    if (this.usesBirth(spec.window)) return sql`true`;
+    return this.timing(spec.timing, instant(sql`o.starts_at`), instant(sql`o.effective_at`), spec.window, sql`null::date`);
+  }
+
+  /** The reads the criteria named, in the order compileMeasure writes them into its WITH list. */
+  observationReads(): { name: string; query: SQL }[] {
+    return [...this.observationSources.values()].map(({ name, spec, timings }) => {
+      // effective_at is the end of a period (effective.latest()); observation_periods (joined as op)
+      // holds its start.
+      const start = instant(sql`coalesce(op.starts_at, o.effective_at)`);
+      const end = instant(sql`o.effective_at`);
+      const tests = [...timings].map((t) => this.timing(t, start, end, spec.window, sql`pt.dob`));
+      return {
+        name,
+        query: sql`select o.patient_id, coalesce(op.starts_at, o.effective_at) as starts_at, o.effective_at, o.value_numeric,
+            o.value_code_system, o.value_code, (o.value_numeric is null and o.value_code is null and o.value_text is null) as no_value
+          from observations o left join observation_periods op on op.observation_id = o.id
+            ${this.birthJoin(sql`o`, spec.window)} ${this.nearEncounter(spec.nearEncounter)}
+          where o.status in (${list(spec.statuses ?? RESULT_STATUSES)}) and ${this.match(spec.concept, sql`o.code_system`, sql`o.code`)}
+            and (${sql.join(tests, sql` or `)}) ${this.effectiveBounds([...timings], spec.window)}
+            ${spec.category ? sql`and o.category = ${spec.category}` : sql``}`,
+      };
+    });
+  }
+
+  /**
+   * The window as bounds on effective_at where the timings imply them but do not state them as such: a
+   * start in the window implies an end after its start (a period never ends before it starts, FHIR
+   * per-1), and timings joined by "or" state none. The code index can serve them. Birth-relative windows
+   * differ per patient and get none.
+   */
+  private effectiveBounds(timings: Timing[], window: Window | undefined): SQL {
+    const { from, to } = window ?? { from: { at: 'mpStart' }, to: { at: 'mpEnd' } };
+    const stated = timings.length === 1;
+    const bounds: SQL[] = [];
+    const effective = instant(sql`o.effective_at`);
+    const endsAfterFrom = timings.every((t) => ['during', 'startsIn', 'endsIn', 'overlaps'].includes(t));
+    if (from && from.at !== 'birth' && endsAfterFrom && !(stated && (timings[0] === 'endsIn' || timings[0] === 'overlaps'))) bounds.push(this.onOrAfter(effective, from, sql`null::date`));
+    const endsBeforeTo = timings.every((t) => ['during', 'endsIn', 'endsBy'].includes(t));
+    if (to && to.at !== 'birth' && endsBeforeTo && !stated) bounds.push(this.onOrBefore(effective, to, sql`null::date`));
+    return sql.join(
+      bounds.map((b) => sql`and ${b} `),
+      sql``,
+    );
+  }
+
   private observations(spec: ObservationSpec): SQL {
-    const parts: SQL[] = [sql`true`];
+    const parts: SQL[] = [this.sourceTiming(spec)];
     if (spec.valueIn) parts.push(this.match(spec.valueIn, sql`o.value_code_system`, sql`o.value_code`));
     if (spec.requireValue) parts.push(sql`not o.no_value`);
     if (spec.value?.above !== undefined) parts.push(sql`o.value_numeric > ${spec.value.above}`);
@@ -427,13 +449,14 @@ export class MeasureCompiler {
           ? sql`(t.has_missing or t.low > ${spec.test.missingOrAbove})`
           : sql`(not t.has_missing and t.low < ${spec.test.below})`;
     const hit = 'valueIn' in spec.test ? this.match(spec.test.valueIn, sql`o.value_code_system`, sql`o.value_code`) : sql`false`;
-    const source = this.observationSource({ concept: spec.concept, statuses: spec.statuses, window: spec.window, timing: 'endsIn', nearEncounter: spec.nearEncounter });
+    const read = { concept: spec.concept, statuses: spec.statuses, window: spec.window, timing: 'endsIn' as const, nearEncounter: spec.nearEncounter };
+    const source = this.observationSource(read);
     // The day key is computed once in an inner query: a bound time zone repeated in GROUP BY would
     // not be recognised as the same expression.
     return sql`select t.patient_id from (
         select x.patient_id, bool_or(x.no_value) as has_missing, min(x.value_numeric) as low, bool_or(x.hit) as hit,
           rank() over (partition by x.patient_id order by x.k desc) as r
-        from (select o.patient_id, ${key} as k, o.value_numeric, ${hit} as hit, o.no_value from ${source} o) x
+        from (select o.patient_id, ${key} as k, o.value_numeric, ${hit} as hit, o.no_value from ${source} o where ${this.sourceTiming(read)}) x
         group by x.patient_id, x.k
       ) t where t.r = 1 and ${test}`;
   }
@@ -563,7 +586,7 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
   // DEN and DENEX...), and an inlined CTE would copy each criterion's subplan into every column that
   // names it (53 subplans for CMS122).
   const tests = [...c.sharedCriteria.values()].map((x) => sql`, ${x.test} as ${sql.identifier(x.column)}`);
-  const sources = [...c.observationSources.values()].map((o) => sql`${sql.identifier(o.name)} as materialized (${o.query}), `);
+  const sources = c.observationReads().map((o) => sql`${sql.identifier(o.name)} as materialized (${o.query}), `);
   return sql`with candidates as materialized (select p.id, p.dob, p.sex, p.deceased_date from patients p where ${patientFilter} and ${gate}),
     ${sql.join(sources, sql``)}l as materialized (select p.* ${sql.join(tests, sql``)} from candidates p),
     r as materialized (select p.id as patient_id, ${body} from l p)
