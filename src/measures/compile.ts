@@ -284,7 +284,8 @@ export class MeasureCompiler {
         and q.qualifier = 'discharge-disposition' and ${this.match(spec.dischargeTo, sql`q.code_system`, sql`q.code`)})`);
     }
     if (spec.minAgeAtStart !== undefined) {
-      parts.push(sql`extract(year from age(${this.day(sql`${alias}.starts_at`)}, ${birth})) >= ${spec.minAgeAtStart}`);
+      // At least n whole years old that day, as a bound on the birth date (see the age criterion).
+      parts.push(sql`${birth} <= (${this.day(sql`${alias}.starts_at`)} - ${`${spec.minAgeAtStart} years`}::interval)::date`);
     }
     return sql.join(parts, sql` and `);
   }
