@@ -141,7 +141,7 @@ export async function summariseMeasure(db: DbOrTx, measure: MeasureDefinition, q
       });
     }
   });
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await measureRows<Record<string, unknown>>(
     db,
     sql`select grouping(f.provider_id) as overall, f.provider_id, pr.npi, pr.first_name, pr.last_name, ${sql.join(sums, sql`, `)}
       from (${compileMeasure(measure, query.period, undefined, await measureValueSetCodes(db, measure))}) f left join providers pr on pr.id = f.provider_id
@@ -191,6 +191,18 @@ const MEASURE_TABLES = [
 ];
 
 /**
+ * Rows of a query over compiled measures. It hashes and sorts hundreds of thousands of rows at 100,000
+ * patients: 16 MB of working memory (PostgreSQL's default is 4 MB) keeps its bitmaps exact and its
+ * aggregates in memory, for this one statement (a tenth less work in bench/quality).
+ */
+export async function measureRows<T extends Record<string, unknown>>(db: DbOrTx, query: SQL): Promise<T[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local work_mem = '16MB'`);
+    return queryRows<T>(tx, query);
+  });
+}
+
+/**
  * Fresh planner statistics: without them (a new import, or PGlite, which never auto-analyzes) the
  * planner takes every table for empty and nests loops over the code lists. Only the tables that need it
  * are analyzed, by autovacuum's rule (never analyzed, or more than 50 rows + 10% changed since): an
@@ -233,7 +245,7 @@ export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { 
   const out: DetailRow[] = [];
   for (const measure of query.measures) {
     const strata = measure.strata ?? [];
-    const rows = await queryRows<Record<string, unknown>>(
+    const rows = await measureRows<Record<string, unknown>>(
       db,
       sql`select f.*, pa.mrn, pr.npi,
           (select string_agg(pi.value, '; ' order by pi.id) from patient_identifiers pi where pi.patient_id = f.patient_id) as source_ids
@@ -307,7 +319,7 @@ export async function qualityTrend(db: DbOrTx, query: QualityQuery, asOf?: strin
     const codes = await measureValueSetCodes(db, measure);
     for (const end of ends) {
       const period = { ...query.period, end };
-      const [row] = await queryRows<Record<string, unknown>>(
+      const [row] = await measureRows<Record<string, unknown>>(
         db,
         sql`select ${sql.join(sums, sql`, `)} from (${compileMeasure(measure, period, undefined, codes)}) f where ${providerFilter(query)}`,
       );

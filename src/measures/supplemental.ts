@@ -2,11 +2,10 @@
 // by sex, race, ethnicity and payer, in one set-based pass per measure (grouping sets over the same
 // per-patient flags the summary counts, so each breakdown sums to the population count).
 import { sql, type SQL } from 'drizzle-orm';
-import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { compileMeasure, flagColumn, POPULATIONS, type Population } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
-import { providerFilter, type QualityQuery } from './run.js';
+import { measureRows, providerFilter, type QualityQuery } from './run.js';
 import { measureValueSetCodes } from './valuesets.js';
 
 export type SupplementalKind = 'sex' | 'race' | 'ethnicity' | 'payer';
@@ -30,7 +29,7 @@ export async function supplementalData(db: DbOrTx, measure: MeasureDefinition, q
     }
   });
   // The payer is the primary active coverage's (the one a claim would go to first).
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await measureRows<Record<string, unknown>>(
     db,
     sql`with x as (
         select f.*, pa.sex, pa.race, pa.ethnicity,
