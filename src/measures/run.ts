@@ -1,7 +1,9 @@
 // Runs compiled measures: summary counts overall, per provider and per stratum, aggregated in SQL;
 // per-patient rows only when a detail list or care-gap list is asked for.
 import { sql, type SQL } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { DateTime } from 'luxon';
+import pMap from 'p-map';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
@@ -221,10 +223,18 @@ export async function refreshStatistics(db: DbOrTx): Promise<void> {
   if (stale.length) await db.execute(sql`analyze ${sql.join(stale.map((t) => sql.identifier(t.name)), sql`, `)}`);
 }
 
+/**
+ * Measures computed at once, each in its own transaction on its own connection: one measure's query
+ * runs mostly on one core, and the server has more (PGlite takes them one after another). A transaction
+ * the caller holds is one connection, so its measures run in turn. Results keep the measures' order.
+ */
+function eachMeasure<T>(db: DbOrTx, measures: MeasureDefinition[], fn: (measure: MeasureDefinition) => Promise<T>): Promise<T[]> {
+  return pMap(measures, fn, { concurrency: db instanceof PgTransaction ? 1 : 3 });
+}
+
 export async function runQuality(db: DbOrTx, query: QualityQuery): Promise<QualityReport> {
   await refreshStatistics(db);
-  const measures: MeasureResult[] = [];
-  for (const measure of query.measures) measures.push(await summariseMeasure(db, measure, query));
+  const measures = await eachMeasure(db, query.measures, (measure) => summariseMeasure(db, measure, query));
   return {
     period: { start: query.period.start, end: query.period.end, timeZone: query.period.timeZone },
     program: query.program,
@@ -242,8 +252,8 @@ export async function runQuality(db: DbOrTx, query: QualityQuery): Promise<Quali
 export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { gapsOnly?: boolean; patientId?: number } = {}): Promise<DetailRow[]> {
   if (options.patientId === undefined) await refreshStatistics(db);
   const patientFilter = options.patientId === undefined ? undefined : sql`p.id = ${options.patientId}`;
-  const out: DetailRow[] = [];
-  for (const measure of query.measures) {
+  const perMeasure = await eachMeasure(db, query.measures, async (measure) => {
+    const out: DetailRow[] = [];
     const strata = measure.strata ?? [];
     const rows = await measureRows<Record<string, unknown>>(
       db,
@@ -273,8 +283,9 @@ export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { 
         });
       });
     }
-  }
-  return out;
+    return out;
+  });
+  return perMeasure.flat();
 }
 
 /** Measures count days in the practice's zone; in UTC before a practice is set up (imported test decks). */
@@ -312,7 +323,7 @@ export async function qualityTrend(db: DbOrTx, query: QualityQuery, asOf?: strin
     ends.push(end < last ? end : last);
   }
   const out: GroupTrend[] = query.measures.flatMap((m) => m.groups.map((g) => ({ measure: m.id, group: g.id, points: [] as TrendPoint[] })));
-  for (const measure of query.measures) {
+  await eachMeasure(db, query.measures, async (measure) => {
     const sums = measure.groups.flatMap((_, g) =>
       POPULATIONS.map((p) => sql`count(*) filter (where f.${sql.identifier(flagColumn(g, p))})::int as ${sql.identifier(flagColumn(g, p))}`),
     );
@@ -328,6 +339,6 @@ export async function qualityTrend(db: DbOrTx, query: QualityQuery, asOf?: strin
         trend.points.push({ month: end.slice(0, 7), through: end, ...countsOf(row ?? {}, `g${g + 1}_`) });
       });
     }
-  }
+  });
   return out;
 }
