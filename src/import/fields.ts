@@ -124,7 +124,14 @@ export function parseTime(input: string): Parsed<string> {
 export function parseDateTime(input: string, context: FieldContext, what: string): Parsed<string> {
   const text = input.trim();
   const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
-  if (iso) return ok(`${iso[1]}T${iso[2]}:00${iso[3] ?? ''}`);
+  if (iso) {
+    // The same checks as any other form: 2020-02-30 or 25:00 is refused, not passed on.
+    const date = parseDate(iso[1]!, context, what);
+    if ('problem' in date) return date;
+    const time = parseTime(iso[2]!);
+    if ('problem' in time) return time;
+    return ok(`${date.value}T${time.value}:00${iso[3] ?? ''}`);
+  }
   const split = /^(.*?)[ T]+(\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp]\.?[Mm]\.?)?)$/.exec(text);
   const date = parseDate(split ? split[1]! : text, context, what);
   if ('problem' in date) return date;

@@ -33,6 +33,14 @@ describe('normalising what people type', () => {
     expect(value(parseDate('2/30/1990', mdy))).toMatch(/not a real calendar date/);
   });
 
+  it('checks a date with a time as strictly in ISO form as in any other', () => {
+    expect(value(parseField('datetime', '2026-02-03 08:15', 'collected', mdy))).toBe('2026-02-03T08:15:00');
+    expect(value(parseField('datetime', '2026-02-03T08:15:30Z', 'collected', mdy))).toBe('2026-02-03T08:15:00Z');
+    expect(value(parseField('datetime', '2020-02-30 08:00', 'collected', mdy))).toMatch(/not a real calendar date/);
+    expect(value(parseField('datetime', '2020-02-03 25:00', 'collected', mdy))).toMatch(/not a time of day/);
+    expect(value(parseField('datetime', '2/30/2020 08:00', 'collected', mdy))).toMatch(/not a real calendar date/);
+  });
+
   it('never puts a two-digit-year birth date in the future', () => {
     expect(value(parseField('past-date', '1/1/25', 'date of birth', mdy))).toBe('2025-01-01');
     expect(value(parseField('past-date', '12/1/26', 'date of birth', mdy))).toBe('1926-12-01');
