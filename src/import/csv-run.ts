@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { DateTime } from 'luxon';
+import { practiceTimeZone } from '../practice/clock.js';
 import type { Db } from '../db/types.js';
 import { PracticeError, UsageError } from '../errors.js';
 import { kindSpecs, mapHeaders, unmappedRequired, type FieldSpec, type ImportKind } from './columns.js';
@@ -83,7 +84,15 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
       `Rename the columns, or give --map mapping.json ({"columns": {"Your column": "${missing[0]![0]}"}}); on a terminal the import asks instead.`,
     );
   }
-  const context: RowContext = { kind: options.kind, source: options.source, columns, dateOrder: options.dateOrder, today: DateTime.fromJSDate(options.today, { zone: 'utc' }) };
+  const context: RowContext = {
+    kind: options.kind,
+    source: options.source,
+    columns,
+    dateOrder: options.dateOrder,
+    today: DateTime.fromJSDate(options.today, { zone: 'utc' }),
+    // Before the practice is set up, times are taken as UTC, as the quality measures take them then.
+    timeZone: await practiceTimeZone(db, 'UTC'),
+  };
   const rejects = new RejectWriter(options.rejectFile ?? input.replace(/(\.csv|\.txt|\.tsv)?$/i, '.rejects.csv'), headers);
   const cellsByItem = new WeakMap<ImportItem, string[]>();
   async function* batches(): AsyncGenerator<ImportItem[]> {

@@ -2,6 +2,7 @@
 // (columns.ts); these builders only place the parsed values. Rows without an id of their own are keyed
 // by patient + date + code, so importing the same sheet twice updates instead of doubling.
 import { hash } from 'node:crypto';
+import { DateTime } from 'luxon';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { kindSpecs, type FieldSpec, type ImportKind } from './columns.js';
 import type { ImportItem } from './engine.js';
@@ -16,6 +17,18 @@ export interface RowContext extends FieldContext {
   source: string;
   /** Column index per canonical field. */
   columns: Map<string, number>;
+  /** The practice's zone: chart times without a zone are its wall-clock times. */
+  timeZone: string;
+}
+
+/**
+ * A time the chart gives without a zone ("3/10/2026 9:30", a date alone) as the instant it was in the
+ * practice's zone (DST-aware); a time with its zone stays as given. Stored as written, in a UTC session,
+ * 9:30 in New York became 4:30 or 5:30, and a date alone fell on the day before.
+ */
+function practiceInstant(local: string, context: RowContext): string {
+  if (/(?:Z|[+-]\d{2}:?\d{2})$/.test(local)) return local;
+  return DateTime.fromISO(local, { zone: context.timeZone }).toISO()!;
 }
 
 type Values = Record<string, any>;
@@ -226,7 +239,7 @@ const builders: Record<ImportKind, (row: Row) => void> = {
       referenceHigh: range ? Number(range[2]) : null,
       referenceText: range ? null : (v.reference_range ?? null),
       interpretation: flag,
-      effectiveAt: v.date,
+      effectiveAt: practiceInstant(v.date, row.context),
     });
   },
 
@@ -241,11 +254,12 @@ const builders: Record<ImportKind, (row: Row) => void> = {
     }
     if ((systolic === undefined) !== (diastolic === undefined)) return row.reject('a blood pressure needs both systolic and diastolic');
     if (systolic !== undefined && systolic <= diastolic) return row.reject(`blood pressure ${systolic}/${diastolic}: the systolic must be above the diastolic`);
+    const effectiveAt = practiceInstant(v.date, row.context);
     const vital = (code: string, display: string, value: number, unit: string | null, extra: Partial<ClinicalRecord> = {}, suffix = code) =>
-      row.add('observations', row.key('vital', suffix, v.date), { category: 'vital-signs', codeSystem: CodeSystem.loinc, code, display, valueNumeric: value, valueUnit: unit, effectiveAt: v.date }, extra);
+      row.add('observations', row.key('vital', suffix, v.date), { category: 'vital-signs', codeSystem: CodeSystem.loinc, code, display, valueNumeric: value, valueUnit: unit, effectiveAt }, extra);
     if (systolic !== undefined) {
       const panel = row.key('vital', '85354-9', v.date);
-      row.add('observations', panel, { category: 'vital-signs', codeSystem: CodeSystem.loinc, code: '85354-9', display: 'Blood pressure panel', effectiveAt: v.date });
+      row.add('observations', panel, { category: 'vital-signs', codeSystem: CodeSystem.loinc, code: '85354-9', display: 'Blood pressure panel', effectiveAt });
       vital('8480-6', 'Systolic blood pressure', systolic, 'mm[Hg]', { panel });
       vital('8462-4', 'Diastolic blood pressure', diastolic, 'mm[Hg]', { panel });
     }
@@ -268,7 +282,7 @@ const builders: Record<ImportKind, (row: Row) => void> = {
     const v = row.v;
     const startsAt = `${v.date}T${v.time ?? '00:00'}:00`;
     row.add('encounters', row.key('visit', startsAt, v.visit_code?.code), {
-      startsAt,
+      startsAt: practiceInstant(startsAt, row.context),
       durationMinutes: v.duration ?? null,
       typeSystem: v.visit_code?.codeSystem ?? null,
       typeCode: v.visit_code?.code ?? null,
@@ -355,7 +369,7 @@ const builders: Record<ImportKind, (row: Row) => void> = {
     const startsAt = `${v.date}T${v.time ?? '00:00'}:00`;
     const status = row.oneOf('status', { scheduled: 'scheduled', booked: 'scheduled', kept: 'kept', arrived: 'kept', completed: 'kept', 'no-show': 'no-show', 'no show': 'no-show', noshow: 'no-show', cancelled: 'cancelled', canceled: 'cancelled', rescheduled: 'rescheduled' }, 'scheduled', 'status');
     row.add('appointments', row.key('appointment', startsAt), {
-      startsAt,
+      startsAt: practiceInstant(startsAt, row.context),
       durationMinutes: v.duration ?? 15,
       reason: v.reason ?? null,
       status,

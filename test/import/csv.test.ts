@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { queryRows } from '../../src/db/query.js';
+import { practice } from '../../src/db/schema/index.js';
 import { parseDate, parseField } from '../../src/import/fields.js';
 import { splitFullName } from '../../src/import/names.js';
 import type { Prompter } from '../../src/cli/prompt.js';
@@ -231,6 +232,33 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
       { source_id: 'labs:R1', value: 111 },
       { source_id: 'labs:R2', value: 102 },
     ]);
+  });
+
+  it("takes chart times without a zone as the practice's wall-clock times", async () => {
+    await t.db.insert(practice).values({ legalName: 'Zone Test Practice', tin: '123456789', billingNpi: '1234567893', timeZone: 'America/New_York' });
+    writeFileSync(
+      join(dir, 'labs-zoned.csv'),
+      ['Chart #,Result ID,LOINC,Result,Collected', '1001,Z1,2345-7,90,2026-01-01 02:00', '1001,Z2,2345-7,91,2026-07-04', '1001,Z3,2345-7,92,2026-07-04T09:30:00Z'].join('\n'),
+    );
+    writeFileSync(join(dir, 'visits-zoned.csv'), ['Chart #,Visit ID,Date,Time', '1001,V-Z1,3/10/2026,9:30 AM', '1001,V-Z2,7/4/2026,9:30 AM'].join('\n'));
+    try {
+      expect((await cli(['import', 'labs-zoned.csv', '--kind', 'labs'])).code).toBe(0);
+      expect((await cli(['import', 'visits-zoned.csv', '--kind', 'encounters'])).code).toBe(0);
+      const labs = await queryRows<{ source_id: string; at: string }>(
+        t.db,
+        sql`select source_id, to_char(effective_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as at from observations where source_id like 'labs:Z%' order by source_id`,
+      );
+      // 02:00 EST is 07:00 UTC; a date alone is midnight EDT, 04:00 UTC; a time with its zone stays as given.
+      expect(labs.map((r) => r.at)).toEqual(['2026-01-01 07:00', '2026-07-04 04:00', '2026-07-04 09:30']);
+      const visits = await queryRows<{ at: string }>(
+        t.db,
+        sql`select to_char(starts_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as at from encounters where source_id like '%V-Z%' order by source_id`,
+      );
+      // Before and after the change to daylight saving time (8 March 2026).
+      expect(visits.map((r) => r.at)).toEqual(['2026-03-10 13:30', '2026-07-04 13:30']);
+    } finally {
+      await t.db.delete(practice);
+    }
   });
 
   it('refuses a file it cannot read as the kind before writing anything', async () => {
