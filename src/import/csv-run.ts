@@ -84,14 +84,16 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
       `Rename the columns, or give --map mapping.json ({"columns": {"Your column": "${missing[0]![0]}"}}); on a terminal the import asks instead.`,
     );
   }
+  // Before the practice is set up, times are taken as UTC, as the quality measures take them then.
+  const timeZone = await practiceTimeZone(db, 'UTC');
   const context: RowContext = {
     kind: options.kind,
     source: options.source,
     columns,
     dateOrder: options.dateOrder,
-    today: DateTime.fromJSDate(options.today, { zone: 'utc' }),
-    // Before the practice is set up, times are taken as UTC, as the quality measures take them then.
-    timeZone: await practiceTimeZone(db, 'UTC'),
+    // The practice's date: in the evening in New York, UTC is already tomorrow.
+    today: DateTime.fromJSDate(options.today, { zone: timeZone }),
+    timeZone,
   };
   const rejects = new RejectWriter(options.rejectFile ?? input.replace(/(\.csv|\.txt|\.tsv)?$/i, '.rejects.csv'), headers);
   const cellsByItem = new WeakMap<ImportItem, string[]>();

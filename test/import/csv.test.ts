@@ -234,7 +234,7 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
     ]);
   });
 
-  it("takes chart times without a zone as the practice's wall-clock times", async () => {
+  it("takes chart times without a zone as the practice's wall-clock times, and today as the practice's date", async () => {
     await t.db.insert(practice).values({ legalName: 'Zone Test Practice', tin: '123456789', billingNpi: '1234567893', timeZone: 'America/New_York' });
     writeFileSync(
       join(dir, 'labs-zoned.csv'),
@@ -256,6 +256,11 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
       );
       // Before and after the change to daylight saving time (8 March 2026).
       expect(visits.map((r) => r.at)).toEqual(['2026-03-10 13:30', '2026-07-04 13:30']);
+      // At 02:00 UTC on 10 March it is still the 9th in New York: a birth date of the 10th is in the future.
+      writeFileSync(join(dir, 'born-tomorrow.csv'), ['Chart #,Last Name,First Name,DOB,Sex', '7001,Evening,Late,3/10/2026,F'].join('\n'));
+      const born = await cli(['import', 'born-tomorrow.csv', '--kind', 'patients', '--json'], { now: new Date('2026-03-10T02:00:00Z') });
+      expect(born.code).toBe(3);
+      expect(born.json().rejectReasons.map((r: { reason: string }) => r.reason).join(' ')).toMatch(/in the future/);
     } finally {
       await t.db.delete(practice);
     }
