@@ -39,15 +39,15 @@ const REFUTED = ['refuted', 'entered-in-error'];
 
 const list = (values: readonly string[]): SQL => sql.join(values.map((v) => sql`${v}`), sql`, `);
 
+/** What an observation criterion reads, before its value tests. */
+type ObservationSource = Omit<ObservationSpec, 'valueIn' | 'requireValue' | 'value'>;
+
 /**
  * A timestamp (never null) whose local day a timing compares. Compared as the timestamp itself, against
  * the local midnights that bound the window's days: exactly the same test, but one an index on the
  * column can serve and the planner can estimate. The day through the time zone is opaque to both: it
  * guessed a few hundred of 440,000 readings and chose nested loops.
  */
-/** What an observation criterion reads, before its value tests. */
-type ObservationSource = Omit<ObservationSpec, 'valueIn' | 'requireValue' | 'value'>;
-
 class Instant {
   constructor(readonly at: SQL) {}
 }
@@ -582,10 +582,9 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
   const gate = gates.every((x) => x !== undefined) ? sql`(${sql.join(gates as SQL[], sql` or `)})` : sql`true`;
   // candidates: the patients the measure can count, with the columns the criteria read; l: each
   // distinct record criterion once per candidate (r needs no join back to patients); r: the raw flags
-  // combined from them. All
-  // materialized: every chained flag repeats the raw flags it builds on (DEN repeats IP, NUMER repeats
-  // DEN and DENEX...), and an inlined CTE would copy each criterion's subplan into every column that
-  // names it (53 subplans for CMS122).
+  // combined from them. All materialized: every chained flag repeats the raw flags it builds on (DEN
+  // repeats IP, NUMER repeats DEN and DENEX...), and an inlined CTE would copy each criterion's subplan
+  // into every column that names it (53 subplans for CMS122).
   const tests = [...c.sharedCriteria.values()].map((x) => sql`, ${x.test} as ${sql.identifier(x.column)}`);
   const sources = c.observationReads().map((o) => sql`${sql.identifier(o.name)} as materialized (${o.query}), `);
   return sql`with candidates as materialized (select p.id, p.dob, p.sex, p.deceased_date from patients p where ${patientFilter} and ${gate}),

@@ -129,6 +129,11 @@ function countsOf(row: Record<string, unknown>, prefix: string): Counts {
   return { ...counts, rate: rate(counts) };
 }
 
+/** The measure compiled for the period, with its value set codes read ahead (see MeasureCompiler.match). */
+export async function compiledMeasure(db: DbOrTx, measure: MeasureDefinition, period: Period, patientFilter?: SQL): Promise<SQL> {
+  return compileMeasure(measure, period, patientFilter, await measureValueSetCodes(db, measure));
+}
+
 /** One measure's counts, on the planner statistics as they are (runQuality refreshes them once for all its measures). */
 export async function summariseMeasure(db: DbOrTx, measure: MeasureDefinition, query: QualityQuery): Promise<MeasureResult> {
   const sums: SQL[] = [];
@@ -146,7 +151,7 @@ export async function summariseMeasure(db: DbOrTx, measure: MeasureDefinition, q
   const rows = await measureRows<Record<string, unknown>>(
     db,
     sql`select grouping(f.provider_id) as overall, f.provider_id, pr.npi, pr.first_name, pr.last_name, ${sql.join(sums, sql`, `)}
-      from (${compileMeasure(measure, query.period, undefined, await measureValueSetCodes(db, measure))}) f left join providers pr on pr.id = f.provider_id
+      from (${await compiledMeasure(db, measure, query.period)}) f left join providers pr on pr.id = f.provider_id
       where ${providerFilter(query)}
       group by grouping sets ((), (f.provider_id, pr.npi, pr.first_name, pr.last_name))
       order by pr.last_name nulls last, pr.first_name`,
@@ -259,7 +264,7 @@ export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { 
       db,
       sql`select f.*, pa.mrn, pr.npi,
           (select string_agg(pi.value, '; ' order by pi.id) from patient_identifiers pi where pi.patient_id = f.patient_id) as source_ids
-        from (${compileMeasure(measure, query.period, patientFilter, await measureValueSetCodes(db, measure))}) f join patients pa on pa.id = f.patient_id left join providers pr on pr.id = f.provider_id
+        from (${await compiledMeasure(db, measure, query.period, patientFilter)}) f join patients pa on pa.id = f.patient_id left join providers pr on pr.id = f.provider_id
         where ${providerFilter(query)} order by pa.mrn`,
     );
     for (const row of rows) {
@@ -327,6 +332,7 @@ export async function qualityTrend(db: DbOrTx, query: QualityQuery, asOf?: strin
     const sums = measure.groups.flatMap((_, g) =>
       POPULATIONS.map((p) => sql`count(*) filter (where f.${sql.identifier(flagColumn(g, p))})::int as ${sql.identifier(flagColumn(g, p))}`),
     );
+    // The codes read once for all the months.
     const codes = await measureValueSetCodes(db, measure);
     for (const end of ends) {
       const period = { ...query.period, end };

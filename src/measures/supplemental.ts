@@ -3,10 +3,9 @@
 // per-patient flags the summary counts, so each breakdown sums to the population count).
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/types.js';
-import { compileMeasure, flagColumn, POPULATIONS, type Population } from './compile.js';
+import { flagColumn, POPULATIONS, type Population } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
-import { measureRows, providerFilter, type QualityQuery } from './run.js';
-import { measureValueSetCodes } from './valuesets.js';
+import { compiledMeasure, measureRows, providerFilter, type QualityQuery } from './run.js';
 
 export type SupplementalKind = 'sex' | 'race' | 'ethnicity' | 'payer';
 
@@ -35,7 +34,7 @@ export async function supplementalData(db: DbOrTx, measure: MeasureDefinition, q
         select f.*, pa.sex, pa.race, pa.ethnicity,
           (select py.claim_filing_indicator from coverages cv join payers py on py.id = cv.payer_id
             where cv.patient_id = f.patient_id and cv.active order by cv.priority limit 1) as payer
-        from (${compileMeasure(measure, query.period, undefined, await measureValueSetCodes(db, measure))}) f join patients pa on pa.id = f.patient_id
+        from (${await compiledMeasure(db, measure, query.period)}) f join patients pa on pa.id = f.patient_id
         where ${providerFilter(query)}
       )
       select grouping(x.sex) as g_sex, grouping(x.race) as g_race, grouping(x.ethnicity) as g_ethnicity, grouping(x.payer) as g_payer,
