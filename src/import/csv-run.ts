@@ -84,8 +84,11 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
       `Rename the columns, or give --map mapping.json ({"columns": {"Your column": "${missing[0]![0]}"}}); on a terminal the import asks instead.`,
     );
   }
-  // Before the practice is set up, times are taken as UTC, as the quality measures take them then.
-  const timeZone = await practiceTimeZone(db, 'UTC');
+  // Before the practice is set up (no zone yet), times are taken as UTC, as the quality measures take them then.
+  const practiceZone = await practiceTimeZone(db, '');
+  const timeZone = practiceZone || 'UTC';
+  const timed = (kindSpecs[options.kind].fields as FieldSpec[]).some((f) => (f.type === 'datetime' || f.type === 'time') && columns.has(f.name));
+  if (!practiceZone && timed) options.info?.('No practice time zone is set yet ("practice setup --time-zone"): the times in this file are taken as UTC.');
   const context: RowContext = {
     kind: options.kind,
     source: options.source,

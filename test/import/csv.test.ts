@@ -235,14 +235,22 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
   });
 
   it("takes chart times without a zone as the practice's wall-clock times, and today as the practice's date", async () => {
-    await t.db.insert(practice).values({ legalName: 'Zone Test Practice', tin: '123456789', billingNpi: '1234567893', timeZone: 'America/New_York' });
     writeFileSync(
       join(dir, 'labs-zoned.csv'),
       ['Chart #,Result ID,LOINC,Result,Collected', '1001,Z1,2345-7,90,2026-01-01 02:00', '1001,Z2,2345-7,91,2026-07-04', '1001,Z3,2345-7,92,2026-07-04T09:30:00Z'].join('\n'),
     );
     writeFileSync(join(dir, 'visits-zoned.csv'), ['Chart #,Visit ID,Date,Time', '1001,V-Z1,3/10/2026,9:30 AM', '1001,V-Z2,7/4/2026,9:30 AM'].join('\n'));
+    // Before the practice is set up the times are taken as UTC, and the import says so.
+    const early = await cli(['import', 'labs-zoned.csv', '--kind', 'labs']);
+    expect(early.code).toBe(0);
+    expect(early.stderr).toContain('No practice time zone is set yet');
+    await t.db.insert(practice).values({ legalName: 'Zone Test Practice', tin: '123456789', billingNpi: '1234567893', timeZone: 'America/New_York' });
     try {
-      expect((await cli(['import', 'labs-zoned.csv', '--kind', 'labs'])).code).toBe(0);
+      // Imported again once the zone is known, the same rows are corrected in place.
+      const again = await cli(['import', 'labs-zoned.csv', '--kind', 'labs', '--json']);
+      expect(again.code).toBe(0);
+      expect(again.json().counts).toMatchObject({ inserted: 0, updated: 2, unchanged: 1 });
+      expect(again.stderr).not.toContain('No practice time zone');
       expect((await cli(['import', 'visits-zoned.csv', '--kind', 'encounters'])).code).toBe(0);
       const labs = await queryRows<{ source_id: string; at: string }>(
         t.db,
