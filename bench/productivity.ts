@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   await runDemo(handle, actor, { patients: PATIENTS, seed: 1, now: NOW });
   console.log(`${'create the demo practice'.padEnd(62)} ${((performance.now() - start) / 1000).toFixed(2).padStart(7)} s`);
   // The shared CY2025 subset stands in for every year of the demo's history (timing, not payment truth).
-  const content = readFileSync(resolve('..', 'shared', 'fixtures-rvu', 'pprrvu-2025d-office-subset.csv'), 'latin1');
+  const content = readFileSync(resolve('fixtures', 'rvu-2025', 'pprrvu-2025d-office-subset.csv'), 'latin1');
   for (const year of [2024, 2025, 2026]) {
     await loadRvuYear(db, actor, { year, file: { content, fileName: 'pprrvu-2025d-office-subset.csv' }, conversionFactor: 32.3465 });
   }

@@ -20,7 +20,7 @@ const PATIENTS = Number(process.argv[2] ?? 100_000);
 const SAMPLE = Number(process.argv[3] ?? 20);
 const REUSE = process.env.BENCH_REUSE === '1';
 const NOW = new Date('2026-11-10T16:00:00Z');
-const FIXTURES = join(import.meta.dirname, '../../shared/fixtures-ecqm');
+const FIXTURES = join(import.meta.dirname, '../fixtures/ecqm');
 const actor = { actor: 'bench', command: 'bench/quality' };
 const period = { start: '2026-01-01', end: '2026-12-31', timeZone: 'America/New_York' };
 

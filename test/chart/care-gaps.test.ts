@@ -7,8 +7,8 @@ import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { NOW, seedPractice } from './setup.js';
 
-const VALUESETS = join(import.meta.dirname, '../../../shared/fixtures-ecqm/valuesets');
-const SUPPLEMENT = join(import.meta.dirname, '../../../shared/fixtures-ecqm/valuesets-supplement');
+const VALUESETS = join(import.meta.dirname, '../../fixtures/ecqm/valuesets');
+const SUPPLEMENT = join(import.meta.dirname, '../../fixtures/ecqm/valuesets-supplement');
 
 describeEachBackend('care gaps in the chart summary', (t) => {
   const cli = (args: string[]) => runCli(args, { database: t.handle, now: NOW });

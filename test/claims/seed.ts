@@ -1,4 +1,4 @@
-// The made-up practice of ../shared/fixtures-x12 (Maple Family Medicine), as database rows: two
+// The made-up practice of fixtures/x12 (Maple Family Medicine), as database rows: two
 // visits, one for a patient who is the subscriber and one for a dependent child.
 import { CodeSystem } from '../../src/codes/systems.js';
 import {
@@ -8,7 +8,7 @@ import type { Db } from '../../src/db/types.js';
 
 /** 2025-01-15 14:30 in Springfield, Illinois: the fixture's ISA09/ISA10. */
 export const EXPORT_TIME = new Date('2025-01-15T20:30:00Z');
-export const fixtures = new URL('../../../shared/fixtures-x12/', import.meta.url);
+export const fixtures = new URL('../../fixtures/x12/', import.meta.url);
 
 export async function seedPractice(db: Db): Promise<{ payerId: number; janeId: number; emmaId: number }> {
   await db.insert(practice).values({

@@ -16,7 +16,7 @@ import { createTestDatabase, describeEachBackend } from '../helpers/db.js';
 import { seedChart, type SeededChart } from './seed.js';
 
 const now = new Date('2026-04-01T12:00:00Z');
-const SYNTHEA = join(import.meta.dirname, '../../../shared/fixtures-synthea');
+const SYNTHEA = join(import.meta.dirname, '../../fixtures/synthea');
 
 interface Exported {
   resource: any;

@@ -8,7 +8,7 @@ import { validateFhirFile } from '../../src/fhir/validate.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 
-const SYNTHEA = join(import.meta.dirname, '../../../shared/fixtures-synthea');
+const SYNTHEA = join(import.meta.dirname, '../../fixtures/synthea');
 const now = new Date('2026-04-01T12:00:00Z');
 
 describeEachBackend('FHIR export of the Synthea sample', (t) => {

@@ -11,7 +11,7 @@ import { describeEachBackend } from '../helpers/db.js';
 import { seedChart } from '../fhir/seed.js';
 
 const bundle = join(import.meta.dirname, '../../fixtures/import/fhir-transaction-bundle.json');
-const cms165 = join(import.meta.dirname, '../../../shared/fixtures-ecqm/CMS165FHIRControllingHighBP');
+const cms165 = join(import.meta.dirname, '../../fixtures/ecqm/CMS165FHIRControllingHighBP');
 
 describeEachBackend('practice import --format fhir', (t) => {
   let dir: string;

@@ -7,7 +7,7 @@ import { queryRows } from '../../src/db/query.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 
-const sample = join(import.meta.dirname, '../../../shared/fixtures-synthea');
+const sample = join(import.meta.dirname, '../../fixtures/synthea');
 
 /** A few rows of the sample rewritten with Synthea 2.x headers (no CATEGORY, procedures with DATE, 6-column allergies). */
 function synthea2x(dir: string): void {

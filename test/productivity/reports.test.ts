@@ -12,7 +12,7 @@ import { NPI_A, NPI_B, PRACTICE_NAME, seedScenario } from './scenario.js';
 
 
 
-const SHARED = resolve('..', 'shared', 'fixtures-rvu');
+const SHARED = resolve('fixtures', 'rvu-2025');
 const CMS_2026 = resolve('fixtures', 'rvu', 'pprrvu-2026-cms-layout.csv');
 const GPCI_CMS_2026 = resolve('fixtures', 'rvu', 'gpci-cms-layout.csv');
 const MONTH = ['report', 'productivity', '--month', '2026-01'];

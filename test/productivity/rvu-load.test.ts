@@ -8,7 +8,7 @@ import { parseGpciFile, parseRvuFile } from '../../src/rvu/parse.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 
-const SHARED = resolve('..', 'shared', 'fixtures-rvu');
+const SHARED = resolve('fixtures', 'rvu-2025');
 const OWN = resolve('fixtures', 'rvu');
 const PPRRVU_2025 = resolve(SHARED, 'pprrvu-2025d-office-subset.csv');
 const GPCI_2025 = resolve(SHARED, 'gpci-2025.csv');

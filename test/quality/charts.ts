@@ -5,7 +5,7 @@ import { CodeSystem } from '../../src/codes/systems.js';
 import { encounterDiagnoses, encounters, immunizations, notDoneEvents, observations, patientIdentifiers, patients, procedures, problems } from '../../src/db/schema/index.js';
 import type { Db } from '../../src/db/types.js';
 
-export const VALUESETS = join(import.meta.dirname, '../../../shared/fixtures-ecqm/valuesets');
+export const VALUESETS = join(import.meta.dirname, '../../fixtures/ecqm/valuesets');
 
 /** A day (at the given UTC time of day) or a full timestamp, as written. */
 const at = (when: string, time: string) => new Date(when.length === 10 ? `${when}T${time}:00Z` : when);

@@ -10,7 +10,7 @@ import { npiCheckDigit } from '../../src/codes/npi.js';
 import { isNull } from 'drizzle-orm';
 import { encounters, providers } from '../../src/db/schema/index.js';
 
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures-ecqm');
+const FIXTURES = join(import.meta.dirname, '../../fixtures/ecqm');
 
 const deckNpi = (i: number) => `12345678${i}`.padEnd(9, '0') + npiCheckDigit(`12345678${i}`.padEnd(9, '0'));
 

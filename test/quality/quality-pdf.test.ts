@@ -10,7 +10,7 @@ import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { pdfPages } from '../helpers/pdf-text.js';
 
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures-ecqm');
+const FIXTURES = join(import.meta.dirname, '../../fixtures/ecqm');
 const now = new Date('2026-11-28T15:30:00Z');
 const counts = (den: number, numer: number) => ({ ip: den, den, denex: 0, numer, denexcep: 0, rate: den ? numer / den : null });
 

@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { addPatient, addPractice, addVisit } from './fixtures.js';
 
-const VALUESETS = join(import.meta.dirname, '../../../shared/fixtures-ecqm/valuesets');
+const VALUESETS = join(import.meta.dirname, '../../fixtures/ecqm/valuesets');
 // Only what CMS125 needs here: office visits (denominator) and mammography (numerator).
 const OFFICE_VISIT = join(VALUESETS, 'ValueSet-2.16.840.1.113883.3.464.1003.101.12.1001-20180310.json');
 const NOW = new Date('2026-11-10T16:00:00Z');
