@@ -14,6 +14,7 @@ import { exportClaims } from '../src/claims/export-837p.js';
 import { queryRows } from '../src/db/query.js';
 import type { Db } from '../src/db/types.js';
 import { openBenchDatabase } from './database.js';
+import { reportFigures } from './figures.js';
 
 const CLAIMS = Number(process.argv[2] ?? 50_000);
 const NOW = new Date('2026-11-10T16:00:00Z');
@@ -86,6 +87,16 @@ async function main(): Promise<void> {
     console.log(`  ${exported.result.claims.toLocaleString()} claims, ${(size / 1e6).toFixed(1)} MB: ${(exported.result.claims / exported.seconds).toFixed(0)} claims/s`);
     console.log(`\nbaseline: bare read ${bare.result.length.toLocaleString()} rows in ${bare.seconds.toFixed(2)} s;`,
       `export is ${(exported.seconds / bare.seconds).toFixed(1)}x, check ${(scrub.seconds / bare.seconds).toFixed(1)}x, build ${(built.seconds / bare.seconds).toFixed(1)}x the bare read`);
+    const pipeline = built.seconds + scrub.seconds + exported.seconds;
+    reportFigures('claims', {
+      backend: handle.backend,
+      claims: built.result.claims,
+      buildSeconds: Number(built.seconds.toFixed(3)),
+      checkSeconds: Number(scrub.seconds.toFixed(3)),
+      exportSeconds: Number(exported.seconds.toFixed(3)),
+      bareReadSeconds: Number(bare.seconds.toFixed(3)),
+      claimsVsBareRead: Number((pipeline / bare.seconds).toFixed(2)),
+    });
   } finally {
     rmSync(out, { recursive: true, force: true });
     await handle.close();

@@ -14,7 +14,9 @@ import type { PracticeDatabase } from '../src/db/client.js';
 import type { Db } from '../src/db/types.js';
 import { bulkExport } from '../src/fhir/export.js';
 import { sourceTables } from '../src/fhir/sources.js';
+import postgres from 'postgres';
 import { openBenchDatabase } from './database.js';
+import { reportFigures } from './figures.js';
 
 const PATIENTS = Number(process.argv[2] ?? 100_000);
 const NOW = new Date('2026-11-10T16:00:00Z');
@@ -70,18 +72,20 @@ async function generate(db: Db, n: number): Promise<void> {
 }
 
 /** The baseline: every row of the same tables through COPY to stdout, counted and thrown away. */
-async function copyOut(handle: PracticeDatabase): Promise<number> {
+async function copyOut(handle: PracticeDatabase, connections: postgres.Sql[]): Promise<number> {
   const dialect = new PgDialect();
   let bytes = 0;
-  for (const table of sourceTables()) {
+  for (const [i, table] of sourceTables().entries()) {
     const name = sql.identifier(getTableName(table));
     if (handle.client.backend === 'pglite') {
       const { sql: text } = dialect.sqlToQuery(sql`copy (select * from ${name}) to '/dev/blob'`);
       const result = await handle.client.pglite.query(text);
       bytes += result.blob?.size ?? 0;
     } else {
+      // postgres.js 3.4 stalls the query after a second COPY TO on one connection (seen here), so each
+      // table is copied on a connection of its own, opened before the clock starts.
       const { sql: text } = dialect.sqlToQuery(sql`copy (select * from ${name}) to stdout`);
-      const readable = await handle.client.sql.unsafe(text).readable();
+      const readable = await connections[i]!.unsafe(text).readable();
       await pipeline(readable, new Writable({ write: (chunk: Buffer, _enc, done) => ((bytes += chunk.length), done()) }));
     }
   }
@@ -107,8 +111,20 @@ async function main(): Promise<void> {
   );
   const resources = exported.result.total;
   console.log(`  ${resources.toLocaleString()} resources, ${Math.round(resources / exported.seconds).toLocaleString()} resources/s; RSS during the run ${rssAt.join(', ')}`);
-  const baseline = await measured('baseline: COPY (SELECT * ...) TO STDOUT, same tables', () => copyOut(handle));
+  const connections = handle.backend === 'postgres' ? sourceTables().map(() => postgres(process.env.BENCH_DATABASE_URL!, { max: 1, onnotice: () => undefined })) : [];
+  await Promise.all(connections.map((c) => c`select 1`));
+  const baseline = await measured('baseline: COPY (SELECT * ...) TO STDOUT, same tables', () => copyOut(handle, connections));
+  await Promise.all(connections.map((c) => c.end()));
   console.log(`  ${mib(baseline.result)} of rows, ${Math.round(total / baseline.seconds).toLocaleString()} rows/s (export is ${(exported.seconds / baseline.seconds).toFixed(1)}x its time)`);
+  reportFigures('fhir', {
+    backend: handle.backend,
+    patients: PATIENTS,
+    resources,
+    exportSeconds: Number(exported.seconds.toFixed(3)),
+    copySeconds: Number(baseline.seconds.toFixed(3)),
+    exportVsCopy: Number((exported.seconds / baseline.seconds).toFixed(2)),
+    peakRssMb: Math.round(exported.peakRss / 1024 / 1024),
+  });
   await rm(out, { recursive: true, force: true });
   await handle.close();
 }

@@ -9,6 +9,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { reportFigures } from './figures.js';
 
 const { values } = parseArgs({ options: { patients: { type: 'string', default: '1000000' }, observations: { type: 'string', default: '5000000' } } });
 const patientRows = Number(values.patients);
@@ -144,6 +145,7 @@ const labColumns = 'chart_number text, loinc text, test_name text, value numeric
 // The schema-floor step writes into the real tables, so the schema must exist before it runs.
 await practice(['db', 'migrate']);
 const results: string[] = [];
+const figures: Record<string, number | null> = {};
 for (const [label, file, kind, table, columns, rows] of [
   ['patients', patientsFile, 'patients', 'bench_copy_patients', patientColumns, patientRows],
   ['lab results', observationsFile, 'labs', 'bench_copy_labs', labColumns, observationRows],
@@ -158,6 +160,14 @@ for (const [label, file, kind, table, columns, rows] of [
     `${label.padEnd(12)} ${rows.toLocaleString().padStart(10)} rows | raw COPY ${copyRate.toLocaleString().padStart(9)} rows/s${floor} | practice import ${importRate.toLocaleString().padStart(8)} rows/s (${Math.round((100 * importRate) / copyRate)}% of COPY, target >= 50% on PostgreSQL) | peak RSS ${imported.rssMb} MB (target < 300)`,
   );
   console.log(results.at(-1));
+  const key = kind === 'patients' ? 'patients' : 'labs';
+  figures[`${key}Rows`] = rows;
+  figures[`${key}ImportRowsPerSecond`] = importRate;
+  figures[`${key}CopyRowsPerSecond`] = copyRate;
+  figures[`${key}FloorRowsPerSecond`] = floorSeconds === null ? null : Math.round(rows / floorSeconds);
+  figures[`${key}VsFloor`] = floorSeconds === null ? null : Number((floorSeconds / imported.seconds).toFixed(3));
+  figures[`${key}PeakRssMb`] = imported.rssMb;
 }
+reportFigures('import', { ...figures, backend: databaseUrl ? 'postgres' : 'pglite' });
 console.log(`\nBackend: ${databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite'}; import timings include process start-up. Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores.`);
 rmSync(work, { recursive: true, force: true });

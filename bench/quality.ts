@@ -15,6 +15,7 @@ import { compileMeasure, flagColumn, POPULATIONS } from '../src/measures/compile
 import { refreshStatistics, runQuality, selectMeasures, summariseMeasure } from '../src/measures/run.js';
 import { importValueSets, measureValueSetCodes } from '../src/measures/valuesets.js';
 import { openBenchDatabase } from './database.js';
+import { reportFigures } from './figures.js';
 
 const PATIENTS = Number(process.argv[2] ?? 100_000);
 const SAMPLE = Number(process.argv[3] ?? 20);
@@ -34,11 +35,13 @@ async function main() {
   console.log(`quality bench: ${PATIENTS.toLocaleString('en-US')} demo patients on ${handle.backend === 'pglite' ? 'PGlite (memory)' : handle.location}`);
   let start = performance.now();
   const existing = await countPatients(db);
+  let demoSeconds: number | null = null;
   if (REUSE && existing > 0) {
     console.log(`reusing the ${existing.toLocaleString('en-US')} patients already there (BENCH_REUSE=1)`);
   } else {
     await runDemo(handle, actor, { patients: PATIENTS, seed: 1, now: NOW });
-    line('create the demo practice (practice demo)', seconds(start));
+    demoSeconds = seconds(start);
+    line('create the demo practice (practice demo)', demoSeconds);
   }
   start = performance.now();
   await importValueSets(db, actor, [join(FIXTURES, 'valuesets'), join(FIXTURES, 'valuesets-supplement')]);
@@ -64,6 +67,13 @@ async function main() {
     line(`  ${measure.id}`, s);
   }
   line(`the same measures one at a time`, oneByOne);
+  reportFigures('quality', {
+    backend: handle.backend,
+    patients: PATIENTS,
+    demoSeconds: demoSeconds === null ? null : Number(demoSeconds.toFixed(2)),
+    qualitySeconds: Number(setBased.toFixed(3)),
+    measures: measures.length,
+  });
   for (const m of report.measures) {
     for (const g of m.groups) {
       const c = g.overall;
