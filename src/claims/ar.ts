@@ -254,3 +254,88 @@ export async function arAging(db: DbOrTx, options: { asOf: string; timeZone?: st
     totalCents: list.reduce((n, p) => n + p.totalCents, 0),
   };
 }
+
+/**
+ * Each visit's claims, first payer to last (the primary claim and the secondary claims built from it),
+ * not counting voids and claims voided or replaced: what insurance paid on the visit and, from the last
+ * claim in the chain, what the patient owes (PR and balances moved to the patient; nothing while the
+ * last payer has not decided, since its payment may cover it).
+ */
+function visitChains(figures: SQL): SQL {
+  return sql`
+    with recursive f as (${figures}),
+    live as (
+      select c.id, c.previous_payer_claim_id, c.patient_id, c.service_date_from from claims c join f on f.claim_id = c.id
+      where c.frequency_code <> '8' and f.withdrawn_by is null and f.status <> 'void'
+    ), chain as (
+      select id as root_id, id, 1 as depth from live where previous_payer_claim_id is null or previous_payer_claim_id not in (select id from live)
+      union all
+      select chain.root_id, live.id, chain.depth + 1 from live join chain on live.previous_payer_claim_id = chain.id
+    ), last_payer as (
+      select distinct on (root_id) root_id, id from chain order by root_id, depth desc
+    )
+    select chain.root_id, min(live.patient_id) as patient_id, min(live.service_date_from) as service_date,
+           max(f.billed_cents) filter (where chain.depth = 1) as billed_cents,
+           sum(f.paid_cents)::int as insurance_paid_cents,
+           max(f.patient_cents) filter (where chain.id = ld.id) as patient_cents,
+           bool_or(f.balance_cents > 0) as insurance_pending
+    from chain join live on live.id = chain.id join f on f.claim_id = chain.id join last_payer ld on ld.root_id = chain.root_id
+    group by chain.root_id`;
+}
+
+export interface PatientVisitBalance {
+  claimId: number;
+  serviceDate: string;
+  billedCents: number;
+  insurancePaidCents: number;
+  patientCents: number;
+  /** A payer still owes on the visit: what the patient owes may change. */
+  insurancePending: boolean;
+}
+
+export interface PatientBalance {
+  patientId: number;
+  /** What the patient owes on visits (PR of the last payer decided, and balances moved to the patient). */
+  chargedCents: number;
+  /** Payments the patient made (copays, statement payments). */
+  paidCents: number;
+  /** chargedCents - paidCents: above zero the patient owes, below zero the practice owes a refund. */
+  balanceCents: number;
+  visits: PatientVisitBalance[];
+}
+
+/** What patients owe as of a day, visit by visit, less what they paid. */
+export async function patientBalances(db: DbOrTx, options: { asOf: string; patientIds?: number[]; timeZone?: string }): Promise<PatientBalance[]> {
+  const timeZone = options.timeZone ?? (await practiceTimeZone(db));
+  const onlyPatients = options.patientIds
+    ? sql`and v.patient_id in (select (jsonb_array_elements_text(${JSON.stringify(options.patientIds)}::jsonb))::int)`
+    : sql``;
+  const visits = await queryRows<{ root_id: number; patient_id: number; service_date: string; billed_cents: number; insurance_paid_cents: number; patient_cents: number; insurance_pending: boolean }>(
+    db,
+    sql`select v.root_id, v.patient_id, v.service_date::text as service_date, coalesce(v.billed_cents, 0)::int as billed_cents, v.insurance_paid_cents,
+               coalesce(v.patient_cents, 0)::int as patient_cents, v.insurance_pending
+        from (${visitChains(claimFigures({ timeZone, asOf: options.asOf }))}) v
+        where true ${onlyPatients} order by v.patient_id, v.service_date, v.root_id`,
+  );
+  const paid = await queryRows<{ patient_id: number; paid: number }>(
+    db,
+    sql`select patient_id, sum(amount_cents)::int as paid from payments
+        where source = 'patient' and patient_id is not null and paid_on <= ${options.asOf}::date
+        ${options.patientIds ? sql`and patient_id in (select (jsonb_array_elements_text(${JSON.stringify(options.patientIds)}::jsonb))::int)` : sql``}
+        group by patient_id`,
+  );
+  const byPatient = new Map<number, PatientBalance>();
+  const entry = (patientId: number) => {
+    let b = byPatient.get(patientId);
+    if (!b) byPatient.set(patientId, (b = { patientId, chargedCents: 0, paidCents: 0, balanceCents: 0, visits: [] }));
+    return b;
+  };
+  for (const v of visits) {
+    const b = entry(v.patient_id);
+    b.visits.push({ claimId: v.root_id, serviceDate: v.service_date, billedCents: v.billed_cents, insurancePaidCents: v.insurance_paid_cents, patientCents: v.patient_cents, insurancePending: v.insurance_pending });
+    b.chargedCents += v.patient_cents;
+  }
+  for (const p of paid) entry(p.patient_id).paidCents = p.paid;
+  for (const b of byPatient.values()) b.balanceCents = b.chargedCents - b.paidCents;
+  return [...byPatient.values()].sort((a, b) => a.patientId - b.patientId);
+}
