@@ -21,6 +21,8 @@ export interface FigureOptions {
   asOf?: string;
   /** The practice's time zone: the day a claim was sent is its day there. */
   timeZone: string;
+  /** Only these claims (their rows are the same as in the whole list, just fewer to compute). */
+  claimIds?: number[];
 }
 
 export async function practiceTimeZone(db: DbOrTx): Promise<string> {
@@ -38,26 +40,30 @@ export async function practiceTimeZone(db: DbOrTx): Promise<string> {
  */
 export function claimFigures(options: FigureOptions): SQL {
   const until = (column: SQL) => (options.asOf ? sql`and ${column} <= ${options.asOf}::date` : sql``);
+  const ids = options.claimIds ? sql`(select (jsonb_array_elements_text(${JSON.stringify(options.claimIds)}::jsonb))::int)` : undefined;
+  // A claim's figures read its own postings and those of the claim before it (a secondary's primary).
+  const scoped = (column: SQL) =>
+    ids ? sql`and (${column} in ${ids} or ${column} in (select previous_payer_claim_id from claims where id in ${ids}))` : sql``;
   return sql`
     with pay as (
       select claim_id, sum(amount_cents)::int as paid from payments
-      where source = 'payer' and claim_id is not null ${until(sql`paid_on`)} group by claim_id
+      where source = 'payer' and claim_id is not null ${until(sql`paid_on`)} ${scoped(sql`claim_id`)} group by claim_id
     ), adj as (
       select claim_id,
              coalesce(sum(amount_cents) filter (where group_code <> 'PR' and not denial), 0)::int as adjusted,
              coalesce(sum(amount_cents) filter (where group_code = 'PR'), 0)::int as patient
-      from adjustments where claim_id is not null ${until(sql`adjusted_on`)} group by claim_id
+      from adjustments where claim_id is not null ${until(sql`adjusted_on`)} ${scoped(sql`claim_id`)} group by claim_id
     ), mv as (
       select claim_id,
              coalesce(sum(amount_cents) filter (where kind = 'write-off'), 0)::int as written_off,
              coalesce(sum(amount_cents) filter (where kind = 'to-patient'), 0)::int as to_patient
-      from claim_balance_moves where true ${until(sql`effective_on`)} group by claim_id
+      from claim_balance_moves where true ${until(sql`effective_on`)} ${scoped(sql`claim_id`)} group by claim_id
     ), sent as (
       select id, (exported_at at time zone ${options.timeZone})::date as sent_on from claims
       where exported_at is not null and status in (${sentList}) ${until(sql`(exported_at at time zone ${options.timeZone})::date`)}
     ), withdrawn as (
       select r.original_claim_id as claim_id, max(r.id) as by_claim, bool_or(r.frequency_code = '8') as voided
-      from claims r join sent s on s.id = r.id where r.original_claim_id is not null group by r.original_claim_id
+      from claims r join sent s on s.id = r.id where r.original_claim_id is not null ${ids ? sql`and r.original_claim_id in ${ids}` : sql``} group by r.original_claim_id
     ), base as (
       select c.id as claim_id, c.payer_id, c.patient_id, c.frequency_code, c.status as stored_status, c.total_cents as billed_cents,
              case when c.frequency_code = '8' or w.claim_id is not null then 0 else c.total_cents end as total_cents,
@@ -77,6 +83,7 @@ export function claimFigures(options: FigureOptions): SQL {
       left join adj pa on pa.claim_id = c.previous_payer_claim_id
       left join sent s on s.id = c.id
       left join withdrawn w on w.claim_id = c.id
+      ${ids ? sql`where c.id in ${ids}` : sql``}
     ), summed as (
       select b.*, b.payer_adjusted_cents + b.written_off_cents + b.prior_payer_cents as adjustment_cents,
              b.payer_patient_cents + b.to_patient_cents as patient_cents
@@ -114,8 +121,8 @@ export async function refreshClaims(tx: DbOrTx, claimIds: number[]): Promise<voi
         when f.paid_cents <> 0 or f.adjustment_cents <> 0 or f.patient_cents <> 0 then 'partial'
         else 'accepted' end,
       updated_at = now()
-    from (${claimFigures({ timeZone })}) f
-    where f.claim_id = c.id and c.id in ${ids}`);
+    from (${claimFigures({ timeZone, claimIds })}) f
+    where f.claim_id = c.id`);
   // Lines: what was paid on each, and how the payer decided it.
   await tx.execute(sql`
     update claim_lines l set paid_cents = coalesce(p.paid, 0),
@@ -180,7 +187,7 @@ export async function claimBalances(
                f.billed_cents as "billedCents", f.total_cents as "totalCents", f.paid_cents as "paidCents", f.adjustment_cents as "adjustmentCents",
                f.written_off_cents as "writtenOffCents", f.patient_cents as "patientResponsibilityCents", f.balance_cents as "balanceCents",
                f.credit_cents as "creditCents", f.in_ar as "inAr", f.sent_on::text as "sentOn", f.withdrawn_by as "withdrawnBy", c.batch_id as "batchId"
-        from (${claimFigures({ timeZone, asOf: filter.asOf })}) f join claims c on c.id = f.claim_id join payers py on py.id = c.payer_id
+        from (${claimFigures({ timeZone, asOf: filter.asOf, claimIds: filter.claimIds })}) f join claims c on c.id = f.claim_id join payers py on py.id = c.payer_id
         where ${sql.join(where, sql` and `)}
         order by c.id limit ${filter.limit ?? 1000}`,
   );

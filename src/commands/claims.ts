@@ -385,11 +385,33 @@ Examples:
 
   claims
     .command('denials')
-    .description('denials counted by reason (CARC), payer and rendering provider')
+    .description('denials counted by reason (CARC), payer and rendering provider; --suggest proposes claim edits from repeated denials')
     .option('--from <date>', 'denials on or after this date')
     .option('--to <date>', 'denials on or before this date')
+    .option('--suggest', 'repeated denials (same payer, procedure and CARC) with the claim edit that would catch them')
+    .option('--min <claims>', 'with --suggest or --accept: how many denied claims make a pattern (default 3)')
+    .option('--accept <key>', 'accept a suggested edit (its key, e.g. 99999:99213:modifier): the next such claims are held')
     .action(
-      action(async (ctx, opts: { from?: string; to?: string }) => {
+      action(async (ctx, opts: { from?: string; to?: string; suggest?: boolean; min?: string; accept?: string }) => {
+        if (opts.suggest || opts.accept) {
+          const rules = await import('../claims/denial-rules.js');
+          const options = { minClaims: opts.min ? positiveInt(opts.min, '--min') : undefined, since: isoDate(opts.from, '--from') };
+          if (opts.accept) {
+            const accepted = await rules.acceptDenialEdit(await ctx.db(), ctx.auditActor, opts.accept, options);
+            return { data: accepted, human: `Accepted: ${accepted.edit.rule}. "practice claims check" now holds claims that break it (edit DENIAL_RULE).` };
+          }
+          const suggestions = await rules.suggestDenialEdits(await ctx.db(), options);
+          const human = suggestions.length
+            ? renderTable(suggestions, [
+                { header: 'Key', value: (s) => s.key },
+                { header: 'Denied claims', value: (s) => s.deniedClaims, align: 'right' },
+                { header: 'CARC/RARC', value: (s) => [s.carcCode, ...s.rarcCodes].join(' ') },
+                { header: 'Proposed edit', value: (s) => s.edit.rule },
+                { header: 'Accepted', value: (s) => (s.accepted ? 'yes' : '') },
+              ], ctx.out)
+            : 'No repeated denial pattern an edit could catch.';
+          return { data: { suggestions }, human };
+        }
         const { denialReport } = await import('../claims/reports.js');
         const report = await denialReport(await ctx.db(), { from: isoDate(opts.from, '--from'), to: isoDate(opts.to, '--to') });
         const section = (title: string, rows: typeof report.byReason) =>

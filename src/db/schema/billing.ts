@@ -353,3 +353,33 @@ export const claimBalanceMoves = pgTable(
     check('claim_balance_moves_amount_ck', sql`${t.amountCents} > 0`),
   ],
 );
+
+/**
+ * Claim edits learned from denials (`claims denials --suggest`, accepted by a biller): for a payer and
+ * procedure, a modifier the line must carry, or diagnoses one of which it must point at. The scrubber
+ * holds the next claims that break one (edit DENIAL_RULE) before they are sent.
+ */
+export const learnedClaimEdits = pgTable(
+  'learned_claim_edits',
+  {
+    id: id(),
+    payerId: integer()
+      .notNull()
+      .references(() => payers.id),
+    procedureCode: text().notNull(),
+    kind: text().notNull(),
+    modifier: text(),
+    diagnosisCodes: text().array().notNull().default(sql`'{}'::text[]`),
+    // The denials it was learned from.
+    carcCode: text().notNull(),
+    rarcCodes: text().array().notNull().default(sql`'{}'::text[]`),
+    deniedClaims: integer().notNull(),
+    active: boolean().notNull().default(true),
+    acceptedBy: text().notNull(),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('learned_claim_edits_uq').on(t.payerId, t.procedureCode, t.kind),
+    check('learned_claim_edits_kind_ck', sql`(${t.kind} = 'modifier' and ${t.modifier} is not null) or (${t.kind} = 'diagnosis' and cardinality(${t.diagnosisCodes}) > 0)`),
+  ],
+);
