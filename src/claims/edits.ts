@@ -91,6 +91,11 @@ export const claimEdits: ClaimEdit[] = [
   { code: 'NDC_REQUIRED', level: 'line', message: 'This payer wants the drug (NDC, quantity and unit) on every J-code line, and this line has none.', fails: () => sql`lv.ndc_required and lv.code ~ '^J[0-9]{4}$' and lv.ndc_code is null` },
   { code: 'NDC_FORM', level: 'line', message: 'The drug on this line needs an NDC of 11 digits (5-4-2) with the quantity given and its unit.', fails: (x) => sql`lv.ndc_code is not null and (lv.ndc_code = any(${x.badNdcs}) or lv.ndc_quantity is null or lv.ndc_unit is null)` },
   { code: 'PLACE_OF_SERVICE', level: 'line', message: 'The place of service is missing or not a CMS place-of-service code.', fails: () => sql`lv.place_of_service is null or not (lv.place_of_service::text = any(${POS_CODES}))` },
+  // Rules a biller accepted from this payer's repeated denials (claims denials --suggest): data, not code.
+  { code: 'DENIAL_RULE', level: 'line', message: "This payer denied this procedure before when billed this way (a rule accepted from \"claims denials --suggest\"): it needs the modifier or a diagnosis the rule names.", fails: () => sql`exists (select 1 from learned_claim_edits r join claims rc on rc.id = lv.claim_id
+      where r.active and r.payer_id = rc.payer_id and r.procedure_code = lv.code
+        and ((r.kind = 'modifier' and not (r.modifier = any(lv.modifiers)))
+          or (r.kind = 'diagnosis' and not exists (select 1 from claim_diagnoses d where d.claim_id = lv.claim_id and d.position = any(lv.diagnosis_pointers) and d.code = any(r.diagnosis_codes)))))` },
 ];
 
 /** Which claims to scrub: given ids, or every claim not yet sent. */

@@ -1,46 +1,12 @@
-// Accounts receivable aging by payer, denials by reason, payer and provider, and the claim list.
+// Denials by reason, payer and provider, and claims by status (AR and balances: ar.ts).
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
+import { NotFoundError } from '../errors.js';
+import { claimBalances, claimFigures, practiceTimeZone, type ClaimBalance } from './ar.js';
 
-export const CLAIM_STATUSES = ['draft', 'ready', 'held', 'exported', 'accepted', 'rejected', 'paid', 'partial', 'denied', 'void'] as const;
-
-/**
- * What the payer still owes: billed minus paid, written off and moved to the patient. A secondary
- * claim not yet adjudicated is owed only what the previous payer left (its payment and write-offs
- * are not this payer's to pay); once adjudicated, its own 835 accounts for them (CAS OA-23).
- */
-const balance = sql`(c.total_cents - c.paid_cents - c.adjusted_cents - c.patient_responsibility_cents
-  - case when c.previous_payer_claim_id is not null and c.adjudicated_at is null
-         then coalesce((select p.paid_cents + p.adjusted_cents from claims p where p.id = c.previous_payer_claim_id), 0) else 0 end)`;
-
-export interface AgingRow {
-  payerId: number;
-  payer: string;
-  claims: number;
-  days0to30: number;
-  days31to60: number;
-  days61to90: number;
-  days91to120: number;
-  over120: number;
-  totalCents: number;
-}
-
-/** Open balances of sent claims by payer, aged from the date the claim was sent (or the service date). */
-export async function arAging(db: DbOrTx, asOf: string): Promise<AgingRow[]> {
-  const age = sql`(${asOf}::date - coalesce(c.exported_at::date, c.service_date_from))`;
-  const bucket = (from: number, to?: number): SQL =>
-    sql`coalesce(sum(${balance}) filter (where ${age} >= ${from} ${to === undefined ? sql`` : sql`and ${age} <= ${to}`}), 0)::int`;
-  return queryRows<AgingRow & Record<string, unknown>>(
-    db,
-    sql`select py.id as "payerId", py.name as payer, count(*)::int as claims,
-               ${bucket(-100000, 30)} as "days0to30", ${bucket(31, 60)} as "days31to60", ${bucket(61, 90)} as "days61to90",
-               ${bucket(91, 120)} as "days91to120", ${bucket(121)} as "over120", sum(${balance})::int as "totalCents"
-        from claims c join payers py on py.id = c.payer_id
-        where c.status in ('exported', 'accepted', 'partial', 'denied', 'paid') and ${balance} <> 0
-        group by py.id, py.name order by py.name`,
-  );
-}
+/** What `claims list --status` takes: the stored statuses, and replaced (a corrected claim for it was sent). */
+export const CLAIM_STATUSES = ['draft', 'ready', 'held', 'exported', 'accepted', 'rejected', 'paid', 'partial', 'denied', 'overpaid', 'written-off', 'void', 'replaced'] as const;
 
 export interface DenialGroup {
   key: string;
@@ -77,32 +43,77 @@ export async function denialReport(db: DbOrTx, range: { from?: string; to?: stri
   };
 }
 
-export interface ClaimListRow {
-  id: number;
-  patientControlNumber: string;
-  status: string;
-  payer: string;
-  serviceDateFrom: string;
-  serviceDateTo: string;
-  frequencyCode: string;
-  totalCents: number;
-  paidCents: number;
-  balanceCents: number;
-  batchId: number | null;
-}
-
-export async function listClaims(db: DbOrTx, filter: { status?: string; limit?: number } = {}): Promise<ClaimListRow[]> {
-  return queryRows<ClaimListRow & Record<string, unknown>>(
+/** Claims by status (as claims list shows it), with what they stand billed for. */
+export async function claimStatusCounts(db: DbOrTx): Promise<{ status: string; claims: number; totalCents: number }[]> {
+  const timeZone = await practiceTimeZone(db);
+  return queryRows(
     db,
-    sql`select c.id, c.patient_control_number as "patientControlNumber", c.status, py.name as payer,
-               c.service_date_from::text as "serviceDateFrom", c.service_date_to::text as "serviceDateTo", c.frequency_code as "frequencyCode",
-               c.total_cents as "totalCents", c.paid_cents as "paidCents", ${balance}::int as "balanceCents", c.batch_id as "batchId"
-        from claims c join payers py on py.id = c.payer_id
-        ${filter.status ? sql`where c.status = ${filter.status}` : sql``}
-        order by c.id limit ${filter.limit ?? 1000}`,
+    sql`select f.status, count(*)::int as claims, coalesce(sum(f.total_cents), 0)::int as "totalCents"
+        from (${claimFigures({ timeZone })}) f group by f.status order by f.status`,
   );
 }
 
-export async function claimStatusCounts(db: DbOrTx): Promise<{ status: string; claims: number; totalCents: number }[]> {
-  return queryRows(db, sql`select status, count(*)::int as claims, coalesce(sum(total_cents), 0)::int as "totalCents" from claims group by status order by status`);
+export interface UnmatchedRemittanceItem {
+  id: number;
+  remittanceId: number;
+  traceNumber: string | null;
+  payer: string | null;
+  receivedOn: string;
+  patientControlNumber: string;
+  claimId: number | null;
+  claimStatusCode: string | null;
+  billedCents: number;
+  paidCents: number;
+  reason: string;
+}
+
+/** Remittance claims that were not posted, newest first, with the reason each was left. */
+export async function unmatchedRemittances(db: DbOrTx, filter: { remittanceId?: number } = {}): Promise<UnmatchedRemittanceItem[]> {
+  const timeZone = await practiceTimeZone(db);
+  return queryRows<UnmatchedRemittanceItem & Record<string, unknown>>(
+    db,
+    sql`select u.id, u.remittance_id as "remittanceId", r.trace_number as "traceNumber", coalesce(py.name, r.payer_name) as payer,
+               (r.imported_at at time zone ${timeZone})::date::text as "receivedOn", u.patient_control_number as "patientControlNumber",
+               u.claim_id as "claimId", u.claim_status_code as "claimStatusCode", u.billed_cents as "billedCents", u.paid_cents as "paidCents",
+               coalesce(u.reason, case when u.level = 'line' then 'A service line matches none of the claim''s lines.' else 'No claim has this number.' end) as reason
+        from remittance_unmatched u join remittances r on r.id = u.remittance_id left join payers py on py.id = r.payer_id
+        where u.resolved_at is null ${filter.remittanceId ? sql`and u.remittance_id = ${filter.remittanceId}` : sql``}
+        order by u.remittance_id desc, u.id`,
+  );
+}
+
+export interface ClaimDetail {
+  claim: ClaimBalance & { patientMrn: string; payerClaimControlNumber: string | null };
+  lines: { lineNumber: number; code: string; modifiers: string[]; units: number; serviceDate: string; chargeCents: number; paidCents: number; status: string }[];
+  payments: { remittanceId: number | null; traceNumber: string | null; lineNumber: number | null; amountCents: number; paidOn: string }[];
+  adjustments: { remittanceId: number | null; lineNumber: number | null; groupCode: string; reasonCode: string; amountCents: number; denial: boolean; adjustedOn: string }[];
+  denials: { remittanceId: number | null; lineNumber: number | null; groupCode: string | null; carcCode: string; rarcCodes: string[]; amountCents: number; deniedOn: string; status: string }[];
+  balanceMoves: { kind: string; amountCents: number; reason: string; effectiveOn: string; actor: string }[];
+  providerAdjustments: { remittanceId: number; reasonCode: string; reference: string | null; amountCents: number }[];
+}
+
+/** One claim: its figures, lines and every ledger row behind them, each traced to its remittance. */
+export async function claimDetail(db: DbOrTx, claim: string): Promise<ClaimDetail> {
+  const [row] = await queryRows<{ id: number; mrn: string; pccn: string | null }>(
+    db,
+    sql`select c.id, p.mrn, c.payer_claim_control_number as pccn from claims c join patients p on p.id = c.patient_id
+        where ${/^[0-9]+$/.test(claim) ? sql`c.id = ${Number(claim)} or ` : sql``} c.patient_control_number = ${claim} order by c.id limit 1`,
+  );
+  if (!row) throw new NotFoundError(`Claim ${claim}`, 'Give the claim id or claim number from "practice claims list".');
+  const [figures] = await claimBalances(db, { claimIds: [row.id] });
+  const rows = <T,>(query: SQL) => queryRows<T & Record<string, unknown>>(db, query);
+  const lineOf = sql`(select l.line_number from claim_lines l where l.id = x.claim_line_id)`;
+  return {
+    claim: { ...figures!, patientMrn: row.mrn, payerClaimControlNumber: row.pccn },
+    lines: await rows(sql`select line_number as "lineNumber", code, modifiers, units, service_date::text as "serviceDate", charge_cents as "chargeCents", paid_cents as "paidCents", status
+                          from claim_lines where claim_id = ${row.id} order by line_number`),
+    payments: await rows(sql`select x.remittance_id as "remittanceId", r.trace_number as "traceNumber", ${lineOf} as "lineNumber", x.amount_cents as "amountCents", x.paid_on::text as "paidOn"
+                             from payments x left join remittances r on r.id = x.remittance_id where x.claim_id = ${row.id} and x.source = 'payer' order by x.id`),
+    adjustments: await rows(sql`select x.remittance_id as "remittanceId", ${lineOf} as "lineNumber", x.group_code as "groupCode", x.reason_code as "reasonCode", x.amount_cents as "amountCents",
+                                       x.denial, x.adjusted_on::text as "adjustedOn" from adjustments x where x.claim_id = ${row.id} order by x.id`),
+    denials: await rows(sql`select x.remittance_id as "remittanceId", ${lineOf} as "lineNumber", x.group_code as "groupCode", x.carc_code as "carcCode", x.rarc_codes as "rarcCodes",
+                                   x.amount_cents as "amountCents", x.denied_on::text as "deniedOn", x.status from denials x where x.claim_id = ${row.id} order by x.id`),
+    balanceMoves: await rows(sql`select kind, amount_cents as "amountCents", reason, effective_on::text as "effectiveOn", actor from claim_balance_moves where claim_id = ${row.id} order by id`),
+    providerAdjustments: await rows(sql`select remittance_id as "remittanceId", reason_code as "reasonCode", reference, amount_cents as "amountCents" from provider_adjustments where claim_id = ${row.id} order by id`),
+  };
 }

@@ -1,4 +1,4 @@
-// practice claims build | check | export | import-835 | list (status) | ar | denials | replace | void | settings
+// practice claims build | check | export | import-835 (post) | unmatched | write-off | show | list (status) | ar | denials | replace | void | settings
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -31,6 +31,16 @@ async function readText(ctx: CommandContext, file: string): Promise<string> {
 }
 
 const today = (ctx: CommandContext) => DateTime.fromJSDate(ctx.now).toISODate()!;
+
+function unmatchedTable(ctx: CommandContext, items: { remittanceId: number; traceNumber: string | null; patientControlNumber: string; paidCents: number; reason: string }[]): string {
+  return renderTable(items, [
+    { header: 'Remittance', value: (u) => u.remittanceId, align: 'right' },
+    { header: 'Trace', value: (u) => u.traceNumber ?? '' },
+    { header: 'Claim number', value: (u) => u.patientControlNumber },
+    { header: 'Paid', value: (u) => money(u.paidCents), align: 'right' },
+    { header: 'Why it was not posted', value: (u) => u.reason },
+  ], ctx.out);
+}
 
 function failureTable(ctx: CommandContext, failures: { patientControlNumber: string; lineNumber: number | null; code: string; message: string }[]): string {
   return renderTable(failures, [
@@ -150,40 +160,128 @@ Examples:
 
   claims
     .command('import-835')
-    .description('post an 835 remittance (ERA): payments, adjustments, denials; the same file twice posts nothing')
+    .alias('post')
+    .description("post an 835 remittance (ERA): payments, adjustments, denials, reversals; a payment already posted (same payer and trace number, in any envelope) posts nothing")
     .argument('<file>', 'the 835 file')
     .action(
       action(async (ctx, file: string) => {
         const text = await readText(ctx, file);
         const { postRemittance } = await import('../claims/post-835.js');
         const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(file), today: today(ctx) });
-        for (const note of result.assumed) ctx.info(note);
-        if (result.alreadyPosted) {
-          return { data: result, human: `This remittance was already posted (trace ${result.traceNumber ?? 'none'}); nothing was posted again.` };
-        }
+        const earlier = result.remittances.filter((r) => r.alreadyPosted);
+        const already = earlier.map((r) => `The payment ${r.traceNumber}${r.payer ? ` from ${r.payer}` : ''} (${money(r.totalPaidCents)}) was already posted on ${r.postedOn} as remittance ${r.remittanceId}; nothing of it was posted again.`);
+        if (result.alreadyPosted) return { data: result, human: already.join('\n') };
+        for (const note of already) ctx.info(note);
         const unmatched = result.unmatched.length;
-        if (unmatched) ctx.warn(`${unmatched} item(s) of the remittance match none of our claims; they are kept for review.`);
+        if (unmatched) ctx.warn(`${unmatched} claim(s) of the remittance were not posted; "practice claims unmatched" lists them with the reason.`);
         const human = [
           renderFields([
-            ['Trace number', result.traceNumber ?? ''],
+            ['Payments (trace numbers)', result.remittances.map((r) => r.traceNumber).join(', ')],
             ['Paid', money(result.totalPaidCents)],
-            ['Claims matched', result.claimsMatched],
-            ['Lines matched', result.linesMatched],
-            ['Payments', result.payments],
-            ['Adjustments', result.adjustments],
+            ['Claims posted', result.claimsMatched],
+            ['Lines posted', result.linesMatched],
+            ['Reversals', result.reversals],
             ['Denials', result.denials],
             ['Provider adjustments', result.providerAdjustments],
           ]),
-          unmatched
-            ? renderTable(result.unmatched, [
-                { header: 'Unmatched', value: (u) => u.level },
-                { header: 'Claim number', value: (u) => u.patientControlNumber },
-                { header: 'Line', value: (u) => u.lineControlNumber ?? '' },
-                { header: 'Paid', value: (u) => money(u.paidCents), align: 'right' },
-              ], ctx.out)
-            : '',
+          unmatched ? unmatchedTable(ctx, result.unmatched) : '',
         ].filter(Boolean).join('\n\n');
         return { data: result, human, exitCode: unmatched ? ExitCode.partial : ExitCode.ok };
+      }),
+    );
+
+  claims
+    .command('unmatched')
+    .description('remittance claims that were not posted (unknown claim, another payer, not sent, voided, a line that matches none or two), with the reason')
+    .option('--remittance <id>', 'only this remittance')
+    .action(
+      action(async (ctx, opts: { remittance?: string }) => {
+        const { unmatchedRemittances } = await import('../claims/reports.js');
+        const items = await unmatchedRemittances(await ctx.db(), { remittanceId: opts.remittance ? positiveInt(opts.remittance, 'The remittance id') : undefined });
+        return { data: { items }, human: items.length ? unmatchedTable(ctx, items) : 'Every remittance claim was posted.' };
+      }),
+    );
+
+  claims
+    .command('write-off')
+    .description("write off a claim's open balance (a denial not worth appealing, timely filing), or move it to the patient; audited")
+    .argument('<claim-id>', 'the claim id')
+    .requiredOption('--reason <text>', 'why (kept with the write-off)')
+    .option('--amount <amount>', 'only part of the balance (e.g. 25.00)')
+    .option('--to-patient', 'bill the balance to the patient instead of writing it off')
+    .option('--dry-run', 'show the result without saving it')
+    .action(
+      action(async (ctx, id: string, opts: { reason: string; amount?: string; toPatient?: boolean; dryRun?: boolean }) => {
+        let amountCents: number | undefined;
+        if (opts.amount !== undefined) {
+          const { parseMoney } = await import('../import/fields.js');
+          const parsed = parseMoney(opts.amount, '--amount');
+          if ('problem' in parsed) throw new UsageError(`${parsed.problem}.`);
+          amountCents = parsed.value;
+        }
+        const { moveClaimBalance } = await import('../claims/write-off.js');
+        const result = await moveClaimBalance(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), {
+          kind: opts.toPatient ? 'to-patient' : 'write-off', reason: opts.reason, amountCents, today: today(ctx), dryRun: opts.dryRun,
+        });
+        const verb = opts.toPatient ? 'moved to the patient' : 'written off';
+        return {
+          data: result,
+          human: `${opts.dryRun ? 'Would have ' : ''}${money(result.amountCents)} of claim ${result.patientControlNumber} ${opts.dryRun ? 'been ' : ''}${verb}; it is now ${result.claim.status} with a balance of ${money(result.claim.balanceCents)}.`,
+        };
+      }),
+    );
+
+  claims
+    .command('show')
+    .description('one claim: billed, paid, adjusted, patient responsibility, balance, its lines and every posting behind them')
+    .argument('<claim>', 'the claim id or claim number')
+    .action(
+      action(async (ctx, claim: string) => {
+        const { claimDetail } = await import('../claims/reports.js');
+        const db = await ctx.db();
+        const detail = await claimDetail(db, claim);
+        const { recordAudit } = await import('../db/audit.js');
+        await recordAudit(db, ctx.auditActor, { action: 'read', entity: 'claims', entityId: detail.claim.id });
+        const c = detail.claim;
+        const human = [
+          renderFields([
+            ['Claim', `${c.id} (${c.patientControlNumber})`],
+            ['Status', c.status],
+            ['Payer', c.payer],
+            ['Patient (MRN)', c.patientMrn],
+            ['Service date', c.serviceDateFrom === c.serviceDateTo ? c.serviceDateFrom : `${c.serviceDateFrom}..${c.serviceDateTo}`],
+            ['Billed', money(c.billedCents)],
+            ['Stands billed for', money(c.totalCents)],
+            ['Paid', money(c.paidCents)],
+            ['Adjusted', `${money(c.adjustmentCents)}${c.writtenOffCents ? ` (written off ${money(c.writtenOffCents)})` : ''}`],
+            ['Patient responsibility', money(c.patientResponsibilityCents)],
+            ['Balance (owed by payers)', money(c.balanceCents)],
+            ...(c.creditCents ? [['Credit (refund or takeback due)', money(c.creditCents)] as [string, string]] : []),
+          ]),
+          renderTable(detail.lines, [
+            { header: 'Line', value: (l) => l.lineNumber, align: 'right' },
+            { header: 'Code', value: (l) => [l.code, ...l.modifiers].join('-') },
+            { header: 'Units', value: (l) => l.units, align: 'right' },
+            { header: 'Date', value: (l) => l.serviceDate },
+            { header: 'Charge', value: (l) => money(l.chargeCents), align: 'right' },
+            { header: 'Paid', value: (l) => money(l.paidCents), align: 'right' },
+            { header: 'Status', value: (l) => l.status },
+          ], ctx.out),
+          detail.adjustments.length || detail.payments.length
+            ? renderTable([
+                ...detail.payments.map((p) => ({ on: p.paidOn, remittance: p.remittanceId, line: p.lineNumber, what: 'payment', amount: p.amountCents })),
+                ...detail.adjustments.map((a) => ({ on: a.adjustedOn, remittance: a.remittanceId, line: a.lineNumber, what: `${a.groupCode}-${a.reasonCode}${a.denial ? ' (denied, still open)' : ''}`, amount: a.amountCents })),
+                ...detail.balanceMoves.map((m) => ({ on: m.effectiveOn, remittance: null, line: null, what: m.kind, amount: m.amountCents })),
+              ], [
+                { header: 'Date', value: (r) => r.on },
+                { header: 'Remittance', value: (r) => r.remittance ?? '' },
+                { header: 'Line', value: (r) => r.line ?? '' },
+                { header: 'Posting', value: (r) => r.what },
+                { header: 'Amount', value: (r) => money(r.amount), align: 'right' },
+              ], ctx.out)
+            : 'Nothing posted yet.',
+        ].join('\n\n');
+        return { data: detail, human };
       }),
     );
 
@@ -230,17 +328,18 @@ Examples:
   claims
     .command('list')
     .alias('status')
-    .description('claims and where they stand (ready, held, exported, paid, partial, denied, ...)')
+    .description('claims, where they stand (ready, held, exported, paid, partial, denied, ...) and what each balances to')
     .option('--status <status>', 'only claims in this status')
     .option('--limit <n>', 'at most this many claims (default 1000)')
     .action(
       action(async (ctx, opts: { status?: string; limit?: string }) => {
-        const { listClaims, claimStatusCounts, CLAIM_STATUSES } = await import('../claims/reports.js');
+        const { claimStatusCounts, CLAIM_STATUSES } = await import('../claims/reports.js');
+        const { claimBalances } = await import('../claims/ar.js');
         if (opts.status && !(CLAIM_STATUSES as readonly string[]).includes(opts.status)) {
           throw new UsageError(`--status must be one of ${CLAIM_STATUSES.join(', ')}.`);
         }
         const db = await ctx.db();
-        const rows = await listClaims(db, { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
+        const rows = await claimBalances(db, { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
         const counts = await claimStatusCounts(db);
         const table = renderTable(rows, [
           { header: 'Id', value: (r) => r.id, align: 'right' },
@@ -250,7 +349,10 @@ Examples:
           { header: 'Service date', value: (r) => (r.serviceDateFrom === r.serviceDateTo ? r.serviceDateFrom : `${r.serviceDateFrom}..${r.serviceDateTo}`) },
           { header: 'Billed', value: (r) => money(r.totalCents), align: 'right' },
           { header: 'Paid', value: (r) => money(r.paidCents), align: 'right' },
+          { header: 'Adjusted', value: (r) => money(r.adjustmentCents), align: 'right' },
+          { header: 'Patient', value: (r) => money(r.patientResponsibilityCents), align: 'right' },
           { header: 'Balance', value: (r) => money(r.balanceCents), align: 'right' },
+          { header: 'Credit', value: (r) => (r.creditCents ? money(r.creditCents) : ''), align: 'right' },
           { header: 'Batch', value: (r) => r.batchId ?? '' },
         ], ctx.out);
         const summary = counts.map((c) => `${c.status}: ${c.claims}`).join(', ');
@@ -260,14 +362,14 @@ Examples:
 
   claims
     .command('ar')
-    .description('accounts receivable: what each payer still owes, in aging buckets')
-    .option('--as-of <date>', 'age balances as of this date (default today)')
+    .description('accounts receivable: what each payer still owes on sent claims, in aging buckets')
+    .option('--as-of <date>', 'as it stood at the end of this day (default today)')
     .action(
       action(async (ctx, opts: { asOf?: string }) => {
-        const { arAging } = await import('../claims/reports.js');
+        const { arAging } = await import('../claims/ar.js');
         const asOf = isoDate(opts.asOf, '--as-of') ?? today(ctx);
-        const rows = await arAging(await ctx.db(), asOf);
-        const table = renderTable(rows, [
+        const ar = await arAging(await ctx.db(), { asOf });
+        const table = renderTable(ar.payers, [
           { header: 'Payer', value: (r) => r.payer },
           { header: 'Claims', value: (r) => r.claims, align: 'right' },
           { header: '0-30', value: (r) => money(r.days0to30), align: 'right' },
@@ -277,17 +379,39 @@ Examples:
           { header: '120+', value: (r) => money(r.over120), align: 'right' },
           { header: 'Total', value: (r) => money(r.totalCents), align: 'right' },
         ], ctx.out);
-        return { data: { asOf, payers: rows }, human: rows.length ? table : 'No open balances.' };
+        return { data: ar, human: ar.payers.length ? `${table}\nTotal owed by payers: ${money(ar.totalCents)} on ${ar.claims} claim(s).` : 'No open balances.' };
       }),
     );
 
   claims
     .command('denials')
-    .description('denials counted by reason (CARC), payer and rendering provider')
+    .description('denials counted by reason (CARC), payer and rendering provider; --suggest proposes claim edits from repeated denials')
     .option('--from <date>', 'denials on or after this date')
     .option('--to <date>', 'denials on or before this date')
+    .option('--suggest', 'repeated denials (same payer, procedure and CARC) with the claim edit that would catch them')
+    .option('--min <claims>', 'with --suggest or --accept: how many denied claims make a pattern (default 3)')
+    .option('--accept <key>', 'accept a suggested edit (its key, e.g. 99999:99213:modifier): the next such claims are held')
     .action(
-      action(async (ctx, opts: { from?: string; to?: string }) => {
+      action(async (ctx, opts: { from?: string; to?: string; suggest?: boolean; min?: string; accept?: string }) => {
+        if (opts.suggest || opts.accept) {
+          const rules = await import('../claims/denial-rules.js');
+          const options = { minClaims: opts.min ? positiveInt(opts.min, '--min') : undefined, since: isoDate(opts.from, '--from') };
+          if (opts.accept) {
+            const accepted = await rules.acceptDenialEdit(await ctx.db(), ctx.auditActor, opts.accept, options);
+            return { data: accepted, human: `Accepted: ${accepted.edit.rule}. "practice claims check" now holds claims that break it (edit DENIAL_RULE).` };
+          }
+          const suggestions = await rules.suggestDenialEdits(await ctx.db(), options);
+          const human = suggestions.length
+            ? renderTable(suggestions, [
+                { header: 'Key', value: (s) => s.key },
+                { header: 'Denied claims', value: (s) => s.deniedClaims, align: 'right' },
+                { header: 'CARC/RARC', value: (s) => [s.carcCode, ...s.rarcCodes].join(' ') },
+                { header: 'Proposed edit', value: (s) => s.edit.rule },
+                { header: 'Accepted', value: (s) => (s.accepted ? 'yes' : '') },
+              ], ctx.out)
+            : 'No repeated denial pattern an edit could catch.';
+          return { data: { suggestions }, human };
+        }
         const { denialReport } = await import('../claims/reports.js');
         const report = await denialReport(await ctx.db(), { from: isoDate(opts.from, '--from'), to: isoDate(opts.to, '--to') });
         const section = (title: string, rows: typeof report.byReason) =>

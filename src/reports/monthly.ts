@@ -1,7 +1,9 @@
 // The monthly pack a manager hands to the physicians: productivity with charts, quality measure rates
 // (when value sets are loaded), recall activity, accounts receivable aging and denials.
-// Billing and recall figures are read from their tables directly, one grouped query each.
+// Recall and claim-flow figures are read from their tables directly, one grouped query each; accounts
+// receivable comes from the one AR computation (claims/ar.ts), so the pack and `claims ar` agree.
 import { sql } from 'drizzle-orm';
+import { arAging, type AgingBucket } from '../claims/ar.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { PracticeError } from '../errors.js';
@@ -38,12 +40,6 @@ export interface RecallActivity {
   reminders: { channel: string; sent: number; failed: number; skipped: number; pending: number }[];
 }
 
-export interface AgingBucket {
-  bucket: '0-30' | '31-60' | '61-90' | '91-120' | '120+';
-  claims: number;
-  balanceCents: number;
-}
-
 export interface ClaimsSection {
   /** Claims sent to payers during the month. */
   submitted: number;
@@ -54,6 +50,7 @@ export interface ClaimsSection {
   denialRate: number | null;
   deniedCents: number;
   topDenialReasons: { groupCode: string | null; carcCode: string; meaning: string; claims: number; amountCents: number }[];
+  /** Accounts receivable at the end of the month, from the one AR computation (claims/ar.ts). */
   aging: AgingBucket[];
   openBalanceCents: number;
 }
@@ -118,7 +115,7 @@ async function recallActivity(db: DbOrTx, from: string, to: string, timeZone: st
   return { opened: counts?.opened ?? 0, closed: counts?.closed ?? 0, openNow: counts?.open_now ?? 0, overdueAtMonthEnd: counts?.overdue ?? 0, reminders };
 }
 
-async function claimsSection(db: DbOrTx, from: string, to: string, timeZone: string): Promise<ClaimsSection> {
+async function claimsSection(db: DbOrTx, from: string, to: string, lastDay: string, timeZone: string): Promise<ClaimsSection> {
   const [flow] = await queryRows<{ submitted: number; decided: number; denied: number; denied_cents: number }>(
     db,
     sql`with decided as (
@@ -138,24 +135,8 @@ async function claimsSection(db: DbOrTx, from: string, to: string, timeZone: str
       from denials d where d.denied_on >= ${from}::date and d.denied_on < ${to}::date
       group by d.group_code, d.carc_code order by count(distinct d.claim_id) desc, sum(d.amount_cents) desc, d.carc_code limit 5`,
   );
-  // What payers still owe, aged at the end of the month from the day the claim was sent (or the visit).
-  const aging = await queryRows<{ bucket: AgingBucket['bucket']; claims: number; balance_cents: number }>(
-    db,
-    sql`with open_claims as (
-        select (${to}::date - 1 - coalesce((c.exported_at at time zone ${timeZone})::date, c.service_date_from)) as age,
-          (c.total_cents - c.paid_cents - c.adjusted_cents - c.patient_responsibility_cents) as balance
-        from claims c
-        where c.status in ('exported', 'accepted', 'partial', 'denied', 'paid') and c.service_date_from < ${to}::date
-      )
-      select case when age <= 30 then '0-30' when age <= 60 then '31-60' when age <= 90 then '61-90' when age <= 120 then '91-120' else '120+' end as bucket,
-        count(*)::int as claims, sum(balance)::float8 as balance_cents
-      from open_claims where balance <> 0 group by 1`,
-  );
-  const buckets: AgingBucket['bucket'][] = ['0-30', '31-60', '61-90', '91-120', '120+'];
-  const agingRows = buckets.map((bucket) => {
-    const row = aging.find((a) => a.bucket === bucket);
-    return { bucket, claims: row?.claims ?? 0, balanceCents: Number(row?.balance_cents ?? 0) };
-  });
+  // What payers still owe at the end of the month, aged from the day each claim was sent: as claims ar shows it.
+  const ar = await arAging(db, { asOf: lastDay, timeZone });
   return {
     submitted: flow?.submitted ?? 0,
     decided: flow?.decided ?? 0,
@@ -169,8 +150,8 @@ async function claimsSection(db: DbOrTx, from: string, to: string, timeZone: str
       claims: r.claims,
       amountCents: Number(r.amount_cents),
     })),
-    aging: agingRows,
-    openBalanceCents: agingRows.reduce((n, b) => n + b.balanceCents, 0),
+    aging: ar.buckets,
+    openBalanceCents: ar.totalCents,
   };
 }
 
@@ -209,7 +190,7 @@ export async function monthlyPack(db: DbOrTx, options: { month: string }): Promi
     rvuTrend(db, { month: options.month }),
     qualitySection(db, options.month, timeZone),
     recallActivity(db, from, to, timeZone),
-    claimsSection(db, from, to, timeZone),
+    claimsSection(db, from, to, parseMonth(options.month).endOf('month').toISODate()!, timeZone),
   ]);
   return {
     month: options.month,

@@ -151,7 +151,8 @@ describeEachBackend('claims from visit to payment', (t) => {
     );
     expect(claims).toEqual([
       { status: 'paid', paid_cents: 12000, patient_responsibility_cents: 2500, adjusted_cents: 4000, payer_claim_control_number: 'EHP250204001' },
-      { status: 'denied', paid_cents: 0, patient_responsibility_cents: 0, adjusted_cents: 9500, payer_claim_control_number: 'EHP250204002' },
+      // The denial's CO-16 is kept, flagged: the balance stays open for a corrected claim.
+      { status: 'denied', paid_cents: 0, patient_responsibility_cents: 0, adjusted_cents: 0, payer_claim_control_number: 'EHP250204002' },
     ]);
     const [denial] = await queryRows<{ carc_code: string; rarc_codes: string[] }>(t.db, sql`select carc_code, rarc_codes from denials`);
     expect(denial).toEqual({ carc_code: '16', rarc_codes: ['M76'] });
@@ -165,9 +166,11 @@ describeEachBackend('claims from visit to payment', (t) => {
   it('keeps and reports 835 claims that match nothing (exit 3)', async () => {
     const run = await cli(['import-835', fixture('pyx12-835-denials.txt')]);
     expect(run.code).toBe(3);
-    expect(run.json().unmatched).toEqual([{ level: 'claim', patientControlNumber: '2005555A', lineControlNumber: null, paidCents: 0 }]);
-    const [kept] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from remittance_unmatched where patient_control_number = '2005555A'`);
-    expect(kept!.n).toBe(1);
+    expect(run.json().unmatched).toEqual([
+      { remittanceId: expect.any(Number), traceNumber: '000000000', patientControlNumber: '2005555A', claimId: null, claimStatusCode: '4', billedCents: 91539, paidCents: 0, reason: expect.stringContaining('not one of the practice\'s payers') },
+    ]);
+    const [kept] = await queryRows<{ n: number; reason: string }>(t.db, sql`select count(*)::int as n, max(reason) as reason from remittance_unmatched where patient_control_number = '2005555A'`);
+    expect(kept).toEqual({ n: 1, reason: expect.stringContaining('"PAYER"') });
   });
 
   it('refuses an 835 that does not balance and posts nothing', async () => {
@@ -183,8 +186,10 @@ describeEachBackend('claims from visit to payment', (t) => {
   it('reports AR by payer and denials by reason, payer and provider', async () => {
     const ar = await cli(['ar', '--as-of', '2025-03-01']);
     expect(ar.code).toBe(0);
-    // Claim 1 is settled (120 paid + 25 patient + 40 written off = 185); the denied claim is written off too.
-    expect(ar.json().payers).toEqual([]);
+    // Claim 1 is settled (120 paid + 25 patient + 40 adjusted = 185); the denied claim stays owed, sent 45 days before.
+    expect(ar.json().payers).toEqual([
+      { payerId: expect.any(Number), payer: 'Example Health Plan', claims: 1, days0to30: 0, days31to60: 9500, days61to90: 0, days91to120: 0, over120: 0, totalCents: 9500 },
+    ]);
     const denials = await cli(['denials']);
     expect(denials.json().byReason).toEqual([{ key: 'CO-16', label: '16', denials: 1, amountCents: 9500 }]);
     // The denied visit had no rendering provider of its own.

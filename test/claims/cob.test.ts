@@ -167,9 +167,13 @@ describeEachBackend('secondary claims after the primary payer adjudicates', (t) 
     const balances = lineBalances(claimSegments(segments, secondaryPcn));
     expect(balances).toHaveLength(2);
     for (const b of balances) expect(b.charge).toBe(b.paid + b.cas);
-    // The secondary payer is owed what the primary left to the patient, not the whole charge.
-    const ar = await cli(['ar', '--as-of', '2025-02-01']);
-    expect(ar.json().payers).toEqual([expect.objectContaining({ payer: 'Second Health', claims: 1, totalCents: 2500 })]);
+    // The secondary payer is owed what the primary left to the patient, not the whole charge (after the primary's 835 of 2025-02-05).
+    const ar = await cli(['ar', '--as-of', '2025-03-01']);
+    // Emma's denied claim stays owed by the primary payer until it is corrected, written off or moved to her.
+    expect(ar.json().payers).toEqual([
+      expect.objectContaining({ payer: 'Example Health Plan', claims: 1, totalCents: 9500 }),
+      expect.objectContaining({ payer: 'Second Health', claims: 1, totalCents: 2500 }),
+    ]);
   });
 
   it("posts the secondary payer's 835 to the secondary claim, and builds no tertiary without a third coverage", async () => {

@@ -45,6 +45,7 @@ const cases: [code: string, breakIt: string][] = [
   ['NDC_REQUIRED', `with rule as (insert into payer_claim_rules (payer_id, ndc_required) select id, true from payers) update claim_lines set code = 'J3301' where claim_id = 2`],
   ['MEDICARE_SECONDARY', `with moved as (update coverages set priority = 2 where relationship = '18' returning patient_id, payer_id), mb as (update payers set claim_filing_indicator = 'MB') insert into coverages (patient_id, payer_id, member_id, relationship, priority) select patient_id, payer_id, 'EMPLOYER1', '18', 1 from moved`],
   ['NDC_FORM', `update claim_lines set ndc_code = '12345', ndc_quantity = 1, ndc_unit = 'UN' where claim_id = 2`],
+  ['DENIAL_RULE', `insert into learned_claim_edits (payer_id, procedure_code, kind, modifier, carc_code, denied_claims, accepted_by) select id, '99213', 'modifier', '25', '4', 3, 'test' from payers`],
 ];
 // The coordination-of-benefits balances need a posted 835 and a secondary claim: test/claims/cob.test.ts breaks them.
 const testedWithSecondaryClaims = ['COB_CLAIM_BALANCE', 'COB_LINE_BALANCE'];

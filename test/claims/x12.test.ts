@@ -134,7 +134,7 @@ describe('the fixtures manifest', () => {
 
   it('reads the fixture ERA: CAS, RARC, 6R and PLB', () => {
     const era = parseRemittance(read('own-835-remit-for-two-claims.x12'));
-    expect(era).toMatchObject({ traceNumber: 'CHK0001234', paymentMethod: 'CHK', paymentDate: '2025-02-05', totalPaidCents: 11250 });
+    expect(era.payments[0]).toMatchObject({ traceNumber: 'CHK0001234', paymentMethod: 'CHK', paymentDate: '2025-02-05', totalPaidCents: 11250, payerName: 'EXAMPLE HEALTH PLAN', payerIdentifier: '1999999999' });
     expect(era.claims[0]!.lines[0]).toMatchObject({ code: '99214', billedCents: 15000, paidCents: 10000, lineControlNumber: 'PKT-000001-1', serviceDate: '2025-01-10' });
     expect(era.claims[0]!.lines[0]!.adjustments).toEqual([
       { group: 'CO', reason: '45', amountCents: 3000, quantity: null },

@@ -1,7 +1,7 @@
 // Charges, claims and their lines, claim batches (837P files), remittances (835), payments,
 // adjustments and denials. Money is integer cents.
 import { sql } from 'drizzle-orm';
-import { char, check, date, index, integer, numeric, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { boolean, char, check, date, index, integer, numeric, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { id, provenance, timestamps } from './columns.js';
 import { coverages } from './care.js';
 import { encounters } from './encounters.js';
@@ -150,7 +150,7 @@ export const claims = pgTable(
     check('claims_frequency_ck', sql`${t.frequencyCode} in ('1','7','8')`),
     check(
       'claims_status_ck',
-      sql`${t.status} in ('draft','ready','held','exported','accepted','rejected','paid','partial','denied','void')`,
+      sql`${t.status} in ('draft','ready','held','exported','accepted','rejected','paid','partial','denied','overpaid','written-off','void')`,
     ),
     check('claims_total_ck', sql`${t.totalCents} >= 0`),
     check(
@@ -208,13 +208,18 @@ export const claimLines = pgTable(
   ],
 );
 
-/** One 835 (ERA) file as received; its hash keeps a second import from posting twice. */
+/**
+ * One payment of an 835 (one ST/SE transaction: a check or EFT) as received. Its identity is the payer
+ * plus TRN02 (paymentKey), not the file's bytes: the same payment in a new envelope posts nothing.
+ */
 export const remittances = pgTable(
   'remittances',
   {
     id: id(),
     fileSha256: text().notNull(),
     fileName: text(),
+    // "payer <id> trace <TRN02>" when the payer is known, else "unknown <REF*2U|TRN03|N1*PR> trace <TRN02>".
+    paymentKey: text(),
     payerName: text(),
     payerIdentifier: text(),
     payerId: integer().references(() => payers.id),
@@ -223,9 +228,11 @@ export const remittances = pgTable(
     paymentMethod: text(),
     paymentDate: date({ mode: 'string' }),
     totalPaidCents: integer().notNull().default(0),
+    // The file as received, so an unmatched item can be reviewed against what the payer sent.
+    content: text(),
     importedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('remittances_file_uq').on(t.fileSha256)],
+  (t) => [index('remittances_file_idx').on(t.fileSha256), uniqueIndex('remittances_payment_uq').on(t.paymentKey)],
 );
 
 export const payments = pgTable(
@@ -254,7 +261,11 @@ export const payments = pgTable(
   ],
 );
 
-/** CAS adjustments: group code (CO, PR, OA, PI, CR) and CARC reason. */
+/**
+ * CAS adjustments: group code (CO, PR, OA, PI, CR) and CARC reason, as the payer sent them. A denial's
+ * amounts (CLP02 = 4) are kept with `denial` set: they leave the balance open, since a corrected claim
+ * is paid. A reversal (CLP02 = 22) carries negative amounts.
+ */
 export const adjustments = pgTable(
   'adjustments',
   {
@@ -266,6 +277,7 @@ export const adjustments = pgTable(
     reasonCode: text().notNull(),
     amountCents: integer().notNull(),
     quantity: integer(),
+    denial: boolean().notNull().default(false),
     adjustedOn: date({ mode: 'string' }).notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -299,15 +311,75 @@ export const denials = pgTable(
   ],
 );
 
-/** PLB provider-level adjustments (interest, forward balances, recoupments). */
+/**
+ * PLB provider-level adjustments (interest L6, forward balances FB, recoupments WO/72): they balance the
+ * check, not a claim. When the reference names one of the payer's claims (our claim number or its
+ * payer claim control number) the claim is linked, so the takeback can be traced to it.
+ */
 export const providerAdjustments = pgTable('provider_adjustments', {
   id: id(),
   remittanceId: integer()
     .notNull()
     .references(() => remittances.id),
+  claimId: integer().references(() => claims.id),
   providerIdentifier: text().notNull(),
   fiscalPeriodDate: date({ mode: 'string' }),
   reasonCode: text().notNull(),
   reference: text(),
   amountCents: integer().notNull(),
 });
+
+/**
+ * What the practice decided about a claim's open balance: written off (with the reason) or moved to
+ * the patient. Kept apart from the payer's CAS adjustments, which the secondary claim repeats.
+ */
+export const claimBalanceMoves = pgTable(
+  'claim_balance_moves',
+  {
+    id: id(),
+    claimId: integer()
+      .notNull()
+      .references(() => claims.id),
+    kind: text().notNull(),
+    amountCents: integer().notNull(),
+    reason: text().notNull(),
+    effectiveOn: date({ mode: 'string' }).notNull(),
+    actor: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('claim_balance_moves_claim_idx').on(t.claimId),
+    check('claim_balance_moves_kind_ck', sql`${t.kind} in ('write-off','to-patient')`),
+    check('claim_balance_moves_amount_ck', sql`${t.amountCents} > 0`),
+  ],
+);
+
+/**
+ * Claim edits learned from denials (`claims denials --suggest`, accepted by a biller): for a payer and
+ * procedure, a modifier the line must carry, or diagnoses one of which it must point at. The scrubber
+ * holds the next claims that break one (edit DENIAL_RULE) before they are sent.
+ */
+export const learnedClaimEdits = pgTable(
+  'learned_claim_edits',
+  {
+    id: id(),
+    payerId: integer()
+      .notNull()
+      .references(() => payers.id),
+    procedureCode: text().notNull(),
+    kind: text().notNull(),
+    modifier: text(),
+    diagnosisCodes: text().array().notNull().default(sql`'{}'::text[]`),
+    // The denials it was learned from.
+    carcCode: text().notNull(),
+    rarcCodes: text().array().notNull().default(sql`'{}'::text[]`),
+    deniedClaims: integer().notNull(),
+    active: boolean().notNull().default(true),
+    acceptedBy: text().notNull(),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('learned_claim_edits_uq').on(t.payerId, t.procedureCode, t.kind),
+    check('learned_claim_edits_kind_ck', sql`(${t.kind} = 'modifier' and ${t.modifier} is not null) or (${t.kind} = 'diagnosis' and cardinality(${t.diagnosisCodes}) > 0)`),
+  ],
+);

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './columns.js';
-import { remittances } from './billing.js';
+import { claims, remittances } from './billing.js';
 import { payers } from './practice.js';
 
 /** One row per counter (e.g. "interchange"); numbers are taken inside the export transaction, never reused. */
@@ -15,7 +15,10 @@ export const x12Counters = pgTable(
   (t) => [check('x12_counters_range_ck', sql`${t.lastValue} between 0 and 999999999`)],
 );
 
-/** Claims or lines of an 835 that match nothing of ours: kept for the biller, never dropped. */
+/**
+ * Claims of an 835 that were not posted (no such claim, billed to another payer, not sent, voided, a
+ * line that matches none or two of ours): kept with the reason for the biller, never dropped.
+ */
 export const remittanceUnmatched = pgTable(
   'remittance_unmatched',
   {
@@ -23,9 +26,12 @@ export const remittanceUnmatched = pgTable(
     remittanceId: integer()
       .notNull()
       .references(() => remittances.id),
-    // claim: no claim with that CLP01; line: claim found but no line for that SVC.
+    // claim: the whole CLP was left unposted; line: one SVC (kept for older rows).
     level: text().notNull(),
     patientControlNumber: text().notNull(),
+    // Our claim with that number, when there is one.
+    claimId: integer().references(() => claims.id),
+    reason: text(),
     lineControlNumber: text(),
     procedureCode: text(),
     claimStatusCode: text(),

@@ -1,0 +1,47 @@
+// practice payments add: a patient's payment (copay, statement payment) that reduces what they owe.
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import type { ActionFactory } from '../cli/main.js';
+import { renderFields } from '../cli/output.js';
+import { UsageError } from '../errors.js';
+
+const money = (cents: number) => (cents / 100).toFixed(2);
+
+export function register(program: Command, action: ActionFactory): void {
+  const payments = program.command('payments').description("patients' payments: copays at the desk, statement payments by check, card or phone");
+  payments
+    .command('add')
+    .description('record a payment a patient made; it reduces what the patient owes')
+    .argument('<mrn>', "the patient's MRN")
+    .requiredOption('--amount <amount>', 'the amount paid (e.g. 25.00)')
+    .requiredOption('--method <method>', 'cash, check, card, eft or other')
+    .option('--date <date>', 'the day it was paid (YYYY-MM-DD, default today)')
+    .option('--reference <text>', 'check number, card authorisation or receipt number')
+    .option('--claim <id>', 'the visit claim it pays')
+    .action(
+      action(async (ctx, mrn: string, opts: { amount: string; method: string; date?: string; reference?: string; claim?: string }) => {
+        const { parseMoney } = await import('../import/fields.js');
+        const { addPatientPayment, PAYMENT_METHODS } = await import('../claims/patient-payments.js');
+        const amount = parseMoney(opts.amount, '--amount');
+        if ('problem' in amount) throw new UsageError(`${amount.problem}.`);
+        if (!(PAYMENT_METHODS as readonly string[]).includes(opts.method)) throw new UsageError(`--method must be one of ${PAYMENT_METHODS.join(', ')}.`);
+        const today = DateTime.fromJSDate(ctx.now).toISODate()!;
+        if (opts.date !== undefined && (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(opts.date) || !DateTime.fromISO(opts.date).isValid)) {
+          throw new UsageError(`--date needs a date as YYYY-MM-DD; "${opts.date}" is not one.`);
+        }
+        if (opts.claim !== undefined && !/^[0-9]+$/.test(opts.claim)) throw new UsageError(`--claim must be a claim id; "${opts.claim}" is not.`);
+        const result = await addPatientPayment(await ctx.db(), ctx.auditActor, {
+          mrn, amountCents: amount.value, method: opts.method as (typeof PAYMENT_METHODS)[number], paidOn: opts.date ?? today, reference: opts.reference,
+          claimId: opts.claim === undefined ? undefined : Number(opts.claim), today,
+        });
+        return {
+          data: result,
+          human: renderFields([
+            ['Payment', `${money(result.amountCents)} on ${result.paidOn} (payment ${result.paymentId})`],
+            ['Patient now owes', money(Math.max(result.balance.balanceCents, 0))],
+            ...(result.balance.balanceCents < 0 ? [['Credit (refund due to the patient)', money(-result.balance.balanceCents)] as [string, string]] : []),
+          ]),
+        };
+      }),
+    );
+}
