@@ -3,9 +3,10 @@
 // never in two batches; the file itself is written to a temporary name, flushed and renamed before
 // that transaction commits.
 import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { icd10ForClaim } from '../codes/icd10.js';
 import { normalizeNdc } from '../codes/ndc.js';
@@ -14,6 +15,7 @@ import { queryRows } from '../db/query.js';
 import { claimBatches, claimDiagnoses, claimLines, clearinghouses, payToAddress, practice, x12Counters } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, UsageError } from '../errors.js';
+import { failpoint } from '../faults/failpoint.js';
 import { loadOtherPayers, responsibilitySequence, writeLineAdjudication, writeOtherPayers, type OtherPayer } from './cob.js';
 import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
 import { inTransaction } from './transaction.js';
@@ -238,8 +240,8 @@ export function lineControlNumber(patientControlNumber: string, lineNumber: numb
   return `${patientControlNumber}-${lineNumber}`;
 }
 
-/** Loads the claims of a batch in file order, with everything the 837P needs. */
-export async function loadBatchClaims(db: DbOrTx, batchId: number): Promise<BatchClaim[]> {
+/** Loads the claims chosen by a condition on claims c (a batch's, say) in file order, with everything the 837P needs. */
+export async function loadClaims(db: DbOrTx, chosen: SQL): Promise<BatchClaim[]> {
   const heads = await queryRows<Omit<BatchClaim, 'diagnoses' | 'lines' | 'otherPayers'>>(
     db,
     sql`select c.id, c.patient_control_number as "patientControlNumber", c.frequency_code as "frequencyCode",
@@ -262,14 +264,14 @@ export async function loadBatchClaims(db: DbOrTx, batchId: number): Promise<Batc
         join patients p on p.id = c.patient_id
         left join providers rp on rp.id = c.rendering_provider_id
         left join locations loc on loc.id = c.location_id
-        where c.batch_id = ${batchId}
+        where ${chosen}
         order by c.id`,
   );
   const ids = heads.map((h) => h.id);
   if (ids.length === 0) return [];
-  const others = await loadOtherPayers(db, batchId);
+  const others = await loadOtherPayers(db, chosen);
   const byClaim = new Map<number, BatchClaim>(heads.map((h) => [h.id, { ...h, diagnoses: [], lines: [], otherPayers: others.get(h.id) ?? [] }]));
-  const inBatch = sql`(select id from claims where batch_id = ${batchId})`;
+  const inBatch = sql`(select c.id from claims c where ${chosen})`;
   const diagnoses = await db.select().from(claimDiagnoses).where(inArray(claimDiagnoses.claimId, inBatch)).orderBy(asc(claimDiagnoses.claimId), asc(claimDiagnoses.position));
   for (const d of diagnoses) byClaim.get(d.claimId)!.diagnoses.push(d.code);
   const lines = await db.select().from(claimLines).where(inArray(claimLines.claimId, inBatch)).orderBy(asc(claimLines.claimId), asc(claimLines.lineNumber));
@@ -317,6 +319,14 @@ export interface ExportOptions {
   dryRun?: boolean;
 }
 
+/** A batch an earlier export recorded but was stopped before it saw the file written, now written. */
+export interface CompletedBatch {
+  batchId: number;
+  file: string;
+  interchangeControlNumber: number;
+  claims: number;
+}
+
 export interface ExportResult {
   batchId: number | null;
   file: string | null;
@@ -324,24 +334,71 @@ export interface ExportResult {
   claims: number;
   totalCents: number;
   held: EditFailure[];
+  /** Batches of earlier, interrupted exports, finished first (same file, same control numbers). */
+  completed: CompletedBatch[];
 }
 
-/** Writes text to dir/name atomically (temporary name, fsync, rename), mode 0600; returns the path. */
+/**
+ * The steps of an export where a test can kill the process (PRACTICE_FAILPOINT=claims-export:<step>):
+ * inside the transaction that records the batch, after it commits, after the temporary file is
+ * written, after it is flushed to disk, after it is renamed into place, after the batch is marked written.
+ */
+export const EXPORT_FAILPOINTS = ['before-record', 'after-record', 'after-write', 'after-fsync', 'after-rename', 'after-commit'] as const;
+const step = (name: (typeof EXPORT_FAILPOINTS)[number]) => failpoint(`claims-export:${name}`);
+
+/** The hidden name a file is written under before it is renamed into place: one per file, so a rerun finds it. */
+export const tempName = (name: string) => `.${name}.tmp`;
+
+/**
+ * Writes text to dir/name atomically, mode 0600: a temporary name, flushed to disk, renamed into
+ * place, then the folder flushed so the rename survives a power cut. A temporary file an earlier,
+ * killed run left behind is replaced. Returns the path.
+ */
 export async function writeFileAtomic(dir: string, name: string, text: string): Promise<string> {
   const path = join(dir, name);
-  const temp = join(dir, `.${name}.${process.pid}.tmp`);
-  let handle;
+  const temp = join(dir, tempName(name));
+  let handle: FileHandle | undefined;
   try {
+    await rm(temp, { force: true });
     handle = await open(temp, 'wx', 0o600);
     await handle.writeFile(text, 'utf8');
+    step('after-write');
     await handle.sync();
+    step('after-fsync');
     await handle.close();
     handle = undefined;
     await rename(temp, path);
+    step('after-rename');
+    const folder = await open(dir, 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
     return path;
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new PracticeError('EXPORT_WRITE_FAILED', `Cannot write the claim file in ${dir} (${code}).`, {
+      hint: 'Check the folder exists and you can write to it.',
+      cause: error,
+    });
+  }
+}
+
+/** Open rejections of claims now in a new batch are settled: the claim was changed and passed the edits. */
+async function settleRejections(tx: DbOrTx, batchId: number): Promise<void> {
+  await tx.execute(sql`update claim_rejections set resolved_at = now(), resolution = 'changed'
+                       where resolved_at is null and claim_id in (select id from claims where batch_id = ${batchId})`);
+}
+
+/** The folder must exist and take files before any batch is recorded for it. */
+async function checkOutDir(dir: string): Promise<void> {
+  try {
+    if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    await access(dir, constants.W_OK);
+  } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new PracticeError('EXPORT_WRITE_FAILED', `Cannot write the claim file in ${dir} (${code}).`, {
       hint: 'Check the folder exists and you can write to it. No claim was marked exported.',
@@ -355,83 +412,138 @@ export function batchFileName(batch: { id: number; interchangeControlNumber: num
 }
 
 /**
- * Scrubs the ready claims, puts the passing ones in a new batch and writes its file, all or nothing.
- * Failing claims are held and returned with every reason.
+ * BHT03, the originator's reference for the transaction: the batch, never a claim (claim numbers are
+ * PK + 9 digits). B, the practice's date of the batch, and the batch number.
+ */
+export function batchReference(batchId: number, at: DateTime): string {
+  return `B${at.toFormat('yyyyMMdd')}${String(batchId).padStart(3, '0')}`;
+}
+
+/**
+ * Writes a recorded batch's file from the copy kept with it and marks the batch written, in one
+ * transaction that holds the batch row, so two runs never write it at once. The file only ever
+ * carries the stored bytes, so writing it twice (a kill between rename and commit) changes nothing.
+ * Returns null when another run has already written it.
+ */
+async function writeRecordedBatch(db: Db, actor: AuditActor, batchId: number, lock: 'wait' | 'skip', outDir?: string): Promise<CompletedBatch | null> {
+  return db.transaction(async (tx) => {
+    const [batch] = await queryRows<typeof claimBatches.$inferSelect>(
+      tx,
+      sql`select id, status, content, file_name as "fileName", file_dir as "fileDir", file_sha256 as "fileSha256",
+                 interchange_control_number as "interchangeControlNumber", claim_count as "claimCount"
+          from claim_batches where id = ${batchId} ${outDir ? sql`` : sql`and status = 'open'`}
+          for update ${lock === 'skip' ? sql`skip locked` : sql``}`,
+    );
+    if (!batch) return null;
+    const dir = outDir ?? batch.fileDir;
+    if (!batch.content || !batch.fileName || !dir) throw new UsageError(`Batch ${batchId} has no file content to write.`);
+    const sha256 = createHash('sha256').update(batch.content).digest('hex');
+    if (sha256 !== batch.fileSha256) throw new PracticeError('BATCH_DAMAGED', `The stored copy of batch ${batchId} does not match its checksum.`, { hint: 'Do not resend it; ask the administrator to check the database.' });
+    const file = await writeFileAtomic(dir, batch.fileName, batch.content);
+    if (batch.status === 'open') {
+      await tx.update(claimBatches).set({ status: 'exported', exportedAt: new Date() }).where(eq(claimBatches.id, batchId));
+      await recordAudit(tx, actor, { action: 'export-file', entity: 'claim_batches', entityId: batchId, details: { interchangeControlNumber: batch.interchangeControlNumber, claims: batch.claimCount } });
+    }
+    return { batchId, file, interchangeControlNumber: batch.interchangeControlNumber, claims: batch.claimCount };
+  });
+}
+
+/** Batches recorded by exports that were stopped before their file was written: written now, in order. */
+async function finishOpenBatches(db: Db, actor: AuditActor): Promise<CompletedBatch[]> {
+  const open = await db.select({ id: claimBatches.id }).from(claimBatches).where(eq(claimBatches.status, 'open')).orderBy(asc(claimBatches.id));
+  const done: CompletedBatch[] = [];
+  for (const { id } of open) {
+    const written = await writeRecordedBatch(db, actor, id, 'skip');
+    if (written) done.push(written);
+  }
+  return done;
+}
+
+/**
+ * Scrubs the ready claims, puts the passing ones in a new batch and writes its file. Failing claims
+ * are held and returned with every reason. Crash-safe in two steps: the batch is recorded (claims,
+ * control numbers, the file's exact bytes and folder) and committed before the file appears; the
+ * file is then written atomically and the batch marked written. A run stopped between the two leaves
+ * an open batch, which the next export writes first, byte for byte: never a second batch of the same
+ * claims, never new control numbers for them.
  */
 export async function exportClaims(db: Db, actor: AuditActor, options: ExportOptions): Promise<ExportResult> {
   const today = DateTime.fromJSDate(options.now).toISODate()!;
-  let written: string | undefined;
-  try {
-    return await inTransaction(db, options.dryRun ?? false, async (tx) => {
-      // One export at a time: the second waits here instead of racing for the same claims.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:claims-export'))`);
-      const ch = await findClearinghouse(tx, options.clearinghouse);
-      const pr = await loadPractice(tx);
-      if (!digits(ch.submitterContactPhone ?? pr.phone)) {
-        // PER*IC needs a number to call: the clearinghouse rejects the whole file without one.
-        throw new PracticeError('NO_SUBMITTER_PHONE', 'The claim file needs a contact phone for the billing office.', {
-          hint: 'Record the clearinghouse contact phone or the practice phone with "practice setup", then export again.',
-        });
-      }
-      const scope = { payerId: options.payerId };
-      const { failures } = await scrubClaims(tx, scope, today);
-      const [eligible] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from claims c where ${scopeCondition(scope)} and c.status = 'ready'`);
-      if (eligible!.n === 0 || options.dryRun) {
-        return { batchId: null, file: null, interchangeControlNumber: null, claims: eligible!.n, totalCents: 0, held: failures };
-      }
-      // One counter for every receiver: ISA13 is unique across all the practice's interchanges.
-      const control = await nextControlNumber(tx, 'interchange');
-      const createdAt = options.now;
-      const [batch] = await tx
-        .insert(claimBatches)
-        .values({
-          clearinghouseId: ch.id,
-          payerId: options.payerId ?? null,
-          interchangeControlNumber: control,
-          groupControlNumber: control,
-          transactionControlNumber: 1,
-          reference: `PK${String(control).padStart(9, '0')}`,
-          status: 'exported',
-          createdAt,
-          exportedAt: createdAt,
-        })
-        .returning();
-      await tx.execute(sql`update claims c set batch_id = ${batch!.id}, status = 'exported', exported_at = ${createdAt.toISOString()}, updated_at = now()
-                           where ${scopeCondition(scope)} and c.status = 'ready'`);
-      const claims = await loadBatchClaims(tx, batch!.id);
-      const text = render837p({ ...batch!, reference: batch!.reference!, createdAt, timeZone: pr.timeZone }, ch, pr, claims, await loadPayTo(tx));
-      // A last look with the reader's rules: a file that breaks them is never written.
-      const problems = lint837p(parseX12(text));
-      if (problems.length) {
-        throw new PracticeError('EXPORT_INVALID', `The claim file came out invalid (${problems.map((p) => p.code).join(', ')}); nothing was exported.`, {
-          hint: 'Run "practice claims check"; if it passes, report this as a bug.',
-        });
-      }
-      const fileName = batchFileName(batch!);
-      const totalCents = claims.reduce((sum, c) => sum + c.totalCents, 0);
-      await tx
-        .update(claimBatches)
-        .set({ content: text, fileName, fileSha256: createHash('sha256').update(text).digest('hex'), claimCount: claims.length, totalCents })
-        .where(eq(claimBatches.id, batch!.id));
-      await recordAudit(tx, actor, { action: 'export', entity: 'claim_batches', entityId: batch!.id, details: { claims: claims.length, interchangeControlNumber: control, held: new Set(failures.map((f) => f.claimId)).size } });
-      written = await writeFileAtomic(options.outDir, fileName, text);
-      return { batchId: batch!.id, file: written, interchangeControlNumber: control, claims: claims.length, totalCents, held: failures };
-    });
-  } catch (error) {
-    // The transaction did not commit: a file already renamed into place must not outlive it.
-    if (written) await rm(written, { force: true });
-    throw error;
-  }
+  if (!options.dryRun) await checkOutDir(options.outDir);
+  const completed = options.dryRun ? [] : await finishOpenBatches(db, actor);
+  const recorded = await inTransaction(db, options.dryRun ?? false, async (tx) => {
+    // One export at a time: the second waits here instead of racing for the same claims.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:claims-export'))`);
+    const ch = await findClearinghouse(tx, options.clearinghouse);
+    const pr = await loadPractice(tx);
+    if (!digits(ch.submitterContactPhone ?? pr.phone)) {
+      // PER*IC needs a number to call: the clearinghouse rejects the whole file without one.
+      throw new PracticeError('NO_SUBMITTER_PHONE', 'The claim file needs a contact phone for the billing office.', {
+        hint: 'Record the clearinghouse contact phone or the practice phone with "practice setup", then export again.',
+      });
+    }
+    const scope = { payerId: options.payerId };
+    const { failures } = await scrubClaims(tx, scope, today);
+    const [eligible] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from claims c where ${scopeCondition(scope)} and c.status = 'ready'`);
+    if (eligible!.n === 0 || options.dryRun) {
+      return { batchId: null, interchangeControlNumber: null, claims: eligible!.n, totalCents: 0, held: failures };
+    }
+    // One counter for every receiver: ISA13 is unique across all the practice's interchanges.
+    const control = await nextControlNumber(tx, 'interchange');
+    const createdAt = options.now;
+    const [batch] = await tx
+      .insert(claimBatches)
+      .values({
+        clearinghouseId: ch.id,
+        payerId: options.payerId ?? null,
+        interchangeControlNumber: control,
+        groupControlNumber: control,
+        transactionControlNumber: 1,
+        status: 'open',
+        fileDir: options.outDir,
+        createdAt,
+      })
+      .returning();
+    const reference = batchReference(batch!.id, DateTime.fromJSDate(createdAt, { zone: pr.timeZone }));
+    await tx.execute(sql`update claims c set batch_id = ${batch!.id}, status = 'exported', exported_at = ${createdAt.toISOString()}, updated_at = now()
+                         where ${scopeCondition(scope)} and c.status = 'ready'`);
+    // A claim sent again after a rejection: the rejection is settled by this new sending.
+    await settleRejections(tx, batch!.id);
+    const claims = await loadClaims(tx, sql`c.batch_id = ${batch!.id}`);
+    const text = render837p({ ...batch!, reference, createdAt, timeZone: pr.timeZone }, ch, pr, claims, await loadPayTo(tx));
+    // A last look with the reader's rules: a file that breaks them is never written.
+    const problems = lint837p(parseX12(text));
+    if (problems.length) {
+      throw new PracticeError('EXPORT_INVALID', `The claim file came out invalid (${problems.map((p) => p.code).join(', ')}); nothing was exported.`, {
+        hint: 'Run "practice claims check"; if it passes, report this as a bug.',
+      });
+    }
+    const fileName = batchFileName(batch!);
+    const totalCents = claims.reduce((sum, c) => sum + c.totalCents, 0);
+    await tx
+      .update(claimBatches)
+      .set({ reference, content: text, fileName, fileSha256: createHash('sha256').update(text).digest('hex'), claimCount: claims.length, totalCents })
+      .where(eq(claimBatches.id, batch!.id));
+    await recordAudit(tx, actor, { action: 'export', entity: 'claim_batches', entityId: batch!.id, details: { claims: claims.length, interchangeControlNumber: control, held: new Set(failures.map((f) => f.claimId)).size } });
+    step('before-record');
+    return { batchId: batch!.id, interchangeControlNumber: control, claims: claims.length, totalCents, held: failures };
+  });
+  if (recorded.batchId === null) return { ...recorded, file: null, completed };
+  step('after-record');
+  const written = await writeRecordedBatch(db, actor, recorded.batchId, 'wait');
+  step('after-commit');
+  // Null only when a concurrent run wrote this batch first (it was open for a moment): the same file.
+  const file = written?.file ?? join(options.outDir, batchFileName({ id: recorded.batchId, interchangeControlNumber: recorded.interchangeControlNumber! }));
+  return { ...recorded, file, completed };
 }
 
-/** Writes an earlier batch again, byte for byte, from the copy kept in the database. */
-export async function rewriteBatch(db: Db, batchId: number, outDir: string): Promise<{ batchId: number; file: string; sha256: string }> {
-  const [batch] = await db.select().from(claimBatches).where(eq(claimBatches.id, batchId));
+/**
+ * Writes an earlier batch again, byte for byte, from the copy kept in the database, to the folder
+ * given. A batch an interrupted export left unwritten is marked written by it.
+ */
+export async function rewriteBatch(db: Db, actor: AuditActor, batchId: number, outDir: string): Promise<{ batchId: number; file: string; sha256: string }> {
+  const [batch] = await db.select({ id: claimBatches.id, sha256: claimBatches.fileSha256 }).from(claimBatches).where(eq(claimBatches.id, batchId));
   if (!batch) throw new NotFoundError(`Claim batch ${batchId}`, 'See the batches with "practice claims list --status exported".');
-  if (!batch.content || !batch.fileName) throw new UsageError(`Batch ${batchId} has no file content to write again.`);
-  const sha256 = createHash('sha256').update(batch.content).digest('hex');
-  if (sha256 !== batch.fileSha256) throw new PracticeError('BATCH_DAMAGED', `The stored copy of batch ${batchId} does not match its checksum.`, { hint: 'Do not resend it; ask the administrator to check the database.' });
-  const file = await writeFileAtomic(outDir, batch.fileName, batch.content);
-  return { batchId, file, sha256 };
+  const written = await writeRecordedBatch(db, actor, batchId, 'wait', outDir);
+  return { batchId, file: written!.file, sha256: batch.sha256! };
 }
-

@@ -120,7 +120,7 @@ Examples:
         const db = await ctx.db();
         if (opts.again || opts.batch) {
           if (!opts.again || !opts.batch) throw new UsageError('Use --batch <id> together with --again to write an earlier batch again.');
-          const again = await exporter.rewriteBatch(db, positiveInt(opts.batch, 'The batch id'), outDir);
+          const again = await exporter.rewriteBatch(db, ctx.auditActor, positiveInt(opts.batch, 'The batch id'), outDir);
           return { data: again, human: `Wrote batch ${again.batchId} again to ${again.file} (unchanged, sha256 ${again.sha256.slice(0, 12)}...).` };
         }
         if (Boolean(opts.payer) === Boolean(opts.all)) throw new UsageError('Choose the claims: --payer <payer-id> or --all.');
@@ -133,6 +133,9 @@ Examples:
           payerId = payer.id;
         }
         const result = await exporter.exportClaims(db, ctx.auditActor, { outDir, payerId, clearinghouse: opts.clearinghouse, now: ctx.now, dryRun: opts.dryRun });
+        for (const done of result.completed) {
+          ctx.warn(`An earlier export was stopped before it finished: wrote its batch ${done.batchId} (interchange ${done.interchangeControlNumber}, ${done.claims} claim(s)) to ${done.file}.`);
+        }
         const heldClaims = new Set(result.held.map((f) => f.claimId)).size;
         if (heldClaims) ctx.warn(`${heldClaims} claim(s) failed the edits and were held back; "practice claims check" lists why.`);
         const summary = opts.dryRun
