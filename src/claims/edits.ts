@@ -12,6 +12,7 @@ import { CodeSystem } from '../codes/systems.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { CLAIM_FILING_INDICATORS, PLACES_OF_SERVICE } from '../practice/code-lists.js';
+import { currentFingerprints } from './render-837p.js';
 
 /** ICD-10-CM replaced ICD-9-CM for services on and after this date. */
 export const ICD10_EFFECTIVE = '2015-10-01';
@@ -27,6 +28,8 @@ export interface EditInputs {
   badProcedures: SQL;
   badModifiers: SQL;
   badNdcs: SQL;
+  /** Claims with an open rejection that are still exactly as they were sent (int[]). */
+  unchangedRejections: SQL;
 }
 
 export interface ClaimEdit {
@@ -81,6 +84,7 @@ export const claimEdits: ClaimEdit[] = [
   { code: 'OTHER_SUBSCRIBER', level: 'claim', message: "Another coverage of the patient (reported to this payer for coordination of benefits) lacks the member id or the subscriber's name.", fails: () => sql`exists (select 1 from coverages o where ${otherCoverageInForce} and (coalesce(trim(o.member_id), '') = '' or (o.relationship <> '18' and (coalesce(trim(o.subscriber_last_name), '') = '' or coalesce(trim(o.subscriber_first_name), '') = ''))))` },
   { code: 'MEDICARE_SECONDARY', level: 'claim', message: 'Medicare is billed after another payer here; the claim needs the Medicare secondary payer type (SBR05), which is not recorded. Bill it through the clearinghouse portal.', fails: () => sql`cv.filing_indicator in ('MA', 'MB') and exists (select 1 from coverages o where ${otherCoverageInForce} and o.priority < cv.coverage_priority)` },
   { code: 'COB_CLAIM_BALANCE', level: 'claim', message: "The claim total does not equal what the previous payer paid plus all its adjustments (CLM02 = AMT*D + CAS).", fails: () => sql`cv.previous_payer_claim_id is not null and cv.total_cents is distinct from (select p.paid_cents + coalesce((select sum(a.amount_cents) from adjustments a where a.claim_id = p.id), 0) from claims p where p.id = cv.previous_payer_claim_id)` },
+  { code: 'REJECTED_UNCHANGED', level: 'claim', message: 'The clearinghouse or payer rejected this claim and it has not been changed since: correct what the rejection says ("practice claims show <id>"), or send it again as it is with "practice claims resubmit <id>".', fails: (x) => sql`cv.claim_id = any(${x.unchangedRejections})` },
   { code: 'PROCEDURE_FORM', level: 'line', message: 'The procedure is not a valid CPT or HCPCS code form.', fails: (x) => sql`lv.code_system not in (${CodeSystem.cpt}, ${CodeSystem.hcpcs}) or lv.code = any(${x.badProcedures})` },
   { code: 'MODIFIER', level: 'line', message: 'A modifier is not 2 letters or digits.', fails: (x) => sql`lv.modifiers && ${x.badModifiers}` },
   { code: 'CHARGE', level: 'line', message: 'A service line has no charge (the amount must be above zero).', fails: () => sql`lv.charge_cents <= 0` },
@@ -154,6 +158,14 @@ async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<
         union select 'proc', code from claim_lines where claim_id in (${inScope})
         union select 'mod', unnest(modifiers) from claim_lines where claim_id in (${inScope})`,
   );
+  // A rejected claim is held until it differs from what was sent (its 837P fingerprint).
+  const rejected = await queryRows<{ claim_id: number; fingerprint: string; clearinghouse_id: number | null }>(
+    db,
+    sql`select r.claim_id, r.fingerprint, b.clearinghouse_id from claim_rejections r left join claim_batches b on b.id = r.batch_id
+        where r.resolved_at is null and r.claim_id in (${inScope})`,
+  );
+  const now = await currentFingerprints(db, [...new Map(rejected.map((r) => [r.claim_id, { claimId: r.claim_id, clearinghouseId: r.clearinghouse_id }])).values()]);
+  const unchanged = [...new Set(rejected.filter((r) => now.get(r.claim_id) === r.fingerprint).map((r) => String(r.claim_id)))];
   const bad = (kind: string, valid: (value: string) => boolean) =>
     textArray(rows.filter((r) => r.kind === kind && r.v !== null && !valid(r.v)).map((r) => r.v!));
   return {
@@ -163,6 +175,7 @@ async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<
     badProcedures: bad('proc', (p) => procedureCodeSystem(p) !== undefined),
     badModifiers: bad('mod', isModifier),
     badNdcs: bad('ndc', (n) => normalizeNdc(n) !== undefined),
+    unchangedRejections: sql`${textArray(unchanged)}::int[]`,
   };
 }
 

@@ -1,4 +1,4 @@
-// practice claims build | check | export | import-835 | list (status) | ar | denials | replace | void | settings
+// practice claims build | check | export | import-835 | import-ack | validate | list (status) | show | resubmit | ar | denials | replace | void | settings
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -200,10 +200,18 @@ Examples:
         const { importAcknowledgement } = await import('../claims/acks.js');
         const result = await importAcknowledgement(await ctx.db(), ctx.auditActor, text);
         if (result.unmatched.length) ctx.warn(`${result.unmatched.length} acknowledged item(s) match none of our batches or claims: ${result.unmatched.join(', ')}.`);
-        if (result.rejected) ctx.warn(`${result.rejected} claim(s) were rejected: fix them ("practice claims check") and export again.`);
+        if (result.rejected) ctx.warn(`${result.rejected} claim(s) were rejected and are held: correct them and run "practice claims check", or send one again as it is with "practice claims resubmit <id>".`);
+        const summary = `${result.kind}: ${result.accepted} claim(s) accepted, ${result.rejected} rejected${result.batchId ? ` (batch ${result.batchId})` : ''}.`;
         return {
           data: result,
-          human: `${result.kind}: ${result.accepted} claim(s) accepted, ${result.rejected} rejected${result.batchId ? ` (batch ${result.batchId})` : ''}.`,
+          human: result.rejections.length
+            ? `${renderTable(result.rejections, [
+                { header: 'Id', value: (r) => r.claimId, align: 'right' },
+                { header: 'Claim number', value: (r) => r.patientControlNumber },
+                { header: 'Codes', value: (r) => r.codes.join(' ') },
+                { header: 'Why', value: (r) => r.message },
+              ], ctx.out)}\n${summary}`
+            : summary,
           exitCode: result.rejected || result.unmatched.length ? ExitCode.partial : ExitCode.ok,
         };
       }),
@@ -243,7 +251,11 @@ Examples:
           throw new UsageError(`--status must be one of ${CLAIM_STATUSES.join(', ')}.`);
         }
         const db = await ctx.db();
-        const rows = await listClaims(db, { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
+        const listed = await listClaims(db, { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
+        // The open 999/277CA rejection of each claim, with its codes and text: why it is held.
+        const { rejectionsOf } = await import('../claims/acks.js');
+        const rejections = await rejectionsOf(db, listed.map((r) => r.id));
+        const rows = listed.map((r) => ({ ...r, rejection: rejections.get(r.id)?.find((x) => x.resolvedAt === null) ?? null }));
         const counts = await claimStatusCounts(db);
         const table = renderTable(rows, [
           { header: 'Id', value: (r) => r.id, align: 'right' },
@@ -255,9 +267,64 @@ Examples:
           { header: 'Paid', value: (r) => money(r.paidCents), align: 'right' },
           { header: 'Balance', value: (r) => money(r.balanceCents), align: 'right' },
           { header: 'Batch', value: (r) => r.batchId ?? '' },
+          { header: 'Rejected', value: (r) => r.rejection?.codes.join(' ') ?? '' },
         ], ctx.out);
         const summary = counts.map((c) => `${c.status}: ${c.claims}`).join(', ');
         return { data: { claims: rows, counts }, human: rows.length ? `${table}\n${summary}` : 'No claims match.' };
+      }),
+    );
+
+  claims
+    .command('show')
+    .description('one claim: its lines, diagnoses, batch and any rejection with its codes and text')
+    .argument('<claim-id>', 'the claim id')
+    .action(
+      action(async (ctx, id: string) => {
+        const { claimDetail } = await import('../claims/detail.js');
+        const claim = await claimDetail(await ctx.db(), positiveInt(id, 'The claim id'));
+        const human = [
+          renderFields([
+            ['Claim', `${claim.id} (${claim.patientControlNumber}, frequency ${claim.frequencyCode})`],
+            ['Status', claim.status],
+            ['Payer', claim.payer],
+            ['Service date', claim.serviceDateFrom === claim.serviceDateTo ? claim.serviceDateFrom : `${claim.serviceDateFrom}..${claim.serviceDateTo}`],
+            ['Billed', money(claim.totalCents)],
+            ['Batch', claim.batchId ?? ''],
+            ['Diagnoses', claim.diagnoses.map((d) => `${d.position} ${d.code}`).join(', ')],
+          ]),
+          renderTable(claim.lines, [
+            { header: 'Line', value: (l) => l.lineNumber, align: 'right' },
+            { header: 'Date', value: (l) => l.serviceDate },
+            { header: 'Code', value: (l) => [l.code, ...l.modifiers].join(' ') },
+            { header: 'Units', value: (l) => l.units, align: 'right' },
+            { header: 'Pointers', value: (l) => l.diagnosisPointers.join(',') },
+            { header: 'Charge', value: (l) => money(l.chargeCents), align: 'right' },
+          ], ctx.out),
+          claim.rejections.length
+            ? renderTable(claim.rejections, [
+                { header: 'Rejected', value: (r) => `${r.source} ${r.receivedAt.toISOString().slice(0, 10)}` },
+                { header: 'Codes', value: (r) => r.codes.join(' ') },
+                { header: 'Why', value: (r) => r.message },
+                { header: 'Settled', value: (r) => r.resolution ?? 'open: the claim is held' },
+              ], ctx.out)
+            : '',
+        ].filter(Boolean).join('\n\n');
+        return { data: claim, human };
+      }),
+    );
+
+  claims
+    .command('resubmit')
+    .description('send a rejected claim again as it is (the rejection is settled); it goes out with the next export if it passes the edits')
+    .argument('<claim-id>', 'the rejected claim id')
+    .action(
+      action(async (ctx, id: string) => {
+        const { resubmitClaim } = await import('../claims/acks.js');
+        const result = await resubmitClaim(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), today(ctx));
+        const human = result.failures.length
+          ? `${failureTable(ctx, result.failures)}\nClaim ${result.claimId} (${result.patientControlNumber}) is no longer held for its rejection, but still fails these edits.`
+          : `Claim ${result.claimId} (${result.patientControlNumber}) is ready: it goes out with the next "practice claims export".`;
+        return { data: result, human, exitCode: result.failures.length ? ExitCode.partial : ExitCode.ok };
       }),
     );
 

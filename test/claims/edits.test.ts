@@ -47,7 +47,8 @@ const cases: [code: string, breakIt: string][] = [
   ['NDC_FORM', `update claim_lines set ndc_code = '12345', ndc_quantity = 1, ndc_unit = 'UN' where claim_id = 2`],
 ];
 // The coordination-of-benefits balances need a posted 835 and a secondary claim: test/claims/cob.test.ts breaks them.
-const testedWithSecondaryClaims = ['COB_CLAIM_BALANCE', 'COB_LINE_BALANCE'];
+// A claim held after a 999/277CA rejection needs an acknowledgement: test/claims/acks.test.ts.
+const testedWithSecondaryClaims = ['COB_CLAIM_BALANCE', 'COB_LINE_BALANCE', 'REJECTED_UNCHANGED'];
 
 describeEachBackend('the scrubber', (t) => {
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { responsibilitySequence, type OtherPayer } from '../../src/claims/cob.js';
-import { sameAddress } from '../../src/claims/export-837p.js';
+import { sameAddress } from '../../src/claims/render-837p.js';
 import { lint837p } from '../../src/claims/x12/lint-837p.js';
 import { parseX12 } from '../../src/claims/x12/model.js';
 import { CodeSystem } from '../../src/codes/systems.js';
