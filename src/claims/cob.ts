@@ -84,6 +84,16 @@ const otherCoverageCondition = sql`o.patient_id = c.patient_id and o.id <> c.cov
               and (o.effective_to is null or o.effective_to >= c.service_date_from))
     or exists (select 1 from prior_claims pc join claims pp on pp.id = pc.prior_id where pc.claim_id = c.id and pp.coverage_id = o.id))`;
 
+/**
+ * The date a payer adjudicated a claim (claim id as SQL): the last payment or adjustment its 835s
+ * posted, else the time the claim was marked adjudicated; what DTP*573 reports and what a secondary
+ * payer's timely filing counts from.
+ */
+export const adjudicationDate = (claimId: SQL) => sql`coalesce(
+  (select max(e.on_date) from (select paid_on as on_date from payments where claim_id = ${claimId} and source = 'payer'
+                               union all select adjusted_on from adjustments where claim_id = ${claimId}) e),
+  (select (p.adjudicated_at at time zone 'UTC')::date from claims p where p.id = ${claimId}))`;
+
 /** Other payers of each claim chosen (a condition on claims c), in priority order, with what they have paid and adjusted. */
 export async function loadOtherPayers(db: DbOrTx, chosen: SQL): Promise<Map<number, OtherPayer[]>> {
   const inBatch = sql`select c.id from claims c where ${chosen}`;

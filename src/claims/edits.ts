@@ -12,6 +12,7 @@ import { CodeSystem } from '../codes/systems.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { CLAIM_FILING_INDICATORS, PLACES_OF_SERVICE } from '../practice/code-lists.js';
+import { adjudicationDate } from './cob.js';
 import { currentFingerprints } from './render-837p.js';
 
 /** ICD-10-CM replaced ICD-9-CM for services on and after this date. */
@@ -71,7 +72,14 @@ export const claimEdits: ClaimEdit[] = [
   { code: 'PATIENT_SEX', level: 'claim', message: 'The patient sex must be recorded as male or female for the claim.', fails: () => sql`cv.sex not in ('male', 'female')` },
   { code: 'PATIENT_ADDRESS', level: 'claim', message: 'The patient address needs a street, city, state and ZIP code.', fails: () => sql`coalesce(trim(cv.patient_address1), '') = '' or coalesce(trim(cv.patient_city), '') = '' or cv.patient_state is null or coalesce(cv.patient_zip, '') !~ '^[0-9]{5}(-?[0-9]{4})?$'` },
   { code: 'DOS_FUTURE', level: 'claim', message: 'A date of service is in the future.', fails: (x) => sql`cv.service_date_to > ${x.today}::date` },
-  { code: 'TIMELY_FILING', level: 'claim', message: "The claim is past the payer's timely filing limit.", fails: (x) => sql`cv.service_date_from + cv.timely_filing_days < ${x.today}::date` },
+  {
+    code: 'TIMELY_FILING',
+    level: 'claim',
+    message: "The claim is past the payer's timely filing limit (counted from the date of service, or for a secondary claim from the previous payer's adjudication).",
+    // A secondary (or later) claim: the previous payer's adjudication plus this payer's secondary limit; not yet adjudicated: from the service.
+    fails: (x) => sql`case when cv.previous_payer_claim_id is null then cv.service_date_from + cv.timely_filing_days
+                           else coalesce(cv.previous_adjudicated_on, cv.service_date_from) + coalesce(cv.secondary_timely_filing_days, cv.timely_filing_days) end < ${x.today}::date`,
+  },
   { code: 'DX_MISSING', level: 'claim', message: 'The claim has no diagnosis code.', fails: () => sql`cv.dx_count = 0` },
   { code: 'DX_FORM', level: 'claim', message: 'A diagnosis is not a valid ICD-10-CM code form.', fails: (x) => sql`exists (select 1 from claim_diagnoses d where d.claim_id = cv.claim_id and (d.code_system <> ${CodeSystem.icd10cm} or d.code = any(${x.badDiagnoses})))` },
   { code: 'DX_BEFORE_ICD10', level: 'claim', message: `ICD-10-CM codes cannot be billed for services before ${ICD10_EFFECTIVE}.`, fails: () => sql`cv.service_date_from < ${ICD10_EFFECTIVE}::date` },
@@ -122,6 +130,8 @@ function claimView(scope: EditScope): SQL {
            pr.state as billing_state, pr.zip as billing_zip,
            rp.npi as rendering_npi,
            py.payer_id as payer_identifier, py.claim_filing_indicator as filing_indicator, py.timely_filing_days,
+           rules.secondary_timely_filing_days,
+           case when c.previous_payer_claim_id is not null then ${adjudicationDate(sql`c.previous_payer_claim_id`)} end as previous_adjudicated_on,
            cov.member_id, cov.relationship, cov.subscriber_last_name, cov.subscriber_first_name,
            p.dob, p.sex, p.address1 as patient_address1, p.city as patient_city, p.state as patient_state, p.zip as patient_zip,
            (select count(*) from claim_diagnoses d where d.claim_id = c.id) as dx_count,

@@ -382,10 +382,12 @@ Examples:
     .option('--pay-to-state <code>', 'pay-to state (2 letters)')
     .option('--pay-to-zip <zip>', 'pay-to ZIP code (5 or 9 digits)')
     .option('--clear-pay-to', 'payments go to the billing address again')
-    .option('--payer <payer-id>', "a payer's rules (the payer id on the clearinghouse list), with --ndc-required")
+    .option('--payer <payer-id>', "a payer's rules (the payer id on the clearinghouse list), with the options below")
     .option('--ndc-required <yes|no>', 'whether this payer wants the NDC on drug (J-code) lines')
+    .option('--timely-filing-days <days>', 'days this payer allows from the date of service to file a claim')
+    .option('--secondary-timely-filing-days <days|same>', "days it allows a secondary claim from the previous payer's adjudication (same: as --timely-filing-days)")
     .action(
-      action(async (ctx, opts: { payToStreet?: string; payToStreet2?: string; payToCity?: string; payToState?: string; payToZip?: string; clearPayTo?: boolean; payer?: string; ndcRequired?: string }) => {
+      action(async (ctx, opts: { payToStreet?: string; payToStreet2?: string; payToCity?: string; payToState?: string; payToZip?: string; clearPayTo?: boolean; payer?: string; ndcRequired?: string; timelyFilingDays?: string; secondaryTimelyFilingDays?: string }) => {
         const settings = await import('../claims/settings.js');
         const db = await ctx.db();
         const payToGiven = [opts.payToStreet, opts.payToStreet2, opts.payToCity, opts.payToState, opts.payToZip].some((v) => v !== undefined);
@@ -397,10 +399,16 @@ Examples:
           await settings.setPayTo(db, ctx.auditActor, { address1: opts.payToStreet, address2: opts.payToStreet2, city: opts.payToCity, state: opts.payToState, zip: opts.payToZip });
         }
         if (opts.clearPayTo) await settings.setPayTo(db, ctx.auditActor, null);
-        if (Boolean(opts.payer) !== (opts.ndcRequired !== undefined)) throw new UsageError('Use --payer <payer-id> together with --ndc-required yes|no.');
-        if (opts.payer && opts.ndcRequired !== undefined) {
-          if (!['yes', 'no'].includes(opts.ndcRequired)) throw new UsageError(`--ndc-required must be yes or no; "${opts.ndcRequired}" is neither.`);
-          await settings.setPayerRules(db, ctx.auditActor, opts.payer, { ndcRequired: opts.ndcRequired === 'yes' });
+        const ruleGiven = [opts.ndcRequired, opts.timelyFilingDays, opts.secondaryTimelyFilingDays].some((v) => v !== undefined);
+        if (Boolean(opts.payer) !== ruleGiven) throw new UsageError('Use --payer <payer-id> together with --ndc-required, --timely-filing-days or --secondary-timely-filing-days.');
+        if (opts.payer) {
+          if (opts.ndcRequired !== undefined && !['yes', 'no'].includes(opts.ndcRequired)) throw new UsageError(`--ndc-required must be yes or no; "${opts.ndcRequired}" is neither.`);
+          const secondary = opts.secondaryTimelyFilingDays;
+          await settings.setPayerRules(db, ctx.auditActor, opts.payer, {
+            ndcRequired: opts.ndcRequired === undefined ? undefined : opts.ndcRequired === 'yes',
+            timelyFilingDays: opts.timelyFilingDays === undefined ? undefined : positiveInt(opts.timelyFilingDays, '--timely-filing-days'),
+            secondaryTimelyFilingDays: secondary === undefined ? undefined : secondary === 'same' ? null : positiveInt(secondary, '--secondary-timely-filing-days'),
+          });
         }
         const current = await settings.claimSettings(db);
         const payTo = current.payTo;
@@ -412,6 +420,8 @@ Examples:
             ? renderTable(current.payerRules, [
                 { header: 'Payer', value: (r) => `${r.payer} (${r.payerId})` },
                 { header: 'NDC on J-code lines', value: (r) => (r.ndcRequired ? 'required' : 'not required') },
+                { header: 'Timely filing', value: (r) => `${r.timelyFilingDays} days from the service` },
+                { header: 'As secondary', value: (r) => `${r.secondaryTimelyFilingDays ?? r.timelyFilingDays} days from the previous payer's adjudication` },
               ], ctx.out)
             : 'No payer has claim rules of its own.',
         ].join('\n\n');

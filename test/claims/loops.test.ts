@@ -55,7 +55,7 @@ describeEachBackend('drug lines, pay-to address and service facility', (t) => {
     expect(run.code).toBe(0);
     expect(run.json()).toEqual({
       payTo: { address1: 'PO Box 4410', address2: null, city: 'Springfield', state: 'IL', zip: '627054410' },
-      payerRules: [{ payerId: '99999', payer: 'Example Health Plan', ndcRequired: true }],
+      payerRules: [{ payerId: '99999', payer: 'Example Health Plan', ndcRequired: true, timelyFilingDays: 365, secondaryTimelyFilingDays: null }],
     });
     expect((await cli(['settings', '--payer', 'NOPE', '--ndc-required', 'yes'])).code).not.toBe(0);
   });
