@@ -160,7 +160,14 @@ async function writeRecordedBatch(db: Db, actor: AuditActor, batchId: number, lo
     if (!batch.content || !batch.fileName || !dir) throw new UsageError(`Batch ${batchId} has no file content to write.`);
     const sha256 = createHash('sha256').update(batch.content).digest('hex');
     if (sha256 !== batch.fileSha256) throw new PracticeError('BATCH_DAMAGED', `The stored copy of batch ${batchId} does not match its checksum.`, { hint: 'Do not resend it; ask the administrator to check the database.' });
-    const file = await writeFileAtomic(dir, batch.fileName, batch.content);
+    const file = await writeFileAtomic(dir, batch.fileName, batch.content).catch((error: unknown) => {
+      if (!(error instanceof PracticeError)) throw error;
+      // The batch stays recorded (its claims in it, its control numbers taken): say how to finish it.
+      throw new PracticeError(error.code, `Batch ${batchId} is recorded, but its file could not be written: ${error.message}`, {
+        hint: `Fix the folder and run the export again (it writes batch ${batchId} first), or write it elsewhere with "practice claims export --batch ${batchId} --again --out <dir>".`,
+        cause: error,
+      });
+    });
     if (batch.status === 'open') {
       await tx.update(claimBatches).set({ status: 'exported', exportedAt: new Date() }).where(eq(claimBatches.id, batchId));
       await recordAudit(tx, actor, { action: 'export-file', entity: 'claim_batches', entityId: batchId, details: { interchangeControlNumber: batch.interchangeControlNumber, claims: batch.claimCount } });
