@@ -1,6 +1,7 @@
 // Claims at scale: 50,000 claims built from unbilled charges, scrubbed and exported as one 837P file,
-// each step next to a bare SQL read of the same rows measured in the same run.
-// Rows are generated in SQL here (generate_series).
+// then paid by one 835 per payer (generated here from the exported claims: 80% paid, 10% CO-45,
+// 10% PR-2 coinsurance per line) and posted; each step next to a bare SQL read of the same rows
+// measured in the same run. Rows are generated in SQL here (generate_series).
 //   npx tsx bench/claims.ts [claims]                               embedded PGlite in memory
 //   BENCH_DATABASE_URL=postgres://... npx tsx bench/claims.ts        a scratch PostgreSQL database (it is filled!)
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { sql } from 'drizzle-orm';
 import { buildClaims } from '../src/claims/build.js';
 import { scrubClaims } from '../src/claims/edits.js';
 import { exportClaims } from '../src/claims/export-837p.js';
+import { postRemittance } from '../src/claims/post-835.js';
 import { queryRows } from '../src/db/query.js';
 import type { Db } from '../src/db/types.js';
 import { openBenchDatabase } from './database.js';
@@ -70,6 +72,49 @@ const bareRead = sql`
   join payers py on py.id = c.payer_id join claim_lines l on l.claim_id = c.id
   order by c.id, l.line_number`;
 
+const x12 = (cents: number) => (cents / 100).toFixed(2);
+
+/** One 835 per payer paying every exported claim of that payer, line by line with REF*6R, balanced. */
+async function remittances(db: Db): Promise<string[]> {
+  const lines = await queryRows<{ payer_id: string; payer: string; pcn: string; line_number: number; code: string; charge: number; units: number; dos: string }>(
+    db,
+    sql`select py.payer_id, py.name as payer, c.patient_control_number as pcn, l.line_number, l.code, l.charge_cents as charge, l.units,
+               to_char(l.service_date, 'YYYYMMDD') as dos
+        from claims c join payers py on py.id = c.payer_id join claim_lines l on l.claim_id = c.id
+        where c.status = 'exported' order by py.payer_id, c.id, l.line_number`,
+  );
+  const byPayer = new Map<string, typeof lines>();
+  for (const l of lines) byPayer.set(l.payer_id, [...(byPayer.get(l.payer_id) ?? []), l]);
+  const files: string[] = [];
+  let control = 500;
+  for (const [payerId, payerLines] of byPayer) {
+    control++;
+    const claims: string[] = [];
+    let total = 0;
+    for (let i = 0; i < payerLines.length; ) {
+      const pcn = payerLines[i]!.pcn;
+      const own = [];
+      while (i < payerLines.length && payerLines[i]!.pcn === pcn) own.push(payerLines[i++]!);
+      const split = own.map((l) => ({ l, paid: Math.round(l.charge * 0.8), co: Math.round(l.charge * 0.1) })).map((x) => ({ ...x, pr: x.l.charge - x.paid - x.co }));
+      const sum = (f: (x: (typeof split)[number]) => number) => split.reduce((a, x) => a + f(x), 0);
+      total += sum((x) => x.paid);
+      claims.push(`CLP*${pcn}*1*${x12(sum((x) => x.l.charge))}*${x12(sum((x) => x.paid))}*${x12(sum((x) => x.pr))}*12*${payerId}${pcn}*11*1`, `NM1*QC*1*PATIENT*BENCH`);
+      for (const x of split) {
+        claims.push(`SVC*HC:${x.l.code}*${x12(x.l.charge)}*${x12(x.paid)}**${x.l.units}`, `DTM*472*${x.l.dos}`, `CAS*CO*45*${x12(x.co)}`, `CAS*PR*2*${x12(x.pr)}`, `REF*6R*${pcn}-${x.l.line_number}`);
+      }
+    }
+    const payer = payerLines[0]!.payer.toUpperCase();
+    const set = [
+      'ST*835*0001', `BPR*I*${x12(total)}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999999999*DA*654321*20261201`, `TRN*1*EFT${payerId}${control}*1512345678`,
+      'DTM*405*20261201', `N1*PR*${payer}`, 'N3*PO BOX 1', 'N4*SPRINGFIELD*IL*627010000', `REF*2U*${payerId}`, 'PER*BL*EDI*TE*8005550100',
+      'N1*PE*BENCH CLINIC*XX*1234567893', 'LX*1', ...claims,
+    ];
+    const isa = `ISA*00*          *00*          *ZZ*${payerId.padEnd(15)}*ZZ*BENCHCLINIC    *261201*0900*^*00501*${String(control).padStart(9, '0')}*0*T*:`;
+    files.push([isa, `GS*HP*${payerId}*BENCHCLINIC*20261201*0900*${control}*X*005010X221A1`, ...set, `SE*${set.length + 1}*0001`, `GE*1*${control}`, `IEA*1*${String(control).padStart(9, '0')}`].map((seg) => `${seg}~`).join('\n'));
+  }
+  return files;
+}
+
 async function main(): Promise<void> {
   const handle = await openBenchDatabase();
   const db = handle.db;
@@ -85,9 +130,24 @@ async function main(): Promise<void> {
     const exported = await timed('claims export --all (837P, atomic)', () => exportClaims(db, actor, { outDir: out, now: NOW }));
     const size = exported.result.file ? statSync(exported.result.file).size : 0;
     console.log(`  ${exported.result.claims.toLocaleString()} claims, ${(size / 1e6).toFixed(1)} MB: ${(exported.result.claims / exported.seconds).toFixed(0)} claims/s`);
-    console.log(`\nbaseline: bare read ${bare.result.length.toLocaleString()} rows in ${bare.seconds.toFixed(2)} s;`,
-      `export is ${(exported.seconds / bare.seconds).toFixed(1)}x, check ${(scrub.seconds / bare.seconds).toFixed(1)}x, build ${(built.seconds / bare.seconds).toFixed(1)}x the bare read`);
+    const files = await remittances(db);
+    const bareAgain = await timed('bare SQL read of the same claims and lines, again', () => queryRows(db, bareRead));
+    const posted = await timed(`claims import-835 (${files.length} payments, one per payer)`, async () => {
+      let claims = 0;
+      let unmatched = 0;
+      for (const [i, text] of files.entries()) {
+        const result = await postRemittance(db, actor, text, { fileName: `era-${i + 1}.835`, today: TODAY });
+        claims += result.claimsMatched;
+        unmatched += result.unmatched.length;
+      }
+      return { claims, unmatched };
+    });
+    console.log(`  ${posted.result.claims.toLocaleString()} claims paid, ${posted.result.unmatched} unmatched: ${(posted.result.claims / posted.seconds).toFixed(0)} claims/s`);
     const pipeline = built.seconds + scrub.seconds + exported.seconds;
+    console.log(`\nbaseline: bare read ${bare.result.length.toLocaleString()} rows in ${bare.seconds.toFixed(2)} s (again after export: ${bareAgain.seconds.toFixed(2)} s);`,
+      `build+check+export ${pipeline.toFixed(2)} s is ${(pipeline / bare.seconds).toFixed(1)}x the bare read`,
+      `(build ${(built.seconds / bare.seconds).toFixed(1)}x, check ${(scrub.seconds / bare.seconds).toFixed(1)}x, export ${(exported.seconds / bare.seconds).toFixed(1)}x);`,
+      `835 posting is ${(posted.seconds / bareAgain.seconds).toFixed(1)}x`);
     reportFigures('claims', {
       backend: handle.backend,
       claims: built.result.claims,
@@ -96,6 +156,8 @@ async function main(): Promise<void> {
       exportSeconds: Number(exported.seconds.toFixed(3)),
       bareReadSeconds: Number(bare.seconds.toFixed(3)),
       claimsVsBareRead: Number((pipeline / bare.seconds).toFixed(2)),
+      postingSeconds: Number(posted.seconds.toFixed(3)),
+      postingVsBareRead: Number((posted.seconds / bareAgain.seconds).toFixed(2)),
     });
   } finally {
     rmSync(out, { recursive: true, force: true });

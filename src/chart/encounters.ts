@@ -18,7 +18,10 @@ export interface EncounterInput {
   providerNpi: string;
   /** "2026-03-10" or "2026-03-10 09:30" in the practice's zone. */
   when: string;
-  /** "99214,36415" or "99214:25,36415": codes with optional modifiers after colons. */
+  /**
+   * "99214,36415", "99214:25,36415" or "99213:25@1,2,73562:RT@2": codes with optional modifiers after
+   * colons and, after @, the diagnoses (their places in dx, 1-12) the line is for.
+   */
   cpt: string;
   dx: string;
   durationMinutes?: string;
@@ -34,10 +37,44 @@ interface ChargeLine {
   codeSystem: string;
   code: string;
   modifiers: string[];
+  /** Places in the visit's diagnoses, as given; empty means the first four. */
+  pointers: number[];
 }
 
 const MAX_DIAGNOSES = 12;
-const MAX_POINTERS = 4;
+/** SV107 takes at most four diagnosis code pointers per service line. */
+export const MAX_POINTERS = 4;
+const POINTER_LETTERS = 'ABCDEFGHIJKL';
+
+/**
+ * A service line's diagnosis pointers as people write them: places 1-12 in the visit's diagnoses, or
+ * the CMS-1500 letters A-L, separated by commas, spaces, colons or plus signs ("1,2", "A B", "2").
+ * Checks the form and the count; whether each place exists is the caller's to check.
+ */
+export function parseDiagnosisPointers(text: string): { pointers: number[] } | { problem: string } {
+  const items = text.split(/[\s,:+]+/).filter(Boolean);
+  const pointers: number[] = [];
+  for (const item of items) {
+    const letter = POINTER_LETTERS.indexOf(item.toUpperCase());
+    const n = /^[0-9]{1,2}$/.test(item) ? Number(item) : item.length === 1 && letter >= 0 ? letter + 1 : NaN;
+    if (!(n >= 1 && n <= MAX_DIAGNOSES)) return { problem: `diagnosis pointer "${item}" is not a place from 1 to ${MAX_DIAGNOSES} (or a letter A to L)` };
+    if (pointers.includes(n)) return { problem: `diagnosis pointer ${n} is given twice` };
+    pointers.push(n);
+  }
+  if (pointers.length > MAX_POINTERS) return { problem: `a service line points at most at ${MAX_POINTERS} diagnoses (${pointers.length} given)` };
+  return { pointers };
+}
+
+/** "99213:25@1", "2", "36415": splits --cpt at commas, keeping the pointer numbers after an @ with their code. */
+function splitProcedures(text: string): string[] {
+  const items: string[] = [];
+  for (const piece of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const previous = items.at(-1);
+    if (previous?.includes('@') && /^([0-9]{1,2}|[A-La-l])$/.test(piece)) items[items.length - 1] = `${previous},${piece}`;
+    else items.push(piece);
+  }
+  return items;
+}
 
 /** "125", "125.5", "$1,250.00" → cents; undefined when it is not an amount of money. */
 export function parseMoney(text: string): number | undefined {
@@ -50,8 +87,8 @@ export function formatMoney(cents: number): string {
   return `$${(cents / 100).toFixed(2)}`;
 }
 
-function parseLines(input: EncounterInput, issues: Issue[]): ChargeLine[] {
-  const items = input.cpt.split(',').map((s) => s.trim()).filter(Boolean);
+function parseLines(input: EncounterInput, diagnosisCount: number, issues: Issue[]): ChargeLine[] {
+  const items = splitProcedures(input.cpt);
   if (items.length === 0) issues.push({ path: '--cpt', code: 'REQUIRED', message: 'Give at least one procedure code with --cpt, e.g. 99214.' });
   if (input.modifiers && items.length > 1) {
     throw new UsageError('--modifiers can only be used with a single --cpt code.', 'With several codes write the modifiers after each code: --cpt 99214:25,36415');
@@ -61,13 +98,25 @@ function parseLines(input: EncounterInput, issues: Issue[]): ChargeLine[] {
   }
   const lines: ChargeLine[] = [];
   for (const item of items) {
-    const [rawCode, ...mods] = item.split(':');
+    const [procedure, pointerText] = item.split('@');
+    const [rawCode, ...mods] = procedure!.split(':');
     const code = normalizeProcedureCode(rawCode ?? '');
+    let pointers: number[] = [];
+    if (pointerText !== undefined) {
+      const parsed = parseDiagnosisPointers(pointerText);
+      if ('problem' in parsed) issues.push({ path: '--cpt', code: 'POINTER', message: `${rawCode}: ${parsed.problem}.` });
+      else if (parsed.pointers.length === 0) issues.push({ path: '--cpt', code: 'POINTER', message: `${rawCode}: give the diagnoses after @, e.g. ${rawCode}@1,2.` });
+      else pointers = parsed.pointers;
+      const missing = pointers.filter((p) => p > diagnosisCount);
+      if (missing.length) {
+        issues.push({ path: '--cpt', code: 'POINTER_TARGET', message: `${rawCode} points at diagnosis ${missing.join(', ')}, but --dx lists ${diagnosisCount}.` });
+      }
+    }
     const { modifiers, invalid } = parseModifiers(input.modifiers && items.length === 1 ? [...mods, ...input.modifiers.split(/[\s,]+/)] : mods);
     if (!code) issues.push({ path: '--cpt', code: 'CPT_FORM', message: `"${rawCode}" is not a CPT or HCPCS code (5 digits such as 99214, or a letter and 4 digits such as G0439).` });
     if (invalid.length) issues.push({ path: '--cpt', code: 'MODIFIER', message: `Modifier(s) ${invalid.join(', ')} are not valid: a modifier is two letters or digits, e.g. 25.` });
     if (modifiers.length > 4) issues.push({ path: '--cpt', code: 'MODIFIERS', message: 'A procedure line takes at most 4 modifiers.' });
-    if (code) lines.push({ codeSystem: procedureCodeSystem(code)!, code, modifiers });
+    if (code) lines.push({ codeSystem: procedureCodeSystem(code)!, code, modifiers, pointers });
   }
   return lines;
 }
@@ -88,8 +137,8 @@ function parseDiagnoses(text: string, issues: Issue[]): string[] {
 
 export async function addEncounter(db: Db, actor: AuditActor, input: EncounterInput, clock: { now: Date; today: string; zone: string }) {
   const issues: Issue[] = [];
-  const lines = parseLines(input, issues);
   const diagnoses = parseDiagnoses(input.dx, issues);
+  const lines = parseLines(input, diagnoses.length, issues);
   const day = parseDate(input.when, clock.today);
   const startsAt = parseLocalDateTime(input.when, clock.zone, clock.today) ?? (day ? DateTime.fromISO(day, { zone: clock.zone }).set({ hour: 12 }).toJSDate() : undefined);
   if (!startsAt) issues.push({ path: '--date', code: 'DATE_FORMAT', message: '--date must be a date like 2026-03-10, optionally with a time: "2026-03-10 09:30".' });
@@ -145,7 +194,9 @@ export async function addEncounter(db: Db, actor: AuditActor, input: EncounterIn
       .returning({ id: encounters.id });
     const encounterId = encounter!.id;
     await tx.insert(encounterDiagnoses).values(diagnoses.map((code, i) => ({ encounterId, position: i + 1, codeSystem: CodeSystem.icd10cm, code })));
-    const pointers = diagnoses.slice(0, MAX_POINTERS).map((_, i) => i + 1);
+    // A line without pointers of its own is for the first four diagnoses.
+    const firstFour = diagnoses.slice(0, MAX_POINTERS).map((_, i) => i + 1);
+    const pointersOf = (line: ChargeLine) => (line.pointers.length ? line.pointers : firstFour);
     const chargeRows = await tx
       .insert(charges)
       .values(
@@ -159,7 +210,7 @@ export async function addEncounter(db: Db, actor: AuditActor, input: EncounterIn
           code: line.code,
           modifiers: line.modifiers,
           amountCents: line.amountCents!,
-          diagnosisPointers: pointers,
+          diagnosisPointers: pointersOf(line),
           placeOfService: location?.placeOfService ?? null,
         })),
       )
@@ -181,7 +232,7 @@ export async function addEncounter(db: Db, actor: AuditActor, input: EncounterIn
       encounterId,
       serviceDate: serviceDate!,
       diagnoses: diagnoses.map((code, i) => ({ position: i + 1, code })),
-      charges: chargeRows.map((c, i) => ({ id: c.id, code: c.code, modifiers: priced[i]!.modifiers, amountCents: c.amountCents, diagnosisPointers: pointers })),
+      charges: chargeRows.map((c, i) => ({ id: c.id, code: c.code, modifiers: priced[i]!.modifiers, amountCents: c.amountCents, diagnosisPointers: pointersOf(priced[i]!) })),
       noteId: noteId ?? null,
     };
   });

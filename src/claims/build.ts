@@ -73,7 +73,10 @@ async function buildIn(tx: DbOrTx, options: BuildOptions): Promise<BuildResult> 
              coalesce(ch.provider_id, e.provider_id) as provider_id,
              coalesce(ch.location_id, e.location_id) as location_id,
              ch.service_date, ch.code_system, ch.code, ch.modifiers, ch.units, ch.amount_cents,
-             ch.diagnosis_pointers[1:4] as pointers,
+             -- The line's own pointers; none given: the visit's first four diagnoses.
+             case when cardinality(ch.diagnosis_pointers) > 0 then ch.diagnosis_pointers
+                  else coalesce((select array_agg(d.position order by d.position) from (
+                         select position from encounter_diagnoses where encounter_id = ch.encounter_id order by position limit 4) d), '{}') end as pointers,
              coalesce(ch.place_of_service, l.place_of_service) as place_of_service,
              ch.ndc_code, ch.ndc_quantity, ch.ndc_unit, ch.ndc_reference_qualifier, ch.ndc_reference,
              cov.id as coverage_id, cov.payer_id,

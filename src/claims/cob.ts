@@ -84,9 +84,19 @@ const otherCoverageCondition = sql`o.patient_id = c.patient_id and o.id <> c.cov
               and (o.effective_to is null or o.effective_to >= c.service_date_from))
     or exists (select 1 from prior_claims pc join claims pp on pp.id = pc.prior_id where pc.claim_id = c.id and pp.coverage_id = o.id))`;
 
-/** Other payers of each claim of the batch, in priority order, with what they have paid and adjusted. */
-export async function loadOtherPayers(db: DbOrTx, batchId: number): Promise<Map<number, OtherPayer[]>> {
-  const inBatch = sql`select id from claims where batch_id = ${batchId}`;
+/**
+ * The date a payer adjudicated a claim (claim id as SQL): the last payment or adjustment its 835s
+ * posted, else the time the claim was marked adjudicated; what DTP*573 reports and what a secondary
+ * payer's timely filing counts from.
+ */
+export const adjudicationDate = (claimId: SQL) => sql`coalesce(
+  (select max(e.on_date) from (select paid_on as on_date from payments where claim_id = ${claimId} and source = 'payer'
+                               union all select adjusted_on from adjustments where claim_id = ${claimId}) e),
+  (select (p.adjudicated_at at time zone 'UTC')::date from claims p where p.id = ${claimId}))`;
+
+/** Other payers of each claim chosen (a condition on claims c), in priority order, with what they have paid and adjusted. */
+export async function loadOtherPayers(db: DbOrTx, chosen: SQL): Promise<Map<number, OtherPayer[]>> {
+  const inBatch = sql`select c.id from claims c where ${chosen}`;
   const rows = await queryRows<Omit<OtherPayer, 'adjudication'> & { adjudicatedClaimId: number | null }>(
     db,
     sql`with prior_claims as (${priorClaimsOf(inBatch)})
@@ -101,7 +111,7 @@ export async function loadOtherPayers(db: DbOrTx, batchId: number): Promise<Map<
         join patients p on p.id = c.patient_id
         join coverages o on ${otherCoverageCondition}
         join payers py on py.id = o.payer_id
-        where c.batch_id = ${batchId}
+        where ${chosen}
         order by c.id, o.priority, o.id`,
   );
   const adjudications = await loadAdjudications(db, [...new Set(rows.map((r) => r.adjudicatedClaimId).filter((id): id is number => id !== null))]);

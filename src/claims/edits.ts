@@ -12,6 +12,8 @@ import { CodeSystem } from '../codes/systems.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { CLAIM_FILING_INDICATORS, PLACES_OF_SERVICE } from '../practice/code-lists.js';
+import { adjudicationDate } from './cob.js';
+import { currentFingerprints } from './render-837p.js';
 
 /** ICD-10-CM replaced ICD-9-CM for services on and after this date. */
 export const ICD10_EFFECTIVE = '2015-10-01';
@@ -27,6 +29,8 @@ export interface EditInputs {
   badProcedures: SQL;
   badModifiers: SQL;
   badNdcs: SQL;
+  /** Claims with an open rejection that are still exactly as they were sent (int[]). */
+  unchangedRejections: SQL;
 }
 
 export interface ClaimEdit {
@@ -68,7 +72,14 @@ export const claimEdits: ClaimEdit[] = [
   { code: 'PATIENT_SEX', level: 'claim', message: 'The patient sex must be recorded as male or female for the claim.', fails: () => sql`cv.sex not in ('male', 'female')` },
   { code: 'PATIENT_ADDRESS', level: 'claim', message: 'The patient address needs a street, city, state and ZIP code.', fails: () => sql`coalesce(trim(cv.patient_address1), '') = '' or coalesce(trim(cv.patient_city), '') = '' or cv.patient_state is null or coalesce(cv.patient_zip, '') !~ '^[0-9]{5}(-?[0-9]{4})?$'` },
   { code: 'DOS_FUTURE', level: 'claim', message: 'A date of service is in the future.', fails: (x) => sql`cv.service_date_to > ${x.today}::date` },
-  { code: 'TIMELY_FILING', level: 'claim', message: "The claim is past the payer's timely filing limit.", fails: (x) => sql`cv.service_date_from + cv.timely_filing_days < ${x.today}::date` },
+  {
+    code: 'TIMELY_FILING',
+    level: 'claim',
+    message: "The claim is past the payer's timely filing limit (counted from the date of service, or for a secondary claim from the previous payer's adjudication).",
+    // A secondary (or later) claim: the previous payer's adjudication plus this payer's secondary limit; not yet adjudicated: from the service.
+    fails: (x) => sql`case when cv.previous_payer_claim_id is null then cv.service_date_from + cv.timely_filing_days
+                           else coalesce(cv.previous_adjudicated_on, cv.service_date_from) + coalesce(cv.secondary_timely_filing_days, cv.timely_filing_days) end < ${x.today}::date`,
+  },
   { code: 'DX_MISSING', level: 'claim', message: 'The claim has no diagnosis code.', fails: () => sql`cv.dx_count = 0` },
   { code: 'DX_FORM', level: 'claim', message: 'A diagnosis is not a valid ICD-10-CM code form.', fails: (x) => sql`exists (select 1 from claim_diagnoses d where d.claim_id = cv.claim_id and (d.code_system <> ${CodeSystem.icd10cm} or d.code = any(${x.badDiagnoses})))` },
   { code: 'DX_BEFORE_ICD10', level: 'claim', message: `ICD-10-CM codes cannot be billed for services before ${ICD10_EFFECTIVE}.`, fails: () => sql`cv.service_date_from < ${ICD10_EFFECTIVE}::date` },
@@ -81,6 +92,7 @@ export const claimEdits: ClaimEdit[] = [
   { code: 'OTHER_SUBSCRIBER', level: 'claim', message: "Another coverage of the patient (reported to this payer for coordination of benefits) lacks the member id or the subscriber's name.", fails: () => sql`exists (select 1 from coverages o where ${otherCoverageInForce} and (coalesce(trim(o.member_id), '') = '' or (o.relationship <> '18' and (coalesce(trim(o.subscriber_last_name), '') = '' or coalesce(trim(o.subscriber_first_name), '') = ''))))` },
   { code: 'MEDICARE_SECONDARY', level: 'claim', message: 'Medicare is billed after another payer here; the claim needs the Medicare secondary payer type (SBR05), which is not recorded. Bill it through the clearinghouse portal.', fails: () => sql`cv.filing_indicator in ('MA', 'MB') and exists (select 1 from coverages o where ${otherCoverageInForce} and o.priority < cv.coverage_priority)` },
   { code: 'COB_CLAIM_BALANCE', level: 'claim', message: "The claim total does not equal what the previous payer paid plus all its adjustments (CLM02 = AMT*D + CAS).", fails: () => sql`cv.previous_payer_claim_id is not null and cv.total_cents is distinct from (select p.paid_cents + coalesce((select sum(a.amount_cents) from adjustments a where a.claim_id = p.id), 0) from claims p where p.id = cv.previous_payer_claim_id)` },
+  { code: 'REJECTED_UNCHANGED', level: 'claim', message: 'The clearinghouse or payer rejected this claim and it has not been changed since: correct what the rejection says ("practice claims show <id>"), or send it again as it is with "practice claims resubmit <id>".', fails: (x) => sql`cv.claim_id = any(${x.unchangedRejections})` },
   { code: 'PROCEDURE_FORM', level: 'line', message: 'The procedure is not a valid CPT or HCPCS code form.', fails: (x) => sql`lv.code_system not in (${CodeSystem.cpt}, ${CodeSystem.hcpcs}) or lv.code = any(${x.badProcedures})` },
   { code: 'MODIFIER', level: 'line', message: 'A modifier is not 2 letters or digits.', fails: (x) => sql`lv.modifiers && ${x.badModifiers}` },
   { code: 'CHARGE', level: 'line', message: 'A service line has no charge (the amount must be above zero).', fails: () => sql`lv.charge_cents <= 0` },
@@ -123,6 +135,8 @@ function claimView(scope: EditScope): SQL {
            pr.state as billing_state, pr.zip as billing_zip,
            rp.npi as rendering_npi,
            py.payer_id as payer_identifier, py.claim_filing_indicator as filing_indicator, py.timely_filing_days,
+           rules.secondary_timely_filing_days,
+           case when c.previous_payer_claim_id is not null then ${adjudicationDate(sql`c.previous_payer_claim_id`)} end as previous_adjudicated_on,
            cov.member_id, cov.relationship, cov.subscriber_last_name, cov.subscriber_first_name,
            p.dob, p.sex, p.address1 as patient_address1, p.city as patient_city, p.state as patient_state, p.zip as patient_zip,
            (select count(*) from claim_diagnoses d where d.claim_id = c.id) as dx_count,
@@ -159,6 +173,14 @@ async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<
         union select 'proc', code from claim_lines where claim_id in (${inScope})
         union select 'mod', unnest(modifiers) from claim_lines where claim_id in (${inScope})`,
   );
+  // A rejected claim is held until it differs from what was sent (its 837P fingerprint).
+  const rejected = await queryRows<{ claim_id: number; fingerprint: string; clearinghouse_id: number | null }>(
+    db,
+    sql`select r.claim_id, r.fingerprint, b.clearinghouse_id from claim_rejections r left join claim_batches b on b.id = r.batch_id
+        where r.resolved_at is null and r.claim_id in (${inScope})`,
+  );
+  const now = await currentFingerprints(db, [...new Map(rejected.map((r) => [r.claim_id, { claimId: r.claim_id, clearinghouseId: r.clearinghouse_id }])).values()]);
+  const unchanged = [...new Set(rejected.filter((r) => now.get(r.claim_id) === r.fingerprint).map((r) => String(r.claim_id)))];
   const bad = (kind: string, valid: (value: string) => boolean) =>
     textArray(rows.filter((r) => r.kind === kind && r.v !== null && !valid(r.v)).map((r) => r.v!));
   return {
@@ -168,6 +190,7 @@ async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<
     badProcedures: bad('proc', (p) => procedureCodeSystem(p) !== undefined),
     badModifiers: bad('mod', isModifier),
     badNdcs: bad('ndc', (n) => normalizeNdc(n) !== undefined),
+    unchangedRejections: sql`${textArray(unchanged)}::int[]`,
   };
 }
 

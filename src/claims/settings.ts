@@ -1,5 +1,7 @@
 // Claim settings the biller keeps: the pay-to address (837P loop 2010AB) and per-payer claim rules
-// from the payer's companion guide (the scrubber reads them).
+// from the payer's companion guide and contract (the scrubber reads them): NDC on drug lines, and
+// the timely filing limits, from the date of service for a claim to the payer as primary and from
+// the previous payer's adjudication for a claim to it as secondary (or later).
 import { eq } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { payerClaimRules, payers, payToAddress } from '../db/schema/index.js';
@@ -16,8 +18,28 @@ export interface PayToInput {
 
 export interface ClaimSettings {
   payTo: PayToInput | null;
-  payerRules: { payerId: string; payer: string; ndcRequired: boolean }[];
+  payerRules: PayerRules[];
 }
+
+export interface PayerRules {
+  payerId: string;
+  payer: string;
+  ndcRequired: boolean;
+  /** Days from the date of service. */
+  timelyFilingDays: number;
+  /** Days from the previous payer's adjudication; null: the same number as timelyFilingDays. */
+  secondaryTimelyFilingDays: number | null;
+}
+
+export interface PayerRulesInput {
+  ndcRequired?: boolean;
+  timelyFilingDays?: number;
+  /** null: back to the payer's timely filing days. */
+  secondaryTimelyFilingDays?: number | null;
+}
+
+/** Longest timely filing limit taken: ten years (a typo of an extra digit is caught). */
+const MAX_FILING_DAYS = 3650;
 
 function checkPayTo(input: PayToInput): PayToInput {
   const issues: Issue[] = [];
@@ -47,23 +69,46 @@ export async function setPayTo(db: Db, actor: AuditActor, input: PayToInput | nu
   });
 }
 
-/** Records a payer's claim rules; payerIdentifier is the payer id on the clearinghouse list. */
-export async function setPayerRules(db: Db, actor: AuditActor, payerIdentifier: string, rules: { ndcRequired: boolean }): Promise<void> {
+/** Records a payer's claim rules (only those given change); payerIdentifier is the payer id on the clearinghouse list. */
+export async function setPayerRules(db: Db, actor: AuditActor, payerIdentifier: string, rules: PayerRulesInput): Promise<void> {
+  const issues: Issue[] = [];
+  const days = (value: number | null | undefined, path: string, what: string) => {
+    if (value !== undefined && value !== null && !(Number.isInteger(value) && value >= 1 && value <= MAX_FILING_DAYS)) {
+      issues.push({ code: 'FILING_DAYS', path, message: `${what} must be a whole number of days from 1 to ${MAX_FILING_DAYS}.` });
+    }
+  };
+  days(rules.timelyFilingDays, 'timely-filing-days', 'The timely filing limit');
+  days(rules.secondaryTimelyFilingDays, 'secondary-timely-filing-days', 'The secondary timely filing limit');
+  if (issues.length) throw new ValidationError(issues, issues.length === 1 ? `${issues[0]!.message} Nothing was changed.` : 'The payer rules are not valid; nothing was changed.');
   await db.transaction(async (tx) => {
     const [payer] = await tx.select({ id: payers.id }).from(payers).where(eq(payers.payerId, payerIdentifier));
     if (!payer) throw new NotFoundError(`Payer "${payerIdentifier}"`, 'Use the payer id as set up for the payer (the id on the clearinghouse list).');
-    await tx
-      .insert(payerClaimRules)
-      .values({ payerId: payer.id, ndcRequired: rules.ndcRequired })
-      .onConflictDoUpdate({ target: payerClaimRules.payerId, set: { ndcRequired: rules.ndcRequired, updatedAt: new Date() } });
-    await recordAudit(tx, actor, { action: 'set-payer-rules', entity: 'payer_claim_rules', entityId: payer.id, details: { ndcRequired: rules.ndcRequired } });
+    const own = {
+      ...(rules.ndcRequired === undefined ? {} : { ndcRequired: rules.ndcRequired }),
+      ...(rules.secondaryTimelyFilingDays === undefined ? {} : { secondaryTimelyFilingDays: rules.secondaryTimelyFilingDays }),
+    };
+    if (Object.keys(own).length) {
+      await tx.insert(payerClaimRules).values({ payerId: payer.id, ...own }).onConflictDoUpdate({ target: payerClaimRules.payerId, set: { ...own, updatedAt: new Date() } });
+    }
+    if (rules.timelyFilingDays !== undefined) {
+      // The primary limit is the payer's own setting (also shown by "practice payers"); one place holds it.
+      await tx.update(payers).set({ timelyFilingDays: rules.timelyFilingDays, updatedAt: new Date() }).where(eq(payers.id, payer.id));
+      await tx.insert(payerClaimRules).values({ payerId: payer.id }).onConflictDoNothing();
+    }
+    await recordAudit(tx, actor, { action: 'set-payer-rules', entity: 'payer_claim_rules', entityId: payer.id, details: { fields: Object.keys(rules) } });
   });
 }
 
 export async function claimSettings(db: Db): Promise<ClaimSettings> {
   const [payTo] = await db.select().from(payToAddress);
   const rules = await db
-    .select({ payerId: payers.payerId, payer: payers.name, ndcRequired: payerClaimRules.ndcRequired })
+    .select({
+      payerId: payers.payerId,
+      payer: payers.name,
+      ndcRequired: payerClaimRules.ndcRequired,
+      timelyFilingDays: payers.timelyFilingDays,
+      secondaryTimelyFilingDays: payerClaimRules.secondaryTimelyFilingDays,
+    })
     .from(payerClaimRules)
     .innerJoin(payers, eq(payers.id, payerClaimRules.payerId))
     .orderBy(payers.name);

@@ -1,4 +1,4 @@
-// practice claims build | check | export | import-835 (post) | unmatched | write-off | show | list (status) | ar | denials | replace | void | settings
+// practice claims build | check | export | import-835 (post) | import-ack | validate | unmatched | write-off | list (status) | show | resubmit | ar | denials | replace | void | settings
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -130,7 +130,7 @@ Examples:
         const db = await ctx.db();
         if (opts.again || opts.batch) {
           if (!opts.again || !opts.batch) throw new UsageError('Use --batch <id> together with --again to write an earlier batch again.');
-          const again = await exporter.rewriteBatch(db, positiveInt(opts.batch, 'The batch id'), outDir);
+          const again = await exporter.rewriteBatch(db, ctx.auditActor, positiveInt(opts.batch, 'The batch id'), outDir);
           return { data: again, human: `Wrote batch ${again.batchId} again to ${again.file} (unchanged, sha256 ${again.sha256.slice(0, 12)}...).` };
         }
         if (Boolean(opts.payer) === Boolean(opts.all)) throw new UsageError('Choose the claims: --payer <payer-id> or --all.');
@@ -143,6 +143,9 @@ Examples:
           payerId = payer.id;
         }
         const result = await exporter.exportClaims(db, ctx.auditActor, { outDir, payerId, clearinghouse: opts.clearinghouse, now: ctx.now, dryRun: opts.dryRun });
+        for (const done of result.completed) {
+          ctx.warn(`An earlier export was stopped before it finished: wrote its batch ${done.batchId} (interchange ${done.interchangeControlNumber}, ${done.claims} claim(s)) to ${done.file}.`);
+        }
         const heldClaims = new Set(result.held.map((f) => f.claimId)).size;
         if (heldClaims) ctx.warn(`${heldClaims} claim(s) failed the edits and were held back; "practice claims check" lists why.`);
         const summary = opts.dryRun
@@ -243,6 +246,10 @@ Examples:
         const { recordAudit } = await import('../db/audit.js');
         await recordAudit(db, ctx.auditActor, { action: 'read', entity: 'claims', entityId: detail.claim.id });
         const c = detail.claim;
+        // The claim as billed: diagnoses, pointers, batch, and any 999/277CA rejection with its codes.
+        const { claimDetail: claimAsBilled } = await import('../claims/detail.js');
+        const billed = await claimAsBilled(db, c.id);
+        const pointers = new Map(billed.lines.map((l) => [l.lineNumber, l.diagnosisPointers]));
         const human = [
           renderFields([
             ['Claim', `${c.id} (${c.patientControlNumber})`],
@@ -257,12 +264,16 @@ Examples:
             ['Patient responsibility', money(c.patientResponsibilityCents)],
             ['Balance (owed by payers)', money(c.balanceCents)],
             ...(c.creditCents ? [['Credit (refund or takeback due)', money(c.creditCents)] as [string, string]] : []),
+            ['Frequency', billed.frequencyCode],
+            ['Batch', billed.batchId ?? ''],
+            ['Diagnoses', billed.diagnoses.map((d) => `${d.position} ${d.code}`).join(', ')],
           ]),
           renderTable(detail.lines, [
             { header: 'Line', value: (l) => l.lineNumber, align: 'right' },
             { header: 'Code', value: (l) => [l.code, ...l.modifiers].join('-') },
             { header: 'Units', value: (l) => l.units, align: 'right' },
             { header: 'Date', value: (l) => l.serviceDate },
+            { header: 'Pointers', value: (l) => (pointers.get(l.lineNumber) ?? []).join(',') },
             { header: 'Charge', value: (l) => money(l.chargeCents), align: 'right' },
             { header: 'Paid', value: (l) => money(l.paidCents), align: 'right' },
             { header: 'Status', value: (l) => l.status },
@@ -280,8 +291,23 @@ Examples:
                 { header: 'Amount', value: (r) => money(r.amount), align: 'right' },
               ], ctx.out)
             : 'Nothing posted yet.',
-        ].join('\n\n');
-        return { data: detail, human };
+          billed.rejections.length
+            ? renderTable(billed.rejections, [
+                { header: 'Rejected', value: (r) => `${r.source} ${r.receivedAt.toISOString().slice(0, 10)}` },
+                { header: 'Codes', value: (r) => r.codes.join(' ') },
+                { header: 'Why', value: (r) => r.message },
+                { header: 'Settled', value: (r) => r.resolution ?? 'open: the claim is held' },
+              ], ctx.out)
+            : '',
+        ].filter(Boolean).join('\n\n');
+        const data = {
+          ...detail,
+          ...billed,
+          ...detail.claim,
+          lines: detail.lines.map((l) => ({ ...l, diagnosisPointers: pointers.get(l.lineNumber) ?? [] })),
+          claim: detail.claim,
+        };
+        return { data, human };
       }),
     );
 
@@ -295,10 +321,18 @@ Examples:
         const { importAcknowledgement } = await import('../claims/acks.js');
         const result = await importAcknowledgement(await ctx.db(), ctx.auditActor, text);
         if (result.unmatched.length) ctx.warn(`${result.unmatched.length} acknowledged item(s) match none of our batches or claims: ${result.unmatched.join(', ')}.`);
-        if (result.rejected) ctx.warn(`${result.rejected} claim(s) were rejected: fix them ("practice claims check") and export again.`);
+        if (result.rejected) ctx.warn(`${result.rejected} claim(s) were rejected and are held: correct them and run "practice claims check", or send one again as it is with "practice claims resubmit <id>".`);
+        const summary = `${result.kind}: ${result.accepted} claim(s) accepted, ${result.rejected} rejected${result.batchId ? ` (batch ${result.batchId})` : ''}.`;
         return {
           data: result,
-          human: `${result.kind}: ${result.accepted} claim(s) accepted, ${result.rejected} rejected${result.batchId ? ` (batch ${result.batchId})` : ''}.`,
+          human: result.rejections.length
+            ? `${renderTable(result.rejections, [
+                { header: 'Id', value: (r) => r.claimId, align: 'right' },
+                { header: 'Claim number', value: (r) => r.patientControlNumber },
+                { header: 'Codes', value: (r) => r.codes.join(' ') },
+                { header: 'Why', value: (r) => r.message },
+              ], ctx.out)}\n${summary}`
+            : summary,
           exitCode: result.rejected || result.unmatched.length ? ExitCode.partial : ExitCode.ok,
         };
       }),
@@ -339,7 +373,11 @@ Examples:
           throw new UsageError(`--status must be one of ${CLAIM_STATUSES.join(', ')}.`);
         }
         const db = await ctx.db();
-        const rows = await claimBalances(db, { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
+        const listed = await claimBalances(db, { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
+        // The open 999/277CA rejection of each claim, with its codes and text: why it is held.
+        const { rejectionsOf } = await import('../claims/acks.js');
+        const rejections = await rejectionsOf(db, listed.map((r) => r.id));
+        const rows = listed.map((r) => ({ ...r, rejection: rejections.get(r.id)?.find((x) => x.resolvedAt === null) ?? null }));
         const counts = await claimStatusCounts(db);
         const table = renderTable(rows, [
           { header: 'Id', value: (r) => r.id, align: 'right' },
@@ -354,9 +392,25 @@ Examples:
           { header: 'Balance', value: (r) => money(r.balanceCents), align: 'right' },
           { header: 'Credit', value: (r) => (r.creditCents ? money(r.creditCents) : ''), align: 'right' },
           { header: 'Batch', value: (r) => r.batchId ?? '' },
+          { header: 'Rejected', value: (r) => r.rejection?.codes.join(' ') ?? '' },
         ], ctx.out);
         const summary = counts.map((c) => `${c.status}: ${c.claims}`).join(', ');
         return { data: { claims: rows, counts }, human: rows.length ? `${table}\n${summary}` : 'No claims match.' };
+      }),
+    );
+
+  claims
+    .command('resubmit')
+    .description('send a rejected claim again as it is (the rejection is settled); it goes out with the next export if it passes the edits')
+    .argument('<claim-id>', 'the rejected claim id')
+    .action(
+      action(async (ctx, id: string) => {
+        const { resubmitClaim } = await import('../claims/acks.js');
+        const result = await resubmitClaim(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), today(ctx));
+        const human = result.failures.length
+          ? `${failureTable(ctx, result.failures)}\nClaim ${result.claimId} (${result.patientControlNumber}) is no longer held for its rejection, but still fails these edits.`
+          : `Claim ${result.claimId} (${result.patientControlNumber}) is ready: it goes out with the next "practice claims export".`;
+        return { data: result, human, exitCode: result.failures.length ? ExitCode.partial : ExitCode.ok };
       }),
     );
 
@@ -436,10 +490,12 @@ Examples:
     .option('--pay-to-state <code>', 'pay-to state (2 letters)')
     .option('--pay-to-zip <zip>', 'pay-to ZIP code (5 or 9 digits)')
     .option('--clear-pay-to', 'payments go to the billing address again')
-    .option('--payer <payer-id>', "a payer's rules (the payer id on the clearinghouse list), with --ndc-required")
+    .option('--payer <payer-id>', "a payer's rules (the payer id on the clearinghouse list), with the options below")
     .option('--ndc-required <yes|no>', 'whether this payer wants the NDC on drug (J-code) lines')
+    .option('--timely-filing-days <days>', 'days this payer allows from the date of service to file a claim')
+    .option('--secondary-timely-filing-days <days|same>', "days it allows a secondary claim from the previous payer's adjudication (same: as --timely-filing-days)")
     .action(
-      action(async (ctx, opts: { payToStreet?: string; payToStreet2?: string; payToCity?: string; payToState?: string; payToZip?: string; clearPayTo?: boolean; payer?: string; ndcRequired?: string }) => {
+      action(async (ctx, opts: { payToStreet?: string; payToStreet2?: string; payToCity?: string; payToState?: string; payToZip?: string; clearPayTo?: boolean; payer?: string; ndcRequired?: string; timelyFilingDays?: string; secondaryTimelyFilingDays?: string }) => {
         const settings = await import('../claims/settings.js');
         const db = await ctx.db();
         const payToGiven = [opts.payToStreet, opts.payToStreet2, opts.payToCity, opts.payToState, opts.payToZip].some((v) => v !== undefined);
@@ -451,10 +507,16 @@ Examples:
           await settings.setPayTo(db, ctx.auditActor, { address1: opts.payToStreet, address2: opts.payToStreet2, city: opts.payToCity, state: opts.payToState, zip: opts.payToZip });
         }
         if (opts.clearPayTo) await settings.setPayTo(db, ctx.auditActor, null);
-        if (Boolean(opts.payer) !== (opts.ndcRequired !== undefined)) throw new UsageError('Use --payer <payer-id> together with --ndc-required yes|no.');
-        if (opts.payer && opts.ndcRequired !== undefined) {
-          if (!['yes', 'no'].includes(opts.ndcRequired)) throw new UsageError(`--ndc-required must be yes or no; "${opts.ndcRequired}" is neither.`);
-          await settings.setPayerRules(db, ctx.auditActor, opts.payer, { ndcRequired: opts.ndcRequired === 'yes' });
+        const ruleGiven = [opts.ndcRequired, opts.timelyFilingDays, opts.secondaryTimelyFilingDays].some((v) => v !== undefined);
+        if (Boolean(opts.payer) !== ruleGiven) throw new UsageError('Use --payer <payer-id> together with --ndc-required, --timely-filing-days or --secondary-timely-filing-days.');
+        if (opts.payer) {
+          if (opts.ndcRequired !== undefined && !['yes', 'no'].includes(opts.ndcRequired)) throw new UsageError(`--ndc-required must be yes or no; "${opts.ndcRequired}" is neither.`);
+          const secondary = opts.secondaryTimelyFilingDays;
+          await settings.setPayerRules(db, ctx.auditActor, opts.payer, {
+            ndcRequired: opts.ndcRequired === undefined ? undefined : opts.ndcRequired === 'yes',
+            timelyFilingDays: opts.timelyFilingDays === undefined ? undefined : positiveInt(opts.timelyFilingDays, '--timely-filing-days'),
+            secondaryTimelyFilingDays: secondary === undefined ? undefined : secondary === 'same' ? null : positiveInt(secondary, '--secondary-timely-filing-days'),
+          });
         }
         const current = await settings.claimSettings(db);
         const payTo = current.payTo;
@@ -466,6 +528,8 @@ Examples:
             ? renderTable(current.payerRules, [
                 { header: 'Payer', value: (r) => `${r.payer} (${r.payerId})` },
                 { header: 'NDC on J-code lines', value: (r) => (r.ndcRequired ? 'required' : 'not required') },
+                { header: 'Timely filing', value: (r) => `${r.timelyFilingDays} days from the service` },
+                { header: 'As secondary', value: (r) => `${r.secondaryTimelyFilingDays ?? r.timelyFilingDays} days from the previous payer's adjudication` },
               ], ctx.out)
             : 'No payer has claim rules of its own.',
         ].join('\n\n');

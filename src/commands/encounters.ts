@@ -16,15 +16,15 @@ export function register(program: Command, action: ActionFactory): void {
     .argument('<mrn>', 'chart number')
     .requiredOption('--provider <npi>', 'rendering provider')
     .option('--date <when>', 'visit date, optionally with a time ("2026-03-10 09:30")', 'today')
-    .requiredOption('--cpt <codes>', 'procedure codes, comma-separated; modifiers after a colon: 99214:25,36415')
-    .requiredOption('--dx <codes>', 'ICD-10-CM diagnoses in claim order, comma-separated (the first 4 are pointed to)')
+    .requiredOption('--cpt <codes>', 'procedure codes, comma-separated; modifiers after a colon, the diagnoses the line is for after @: 99213:25@1,2,73562:RT@2')
+    .requiredOption('--dx <codes>', 'ICD-10-CM diagnoses in claim order, comma-separated (a code without @ points at the first 4)')
     .option('--duration <minutes>', 'time spent, in minutes')
     .option('--location <code>', 'location code (default: the provider\'s)')
     .option('--modifiers <list>', 'modifiers for a single --cpt code, e.g. 25')
     .option('--amount <dollars>', 'charge for a single --cpt code instead of the fee schedule')
     .option('--note-file <file>', 'SOAP note with S:, O:, A:, P: sections (on a terminal an editor opens when omitted)')
     .option('--no-note', 'record no note')
-    .addHelpText('after', '\nExample:\n  practice encounters add C100 --provider 1234567893 --date 2026-03-10 --cpt 99214:25,36415 --dx E11.9,I10 --duration 25 --note-file visit.txt')
+    .addHelpText('after', '\nExample:\n  practice encounters add C100 --provider 1234567893 --date 2026-03-10 --cpt 99214:25@1,2,36415@1 --dx E11.9,I10 --duration 25 --note-file visit.txt')
     .action(
       action(async (ctx, mrn: string, options: { provider: string; date: string; cpt: string; dx: string; duration?: string; location?: string; modifiers?: string; amount?: string; noteFile?: string; note: boolean }) => {
         const db = await ctx.db();

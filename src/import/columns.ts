@@ -167,6 +167,7 @@ export const kindSpecs = {
       f('modifiers', 'modifiers', 'modifiers (e.g. 25 or 25,59)', 'modifier', 'mod', 'mods'),
       f('units', 'integer', 'units', 'qty', 'unit', 'quantity'),
       f('amount', 'money', 'charge amount (e.g. 125.00)', 'charge', 'fee', 'amount', 'billed'),
+      f('diagnosis_pointers', 'text', "the visit's diagnoses this line is for: places 1-12 or letters A-L, e.g. 1,2 (empty: the first four)", 'dx pointers', 'dx pointer', 'diagnosis pointer', 'pointers', 'pointer', 'dx ptr'),
       f('place_of_service', 'text', 'place of service code (e.g. 11)', 'pos', 'place of service'),
       f('ndc', 'ndc', 'NDC for drug charges', 'ndc code'),
       f('ndc_quantity', 'number', 'amount of the drug given, in the NDC unit', 'ndc qty', 'drug quantity'),

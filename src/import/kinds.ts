@@ -7,6 +7,7 @@ import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { kindSpecs, type FieldSpec, type ImportKind } from './columns.js';
 import type { ImportItem } from './engine.js';
 import { parseDiagnosisCode, parseField, parseQuantity, type FieldContext } from './fields.js';
+import { parseDiagnosisPointers } from '../chart/encounters.js';
 import { patientSearchName } from '../chart/names.js';
 import { splitFullName, tidyName } from './names.js';
 import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
@@ -293,6 +294,8 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   charges(row) {
     const v = row.v;
+    const pointers = v.diagnosis_pointers === undefined ? { pointers: [] } : parseDiagnosisPointers(v.diagnosis_pointers);
+    if ('problem' in pointers) return row.reject(pointers.problem);
     row.add(
       'charges',
       row.key('charge', v.service_date, v.code.code, v.modifiers ?? []),
@@ -303,7 +306,8 @@ const builders: Record<ImportKind, (row: Row) => void> = {
         modifiers: v.modifiers ?? [],
         units: v.units ?? 1,
         amountCents: v.amount,
-        diagnosisPointers: [],
+        // Empty: the claim points at the visit's first four diagnoses.
+        diagnosisPointers: pointers.pointers,
         placeOfService: v.place_of_service ?? null,
         ndcCode: v.ndc ?? null,
         ndcQuantity: v.ndc_quantity ?? null,

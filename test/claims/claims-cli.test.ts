@@ -89,11 +89,12 @@ describeEachBackend('claims from visit to payment', (t) => {
     const text = readFileSync(exported.file, 'utf8');
     expect(statSync(exported.file).mode & 0o777).toBe(0o600);
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    // The fixture differs only in ISA14 (it asks for a TA1), its BHT03 reference and line breaks.
+    // The fixture differs only in ISA14 (it asks for a TA1) and line breaks; BHT03 is the batch
+    // reference (B, the date, batch 1), never a claim number.
     const expected = readFileSync(fixture('own-837p-valid-two-claims.x12'), 'utf8')
       .replaceAll('~\n', '~')
-      .replace('*000000101*1*T*', '*000000101*0*T*')
-      .replace('B20250115001', 'PK000000101');
+      .replace('*000000101*1*T*', '*000000101*0*T*');
+    expect(text).toContain('BHT*0019*00*B20250115001*');
     expect(text).toBe(expected);
     const interchange = new X12Parser(true).parse(text) as import('node-x12').X12Interchange;
     const transaction = interchange.functionalGroups[0]!.transactions[0]!;

@@ -48,7 +48,8 @@ const cases: [code: string, breakIt: string][] = [
   ['DENIAL_RULE', `insert into learned_claim_edits (payer_id, procedure_code, kind, modifier, carc_code, denied_claims, accepted_by) select id, '99213', 'modifier', '25', '4', 3, 'test' from payers`],
 ];
 // The coordination-of-benefits balances need a posted 835 and a secondary claim: test/claims/cob.test.ts breaks them.
-const testedWithSecondaryClaims = ['COB_CLAIM_BALANCE', 'COB_LINE_BALANCE'];
+// A claim held after a 999/277CA rejection needs an acknowledgement: test/claims/acks.test.ts.
+const testedWithSecondaryClaims = ['COB_CLAIM_BALANCE', 'COB_LINE_BALANCE', 'REJECTED_UNCHANGED'];
 
 describeEachBackend('the scrubber', (t) => {
   beforeAll(async () => {

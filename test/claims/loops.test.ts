@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { responsibilitySequence, type OtherPayer } from '../../src/claims/cob.js';
-import { sameAddress } from '../../src/claims/export-837p.js';
+import { sameAddress } from '../../src/claims/render-837p.js';
 import { lint837p } from '../../src/claims/x12/lint-837p.js';
 import { parseX12 } from '../../src/claims/x12/model.js';
 import { CodeSystem } from '../../src/codes/systems.js';
@@ -55,7 +55,7 @@ describeEachBackend('drug lines, pay-to address and service facility', (t) => {
     expect(run.code).toBe(0);
     expect(run.json()).toEqual({
       payTo: { address1: 'PO Box 4410', address2: null, city: 'Springfield', state: 'IL', zip: '627054410' },
-      payerRules: [{ payerId: '99999', payer: 'Example Health Plan', ndcRequired: true }],
+      payerRules: [{ payerId: '99999', payer: 'Example Health Plan', ndcRequired: true, timelyFilingDays: 365, secondaryTimelyFilingDays: null }],
     });
     expect((await cli(['settings', '--payer', 'NOPE', '--ndc-required', 'yes'])).code).not.toBe(0);
   });

@@ -82,6 +82,9 @@ export const claimBatches = pgTable(
     // The exact file, so "export --batch N --again" writes it again byte for byte.
     content: text(),
     fileName: text(),
+    // The folder the file goes to, recorded with the batch before the file is written: an export cut
+    // short (status still open) is finished there by the next run, never written to a second place.
+    fileDir: text(),
     fileSha256: text(),
     claimCount: integer().notNull().default(0),
     totalCents: integer().notNull().default(0),
@@ -93,6 +96,38 @@ export const claimBatches = pgTable(
   (t) => [
     uniqueIndex('claim_batches_isa_uq').on(t.interchangeControlNumber),
     check('claim_batches_status_ck', sql`${t.status} in ('open','exported','accepted','rejected')`),
+  ],
+);
+
+/**
+ * A clearinghouse or payer rejection of a claim (999 IK3/IK4/IK5, 277CA STC), with its codes and text.
+ * The claim is held while the rejection is open: it goes out again only once it has changed since it
+ * was sent (fingerprint of its 837P segments) and passes the edits, or when the biller resubmits it.
+ */
+export const claimRejections = pgTable(
+  'claim_rejections',
+  {
+    id: id(),
+    claimId: integer()
+      .notNull()
+      .references((): AnyPgColumn => claims.id),
+    batchId: integer().references(() => claimBatches.id),
+    // 999 or 277CA
+    source: text().notNull(),
+    // "IK5:R:5", "IK3:NM1:25:2010BA:8", "IK4:9::6", "STC:A7:562:85": never the rejected data itself.
+    codes: text().array().notNull(),
+    message: text().notNull(),
+    // sha256 of the claim's segments as sent, so "changed since" can be told.
+    fingerprint: text().notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp({ withTimezone: true }),
+    // changed: exported again after a change; resubmitted: sent again as it was, on the biller's word.
+    resolution: text(),
+  },
+  (t) => [
+    index('claim_rejections_claim_idx').on(t.claimId),
+    check('claim_rejections_source_ck', sql`${t.source} in ('999','277CA')`),
+    check('claim_rejections_resolution_ck', sql`(${t.resolution} is null) = (${t.resolvedAt} is null) and (${t.resolution} is null or ${t.resolution} in ('changed','resubmitted'))`),
   ],
 );
 

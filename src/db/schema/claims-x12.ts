@@ -73,5 +73,8 @@ export const payerClaimRules = pgTable('payer_claim_rules', {
     .references(() => payers.id),
   // Drug lines (HCPCS J-codes) must carry the NDC, quantity and unit (loop 2410).
   ndcRequired: boolean().notNull().default(false),
+  // Days a secondary (or later) claim may be filed, counted from the previous payer's adjudication;
+  // null: the payer's timely filing days (payers.timely_filing_days, counted from the date of service).
+  secondaryTimelyFilingDays: integer(),
   ...timestamps(),
 });
