@@ -1,0 +1,42 @@
+// Failpoints for crash tests: named places in domain code where a test can make the process die at
+// once, as kill -9 would, to prove that a crash at that instant leaves the database and the files
+// consistent. Off unless PRACTICE_FAILPOINT is set in the environment (read once, at load); then
+// failpoint(name) is a no-op everywhere except the places named there.
+//
+//   PRACTICE_FAILPOINT=claims-export:after-rename          die the first time that point is reached
+//   PRACTICE_FAILPOINT=import:after-batch@3                 die the third time (counting from 1)
+//   PRACTICE_FAILPOINT=recall:after-send,emar:after-commit  several points: the first one reached
+//
+// Names are "<area>:<step>"; the list of an area's points lives next to the code that calls them.
+
+/** How many times each armed point may still be passed before it fires. */
+const armed = parse(process.env.PRACTICE_FAILPOINT);
+
+function parse(spec: string | undefined): Map<string, number> | undefined {
+  if (!spec?.trim()) return undefined;
+  const points = new Map<string, number>();
+  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, nth] = item.split('@');
+    const count = nth === undefined ? 1 : Number(nth);
+    if (!name || !Number.isInteger(count) || count < 1) throw new Error(`PRACTICE_FAILPOINT: "${item}" is not <name> or <name>@<n> with n from 1.`);
+    points.set(name, count);
+  }
+  return points;
+}
+
+/** Dies here, abruptly and without cleanup, when this point is armed and its turn has come. */
+export function failpoint(name: string): void {
+  if (!armed) return;
+  const left = armed.get(name);
+  if (left === undefined) return;
+  if (left > 1) {
+    armed.set(name, left - 1);
+    return;
+  }
+  // SIGKILL: no exit handlers, no flushing, no finally blocks, exactly like a kill -9 from outside.
+  process.kill(process.pid, 'SIGKILL');
+  // The signal is delivered before kill() returns on every platform Node supports with SIGKILL; if it
+  // ever is not, stop anyway rather than carry on past the point.
+  process.abort();
+}
+
