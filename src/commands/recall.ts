@@ -290,6 +290,7 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           ctx.warn(`${held} reminder(s) are claimed by another run that is sending now or was interrupted; if it was interrupted, the first run after ${localTime(summary.claimsHeldUntil)} sends them.`);
         }
         for (const u of summary.unsent) ctx.warn(`${u.count} ${u.purpose === 'recall' ? 'patient(s) due for a recall' : 'appointment reminder(s)'} ${opts.dryRun ? 'would not be' : 'not'} sent: ${u.reason}.`);
+        if (summary.unsent.some((u) => u.reason.startsWith('no email'))) ctx.warn('Add an email, mobile number or address with "practice patients edit"; the charts are listed in the output.');
         const skipped = Object.entries(summary.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
         const apptSkipped = Object.entries(summary.appointments.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
         const count = (byChannel: Record<Channel, number>) => channels.map((c) => `${c} ${byChannel[c]}`).join(', ');
@@ -304,6 +305,7 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           summary.failed ? `Failed: ${summary.failed}.` : '',
           summary.files.letters ? `Letters to print: ${summary.files.letters}` : '',
           summary.files.calls ? `Call list: ${summary.files.calls}` : '',
+          ...summary.unsent.map((u) => `${opts.dryRun ? 'Would not be sent' : 'Not sent'} (${u.purpose}, ${u.reason}): ${u.mrns.join(', ')}`),
         ].filter(Boolean).join('\n');
         return { data: summary, human, exitCode: !opts.dryRun && summary.unsent.length > 0 ? ExitCode.partial : ExitCode.ok };
       }),

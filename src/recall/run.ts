@@ -83,6 +83,8 @@ export interface Unsent {
   purpose: 'recall' | 'appointment';
   reason: string;
   count: number;
+  /** The charts concerned, so staff can fix them (results only: never written to stderr). */
+  mrns: string[];
 }
 
 export interface AppointmentSummary {
@@ -381,10 +383,12 @@ const bump = <K extends string>(counts: Partial<Record<K, number>>, key: K, by =
   counts[key] = (counts[key] ?? 0) + by;
 };
 
-function addUnsent(summary: RunSummary, purpose: Unsent['purpose'], reason: string, count = 1): void {
+function addUnsent(summary: RunSummary, purpose: Unsent['purpose'], reason: string, mrn: string): void {
   const known = summary.unsent.find((u) => u.purpose === purpose && u.reason === reason);
-  if (known) known.count += count;
-  else summary.unsent.push({ purpose, reason, count });
+  if (known) {
+    known.count++;
+    known.mrns.push(mrn);
+  } else summary.unsent.push({ purpose, reason, count: 1, mrns: [mrn] });
 }
 
 const UNSENT_REASONS: Partial<Record<SkipReason, string>> = {
@@ -546,7 +550,7 @@ function record(summary: RunSummary, o: Outgoing, delivery: Delivery): void {
   const known = summary.failures.find((f) => f.channel === o.channel && f.reason === delivery.reason);
   if (known) known.count++;
   else summary.failures.push({ channel: o.channel, reason: delivery.reason, count: 1 });
-  addUnsent(summary, o.purpose, `${o.channel}: ${delivery.reason}${o.purpose === 'recall' ? ' (retried on a later run)' : ''}`);
+  addUnsent(summary, o.purpose, `${o.channel}: ${delivery.reason}${o.purpose === 'recall' ? ' (retried on a later run)' : ''}`, o.patient.mrn);
 }
 
 class Sender {
@@ -662,7 +666,7 @@ function planRecalls(rows: DueRecallRow[], options: RunOptions, practice: Practi
     if (!(channels as string[]).includes(decision)) {
       bump(summary.skipped, decision as SkipReason, open.length);
       const unsent = UNSENT_REASONS[decision as SkipReason];
-      if (unsent) addUnsent(summary, 'recall', unsent);
+      if (unsent) addUnsent(summary, 'recall', unsent, open[0]!.mrn);
       continue;
     }
     const channel = decision as Channel;
@@ -696,7 +700,7 @@ function planAppointments(rows: AppointmentRow[], config: AppointmentReminderOpt
     if (!(channels as string[]).includes(decision)) {
       bump(s.skipped, decision as SkipReason);
       const unsent = UNSENT_REASONS[decision as SkipReason];
-      if (unsent) addUnsent(summary, 'appointment', unsent.replace(' or full postal address', ''));
+      if (unsent) addUnsent(summary, 'appointment', unsent.replace(' or full postal address', ''), a.mrn);
       continue;
     }
     const channel = decision as Channel;

@@ -158,6 +158,11 @@ for (const backend of backends) {
         { status: 'released', n: 3, replacing: 0 },
         { status: 'sent', n: 5, replacing: 3 },
       ]);
+      // Sent under the Message-ID of the claim they replace: had the dead run's copy gone out, mail systems can drop one.
+      const sameId = await target.use((h) =>
+        queryRows<{ n: number }>(h.db, sql`select count(*)::int as n from reminder_messages where status = 'sent' and transport_message_id = '<practicekit.reminder.' || replaces_id || '@maple.example>'`),
+      );
+      expect(sameId[0]!.n).toBe(3);
       const pending = await target.use((h) => queryRows<{ n: number }>(h.db, sql`select count(*)::int as n from reminder_log where status = 'pending'`));
       expect(pending[0]!.n).toBe(0);
 

@@ -81,7 +81,10 @@ describeEachBackend('recall run: one message per patient', (t) => {
     expect(summary.patients).toBe(9);
     expect(summary.sent).toEqual({ email: 3, sms: 1, letter: 2, calls: 1 });
     expect(summary.skipped).toEqual({ 'opted-out': 2, 'no-contact-details': 2 });
-    expect(summary.unsent).toEqual([{ purpose: 'recall', reason: expect.stringContaining('no email, mobile number, phone or full postal address'), count: 1 }]);
+    const nora = (await queryRows<{ mrn: string }>(t.db, sql`select mrn from patients where id = ${ids.nobody}`))[0]!.mrn;
+    expect(summary.unsent).toEqual([{ purpose: 'recall', reason: expect.stringContaining('no email, mobile number, phone or full postal address'), count: 1, mrns: [nora] }]);
+    expect(run.stderr).toContain('"practice patients edit"');
+    expect(run.stderr).not.toContain(nora);
     expect(run.stderr).toContain('1 patient(s) due for a recall not sent: no email, mobile number, phone or full postal address on record');
     expect(run.stderr).not.toMatch(/Nora|Nobody/);
 
