@@ -5,23 +5,19 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/query.js';
 import { providers } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { pdfPages } from '../helpers/pdf-text.js';
 import { addAppointment, addDiabetes, addMammogram, addPatient, addPractice, optOut } from './fixtures.js';
-import { startSmsGateway, startSmtp, type TestSmsGateway, type TestSmtp } from './servers.js';
+import { useTestTransports, type TestSmtp } from './servers.js';
 
 const REFRESHED = new Date('2026-11-10T16:00:00Z');
 // Eleven days later, 10:00 in Chicago; no refresh in between (a cron job whose refresh failed).
 const RUN_AT = new Date('2026-11-21T16:00:00Z');
 const FROM = 'Maple Street Family Clinic <reminders@maple.example>';
-
-function env(smtp: TestSmtp, sms: TestSmsGateway): NodeJS.ProcessEnv {
-  return { PRACTICE_SMTP_URL: smtp.url, PRACTICE_SMTP_FROM: FROM, PRACTICE_SMS_URL: sms.url, PRACTICE_SMS_FROM: '+15550100000' };
-}
 
 function byRecipient(smtp: TestSmtp): Map<string, string[]> {
   const map = new Map<string, string[]>();
@@ -30,14 +26,11 @@ function byRecipient(smtp: TestSmtp): Map<string, string[]> {
 }
 
 describeEachBackend('recall run: one message per patient', (t) => {
-  let smtp: TestSmtp;
-  let sms: TestSmsGateway;
+  const servers = useTestTransports(FROM);
   let dir: string;
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
-    smtp = await startSmtp();
-    sms = await startSmsGateway();
     dir = mkdtempSync(join(tmpdir(), 'recall-messages-'));
     await addPractice(t.db);
     // Due for a check-up, an A1c, a mammogram and a flu shot: four recalls, one email.
@@ -59,11 +52,6 @@ describeEachBackend('recall run: one message per patient', (t) => {
     expect((await runCli(['recall', 'refresh'], { database: t.handle, now: REFRESHED })).code).toBe(0);
   });
 
-  afterAll(async () => {
-    await smtp?.close();
-    await sms?.close();
-  });
-
   const openRules = async (patientId: number) =>
     (await queryRows<{ code: string }>(t.db, sql`select rr.code from recalls r join recall_rules rr on rr.id = r.rule_id where r.patient_id = ${patientId} and r.status = 'open' order by rr.code`)).map((r) => r.code);
 
@@ -75,7 +63,7 @@ describeEachBackend('recall run: one message per patient', (t) => {
   });
 
   it('sends each patient one message naming every recall due, holds back outgrown rules, and exits 3 for a patient it cannot reach', async () => {
-    const run = await runCli(['recall', 'run', '--json', '--out-dir', dir], { database: t.handle, now: RUN_AT, env: env(smtp, sms) });
+    const run = await runCli(['recall', 'run', '--json', '--out-dir', dir], { database: t.handle, now: RUN_AT, env: servers.env() });
     expect(run.code).toBe(3);
     const summary = run.json();
     expect(summary.patients).toBe(9);
@@ -88,7 +76,7 @@ describeEachBackend('recall run: one message per patient', (t) => {
     expect(run.stderr).toContain('1 patient(s) due for a recall not sent: no email, mobile number, phone or full postal address on record');
     expect(run.stderr).not.toMatch(/Nora|Nobody/);
 
-    const mail = byRecipient(smtp);
+    const mail = byRecipient(servers.smtp);
     expect([...mail.keys()].sort()).toEqual(['mia@example.org', 'ted@example.org', 'tom@example.org']);
     for (const texts of mail.values()) expect(texts).toHaveLength(1);
     const mia = mail.get('mia@example.org')![0]!;
@@ -97,8 +85,8 @@ describeEachBackend('recall run: one message per patient', (t) => {
     expect(mail.get('tom@example.org')![0]).toContain('flu shot and yearly check-up');
     expect(mail.get('tom@example.org')![0]).not.toContain('child vaccination');
     expect(mail.get('ted@example.org')![0]).not.toContain('child vaccination');
-    expect(sms.received).toHaveLength(1);
-    expect(sms.received[0]!.body).toContain('flu shot and yearly check-up');
+    expect(servers.sms.received).toHaveLength(1);
+    expect(servers.sms.received[0]!.body).toContain('flu shot and yearly check-up');
 
     const pages = await pdfPages(readFileSync(summary.files.letters));
     expect(pages).toHaveLength(2);
@@ -119,10 +107,10 @@ describeEachBackend('recall run: one message per patient', (t) => {
   });
 
   it('a second run the same day sends nothing again, and the next refresh closes the outgrown recalls', async () => {
-    const again = await runCli(['recall', 'run', '--json', '--out-dir', dir], { database: t.handle, now: new Date(RUN_AT.getTime() + 3_600_000), env: env(smtp, sms) });
+    const again = await runCli(['recall', 'run', '--json', '--out-dir', dir], { database: t.handle, now: new Date(RUN_AT.getTime() + 3_600_000), env: servers.env() });
     expect(again.json().sent).toEqual({ email: 0, sms: 0, letter: 0, calls: 0 });
     expect(again.json().skipped['contacted-recently']).toBe(16);
-    expect(smtp.received).toHaveLength(3);
+    expect(servers.smtp.received).toHaveLength(3);
     const refresh = await runCli(['recall', 'refresh', '--json'], { database: t.handle, now: RUN_AT });
     expect(refresh.json().rules.find((r: { rule: string }) => r.rule === 'childhood-mmr').noLongerDue).toBe(1);
     expect(await openRules(ids.turning)).toEqual(['annual-wellness', 'flu-vaccine']);
@@ -134,14 +122,11 @@ const TUESDAY_9AM = new Date('2026-11-10T15:00:00Z');
 const DAY = 86_400_000;
 
 describeEachBackend('recall run: appointment reminders', (t) => {
-  let smtp: TestSmtp;
-  let sms: TestSmsGateway;
+  const servers = useTestTransports(FROM);
   let dir: string;
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
-    smtp = await startSmtp();
-    sms = await startSmsGateway();
     dir = mkdtempSync(join(tmpdir(), 'recall-appointments-'));
     await addPractice(t.db);
     const [provider] = await t.db.insert(providers).values({ npi: '1234567893', firstName: 'Jane', lastName: 'Smith', credentials: 'MD' }).returning({ id: providers.id });
@@ -161,26 +146,21 @@ describeEachBackend('recall run: appointment reminders', (t) => {
     await addAppointment(t.db, ids.eve, '2026-11-20T16:00:00Z');
   });
 
-  afterAll(async () => {
-    await smtp?.close();
-    await sms?.close();
-  });
-
-  const run = (at: Date) => runCli(['recall', 'run', '--json', '--out-dir', dir], { database: t.handle, now: at, env: env(smtp, sms) });
+  const run = (at: Date) => runCli(['recall', 'run', '--json', '--out-dir', dir], { database: t.handle, now: at, env: servers.env() });
 
   it('two days before: by the patient channel, with the visit time in the practice time zone and how to confirm or cancel', async () => {
     const first = await run(TUESDAY_9AM);
     expect(first.code).toBe(0);
     const a = first.json().appointments;
     expect(a).toMatchObject({ due: 4, sent: { email: 1, sms: 1, letter: 0, calls: 1 }, skipped: { 'opted-out': 1 } });
-    expect(smtp.received.map((m) => m.to[0])).toEqual(['ann@example.org']);
-    const mail = smtp.received[0]!.text;
+    expect(servers.smtp.received.map((m) => m.to[0])).toEqual(['ann@example.org']);
+    const mail = servers.smtp.received[0]!.text;
     expect(mail).toContain('Thursday, November 12 at 8:30 PM CST');
     expect(mail).toContain('with Jane Smith, MD');
     expect(mail).toMatch(/To confirm it, or if you need to cancel or change it, please call us at 555-010-2000/);
-    expect(sms.received.map((m) => m.to)).toEqual(['+15553010002']);
-    expect(sms.received[0]!.body).toContain('Thursday, November 12 at 2:00 PM CST');
-    expect(sms.received[0]!.body).toContain('To confirm, cancel or change it, call us at 555-010-2000');
+    expect(servers.sms.received.map((m) => m.to)).toEqual(['+15553010002']);
+    expect(servers.sms.received[0]!.body).toContain('Thursday, November 12 at 2:00 PM CST');
+    expect(servers.sms.received[0]!.body).toContain('To confirm, cancel or change it, call us at 555-010-2000');
     // A letter would come too late: the front desk calls instead.
     const calls = readFileSync(first.json().files.calls, 'utf8').trim().split('\n');
     expect(calls).toHaveLength(2);
@@ -197,19 +177,19 @@ describeEachBackend('recall run: appointment reminders', (t) => {
     const thursday = await run(new Date(TUESDAY_9AM.getTime() + 2 * DAY));
     // Ben missed a visit in June: a text on the morning of it too. Ann and Cal were reminded enough.
     expect(thursday.json().appointments.sent).toEqual({ email: 0, sms: 1, letter: 0, calls: 0 });
-    expect(sms.received).toHaveLength(3);
-    expect(smtp.received.map((m) => m.to[0])).toEqual(['ann@example.org', 'ann@example.org']);
+    expect(servers.sms.received).toHaveLength(3);
+    expect(servers.smtp.received.map((m) => m.to[0])).toEqual(['ann@example.org', 'ann@example.org']);
 
     const keys = await queryRows<{ idempotency_key: string }>(t.db, sql`select idempotency_key from reminder_messages where patient_id = ${ids.ben} and status = 'sent' order by id`);
     expect(keys.map((k) => k.idempotency_key.replace(/^appointment-\d+-/, ''))).toEqual(['2d', '1d', '0d']);
   });
 
   it('--no-appointments sends recall reminders only, and --appointment-days is checked', async () => {
-    const none = await runCli(['recall', 'run', '--json', '--no-appointments', '--dry-run'], { database: t.handle, now: new Date('2026-11-18T15:00:00Z'), env: env(smtp, sms) });
+    const none = await runCli(['recall', 'run', '--json', '--no-appointments', '--dry-run'], { database: t.handle, now: new Date('2026-11-18T15:00:00Z'), env: servers.env() });
     expect(none.json().appointments.due).toBe(0);
-    const some = await runCli(['recall', 'run', '--json', '--dry-run', '--appointment-days', '3'], { database: t.handle, now: new Date('2026-11-17T15:00:00Z'), env: env(smtp, sms) });
+    const some = await runCli(['recall', 'run', '--json', '--dry-run', '--appointment-days', '3'], { database: t.handle, now: new Date('2026-11-17T15:00:00Z'), env: servers.env() });
     expect(some.json().appointments).toMatchObject({ due: 1, planned: { email: 1 } });
-    const bad = await runCli(['recall', 'run', '--appointment-days', 'tomorrow'], { database: t.handle, env: env(smtp, sms) });
+    const bad = await runCli(['recall', 'run', '--appointment-days', 'tomorrow'], { database: t.handle, env: servers.env() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--appointment-days takes whole days');
   });
