@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/main.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable, sanitizeForDisplay, toJson } from '../cli/output.js';
@@ -43,6 +44,28 @@ function parseChannelList(raw: string): Channel[] {
   const unknown = list.filter((c) => !channels.includes(c as Channel));
   if (unknown.length || list.length === 0) throw new UsageError(`--fallback lists channels from ${channels.join(', ')}, not "${raw}".`);
   return list as Channel[];
+}
+
+/** "2,1" as [2, 1]: whole days from 0 to 30. */
+function parseDayList(label: string) {
+  return (raw: string): number[] => {
+    const list = raw.split(',').map((s) => s.trim());
+    if (list.length === 0 || list.some((d) => !/^[0-9]{1,2}$/.test(d) || Number(d) > 30)) throw new UsageError(`${label} takes whole days from 0 to 30, like 2,1, not "${raw}".`);
+    return [...new Set(list.map(Number))];
+  };
+}
+
+/** "10m", "90s", "1h" or plain seconds. */
+function parseLease(raw: string): number {
+  const m = /^([0-9]{1,5})\s*(s|m|h)?$/i.exec(raw.trim());
+  const seconds = m ? Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h']) : NaN;
+  if (!(seconds >= 10 && seconds <= 86_400)) throw new UsageError(`--lease takes a duration from 10s to 24h like 10m or 90s, not "${raw}".`);
+  return seconds;
+}
+
+/** An ISO time with the practice's offset, as "Nov 10, 10:10 AM CST". */
+function localTime(iso: string): string {
+  return DateTime.fromISO(iso, { setZone: true }).setLocale('en-US').toFormat('LLL d, h:mm a ZZZZ');
 }
 
 function parseQuietHours(raw: string): { start: string; end: string } {
@@ -201,16 +224,26 @@ export function register(program: Command, action: ActionFactory): void {
 
   recall
     .command('run')
-    .description('send the reminders that are due (for cron): email, SMS, a letters PDF and a call list')
+    .description('send the reminders that are due (for cron): recalls and appointment reminders, by email, SMS, a letters PDF and a call list')
     .addOption(new Option('--channel <channel>', 'send only what goes out on this channel').choices(channels))
     .option('--dry-run', 'show what would be sent, without sending or writing anything')
     .option('--out-dir <dir>', 'where the letters PDF and the call list CSV are written (default: the current folder)')
     .option('--fallback <order>', 'channel order when the preferred one cannot be used', 'email,sms,letter,calls')
     .option('--escalate-after <n>', 'unanswered reminders before moving to the next channel', wholeNumber('--escalate-after', 20), 2)
     .option('--quiet-hours <range>', 'no SMS in this range, practice time', '20:00-08:00')
+    .option('--appointment-days <days>', 'days before each booked visit a reminder goes out', parseDayList('--appointment-days'), [2, 1])
+    .option('--missed-visit-days <days>', 'extra reminder days for patients who missed a visit in the last two years (0: the morning of the visit)', parseDayList('--missed-visit-days'), [0])
+    .option('--no-appointments', 'send recall reminders only')
+    .option('--lease <duration>', 'how long this run holds what it claimed before another run may send it (e.g. 10m, 90s)', parseLease, 600)
     .addHelpText(
       'after',
       `
+One run sends each patient at most one recall message, naming every recall due, and one reminder before each
+booked visit (by default 2 days and 1 day before; patients who missed a visit also on the morning of it).
+Every message is claimed before it leaves and marked sent once the channel accepted it: if a run is killed,
+what it claimed goes out with the next run after the lease (--lease) has run out, once, and is reported as
+recovered.
+
 Environment:
   PRACTICE_SMTP_URL     smtp://user:password@host:587 (STARTTLS) or smtps://...:465; no email without it
   PRACTICE_SMTP_FROM    the sender address, e.g. "Main Street Clinic <reminders@example.org>"
@@ -218,12 +251,13 @@ Environment:
   PRACTICE_SMS_FROM     the number texts come from, e.g. +15551234567
   PRACTICE_SMS_USER, PRACTICE_SMS_PASSWORD   gateway credentials when they are not in the URL
 
-Exit codes: 0 all sent, 3 some reminders failed (they are retried on a later run).
-Example (cron, every morning at 8:30):
+Exit codes: 0 everything due went out (or is held back on purpose), 3 something was left unsent: a channel
+failed (retried on a later run) or a patient has no way to be reached; stderr says what and why.
+Example (cron, every morning at 8:30, after the quiet hours end):
   30 8 * * *  practice recall refresh --quiet && practice recall run --json --out-dir /srv/practice/recalls`,
     )
     .action(
-      action(async (ctx, opts: { channel?: Channel; dryRun?: boolean; outDir?: string; fallback: string; escalateAfter: number; quietHours: string }) => {
+      action(async (ctx, opts: { channel?: Channel; dryRun?: boolean; outDir?: string; fallback: string; escalateAfter: number; quietHours: string; appointmentDays: number[]; missedVisitDays: number[]; appointments: boolean; lease: number }) => {
         const env = ctx.io.env;
         if (env.PRACTICE_SMTP_URL && !env.PRACTICE_SMTP_FROM) throw new UsageError('PRACTICE_SMTP_URL is set but PRACTICE_SMTP_FROM is not.', 'Set PRACTICE_SMTP_FROM to the address reminders come from.');
         if (env.PRACTICE_SMS_URL && !env.PRACTICE_SMS_FROM) throw new UsageError('PRACTICE_SMS_URL is set but PRACTICE_SMS_FROM is not.', 'Set PRACTICE_SMS_FROM to the number texts come from.');
@@ -235,6 +269,8 @@ Example (cron, every morning at 8:30):
         const { runRecallReminders } = await import('../recall/run.js');
         const summary = await runRecallReminders(handle.db, ctx.auditActor, {
           now: ctx.now,
+          clock: () => ctx.now,
+          leaseSeconds: opts.lease,
           dryRun: opts.dryRun,
           channel: opts.channel,
           fallbackOrder,
@@ -243,24 +279,35 @@ Example (cron, every morning at 8:30):
           outDir: resolve(ctx.io.cwd, opts.outDir ?? '.'),
           email: env.PRACTICE_SMTP_URL ? { url: env.PRACTICE_SMTP_URL, from: env.PRACTICE_SMTP_FROM! } : undefined,
           sms: env.PRACTICE_SMS_URL ? { url: env.PRACTICE_SMS_URL, from: env.PRACTICE_SMS_FROM!, user: env.PRACTICE_SMS_USER, password: env.PRACTICE_SMS_PASSWORD } : undefined,
+          appointments: opts.appointments ? { daysBefore: opts.appointmentDays, noShowExtraDays: opts.missedVisitDays } : false,
           useAdvisoryLock: handle.backend === 'postgres',
         });
         for (const warning of summary.warnings) ctx.warn(warning);
         if (summary.busy) ctx.warn('Another "practice recall run" is sending right now; this one sent nothing.');
-        if (summary.skipped['awaiting-confirmation']) {
-          ctx.warn(`${summary.skipped['awaiting-confirmation']} reminder(s) from an interrupted run were never confirmed; they are not sent again automatically.`);
+        if (summary.released) ctx.warn(`${summary.released} message(s) claimed by an interrupted run were never confirmed sent; ${opts.dryRun ? 'this run would send them' : 'they go out with this run'}.`);
+        if (summary.claimsHeldUntil) {
+          const held = (summary.skipped['claimed-by-another-run'] ?? 0) + (summary.appointments.skipped['claimed-by-another-run'] ?? 0);
+          ctx.warn(`${held} reminder(s) are claimed by another run that is sending now or was interrupted; if it was interrupted, the first run after ${localTime(summary.claimsHeldUntil)} sends them.`);
         }
-        for (const f of summary.failures) ctx.warn(`${f.count} ${f.channel} reminder(s) failed: ${f.reason}. They will be retried on a later run.`);
+        for (const u of summary.unsent) ctx.warn(`${u.count} ${u.purpose === 'recall' ? 'patient(s) due for a recall' : 'appointment reminder(s)'} ${opts.dryRun ? 'would not be' : 'not'} sent: ${u.reason}.`);
+        if (summary.unsent.some((u) => u.reason.startsWith('no email'))) ctx.warn('Add an email, mobile number or address with "practice patients edit"; the charts are listed in the output.');
         const skipped = Object.entries(summary.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
+        const apptSkipped = Object.entries(summary.appointments.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ');
+        const count = (byChannel: Record<Channel, number>) => channels.map((c) => `${c} ${byChannel[c]}`).join(', ');
+        const a = summary.appointments;
         const human = [
-          `${summary.due} recall(s) due for a reminder.`,
-          `${opts.dryRun ? 'Would send' : 'Sent'}: ${channels.map((c) => `${c} ${opts.dryRun ? summary.planned[c] : summary.sent[c]}`).join(', ')}.`,
-          skipped ? `Not contacted: ${skipped}.` : '',
+          `${summary.due} recall(s) due for a reminder, for ${summary.patients} patient(s).`,
+          `${opts.dryRun ? 'Would send' : 'Sent'} recall messages (one per patient): ${count(opts.dryRun ? summary.planned : summary.sent)}.`,
+          skipped ? `Recalls not contacted: ${skipped}.` : '',
+          opts.appointments ? `${a.due} booked visit(s) due for a reminder; ${opts.dryRun ? 'would send' : 'sent'}: ${count(opts.dryRun ? a.planned : a.sent)}.` : '',
+          apptSkipped ? `Appointment reminders not sent: ${apptSkipped}.` : '',
+          summary.recovered ? `Recovered: ${summary.recovered} message(s) an interrupted run had claimed were sent once.` : '',
           summary.failed ? `Failed: ${summary.failed}.` : '',
           summary.files.letters ? `Letters to print: ${summary.files.letters}` : '',
           summary.files.calls ? `Call list: ${summary.files.calls}` : '',
+          ...summary.unsent.map((u) => `${opts.dryRun ? 'Would not be sent' : 'Not sent'} (${u.purpose}, ${u.reason}): ${u.mrns.join(', ')}`),
         ].filter(Boolean).join('\n');
-        return { data: summary, human, exitCode: summary.failed > 0 ? ExitCode.partial : ExitCode.ok };
+        return { data: summary, human, exitCode: !opts.dryRun && summary.unsent.length > 0 ? ExitCode.partial : ExitCode.ok };
       }),
     );
 }

@@ -46,13 +46,25 @@ function localDate(column: SQL, c: CompileContext): SQL {
   return sql`(${column} at time zone ${c.timeZone})::date`;
 }
 
+/**
+ * The rule's age bounds on `on`: at least minAgeYears old, and not yet maxAgeYears + 1 (a rule "up to 18"
+ * covers the whole of the 18th year, never a 19-year-old). Undefined when the rule has no bounds.
+ */
+export function ageBounds(d: RecallDefinition, dob: SQL, on: SQL): SQL | undefined {
+  const e = d.eligibility ?? {};
+  const parts: SQL[] = [];
+  if (e.minAgeYears !== undefined) parts.push(sql`${dob} <= ${on} - make_interval(years => ${e.minAgeYears}::int)`);
+  if (e.maxAgeYears !== undefined) parts.push(sql`${dob} > ${on} - make_interval(years => ${e.maxAgeYears + 1}::int)`);
+  return parts.length ? sql`(${sql.join(parts, sql` and `)})` : undefined;
+}
+
 /** Active, living patients who meet the rule's age, sex and diagnosis conditions. */
 function eligiblePatients(d: RecallDefinition, c: CompileContext): SQL {
   const today = sql`${c.today}::date`;
   const conditions: SQL[] = [sql`p.active`, sql`p.deceased_date is null`];
   const e = d.eligibility ?? {};
-  if (e.minAgeYears !== undefined) conditions.push(sql`p.dob <= ${today} - make_interval(years => ${e.minAgeYears}::int)`);
-  if (e.maxAgeYears !== undefined) conditions.push(sql`p.dob > ${today} - make_interval(years => ${e.maxAgeYears + 1}::int)`);
+  const age = ageBounds(d, sql`p.dob`, today);
+  if (age) conditions.push(age);
   if (e.sex) conditions.push(sql`p.sex = ${e.sex}`);
   if (e.diagnoses?.length) {
     // One set of patient ids (hashed once), not a correlated lookup per patient.
@@ -122,8 +134,21 @@ export function fluSeason(today: string, startMonth = 9, endMonth = 3): { start:
   return { start: start.toISODate()!, next: start.plus({ years: 1 }).toISODate()!, remindersEnd: remindersEnd.toISODate()! };
 }
 
-/** select rule_id, patient_id, last_done_on, due_date for every patient the rule applies to. */
+/**
+ * select rule_id, patient_id, last_done_on, due_date for every patient the rule applies to. A due date on
+ * or after the day the patient outgrows the rule's upper age bound is no due date: a childhood dose falling
+ * due at 19, or a screening due after its last year, is not recalled.
+ */
 export function compileRecallRule(d: RecallDefinition, c: CompileContext): SQL {
+  const query = compileRuleBasis(d, c);
+  const max = d.eligibility?.maxAgeYears;
+  if (max === undefined) return query;
+  return sql`select q.rule_id, q.patient_id, q.last_done_on,
+      case when q.due_date < (p.dob + make_interval(years => ${max + 1}::int))::date then q.due_date end as due_date
+    from (${query}) q join patients p on p.id = q.patient_id`;
+}
+
+function compileRuleBasis(d: RecallDefinition, c: CompileContext): SQL {
   const today = sql`${c.today}::date`;
   const head = sql`with eligible as (${eligiblePatients(d, c)})`;
   const b = d.basis;

@@ -245,7 +245,7 @@ describeEachBackend('recall run: failures, retries and concurrent runs', (t) => 
       runCli(['recall', 'run', '--json'], { database: t.handle, now: at, env: env(smtp, sms) }),
       runCli(['recall', 'run', '--json'], { database: t.handle, now: at, env: env(smtp, sms) }),
     ]);
-    expect([a.code, b.code]).toEqual([0, 0]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
     const raced = smtp.received.flatMap((m) => m.to).filter((to) => fresh.some((n) => to === `${n}@example.org`));
     expect(raced.sort()).toEqual(fresh.map((n) => `${n}@example.org`));
     expect(a.json().sent.email + b.json().sent.email).toBe(4);

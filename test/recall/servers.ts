@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface ReceivedMail {
   to: string[];
@@ -98,4 +99,34 @@ export async function startSmsGateway(): Promise<TestSmsGateway> {
   gateway.url = `http://AC123:secret-token@127.0.0.1:${port}/2010-04-01/Accounts/AC123`;
   gateway.close = () => new Promise((resolve) => server.close(() => resolve()));
   return gateway;
+}
+
+export interface TestTransports {
+  readonly smtp: TestSmtp;
+  readonly sms: TestSmsGateway;
+  /** The sender's environment pointing at both servers. */
+  env(): NodeJS.ProcessEnv;
+}
+
+/** Both servers for one describe block: started before its tests, stopped after them. */
+export function useTestTransports(from: string): TestTransports {
+  let smtp: TestSmtp | undefined;
+  let sms: TestSmsGateway | undefined;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    sms = await startSmsGateway();
+  });
+  afterAll(async () => {
+    await smtp?.close();
+    await sms?.close();
+  });
+  return {
+    get smtp() {
+      return smtp!;
+    },
+    get sms() {
+      return sms!;
+    },
+    env: () => ({ PRACTICE_SMTP_URL: smtp!.url, PRACTICE_SMTP_FROM: from, PRACTICE_SMS_URL: sms!.url, PRACTICE_SMS_FROM: '+15550100000' }),
+  };
 }

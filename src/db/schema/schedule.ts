@@ -79,12 +79,54 @@ export const recalls = pgTable(
   ],
 );
 
-/** Every reminder attempt, written as pending before sending and settled after. */
+/**
+ * One message to one patient: every recall due in one run (recall), or one reminder before a booked visit
+ * (appointment). A run claims it under a lease before sending and marks it sent only once the channel
+ * accepted it; a claim whose lease ran out belongs to a run that died and is released for the next run.
+ */
+export const reminderMessages = pgTable(
+  'reminder_messages',
+  {
+    id: id(),
+    patientId: integer()
+      .notNull()
+      .references(() => patients.id),
+    purpose: text().notNull(),
+    appointmentId: integer().references(() => appointments.id),
+    channel: text().notNull(),
+    // recall-p<patient>-<practice day> or appointment-<id>-<days before>: at most one claimed or sent.
+    idempotencyKey: text().notNull(),
+    status: text().notNull().default('claimed'),
+    claimedBy: text(),
+    leaseExpiresAt: timestamp({ withTimezone: true }),
+    // The claim of an interrupted run this message was sent in place of.
+    replacesId: integer().references((): AnyPgColumn => reminderMessages.id),
+    // SMTP Message-ID or the SMS gateway's message id, once the channel accepted it.
+    transportMessageId: text(),
+    // Plain reason without PHI, e.g. "SMTP 550 (EENVELOPE)".
+    failureReason: text(),
+    sentAt: timestamp({ withTimezone: true }),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('reminder_messages_key_uq').on(t.idempotencyKey).where(sql`${t.status} in ('claimed','sent')`),
+    index('reminder_messages_claims_idx').on(t.status, t.leaseExpiresAt),
+    index('reminder_messages_patient_idx').on(t.patientId, t.createdAt),
+    index('reminder_messages_appointment_idx').on(t.appointmentId),
+    check('reminder_messages_purpose_ck', sql`${t.purpose} in ('recall','appointment')`),
+    check('reminder_messages_channel_ck', sql`${t.channel} in ('email','sms','letter','calls')`),
+    check('reminder_messages_status_ck', sql`${t.status} in ('claimed','sent','failed','released')`),
+    check('reminder_messages_lease_ck', sql`${t.status} <> 'claimed' or (${t.claimedBy} is not null and ${t.leaseExpiresAt} is not null)`),
+  ],
+);
+
+/** Every recall reminder attempt: one row per recall a message listed, settled with its message. */
 export const reminderLog = pgTable(
   'reminder_log',
   {
     id: id(),
     recallId: integer().references(() => recalls.id),
+    messageId: integer().references(() => reminderMessages.id),
     patientId: integer()
       .notNull()
       .references(() => patients.id),
@@ -103,6 +145,7 @@ export const reminderLog = pgTable(
   (t) => [
     uniqueIndex('reminder_log_key_uq').on(t.idempotencyKey),
     index('reminder_log_recall_idx').on(t.recallId, t.createdAt),
+    index('reminder_log_message_idx').on(t.messageId),
     check('reminder_log_channel_ck', sql`${t.channel} in ('email','sms','letter','calls')`),
     check('reminder_log_status_ck', sql`${t.status} in ('pending','sent','failed','skipped')`),
   ],

@@ -2,6 +2,7 @@
 export type Delivery = { accepted: true; messageId?: string } | { accepted: false; reason: string };
 
 export interface MessageTransport {
-  send(to: string, message: { subject?: string; body: string }): Promise<Delivery>;
+  /** `id` makes the SMTP Message-ID: the same reminder sent again carries the same one. */
+  send(to: string, message: { subject?: string; body: string; id?: string }): Promise<Delivery>;
   close(): Promise<void>;
 }
