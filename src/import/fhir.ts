@@ -122,6 +122,7 @@ const vitalLoinc = new Set(['85354-9', '8480-6', '8462-4', '29463-7', '8302-2', 
 const observationStatuses = new Set(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown']);
 const encounterStatuses = new Set(['planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error', 'unknown']);
 const medicationStatuses = new Set(['active', 'on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'unknown']);
+const requestIntents = new Set(['proposal', 'plan', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option']);
 const orderStatuses = new Set(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']);
 const relationshipCodes: Record<string, string> = { self: '18', spouse: '01', child: '19', parent: 'G8', common: 'G8', other: 'G8', injured: 'G8' };
 // SNOMED CT categories MADiE and US Core use on ServiceRequest.
@@ -157,6 +158,27 @@ interface Context {
   goalPlans: Map<string, string>;
 }
 
+/**
+ * A Condition an Encounter lists as its diagnosis that says no more than the visit's coded diagnosis:
+ * no status at all, or (as our export writes one) an active, confirmed encounter diagnosis whose onset
+ * is the visit's start and which never abated. Anything else has a course of its own and is kept as a
+ * condition too.
+ */
+function saysOnlyTheVisit(condition: Json, encounter: Json): boolean {
+  if (!condition.clinicalStatus && !condition.verificationStatus) return true;
+  const category = firstCode(condition.category?.[0]);
+  const clinical = firstCode(condition.clinicalStatus);
+  const verification = firstCode(condition.verificationStatus);
+  const start = encounter.period?.start;
+  return (
+    category === 'encounter-diagnosis' &&
+    (clinical === undefined || clinical === 'active') &&
+    (verification === undefined || verification === 'confirmed') &&
+    !condition.abatementDateTime && !condition.abatementPeriod && !condition.abatementString && !condition.abatementAge &&
+    typeof start === 'string' && typeof condition.onsetDateTime === 'string' && Date.parse(condition.onsetDateTime) === Date.parse(start)
+  );
+}
+
 function refTo(context: Context, reference: Json | undefined, type: string): string | undefined {
   const raw: string | undefined = reference?.reference;
   if (!raw) return undefined;
@@ -183,7 +205,7 @@ export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
       for (const d of resource.diagnosis ?? []) {
         const id = refTo(context, d.condition, 'Condition');
         const condition = id ? context.conditions.get(id) : undefined;
-        if (id && condition && !condition.clinicalStatus && !condition.verificationStatus) context.diagnosisOnly.add(id);
+        if (id && condition && saysOnlyTheVisit(condition, resource)) context.diagnosisOnly.add(id);
       }
     }
     if (resource.resourceType === 'CarePlan' && resource.id) {
@@ -564,6 +586,8 @@ function mapMedication(r: Json, b: Builder): void {
     stopDate: stop && (!start || stop >= start) ? stop : null,
     status: medicationStatuses.has(r.status) ? r.status : r.status === 'intended' ? 'active' : 'unknown',
     kind: statement ? 'statement' : 'request',
+    // MedicationRequest.intent as sent (required in FHIR): a plan or proposal is not an order to the measures.
+    intent: statement ? 'plan' : requestIntents.has(r.intent) ? r.intent : 'order',
   }, { links });
 }
 
@@ -674,7 +698,7 @@ function mapOrder(r: Json, b: Builder): void {
     ...code,
     display: code!.display ?? null,
     status: orderStatuses.has(r.status) ? r.status : 'unknown',
-    intent: r.intent ?? 'order',
+    intent: requestIntents.has(r.intent) ? r.intent : 'order',
     orderedAt: instantOf(at),
     reason: conceptText(r.reasonCode?.[0]) ?? null,
   }, { links });
