@@ -152,6 +152,11 @@ interface Context {
   conditions: Map<string, Json>;
   /** Conditions that only rank a visit's diagnoses (no clinical status): stored with the visit, not as problems. */
   diagnosisOnly: Set<string>;
+  /**
+   * Condition id -> the Encounter that lists it as a diagnosis, for Conditions kept with their own
+   * course: the condition is that visit's (measures then read its span, not the visit's, see compile.ts).
+   */
+  diagnosedAt: Map<string, string>;
   /** Practitioner id -> NPI, so clinicians are linked by NPI. */
   practitioners: Map<string, string>;
   /** Goal id -> source id of the CarePlan that lists it. */
@@ -189,7 +194,7 @@ function refTo(context: Context, reference: Json | undefined, type: string): str
 
 /** Turns one unit's resources into import items (one per resource). */
 export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
-  const context: Context = { source, aliases: new Map(), medications: new Map(), conditions: new Map(), diagnosisOnly: new Set(), practitioners: new Map(), goalPlans: new Map() };
+  const context: Context = { source, aliases: new Map(), medications: new Map(), conditions: new Map(), diagnosisOnly: new Set(), diagnosedAt: new Map(), practitioners: new Map(), goalPlans: new Map() };
   for (const { resource, fullUrl } of unit.resources) {
     // Transaction bundles often give only a urn:uuid fullUrl: it becomes the id, so re-imports match.
     if (!resource.id && fullUrl?.startsWith('urn:uuid:')) resource.id = fullUrl.slice(9);
@@ -206,6 +211,7 @@ export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
         const id = refTo(context, d.condition, 'Condition');
         const condition = id ? context.conditions.get(id) : undefined;
         if (id && condition && saysOnlyTheVisit(condition, resource)) context.diagnosisOnly.add(id);
+        else if (id && condition && resource.id) context.diagnosedAt.set(id, `Encounter/${resource.id}`);
       }
     }
     if (resource.resourceType === 'CarePlan' && resource.id) {
@@ -490,7 +496,7 @@ function mapCondition(r: Json, b: Builder): void {
     abatementDate: abatement ?? null,
     recordedDate: dateOf(r.recordedDate) ?? null,
     note: noteText(r.note) ?? null,
-  });
+  }, r.encounter || !b.context.diagnosedAt.has(r.id) ? {} : { encounter: b.context.diagnosedAt.get(r.id) });
   const sites = (r.bodySite ?? []).map((site: Json) => coded(site)).filter(Boolean) as Coded[];
   if (sites.length) b.item.records.at(-1)!.qualifiers = sites.map((site) => ({ qualifier: 'body-site' as const, ...site }));
 }
