@@ -18,6 +18,8 @@ import { renderTable } from '../cli/output.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { runQuality, type Counts, type QualityQuery, type QualityReport } from '../measures/run.js';
+import type { NumberFormats } from './format.js';
+import type { PdfReport } from './pdf/document.js';
 import { formatRate } from './quality.js';
 import { decileOf, findBenchmark, type QualityBenchmark } from './quality-benchmarks.js';
 
@@ -314,4 +316,29 @@ export function mipsTable(estimate: MipsEstimate, npi: string | undefined, chalk
   }
   lines.push(...estimate.notes);
   return lines.join('\n');
+}
+
+/** The MIPS estimate as a page of a PDF report (the monthly pack). */
+export function addMipsPage(pdf: PdfReport, estimate: MipsEstimate, f: NumberFormats): void {
+  const c = estimate.category;
+  pdf.newPage().heading('MIPS quality estimate');
+  pdf.paragraph(`Performance period ${estimate.period.start} to ${estimate.period.end}, eCQMs, all patients.`, { muted: true });
+  pdf.keyFigures([
+    { label: 'Quality category score', value: `${f.decimal(c.percent, 1)}%`, note: `${f.decimal(c.points, 2)} of ${c.possible} points${c.bonus ? ` + ${c.bonus} bonus` : ''}` },
+    { label: 'Final-score points', value: f.decimal(c.finalScorePoints, 1), note: `of ${MIPS_2026_RULES.categoryWeight * 100}` },
+  ]);
+  pdf.table(
+    [{ header: 'Measure', width: 1.4 }, { header: 'Cases', align: 'right' }, { header: 'Rate', align: 'right' }, { header: 'Decile', align: 'right' }, { header: 'Points', align: 'right' }, { header: 'Basis', width: 2 }, { header: 'Next decile', width: 2.6 }],
+    estimate.measures.map((m) => [
+      `${m.scored ? '* ' : ''}${m.measure}`,
+      f.integer(m.cases),
+      f.percent(m.rate),
+      m.decile === null ? '' : String(m.decile),
+      f.decimal(m.points, 2),
+      m.basis,
+      m.nextDecile ? `close ${m.nextDecile.gaps} gap(s): +${f.decimal(m.nextDecile.categoryGain, 1)} category` : '',
+    ]),
+  );
+  pdf.paragraph(`* scored. The care-gap lists: ${careGapCommand(estimate, '<measure>')}.`, { muted: true });
+  for (const note of estimate.notes) pdf.paragraph(note, { muted: true });
 }

@@ -1,4 +1,7 @@
 // The MIPS quality estimate (practice report mips) against a score worked out by hand from the CMS rules.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CodeSystem } from '../../src/codes/systems.js';
@@ -9,6 +12,7 @@ import { MIPS_2026_ECQM_BENCHMARKS } from '../../src/reports/quality-benchmarks.
 import { achievementPoints, estimateMips } from '../../src/reports/quality-mips.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
+import { pdfPages } from '../helpers/pdf-text.js';
 import { Chart, VALUESETS } from './charts.js';
 
 // 25 men of 56 with diabetes, one office visit each in 2026: 5 with a last HbA1c above 9 %, 20 at 7 %.
@@ -109,6 +113,16 @@ describeEachBackend('report mips: the MIPS quality estimate', (t) => {
     expect(estimate.measures.find((x: any) => x.measure === 'CMS130')).toMatchObject({ points: 3, basis: 'no benchmark' });
     expect(estimate.category.bonus).toBe(6);
     expect(estimate.category.percent).toBeCloseTo(HAND.small.percent, 6);
+  });
+
+  it('has a page in the monthly pack', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'pk-mips-')), 'pack.pdf');
+    const run = await runCli(['report', 'monthly', '--month', '2026-11', '--format', 'pdf', '--out', out], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    const page = (await pdfPages(readFileSync(out))).find((p) => p.includes('MIPS quality estimate'));
+    expect(page).toBeDefined();
+    expect(page).toContain('Quality category score');
+    expect(page).toMatch(/\* CMS122 25 20\.0% 8 8\.23 benchmark close 1 gap\(s\)/);
   });
 
   it('refuses a provider it does not know', async () => {
