@@ -231,6 +231,7 @@ const medicationKind: EntryKind = {
         quantity: quantity === undefined ? null : String(quantity),
         refills: refills ?? null,
         kind: options.reported ? 'statement' : 'request',
+        intent: options.reported ? 'plan' : 'order',
         overrideReason: conflicts.length ? override! : null,
       })
       .returning({ id: medications.id });

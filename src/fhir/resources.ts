@@ -61,6 +61,8 @@ function ombExtension(url: string, stored: string | null, categories: Record<str
   return { url, extension };
 }
 
+const sexCode: Record<string, string> = { female: '248152002', male: '248153007' };
+
 export function patientResource(row: Row<typeof s.patients>, identifiers: Row<typeof s.patientIdentifiers>[], contacts: Row<typeof s.emergencyContacts>[], organizationId?: number): Patient {
   const telecom = [
     row.phoneHome && { system: 'phone' as const, value: row.phoneHome, use: 'home' as const },
@@ -72,6 +74,9 @@ export function patientResource(row: Row<typeof s.patients>, identifiers: Row<ty
     ombExtension(Profile.race, row.race, ombRace),
     ombExtension(Profile.ethnicity, row.ethnicity, ombEthnicity),
     row.genderIdentity ? { url: Profile.genderIdentity, valueCodeableConcept: { text: row.genderIdentity } } : undefined,
+    // US Core sex (SNOMED CT), which QI-Core 6 reads as Patient.sex (CMS125's female test, the sex
+    // supplemental data). Only a known sex: "other" or "unknown" says nothing a code could.
+    sexCode[row.sex] ? { url: Profile.sex, valueCode: sexCode[row.sex] } : undefined,
   ].filter((e): e is Extension => !!e);
   const hasAddress = row.address1 || row.city || row.state || row.zip;
   return clean<Patient>({
@@ -202,16 +207,30 @@ export function problemCondition(row: Row<typeof s.problems>): Condition {
   });
 }
 
-/** A coded visit diagnosis (claim order): an encounter-diagnosis Condition the Encounter ranks. */
-export function encounterDiagnosisCondition(row: Row<typeof s.encounterDiagnoses>, patientId: number): Condition {
+/** The visit a coded diagnosis belongs to: whose patient, when, and whether it took place. */
+export type DiagnosedVisit = Pick<Row<typeof s.encounters>, 'patientId' | 'startsAt' | 'status'>;
+
+/**
+ * A coded visit diagnosis (claim order): an encounter-diagnosis Condition the Encounter ranks. It is
+ * what the clinician assessed at the visit, so it is active from the visit's start (QI-Core readers
+ * take its prevalence from clinicalStatus and onset; without them it has no time span at all), and
+ * recorded then. A diagnosis of a visit entered in error is entered in error too; one of a visit that
+ * has not finished is only provisional (quality measures count finished visits' diagnoses).
+ */
+export function encounterDiagnosisCondition(row: Row<typeof s.encounterDiagnoses>, visit: DiagnosedVisit): Condition {
+  const verification = visit.status === 'finished' ? 'confirmed' : visit.status === 'entered-in-error' ? 'entered-in-error' : 'provisional';
   return clean<Condition>({
     resourceType: 'Condition',
     id: resourceId(idPrefix.encounterDiagnosis, row.id),
     meta: meta(Profile.conditionEncounterDiagnosis),
-    category: [{ coding: [{ system: System.conditionCategory, code: 'encounter-diagnosis' }] }],
+    clinicalStatus: verification === 'entered-in-error' ? undefined : { coding: [{ system: System.conditionClinical, code: 'active' }] },
+    verificationStatus: { coding: [{ system: System.conditionVerification, code: verification }] },
+    category: [{ coding: [{ system: System.conditionCategory, code: 'encounter-diagnosis', display: 'Encounter Diagnosis' }] }],
     code: concept(row.codeSystem, row.code, row.display),
-    subject: patientRef(patientId),
+    subject: patientRef(visit.patientId),
     encounter: encounterRef(row.encounterId),
+    onsetDateTime: iso(visit.startsAt),
+    recordedDate: iso(visit.startsAt),
   });
 }
 
@@ -281,8 +300,9 @@ export function medicationRequestResource(row: Row<typeof s.medications>): Medic
     id: resourceId(idPrefix.medication, row.id),
     meta: meta(Profile.medicationRequest),
     status: row.status as MedicationRequest['status'],
-    // A medication the patient reports is recorded as a plan, not an order we placed (US Core guidance).
-    intent: row.kind === 'statement' ? 'plan' : 'order',
+    // A medication the patient reports is recorded as a plan, not an order we placed (US Core guidance);
+    // a request keeps the intent it was written with (only the order family is an order to QI-Core).
+    intent: row.kind === 'statement' ? 'plan' : (row.intent as MedicationRequest['intent']),
     reportedBoolean: row.kind === 'statement' ? true : undefined,
     medicationCodeableConcept: { coding, text: row.display },
     subject: patientRef(row.patientId),

@@ -120,9 +120,11 @@ export const sources: Source[] = [
         : scope.since ? gte(s.encounterDiagnoses.createdAt, scope.since) : undefined,
     async toResources(db, rows: (typeof s.encounterDiagnoses.$inferSelect)[]) {
       const encounterIds = [...new Set(rows.map((r) => r.encounterId))];
-      const owners = encounterIds.length ? await db.select({ id: s.encounters.id, patientId: s.encounters.patientId }).from(s.encounters).where(inArray(s.encounters.id, encounterIds)) : [];
-      const patientOf = new Map(owners.map((o) => [o.id, o.patientId]));
-      return rows.map((r) => map.encounterDiagnosisCondition(r, patientOf.get(r.encounterId)!));
+      const visits = encounterIds.length
+        ? await db.select({ id: s.encounters.id, patientId: s.encounters.patientId, startsAt: s.encounters.startsAt, status: s.encounters.status }).from(s.encounters).where(inArray(s.encounters.id, encounterIds))
+        : [];
+      const visitOf = new Map(visits.map((v) => [v.id, v]));
+      return rows.map((r) => map.encounterDiagnosisCondition(r, visitOf.get(r.encounterId)!));
     },
   },
   {

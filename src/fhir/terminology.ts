@@ -37,6 +37,7 @@ export const Profile = {
   race: `${US_CORE}us-core-race`,
   ethnicity: `${US_CORE}us-core-ethnicity`,
   genderIdentity: `${US_CORE}us-core-genderIdentity`,
+  sex: `${US_CORE}us-core-sex`,
 } as const;
 
 export const System = {

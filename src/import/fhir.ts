@@ -122,6 +122,7 @@ const vitalLoinc = new Set(['85354-9', '8480-6', '8462-4', '29463-7', '8302-2', 
 const observationStatuses = new Set(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown']);
 const encounterStatuses = new Set(['planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error', 'unknown']);
 const medicationStatuses = new Set(['active', 'on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'unknown']);
+const requestIntents = new Set(['proposal', 'plan', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option']);
 const orderStatuses = new Set(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']);
 const relationshipCodes: Record<string, string> = { self: '18', spouse: '01', child: '19', parent: 'G8', common: 'G8', other: 'G8', injured: 'G8' };
 // SNOMED CT categories MADiE and US Core use on ServiceRequest.
@@ -151,10 +152,36 @@ interface Context {
   conditions: Map<string, Json>;
   /** Conditions that only rank a visit's diagnoses (no clinical status): stored with the visit, not as problems. */
   diagnosisOnly: Set<string>;
+  /**
+   * Condition id -> the Encounter that lists it as a diagnosis, for Conditions kept with their own
+   * course: the condition is that visit's (measures then read its span, not the visit's, see compile.ts).
+   */
+  diagnosedAt: Map<string, string>;
   /** Practitioner id -> NPI, so clinicians are linked by NPI. */
   practitioners: Map<string, string>;
   /** Goal id -> source id of the CarePlan that lists it. */
   goalPlans: Map<string, string>;
+}
+
+/**
+ * A Condition an Encounter lists as its diagnosis that says no more than the visit's coded diagnosis:
+ * no status at all, or (as our export writes one) an active, confirmed encounter diagnosis whose onset
+ * is the visit's start and which never abated. Anything else has a course of its own and is kept as a
+ * condition too.
+ */
+function saysOnlyTheVisit(condition: Json, encounter: Json): boolean {
+  if (!condition.clinicalStatus && !condition.verificationStatus) return true;
+  const category = firstCode(condition.category?.[0]);
+  const clinical = firstCode(condition.clinicalStatus);
+  const verification = firstCode(condition.verificationStatus);
+  const start = encounter.period?.start;
+  return (
+    category === 'encounter-diagnosis' &&
+    (clinical === undefined || clinical === 'active') &&
+    (verification === undefined || verification === 'confirmed') &&
+    !condition.abatementDateTime && !condition.abatementPeriod && !condition.abatementString && !condition.abatementAge &&
+    typeof start === 'string' && typeof condition.onsetDateTime === 'string' && Date.parse(condition.onsetDateTime) === Date.parse(start)
+  );
 }
 
 function refTo(context: Context, reference: Json | undefined, type: string): string | undefined {
@@ -167,7 +194,7 @@ function refTo(context: Context, reference: Json | undefined, type: string): str
 
 /** Turns one unit's resources into import items (one per resource). */
 export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
-  const context: Context = { source, aliases: new Map(), medications: new Map(), conditions: new Map(), diagnosisOnly: new Set(), practitioners: new Map(), goalPlans: new Map() };
+  const context: Context = { source, aliases: new Map(), medications: new Map(), conditions: new Map(), diagnosisOnly: new Set(), diagnosedAt: new Map(), practitioners: new Map(), goalPlans: new Map() };
   for (const { resource, fullUrl } of unit.resources) {
     // Transaction bundles often give only a urn:uuid fullUrl: it becomes the id, so re-imports match.
     if (!resource.id && fullUrl?.startsWith('urn:uuid:')) resource.id = fullUrl.slice(9);
@@ -183,7 +210,8 @@ export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
       for (const d of resource.diagnosis ?? []) {
         const id = refTo(context, d.condition, 'Condition');
         const condition = id ? context.conditions.get(id) : undefined;
-        if (id && condition && !condition.clinicalStatus && !condition.verificationStatus) context.diagnosisOnly.add(id);
+        if (id && condition && saysOnlyTheVisit(condition, resource)) context.diagnosisOnly.add(id);
+        else if (id && condition && resource.id) context.diagnosedAt.set(id, `Encounter/${resource.id}`);
       }
     }
     if (resource.resourceType === 'CarePlan' && resource.id) {
@@ -468,7 +496,7 @@ function mapCondition(r: Json, b: Builder): void {
     abatementDate: abatement ?? null,
     recordedDate: dateOf(r.recordedDate) ?? null,
     note: noteText(r.note) ?? null,
-  });
+  }, r.encounter || !b.context.diagnosedAt.has(r.id) ? {} : { encounter: b.context.diagnosedAt.get(r.id) });
   const sites = (r.bodySite ?? []).map((site: Json) => coded(site)).filter(Boolean) as Coded[];
   if (sites.length) b.item.records.at(-1)!.qualifiers = sites.map((site) => ({ qualifier: 'body-site' as const, ...site }));
 }
@@ -564,6 +592,8 @@ function mapMedication(r: Json, b: Builder): void {
     stopDate: stop && (!start || stop >= start) ? stop : null,
     status: medicationStatuses.has(r.status) ? r.status : r.status === 'intended' ? 'active' : 'unknown',
     kind: statement ? 'statement' : 'request',
+    // MedicationRequest.intent as sent (required in FHIR): a plan or proposal is not an order to the measures.
+    intent: statement ? 'plan' : requestIntents.has(r.intent) ? r.intent : 'order',
   }, { links });
 }
 
@@ -674,7 +704,7 @@ function mapOrder(r: Json, b: Builder): void {
     ...code,
     display: code!.display ?? null,
     status: orderStatuses.has(r.status) ? r.status : 'unknown',
-    intent: r.intent ?? 'order',
+    intent: requestIntents.has(r.intent) ? r.intent : 'order',
     orderedAt: instantOf(at),
     reason: conceptText(r.reasonCode?.[0]) ?? null,
   }, { links });

@@ -184,7 +184,9 @@ const builders: Record<ImportKind, (row: Row) => void> = {
       quantity: v.quantity ?? null,
       refills: v.refills ?? null,
       status,
+      // A transcribed medication list says what the patient takes, not an order placed here.
       kind: 'statement',
+      intent: 'plan',
     });
   },
 

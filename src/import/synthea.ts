@@ -131,7 +131,9 @@ const mappers: FileMapper[] = [
         startDate: start,
         stopDate: stop && start && stop >= start ? stop : null,
         status: stop ? 'completed' : 'active',
+        // Synthea's medications are prescriptions written at its encounters.
         kind: 'request',
+        intent: 'order',
       });
     },
   },

@@ -30,7 +30,10 @@ export interface Period {
   timeZone: string;
 }
 
-// The eCQM status rules (Status.cql).
+// The eCQM status rules (Status.cql): results final/amended/corrected (a measure may name others,
+// e.g. smoking status final only, symptoms also preliminary); orders and medication requests active
+// or completed with an intent of the order family; encounters finished; procedures and immunizations
+// completed; conditions not refuted. Entered-in-error never counts anywhere.
 const RESULT_STATUSES = ['final', 'amended', 'corrected'];
 const ORDER_STATUSES = ['active', 'completed'];
 const ORDER_INTENTS = ['order', 'original-order', 'reflex-order', 'filler-order', 'instance-order'];
@@ -252,10 +255,14 @@ export class MeasureCompiler {
    */
   private conditionSource(concept: Concept, timing: Timing, window: Window | undefined): SQL {
     // An inactive condition with no abatement has an unknown end: it can only meet a window its onset
-    // falls in, so the span is treated as ending on the onset day. A visit diagnosis counts on the
-    // visit's days, unless the same condition is on record (FHIR Encounter.diagnosis points at a
-    // Condition whose own onset is the truth). The timing is tested in each branch, where a visit's
-    // days are compared as instants (see Instant).
+    // falls in, so the span is treated as ending on the onset day. A finished visit's coded diagnosis
+    // is an active encounter-diagnosis Condition from the visit on (our FHIR export writes it so:
+    // clinicalStatus active, onset the visit's start, no abatement), unless it is the very Condition
+    // recorded for that visit (an imported Encounter.diagnosis pointing at a Condition with its own
+    // onset, kept as a problem of the same visit and code: that record's span is the truth). The same
+    // code on the problem list is another record, and a measure reading only encounter diagnoses
+    // (CMS122) still sees the visit's. The timing is tested in each branch, where a visit's start is
+    // compared as an instant (see Instant).
     const onset = sql`coalesce(c.onset_date, c.recorded_date)`;
     const end = sql`case when c.clinical_status in (${list(ACTIVE_CLINICAL)}) then coalesce(c.abatement_date, 'infinity'::date)
              else coalesce(c.abatement_date, c.onset_date, c.recorded_date) end`;
@@ -267,8 +274,8 @@ export class MeasureCompiler {
       select d.id, 'encounter_diagnoses', en.patient_id, d.code_system, d.code, 'encounter-diagnosis', 'confirmed'
       from encounter_diagnoses d join encounters en on en.id = d.encounter_id ${this.birthJoin(sql`en`, window)}
       where en.status = 'finished' and ${this.match(concept, sql`d.code_system`, sql`d.code`)}
-        and ${this.timing(timing, instant(sql`en.starts_at`), instant(sql`coalesce(en.ends_at, en.starts_at)`), window, sql`pt.dob`)}
-        and not exists (select 1 from problems c2 where c2.patient_id = en.patient_id and c2.code_system = d.code_system and c2.code = d.code)
+        and ${this.timing(timing, instant(sql`en.starts_at`), sql`'infinity'::date`, window, sql`pt.dob`)}
+        and not exists (select 1 from problems c2 where c2.patient_id = en.patient_id and c2.encounter_id = d.encounter_id and c2.code_system = d.code_system and c2.code = d.code)
     )`;
   }
 
@@ -301,7 +308,8 @@ export class MeasureCompiler {
   private conditions(spec: ConditionSpec): SQL {
     const parts: SQL[] = [sql`true`];
     if (spec.categories?.length) parts.push(sql`c.category in (${list(spec.categories)})`);
-    if (!spec.anyVerification) parts.push(sql`c.verification_status not in (${list(REFUTED)})`);
+    // A record entered in error is no record, even where the measure reads every verification status.
+    parts.push(sql`c.verification_status not in (${list(spec.anyVerification ? ['entered-in-error'] : REFUTED)})`);
     if (spec.bodySite) {
       parts.push(sql`exists (select 1 from record_qualifiers q where q.table_name = c.table_name and q.record_id = c.record_id
         and q.qualifier = 'body-site' and ${this.match(spec.bodySite, sql`q.code_system`, sql`q.code`)})`);
@@ -421,7 +429,7 @@ export class MeasureCompiler {
 
   private medications(spec: MedicationSpec): SQL {
     // The request's start date carries authoredOn when no dosage bounds were given (CMD 6.0).
-    const base = sql`m.kind = 'request' and ${this.match(spec.concept, sql`${CodeSystem.rxnorm}::text`, sql`m.rxnorm_code`)}`;
+    const base = sql`m.kind = 'request' and m.intent in (${list(ORDER_INTENTS)}) and ${this.match(spec.concept, sql`${CodeSystem.rxnorm}::text`, sql`m.rxnorm_code`)}`;
     const timing =
       spec.match === 'authoredIn'
         ? sql`m.status in (${list(ORDER_STATUSES)}) and ${this.timing('startsIn', sql`m.start_date`, sql`m.start_date`, spec.window, sql`pt.dob`)}`
@@ -437,7 +445,7 @@ export class MeasureCompiler {
           and ${this.day(sql`n.recorded_at`)} = ${this.day(sql`ne.starts_at`)} and ${this.startsAround(sql`n.recorded_at`, 0, 0)}`
       : sql``;
     return sql`select n.patient_id from not_done_events n ${sameDay}
-      where ${this.match(spec.concept, sql`n.code_system`, sql`n.code`)} and ${this.match(spec.reasons, sql`n.reason_system`, sql`n.reason_code`)}
+      where n.status <> 'entered-in-error' and ${this.match(spec.concept, sql`n.code_system`, sql`n.code`)} and ${this.match(spec.reasons, sql`n.reason_system`, sql`n.reason_code`)}
       and ${this.inWindow(sql`n.recorded_at`, spec.window)}`;
   }
 

@@ -12,6 +12,7 @@ import { comparisonPeriods, monthLabel, parseMonth } from './periods.js';
 import { PdfReport } from './pdf/document.js';
 import { productivityReport, rvuTrend, type ProductivityReport, type TrendPoint } from './productivity.js';
 import { addProductivitySection } from './productivity-render.js';
+import { addMipsPage, type MipsEstimate } from './quality-mips.js';
 
 export interface QualityRate {
   measure: string;
@@ -29,6 +30,8 @@ export interface QualitySection {
   from: string;
   to: string;
   rates: QualityRate[];
+  /** The MIPS quality category estimate from the same rates (its own page). */
+  mips: MipsEstimate;
 }
 
 export interface RecallActivity {
@@ -175,7 +178,8 @@ async function qualitySection(db: DbOrTx, month: string, timeZone: string): Prom
         rate: g.overall.rate,
       })),
     );
-    return { section: { from, to: lastDay, rates }, note: null };
+    const { estimateMips, practiceClinicians } = await import('./quality-mips.js');
+    return { section: { from, to: lastDay, rates, mips: estimateMips({ report, clinicians: await practiceClinicians(db) }) }, note: null };
   } catch (error) {
     if (error instanceof PracticeError) return { section: null, note: `Quality rates are not available: ${error.message}` };
     throw error;
@@ -223,6 +227,7 @@ export async function monthlyPackPdf(pack: MonthlyPack, f: NumberFormats, create
       [{ header: 'Measure', width: 1.2 }, { header: 'Title', width: 4 }, { header: 'Met', align: 'right' }, { header: 'Eligible', align: 'right' }, { header: 'Rate', align: 'right' }],
       pack.quality.rates.map((r) => [r.measure, r.title, f.integer(r.numerator), f.integer(r.eligible), f.percent(r.rate)]),
     );
+    addMipsPage(pdf, pack.quality.mips, f);
   } else {
     pdf.paragraph(pack.qualityNote ?? 'Quality rates are not available.', { muted: true });
   }

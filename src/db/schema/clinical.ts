@@ -126,6 +126,9 @@ export const medications = pgTable(
     status: text().notNull().default('active'),
     // request: prescribed here; statement: reported by the patient or another provider.
     kind: text().notNull().default('request'),
+    // FHIR MedicationRequest.intent: only the order family (order, original-order, reflex-order,
+    // filler-order, instance-order) is an order to quality measures; a reported medication is a plan.
+    intent: text().notNull().default('order'),
     // Why a clinician went ahead despite an allergy or duplicate warning.
     overrideReason: text(),
     ...provenance(),
@@ -142,6 +145,10 @@ export const medications = pgTable(
       sql`${t.status} in ('active','on-hold','cancelled','completed','entered-in-error','stopped','draft','unknown')`,
     ),
     check('medications_kind_ck', sql`${t.kind} in ('request','statement')`),
+    check(
+      'medications_intent_ck',
+      sql`${t.intent} in ('proposal','plan','order','original-order','reflex-order','filler-order','instance-order','option')`,
+    ),
     check('medications_refills_ck', sql`${t.refills} is null or ${t.refills} >= 0`),
     check('medications_stop_ck', sql`${t.stopDate} is null or ${t.startDate} is null or ${t.stopDate} >= ${t.startDate}`),
   ],

@@ -1,0 +1,50 @@
+// practice report mips: the MIPS quality category score the eCQM results would earn, measure by measure,
+// and how many care gaps to close for the next decile.
+import { Option, type Command } from 'commander';
+import type { ActionFactory } from '../../cli/main.js';
+import { toJson } from '../../cli/output.js';
+import { measureQuery, writeReportFile } from './options.js';
+
+interface MipsOptions {
+  period: string;
+  provider?: string;
+  tin?: string;
+  format: 'table' | 'json';
+  out?: string;
+}
+
+export function registerMips(report: Command, action: ActionFactory): void {
+  report
+    .command('mips')
+    .description('estimated MIPS quality score: points per measure, the category score, and the care gaps worth closing')
+    .option('--period <year|from..to>', 'performance period: a year, or a date range inside one year', String(new Date().getFullYear()))
+    .option('--provider <npi>', 'only patients attributed to this provider (NPI): an individual submission')
+    .option('--tin <tin>', 'only providers billing under this tax id')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--out <file>', 'write the estimate to this file (readable by you only) instead of the screen')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  practice report mips --period 2026
+  practice report mips --period 2026 --provider 1234567893 --format json`,
+    )
+    .action(
+      action(async (ctx, options: MipsOptions) => {
+        const query = await measureQuery(ctx, { ...options, program: 'mips' });
+        const db = await ctx.db();
+        const { mipsReport, mipsTable, careGapCommand } = await import('../../reports/quality-mips.js');
+        const estimate = await mipsReport(db, query);
+        const data = {
+          ...estimate,
+          measures: estimate.measures.map((m) => ({ ...m, careGaps: careGapCommand(estimate, m.measure, options.provider) })),
+        };
+        const text = ctx.json || options.format === 'json' ? toJson(data) : mipsTable(estimate, options.provider, ctx.out);
+        if (options.out) {
+          await writeReportFile(options.out, text.endsWith('\n') ? text : `${text}\n`);
+          return { data: { ...data, file: options.out }, human: `Wrote the MIPS estimate to ${options.out}.` };
+        }
+        return { data, human: ctx.json ? undefined : text };
+      }),
+    );
+}

@@ -1,0 +1,2 @@
+ALTER TABLE "medications" ADD COLUMN "intent" text DEFAULT 'order' NOT NULL;--> statement-breakpoint
+ALTER TABLE "medications" ADD CONSTRAINT "medications_intent_ck" CHECK ("medications"."intent" in ('proposal','plan','order','original-order','reflex-order','filler-order','instance-order','option'));
