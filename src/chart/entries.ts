@@ -11,7 +11,7 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { allergies, immunizations, medications, observations, problems, progressNotes, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
 import { PracticeError, ValidationError, type Issue } from '../errors.js';
-import { allergyConflict, ingredientWord } from './drug-classes.js';
+import { allergyConflicts, allergyDecision, ingredientWord, recordedAllergies } from './drug-classes.js';
 import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
 import { parseSoap } from './soap.js';
 import { parseDate, parseLocalDateTime } from './time.js';
@@ -190,24 +190,11 @@ const medicationKind: EntryKind = {
     c.done();
     const prescriberId = await optionalProvider(tx, c.text('prescriber'));
 
-    const warnings: string[] = [];
-    const recordedAllergies = await tx
-      .select({ substance: allergies.substance, code: allergies.code, codeSystem: allergies.codeSystem })
-      .from(allergies)
-      .where(and(eq(allergies.patientId, patient.id), eq(allergies.clinicalStatus, 'active'), notInArray(allergies.verificationStatus, ['refuted', 'entered-in-error'])));
-    const conflicts = recordedAllergies.flatMap((a) => {
-      if (rxnorm && a.codeSystem === CodeSystem.rxnorm && a.code === rxnorm) return ['same RxNorm code'];
-      const why = allergyConflict(name!, a.substance);
-      return why ? [why] : [];
-    });
     const override = c.text('override');
-    if (conflicts.length && !override) {
-      throw new PracticeError('ALLERGY', `This medication matches a recorded allergy (${[...new Set(conflicts)].join(', ')}). Nothing was saved.`, {
-        hint: 'If it is intended, run the command again with --override "the clinical reason"; the reason is kept with the prescription.',
-      });
-    }
-    if (override && !conflicts.length) warnings.push('--override was not needed: no recorded allergy matches, so no reason was stored.');
-    if (conflicts.length) warnings.push(`Recorded despite a matching allergy (${[...new Set(conflicts)].join(', ')}); the reason is kept with the prescription.`);
+    const conflicts = allergyConflicts({ name: name!, rxnorm }, await recordedAllergies(tx, patient.id));
+    const decision = allergyDecision(conflicts, override, 'record it');
+    const warnings = [...decision.warnings];
+    if (override && !decision.overridden) warnings.push('--override was not needed: no serious allergy match, so no reason was stored.');
     const active = await tx
       .select({ id: medications.id, display: medications.display, rxnormCode: medications.rxnormCode })
       .from(medications)
@@ -231,14 +218,14 @@ const medicationKind: EntryKind = {
         quantity: quantity === undefined ? null : String(quantity),
         refills: refills ?? null,
         kind: options.reported ? 'statement' : 'request',
-        overrideReason: conflicts.length ? override! : null,
+        overrideReason: decision.overridden ? override! : null,
       })
       .returning({ id: medications.id });
     return {
       entity: 'medications',
       ids: [row!.id],
       warnings,
-      details: { allergyOverride: conflicts.length > 0, duplicateWarning: duplicates.map((d) => d.id) },
+      details: { allergyOverride: decision.overridden, allergyConflicts: conflicts.map((x) => ({ allergyId: x.allergyId, match: x.match, level: x.level })), duplicateWarning: duplicates.map((d) => d.id) },
     };
   },
   async list(db, patient, all) {
