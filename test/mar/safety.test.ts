@@ -1,5 +1,8 @@
 // Clinical safety cases from issue 20: allergy checks wherever a drug is ordered or given, and the eMAR
 // choosing the order a scan is for by product, dose and due time (never the first order for a code).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/query.js';
@@ -130,5 +133,18 @@ describeEachBackend('eMAR and medication safety', (t) => {
   it('refuses an order by a bare code the product list does not name', async () => {
     const run = await cli(['mar', 'order', 'S200', '--med', '197361', '--dose', '5', '--unit', 'mg', '--route', 'PO', '--schedule', 'daily']);
     expect([run.code, run.stderr]).toEqual([1, expect.stringContaining('give --name')]);
+  });
+
+  it('reports imported medications that conflict with a recorded allergy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meds-'));
+    writeFileSync(join(dir, 'allergies.csv'), 'chart_number,record_id,substance,code,code_system,category,reaction,severity,onset_date,status\nS200,A1,Sulfa drugs,,,medication,rash,severe,,active\n');
+    writeFileSync(join(dir, 'meds.csv'), 'chart_number,record_id,rxnorm,ndc,drug_name,dose,route,frequency,start_date,stop_date,quantity,refills,status\nS200,M1,198335,,sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet,1,oral,BID,2026-01-01,,,,active\nS200,M2,860975,,metformin 500 MG Oral Tablet,500,oral,BID,2026-01-01,,,,active\n');
+    expect((await runCli(['import', join(dir, 'allergies.csv'), '--kind', 'allergies', '--source', 'oldehr'], { database: t.handle, now: MORNING })).code).toBe(0);
+    const run = await runCli(['import', join(dir, 'meds.csv'), '--kind', 'medications', '--source', 'oldehr', '--json'], { database: t.handle, now: MORNING });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('1 imported medication(s) conflict with a recorded allergy (1 serious)');
+    expect(run.json().allergyConflicts).toEqual([expect.objectContaining({ mrn: 'S200', allergy: 'Sulfa drugs', match: 'same class', level: 'stop' })]);
+    const text = await runCli(['import', join(dir, 'meds.csv'), '--kind', 'medications', '--source', 'oldehr'], { database: t.handle, now: MORNING });
+    expect(text.stdout).toMatch(/conflict with a recorded allergy:[\s\S]*sulfamethoxazole/);
   });
 });
