@@ -11,7 +11,8 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { allergies, immunizations, medications, observations, problems, progressNotes, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
 import { PracticeError, ValidationError, type Issue } from '../errors.js';
-import { allergyConflict, ingredientWord } from './drug-classes.js';
+import { allergyConflicts, allergyDecision, ingredientWord, recordedAllergies } from './drug-classes.js';
+import { REPLACEABLE, retireReplaced } from './lifecycle.js';
 import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
 import { parseSoap } from './soap.js';
 import { parseDate, parseLocalDateTime } from './time.js';
@@ -140,7 +141,7 @@ const problemKind: EntryKind = {
   },
   list(db, patient, all) {
     return db
-      .select({ id: problems.id, code: problems.code, display: problems.display, status: problems.clinicalStatus, onsetDate: problems.onsetDate, recordedDate: problems.recordedDate })
+      .select({ id: problems.id, code: problems.code, display: problems.display, status: problems.clinicalStatus, verification: problems.verificationStatus, onsetDate: problems.onsetDate, abatementDate: problems.abatementDate, recordedDate: problems.recordedDate, statusNote: problems.statusNote, replacesId: problems.replacesId })
       .from(problems)
       .where(and(eq(problems.patientId, patient.id), all ? undefined : inArray(problems.clinicalStatus, ['active', 'recurrence', 'relapse']), notInArray(problems.verificationStatus, ['entered-in-error'])))
       .orderBy(asc(problems.code));
@@ -190,24 +191,11 @@ const medicationKind: EntryKind = {
     c.done();
     const prescriberId = await optionalProvider(tx, c.text('prescriber'));
 
-    const warnings: string[] = [];
-    const recordedAllergies = await tx
-      .select({ substance: allergies.substance, code: allergies.code, codeSystem: allergies.codeSystem })
-      .from(allergies)
-      .where(and(eq(allergies.patientId, patient.id), eq(allergies.clinicalStatus, 'active'), notInArray(allergies.verificationStatus, ['refuted', 'entered-in-error'])));
-    const conflicts = recordedAllergies.flatMap((a) => {
-      if (rxnorm && a.codeSystem === CodeSystem.rxnorm && a.code === rxnorm) return ['same RxNorm code'];
-      const why = allergyConflict(name!, a.substance);
-      return why ? [why] : [];
-    });
     const override = c.text('override');
-    if (conflicts.length && !override) {
-      throw new PracticeError('ALLERGY', `This medication matches a recorded allergy (${[...new Set(conflicts)].join(', ')}). Nothing was saved.`, {
-        hint: 'If it is intended, run the command again with --override "the clinical reason"; the reason is kept with the prescription.',
-      });
-    }
-    if (override && !conflicts.length) warnings.push('--override was not needed: no recorded allergy matches, so no reason was stored.');
-    if (conflicts.length) warnings.push(`Recorded despite a matching allergy (${[...new Set(conflicts)].join(', ')}); the reason is kept with the prescription.`);
+    const conflicts = allergyConflicts({ name: name!, rxnorm }, await recordedAllergies(tx, patient.id));
+    const decision = allergyDecision(conflicts, override, 'record it');
+    const warnings = [...decision.warnings];
+    if (override && !decision.overridden) warnings.push('--override was not needed: no serious allergy match, so no reason was stored.');
     const active = await tx
       .select({ id: medications.id, display: medications.display, rxnormCode: medications.rxnormCode })
       .from(medications)
@@ -232,19 +220,19 @@ const medicationKind: EntryKind = {
         refills: refills ?? null,
         kind: options.reported ? 'statement' : 'request',
         intent: options.reported ? 'plan' : 'order',
-        overrideReason: conflicts.length ? override! : null,
+        overrideReason: decision.overridden ? override! : null,
       })
       .returning({ id: medications.id });
     return {
       entity: 'medications',
       ids: [row!.id],
       warnings,
-      details: { allergyOverride: conflicts.length > 0, duplicateWarning: duplicates.map((d) => d.id) },
+      details: { allergyOverride: decision.overridden, allergyConflicts: conflicts.map((x) => ({ allergyId: x.allergyId, match: x.match, level: x.level })), duplicateWarning: duplicates.map((d) => d.id) },
     };
   },
   async list(db, patient, all) {
     const rows = await db
-      .select({ id: medications.id, display: medications.display, rxnormCode: medications.rxnormCode, ndcCode: medications.ndcCode, dose: medications.dose, doseUnit: medications.doseUnit, frequency: medications.frequency, startDate: medications.startDate, status: medications.status, overrideReason: medications.overrideReason })
+      .select({ id: medications.id, display: medications.display, rxnormCode: medications.rxnormCode, ndcCode: medications.ndcCode, dose: medications.dose, doseUnit: medications.doseUnit, frequency: medications.frequency, startDate: medications.startDate, status: medications.status, stopDate: medications.stopDate, statusNote: medications.statusNote, replacesId: medications.replacesId, overrideReason: medications.overrideReason })
       .from(medications)
       .where(and(eq(medications.patientId, patient.id), all ? undefined : eq(medications.status, 'active')))
       .orderBy(asc(medications.display));
@@ -290,9 +278,9 @@ const allergyKind: EntryKind = {
   },
   list(db, patient, all) {
     return db
-      .select({ id: allergies.id, substance: allergies.substance, category: allergies.category, reaction: allergies.reaction, severity: allergies.severity, status: allergies.clinicalStatus, recordedDate: allergies.recordedDate })
+      .select({ id: allergies.id, substance: allergies.substance, category: allergies.category, reaction: allergies.reaction, severity: allergies.severity, status: allergies.clinicalStatus, verification: allergies.verificationStatus, recordedDate: allergies.recordedDate, statusNote: allergies.statusNote, replacesId: allergies.replacesId })
       .from(allergies)
-      .where(and(eq(allergies.patientId, patient.id), all ? undefined : eq(allergies.clinicalStatus, 'active')))
+      .where(and(eq(allergies.patientId, patient.id), all ? undefined : and(eq(allergies.clinicalStatus, 'active'), notInArray(allergies.verificationStatus, ['refuted', 'entered-in-error']))))
       .orderBy(asc(allergies.substance));
   },
 };
@@ -524,12 +512,12 @@ const noteKind: EntryKind = {
       .returning({ id: progressNotes.id });
     return { entity: 'progress_notes', ids: [row!.id], warnings: [], details: { sections: Object.keys(soap).filter((k) => soap[k as keyof typeof soap] !== null) } };
   },
-  list(db, patient) {
+  list(db, patient, all) {
     return db
       .select({ id: progressNotes.id, noteDate: progressNotes.noteDate, author: sql<string | null>`${providers.lastName}`, subjective: progressNotes.subjective, objective: progressNotes.objective, assessment: progressNotes.assessment, plan: progressNotes.plan, status: progressNotes.status })
       .from(progressNotes)
       .leftJoin(providers, eq(providers.id, progressNotes.authorId))
-      .where(eq(progressNotes.patientId, patient.id))
+      .where(and(eq(progressNotes.patientId, patient.id), all ? undefined : notInArray(progressNotes.status, ['entered-in-error'])))
       .orderBy(desc(progressNotes.noteDate), desc(progressNotes.id));
   },
 };
@@ -548,7 +536,12 @@ export type EntryKindName = keyof typeof ENTRY_KINDS;
 export async function addEntry(db: Db, actor: AuditActor, kind: EntryKind, mrn: string, options: EntryOptions, clock: EntryClock): Promise<EntryWrite> {
   return db.transaction(async (tx) => {
     const patient = await patientByMrn(tx, mrn);
+    const name = kind.command as EntryKindName;
+    const replaces = typeof options.replaces === 'string' ? Number(options.replaces) : undefined;
+    if (replaces !== undefined && !(Number.isInteger(replaces) && replaces > 0)) throw new ValidationError([{ code: 'ID', path: '--replaces', message: '--replaces takes the id of the entry this one corrects (see "list --all --json").' }]);
+    const link = replaces !== undefined && REPLACEABLE.includes(name) ? await retireReplaced(tx, actor, name, patient, replaces) : undefined;
     const written = await kind.add(tx, patient, options, clock);
+    await link?.(written.ids[0]!);
     await recordAudit(
       tx,
       actor,

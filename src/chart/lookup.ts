@@ -1,6 +1,6 @@
 // The records a command names by their everyday identifiers: chart number, NPI, location code.
 // Messages never echo the chart number back (it identifies a patient).
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describeNpiProblem } from '../codes/npi.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { locations, patients, providers } from '../db/schema/index.js';
@@ -8,10 +8,25 @@ import type { DbOrTx } from '../db/types.js';
 
 export type PatientRow = typeof patients.$inferSelect;
 
+export const CHART_NOT_FOUND_HINT = 'Look the patient up with "practice patients find <name or date of birth>".';
+
+/** The one error for a chart number that names no patient, whichever command was given it. */
+export function chartNotFound(): NotFoundError {
+  return new NotFoundError('That chart number (MRN)', CHART_NOT_FOUND_HINT);
+}
+
+/**
+ * The patient a chart number names. Chart numbers are matched without regard to case ("k1" is K1); when
+ * two charts differ only by case the exact spelling is needed, and saying so beats guessing.
+ */
 export async function patientByMrn(db: DbOrTx, mrn: string): Promise<PatientRow> {
-  const [row] = await db.select().from(patients).where(eq(patients.mrn, mrn.trim()));
-  if (!row) throw new NotFoundError('That chart number (MRN)', 'Look the patient up with "practice patients find <name or date of birth>".');
-  return row;
+  const wanted = mrn.trim();
+  const [exact] = await db.select().from(patients).where(eq(patients.mrn, wanted));
+  if (exact) return exact;
+  const rows = await db.select().from(patients).where(eq(sql`upper(${patients.mrn})`, wanted.toUpperCase())).limit(2);
+  if (rows.length > 1) throw new UsageError('Two charts have this number in different upper and lower case letters.', 'Type the chart number exactly as it is printed.');
+  if (!rows[0]) throw chartNotFound();
+  return rows[0];
 }
 
 export async function providerByNpi(db: DbOrTx, npi: string): Promise<typeof providers.$inferSelect> {

@@ -9,6 +9,7 @@ import type { CommandContext } from '../cli/context.js';
 import type { ActionFactory } from '../cli/main.js';
 import { renderTable } from '../cli/output.js';
 import { addEntry, ENTRY_KINDS, listEntries, type EntryKindName, type EntryOptions } from '../chart/entries.js';
+import { changeEntryStatus, REPLACEABLE, statusChanges } from '../chart/lifecycle.js';
 import { SOAP_TEMPLATE } from '../chart/soap.js';
 import { formatLocal, practiceClock } from '../chart/time.js';
 import { PracticeError, UsageError } from '../errors.js';
@@ -60,6 +61,7 @@ export function entryCommand(name: EntryKindName): (program: Command, action: Ac
 
     const add = command.command('add').description(`record a ${kind.noun}`).argument('<mrn>', 'chart number');
     for (const option of kind.options) add.option(option.flags, option.description);
+    if (REPLACEABLE.includes(name)) add.option('--replaces <id>', `the id of the ${kind.noun} this one corrects (it is marked entered in error and kept)`);
     add.addHelpText('after', `\nExample:\n  ${kind.example}`).action(
       action(async (ctx, mrn: string, options: EntryOptions) => {
         const db = await ctx.db();
@@ -71,11 +73,28 @@ export function entryCommand(name: EntryKindName): (program: Command, action: Ac
       }),
     );
 
+    for (const change of statusChanges(name)) {
+      const sub = command.command(change.name).description(change.description).argument('<mrn>', 'chart number').argument('<id>', `the ${kind.noun}'s id (from "list --json")`);
+      sub.option('--reason <text>', change.reasonRequired ? 'why (required)' : 'why');
+      if (change.dated) sub.option('--date <date>', 'when (default today)');
+      sub.addHelpText('after', `\nExample:\n  ${change.example}`).action(
+        action(async (ctx, mrn: string, id: string, options: { reason?: string; date?: string }) => {
+          const entryId = Number(id);
+          if (!Number.isInteger(entryId) || entryId < 1) throw new UsageError(`The ${kind.noun} id is a whole number (from "practice ${kind.command} list <chart number> --all --json"), not "${id}".`);
+          const db = await ctx.db();
+          const { today } = await practiceClock(db, ctx.now);
+          const result = await changeEntryStatus(db, ctx.auditActor, name, change.name, mrn, { id: entryId, reason: options.reason, date: options.date }, today);
+          return { data: result, human: `${kind.noun[0]!.toUpperCase()}${kind.noun.slice(1)} ${entryId}: ${change.name === 'entered-in-error' ? 'marked entered in error (kept, hidden from the chart)' : `${change.name} recorded`}.` };
+        }),
+      );
+    }
+
     command
       .command('list')
       .description(`list a patient's ${kind.command}`)
       .argument('<mrn>', 'chart number')
       .option('--all', 'include inactive, resolved and entered-in-error entries')
+      .addHelpText('after', `\nExample:\n  practice ${kind.command} list C100 --all --json`)
       .action(
         action(async (ctx, mrn: string, options: { all?: boolean }) => {
           const db = await ctx.db();

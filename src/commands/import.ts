@@ -147,7 +147,29 @@ async function runImportCommand(ctx: CommandContext, path: string, options: Impo
     });
   }
   progress.stop();
-  return present(ctx, path, format, summary);
+  const result = present(ctx, path, format, summary);
+  return summary.dryRun || !(format !== 'csv' || options.kind === 'medications' || options.kind === 'allergies') ? result : withAllergyConflicts(ctx, result, options.source ?? (format === 'csv' ? 'chart' : format));
+}
+
+/** Imported medication lists get the allergy check a prescription gets: conflicts are reported, not refused. */
+async function withAllergyConflicts(ctx: CommandContext, result: CommandResult, source: string): Promise<CommandResult> {
+  const { medicationAllergyConflicts } = await import('../chart/medication-review.js');
+  const conflicts = await medicationAllergyConflicts(await ctx.db(), source);
+  if (conflicts.length === 0) return result;
+  const serious = conflicts.filter((c) => c.level === 'stop').length;
+  ctx.warn(`${conflicts.length} imported medication(s) conflict with a recorded allergy${serious ? ` (${serious} serious)` : ''}: review them with the prescriber (listed below).`);
+  const table = renderTable(
+    conflicts,
+    [
+      { header: 'Chart', value: (c) => c.mrn },
+      { header: 'Medication', value: (c) => c.medication },
+      { header: 'Allergy', value: (c) => c.allergy },
+      { header: 'Match', value: (c) => c.match },
+      { header: 'Level', value: (c) => (c.level === 'stop' ? 'serious' : 'warning') },
+    ],
+    ctx.out,
+  );
+  return { ...result, data: { ...(result.data as object), allergyConflicts: conflicts }, human: `${result.human ?? ''}\n\nMedications that conflict with a recorded allergy:\n${table}` };
 }
 
 

@@ -28,6 +28,12 @@ async function parseTime(ctx: CommandContext, text: string | undefined, option: 
   return parsed.toJSDate();
 }
 
+function positiveWhole(text: string, option: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option} takes a whole number above zero, not "${text}".`);
+  return n;
+}
+
 function localTime(iso: string, zone: string): string {
   return DateTime.fromJSDate(new Date(iso), { zone }).toFormat('yyyy-MM-dd HH:mm');
 }
@@ -54,13 +60,15 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--location <code>', 'unit or wing where it is given')
     .option('--prescriber <npi>', 'ordering provider NPI')
     .option('--window <duration>', 'how early or late a dose counts as on time', '60m')
+    .option('--override <reason>', 'order it despite a serious allergy match, for this recorded clinical reason')
+    .addHelpText('after', '\nExample:\n  practice mar order 10023 --med 860975 --name "metformin 500 mg tablet" --dose 500 --unit mg --route PO --schedule "BID 08:00,20:00"')
     .action(
       action(async (ctx, mrn: string, opts) => {
         if (!opts.schedule && !opts.prn) throw new UsageError('Give --schedule (e.g. "BID 08:00,20:00") or --prn.');
         const schedule = opts.prn ? `PRN${opts.schedule ? ` ${opts.schedule}` : ''}` : opts.schedule;
         const { createAdministrationOrder } = await import('../mar/orders.js');
         const dose = Number(opts.dose);
-        const order = await createAdministrationOrder(await ctx.db(), ctx.auditActor, {
+        const { order, warnings } = await createAdministrationOrder(await ctx.db(), ctx.auditActor, {
           mrn,
           medication: opts.med,
           name: opts.name,
@@ -74,9 +82,11 @@ export function register(program: Command, action: ActionFactory): void {
           locationCode: opts.location,
           orderedByNpi: opts.prescriber,
           windowMinutes: parseDurationMinutes(opts.window, '--window'),
+          override: opts.override,
         });
+        for (const warning of warnings) ctx.warn(warning);
         return {
-          data: { orderId: order.id, medication: order.display, schedule: order.scheduleText, kind: order.scheduleKind, times: order.scheduleTimes },
+          data: { orderId: order.id, medication: order.display, schedule: order.scheduleText, kind: order.scheduleKind, times: order.scheduleTimes, warnings },
           human: `Order ${order.id} written: ${order.display} ${Number(order.dose)} ${order.doseUnit} ${order.route} ${order.scheduleText}.`,
         };
       }),
@@ -88,6 +98,7 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--at <time>', 'the time to look at (HH:MM today or ISO date-time)')
     .option('--window <duration>', 'how far before and after', '60m')
     .option('--location <code>', 'only this unit or wing')
+    .addHelpText('after', '\nExample:\n  practice mar due --at 08:00 --window 60m --location WEST')
     .action(
       action(async (ctx, opts) => {
         const { dueDoses } = await import('../mar/administer.js');
@@ -97,7 +108,7 @@ export function register(program: Command, action: ActionFactory): void {
         const doses = await dueDoses(db, at, parseDurationMinutes(opts.window, '--window'), opts.location);
         const zone = await practiceTimeZone(db);
         return {
-          data: { at: at.toISOString(), doses },
+          data: { at: DateTime.fromJSDate(at, { zone }).toISO({ suppressMilliseconds: true }), timeZone: zone, doses },
           human: doses.length
             ? renderTable(doses, [
                 { header: 'Dose id', value: (d) => d.doseId, align: 'right' },
@@ -119,10 +130,13 @@ export function register(program: Command, action: ActionFactory): void {
     .requiredOption('--patient-scan <barcode>', 'the wristband barcode')
     .requiredOption('--med-scan <barcode>', 'the product barcode (GS1 DataMatrix/GS1-128, UPC, or NDC)')
     .option('--patient <mrn>', 'the chart open on screen: the wristband must match it')
-    .option('--dose <amount>', 'amount given, e.g. 500 or 500mg (default: the ordered dose)')
+    .option('--dose <amount>', 'amount given, e.g. 500 or 500mg (default: --units x the scanned strength)')
+    .option('--units <n>', 'how many of the scanned units are given, e.g. 2 tablets (default 1)')
+    .option('--order <id>', 'the order this dose is for, when the scan fits more than one (the stop lists them)')
     .option('--route <route>', 'route given (checked against the order)')
     .option('--by <name>', 'who gives it (default: --user)')
-    .option('--override <reason>', 'give outside the time window, for this recorded reason')
+    .option('--override <reason>', 'give outside the time window or despite an allergy match, for this recorded reason')
+    .addHelpText('after', '\nExamples:\n  practice mar give --patient-scan MRN:10023 --med-scan "(01)00300090123456(17)271231(10)LOT7"\n  practice mar give --patient-scan MRN:10023 --med-scan 0002-7510-01 --units 2 --order 14')
     .action(
       action(async (ctx, opts) => {
         let dose: number | undefined;
@@ -140,11 +154,14 @@ export function register(program: Command, action: ActionFactory): void {
           expectedMrn: opts.patient,
           dose,
           unit,
+          units: opts.units === undefined ? undefined : positiveWhole(opts.units, '--units'),
+          orderId: opts.order === undefined ? undefined : positiveWhole(opts.order, '--order'),
           route: opts.route,
           by: opts.by ?? ctx.config.actor,
           override: opts.override,
           at: ctx.now,
         });
+        for (const warning of result.warnings) ctx.warn(warning);
         if (result.outcome === 'rejected') {
           throw new ValidationError(result.problems, `Stop: ${result.problems.map((p) => p.message).join(' ')} (attempt ${result.administrationId} logged)`);
         }
@@ -162,6 +179,7 @@ export function register(program: Command, action: ActionFactory): void {
     .requiredOption('--status <status>', 'given | refused | held | not-available')
     .option('--reason <text>', 'why (required unless given)')
     .option('--by <name>', 'who records it (default: --user)')
+    .addHelpText('after', '\nExample:\n  practice mar record 10023 --dose-id 412 --status refused --reason "nauseous"')
     .action(
       action(async (ctx, mrn: string, opts) => {
         const { recordDoseOutcome, RECORDED_STATUSES } = await import('../mar/administer.js');
@@ -177,6 +195,7 @@ export function register(program: Command, action: ActionFactory): void {
     .requiredOption('--status <status>', 'given | refused | held | not-available | entered-in-error')
     .requiredOption('--reason <text>', 'why the record is corrected')
     .option('--by <name>', 'who corrects it (default: --user)')
+    .addHelpText('after', '\nExample:\n  practice mar correct 88 --status entered-in-error --reason "charted on the wrong patient"')
     .action(
       action(async (ctx, id: string, opts) => {
         const { correctAdministration, RECORDED_STATUSES } = await import('../mar/administer.js');
@@ -191,6 +210,7 @@ export function register(program: Command, action: ActionFactory): void {
     .description('doses past their window with nothing recorded (exit 3 when any, for cron alerts)')
     .option('--since <duration>', 'how far back to look', '24h')
     .option('--notify <channel>', 'also send the list by email (PRACTICE_SMTP_URL, to PRACTICE_MAR_ALERT_TO)')
+    .addHelpText('after', '\nExample:\n  practice mar missed --since 24h --notify email')
     .action(
       action(async (ctx, opts) => {
         const { missedDoses } = await import('../mar/administer.js');
@@ -216,7 +236,7 @@ export function register(program: Command, action: ActionFactory): void {
           }
         }
         return {
-          data: { missed, notified },
+          data: { timeZone: zone, missed, notified },
           human: missed.length
             ? renderTable(missed, [
                 { header: 'Dose id', value: (d) => d.doseId, align: 'right' },
@@ -237,9 +257,10 @@ export function register(program: Command, action: ActionFactory): void {
     .description('the printable monthly MAR grid (days across, times down)')
     .requiredOption('--month <YYYY-MM>', 'the month')
     .option('--pdf <file>', 'write the grid as a PDF (mode 0600)')
+    .addHelpText('after', '\nExample:\n  practice mar report 10023 --month 2026-10 --pdf mar-10023.pdf')
     .action(
       action(async (ctx, mrn: string, opts) => {
-        const { marGrid, writeMarPdf } = await import('../mar/record.js');
+        const { marGrid, writeMarPdf, CELL_LEGEND } = await import('../mar/record.js');
         const { practiceInfo } = await import('../practice/clock.js');
         const db = await ctx.db();
         const grid = await marGrid(db, mrn, opts.month, ctx.now);
@@ -256,7 +277,7 @@ export function register(program: Command, action: ActionFactory): void {
                 { header: 'Medication', value: (r) => r.medication },
                 { header: 'Time', value: (r) => r.time },
                 ...days.map((d) => ({ header: String(d), value: (r: (typeof grid.rows)[number]) => r.cells[d - 1] })),
-              ], ctx.out),
+              ], ctx.out) + `\n${CELL_LEGEND}`,
         };
       }),
     );
@@ -264,15 +285,19 @@ export function register(program: Command, action: ActionFactory): void {
   mar
     .command('audit <mrn>')
     .description('every administration, refused scan, override and correction, with who and when')
+    .addHelpText('after', '\nExample:\n  practice mar audit 10023 --json')
     .action(
       action(async (ctx, mrn: string) => {
         const { administrationTrail } = await import('../mar/record.js');
-        const trail = await administrationTrail(await ctx.db(), mrn);
+        const { practiceTimeZone } = await import('../practice/clock.js');
+        const db = await ctx.db();
+        const trail = await administrationTrail(db, mrn);
+        const zone = await practiceTimeZone(db);
         return {
           data: trail,
           human: renderTable(trail.entries, [
             { header: 'Record', value: (e) => e.id, align: 'right' },
-            { header: 'When', value: (e) => e.occurredAt.toISOString() },
+            { header: 'When', value: (e) => localTime(e.occurredAt.toISOString(), zone) },
             { header: 'Medication', value: (e) => e.medication ?? '(no matching order)' },
             { header: 'Status', value: (e) => e.status },
             { header: 'By', value: (e) => e.performedBy },
@@ -288,6 +313,7 @@ export function register(program: Command, action: ActionFactory): void {
     .description('the NDC product list that maps scanned packages to RxNorm')
     .command('load <file>')
     .description('load a CSV with columns ndc, rxnorm and optionally display, route, strength, unit')
+    .addHelpText('after', '\nExample:\n  practice mar products load pharmacy-products.csv')
     .action(
       action(async (ctx, file: string) => {
         const { loadProducts } = await import('../mar/record.js');

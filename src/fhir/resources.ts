@@ -194,7 +194,8 @@ export function problemCondition(row: Row<typeof s.problems>): Condition {
     resourceType: 'Condition',
     id: resourceId(idPrefix.problem, row.id),
     meta: meta(encounterDiagnosis ? Profile.conditionEncounterDiagnosis : Profile.conditionProblem),
-    clinicalStatus: { coding: [{ system: System.conditionClinical, code: row.clinicalStatus }] },
+    // FHIR con-5: no clinical status on an entry marked entered in error.
+    clinicalStatus: row.verificationStatus === 'entered-in-error' ? undefined : { coding: [{ system: System.conditionClinical, code: row.clinicalStatus }] },
     verificationStatus: { coding: [{ system: System.conditionVerification, code: row.verificationStatus }] },
     category: [{ coding: [{ system: row.category === 'health-concern' ? System.usCoreCategory : System.conditionCategory, code: row.category }] }],
     code: concept(row.codeSystem, row.code, row.display),
@@ -300,6 +301,7 @@ export function medicationRequestResource(row: Row<typeof s.medications>): Medic
     id: resourceId(idPrefix.medication, row.id),
     meta: meta(Profile.medicationRequest),
     status: row.status as MedicationRequest['status'],
+    statusReason: row.statusNote ? { text: row.statusNote } : undefined,
     // A medication the patient reports is recorded as a plan, not an order we placed (US Core guidance);
     // a request keeps the intent it was written with (only the order family is an order to QI-Core).
     intent: row.kind === 'statement' ? 'plan' : (row.intent as MedicationRequest['intent']),
@@ -337,7 +339,8 @@ export function allergyResource(row: Row<typeof s.allergies>): AllergyIntoleranc
     resourceType: 'AllergyIntolerance',
     id: resourceId(idPrefix.allergy, row.id),
     meta: meta(Profile.allergy),
-    clinicalStatus: { coding: [{ system: System.allergyClinical, code: row.clinicalStatus }] },
+    // FHIR ait-2: no clinical status on an entry marked entered in error.
+    clinicalStatus: row.verificationStatus === 'entered-in-error' ? undefined : { coding: [{ system: System.allergyClinical, code: row.clinicalStatus }] },
     verificationStatus: { coding: [{ system: System.allergyVerification, code: row.verificationStatus }] },
     category: [row.category as 'medication'],
     criticality: (row.criticality as AllergyIntolerance['criticality']) ?? undefined,

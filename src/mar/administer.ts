@@ -11,6 +11,7 @@ import { NotFoundError, ValidationError, type Issue } from '../errors.js';
 import { BarcodeError, parseProductBarcode, type ScannedProduct } from './barcode.js';
 import { practiceTimeZone } from '../practice/clock.js';
 import { materialiseDoses, patientByMrn } from './orders.js';
+import { allergyConflicts, ingredientsOf, ingredientWord, recordedAllergies } from '../chart/drug-classes.js';
 
 export const RECORDED_STATUSES = ['given', 'refused', 'held', 'not-available'] as const;
 export type RecordedStatus = (typeof RECORDED_STATUSES)[number];
@@ -32,7 +33,11 @@ export interface GiveInput {
   expectedMrn?: string;
   dose?: number;
   unit?: string;
+  /** How many of the scanned units (tablets, vials) are given; the dose is units x the product's strength. */
+  units?: number;
   route?: string;
+  /** The order the nurse chose when the scan fits more than one (from the list the stop shows). */
+  orderId?: number;
   by: string;
   override?: string;
   at: Date;
@@ -42,9 +47,12 @@ export interface GiveResult {
   outcome: 'given' | 'rejected';
   administrationId: number;
   problems: Issue[];
+  warnings: string[];
   order?: { id: number; display: string; dose: string; doseUnit: string; route: string };
   scheduledAt?: string;
   withinWindow?: boolean;
+  /** When the scan fitted more than one order: the orders to choose from with --order. */
+  candidates?: { orderId: number; medication: string; dose: string; route: string; schedule: string }[];
 }
 
 type DoseCandidate = {
@@ -53,10 +61,90 @@ type DoseCandidate = {
   recorded: string | null;
 };
 
+type Order = typeof administrationOrders.$inferSelect;
+type Product = typeof ndcProducts.$inferSelect;
+
+/** Units that count things rather than measure them: the dose is then the number of units given. */
+const COUNT_UNITS = new Set(['tab', 'tabs', 'tablet', 'tablets', 'cap', 'caps', 'capsule', 'capsules', 'each', 'ea', 'unit-dose', 'patch', 'puff', 'puffs', 'supp', 'suppository']);
+
+/** The drug's ingredients as the class table knows them, or the first word of its name. */
+function ingredientKey(name: string | null | undefined): string | undefined {
+  if (!name) return undefined;
+  const known = ingredientsOf({ name }).sort();
+  return known.length ? known.join('+') : ingredientWord(name) || undefined;
+}
+
+/**
+ * The dose the scan and the options describe, in a unit an order can be compared with:
+ * --dose as given, else the scanned units times the product's strength, else the count of units.
+ */
+function doseGiven(input: GiveInput, product: Product | undefined, order: Order): { amount: number; unit: string } | undefined {
+  if (input.dose !== undefined) return { amount: input.dose, unit: input.unit ?? order.doseUnit };
+  const units = input.units ?? 1;
+  if (COUNT_UNITS.has(order.doseUnit.toLowerCase())) return { amount: units, unit: order.doseUnit };
+  if (product?.strength && product.strengthUnit) return { amount: units * Number(product.strength), unit: product.strengthUnit };
+  return input.units === undefined ? undefined : { amount: units, unit: 'unit' };
+}
+
+function sameDose(given: { amount: number; unit: string }, order: Order): boolean {
+  return Math.abs(given.amount - Number(order.dose)) < 1e-9 && given.unit.toLowerCase() === order.doseUnit.toLowerCase();
+}
+
+function describeOrder(o: Order) {
+  return { orderId: o.id, medication: o.display, dose: `${Number(o.dose)} ${o.doseUnit}`, route: o.route, schedule: o.scheduleText };
+}
+
+/** The dose of an order a scan at `at` is for, and whether it is on time (PRN orders: the 24-hour limits). */
+async function doseSlot(db: DbOrTx, order: Order, at: Date, override: string | undefined, zone: string): Promise<{ dose?: DoseCandidate; withinWindow?: boolean; problems: Issue[]; openInWindow: boolean }> {
+  const problems: Issue[] = [];
+  const windowMs = order.windowMinutes * 60_000;
+  if (order.scheduleKind === 'prn') {
+    const given = await queryRows<{ n: number; last: string | null }>(
+      db,
+      sql`select count(*)::int as n, max(occurred_at)::text as last from ${standing} s
+          where s.order_id = ${order.id} and s.status = 'given' and s.occurred_at > ${at.toISOString()}::timestamptz - interval '24 hours'`,
+    );
+    const { n, last } = given[0]!;
+    if (order.prnMaxPerDay !== null && n >= order.prnMaxPerDay) {
+      problems.push({ code: 'PRN_LIMIT', path: 'time', message: `Limit reached: ${n} of at most ${order.prnMaxPerDay} as-needed doses already given in the last 24 hours. Do not give; call the prescriber.` });
+      return { problems, openInWindow: false };
+    }
+    if (order.intervalHours && last && at.getTime() - new Date(last).getTime() < order.intervalHours * 3_600_000) {
+      if (!override) problems.push({ code: 'TOO_SOON', path: 'time', message: `Too soon: the order allows a dose every ${order.intervalHours} hours and the last was at ${DateTime.fromJSDate(new Date(last), { zone }).toFormat('HH:mm')}.`, severity: 'error' });
+      return { withinWindow: false, problems, openInWindow: false };
+    }
+    return { withinWindow: true, problems, openInWindow: true };
+  }
+  const candidates = await queryRows<DoseCandidate>(
+    db,
+    sql`select d.id, d.scheduled_at::text as scheduled_at, s.status as recorded
+        from ${scheduledDoses} d left join ${standing} s on s.dose_id = d.id
+        where d.order_id = ${order.id}
+          and d.scheduled_at between ${at.toISOString()}::timestamptz - interval '24 hours' and ${at.toISOString()}::timestamptz + interval '24 hours'
+        order by abs(extract(epoch from d.scheduled_at - ${at.toISOString()}::timestamptz))`,
+  );
+  const near = candidates.filter((c) => Math.abs(new Date(c.scheduled_at).getTime() - at.getTime()) <= windowMs);
+  const open = near.find((c) => !c.recorded);
+  if (open) return { dose: open, withinWindow: true, problems, openInWindow: true };
+  if (near.some((c) => c.recorded === 'given')) {
+    problems.push({ code: 'ALREADY_GIVEN', path: 'time', message: 'This dose was already given. Do not give it again.' });
+    return { problems, openInWindow: false };
+  }
+  const dose = candidates.find((c) => !c.recorded);
+  if (!dose) problems.push({ code: 'NO_DOSE_DUE', path: 'time', message: 'No dose of this order is due within a day of now.' });
+  else if (!override) {
+    const when = DateTime.fromJSDate(new Date(dose.scheduled_at), { zone }).toFormat('HH:mm');
+    problems.push({ code: 'WRONG_TIME', path: 'time', message: `Wrong time: the nearest dose is scheduled at ${when}, outside the ${order.windowMinutes}-minute window. Give it only with --override "reason".` });
+  }
+  return { dose, withinWindow: false, problems, openInWindow: false };
+}
+
 export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promise<GiveResult> {
   const patient = await patientByMrn(db, mrnFromWristband(input.patientScan));
   await materialiseDoses(db, input.at);
+  const zone = await practiceTimeZone(db);
   const problems: Issue[] = [];
+  const warnings: string[] = [];
   let scanned: ScannedProduct | undefined;
   try {
     scanned = parseProductBarcode(input.medScan);
@@ -64,32 +152,33 @@ export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promi
     if (!(error instanceof BarcodeError)) throw error;
     problems.push({ code: 'BARCODE', path: 'med-scan', message: error.message });
   }
-  if (input.expectedMrn && input.expectedMrn.trim() !== patient.mrn) {
+  if (input.expectedMrn && input.expectedMrn.trim().toUpperCase() !== patient.mrn.toUpperCase()) {
     problems.push({ code: 'WRONG_PATIENT', path: 'patient-scan', message: `Wrong patient: the wristband is chart ${patient.mrn}, not the chart open (${input.expectedMrn.trim()}). Do not give.` });
   }
 
-  // Right drug: the product's NDC is the ordered NDC, or maps to the ordered RxNorm concept.
-  let order: typeof administrationOrders.$inferSelect | undefined;
-  let product: typeof ndcProducts.$inferSelect | undefined;
+  // Right drug: the orders the product can fill (its NDC, its RxNorm concept, or the same ingredient);
+  // then right dose and right time narrow them. More than one left is a doubt: stop and list them.
+  let order: Order | undefined;
+  let product: Product | undefined;
+  let candidates: GiveResult['candidates'];
+  let slot: Awaited<ReturnType<typeof doseSlot>> | undefined;
   if (scanned && problems.length === 0) {
     const products = await db.select().from(ndcProducts).where(inArray(ndcProducts.ndc11, scanned.ndc11Candidates));
+    product = products[0];
     const orders = await db
       .select()
       .from(administrationOrders)
       .where(and(eq(administrationOrders.patientId, patient.id), eq(administrationOrders.status, 'active')));
     const activeNow = orders.filter((o) => o.startsAt <= input.at && (!o.stopsAt || o.stopsAt > input.at));
-    order = activeNow.find((o) => o.ndcCode && scanned!.ndc11Candidates.includes(o.ndcCode));
-    product = products.find((p) => p.ndc11 === order?.ndcCode);
-    if (!order) {
-      for (const candidate of products) {
-        order = activeNow.find((o) => o.rxnormCode === candidate.rxnormCode);
-        if (order) {
-          product = candidate;
-          break;
-        }
-      }
-    }
-    if (!order) {
+    const productIngredient = ingredientKey(product?.display);
+    const sameProduct = activeNow.filter(
+      (o) =>
+        (o.ndcCode && scanned!.ndc11Candidates.includes(o.ndcCode)) ||
+        products.some((p) => p.rxnormCode === o.rxnormCode) ||
+        (productIngredient !== undefined && ingredientKey(o.display) === productIngredient),
+    );
+    const chosen = input.orderId === undefined ? sameProduct : sameProduct.filter((o) => o.id === input.orderId);
+    if (sameProduct.length === 0) {
       const unknownProduct = products.length === 0 && activeNow.some((o) => !o.ndcCode);
       problems.push({
         code: 'WRONG_DRUG',
@@ -98,66 +187,60 @@ export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promi
           ? 'Cannot verify the drug: the scanned NDC is not in the product list, so it cannot be matched to an order written in RxNorm. Do not give; ask pharmacy to add it ("practice mar products load").'
           : `Wrong drug: the scanned product is not on chart ${patient.mrn}'s active medication orders. Do not give.`,
       });
+    } else if (chosen.length === 0) {
+      problems.push({ code: 'WRONG_ORDER', path: '--order', message: `Order ${input.orderId} is not an active order this product can fill on chart ${patient.mrn}. Do not give.` });
+    } else {
+      const doseFits = chosen.filter((o) => {
+        const given = doseGiven(input, product, o);
+        return given === undefined || sameDose(given, o);
+      });
+      if (doseFits.length === 0) {
+        const given = doseGiven(input, product, chosen[0]!)!;
+        const ordered = [...new Set(chosen.map((o) => `${Number(o.dose)} ${o.doseUnit}`))].join(' or ');
+        problems.push({ code: 'WRONG_DOSE', path: 'dose', message: `Wrong dose: the order is ${ordered}, not ${given.amount} ${given.unit}${input.dose === undefined ? ` (${input.units ?? 1} x the scanned ${product?.strength ? `${Number(product.strength)} ${product.strengthUnit}` : 'unit'}; give --units or --dose)` : ''}.` });
+      } else {
+        const slots = await Promise.all(doseFits.map(async (o) => ({ order: o, slot: await doseSlot(db, o, input.at, input.override, zone) })));
+        const due = slots.filter((s) => s.slot.openInWindow);
+        const pick = due.length === 1 ? due : due.length === 0 && slots.length === 1 ? slots : undefined;
+        if (!pick) {
+          candidates = (due.length ? due : slots).map((s) => describeOrder(s.order));
+          problems.push({
+            code: 'AMBIGUOUS_ORDER',
+            path: '--order',
+            message: `This scan fits ${candidates.length} orders: ${candidates.map((c) => `order ${c.orderId} ${c.medication} ${c.dose} ${c.route} ${c.schedule}`).join('; ')}. Do not guess: give again with --order <number> (or --dose / --units).`,
+          });
+        } else {
+          order = pick[0]!.order;
+          slot = pick[0]!.slot;
+          problems.push(...slot.problems);
+        }
+      }
     }
   }
 
   let dose: DoseCandidate | undefined;
   let withinWindow: boolean | undefined;
+  let allergyOverride = false;
   if (order && scanned) {
-    const zone = await practiceTimeZone(db);
     const today = DateTime.fromJSDate(input.at, { zone }).toISODate()!;
     if (scanned.expiry && scanned.expiry < today) {
       problems.push({ code: 'EXPIRED', path: 'med-scan', message: `This lot expired on ${scanned.expiry}. Do not give; use an in-date package.` });
-    }
-    if (input.dose !== undefined && (Number(order.dose) !== input.dose || (input.unit && input.unit.toLowerCase() !== order.doseUnit.toLowerCase()))) {
-      problems.push({ code: 'WRONG_DOSE', path: 'dose', message: `Wrong dose: the order is ${Number(order.dose)} ${order.doseUnit}, not ${input.dose} ${input.unit ?? order.doseUnit}.` });
     }
     const route = input.route?.toUpperCase() ?? product?.route?.toUpperCase();
     if (route && route !== order.route.toUpperCase()) {
       problems.push({ code: 'WRONG_ROUTE', path: 'route', message: `Wrong route: the order is ${order.route}, this is ${route}.` });
     }
-    const windowMs = order.windowMinutes * 60_000;
-    if (order.scheduleKind === 'prn') {
-      const given = await queryRows<{ n: number; last: string | null }>(
-        db,
-        sql`select count(*)::int as n, max(occurred_at)::text as last from ${standing} s
-            where s.order_id = ${order.id} and s.status = 'given' and s.occurred_at > ${input.at.toISOString()}::timestamptz - interval '24 hours'`,
-      );
-      const { n, last } = given[0]!;
-      if (order.prnMaxPerDay !== null && n >= order.prnMaxPerDay) {
-        problems.push({ code: 'PRN_LIMIT', path: 'time', message: `Limit reached: ${n} of at most ${order.prnMaxPerDay} as-needed doses already given in the last 24 hours. Do not give; call the prescriber.` });
-      } else if (order.intervalHours && last && input.at.getTime() - new Date(last).getTime() < order.intervalHours * 3_600_000) {
-        withinWindow = false;
-        if (!input.override) problems.push({ code: 'TOO_SOON', path: 'time', message: `Too soon: the order allows a dose every ${order.intervalHours} hours and the last was at ${DateTime.fromJSDate(new Date(last), { zone }).toFormat('HH:mm')}.`, severity: 'error' });
-      } else {
-        withinWindow = true;
-      }
-    } else {
-      const candidates = await queryRows<DoseCandidate>(
-        db,
-        sql`select d.id, d.scheduled_at::text as scheduled_at, s.status as recorded
-            from ${scheduledDoses} d left join ${standing} s on s.dose_id = d.id
-            where d.order_id = ${order.id}
-              and d.scheduled_at between ${input.at.toISOString()}::timestamptz - interval '24 hours' and ${input.at.toISOString()}::timestamptz + interval '24 hours'
-            order by abs(extract(epoch from d.scheduled_at - ${input.at.toISOString()}::timestamptz))`,
-      );
-      const near = candidates.filter((c) => Math.abs(new Date(c.scheduled_at).getTime() - input.at.getTime()) <= windowMs);
-      const open = near.find((c) => !c.recorded);
-      if (open) {
-        dose = open;
-        withinWindow = true;
-      } else if (near.some((c) => c.recorded === 'given')) {
-        problems.push({ code: 'ALREADY_GIVEN', path: 'time', message: 'This dose was already given. Do not give it again.' });
-      } else {
-        dose = candidates.find((c) => !c.recorded);
-        withinWindow = false;
-        if (!dose) problems.push({ code: 'NO_DOSE_DUE', path: 'time', message: 'No dose of this order is due within a day of now.' });
-        else if (!input.override) {
-          const when = DateTime.fromJSDate(new Date(dose.scheduled_at), { zone }).toFormat('HH:mm');
-          problems.push({ code: 'WRONG_TIME', path: 'time', message: `Wrong time: the nearest dose is scheduled at ${when}, outside the ${order.windowMinutes}-minute window. Give it only with --override "reason".` });
-        }
-      }
+    // Right patient for this drug: allergies recorded since the order was written are checked at the bedside too.
+    const conflicts = allergyConflicts({ name: product?.display ? `${order.display} ${product.display}` : order.display, rxnorm: order.rxnormCode }, await recordedAllergies(db, patient.id));
+    const stops = conflicts.filter((c) => c.level === 'stop');
+    if (stops.length && !order.allergyOverrideReason && !input.override) {
+      problems.push({ code: 'ALLERGY', path: 'med-scan', message: `Stop: ${stops.map((c) => c.message).join(' ')} Do not give unless the prescriber has decided to go ahead: then give with --override "the clinical reason".` });
     }
+    allergyOverride = stops.length > 0 && !order.allergyOverrideReason && Boolean(input.override);
+    warnings.push(...conflicts.filter((c) => c.level === 'warn').map((c) => `Allergy warning: ${c.message}`));
+    if (stops.length && order.allergyOverrideReason) warnings.push('Ordered despite a matching allergy; the prescriber\'s reason is on the order.');
+    dose = slot?.dose;
+    withinWindow = slot?.withinWindow;
   }
 
   const rejected = problems.length > 0;
@@ -179,7 +262,7 @@ export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promi
         doseUnit: rejected ? null : (order?.doseUnit ?? null),
         route: rejected ? null : (order?.route ?? null),
         reason: rejected ? problems.map((p) => p.code).join(',') : null,
-        overrideReason: !rejected && withinWindow === false ? (input.override ?? null) : null,
+        overrideReason: !rejected && (withinWindow === false || allergyOverride) ? (input.override ?? null) : null,
         withinWindow: withinWindow ?? null,
       })
       .returning();
@@ -187,7 +270,7 @@ export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promi
       action: rejected ? 'scan-rejected' : 'administer',
       entity: 'administrations',
       entityId: inserted[0]!.id,
-      details: { patientId: patient.id, orderId: order?.id ?? null, problems: problems.map((p) => p.code), override: Boolean(input.override && withinWindow === false) },
+      details: { patientId: patient.id, orderId: order?.id ?? null, problems: problems.map((p) => p.code), override: Boolean(input.override && withinWindow === false), allergyOverride, candidates: candidates?.map((c) => c.orderId) },
     });
     return inserted;
   });
@@ -195,8 +278,10 @@ export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promi
     outcome: rejected ? 'rejected' : 'given',
     administrationId: row!.id,
     problems,
+    warnings,
+    candidates,
     order: order && { id: order.id, display: order.display, dose: order.dose, doseUnit: order.doseUnit, route: order.route },
-    scheduledAt: dose?.scheduled_at,
+    scheduledAt: dose ? DateTime.fromJSDate(new Date(dose.scheduled_at), { zone }).toISO({ suppressMilliseconds: true })! : undefined,
     withinWindow,
   };
 }
@@ -280,27 +365,33 @@ const openDosesOfActivePatients = sql`from ${scheduledDoses} d join ${administra
   left join locations l on l.id = o.location_id
   where o.status = 'active' and p.active and not exists (select 1 from ${standing} s where s.dose_id = d.id)`;
 
+/** Dose times as the practice reads them: ISO 8601 in its zone, with the offset ("2026-10-05T08:00:00-04:00"). */
+async function inPracticeZone(db: DbOrTx, rows: DueDose[]): Promise<DueDose[]> {
+  const zone = await practiceTimeZone(db);
+  return rows.map((r) => ({ ...r, scheduledAt: DateTime.fromJSDate(new Date(r.scheduledAt), { zone }).toISO({ suppressMilliseconds: true })! }));
+}
+
 export async function dueDoses(db: DbOrTx, at: Date, windowMinutes: number, locationCode?: string): Promise<DueDose[]> {
   await materialiseDoses(db, at);
-  return queryRows<DueDose>(
+  return inPracticeZone(db, await queryRows<DueDose>(
     db,
     sql`select ${dueColumns}
         ${openDosesOfActivePatients}
           and d.scheduled_at between ${at.toISOString()}::timestamptz - make_interval(mins => ${windowMinutes}) and ${at.toISOString()}::timestamptz + make_interval(mins => ${windowMinutes})
           ${locationCode ? sql`and l.code = ${locationCode}` : sql``}
         order by p.last_name, p.first_name, d.scheduled_at`,
-  );
+  ));
 }
 
 /** Doses whose window has closed with nothing recorded. */
 export async function missedDoses(db: DbOrTx, now: Date, sinceHours: number): Promise<DueDose[]> {
   await materialiseDoses(db, now);
-  return queryRows<DueDose>(
+  return inPracticeZone(db, await queryRows<DueDose>(
     db,
     sql`select ${dueColumns}
         ${openDosesOfActivePatients}
           and d.scheduled_at >= ${now.toISOString()}::timestamptz - make_interval(hours => ${sinceHours})
           and d.scheduled_at + make_interval(mins => o.window_minutes) < ${now.toISOString()}::timestamptz
         order by d.scheduled_at, p.last_name`,
-  );
+  ));
 }

@@ -10,12 +10,11 @@ import { normalizeNdc } from '../codes/ndc.js';
 import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { NotFoundError, UsageError, ValidationError, type Issue } from '../errors.js';
 import { doseTimes, parseSchedule, type Schedule } from './schedule.js';
+import { allergyConflicts, allergyDecision, recordedAllergies } from '../chart/drug-classes.js';
 
-export async function patientByMrn(db: DbOrTx, mrn: string) {
-  const [patient] = await db.select().from(patients).where(eq(patients.mrn, mrn.trim())).limit(1);
-  if (!patient) throw new NotFoundError(`Patient with chart number ${mrn.trim()}`, 'Check the chart number with "practice patients find".');
-  return patient;
-}
+// One lookup, one message for an unknown chart number, everywhere.
+import { patientByMrn } from '../chart/lookup.js';
+export { patientByMrn };
 
 export interface OrderInput {
   mrn: string;
@@ -32,9 +31,16 @@ export interface OrderInput {
   locationCode?: string;
   orderedByNpi?: string;
   windowMinutes?: number;
+  /** Why the prescriber orders it despite a serious allergy match (kept on the order and audited). */
+  override?: string;
 }
 
-export async function createAdministrationOrder(db: Db, who: AuditActor, input: OrderInput) {
+export interface WrittenOrder {
+  order: typeof administrationOrders.$inferSelect;
+  warnings: string[];
+}
+
+export async function createAdministrationOrder(db: Db, who: AuditActor, input: OrderInput): Promise<WrittenOrder> {
   const issues: Issue[] = [];
   let schedule: Schedule | undefined;
   try {
@@ -67,8 +73,15 @@ export async function createAdministrationOrder(db: Db, who: AuditActor, input: 
       if (!provider) throw new NotFoundError(`Provider with NPI ${input.orderedByNpi}`);
       orderedById = provider.id;
     }
-    const [product] = ndc ? await tx.select().from(ndcProducts).where(eq(ndcProducts.ndc11, ndc)) : [];
-    const display = input.name ?? product?.display ?? (ndc ? `NDC ${ndc}` : `RxNorm ${rxnorm}`);
+    const [product] = ndc
+      ? await tx.select().from(ndcProducts).where(eq(ndcProducts.ndc11, ndc))
+      : await tx.select().from(ndcProducts).where(eq(ndcProducts.rxnormCode, rxnorm!)).orderBy(ndcProducts.id).limit(1);
+    const display = input.name?.trim() || product?.display;
+    // The MAR shows drugs by name, and the allergy check needs one: a bare code is not enough.
+    if (!display) throw new ValidationError([{ code: 'NAME', path: '--name', message: `The product list does not know ${ndc ? `NDC ${ndc}` : `RxNorm ${rxnorm}`}: give --name "drug strength form" (e.g. "metformin 500 mg tablet") so the MAR shows it by name and it can be checked against the patient's allergies.` }]);
+    const decision = allergyDecision(allergyConflicts({ name: display, rxnorm: rxnorm ?? product?.rxnormCode }, await recordedAllergies(tx, patient.id)), input.override, 'write the order');
+    const warnings = [...decision.warnings];
+    if (input.override && !decision.overridden) warnings.push('--override was not needed: no serious allergy match, so no reason was stored.');
     const [order] = await tx
       .insert(administrationOrders)
       .values({
@@ -90,10 +103,11 @@ export async function createAdministrationOrder(db: Db, who: AuditActor, input: 
         windowMinutes: input.windowMinutes ?? 60,
         startsAt: input.startsAt,
         stopsAt: input.stopsAt ?? null,
+        allergyOverrideReason: decision.overridden ? input.override!.trim() : null,
       })
       .returning();
-    await recordAudit(tx, who, { action: 'insert', entity: 'administration_orders', entityId: order!.id, details: { patientId: patient.id } });
-    return order!;
+    await recordAudit(tx, who, { action: 'insert', entity: 'administration_orders', entityId: order!.id, details: { patientId: patient.id, allergyOverride: decision.overridden } });
+    return { order: order!, warnings };
   });
 }
 

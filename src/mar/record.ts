@@ -18,16 +18,21 @@ export interface MarGrid {
   month: string;
   days: number;
   rows: { medication: string; detail: string; time: string; cells: string[] }[];
+  /** What the outcome codes in the cells mean. */
+  codes: typeof CELL_CODE;
 }
 
-const CELL_CODE: Record<string, string> = { refused: 'R', held: 'H', 'not-available': 'NA' };
+// Outcome codes are digits, as on paper MARs, so they can never be read as a nurse's initials (a refusal
+// charted "R" looked like a dose given by Rita).
+export const CELL_CODE = { refused: '1', held: '2', 'not-available': '3', missed: '4' } as const;
+export const CELL_LEGEND = 'Initials = given by.  1 refused  2 held  3 not available  4 missed (nothing recorded).';
 
 export function initials(name: string): string {
   const parts = name.split(/[\s._-]+/).filter(Boolean);
   return parts.map((p) => p[0]!.toUpperCase()).join('').slice(0, 3) || '?';
 }
 
-/** One row per order and time of day; a cell per day: initials when given, R/H/NA, M when missed. */
+/** One row per order and time of day; a cell per day: initials when given, else an outcome code (CELL_CODE). */
 export async function marGrid(db: DbOrTx, mrn: string, month: string, now: Date): Promise<MarGrid> {
   const patient = await patientByMrn(db, mrn);
   const zone = await practiceTimeZone(db);
@@ -67,14 +72,15 @@ export async function marGrid(db: DbOrTx, mrn: string, month: string, now: Date)
     const day = local.day - 1;
     let mark = '';
     if (dose.status === 'given') mark = initials(dose.performed_by ?? '');
-    else if (dose.status) mark = CELL_CODE[dose.status] ?? '';
-    else if (dose.scheduled_at && new Date(dose.scheduled_at).getTime() + dose.window_minutes * 60_000 < now.getTime()) mark = 'M';
+    else if (dose.status) mark = CELL_CODE[dose.status as keyof typeof CELL_CODE] ?? '';
+    else if (dose.scheduled_at && new Date(dose.scheduled_at).getTime() + dose.window_minutes * 60_000 < now.getTime()) mark = CELL_CODE.missed;
     cells[day] = cells[day] ? `${cells[day]}/${mark}` : mark;
   }
   return {
     patient: { mrn: patient.mrn, name: `${patient.lastName}, ${patient.firstName}`, dob: patient.dob },
     month,
     days: start.daysInMonth!,
+    codes: CELL_CODE,
     rows: [...rows.values()].sort((a, b) => a.medication.localeCompare(b.medication) || a.time.localeCompare(b.time)),
   };
 }
@@ -121,7 +127,7 @@ export async function writeMarPdf(grid: MarGrid, practiceName: string, out: Node
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
     doc.font('Helvetica').fontSize(7).text(
-      `Initials = given by.  R refused  H held  NA not available  M missed (nothing recorded).    Page ${i + 1} of ${range.count}`,
+      `${CELL_LEGEND}    Page ${i + 1} of ${range.count}`,
       left,
       doc.page.height - 36,
       { lineBreak: false },

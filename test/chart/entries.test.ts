@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { allergyConflict } from '../../src/chart/drug-classes.js';
+import { allergyConflicts, DRUG_CLASS_TABLE, type AllergyForCheck } from '../../src/chart/drug-classes.js';
+import { CodeSystem } from '../../src/codes/systems.js';
 import { parseSoap } from '../../src/chart/soap.js';
 import { auditLog, medications, observations, patients, progressNotes } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -11,13 +12,26 @@ import { describeEachBackend } from '../helpers/db.js';
 import { auditCount, NOW, NPI_A, seedPractice } from './setup.js';
 
 describe('decision-support and note parsing', () => {
-  it('matches an allergy by class and by ingredient, not unrelated drugs', () => {
-    expect(allergyConflict('Amoxicillin 500 MG Oral Capsule', 'Penicillin')).toBe('penicillins');
-    expect(allergyConflict('Bactrim DS', 'Sulfa drugs')).toBe('sulfonamide antibiotics');
-    expect(allergyConflict('Naproxen 250 mg', 'ibuprofen')).toBe('NSAIDs');
-    expect(allergyConflict('Lisinopril 10 mg', 'lisinopril')).toBe('ACE inhibitors');
-    expect(allergyConflict('Metformin 500 mg', 'Penicillin')).toBeUndefined();
-    expect(allergyConflict('Metformin 500 mg', 'Peanuts')).toBeUndefined();
+  const allergy = (substance: string, more: Partial<AllergyForCheck> = {}): AllergyForCheck => ({ id: 1, substance, codeSystem: null, code: null, severity: null, criticality: null, ...more });
+  const match = (drug: string, a: AllergyForCheck) => allergyConflicts({ name: drug }, [a]).map((c) => [c.match, c.drugClass ?? null, c.level]);
+
+  it('matches an allergy by ingredient, by class and by cross-sensitivity, not unrelated drugs', () => {
+    expect(match('Amoxicillin 500 MG Oral Capsule', allergy('Penicillin'))).toEqual([['same class', 'penicillins', 'stop']]);
+    expect(match('Bactrim DS', allergy('Sulfa drugs'))).toEqual([['same class', 'sulfonamide antibiotics', 'stop']]);
+    expect(match('Naproxen 250 mg', allergy('ibuprofen'))).toEqual([['same class', 'NSAIDs', 'stop']]);
+    expect(match('Lisinopril 10 mg', allergy('lisinopril'))).toEqual([['same ingredient', 'ACE inhibitors', 'stop']]);
+    expect(match('Oxycodone 5 mg', allergy('Opiates', { severity: 'mild' }))).toEqual([['same class', 'opioids', 'warn']]);
+    expect(match('cephalexin 500 MG Oral Capsule', allergy('Penicillin', { severity: 'severe' }))).toEqual([['cross-sensitivity', 'cephalosporins', 'warn']]);
+    // Coded: RxNorm 70618 is the penicillin ingredient, whatever the substance text says.
+    expect(match('ampicillin 250 mg', allergy('PCN-type drugs', { codeSystem: CodeSystem.rxnorm, code: '70618' }))).toEqual([['same class', 'penicillins', 'stop']]);
+    expect(match('Metformin 500 mg', allergy('Penicillin'))).toEqual([]);
+    expect(match('Metformin 500 mg', allergy('Peanuts'))).toEqual([]);
+    expect(match('Metformin 500 mg', allergy('metformin'))).toEqual([['same ingredient', null, 'stop']]);
+  });
+
+  it('ships the class table as data with its source', () => {
+    expect(DRUG_CLASS_TABLE.source).toMatch(/RxNorm/);
+    expect(DRUG_CLASS_TABLE.classes.map((c) => c.name)).toEqual(expect.arrayContaining(['penicillins', 'cephalosporins', 'sulfonamide antibiotics', 'NSAIDs', 'opioids']));
   });
 
   it('reads S:/O:/A:/P: sections and refuses text outside them', () => {
@@ -69,7 +83,7 @@ describeEachBackend('clinical entries', (t) => {
 
     const blocked = await cli(['medications', 'add', 'E1', '--name', 'Amoxicillin 500 MG Oral Capsule', '--rxnorm', '308182']);
     expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toContain('matches a recorded allergy (penicillins)');
+    expect(blocked.stderr).toContain('matches the recorded moderate allergy to Penicillin (both are penicillins)');
     expect(blocked.stderr).toContain('--override');
     expect(await t.db.select().from(medications).where(eq(medications.patientId, patientId))).toHaveLength(0);
 

@@ -138,11 +138,11 @@ describeEachBackend('eMAR', (t) => {
     const rows = grid.json().rows as { medication: string; time: string; cells: string[] }[];
     const morning = rows.find((r) => r.medication === 'metformin 500 mg' && r.time === '08:00')!;
     expect(morning.cells[4]).toBe('JN');
-    expect(morning.cells[5]).toBe('M');
-    expect(morning.cells[0]).toBe('M');
+    expect(morning.cells[5]).toBe('4');
+    expect(morning.cells[0]).toBe('4');
     const evening = rows.find((r) => r.medication === 'metformin 500 mg' && r.time === '20:00')!;
     expect(evening.cells[4]).toBe('TU');
-    expect(evening.cells[3]).toBe('R');
+    expect(evening.cells[3]).toBe('1');
     const dir = await mkdtemp(join(tmpdir(), 'mar-'));
     const pdf = await cli(['mar', 'report', 'M100', '--month', '2026-10', '--pdf', join(dir, 'mar.pdf')]);
     expect(pdf.code).toBe(0);
@@ -152,7 +152,8 @@ describeEachBackend('eMAR', (t) => {
     expect(page).toContain('Medication Administration Record - 2026-10');
     expect(page).toContain('Chart: M100');
     expect(page).toContain('metformin 500 mg');
-    expect(page).toMatch(/08:00 .*M .*JN/);
+    expect(page).toMatch(/08:00 .*4 .*JN/);
+    expect(page).toContain('1 refused');
     expect(page).toContain('Page 1 of 1');
   });
 });

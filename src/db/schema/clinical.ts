@@ -1,6 +1,6 @@
 // The clinical record: history, problem list, allergies, medications, immunizations.
 import { sql } from 'drizzle-orm';
-import { boolean, check, date, index, integer, numeric, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, check, date, index, integer, numeric, pgTable, text, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { coded, id, provenance, timestamps } from './columns.js';
 import { encounters } from './encounters.js';
 import { patients } from './patients.js';
@@ -50,6 +50,10 @@ export const problems = pgTable(
     abatementDate: date({ mode: 'string' }),
     recordedDate: date({ mode: 'string' }),
     note: text(),
+    // Why the entry's status last changed (stopped, resolved, refuted, entered in error), as the clinician wrote it.
+    statusNote: text(),
+    // A correction is a new entry that points at the one it replaces (which is marked entered-in-error).
+    replacesId: integer().references((): AnyPgColumn => problems.id),
     ...provenance(),
     ...timestamps(),
   },
@@ -87,6 +91,10 @@ export const allergies = pgTable(
     verificationStatus: text().notNull().default('confirmed'),
     onsetDate: date({ mode: 'string' }),
     recordedDate: date({ mode: 'string' }),
+    // Why the entry's status last changed (stopped, resolved, refuted, entered in error), as the clinician wrote it.
+    statusNote: text(),
+    // A correction is a new entry that points at the one it replaces (which is marked entered-in-error).
+    replacesId: integer().references((): AnyPgColumn => allergies.id),
     ...provenance(),
     ...timestamps(),
   },
@@ -131,6 +139,10 @@ export const medications = pgTable(
     intent: text().notNull().default('order'),
     // Why a clinician went ahead despite an allergy or duplicate warning.
     overrideReason: text(),
+    // Why the entry's status last changed (stopped, resolved, refuted, entered in error), as the clinician wrote it.
+    statusNote: text(),
+    // A correction is a new entry that points at the one it replaces (which is marked entered-in-error).
+    replacesId: integer().references((): AnyPgColumn => medications.id),
     ...provenance(),
     ...timestamps(),
   },
@@ -177,6 +189,10 @@ export const immunizations = pgTable(
     doseUnit: text(),
     // true when given here; false for history from records or the patient.
     primarySource: boolean().notNull().default(true),
+    // Why the entry's status last changed (stopped, resolved, refuted, entered in error), as the clinician wrote it.
+    statusNote: text(),
+    // A correction is a new entry that points at the one it replaces (which is marked entered-in-error).
+    replacesId: integer().references((): AnyPgColumn => immunizations.id),
     ...provenance(),
     ...timestamps(),
   },

@@ -35,6 +35,8 @@ export const administrationOrders = pgTable(
     startsAt: timestamp({ withTimezone: true }).notNull(),
     stopsAt: timestamp({ withTimezone: true }),
     status: text().notNull().default('active'),
+    // Why the prescriber ordered it despite a serious allergy match (audited); doses are then given without stopping again.
+    allergyOverrideReason: text(),
     ...timestamps(),
   },
   (t) => [
