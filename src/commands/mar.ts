@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/main.js';
+import { checkPdfName } from '../cli/out-format.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { UsageError, ValidationError } from '../errors.js';
@@ -239,6 +240,7 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--pdf <file>', 'write the grid as a PDF (mode 0600)')
     .action(
       action(async (ctx, mrn: string, opts) => {
+        if (opts.pdf) checkPdfName(opts.pdf, '--pdf');
         const { marGrid, writeMarPdf } = await import('../mar/record.js');
         const { practiceInfo } = await import('../practice/clock.js');
         const db = await ctx.db();
