@@ -32,7 +32,7 @@ export function register(program: Command, action: ActionFactory): void {
   program
     .command('demo')
     .description('create a fictional practice with patients and two years of care, to try things on')
-    .option('--patients <n>', 'how many patients to create', '2000')
+    .option('--patients <n>', 'how many patients to create', '1500')
     .option('--seed <n>', 'the same seed on the same day gives the same practice', '1')
     .option('-y, --yes', 'add demo patients even when the database already has patients')
     .option('--out <dir>', "where the demo's files go: claim files, the clearinghouse's answers, the recall outbox, the monthly pack (default: demo/ in the data folder)")
