@@ -6,6 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { isIcd10Form } from '../codes/icd10.js';
 import { normalizeNdc } from '../codes/ndc.js';
+import { PAYER_ID_PATTERN } from '../codes/payer-id.js';
 import { isValidNpi } from '../codes/npi.js';
 import { isModifier, procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem } from '../codes/systems.js';
@@ -64,7 +65,7 @@ export const claimEdits: ClaimEdit[] = [
   { code: 'BILLING_TIN', level: 'claim', message: 'The practice tax id (EIN) is not 9 digits or has a prefix the IRS never assigns.', fails: () => sql`cv.billing_tin is null or cv.billing_tin !~ '^[0-9]{9}$' or left(cv.billing_tin, 2) = any(${textArray(INVALID_EIN_PREFIXES)})` },
   { code: 'BILLING_ADDRESS', level: 'claim', message: 'The practice billing address needs a street (not a PO box), city and state.', fails: () => sql`coalesce(trim(cv.billing_address1), '') = '' or coalesce(trim(cv.billing_city), '') = '' or cv.billing_state is null or cv.billing_address1 ~* '^\\s*(p\\.?\\s*o\\.?\\s*box|post\\s+office\\s+box)'` },
   { code: 'BILLING_ZIP4', level: 'claim', message: 'The practice billing ZIP code needs all 9 digits (ZIP+4).', fails: () => sql`regexp_replace(coalesce(cv.billing_zip, ''), '[^0-9]', '', 'g') !~ '^[0-9]{9}$'` },
-  { code: 'PAYER_ID', level: 'claim', message: 'The payer has no valid payer id (letters and digits, as on the clearinghouse payer list).', fails: () => sql`coalesce(cv.payer_identifier, '') !~ '^[A-Za-z0-9]{2,80}$'` },
+  { code: 'PAYER_ID', level: 'claim', message: 'The payer has no valid payer id (letters and digits, as on the clearinghouse payer list).', fails: () => sql`coalesce(cv.payer_identifier, '') !~ ${PAYER_ID_PATTERN}` },
   { code: 'FILING_INDICATOR', level: 'claim', message: 'The payer claim filing indicator is not an X12 code (CI, MB, MC, BL, HM, 12-17...).', fails: () => sql`not (cv.filing_indicator = any(${FILING_CODES}))` },
   { code: 'SUBSCRIBER_ID', level: 'claim', message: 'The coverage has no subscriber (member) id.', fails: () => sql`coalesce(trim(cv.member_id), '') = ''` },
   { code: 'RELATIONSHIP', level: 'claim', message: 'The patient is not the subscriber, but the subscriber name is missing on the coverage.', fails: () => sql`cv.relationship <> '18' and (coalesce(trim(cv.subscriber_last_name), '') = '' or coalesce(trim(cv.subscriber_first_name), '') = '')` },

@@ -55,15 +55,9 @@ export function defaultIo(): CliIo {
   };
 }
 
-export async function main(argv: string[], overrides: Partial<CliIo> = {}): Promise<number> {
-  const io: CliIo = { ...defaultIo(), ...overrides };
-  const errChalk = makeChalk({ isTTY: io.stderrIsTTY, env: io.env, flag: argv.includes('--no-color') ? false : undefined });
-  let context: CommandContext | undefined;
-  let result: CommandResult | undefined;
-  const wantsJson = argv.includes('--json');
-  const debug = argv.includes('--debug');
-
-  const program = new Command('practice')
+/** The program with its global options and help: the root of the command tree (commands are added by main). */
+export function createProgram(): Command {
+  return new Command('practice')
     .description('Run the administrative side of a medical practice on its own database.')
     .version(VERSION, '-V, --version', 'print the version')
     .option('--json', 'print results as one JSON document on stdout')
@@ -75,15 +69,6 @@ export async function main(argv: string[], overrides: Partial<CliIo> = {}): Prom
     .option('--no-color', 'never colour the output (NO_COLOR is honoured too)')
     .option('--color', 'colour the output even when it is not a terminal')
     .option('--debug', 'show technical details of errors')
-    .showHelpAfterError('(run with --help to see the options)')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      getOutHasColors: () => makeChalk({ isTTY: io.stdoutIsTTY, env: io.env }).level > 0,
-      getErrHasColors: () => errChalk.level > 0,
-      outputError: (text, write) => write(errChalk.red(text)),
-    })
     .addHelpText(
       'after',
       `
@@ -95,6 +80,26 @@ Examples:
 
 Exit codes: 0 done, 1 failed, 2 usage error, 3 finished with rejected or failed items.`,
     );
+}
+
+export async function main(argv: string[], overrides: Partial<CliIo> = {}): Promise<number> {
+  const io: CliIo = { ...defaultIo(), ...overrides };
+  const errChalk = makeChalk({ isTTY: io.stderrIsTTY, env: io.env, flag: argv.includes('--no-color') ? false : undefined });
+  let context: CommandContext | undefined;
+  let result: CommandResult | undefined;
+  const wantsJson = argv.includes('--json');
+  const debug = argv.includes('--debug');
+
+  const program = createProgram()
+    .showHelpAfterError('(run with --help to see the options)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      getOutHasColors: () => makeChalk({ isTTY: io.stdoutIsTTY, env: io.env }).level > 0,
+      getErrHasColors: () => errChalk.level > 0,
+      outputError: (text, write) => write(errChalk.red(text)),
+    });
 
   const action: ActionFactory = (handler) => async (...args: unknown[]) => {
     if (!context) throw new Error('command context missing');

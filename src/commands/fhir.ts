@@ -1,5 +1,5 @@
 // practice fhir export <mrn> [--out file] | export --all [--since DATE] --out dir | validate <file>
-import { resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/main.js';
@@ -76,6 +76,9 @@ Files are readable by you only: they hold patient records.`,
           return { data: result, human };
         }
         if (since) throw new UsageError('--since only applies with --all.');
+        if (options.out && !['', '.json'].includes(extname(options.out).toLowerCase())) {
+          throw new UsageError(`A FHIR bundle is JSON, but --out ${options.out} is named for another format.`, `Name it like ${basename(options.out, extname(options.out))}.json.`);
+        }
         if (!mrn) throw new UsageError('Give the chart number (MRN) of the patient to export, or --all.', 'For example: practice fhir export 100234 --out chart.json');
         const { patientByMrn } = await import('../chart/lookup.js');
         const { patientBundle } = await import('../fhir/export.js');

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/main.js';
+import { checkPdfName } from '../cli/out-format.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { UsageError, ValidationError } from '../errors.js';
@@ -260,6 +261,7 @@ export function register(program: Command, action: ActionFactory): void {
     .addHelpText('after', '\nExample:\n  practice mar report 10023 --month 2026-10 --pdf mar-10023.pdf')
     .action(
       action(async (ctx, mrn: string, opts) => {
+        if (opts.pdf) checkPdfName(opts.pdf, '--pdf');
         const { marGrid, writeMarPdf, CELL_LEGEND } = await import('../mar/record.js');
         const { practiceInfo } = await import('../practice/clock.js');
         const db = await ctx.db();

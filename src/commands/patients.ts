@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/main.js';
+import { checkPdfName } from '../cli/out-format.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { findDuplicateCandidates } from '../chart/duplicates.js';
@@ -118,6 +119,7 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--pdf <file>', 'also write a printable PDF (readable by you only)')
     .action(
       action(async (ctx, mrn: string, options: { pdf?: string }) => {
+        if (options.pdf) checkPdfName(options.pdf, '--pdf');
         const db = await ctx.db();
         const { zone, today } = await practiceClock(db, ctx.now);
         const patient = await patientByMrn(db, mrn);

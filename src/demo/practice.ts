@@ -15,13 +15,14 @@ export const DEMO_PROVIDERS = [
 export const DEMO_LOCATIONS = ['MAIN', 'NORTH'];
 
 export const DEMO_PAYERS = {
-  medicare: 'DEMO-MCARE',
-  medicareAdvantage: 'DEMO-MADV',
-  medicaid: 'DEMO-MCAID',
-  commercial: ['DEMO-BLUE', 'DEMO-EXAMPLE', 'DEMO-SAMPLE'],
+  medicare: 'DEMOMCARE',
+  medicareAdvantage: 'DEMOMADV',
+  medicaid: 'DEMOMCAID',
+  commercial: ['DEMOBLUE', 'DEMOEXAMPLE', 'DEMOSAMPLE'],
 };
 
-const office = { city: 'Demoville', state: 'NY', zip: '12301' };
+// ZIP+4 throughout: the billing provider's address on a claim needs all nine digits.
+const office = { city: 'Demoville', state: 'NY', zip: '12301-0100' };
 
 export function demoSetup(includePractice: boolean): SetupDocument {
   return {
@@ -41,16 +42,16 @@ export function demoSetup(includePractice: boolean): SetupDocument {
       : {}),
     locations: [
       { code: 'MAIN', name: 'Demo Family Practice, Example Street', placeOfService: '11', address1: '1 Example Street', ...office, phone: '518-555-0100' },
-      { code: 'NORTH', name: 'Demo Family Practice, North Office', placeOfService: '11', address1: '200 Sample Avenue', city: 'Sampleton', state: 'NY', zip: '12302', phone: '518-555-0101' },
+      { code: 'NORTH', name: 'Demo Family Practice, North Office', placeOfService: '11', address1: '200 Sample Avenue', city: 'Sampleton', state: 'NY', zip: '12302-0200', phone: '518-555-0101' },
     ],
     providers: DEMO_PROVIDERS.map(({ seesChildren: _children, share: _share, ...provider }) => provider),
     payers: [
-      { payerId: DEMO_PAYERS.medicare, name: 'Medicare Part B (demo)', claimFilingIndicator: 'MB', timelyFilingDays: 365, address1: 'PO Box 5550', city: 'Mockport', state: 'NY', zip: '12304' },
+      { payerId: DEMO_PAYERS.medicare, name: 'Medicare Part B (demo)', claimFilingIndicator: 'MB', timelyFilingDays: 365, address1: 'PO Box 5550', city: 'Mockport', state: 'NY', zip: '12304-5550' },
       { payerId: DEMO_PAYERS.medicareAdvantage, name: 'Demo Senior Advantage HMO', claimFilingIndicator: '16', timelyFilingDays: 180 },
       { payerId: DEMO_PAYERS.medicaid, name: 'State Medicaid (demo)', claimFilingIndicator: 'MC', timelyFilingDays: 90 },
-      { payerId: 'DEMO-BLUE', name: 'Demo Blue Cross Blue Shield', claimFilingIndicator: 'BL', timelyFilingDays: 180 },
-      { payerId: 'DEMO-EXAMPLE', name: 'Example Health Plan', claimFilingIndicator: 'CI', timelyFilingDays: 90 },
-      { payerId: 'DEMO-SAMPLE', name: 'Sample Mutual Insurance', claimFilingIndicator: 'CI', timelyFilingDays: 120 },
+      { payerId: DEMO_PAYERS.commercial[0]!, name: 'Demo Blue Cross Blue Shield', claimFilingIndicator: 'BL', timelyFilingDays: 180 },
+      { payerId: DEMO_PAYERS.commercial[1]!, name: 'Example Health Plan', claimFilingIndicator: 'CI', timelyFilingDays: 90 },
+      { payerId: DEMO_PAYERS.commercial[2]!, name: 'Sample Mutual Insurance', claimFilingIndicator: 'CI', timelyFilingDays: 120 },
     ],
     clearinghouses: [
       {

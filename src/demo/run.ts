@@ -1,5 +1,8 @@
 // `practice demo`: sets up the fictional practice, then generates patients in batches and bulk-loads each
 // batch with COPY, all patient data in one transaction (a failed run leaves no half-made patients).
+// Then the practice's offices go to work through the same domain functions as the CLI: the charges
+// are entered and billed as the visits happened (billing.ts), the payers answer, the recall cron job
+// runs (recall.ts) and a few patients get their doses on the eMAR (mar.ts).
 import { inArray, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor, type AuditEntry } from '../db/audit.js';
 import { withBulkSession } from '../db/bulk.js';
@@ -8,8 +11,13 @@ import { queryRows } from '../db/query.js';
 import { locations, payers, practice, providers } from '../db/schema/practice.js';
 import type { Db } from '../db/types.js';
 import { runSetup } from '../practice/setup.js';
+import { join } from 'node:path';
+import { runBilling, ChargeQueue, type BillingSummary } from './billing.js';
 import { Calendar } from './calendar.js';
-import { generatePatient, type DemoStaff } from './patient.js';
+import { runMarPatients, type MarDemoSummary } from './mar.js';
+import { generatePatient, HISTORY_DAYS, type DemoStaff } from './patient.js';
+import { runRecallOffice, type RecallDemoSummary } from './recall.js';
+import type { RunOptions } from '../recall/run.js';
 import { DEMO_LOCATIONS, DEMO_PAYERS, DEMO_PROVIDERS, demoSetup } from './practice.js';
 import { DEMO_TABLES, RowSink, demoTableName, type DemoTable } from './rows.js';
 
@@ -20,6 +28,18 @@ export interface DemoOptions {
   /** Patients generated and loaded at a time: bounds memory at any size. */
   batchSize?: number;
   onProgress?: (patientsDone: number) => void;
+  /** The practice at work (billing, recall, eMAR); absent: records only, charges left unbilled. */
+  offices?: DemoOffices;
+  /** Says what the demo is doing now (stderr progress). */
+  onStage?: (stage: string) => void;
+}
+
+export interface DemoOffices {
+  /** Where the claim files, the clearinghouse's answers and the recall outbox go. */
+  folder: string;
+  /** Recall email and SMS, when the practice has them configured; otherwise letters and call lists. */
+  email?: RunOptions['email'];
+  sms?: RunOptions['sms'];
 }
 
 export interface DemoSummary {
@@ -29,6 +49,9 @@ export interface DemoSummary {
   today: string;
   /** Rows created per table, by table name. */
   rows: Record<string, number>;
+  billing?: BillingSummary;
+  recall?: RecallDemoSummary;
+  mar?: MarDemoSummary;
 }
 
 export async function countPatients(db: Db): Promise<number> {
@@ -59,6 +82,16 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
   const [existing] = await db.select({ timeZone: practice.timeZone }).from(practice);
   const setup = await runSetup(db, actor, demoSetup(!existing));
   const calendar = new Calendar(options.now, existing?.timeZone ?? 'America/New_York');
+  const before = new Map(
+    (
+      await queryRows<{ name: string; n: number }>(
+        db,
+        sql`select 'claims' as name, count(*)::int as n from claims union all select 'payments', count(*)::int from payments
+            union all select 'denials', count(*)::int from denials union all select 'reminder_log', count(*)::int from reminder_log
+            union all select 'administrations', count(*)::int from administrations`,
+      )
+    ).map((c) => [c.name, c.n]),
+  );
   const rows: Record<string, number> = {
     practice: setup.practice === 'created' ? 1 : 0,
     locations: setup.locations.created,
@@ -67,6 +100,7 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
     clearinghouses: setup.clearinghouses.created,
   };
 
+  const charges = new ChargeQueue();
   await withBulkSession(handle, (session) =>
     session.transaction(async () => {
       const tx = session.db;
@@ -88,6 +122,8 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
       );
       const firstIds = Object.fromEntries(tables.map((t, i) => [t, maxIds.find((m) => m.name === names[i])!.max + 1])) as Record<DemoTable, number>;
       const sink = new RowSink({ ...firstIds });
+      // Charges wait for their billing day (billing.ts), so they are entered as the visits happen.
+      const dayOf = (iso: string) => Math.floor(Date.parse(`${iso}T00:00:00Z`) / 86_400_000);
       const settings = { seed: options.seed, calendar, staff };
       const batchSize = options.batchSize ?? 500;
       for (let start = 0; start < options.patients; start += batchSize) {
@@ -95,7 +131,9 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
         for (let i = start; i < end; i++) generatePatient(settings, sink, i);
         for (const table of tables) {
           const batch = sink.take(table);
-          if (batch) await session.copyRows(demoTableName(table), batch.columns, batch.values);
+          if (!batch) continue;
+          if (table === 'charges' && options.offices) charges.add(batch, dayOf);
+          else await session.copyRows(demoTableName(table), batch.columns, batch.values);
         }
         options.onProgress?.(end);
       }
@@ -110,5 +148,21 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
       await recordAudit(tx, actor, audit);
     }),
   );
-  return { seed: options.seed, patients: options.patients, today: calendar.date(calendar.today), rows };
+  const summary: DemoSummary = { seed: options.seed, patients: options.patients, today: calendar.date(calendar.today), rows };
+  if (!options.offices) return summary;
+  const { folder } = options.offices;
+  options.onStage?.('Billing the visits as they happened: claims, acknowledgements, remittances');
+  const billing = await runBilling(handle, charges, { seed: options.seed, calendar, folder, actor }, calendar.today - HISTORY_DAYS);
+  options.onStage?.('Running the recall reminders of the last weeks');
+  const recall = await runRecallOffice(handle, actor, calendar, { outbox: join(folder, 'outbox'), email: options.offices.email, sms: options.offices.sms });
+  options.onStage?.('Giving the eMAR patients their doses');
+  const mar = await runMarPatients(db, actor, calendar, { seed: options.seed, locationCode: DEMO_LOCATIONS[0]!, providerNpi: DEMO_PROVIDERS[0]!.npi });
+  const counts = await queryRows<{ name: string; n: number }>(
+    db,
+    sql`select 'claims' as name, count(*)::int as n from claims union all select 'payments', count(*)::int from payments
+        union all select 'denials', count(*)::int from denials union all select 'reminder_log', count(*)::int from reminder_log
+        union all select 'administrations', count(*)::int from administrations`,
+  );
+  for (const c of counts) rows[c.name] = c.n - (before.get(c.name) ?? 0);
+  return { ...summary, billing, recall, mar };
 }

@@ -3,6 +3,7 @@
 // is for a performance year (value_set_years): loading 2027's expansions leaves 2026's in place.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
@@ -13,6 +14,7 @@ import { UsageError, ValidationError, type Issue } from '../errors.js';
 import type { ValueSetCodes } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
+import { BUNDLED_REFERENCE_ACTOR, referenceFile } from '../reference-data.js';
 
 export interface ValueSetCode {
   codeSystem: string;
@@ -136,15 +138,29 @@ function fromCsv(text: string, file: string, issues: Issue[]): ParsedValueSet[] 
   return [...byOid.values()];
 }
 
+/** The file's kind without a trailing .gz: ".json" for both x.json and x.json.gz. */
+const kindOf = (file: string) => extname(file.toLowerCase().replace(/\.gz$/, ''));
+
 async function filesUnder(path: string): Promise<string[]> {
   const info = await stat(path).catch(() => undefined);
-  if (!info) throw new UsageError(`${path} does not exist.`, 'Give a value set file (.json or .csv) or a folder of them.');
+  if (!info) throw new UsageError(`${path} does not exist.`, 'Give a value set file (.json or .csv, or either gzip-compressed) or a folder of them.');
   if (info.isFile()) return [path];
   const entries = await readdir(path, { withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && ['.json', '.csv'].includes(extname(e.name).toLowerCase()))
+    .filter((e) => e.isFile() && ['.json', '.csv'].includes(kindOf(e.name)))
     .map((e) => join(path, e.name))
     .sort();
+}
+
+async function readText(file: string, issues: Issue[]): Promise<string | undefined> {
+  const bytes = await readFile(file);
+  if (!file.toLowerCase().endsWith('.gz')) return bytes.toString('utf8');
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch {
+    issues.push({ code: 'BAD_GZIP', path: file, message: `${basename(file)} is not a readable gzip file.` });
+    return undefined;
+  }
 }
 
 /** Reads every file first and fails once with every problem found: nothing is written on bad input. */
@@ -154,8 +170,9 @@ export async function readValueSets(paths: string[]): Promise<{ sets: ParsedValu
   const issues: Issue[] = [];
   const sets: ParsedValueSet[] = [];
   for (const file of files) {
-    const text = await readFile(file, 'utf8');
-    if (extname(file).toLowerCase() === '.csv') {
+    const text = await readText(file, issues);
+    if (text === undefined) continue;
+    if (kindOf(file) === '.csv') {
       sets.push(...fromCsv(text, file, issues));
       continue;
     }
@@ -283,6 +300,46 @@ export async function importValueSets(
   return result;
 }
 
+/** The value sets shipped in reference/: the eight measures' expansions for one performance year. */
+export const BUNDLED_VALUE_SETS = {
+  year: 2026,
+  file: 'ecqm-2026-valuesets.json.gz',
+  source: 'VSAC expansions of the 2026 CMS eCQM release (bundled with practicekit)',
+} as const;
+
+const bundledLoads = new WeakMap<object, Promise<boolean>>();
+
+/**
+ * Loads the bundled value sets for their year the first time a measure needs them, unless the year
+ * already has value sets (the practice's own import always wins). True when this call loaded them.
+ * Other years are never touched. Concurrent callers share one load; other processes wait on a lock.
+ */
+export function ensureBundledValueSets(db: DbOrTx, year: number): Promise<boolean> {
+  if (year !== BUNDLED_VALUE_SETS.year) return Promise.resolve(false);
+  let load = bundledLoads.get(db);
+  if (!load) {
+    load = loadBundledValueSets(db).finally(() => bundledLoads.delete(db));
+    bundledLoads.set(db, load);
+  }
+  return load;
+}
+
+async function yearHasValueSets(db: DbOrTx, year: number): Promise<boolean> {
+  const rows = await db.select({ oid: valueSetYears.oid }).from(valueSetYears).where(eq(valueSetYears.performanceYear, year)).limit(1);
+  return rows.length > 0;
+}
+
+async function loadBundledValueSets(db: DbOrTx): Promise<boolean> {
+  const { year, file } = BUNDLED_VALUE_SETS;
+  if (await yearHasValueSets(db, year)) return false;
+  return (db as Db).transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:bundled-value-sets'))`);
+    if (await yearHasValueSets(tx, year)) return false;
+    await importValueSets(tx as unknown as Db, BUNDLED_REFERENCE_ACTOR, [referenceFile(file)], { year });
+    return true;
+  });
+}
+
 /** Which of the OIDs have an expansion loaded for the performance year (the ones that year's measures can read). */
 export async function loadedValueSetOids(db: DbOrTx, year: number, oids: string[]): Promise<Set<string>> {
   if (oids.length === 0) return new Set();
@@ -306,6 +363,7 @@ export function definitionValueSetOids(measure: MeasureDefinition): string[] {
 /** The codes of the measure's value sets in the expansions its performance year names (OID -> system, code pairs). */
 export async function measureValueSetCodes(db: DbOrTx, measure: MeasureDefinition): Promise<ValueSetCodes> {
   const oids = definitionValueSetOids(measure);
+  await ensureBundledValueSets(db, measure.valueSetYear ?? measure.performanceYear);
   const codes = new Map<string, [string, string][]>(oids.map((oid) => [oid, []]));
   if (oids.length === 0) return codes;
   const rows = await db
@@ -326,6 +384,7 @@ export async function measuresMissingValueSets(db: DbOrTx, measures: readonly Me
   // One look-up per year the measures read (one, in practice), not one per measure.
   const loaded = new Map<number, Set<string>>();
   for (const year of new Set(named.map((n) => n.year))) {
+    await ensureBundledValueSets(db, year);
     loaded.set(year, await loadedValueSetOids(db, year, [...new Set(named.filter((n) => n.year === year).flatMap((n) => n.oids))]));
   }
   return named

@@ -3,6 +3,7 @@
 import { IANAZone } from 'luxon';
 import { normalizePhone, normalizeZip } from '../codes/contact.js';
 import { describeNpiProblem } from '../codes/npi.js';
+import { isValidPayerId } from '../codes/payer-id.js';
 import { isUsState } from '../codes/states.js';
 import { CLAIM_FILING_INDICATORS, PLACES_OF_SERVICE } from './code-lists.js';
 
@@ -84,10 +85,12 @@ export const shortCode: Check = (raw, label) => {
   return /^[A-Za-z0-9_-]{1,30}$/.test(value) ? ok(value) : bad(`${label} "${value}" may only use letters, digits, - and _ (30 at most).`);
 };
 
-/** Payer ids are routing codes assigned by the clearinghouse (NM109, up to 80 characters). */
+/** Payer ids are routing codes assigned by the clearinghouse (NM109): the same rule the scrubber applies. */
 export const payerId: Check = (raw) => {
   const value = raw.trim().toUpperCase();
-  return /^[A-Z0-9-]{2,80}$/.test(value) ? ok(value) : bad(`Payer id "${raw.trim()}" may only use letters, digits and -, as the clearinghouse lists it.`);
+  return isValidPayerId(value)
+    ? ok(value)
+    : bad(`Payer id "${raw.trim()}" must be 2 to 80 letters and digits only (no spaces or hyphens), as on the clearinghouse payer list.`);
 };
 
 /** ISA05/ISA07 interchange id qualifiers used for claims. */

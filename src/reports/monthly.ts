@@ -160,8 +160,12 @@ async function claimsSection(db: DbOrTx, from: string, to: string, lastDay: stri
 
 /** Quality rates come from the measure engine; the pack shows them when it can compute them. */
 async function qualitySection(db: DbOrTx, month: string, timeZone: string): Promise<{ section: QualitySection | null; note: string | null }> {
-  const [loaded] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from value_set_codes`);
-  if (!loaded?.n) return { section: null, note: 'Quality rates need the measure value sets: load them with "practice valueset load".' };
+  const year = Number(month.slice(0, 4));
+  // The value sets bundled for their year load here on first use; other years need the practice's own.
+  const { ensureBundledValueSets } = await import('../measures/valuesets.js');
+  await ensureBundledValueSets(db, year);
+  const [loaded] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from value_set_years where performance_year = ${year}`);
+  if (!loaded?.n) return { section: null, note: `Quality rates need the measure value sets for ${year}: load them with "practice valueset import <files> --year ${year}".` };
   const { parsePeriod, runQuality, selectMeasures } = await import('../measures/run.js');
   const from = `${month.slice(0, 4)}-01-01`;
   const lastDay = parseMonth(month).endOf('month').toISODate()!;

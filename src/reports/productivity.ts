@@ -6,7 +6,8 @@ import { queryRows } from '../db/query.js';
 import { locations, practice, providers } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { practiceLocality, type Locality } from '../rvu/load.js';
+import { describeRvuSources, ensureBundledRvus, practiceLocality, rvuSources, type Locality, type RvuSource } from '../rvu/load.js';
+import { NOT_VALUED_STATUS } from '../rvu/not-valued.js';
 import { chargeRvus } from '../rvu/compute.js';
 import { comparisonPeriods, trailingMonths, type Period, type PeriodName } from './periods.js';
 
@@ -76,6 +77,8 @@ export interface ProductivityReport {
   totals: Record<PeriodName, PeriodMetrics>;
   missingRvus: MissingRvu[];
   statusCodes: StatusCount[];
+  /** Which fee schedule year and file the month's RVUs come from, per year of service. */
+  rvuSources: RvuSource[];
   notes: string[];
 }
 
@@ -98,6 +101,7 @@ export const STATUS_MEANINGS: Record<string, string> = {
   R: 'restricted coverage',
   T: 'paid only when no other service is billed that day',
   X: 'statutory exclusion, paid on another fee schedule',
+  [NOT_VALUED_STATUS]: 'not valued by the fee schedule (vaccine products, laboratory tests, vaccine administration: paid on other schedules)',
   missing: 'no RVU loaded for this code and year',
 };
 
@@ -276,6 +280,7 @@ export async function productivityReport(
   const by = options.by ?? 'provider';
   if (!GROUP_BY.includes(by)) throw new UsageError(`--by must be one of ${GROUP_BY.join(', ')}, not "${by}".`);
   const periods = comparisonPeriods(options.month);
+  await ensureBundledRvus(db);
   const [settings, providerId, locality] = await Promise.all([practiceSettings(db), resolveProvider(db, options.providerNpi), practiceLocality(db)]);
   const scope: Scope = { periods, by, providerId, timeZone: settings.timeZone };
   const visitsApply = by !== 'cpt';
@@ -335,10 +340,11 @@ export async function productivityReport(
 
   const month = periods[0]!;
   const { missingRvus, statusCodes } = await codeBreakdown(db, month, providerId);
-  const notes: string[] = [];
+  const sources = await rvuSources(db, month);
+  const notes: string[] = describeRvuSources(sources).map((line) => `RVU source: ${line}`);
   if (missingRvus.length > 0) {
     const years = [...new Set(missingRvus.map((m) => m.year))].join(', ');
-    notes.push(`${missingRvus.reduce((n, m) => n + m.chargeLines, 0)} charge line(s) have no RVU for their year (${years}); they are listed, not counted. Load the year with "practice rvu load".`);
+    notes.push(`${missingRvus.reduce((n, m) => n + m.chargeLines, 0)} charge line(s) have no RVU for their year (${years}); they are listed, not counted. Load the year's full file with "practice rvu load <file> --year <year>".`);
   }
   if (!locality) notes.push('No payment locality chosen: estimates use national amounts (all GPCIs 1). Choose one with "practice rvu locality".');
   if (totals.month.chargeLines > 0 && totals.month.paymentEstimateCents === null) {
@@ -355,6 +361,7 @@ export async function productivityReport(
     totals,
     missingRvus,
     statusCodes,
+    rvuSources: sources,
     notes,
   };
 }
@@ -399,6 +406,7 @@ export interface TrendPoint {
 /** Work and total RVUs per month for the `count` months ending with `month` (the pack's trend line). */
 export async function rvuTrend(db: DbOrTx, options: { month: string; count?: number; providerNpi?: string }): Promise<TrendPoint[]> {
   const months = trailingMonths(options.month, options.count ?? 12);
+  await ensureBundledRvus(db);
   const providerId = await resolveProvider(db, options.providerNpi);
   const window = { from: `${months[0]}-01`, to: comparisonPeriods(options.month)[0]!.to };
   const rows = await queryRows<{ month: string; work_rvu: number; total_rvu: number; lines: number }>(

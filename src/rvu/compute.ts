@@ -5,8 +5,11 @@
 //   51       a further procedure on the same day: 50% when the multiple-procedure indicator is 2 or 3
 //            (or not published). The line carrying -51 is the one that is reduced.
 // Units multiply everything. The place of service decides facility vs non-facility practice expense.
+// The RVU year is the service year when that year is loaded, else the latest loaded year before it
+// (never a later one): the reports name the year and file used (rvuSources).
 // Payment estimate = (wRVU x work GPCI + PE RVU x PE GPCI + MP RVU x MP GPCI) x conversion factor.
 import { sql, type SQL } from 'drizzle-orm';
+import { NOT_VALUED_STATUS, notValuedCondition } from './not-valued.js';
 
 /**
  * CMS places of service paid at the facility rate (hospital, ASC, SNF, ...); 02 is telehealth
@@ -29,7 +32,8 @@ const facilityList = sql.join(
 /**
  * A select of every non-void charge in the window with its RVUs: usable as a subquery or CTE.
  * Columns: charge_id, provider_id, location_id, patient_id, encounter_id, service_date, code, rvu_modifier,
- * units, amount_cents, rvu_year, status (null when the code has no RVU that year), facility,
+ * units, amount_cents, rvu_year (of service), rvu_source_year (of the RVUs used), status (null when the code
+ * has no RVU that year, "not-valued" when the fee schedule never values it), facility,
  * work_rvu, total_rvu, payment_cents (null without a conversion factor or GPCI for the year).
  */
 export function chargeRvus(window: ChargeWindow): SQL {
@@ -37,7 +41,8 @@ export function chargeRvus(window: ChargeWindow): SQL {
     select c.id as charge_id, c.provider_id, c.location_id, c.patient_id, c.encounter_id, c.service_date,
       c.code, k.rvu_modifier, c.units, c.amount_cents,
       extract(year from c.service_date)::int as rvu_year,
-      v.status,
+      ry.year as rvu_source_year,
+      coalesce(v.status, case when ${notValuedCondition(sql`c.code`)} then ${NOT_VALUED_STATUS} end) as status,
       k.facility,
       v.work_rvu * f.factor as work_rvu,
       (v.work_rvu + case when k.facility then v.pe_facility_rvu else v.pe_non_facility_rvu end + v.mp_rvu) * f.factor as total_rvu,
@@ -50,7 +55,8 @@ export function chargeRvus(window: ChargeWindow): SQL {
       select case when 'TC' = any(c.modifiers) then 'TC' when '26' = any(c.modifiers) then '26' else '' end as rvu_modifier,
         coalesce(c.place_of_service, l.place_of_service) in (${facilityList}) as facility
     ) k
-    left join rvu_values v on v.year = extract(year from c.service_date)::int and v.hcpcs = c.code and v.modifier = k.rvu_modifier
+    left join lateral (select max(y.year) as year from rvu_years y where y.year <= extract(year from c.service_date)::int) ry on true
+    left join rvu_values v on v.year = ry.year and v.hcpcs = c.code and v.modifier = k.rvu_modifier
     left join rvu_years y on y.year = v.year
     cross join lateral (
       select c.units

@@ -1,11 +1,15 @@
 // Loads RVU and GPCI reference files for a year. A reload replaces the year in one transaction, so a
 // report never sees half a year; a file with any bad row loads nothing.
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { feeScheduleLocality, gpciLocalities, rvuValues, rvuYears } from '../db/schema/index.js';
+import { queryRows } from '../db/query.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, UsageError, ValidationError } from '../errors.js';
+import { BUNDLED_REFERENCE_ACTOR, referenceFile } from '../reference-data.js';
 import { parseGpciFile, parseRvuFile, type GpciRow, type RvuRow } from './parse.js';
 
 // Well under the 65,535 bind-parameter limit of one statement.
@@ -27,9 +31,21 @@ export interface RvuLoadResult {
   conversionFactor: number | null;
   /** Rows per CMS status indicator, so a user sees how many are not paid under the fee schedule. */
   statusCounts: Record<string, number>;
+  /** The year held the RVUs bundled with the toolkit, which this file replaces (or would). */
+  replacesBundled: boolean;
   warnings: string[];
   dryRun: boolean;
 }
+
+/** The fee schedule shipped in reference/ (CMS CY2025, release RVU25D, office codes). */
+export const BUNDLED_RVUS = {
+  year: 2025,
+  rvuFile: 'pprrvu-2025d-office-subset.csv.gz',
+  gpciFile: 'gpci-2025.csv.gz',
+  /** How rvu_years.source_file names it, so reports can say it is the bundled copy. */
+  sourceName: 'CMS RVU25D office subset (bundled with practicekit)',
+  conversionFactor: 32.3465,
+} as const;
 
 function checkYear(year: number): void {
   if (!Number.isInteger(year) || year < 1992 || year > 2100) {
@@ -69,6 +85,9 @@ export async function loadRvuYear(
   for (const row of parsed.rows) statusCounts[row.status] = (statusCounts[row.status] ?? 0) + 1;
   const codes = new Set(parsed.rows.map((r) => r.hcpcs)).size;
 
+  const [before] = await db.select({ sourceFile: rvuYears.sourceFile }).from(rvuYears).where(eq(rvuYears.year, year));
+  const replacesBundled = before?.sourceFile === BUNDLED_RVUS.sourceName && file.fileName !== BUNDLED_RVUS.sourceName;
+  if (replacesBundled) warnings.push(`${year} held the RVUs bundled with the toolkit (${BUNDLED_RVUS.sourceName}); ${file.fileName} ${options.dryRun ? 'would replace' : 'replaces'} them for ${year}.`);
   const replacedRows = await db.transaction(async (tx) => {
     const [previous] = await tx.select({ n: count() }).from(rvuValues).where(eq(rvuValues.year, year));
     if (options.dryRun) return previous?.n ?? 0;
@@ -101,9 +120,81 @@ export async function loadRvuYear(
     replacedRows,
     conversionFactor,
     statusCounts,
+    replacesBundled,
     warnings,
     dryRun: Boolean(options.dryRun),
   };
+}
+
+const bundledLoads = new WeakMap<object, Promise<boolean>>();
+
+/**
+ * Loads the bundled fee schedule year (RVUs, conversion factor and GPCIs) the first time a report
+ * needs RVUs, unless the practice already has that year: its own file always wins. Other years are
+ * never touched. True when this call loaded it.
+ */
+export function ensureBundledRvus(db: DbOrTx): Promise<boolean> {
+  let load = bundledLoads.get(db);
+  if (!load) {
+    load = loadBundledRvus(db).finally(() => bundledLoads.delete(db));
+    bundledLoads.set(db, load);
+  }
+  return load;
+}
+
+async function bundledYearPresent(db: DbOrTx): Promise<boolean> {
+  const [row] = await db.select({ n: count() }).from(rvuYears).where(eq(rvuYears.year, BUNDLED_RVUS.year));
+  return (row?.n ?? 0) > 0;
+}
+
+async function loadBundledRvus(db: DbOrTx): Promise<boolean> {
+  if (await bundledYearPresent(db)) return false;
+  const read = async (name: string) => gunzipSync(await readFile(referenceFile(name))).toString('latin1');
+  const [rvus, gpcis] = await Promise.all([read(BUNDLED_RVUS.rvuFile), read(BUNDLED_RVUS.gpciFile)]);
+  return (db as Db).transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:bundled-rvus'))`);
+    if (await bundledYearPresent(tx)) return false;
+    const year = BUNDLED_RVUS.year;
+    await loadRvuYear(tx as unknown as Db, BUNDLED_REFERENCE_ACTOR, { year, file: { content: rvus, fileName: BUNDLED_RVUS.sourceName }, conversionFactor: BUNDLED_RVUS.conversionFactor });
+    const [gpci] = await tx.select({ n: count() }).from(gpciLocalities).where(eq(gpciLocalities.year, year));
+    if (!gpci?.n) await loadGpciYear(tx as unknown as Db, BUNDLED_REFERENCE_ACTOR, { year, file: { content: gpcis, fileName: BUNDLED_RVUS.gpciFile } });
+    return true;
+  });
+}
+
+export interface RvuSource {
+  /** Calendar year of the charges' dates of service. */
+  serviceYear: number;
+  /** The fee schedule year their RVUs come from (an earlier one when the service year is not loaded); null: none. */
+  rvuYear: number | null;
+  sourceFile: string | null;
+  bundled: boolean;
+}
+
+/** For each service year in the window, which fee schedule year and file its RVUs come from. */
+export async function rvuSources(db: DbOrTx, window: { from: string; to: string }): Promise<RvuSource[]> {
+  const list = await queryRows<{ service_year: number; rvu_year: number | null; source_file: string | null }>(db, sql`
+    select s.service_year, y.year as rvu_year, y.source_file
+    from (select distinct extract(year from service_date)::int as service_year from charges
+          where status <> 'void' and service_date >= ${window.from}::date and service_date < ${window.to}::date) s
+    left join lateral (select year, source_file from rvu_years where year <= s.service_year order by year desc limit 1) y on true
+    order by s.service_year`);
+  return list.map((r) => ({
+    serviceYear: Number(r.service_year),
+    rvuYear: r.rvu_year === null ? null : Number(r.rvu_year),
+    sourceFile: r.source_file,
+    bundled: r.source_file === BUNDLED_RVUS.sourceName,
+  }));
+}
+
+/** One sentence per service year saying where its RVUs come from, for reports. */
+export function describeRvuSources(sources: RvuSource[]): string[] {
+  return sources.map((s) => {
+    if (s.rvuYear === null) return `${s.serviceYear} charges: no RVU file loaded for ${s.serviceYear} or earlier (load one with "practice rvu load <file> --year ${s.serviceYear}").`;
+    const file = s.bundled ? `${s.sourceFile}` : `file ${s.sourceFile ?? 'unnamed'}`;
+    if (s.rvuYear === s.serviceYear) return `${s.serviceYear} charges: RVUs from the ${s.rvuYear} fee schedule, ${file}.`;
+    return `${s.serviceYear} charges: RVUs from the ${s.rvuYear} fee schedule (${file}); no ${s.serviceYear} file is loaded, load it with "practice rvu load <file> --year ${s.serviceYear}".`;
+  });
 }
 
 export interface GpciLoadResult {
@@ -206,6 +297,7 @@ export interface RvuYearSummary {
 }
 
 export async function referenceYears(db: DbOrTx): Promise<RvuYearSummary[]> {
+  await ensureBundledRvus(db);
   const years = await db.select().from(rvuYears).orderBy(asc(rvuYears.year));
   const gpci = await db.select({ year: gpciLocalities.year, n: count() }).from(gpciLocalities).groupBy(gpciLocalities.year);
   const gpciByYear = new Map(gpci.map((g) => [g.year, g.n]));

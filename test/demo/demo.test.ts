@@ -15,7 +15,7 @@ import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, describeEachBackend } from '../helpers/db.js';
 
 const now = new Date('2026-11-28T15:30:00Z');
-const demo = ['demo', '--patients', '60', '--seed', '7', '--json', '--no-pack'];
+const demo = ['demo', '--patients', '60', '--seed', '7', '--json', '--no-pack', '--records-only'];
 
 describe('the demo catalog', () => {
   it('uses only well-formed codes', () => {
@@ -143,7 +143,7 @@ describeEachBackend('practice demo ends with the monthly pack', (t) => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const file = join(await mkdtemp(join(tmpdir(), 'demo-pack-')), 'pack.pdf');
-    const run = await runCli(['demo', '--patients', '20', '--json', '--pack', file], { database: t.handle, now });
+    const run = await runCli(['demo', '--patients', '20', '--json', '--records-only', '--pack', file], { database: t.handle, now });
     expect(run.code, run.stderr).toBe(0);
     expect(run.json().monthlyPack).toEqual({ file, month: '2026-10' });
     expect((await stat(file)).mode & 0o777).toBe(0o600);

@@ -47,15 +47,15 @@ describe('two practice commands on one data directory', () => {
     };
     expect((await practice(['--data-dir', dataDir, 'db', 'status'])).code).toBe(0);
     const runs = await Promise.all([
-      practice(['--data-dir', dataDir, '--wait', '600', 'setup', '--from', setupFile('a', ['1999999901', '1999999919'], 'LOCK-A')]),
-      practice(['--data-dir', dataDir, '--wait', '600', 'setup', '--from', setupFile('b', ['1999999927', '1999999935'], 'LOCK-B')]),
+      practice(['--data-dir', dataDir, '--wait', '600', 'setup', '--from', setupFile('a', ['1999999901', '1999999919'], 'LOCKA')]),
+      practice(['--data-dir', dataDir, '--wait', '600', 'setup', '--from', setupFile('b', ['1999999927', '1999999935'], 'LOCKB')]),
     ]);
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
 
     const providers = await practice(['--data-dir', dataDir, '--json', 'providers', 'list']);
     expect(JSON.parse(providers.stdout).providers.map((p: { npi: string }) => p.npi).sort()).toEqual(['1999999901', '1999999919', '1999999927', '1999999935']);
     const payers = await practice(['--data-dir', dataDir, '--json', 'payers', 'list']);
-    expect(JSON.parse(payers.stdout).payers.map((p: { payerId: string }) => p.payerId).sort()).toEqual(['LOCK-A', 'LOCK-B']);
+    expect(JSON.parse(payers.stdout).payers.map((p: { payerId: string }) => p.payerId).sort()).toEqual(['LOCKA', 'LOCKB']);
   });
 
   it('gives up at once with --wait 0 while another command holds the database', { timeout: 120_000 }, async () => {

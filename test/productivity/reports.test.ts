@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { valueSetCodes, valueSets, valueSetYears } from '../../src/db/schema/index.js';
+import { eq } from 'drizzle-orm';
+import { auditLog, valueSetYears } from '../../src/db/schema/index.js';
 import { writeMonthlyPack } from '../../src/reports/monthly.js';
 import { neutralizeCell, numberFormats } from '../../src/reports/format.js';
 import { runCli } from '../helpers/cli.js';
@@ -173,8 +174,10 @@ describeEachBackend('productivity and the monthly pack', (t) => {
     expect(pack.trend).toHaveLength(12);
     expect(pack.trend.slice(-2)).toMatchObject([{ month: '2025-12', workRvu: 4.2 }, { month: '2026-01', workRvu: 5.81 }]);
     expect(pack.trend[0]).toMatchObject({ month: '2025-02', workRvu: 0 });
-    expect(pack.quality).toBeNull();
-    expect(pack.qualityNote).toContain('practice valueset load');
+    // The 2026 value sets bundled with the toolkit were loaded on first use: rates without a command.
+    expect(pack.qualityNote).toBeNull();
+    expect(pack.quality.rates.length).toBeGreaterThanOrEqual(8);
+    expect(pack.productivity.notes).toContain('RVU source: 2026 charges: RVUs from the 2026 fee schedule, file pprrvu-2026-cms-layout.csv.');
     expect(pack.recall).toEqual({ opened: 1, closed: 1, openNow: 1, overdueAtMonthEnd: 1, reminders: [
       { channel: 'email', sent: 2, failed: 0, skipped: 0, pending: 0 },
       { channel: 'sms', sent: 0, failed: 1, skipped: 0, pending: 0 },
@@ -224,16 +227,16 @@ describeEachBackend('productivity and the monthly pack', (t) => {
     expect((await pdfPages(readFileSync(out))).join(' ')).toContain('Monthly report: January 2026');
   });
 
-  it('adds quality rates from the measure engine once value sets are loaded', async () => {
-    const oid = '2.16.840.1.113883.3.464.1003.101.12.1001';
-    const [officeVisit] = await t.db.insert(valueSets).values({ oid, version: '20180310' }).returning({ id: valueSets.id });
-    await t.db.insert(valueSetYears).values({ performanceYear: 2026, oid, valueSetId: officeVisit!.id });
-    await t.db.insert(valueSetCodes).values({ valueSetId: officeVisit!.id, codeSystem: 'http://www.ama-assn.org/go/cpt', code: '99213' });
+  it('computes quality rates from the value sets bundled for 2026, loaded once on first use', async () => {
     const pack = (await cli(['--json', 'report', 'monthly', '--month', '2026-01'])).json();
     expect(pack.qualityNote).toBeNull();
     expect(pack.quality).toMatchObject({ from: '2026-01-01', to: '2026-01-31' });
     const cms122 = pack.quality.rates.find((r: { measure: string }) => r.measure.startsWith('CMS122'));
     // No patient of the scenario has diabetes: nobody is eligible, and the rate is absent rather than 0.
     expect(cms122).toMatchObject({ inverse: true, eligible: 0, rate: null });
+    const years = await t.db.selectDistinct({ year: valueSetYears.performanceYear }).from(valueSetYears);
+    expect(years).toEqual([{ year: 2026 }]);
+    const loads = await t.db.select().from(auditLog).where(eq(auditLog.entity, 'value_sets'));
+    expect(loads.map((l) => l.actor)).toEqual(['practicekit']);
   });
 });

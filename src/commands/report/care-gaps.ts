@@ -16,7 +16,7 @@ export function registerCareGaps(report: Command, action: ActionFactory): void {
       .description('work list of patients still missing what a quality measure needs')
       .requiredOption('--measure <ids>', 'measure(s), e.g. CMS125 or CMS125,CMS130'),
   )
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .addOption(new Option('--format <format>', 'output format (default: from the --out file name, else table)').choices(['table', 'csv', 'json']).default('table'))
     .addHelpText(
       'after',
       `

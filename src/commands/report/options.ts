@@ -2,6 +2,7 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { CommandContext } from '../../cli/context.js';
+import { formatFromOut } from '../../cli/out-format.js';
 import { UsageError } from '../../errors.js';
 import type { QualityQuery } from '../../measures/run.js';
 
@@ -16,7 +17,7 @@ export interface MeasureOptions {
 }
 
 export function addMeasureOptions(command: Command): Command {
-  return command
+  return formatFromOut(command)
     .option('--period <year|from..to>', 'reporting period: a year, or a date range inside one year', String(new Date().getFullYear()))
     .option('--provider <npi>', 'only patients attributed to this provider (NPI)')
     .option('--tin <tin>', 'only providers billing under this tax id')

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type { CommandContext } from '../../cli/context.js';
 import type { ActionFactory } from '../../cli/main.js';
 import { toJson } from '../../cli/output.js';
+import { formatFromOut } from '../../cli/out-format.js';
 import { UsageError } from '../../errors.js';
 
 export type ReportFormat = 'table' | 'csv' | 'json' | 'pdf';
@@ -15,9 +16,9 @@ export interface MonthReportOptions {
 
 /** --month, --format and --out, shared by the monthly reports. */
 export function addMonthReportOptions(command: Command): Command {
-  return command
+  return formatFromOut(command)
     .option('--month <yyyy-mm>', 'the month to report (default: the last full month)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'pdf']).default('table'))
+    .addOption(new Option('--format <format>', 'output format (default: from the --out file name, else table)').choices(['table', 'csv', 'json', 'pdf']).default('table'))
     .option('--out <file>', 'write the report to this file (readable by you only) instead of the screen');
 }
 

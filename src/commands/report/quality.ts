@@ -21,7 +21,7 @@ export function registerQuality(report: Command, action: ActionFactory): void {
       .description('quality measure populations and performance rates (eCQMs), overall and per provider')
       .option('--measures <ids>', 'comma-separated measures, e.g. CMS122,CMS165 (default: all of the year)'),
   )
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'pdf', 'qpp', 'qrda3']).default('table'))
+    .addOption(new Option('--format <format>', 'output format (default: from the --out file name, else table)').choices(['table', 'csv', 'json', 'pdf', 'qpp', 'qrda3']).default('table'))
     .option('--detail', 'one row per patient and measure with each population flag')
     .addHelpText(
       'after',

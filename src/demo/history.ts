@@ -1,0 +1,115 @@
+// What a patient brings to the chart before the practice's visits: the problem list (some coded in
+// SNOMED CT the way other EHRs send them), the medications for it, allergies, and screenings done
+// elsewhere (mammograms, colonoscopies, an old Tdap).
+import { CodeSystem } from '../codes/systems.js';
+import { ALLERGIES, CONDITIONS, LOINC, SNOMED, VACCINES } from './catalog.js';
+import type { Person } from './person.js';
+import type { Registration } from './registration.js';
+
+export function recordHistory(person: Person, reg: Registration, historyDays: number): void {
+  const { chart } = reg;
+  const { r, cal, sink, patientId } = chart;
+  const today = cal.today;
+  const { dobDay, age, sex, adult } = person;
+  const onsetDay = (id: string) => Math.max(dobDay + 365, reg.startDay - r.int(90, id === 'asthma' ? 4000 : 3000));
+
+  for (const id of person.conditions) {
+    const condition = CONDITIONS[id];
+    const since = Math.min(onsetDay(id), reg.startDay);
+    const useSnomed = condition.snomed !== undefined && r.chance(0.25);
+    const coding = useSnomed ? condition.snomed! : condition.icd10;
+    sink.add('problems', {
+      patientId,
+      encounterId: null,
+      codeSystem: useSnomed ? CodeSystem.snomed : CodeSystem.icd10cm,
+      code: coding.code,
+      display: coding.display,
+      category: 'problem-list-item',
+      clinicalStatus: 'active',
+      verificationStatus: 'confirmed',
+      onsetDate: cal.date(since),
+      abatementDate: null,
+      recordedDate: cal.date(Math.max(since, reg.startDay - 400)),
+      note: null,
+    });
+    for (const [drug, share] of condition.drugs) {
+      if (!r.chance(share)) continue;
+      const start = Math.min(since + r.int(0, 60), reg.lastDay);
+      const stopped = r.chance(0.1) ? Math.min(reg.lastDay, start + r.int(30, 700)) : null;
+      sink.add('medications', {
+        patientId,
+        encounterId: null,
+        prescriberId: reg.pcp,
+        rxnormCode: drug.rxnorm,
+        ndcCode: null,
+        display: drug.display,
+        dose: drug.dose,
+        doseUnit: drug.doseUnit,
+        route: drug.route,
+        frequency: drug.frequency,
+        startDate: cal.date(start),
+        stopDate: stopped === null ? null : cal.date(stopped),
+        quantity: drug.quantity,
+        refills: r.int(0, 5),
+        status: stopped === null ? 'active' : 'stopped',
+        kind: 'request',
+        overrideReason: null,
+      });
+    }
+  }
+
+  for (const allergy of ALLERGIES) {
+    if (!r.chance(allergy.share)) continue;
+    sink.add('allergies', {
+      patientId,
+      substance: allergy.substance,
+      codeSystem: allergy.system === 'rxnorm' ? CodeSystem.rxnorm : CodeSystem.snomed,
+      code: allergy.code,
+      category: allergy.category,
+      criticality: allergy.category === 'environment' ? 'low' : 'high',
+      reaction: allergy.reaction,
+      severity: r.weighted([['mild', 50], ['moderate', 40], ['severe', 10]] as const),
+      clinicalStatus: 'active',
+      verificationStatus: 'confirmed',
+      onsetDate: null,
+      recordedDate: cal.date(reg.startDay),
+    });
+  }
+
+  if (sex === 'female' && age >= 42 && age <= 74 && r.chance(0.72)) {
+    const day = cal.weekday(today - r.int(20, r.chance(0.85) ? historyDays : 1000));
+    const impression = r.weighted([['BI-RADS 1: negative.', 70], ['BI-RADS 2: benign findings.', 25], ['BI-RADS 0: needs additional imaging.', 5]] as const);
+    sink.add('imagingReports', {
+      patientId,
+      encounterId: null,
+      orderId: null,
+      modality: 'MG',
+      bodySite: 'Breast',
+      codeSystem: CodeSystem.loinc,
+      code: LOINC.mammogram.code,
+      display: LOINC.mammogram.display,
+      studyDate: cal.date(day),
+      findings: null,
+      impression,
+      status: 'final',
+    });
+    chart.observation({ category: 'imaging', coding: LOINC.mammogram, at: cal.at(day, 10 * 60), encounterId: null, valueText: impression });
+  }
+  if (age >= 46 && age <= 75 && r.chance(0.58)) {
+    const day = cal.weekday(today - r.int(30, 9 * 365));
+    const snomed = r.chance(0.4);
+    chart.procedure({
+      encounterId: null,
+      providerId: null,
+      codeSystem: snomed ? CodeSystem.snomed : CodeSystem.cpt,
+      code: snomed ? SNOMED.colonoscopy.code : '45378',
+      display: snomed ? SNOMED.colonoscopy.display : null,
+      start: cal.at(day, 9 * 60),
+      end: cal.at(day, 10 * 60),
+    });
+  }
+  if (adult && r.chance(0.4)) {
+    const day = today - r.int(historyDays, 3600);
+    if (day > dobDay + 18 * 365) chart.immunization(VACCINES.tdap, day, null, false);
+  }
+}
