@@ -3,6 +3,7 @@
 // (any table with a patient_id foreign key, found from the schema), whole-practice exports and
 // disclosures (they include every chart), and the same for charts merged into it.
 import { is, sql, type SQL } from 'drizzle-orm';
+import { toSnakeCase } from 'drizzle-orm/casing';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { queryRows } from '../db/query.js';
 import * as schema from '../db/schema/index.js';
@@ -57,7 +58,8 @@ function chartTables(): { name: string; column: string }[] {
     const config = getTableConfig(table);
     for (const fk of config.foreignKeys) {
       const ref = fk.reference();
-      if (ref.foreignTable === patients && config.columns.some((c) => c.name === 'id')) tables.push({ name: config.name, column: ref.columns[0]!.name });
+      // Column keys are camelCase; the database's names are snake_case (the schema's casing).
+      if (ref.foreignTable === patients && config.columns.some((c) => c.name === 'id')) tables.push({ name: config.name, column: toSnakeCase(ref.columns[0]!.name) });
     }
   }
   return tables.sort((a, b) => a.name.localeCompare(b.name));
