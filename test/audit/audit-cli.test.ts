@@ -169,7 +169,7 @@ describeEachBackend('audit trail', (t) => {
     expect((await cli(['--user', 'records', 'fhir', 'export', mrn, '--out', join(out, 'for-lawyer.json'), '--recipient', 'Smith & Co (attorneys)', '--purpose', 'subpoena 2026-114'])).code).toBe(0);
     // An export for the practice itself (a backup) is not a disclosure.
     expect((await cli(['fhir', 'export', mrn, '--out', join(out, 'backup.json')])).code).toBe(0);
-    const bulk = await cli(['--json', '--user', 'it', 'fhir', 'export', '--all', '--out', join(out, 'bulk'), '--recipient', 'State immunization registry', '--purpose', 'public health reporting']);
+    const bulk = await cli(['--json', '--user', 'it', 'fhir', 'export', '--all', '--out', join(out, `bulk-disclosed-${t.backend}`), '--recipient', 'State immunization registry', '--purpose', 'public health reporting']);
     expect(bulk.code).toBe(0);
 
     const accounting = await cli(['--json', 'audit', 'disclosures', '--patient', mrn]);
