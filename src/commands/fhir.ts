@@ -86,13 +86,10 @@ Files are readable by you only: they hold patient records.`,
           const details = { format: 'fhir-bulk-ndjson', resources: result.total, since: result.since };
           if (disclosure) await recordDisclosure(db, ctx.auditActor, null, { ...disclosure, what: `FHIR bulk export: ${resourceSummary(result.output)}` }, details);
           else await recordAudit(db, ctx.auditActor, { action: 'export', entity: 'practice', details });
-          // The manifest carries the audit chain's head: a copy the database's owner cannot rewrite.
+          // The export's manifest (this result, in the Bulk Data shape) carries the audit chain's head: a copy
+          // kept outside the database. Not a file in the folder: a folder import reads every .json there.
           const { chainHead } = await import('../audit/chain.js');
-          const { writePrivateFile } = await import('../fhir/files.js');
           const auditHead = (await chainHead(db))?.head ?? null;
-          const manifest = { transactionTime: result.transactionTime, request: 'practice fhir export --all', requiresAccessToken: false, output: result.output.map((o) => ({ type: o.type, url: o.file, count: o.count })), error: [], since: result.since, auditHead };
-          await writePrivateFile(resolve(ctx.io.cwd, options.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-          ctx.info(`Audit chain head: ${auditHead ?? 'none'} (also in manifest.json).`);
           const human = result.output.length
             ? `${renderTable(result.output, [
                 { header: 'Resource type', value: (o) => o.type },
@@ -102,7 +99,7 @@ Files are readable by you only: they hold patient records.`,
             : since
               ? 'Nothing changed since that date: no files written.'
               : 'The practice has no records to export yet.';
-          return { data: { ...result, auditHead }, human };
+          return { data: { ...result, auditHead }, human: `${human}\nAudit chain head: ${auditHead ?? 'none'}` };
         }
         if (since) throw new UsageError('--since only applies with --all.');
         if (!mrn) throw new UsageError('Give the chart number (MRN) of the patient to export, or --all.', 'For example: practice fhir export 100234 --out chart.json');
