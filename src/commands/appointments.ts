@@ -46,6 +46,8 @@ export function register(program: Command, action: ActionFactory): void {
         if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError('--days must be a whole number from 1 to 366.');
         const date = requireDate('--date', options.date, today);
         const rows = await listSchedule(db, { date, days, providerNpi: options.provider, mrn: options.patient, includeClosed: options.all }, zone);
+        const { recordChartRead } = await import('../db/audit.js');
+        await recordChartRead(db, ctx.auditActor, { mrns: rows.map((r) => r.mrn) }, 'schedule', { appointments: rows.length });
         const human = rows.length
           ? renderTable(rows, [
               { header: '#', value: (r) => r.id, align: 'right' },

@@ -11,7 +11,9 @@ import { renderTable } from '../cli/output.js';
 import { addEntry, ENTRY_KINDS, listEntries, type EntryKindName, type EntryOptions } from '../chart/entries.js';
 import { changeEntryStatus, REPLACEABLE, statusChanges } from '../chart/lifecycle.js';
 import { SOAP_TEMPLATE } from '../chart/soap.js';
+import { patientByMrn } from '../chart/lookup.js';
 import { formatLocal, practiceClock } from '../chart/time.js';
+import { recordChartRead } from '../db/audit.js';
 import { PracticeError, UsageError } from '../errors.js';
 
 /**
@@ -100,6 +102,7 @@ export function entryCommand(name: EntryKindName): (program: Command, action: Ac
           const db = await ctx.db();
           const { zone } = await practiceClock(db, ctx.now);
           const rows = await listEntries(db, kind, mrn, Boolean(options.all));
+          await recordChartRead(db, ctx.auditActor, (await patientByMrn(db, mrn)).id, kind.command, { entries: rows.length });
           const human = rows.length
             ? renderTable(rows, kind.columns.map((col) => ({ header: col.header, value: (row: Record<string, unknown>) => display(row[col.key], zone) })), ctx.out)
             : `No ${kind.command} recorded.`;

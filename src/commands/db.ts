@@ -1,10 +1,10 @@
-// practice db migrate | status
+// practice db migrate | status | roles
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/main.js';
 import { renderFields, renderTable } from '../cli/output.js';
 
 export function register(program: Command, action: ActionFactory): void {
-  const db = program.command('db').description('migrate the database and show its status');
+  const db = program.command('db').description('migrate the database, show its status, set up PostgreSQL roles');
 
   db.command('migrate')
     .description('apply the schema updates this version needs (the embedded database does this itself)')
@@ -54,6 +54,39 @@ export function register(program: Command, action: ActionFactory): void {
             : 'All tables are empty. Try "practice demo" or "practice setup".',
         ].join('\n\n');
         return { data, human };
+      }),
+    );
+
+  db.command('roles')
+    .description('PostgreSQL: the SQL that makes an owner role and an application role that may only add to the audit trail')
+    .option('--owner <role>', 'the role that owns the tables and runs "db migrate"', 'practice_owner')
+    .option('--app <role>', 'the role the practice\'s commands connect as', 'practice_app')
+    .option('--apply', 'run the SQL now (connected as a superuser or the database owner)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  DATABASE_URL=postgres://admin@db/practice practice db roles > roles.sql     (read it, then psql -f roles.sql)
+  DATABASE_URL=postgres://admin@db/practice practice db roles --apply
+
+Then set both passwords (psql: \\password practice_app), run "db migrate" as the owner and everything
+else as the application role. See SECURITY.md, "Audit trail".`,
+    )
+    .action(
+      action(async (ctx, options: { owner: string; app: string; apply?: boolean }) => {
+        const handle = await ctx.database({ allowPendingMigrations: true });
+        if (handle.backend !== 'postgres') {
+          const { UsageError } = await import('../errors.js');
+          throw new UsageError('Database roles are for a PostgreSQL server; the embedded database is reached only through its data folder.', 'Give DATABASE_URL (or --database-url) of the server to set up.');
+        }
+        const { planRoles, applyRoles } = await import('../audit/roles.js');
+        const plan = await planRoles(handle.db, { owner: options.owner, app: options.app });
+        if (options.apply) {
+          await applyRoles(handle.db, plan);
+          ctx.info(`Applied ${plan.statements.length} statements: "${options.owner}" owns the tables, "${options.app}" may only add to and read the audit trail.`);
+          ctx.info(`Set their passwords (psql: \\password ${options.app}), run "practice db migrate" as ${options.owner} and the practice's commands as ${options.app}.`);
+        }
+        return { data: { applied: Boolean(options.apply), owner: options.owner, app: options.app, statements: plan.text }, human: plan.text.join('\n') };
       }),
     );
 }

@@ -60,6 +60,9 @@ export function register(program: Command, action: ActionFactory): void {
         const db = await ctx.db();
         const { zone } = await practiceClock(db, ctx.now);
         const rows = await listEncounters(db, mrn);
+        const { patientByMrn } = await import('../chart/lookup.js');
+        const { recordChartRead } = await import('../db/audit.js');
+        await recordChartRead(db, ctx.auditActor, (await patientByMrn(db, mrn)).id, 'encounters', { entries: rows.length });
         const human = rows.length
           ? renderTable(rows, [
               { header: 'When', value: (r) => formatLocal(r.startsAt, zone) },

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/main.js';
 import { renderTable } from '../cli/output.js';
-import { recordAudit } from '../db/audit.js';
+import { recordAudit, recordDisclosure, type Disclosure } from '../db/audit.js';
 import { ExitCode, UsageError } from '../errors.js';
 
 interface ExportOptions {
@@ -12,6 +12,22 @@ interface ExportOptions {
   since?: string;
   out?: string;
   replace?: boolean;
+  recipient?: string;
+  purpose?: string;
+}
+
+/** An export for someone outside the practice is a disclosure: it needs both who gets it and why. */
+function disclosureOf(options: ExportOptions): Omit<Disclosure, 'what'> | undefined {
+  const recipient = options.recipient?.trim();
+  const purpose = options.purpose?.trim();
+  if (!recipient && !purpose) return undefined;
+  if (!recipient || !purpose) throw new UsageError('An export to someone outside the practice needs both --recipient and --purpose (the accounting of disclosures lists them).', 'For example: --recipient "Dr. Ana Ruiz, Cardiology Associates" --purpose "treatment".');
+  return { recipient, purpose };
+}
+
+/** "3 Condition, 1 Patient": what left, by kind and count, never the contents. */
+function resourceSummary(counts: { type: string; count: number }[]): string {
+  return counts.map((c) => `${c.count} ${c.type}`).join(', ');
 }
 
 function parseSince(value: string | undefined): Date | undefined {
@@ -31,6 +47,8 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--all', 'export every patient: one NDJSON file per resource type (FHIR Bulk Data)')
     .option('--since <date>', 'with --all: only records changed on or after this date')
     .option('--replace', 'with --all: replace the NDJSON files an earlier export left in the folder')
+    .option('--recipient <who>', 'for an export to someone outside the practice: who receives it (recorded as a disclosure)')
+    .option('--purpose <why>', 'with --recipient: why it is disclosed, e.g. treatment, a patient request, a legal order')
     .addHelpText(
       'after',
       `
@@ -39,12 +57,14 @@ Examples:
   practice fhir export --all --out export/
   practice fhir export --all --since 2026-01-01 --out export-changes/
   practice fhir export --all --out export/ --replace      (nightly, into the same folder)
+  practice fhir export 100234 --out chart.json --recipient "Dr. Ana Ruiz, Cardiology Associates" --purpose treatment
 
 Files are readable by you only: they hold patient records.`,
     )
     .action(
       action(async (ctx, mrn: string | undefined, options: ExportOptions) => {
         const since = parseSince(options.since);
+        const disclosure = disclosureOf(options);
         const db = await ctx.db();
         if (options.all) {
           if (mrn) throw new UsageError('Give either a chart number (MRN) or --all, not both.');
@@ -63,7 +83,13 @@ Files are readable by you only: they hold patient records.`,
             ctx.now,
           ).finally(() => progress.stop());
           // Disclosures of records are audited like changes: who exported what, never the contents.
-          await recordAudit(db, ctx.auditActor, { action: 'export', entity: 'practice', details: { format: 'fhir-bulk-ndjson', resources: result.total, since: result.since } });
+          const details = { format: 'fhir-bulk-ndjson', resources: result.total, since: result.since };
+          if (disclosure) await recordDisclosure(db, ctx.auditActor, null, { ...disclosure, what: `FHIR bulk export: ${resourceSummary(result.output)}` }, details);
+          else await recordAudit(db, ctx.auditActor, { action: 'export', entity: 'practice', details });
+          // The export's manifest (this result, in the Bulk Data shape) carries the audit chain's head: a copy
+          // kept outside the database. Not a file in the folder: a folder import reads every .json there.
+          const { chainHead } = await import('../audit/chain.js');
+          const auditHead = (await chainHead(db))?.head ?? null;
           const human = result.output.length
             ? `${renderTable(result.output, [
                 { header: 'Resource type', value: (o) => o.type },
@@ -73,7 +99,7 @@ Files are readable by you only: they hold patient records.`,
             : since
               ? 'Nothing changed since that date: no files written.'
               : 'The practice has no records to export yet.';
-          return { data: result, human };
+          return { data: { ...result, auditHead }, human: `${human}\nAudit chain head: ${auditHead ?? 'none'}` };
         }
         if (since) throw new UsageError('--since only applies with --all.');
         if (options.out && !['', '.json'].includes(extname(options.out).toLowerCase())) {
@@ -84,7 +110,15 @@ Files are readable by you only: they hold patient records.`,
         const { patientBundle } = await import('../fhir/export.js');
         const patient = await patientByMrn(db, mrn);
         const bundle = await patientBundle(db, patient.id, ctx.now);
-        await recordAudit(db, ctx.auditActor, { action: 'export', entity: 'patients', entityId: patient.id, details: { format: 'fhir-bundle', resources: bundle.entry?.length ?? 0, toFile: Boolean(options.out) } });
+        const details = { format: 'fhir-bundle', resources: bundle.entry?.length ?? 0, toFile: Boolean(options.out) };
+        if (disclosure) {
+          const counts = new Map<string, number>();
+          for (const e of bundle.entry ?? []) if (e.resource) counts.set(e.resource.resourceType, (counts.get(e.resource.resourceType) ?? 0) + 1);
+          const what = `FHIR bundle: ${resourceSummary([...counts].sort(([a], [b]) => a.localeCompare(b)).map(([type, count]) => ({ type, count })))}`;
+          await recordDisclosure(db, ctx.auditActor, patient.id, { ...disclosure, what }, details);
+        } else {
+          await recordAudit(db, ctx.auditActor, { action: 'export', entity: 'patients', entityId: patient.id, details });
+        }
         if (!options.out) return { data: bundle, human: JSON.stringify(bundle, null, 2) };
         const { writePrivateFile } = await import('../fhir/files.js');
         const file = resolve(ctx.io.cwd, options.out);

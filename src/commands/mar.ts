@@ -107,6 +107,8 @@ export function register(program: Command, action: ActionFactory): void {
         const db = await ctx.db();
         const at = await parseTime(ctx, opts.at, '--at');
         const doses = await dueDoses(db, at, parseDurationMinutes(opts.window, '--window'), opts.location);
+        const { recordChartRead } = await import('../db/audit.js');
+        await recordChartRead(db, ctx.auditActor, { mrns: doses.map((d) => d.mrn) }, 'mar-due', { doses: doses.length });
         const zone = await practiceTimeZone(db);
         return {
           data: { at: DateTime.fromJSDate(at, { zone }).toISO({ suppressMilliseconds: true }), timeZone: zone, doses },
@@ -266,6 +268,8 @@ export function register(program: Command, action: ActionFactory): void {
         const { practiceInfo } = await import('../practice/clock.js');
         const db = await ctx.db();
         const grid = await marGrid(db, mrn, opts.month, ctx.now);
+        const { recordChartRead } = await import('../db/audit.js');
+        await recordChartRead(db, ctx.auditActor, { mrns: [mrn] }, opts.pdf ? 'mar-grid+pdf' : 'mar-grid');
         if (opts.pdf) {
           await writeMarPdf(grid, (await practiceInfo(db)).name, createWriteStream(opts.pdf, { mode: 0o600 }));
           ctx.info(`Wrote ${opts.pdf}`);
@@ -295,6 +299,8 @@ export function register(program: Command, action: ActionFactory): void {
         const db = await ctx.db();
         const trail = await administrationTrail(db, mrn);
         const zone = await practiceTimeZone(db);
+        const { recordChartRead } = await import('../db/audit.js');
+        await recordChartRead(db, ctx.auditActor, { mrns: [mrn] }, 'mar-audit', { entries: trail.entries.length });
         return {
           data: trail,
           human: renderTable(trail.entries, [

@@ -8,6 +8,7 @@ import { renderTable } from '../cli/output.js';
 import { findDuplicateCandidates } from '../chart/duplicates.js';
 import { fullName, patientByMrn, type PatientRow } from '../chart/lookup.js';
 import { mergePatients } from '../chart/merge.js';
+import { recordChartRead } from '../db/audit.js';
 import { addPatient, deactivatePatient, editPatient, findPatients, PATIENT_FIELD_LABELS, recordDeath, validatePatientFields, type PatientFields } from '../chart/patients.js';
 import { writeSectionsPdf } from '../chart/pdf.js';
 import { summarySections } from '../chart/sections.js';
@@ -97,6 +98,7 @@ export function register(program: Command, action: ActionFactory): void {
       action(async (ctx, words: string[], options: { all?: boolean }) => {
         const db = await ctx.db();
         const found = await findPatients(db, words.join(' '), { includeInactive: options.all });
+        await recordChartRead(db, ctx.auditActor, found.map((p) => p.id), 'search-result', { matches: found.length });
         const data = { count: found.length, patients: found.map(patientRow) };
         const human = found.length
           ? renderTable(found, [
@@ -126,6 +128,7 @@ export function register(program: Command, action: ActionFactory): void {
         const { careGapsForPatient } = await import('../measures/gaps.js');
         const summary = await chartSummary(db, patient, { now: ctx.now, today, careGaps: careGapsForPatient });
         const sections = summarySections(summary, zone);
+        await recordChartRead(db, ctx.auditActor, patient.id, options.pdf ? 'chart-summary+pdf' : 'chart-summary');
         if (options.pdf) {
           const file = resolve(ctx.io.cwd, options.pdf);
           await writeSectionsPdf(file, 'Chart summary', sections, formatLocal(ctx.now, zone));
@@ -186,7 +189,9 @@ export function register(program: Command, action: ActionFactory): void {
       action(async (ctx, options: { minScore: string; all?: boolean }) => {
         const minScore = Number(options.minScore);
         if (!Number.isFinite(minScore) || minScore < 0 || minScore > 100) throw new UsageError('--min-score must be a number from 0 to 100.');
-        const pairs = await findDuplicateCandidates(await ctx.db(), { minScore, includeInactive: options.all });
+        const db = await ctx.db();
+        const pairs = await findDuplicateCandidates(db, { minScore, includeInactive: options.all });
+        await recordChartRead(db, ctx.auditActor, { mrns: pairs.flatMap((p) => [p.a.mrn, p.b.mrn]) }, 'duplicate-candidates', { pairs: pairs.length });
         const human = pairs.length
           ? `${renderTable(pairs, [
               { header: 'Score', value: (p) => p.score, align: 'right' },

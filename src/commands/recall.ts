@@ -197,7 +197,10 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, opts: { dueWithin?: number; overdue?: boolean; rule?: string; format: string }) => {
         const { listRecalls } = await import('../recall/list.js');
-        const result = await listRecalls(await ctx.db(), { now: ctx.now, dueWithinDays: opts.dueWithin, overdue: opts.overdue, rule: opts.rule });
+        const db = await ctx.db();
+        const result = await listRecalls(db, { now: ctx.now, dueWithinDays: opts.dueWithin, overdue: opts.overdue, rule: opts.rule });
+        const { recordChartRead } = await import('../db/audit.js');
+        await recordChartRead(db, ctx.auditActor, { mrns: result.recalls.map((r) => r.mrn) }, 'recall-list', { recalls: result.recalls.length });
         const columns: [string, (r: (typeof result.recalls)[number]) => unknown][] = [
           ['MRN', (r) => r.mrn],
           ['Last name', (r) => r.lastName],

@@ -128,6 +128,8 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
         const patientId = options.mrn ? (await (await import('../chart/lookup.js')).patientByMrn(db, options.mrn)).id : undefined;
         const today = DateTime.fromJSDate(ctx.now, { zone: 'utc' }).toISODate()!;
         const rows = await listReferrals(db, { all: options.all, status: options.status, dueBy: options.due ? today : undefined, patientId });
+        const { recordChartRead } = await import('../db/audit.js');
+        await recordChartRead(db, ctx.auditActor, { mrns: rows.map((r) => r.mrn) }, 'referral-list', { referrals: rows.length });
         const human = rows.length
           ? renderTable<ReferralListRow>(rows, [
               { header: 'No.', value: (r) => r.id, align: 'right' },

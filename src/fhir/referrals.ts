@@ -8,7 +8,7 @@ import type { Section } from '../chart/sections.js';
 import { CodeSystem } from '../codes/systems.js';
 import { normalizeIcd10 } from '../codes/icd10.js';
 import { describeNpiProblem } from '../codes/npi.js';
-import { recordAudit, type AuditActor } from '../db/audit.js';
+import { recordAudit, recordDisclosure, type AuditActor } from '../db/audit.js';
 import { patients, priorAuthorizations, referrals } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
@@ -269,6 +269,10 @@ export async function writeReferralPacket(db: DbOrTx, who: AuditActor, referralI
   await writePrivateFile(bundleFile, `${JSON.stringify(bundle, null, 2)}\n`);
   const sections = referralSections(bundle, resourceId(idPrefix.referral, referralId), practice?.legalName);
   await writeSectionsPdf(pdfFile, 'Referral summary', sections, now.toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
-  await recordAudit(db, who, { action: 'export', entity: 'referrals', entityId: referralId, details: { format: 'fhir-bundle+pdf', patientId: referral.patientId, resources: bundle.entry?.length ?? 0 } });
+  // A packet for another clinician is a disclosure (for treatment): the accounting of disclosures lists it.
+  const recipient = [referral.toName, referral.toOrganization, referral.toNpi && `NPI ${referral.toNpi}`].filter(Boolean).join(', ');
+  const purpose = `treatment: referral${referral.specialty ? ` to ${referral.specialty}` : ''}`;
+  const what = `referral packet: FHIR bundle of ${bundle.entry?.length ?? 0} resources and PDF summary`;
+  await recordDisclosure(db, who, referral.patientId, { recipient, purpose, what }, { format: 'fhir-bundle+pdf', resources: bundle.entry?.length ?? 0 }, { entity: 'referrals', entityId: referralId });
   return { bundleFile, pdfFile, resources: bundle.entry?.length ?? 0 };
 }

@@ -3,6 +3,7 @@
 // Recall and claim-flow figures are read from their tables directly, one grouped query each; accounts
 // receivable comes from the one AR computation (claims/ar.ts), so the pack and `claims ar` agree.
 import { sql } from 'drizzle-orm';
+import { chainHead } from '../audit/chain.js';
 import { arAging, type AgingBucket } from '../claims/ar.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
@@ -68,6 +69,8 @@ export interface MonthlyPack {
   qualityNote: string | null;
   recall: RecallActivity;
   claims: ClaimsSection;
+  /** The audit chain's head when the pack was made ("seq:hash"): a copy outside the database. */
+  auditHead: string | null;
 }
 
 /** Common claim adjustment reason codes (X12 CARC list), paraphrased; others print as the code. */
@@ -209,6 +212,7 @@ export async function monthlyPack(db: DbOrTx, options: { month: string }): Promi
     qualityNote: quality.note,
     recall,
     claims,
+    auditHead: (await chainHead(db))?.head ?? null,
   };
 }
 
@@ -274,6 +278,13 @@ export async function monthlyPackPdf(pack: MonthlyPack, f: NumberFormats, create
   } else {
     pdf.paragraph('No denials this month.', { muted: true });
   }
+  pdf.subheading('Audit trail');
+  pdf.paragraph(
+    pack.auditHead
+      ? `Chain head when this pack was made: ${pack.auditHead}. Keep this page: "practice audit verify --head ${pack.auditHead}" shows whether any entry up to it was removed or changed since.`
+      : 'The audit trail was empty when this pack was made.',
+    { muted: true },
+  );
   return pdf.finish();
 }
 
@@ -296,6 +307,7 @@ export function monthlyPackCsv(pack: MonthlyPack): string {
   for (const a of pack.claims.aging) add('ar aging', a.bucket, 'balanceCents', a.balanceCents);
   for (const k of ['submitted', 'decided', 'denied', 'denialRate', 'deniedCents', 'openBalanceCents'] as const) add('claims', 'all', k, pack.claims[k]);
   for (const r of pack.claims.topDenialReasons) add('denial reasons', r.carcCode, 'claims', r.claims);
+  add('audit', 'chain', 'head', pack.auditHead);
   return toCsv(['month', 'section', 'item', 'measure', 'value'], rows);
 }
 

@@ -31,6 +31,8 @@ Examples:
         const { careGaps } = await import('../../measures/gaps.js');
         const { toCsv } = await import('../../reports/format.js');
         const gaps = await careGaps(db, query);
+        const { recordChartRead } = await import('../../db/audit.js');
+        await recordChartRead(db, ctx.auditActor, { mrns: gaps.map((g) => g.mrn) }, 'care-gaps', { gaps: gaps.length });
         const data = { period: query.period, gaps };
         const text =
           ctx.json || options.format === 'json'

@@ -74,6 +74,7 @@ From cron on the 1st: practice --quiet report monthly --format pdf --out /report
                     chalk,
                   )
                 : 'No denials this month.',
+              `Audit chain head: ${pack.auditHead ?? 'none (the trail is empty)'}`,
             ].join('\n');
           },
           `the monthly pack for ${month}`,

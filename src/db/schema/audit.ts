@@ -1,6 +1,7 @@
-// The append-only audit trail (a trigger in the migrations refuses UPDATE and DELETE) and the import log.
+// The append-only audit trail and the import log. Triggers in the migrations (audit_chain) refuse UPDATE
+// and DELETE, refuse a blank actor, and seal each entry into a hash chain when its transaction commits.
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id } from './columns.js';
 
 export const auditLog = pgTable(
@@ -16,8 +17,21 @@ export const auditLog = pgTable(
     command: text(),
     // Field names changed, counts, ids: never patient values.
     details: jsonb(),
+    // The chart the entry is about (no foreign key: the trail outlives merges and never blocks them).
+    patientId: integer(),
+    // The hash chain, set by the database at commit: position, the previous entry's hash, this entry's
+    // sha256 over that hash and its own content. Never written by the application.
+    seq: integer(),
+    prevHash: text(),
+    hash: text(),
   },
-  (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId), index('audit_log_at_idx').on(t.at)],
+  (t) => [
+    index('audit_log_entity_idx').on(t.entity, t.entityId),
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_patient_idx').on(t.patientId),
+    // One entry per position: two writers that read the same tail cannot both append (no fork).
+    uniqueIndex('audit_log_seq_key').on(t.seq),
+  ],
 );
 
 export const importRuns = pgTable(
