@@ -48,7 +48,7 @@ export async function runMarPatients(db: Db, actor: AuditActor, cal: Calendar, o
         locationCode: options.locationCode,
         orderedByNpi: options.providerNpi,
       });
-      orderIds.push(order.id);
+      orderIds.push(order.order.id);
       summary.patients++;
       summary.orders++;
     } catch (error) {
