@@ -275,7 +275,8 @@ const fixed = (n: number, digits = 2) => n.toFixed(digits);
 export function careGapCommand(estimate: Pick<MipsEstimate, 'period'>, measure: string, npi?: string): string {
   const year = estimate.period.start.slice(0, 4);
   const period = estimate.period.start === `${year}-01-01` && estimate.period.end === `${year}-12-31` ? year : `${estimate.period.start}..${estimate.period.end}`;
-  return `practice report care-gaps --measure ${measure} --period ${period}${npi ? ` --provider ${npi}` : ''}`;
+  const command = `practice report care-gaps --measure ${measure} --period ${period}`;
+  return npi ? `${command} --provider ${npi}` : command;
 }
 
 /** "close 4 gaps: +1.20 points (+2.0 on the category)" */
