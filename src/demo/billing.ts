@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { DateTime } from 'luxon';
 import { eq, inArray, sql } from 'drizzle-orm';
-import { importAcknowledgement } from '../claims/acks.js';
+import { importAcknowledgement, resubmitClaim } from '../claims/acks.js';
 import { buildClaims } from '../claims/build.js';
 import { scrubClaims, type EditFailure } from '../claims/edits.js';
 import { exportClaims, writeFileAtomic } from '../claims/export-837p.js';
@@ -188,6 +188,10 @@ export async function runBilling(handle: PracticeDatabase, queue: ChargeQueue, s
     await enterCharges(handle, queue, day);
     summary.claimsBuilt += (await buildClaims(db, actor, { since: since(i) })).claims;
     await fixHeldClaims(db, actor, held, r);
+    // A 277CA rejection holds its claim until a biller acts: the demo's biller checks it and sends it again.
+    for (const claimId of new Set(held.filter((f) => f.code === 'REJECTED_UNCHANGED').map((f) => f.claimId))) {
+      await resubmitClaim(db, actor, claimId, cal.date(day));
+    }
     const sentAt = cal.at(day, 17 * 60);
     const exported = await exportClaims(db, actor, { outDir: claimsDir, now: sentAt });
     held = exported.held;
