@@ -93,6 +93,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('the application role on PostgreSQ
     expect(log.json().entries.every((e: { seq: number | null }) => typeof e.seq === 'number')).toBe(true);
     const verify = await cli(['--json', 'audit', 'verify']);
     expect(verify.code).toBe(0);
-    expect(verify.json()).toMatchObject({ ok: true, entries: 4 });
+    // The chart's four entries, and the bundled value sets the chart's care gaps loaded on first use.
+    expect(verify.json()).toMatchObject({ ok: true, broken: null });
+    expect(verify.json().entries).toBeGreaterThanOrEqual(4);
   });
 });
