@@ -12,7 +12,7 @@ import { allergies, immunizations, medications, observations, problems, progress
 import type { Db, DbOrTx, Tx } from '../db/types.js';
 import { PracticeError, ValidationError, type Issue } from '../errors.js';
 import { allergyConflicts, allergyDecision, ingredientWord, recordedAllergies } from './drug-classes.js';
-import { REPLACEABLE, retireReplaced } from './lifecycle.js';
+import { REPLACEABLE, retireReplaced, type EntryKindName } from './lifecycle.js';
 import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
 import { parseSoap } from './soap.js';
 import { parseDate, parseLocalDateTime } from './time.js';
@@ -530,8 +530,8 @@ export const ENTRY_KINDS = {
   vitals: vitalsKind,
   labs: labKind,
   notes: noteKind,
-} as const;
-export type EntryKindName = keyof typeof ENTRY_KINDS;
+} as const satisfies Record<EntryKindName, EntryKind>;
+export type { EntryKindName };
 
 export async function addEntry(db: Db, actor: AuditActor, kind: EntryKind, mrn: string, options: EntryOptions, clock: EntryClock): Promise<EntryWrite> {
   return db.transaction(async (tx) => {

@@ -8,7 +8,6 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { allergies, immunizations, medications, observations, problems, progressNotes } from '../db/schema/index.js';
 import type { Db, Tx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
-import type { EntryKindName } from './entries.js';
 import { patientByMrn, type PatientRow } from './lookup.js';
 import { parseDate } from './time.js';
 
@@ -57,6 +56,9 @@ function enteredInError(noun: string, key: string, extra: Record<string, unknown
     apply: (row) => (row[key] === ERROR ? `This ${noun} is already marked entered in error.` : { [key]: ERROR, ...extra }),
   };
 }
+
+/** The chart's entry kinds (src/chart/entries.ts declares each one against this list). */
+export type EntryKindName = 'problems' | 'medications' | 'allergies' | 'immunizations' | 'vitals' | 'labs' | 'notes';
 
 const LIFECYCLES: Record<EntryKindName, Lifecycle> = {
   medications: {

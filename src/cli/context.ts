@@ -149,3 +149,7 @@ export class CommandContext {
     else if (result.human !== undefined && result.human !== '') this.io.stdout.write(`${result.human}\n`);
   }
 }
+
+export type CommandHandler = (ctx: CommandContext, ...args: any[]) => Promise<CommandResult | void>;
+/** Wraps a command's handler; the handler receives the context, then commander's arguments. */
+export type ActionFactory = (handler: CommandHandler) => (...args: any[]) => Promise<void>;

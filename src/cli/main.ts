@@ -9,9 +9,8 @@ import { makeChalk } from './color.js';
 import { commandEntries } from './registry.js';
 import { toJson } from './output.js';
 
-export type CommandHandler = (ctx: CommandContext, ...args: any[]) => Promise<CommandResult | void>;
-/** Wraps a command's handler; the handler receives the context, then commander's arguments. */
-export type ActionFactory = (handler: CommandHandler) => (...args: any[]) => Promise<void>;
+export type { ActionFactory, CommandHandler } from './context.js';
+import type { ActionFactory } from './context.js';
 
 const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--data-dir', '--database-url', '--user', '--wait']);
 

@@ -1,12 +1,8 @@
 // Progress on stderr, on a TTY only, never under --json or --quiet; a no-op elsewhere (cron, pipes).
 import type { Writable } from 'node:stream';
+import type { Progress } from '../progress.js';
 
-export interface Progress {
-  start(total: number | undefined, label: string): void;
-  update(done: number): void;
-  increment(by?: number): void;
-  stop(): void;
-}
+export type { Progress };
 
 const silent: Progress = { start() {}, update() {}, increment() {}, stop() {} };
 

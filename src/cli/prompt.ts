@@ -1,18 +1,8 @@
 // Prompts only fill gaps, only on a TTY. Without one (cron, pipes) a missing answer is a usage error.
 import { UsageError } from '../errors.js';
+import type { Choice, Prompter } from '../prompter.js';
 
-export interface Choice<T> {
-  name: string;
-  value: T;
-  description?: string;
-}
-
-/** The prompts a command may use; tests inject scripted answers. */
-export interface Prompter {
-  input(message: string, options?: { default?: string; validate?: (value: string) => true | string }): Promise<string>;
-  confirm(message: string, options?: { default?: boolean }): Promise<boolean>;
-  select<T>(message: string, choices: Choice<T>[], options?: { default?: T }): Promise<T>;
-}
+export type { Choice, Prompter };
 
 export function inquirerPrompter(output: NodeJS.WritableStream): Prompter {
   const context = { output: output as NodeJS.WriteStream };

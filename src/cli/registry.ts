@@ -1,7 +1,7 @@
 // Every top-level command, with the one line `practice --help` shows. Modules load only when their
 // command runs, so help and usage errors stay fast and never open the database.
 import type { Command } from 'commander';
-import type { ActionFactory } from './main.js';
+import type { ActionFactory } from './context.js';
 
 export interface CommandModule {
   register(program: Command, action: ActionFactory): void;

@@ -1,6 +1,6 @@
 // practice appointments book | list | kept | no-show | cancel | reschedule | no-shows
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { bookAppointment, listSchedule, noShowRates, rescheduleAppointment, setAppointmentStatus } from '../chart/appointments.js';
 import { formatLocal, practiceClock, requireDate, sinceDate } from '../chart/time.js';

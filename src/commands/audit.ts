@@ -1,7 +1,7 @@
 // practice audit verify [--head H] | head | log [--patient MRN] [--since DATE] [--actor X] | disclosures --patient MRN
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { ExitCode, UsageError } from '../errors.js';
 

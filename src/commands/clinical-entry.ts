@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli/context.js';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { addEntry, ENTRY_KINDS, listEntries, type EntryKindName, type EntryOptions } from '../chart/entries.js';
 import { changeEntryStatus, REPLACEABLE, statusChanges } from '../chart/lifecycle.js';

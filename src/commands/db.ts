@@ -1,6 +1,6 @@
 // practice db migrate | status | roles
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 
 export function register(program: Command, action: ActionFactory): void {

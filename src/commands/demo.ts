@@ -1,7 +1,7 @@
 // practice demo: a fictional practice with patients and two years of care, to try every command on.
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import type { DemoSummary } from '../demo/run.js';
 import { UsageError } from '../errors.js';

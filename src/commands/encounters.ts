@@ -1,6 +1,6 @@
 // practice encounters add | list, and the fee schedule that prices their charges (encounters fees set | list)
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { addEncounter, formatMoney, listEncounters, listFees, setFee } from '../chart/encounters.js';
 import { parseSoap } from '../chart/soap.js';

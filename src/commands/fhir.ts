@@ -2,7 +2,7 @@
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { recordAudit, recordDisclosure, type Disclosure } from '../db/audit.js';
 import { ExitCode, UsageError } from '../errors.js';

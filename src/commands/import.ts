@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import type { CommandContext, CommandResult } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { PracticeError, UsageError } from '../errors.js';

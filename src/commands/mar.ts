@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { checkPdfName } from '../cli/out-format.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';

@@ -1,7 +1,7 @@
 // practice patients find | show | add | edit | duplicates | merge | deactivate | deceased
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { checkPdfName } from '../cli/out-format.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';

@@ -1,7 +1,7 @@
 // practice payments add: a patient's payment (copay, statement payment) that reduces what they owe.
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderFields } from '../cli/output.js';
 import { UsageError } from '../errors.js';
 

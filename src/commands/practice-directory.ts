@@ -1,7 +1,7 @@
 // Shared by `practice providers|locations|payers`: the list/add/edit/deactivate subcommands and the
 // options built from the field list in src/practice/entities.ts (also used by `practice setup`).
 import { Option, type Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable, type Column } from '../cli/output.js';
 import type { Row } from '../practice/directory.js';
 import { kebab, type EntityKind, type FieldSpec } from '../practice/entities.js';

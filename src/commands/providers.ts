@@ -1,6 +1,6 @@
 // practice providers list|add|edit|deactivate|reactivate
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { providerKind } from '../practice/entities.js';
 import { registerDirectory } from './practice-directory.js';
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable, sanitizeForDisplay, toJson } from '../cli/output.js';
 import { ExitCode, UsageError } from '../errors.js';

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { PracticeError, UsageError } from '../errors.js';
 import type { AuthorizationStatus, ReferralListRow, ReferralStatus } from '../fhir/referrals.js';

@@ -1,6 +1,6 @@
 // practice report <subcommand>: each report lives in its own module under ./report/; this file only wires them.
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { registerCareGaps } from './report/care-gaps.js';
 import { registerMips } from './report/mips.js';
 import { registerMonthly } from './report/monthly.js';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { ExitCode, PracticeError, UsageError } from '../errors.js';
 import type { ReferenceFile } from '../rvu/load.js';

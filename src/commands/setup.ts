@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { PracticeError, UsageError } from '../errors.js';
 import { clearinghouseKind, practiceKind } from '../practice/entities.js';
 import type { SetupDocument, SetupSummary } from '../practice/setup.js';

@@ -2,7 +2,7 @@
 // file, CSV), for every patient who owes at the end of the month.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { UsageError } from '../errors.js';
 

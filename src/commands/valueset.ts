@@ -1,6 +1,6 @@
 // practice valueset import <file|dir...>
 import type { Command } from 'commander';
-import type { ActionFactory } from '../cli/main.js';
+import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { UsageError } from '../errors.js';
 

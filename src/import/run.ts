@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../progress.js';
 import type { AuditActor } from '../db/audit.js';
 import { importRuns } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';

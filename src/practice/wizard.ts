@@ -1,6 +1,6 @@
 // The set-up wizard: asks for each field on a terminal, checking answers as they are typed, and returns
 // the same set-up document practice.json holds, so both paths write through runSetup.
-import type { Prompter } from '../cli/prompt.js';
+import type { Prompter } from '../prompter.js';
 import type { Row } from './directory.js';
 import { clearinghouseKind, locationKind, payerKind, practiceKind, providerKind, type EntityKind } from './entities.js';
 import type { SetupDocument } from './setup.js';

@@ -1,6 +1,6 @@
 // The productivity report as a terminal table, CSV (one row per group and period) and PDF section.
 import type { ChalkInstance } from 'chalk';
-import { renderTable } from '../cli/output.js';
+import { renderTable } from '../text/table.js';
 import { toCsv, type NumberFormats } from './format.js';
 import { PERIOD_LABELS, monthLabel } from './periods.js';
 import { PdfReport } from './pdf/document.js';

@@ -14,7 +14,7 @@
 // category score, which this estimate does not have: it is left out and said so.
 import type { ChalkInstance } from 'chalk';
 import { sql } from 'drizzle-orm';
-import { renderTable } from '../cli/output.js';
+import { renderTable } from '../text/table.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { runQuality, type Counts, type QualityQuery, type QualityReport } from '../measures/run.js';

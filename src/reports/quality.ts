@@ -2,7 +2,7 @@
 // the care-gap work list, as tables for people and CSV for spreadsheets.
 import type { ChalkInstance } from 'chalk';
 import { toCsv } from './format.js';
-import { renderTable } from '../cli/output.js';
+import { renderTable } from '../text/table.js';
 import type { Counts, DetailRow, MeasureResult, QualityReport } from '../measures/run.js';
 
 export interface SummaryLine extends Counts {

@@ -34,7 +34,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('two practice commands on one data directory', () => {
   // Each process starts the embedded database (seconds each on a busy machine).
   it('run one after the other and lose nothing', { timeout: 600_000 }, async () => {
-    const dataDir = join(root, 'shared');
+    const dataDir = join(root, 'one-folder');
     // The database is created first, so this is about two writers rather than two first-time creations.
     // Then two set-ups start at once, each with its own providers and payers: one writes while the other
     // waits for the lock, then writes its own rows.

@@ -1,6 +1,6 @@
 // practice report care-gaps: who is in a measure's denominator and not (yet) in its numerator.
 import { Option, type Command } from 'commander';
-import type { ActionFactory } from '../../cli/main.js';
+import type { ActionFactory } from '../../cli/context.js';
 import { renderTable } from '../../cli/output.js';
 import { toJson } from '../../cli/output.js';
 import { addMeasureOptions, measureQuery, writeReportFile, type MeasureOptions } from './options.js';

@@ -1,7 +1,7 @@
 // practice report mips: the MIPS quality category score the eCQM results would earn, measure by measure,
 // and how many care gaps to close for the next decile.
 import { Option, type Command } from 'commander';
-import type { ActionFactory } from '../../cli/main.js';
+import type { ActionFactory } from '../../cli/context.js';
 import { toJson } from '../../cli/output.js';
 import { measureQuery, writeReportFile } from './options.js';
 

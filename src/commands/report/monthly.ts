@@ -1,6 +1,6 @@
 // practice report monthly: the pack a manager hands out on the first of the month.
 import type { Command } from 'commander';
-import type { ActionFactory } from '../../cli/main.js';
+import type { ActionFactory } from '../../cli/context.js';
 import { renderTable } from '../../cli/output.js';
 import { addMonthReportOptions, deliver, resolveMonth, terminalFormats, type MonthReportOptions } from './productivity.js';
 

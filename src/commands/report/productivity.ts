@@ -1,7 +1,7 @@
 // practice report productivity: RVUs, visits, time, no-shows and collections per provider for a month.
 import { Option, type Command } from 'commander';
 import type { CommandContext } from '../../cli/context.js';
-import type { ActionFactory } from '../../cli/main.js';
+import type { ActionFactory } from '../../cli/context.js';
 import { toJson } from '../../cli/output.js';
 import { formatFromOut } from '../../cli/out-format.js';
 import { UsageError } from '../../errors.js';

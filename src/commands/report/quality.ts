@@ -1,6 +1,6 @@
 // practice report quality: MIPS eCQM populations and rates, overall, per provider and per stratum.
 import { Option, type Command } from 'commander';
-import type { ActionFactory } from '../../cli/main.js';
+import type { ActionFactory } from '../../cli/context.js';
 import { toJson } from '../../cli/output.js';
 import { DateTime } from 'luxon';
 import type { Db } from '../../db/types.js';
