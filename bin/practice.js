@@ -3,6 +3,9 @@
 // Ctrl-C asks the command to stop between saved steps; a second Ctrl-C stops at once.
 import { main } from '../dist/cli/main.js';
 
+// Everything practicekit creates holds practice data: private to the user whatever the shell's umask.
+process.umask(0o077);
+
 const interrupt = new AbortController();
 process.on('SIGINT', () => {
   if (interrupt.signal.aborted) process.exit(130);

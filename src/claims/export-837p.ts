@@ -4,7 +4,7 @@
 // either no batch or one the next export writes, byte for byte.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asc, eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
@@ -14,6 +14,7 @@ import { claimBatches, x12Counters } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, UsageError } from '../errors.js';
 import { failpoint } from '../faults/failpoint.js';
+import { writePrivateFile } from '../files/private-file.js';
 import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
 import { digits, findClearinghouse, loadClaims, loadPayTo, loadPractice, render837p } from './render-837p.js';
 import { inTransaction } from './transaction.js';
@@ -66,47 +67,7 @@ export interface ExportResult {
  */
 export const EXPORT_FAILPOINTS = ['before-record', 'after-record', 'after-write', 'after-fsync', 'after-rename', 'after-commit'] as const;
 const step = (name: (typeof EXPORT_FAILPOINTS)[number]) => failpoint(`claims-export:${name}`);
-
-/** The hidden name a file is written under before it is renamed into place: one per file, so a rerun finds it. */
-export const tempName = (name: string) => `.${name}.tmp`;
-
-/**
- * Writes text to dir/name atomically, mode 0600: a temporary name, flushed to disk, renamed into
- * place, then the folder flushed so the rename survives a power cut. A temporary file an earlier,
- * killed run left behind is replaced. Returns the path.
- */
-export async function writeFileAtomic(dir: string, name: string, text: string): Promise<string> {
-  const path = join(dir, name);
-  const temp = join(dir, tempName(name));
-  let handle: FileHandle | undefined;
-  try {
-    await rm(temp, { force: true });
-    handle = await open(temp, 'wx', 0o600);
-    await handle.writeFile(text, 'utf8');
-    step('after-write');
-    await handle.sync();
-    step('after-fsync');
-    await handle.close();
-    handle = undefined;
-    await rename(temp, path);
-    step('after-rename');
-    const folder = await open(dir, 'r');
-    try {
-      await folder.sync();
-    } finally {
-      await folder.close();
-    }
-    return path;
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new PracticeError('EXPORT_WRITE_FAILED', `Cannot write the claim file in ${dir} (${code}).`, {
-      hint: 'Check the folder exists and you can write to it.',
-      cause: error,
-    });
-  }
-}
+const WRITER_STEPS = { written: 'after-write', flushed: 'after-fsync', renamed: 'after-rename' } as const;
 
 /** Open rejections of claims now in a new batch are settled: the claim was changed and passed the edits. */
 async function settleRejections(tx: DbOrTx, batchId: number): Promise<void> {
@@ -160,10 +121,12 @@ async function writeRecordedBatch(db: Db, actor: AuditActor, batchId: number, lo
     if (!batch.content || !batch.fileName || !dir) throw new UsageError(`Batch ${batchId} has no file content to write.`);
     const sha256 = createHash('sha256').update(batch.content).digest('hex');
     if (sha256 !== batch.fileSha256) throw new PracticeError('BATCH_DAMAGED', `The stored copy of batch ${batchId} does not match its checksum.`, { hint: 'Do not resend it; ask the administrator to check the database.' });
-    const file = await writeFileAtomic(dir, batch.fileName, batch.content).catch((error: unknown) => {
+    const file = await writePrivateFile(join(dir, batch.fileName), batch.content, { onStep: (s) => step(WRITER_STEPS[s]) }).catch((error: unknown) => {
       if (!(error instanceof PracticeError)) throw error;
       // The batch stays recorded (its claims in it, its control numbers taken): say how to finish it.
-      throw new PracticeError(error.code, `Batch ${batchId} is recorded, but its file could not be written: ${error.message}`, {
+      const recorded = `Batch ${batchId} is recorded, but its file could not be written: ${error.message}`;
+      if (error.code === 'DISK_FULL') throw new PracticeError(error.code, `${recorded} Free some space and run the export again: it writes batch ${batchId} first.`, { cause: error });
+      throw new PracticeError(error.code, recorded, {
         hint: `Fix the folder and run the export again (it writes batch ${batchId} first), or write it elsewhere with "practice claims export --batch ${batchId} --again --out <dir>".`,
         cause: error,
       });

@@ -8,8 +8,9 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { PracticeError } from '../errors.js';
-import { numberFormats, toCsv, writePrivateFile } from '../reports/format.js';
-import { PdfReport } from '../reports/pdf/document.js';
+import { writePrivateFile } from '../files/private-file.js';
+import { numberFormats, toCsv } from '../reports/format.js';
+import { FONT, PdfReport } from '../reports/pdf/document.js';
 import { monthLabel, parseMonth } from '../reports/periods.js';
 import { patientBalances, practiceTimeZone, type PatientVisitBalance } from './ar.js';
 
@@ -44,7 +45,7 @@ interface PracticeContact {
 const cents = numberFormats('en-US').money;
 
 function statementPage(pdf: PdfReport, s: Statement, practice: PracticeContact, statementDate: string): void {
-  pdf.doc.font('Helvetica-Bold').fontSize(16).text('Patient statement');
+  pdf.doc.font(FONT.bold).fontSize(16).text('Patient statement');
   pdf.paragraph(`Statement date ${statementDate}. Account ${s.mrn}.`);
   pdf.paragraph([s.name, ...s.addressLines].join('\n'));
   pdf.keyFigures([

@@ -1,7 +1,7 @@
 // Builds a fresh commander program per run, runs one command and returns its exit code.
 // Only bin/practice.js touches process; everything here is driven through CliIo.
 import { Command, CommanderError, Option } from 'commander';
-import { DatabaseError, pgCause } from '../db/errors.js';
+import { DatabaseError, diskFullError, pgCause } from '../db/errors.js';
 import { ExitCode, PracticeError, ValidationError } from '../errors.js';
 import { resolveConfig, type GlobalOptions } from './config.js';
 import { CommandContext, type CliIo, type CommandResult } from './context.js';
@@ -145,6 +145,8 @@ function reportError(error: unknown, io: CliIo, chalk: ReturnType<typeof makeCha
     // commander already printed its message; usage errors are 2, not commander's default 1.
     return ExitCode.usage;
   }
+  // A full disk says so in one line, from whichever layer met it first.
+  if (!(error instanceof PracticeError)) error = diskFullError(error) ?? error;
   let code = 'INTERNAL';
   let message: string;
   let hint: string | undefined;

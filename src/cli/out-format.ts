@@ -1,6 +1,9 @@
 // The format of a written file follows its name: --out x.pdf, x.csv or x.json picks the format when
 // --format is not given, and a name that contradicts an explicit --format is a usage error (a table
-// of text inside x.pdf opens as a broken file). One rule for every command that writes files.
+// of text inside x.pdf opens as a broken file). One rule for every command that writes files. And the
+// options that name an output file are declared here, with --force: a file already there is refused
+// (a usage error, before any work) unless --force says to replace it.
+import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -48,4 +51,42 @@ export function formatFromOut(command: Command): Command {
 export function checkPdfName(path: string, option: string): void {
   const extension = extname(path).toLowerCase();
   if (extension && extension !== '.pdf') throw new UsageError(`${option} writes a PDF, but ${path} is named as a ${extension.slice(1).toUpperCase()} file.`, `Name it like ${path.slice(0, -extension.length)}.pdf.`);
+}
+
+/** The output-file options declared on each command, checked by one hook per command. */
+const outputFlags = new WeakMap<Command, string[]>();
+
+function isExistingFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Declares an option naming a file the command writes (like "--out <file>" or "--pdf <file>"), and --force
+ * to replace it. Without --force an existing file is refused before the action runs; the writer refuses
+ * too (a file that appears meanwhile is never overwritten): pass `replace: options.force` to it.
+ */
+export function outputFileOption(command: Command, flags: string, description: string): Command {
+  const long = flags.split(/[ ,]+/).find((f) => f.startsWith('--'))!;
+  command.option(flags, description);
+  const known = outputFlags.get(command);
+  if (known) {
+    known.push(long);
+    return command;
+  }
+  outputFlags.set(command, [long]);
+  return command.option('--force', 'replace an output file that already exists').hook('preAction', (_root, action) => {
+    const options = action.opts<Record<string, unknown>>();
+    if (options.force) return;
+    for (const flag of outputFlags.get(action) ?? []) {
+      const option = action.options.find((o) => o.long === flag);
+      const value = option ? options[option.attributeName()] : undefined;
+      if (typeof value === 'string' && isExistingFile(value)) {
+        throw new UsageError(`${flag} ${value}: that file already exists.`, 'Add --force to replace it, or give another file name.');
+      }
+    }
+  });
 }

@@ -3,6 +3,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
+import { outputFileOption } from '../cli/out-format.js';
 import { renderTable } from '../cli/output.js';
 import { recordAudit, recordDisclosure, type Disclosure } from '../db/audit.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -12,6 +13,7 @@ interface ExportOptions {
   since?: string;
   out?: string;
   replace?: boolean;
+  force?: boolean;
   recipient?: string;
   purpose?: string;
 }
@@ -40,10 +42,8 @@ function parseSince(value: string | undefined): Date | undefined {
 export function register(program: Command, action: ActionFactory): void {
   const fhir = program.command('fhir').description('exchange records as FHIR R4 (US Core): export, bulk export, validate');
 
-  fhir
-    .command('export [mrn]')
+  outputFileOption(fhir.command('export [mrn]'), '--out <path>', 'file for the bundle (default: print it), or folder for --all')
     .description("one patient's full record as a FHIR R4 Bundle, or with --all the whole practice as Bulk Data NDJSON")
-    .option('--out <path>', 'file for the bundle (default: print it), or folder for --all')
     .option('--all', 'export every patient: one NDJSON file per resource type (FHIR Bulk Data)')
     .option('--since <date>', 'with --all: only records changed on or after this date')
     .option('--replace', 'with --all: replace the NDJSON files an earlier export left in the folder')
@@ -120,9 +120,9 @@ Files are readable by you only: they hold patient records.`,
           await recordAudit(db, ctx.auditActor, { action: 'export', entity: 'patients', entityId: patient.id, details });
         }
         if (!options.out) return { data: bundle, human: JSON.stringify(bundle, null, 2) };
-        const { writePrivateFile } = await import('../fhir/files.js');
+        const { writePrivateFile } = await import('../files/private-file.js');
         const file = resolve(ctx.io.cwd, options.out);
-        await writePrivateFile(file, `${JSON.stringify(bundle, null, 2)}\n`);
+        await writePrivateFile(file, `${JSON.stringify(bundle, null, 2)}\n`, { makeFolder: true, replace: options.force });
         const resources = bundle.entry?.length ?? 0;
         return { data: { file, resources }, human: `Wrote ${resources} resources to ${file}.` };
       }),

@@ -246,9 +246,13 @@ async function mappingWizard(ctx: CommandContext, request: MappingRequest): Prom
   }
   if (await ctx.prompter.confirm('Save this mapping for next time?', { default: true })) {
     const file = await ctx.prompter.input('Mapping file name', { default: `${request.kind}-mapping.json` });
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(resolve(ctx.io.cwd, file), `${JSON.stringify({ kind: request.kind, columns: answers }, null, 2)}\n`);
-    ctx.info(`Saved. Next time: practice import <file> --kind ${request.kind} --map ${file}`);
+    const path = resolve(ctx.io.cwd, file);
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(path) || (await ctx.prompter.confirm(`${file} already exists. Replace it?`, { default: false }))) {
+      const { writePrivateFile } = await import('../files/private-file.js');
+      await writePrivateFile(path, `${JSON.stringify({ kind: request.kind, columns: answers }, null, 2)}\n`);
+      ctx.info(`Saved. Next time: practice import <file> --kind ${request.kind} --map ${file}`);
+    }
   }
   return answers;
 }

@@ -1,9 +1,8 @@
 // practice mar order|due|give|record|correct|missed|report|audit|products: the eMAR.
-import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
-import { checkPdfName } from '../cli/out-format.js';
+import { checkPdfName, outputFileOption } from '../cli/out-format.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { UsageError, ValidationError } from '../errors.js';
@@ -255,11 +254,9 @@ export function register(program: Command, action: ActionFactory): void {
       }),
     );
 
-  mar
-    .command('report <mrn>')
+  outputFileOption(mar.command('report <mrn>'), '--pdf <file>', 'write the grid as a PDF (mode 0600)')
     .description('the printable monthly MAR grid (days across, times down)')
     .requiredOption('--month <YYYY-MM>', 'the month')
-    .option('--pdf <file>', 'write the grid as a PDF (mode 0600)')
     .addHelpText('after', '\nExample:\n  practice mar report 10023 --month 2026-10 --pdf mar-10023.pdf')
     .action(
       action(async (ctx, mrn: string, opts) => {
@@ -271,7 +268,7 @@ export function register(program: Command, action: ActionFactory): void {
         const { recordChartRead } = await import('../db/audit.js');
         await recordChartRead(db, ctx.auditActor, { mrns: [mrn] }, opts.pdf ? 'mar-grid+pdf' : 'mar-grid');
         if (opts.pdf) {
-          await writeMarPdf(grid, (await practiceInfo(db)).name, createWriteStream(opts.pdf, { mode: 0o600 }));
+          await writeMarPdf(grid, (await practiceInfo(db)).name, opts.pdf, { replace: opts.force });
           ctx.info(`Wrote ${opts.pdf}`);
         }
         const days = Array.from({ length: grid.days }, (_, i) => i + 1);

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
-import { checkPdfName } from '../cli/out-format.js';
+import { checkPdfName, outputFileOption } from '../cli/out-format.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { findDuplicateCandidates } from '../chart/duplicates.js';
@@ -114,13 +114,11 @@ export function register(program: Command, action: ActionFactory): void {
       }),
     );
 
-  patients
-    .command('show')
+  outputFileOption(patients.command('show'), '--pdf <file>', 'also write a printable PDF (readable by you only)')
     .description('the chart summary: demographics, insurance, problems, medications, allergies, vitals, immunizations, labs, appointments, recalls')
     .argument('<mrn>', 'chart number')
-    .option('--pdf <file>', 'also write a printable PDF (readable by you only)')
     .action(
-      action(async (ctx, mrn: string, options: { pdf?: string }) => {
+      action(async (ctx, mrn: string, options: { pdf?: string; force?: boolean }) => {
         if (options.pdf) checkPdfName(options.pdf, '--pdf');
         const db = await ctx.db();
         const { zone, today } = await practiceClock(db, ctx.now);
@@ -131,7 +129,7 @@ export function register(program: Command, action: ActionFactory): void {
         await recordChartRead(db, ctx.auditActor, patient.id, options.pdf ? 'chart-summary+pdf' : 'chart-summary');
         if (options.pdf) {
           const file = resolve(ctx.io.cwd, options.pdf);
-          await writeSectionsPdf(file, 'Chart summary', sections, formatLocal(ctx.now, zone));
+          await writeSectionsPdf(file, 'Chart summary', sections, formatLocal(ctx.now, zone), { replace: options.force });
           ctx.info(`Wrote the chart summary to ${file}.`);
         }
         const human = sections.map((s, i) => `${i === 0 ? ctx.out.bold(s.title) : ctx.out.bold.underline(s.title)}\n${s.lines.map((l) => `  ${l}`).join('\n')}`).join('\n\n');

@@ -1,9 +1,10 @@
 // Opens the practice database: embedded PGlite in a data directory by default, or a PostgreSQL server
 // through postgres.js when a URL is given. The only module that knows which one is in use.
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { ensurePrivateFolder } from '../files/private-file.js';
 import * as schema from './schema/index.js';
-import { DatabaseError } from './errors.js';
+import { DatabaseError, diskFullError } from './errors.js';
 import { lockDataDir, type LockOwner } from './lock.js';
 import { migrationsFolder } from './migrate.js';
 import type { Backend, Db } from './types.js';
@@ -65,7 +66,8 @@ export async function runMigrations(handle: Pick<PracticeDatabase, 'db' | 'clien
 export async function openEmbedded(options: OpenOptions): Promise<PracticeDatabase> {
   const { dataDir } = options;
   try {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    // The database files are PHI: the folder is the owner's only, and tightened if it was opened up.
+    await ensurePrivateFolder(dataDir);
     await access(dataDir, constants.W_OK);
   } catch (error) {
     throw new DatabaseError(
@@ -104,7 +106,7 @@ export async function openEmbedded(options: OpenOptions): Promise<PracticeDataba
   } catch (error) {
     await lock.release();
     if (error instanceof DatabaseError) throw error;
-    throw new DatabaseError(
+    throw diskFullError(error) ?? new DatabaseError(
       'DB_OPEN_FAILED',
       `Cannot open the practice database in ${dataDir}.`,
       'Check the folder is a practicekit data folder and not damaged; run with --debug for details.',

@@ -29,3 +29,25 @@ export function pgCause(error: unknown): { code?: string; constraint?: string; t
   }
   return undefined;
 }
+
+/** SQLSTATE 53100 disk_full, and the system's codes for a full disk or quota. */
+const DISK_FULL_CODES = new Set(['53100', 'ENOSPC', 'EDQUOT']);
+
+/**
+ * A full disk under the database (PostgreSQL's disk_full, or ENOSPC from the embedded database's files) as
+ * one plain error, whatever the statement was; undefined for any other error. The transaction that hit it
+ * was rolled back by the database, so nothing of the step is saved.
+ */
+export function diskFullError(error: unknown): DatabaseError | undefined {
+  if (error instanceof DatabaseError) return undefined;
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 6; depth++) {
+    const candidate = e as { code?: unknown; message?: unknown; cause?: unknown };
+    const full = (typeof candidate.code === 'string' && DISK_FULL_CODES.has(candidate.code)) || (typeof candidate.message === 'string' && /no space left on device/i.test(candidate.message));
+    if (full) {
+      return new DatabaseError('DISK_FULL', 'The disk is full: the database could not save the change, and nothing of that step was saved. Free some space, then run the command again.', undefined, { cause: error });
+    }
+    e = candidate.cause;
+  }
+  return undefined;
+}

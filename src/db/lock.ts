@@ -1,9 +1,10 @@
 // PGlite serves one process: two processes on one data directory would each run their own Postgres on
 // the same files and lose writes. So a command holds this lock for its whole life.
-import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { writePrivateFile } from '../files/private-file.js';
 import { DatabaseError } from './errors.js';
 
 export interface LockOwner {
@@ -100,7 +101,11 @@ export async function lockDataDir(dataDir: string, options: LockOptions): Promis
         // the next refresh attempt retries and the command's own transaction keeps data consistent.
         onCompromised: () => undefined,
       });
-      await writeFile(join(dataDir, OWNER_FILE), JSON.stringify({ ...options.owner, host: hostname() }), { mode: 0o600 });
+      // Whole or not at all: a waiter never reads half an owner.
+      await writePrivateFile(join(dataDir, OWNER_FILE), JSON.stringify({ ...options.owner, host: hostname() })).catch(async (error: unknown) => {
+        await release().catch(() => undefined);
+        throw error;
+      });
       return {
         async release() {
           await rm(join(dataDir, OWNER_FILE), { force: true });

@@ -10,7 +10,8 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { importAcknowledgement, resubmitClaim } from '../claims/acks.js';
 import { buildClaims } from '../claims/build.js';
 import { scrubClaims, type EditFailure } from '../claims/edits.js';
-import { exportClaims, writeFileAtomic } from '../claims/export-837p.js';
+import { exportClaims } from '../claims/export-837p.js';
+import { writePrivateFile } from '../files/private-file.js';
 import { CLAIMS_PER_TRANSACTION } from '../claims/render-837p.js';
 import { postRemittance } from '../claims/post-835.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
@@ -211,7 +212,7 @@ export async function runBilling(handle: PracticeDatabase, queue: ChargeQueue, s
     for (const [i, text] of answers.entries()) {
       const result = await importAcknowledgement(db, actor, text);
       if (i === 1) summary.rejectedByClearinghouse += result.rejected;
-      await writeFileAtomic(answersDir, `${i === 0 ? '999' : '277CA'}-batch${exported.batchId}.x12`, text);
+      await writePrivateFile(join(answersDir, `${i === 0 ? '999' : '277CA'}-batch${exported.batchId}.x12`), text);
     }
     const accepted = new Set(
       (await queryRows<{ id: number }>(db, sql`select id from claims where batch_id = ${exported.batchId} and status = 'accepted'`)).map((c) => c.id),
@@ -234,7 +235,7 @@ export async function runBilling(handle: PracticeDatabase, queue: ChargeQueue, s
       const paymentDate = cal.date(paidDay);
       const text = remittance835(envelope(DateTime.fromJSDate(cal.at(paidDay, 7 * 60), { zone: cal.timeZone })), { identifier: first.payerIdentifier, name: first.payerName }, { name: practiceRow!.legal_name, npi: practiceRow!.billing_npi }, paymentDate, list);
       const fileName = `835-${first.payerIdentifier}-batch${exported.batchId}.x12`;
-      await writeFileAtomic(answersDir, fileName, text);
+      await writePrivateFile(join(answersDir, fileName), text);
       const posted = await postRemittance(db, actor, text, { fileName, today: paymentDate });
       summary.remittancesPosted++;
       summary.claimsDenied += list.filter((a) => a.answer.status === '4').length;

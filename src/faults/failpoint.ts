@@ -8,6 +8,10 @@
 //   PRACTICE_FAILPOINT=recall:after-send,emar:after-commit  several points: the first one reached
 //
 // Names are "<area>:<step>"; the list of an area's points lives next to the code that calls them.
+//
+// One more kind does not kill but fails: PRACTICE_FAILPOINT=file:enospc (or file:eio) makes every write of
+// the private file writer (src/files/private-file.ts) fail as a full (or failing) disk would, to prove each
+// writer says so in one line and leaves no file behind. Read at each write, so an in-process test can set it.
 
 /** How many times each armed point may still be passed before it fires. */
 const armed = parse(process.env.PRACTICE_FAILPOINT);
@@ -40,3 +44,20 @@ export function failpoint(name: string): void {
   process.abort();
 }
 
+
+/** The failures a file write can be made to have, and the system errors they stand for. */
+const FILE_FAULTS: Record<string, { code: string; message: string }> = {
+  'file:enospc': { code: 'ENOSPC', message: 'ENOSPC: no space left on device, write' },
+  'file:eio': { code: 'EIO', message: 'EIO: i/o error, write' },
+};
+
+/** The error a write must fail with when PRACTICE_FAILPOINT names a file fault; undefined otherwise. */
+export function injectedFileError(): NodeJS.ErrnoException | undefined {
+  const spec = process.env.PRACTICE_FAILPOINT;
+  if (!spec) return undefined;
+  for (const item of spec.split(',')) {
+    const fault = FILE_FAULTS[item.trim()];
+    if (fault) return Object.assign(new Error(fault.message), { code: fault.code, syscall: 'write' });
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { PrivateLineWriter } from './files.js';
+import { openPrivateFile, type PrivateFile } from '../files/private-file.js';
 import { fullUrlFor } from './ids.js';
 import { countInScope, DEFAULT_PAGE_SIZE, readResources } from './sources.js';
 
@@ -81,26 +81,27 @@ export async function bulkExport(db: Db, options: BulkExportOptions, now: Date):
 async function writeBulkFiles(db: DbOrTx, options: BulkExportOptions, now: Date): Promise<BulkExportResult> {
   const scope = { since: options.since };
   options.onStart?.(await countInScope(db, scope));
-  const writers = new Map<string, PrivateLineWriter>();
+  const writers = new Map<string, { file: PrivateFile; lines: number }>();
   let done = 0;
   try {
     for await (const page of readResources(db, scope, options.pageSize ?? DEFAULT_PAGE_SIZE, (n) => options.onProgress?.((done += n)))) {
       for (const resource of page) {
         let writer = writers.get(resource.resourceType);
         if (!writer) {
-          writer = await PrivateLineWriter.open(join(options.outDir, `${resource.resourceType}.ndjson`));
+          writer = { file: await openPrivateFile(join(options.outDir, `${resource.resourceType}.ndjson`), { makeFolder: true }), lines: 0 };
           writers.set(resource.resourceType, writer);
         }
-        await writer.write(JSON.stringify(resource));
+        await writer.file.write(`${JSON.stringify(resource)}\n`);
+        writer.lines++;
       }
     }
-    for (const writer of writers.values()) await writer.commit();
-    const written = new Set([...writers.values()].map((w) => w.path));
+    for (const writer of writers.values()) await writer.file.commit();
+    const written = new Set([...writers.values()].map((w) => w.file.path));
     for (const file of await ndjsonFiles(options.outDir)) if (!written.has(file)) await rm(file, { force: true });
   } catch (error) {
-    for (const writer of writers.values()) await writer.discard();
+    for (const writer of writers.values()) await writer.file.abort();
     throw error;
   }
-  const output = [...writers.entries()].map(([type, writer]) => ({ type, file: writer.path, count: writer.lines })).sort((a, b) => a.type.localeCompare(b.type));
+  const output = [...writers.entries()].map(([type, writer]) => ({ type, file: writer.file.path, count: writer.lines })).sort((a, b) => a.type.localeCompare(b.type));
   return { transactionTime: now.toISOString(), since: options.since?.toISOString() ?? null, output, total: output.reduce((n, o) => n + o.count, 0) };
 }

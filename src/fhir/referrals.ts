@@ -13,7 +13,7 @@ import { patients, priorAuthorizations, referrals } from '../db/schema/index.js'
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
 import { patientBundle } from './export.js';
-import { writePrivateFile } from './files.js';
+import { writePrivateFile } from '../files/private-file.js';
 import { idPrefix, resourceId } from './ids.js';
 
 export const referralStatuses = ['draft', 'sent', 'scheduled', 'completed', 'cancelled'] as const;
@@ -266,7 +266,7 @@ export async function writeReferralPacket(db: DbOrTx, who: AuditActor, referralI
   const [practice] = await db.query.practice.findMany({ limit: 1 });
   const bundleFile = join(outDir, `referral-${referralId}.json`);
   const pdfFile = join(outDir, `referral-${referralId}.pdf`);
-  await writePrivateFile(bundleFile, `${JSON.stringify(bundle, null, 2)}\n`);
+  await writePrivateFile(bundleFile, `${JSON.stringify(bundle, null, 2)}\n`, { makeFolder: true });
   const sections = referralSections(bundle, resourceId(idPrefix.referral, referralId), practice?.legalName);
   await writeSectionsPdf(pdfFile, 'Referral summary', sections, now.toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
   // A packet for another clinician is a disclosure (for treatment): the accounting of disclosures lists it.

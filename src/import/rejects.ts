@@ -1,13 +1,17 @@
 // The reject file: every rejected row as it was read, its row number and a plain reason per problem, so it
 // can be fixed and imported again. Created only when something is rejected; readable by the owner only (PHI).
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { stringify, type Stringifier } from 'csv-stringify';
+// Written under a temporary name and put in place when the import ends: a killed import leaves no half
+// reject file, and its rerun (which reads the whole input again) writes the whole one.
+import { rm } from 'node:fs/promises';
+import { stringify } from 'csv-stringify/sync';
+import { openPrivateFile, tempPathFor, type PrivateFile } from '../files/private-file.js';
+import { neutralizeCell } from '../text/csv.js';
 import type { ItemResult } from './engine.js';
 
+const csvLine = (cells: string[]) => stringify([cells.map(neutralizeCell)], { record_delimiter: '\n' });
+
 export class RejectWriter {
-  private stringifier?: Stringifier;
-  private file?: WriteStream;
+  private file?: PrivateFile;
   private readonly reasons = new Map<string, number>();
   rows = 0;
 
@@ -22,13 +26,11 @@ export class RejectWriter {
       const general = reason.replace(/"[^"]*"/g, '"…"');
       this.reasons.set(general, (this.reasons.get(general) ?? 0) + 1);
     }
-    if (!this.stringifier) {
-      this.file = createWriteStream(this.path, { mode: 0o600 });
-      this.stringifier = stringify();
-      this.stringifier.pipe(this.file);
-      this.stringifier.write([...this.headers, 'row_number', 'reject_reason']);
+    if (!this.file) {
+      this.file = await openPrivateFile(this.path);
+      await this.file.write(csvLine([...this.headers, 'row_number', 'reject_reason']));
     }
-    if (!this.stringifier.write([...original, where, reasons.join('; ')])) await once(this.stringifier, 'drain');
+    await this.file.write(csvLine([...original, where, reasons.join('; ')]));
   }
 
   async addResults(originals: string[][], wheres: string[], results: ItemResult[]): Promise<void> {
@@ -43,10 +45,12 @@ export class RejectWriter {
     return [...this.reasons].map(([reason, rows]) => ({ reason, rows })).sort((a, b) => b.rows - a.rows);
   }
 
+  /** Puts the reject file in place; null when nothing was rejected (a killed run's leftover is removed). */
   async close(): Promise<string | null> {
-    if (!this.stringifier || !this.file) return null;
-    this.stringifier.end();
-    await once(this.file, 'close');
-    return this.path;
+    if (!this.file) {
+      await rm(tempPathFor(this.path), { force: true });
+      return null;
+    }
+    return this.file.commit();
   }
 }

@@ -11,6 +11,7 @@ import { normalizeNdc } from '../codes/ndc.js';
 import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { ValidationError, type Issue } from '../errors.js';
 import { practiceTimeZone } from '../practice/clock.js';
+import type { PrivateFileOptions } from '../files/private-file.js';
 import { materialiseDoses, patientByMrn } from './orders.js';
 
 export interface MarGrid {
@@ -85,21 +86,21 @@ export async function marGrid(db: DbOrTx, mrn: string, month: string, now: Date)
   };
 }
 
-export async function writeMarPdf(grid: MarGrid, practiceName: string, out: NodeJS.WritableStream): Promise<void> {
-  const { default: PDFDocument } = await import('pdfkit');
-  const doc = new PDFDocument({ size: 'LETTER', layout: 'landscape', margin: 28, bufferPages: true, info: { Title: `MAR ${grid.month}` } });
-  doc.pipe(out);
+/** The month's grid as a landscape PDF, written privately (see src/files/private-file.ts). */
+export async function writeMarPdf(grid: MarGrid, practiceName: string, path: string, options: PrivateFileOptions = {}): Promise<string> {
+  const { createPdf, FONT, pageNumbers, pdfText, writePdfFile } = await import('../reports/pdf/document.js');
   const left = 28;
+  const doc = createPdf({ title: `MAR ${grid.month}`, author: practiceName, layout: 'landscape', margins: { top: left, bottom: left, left, right: left } });
   const labelWidth = 190;
   const timeWidth = 34;
   const cellWidth = (doc.page.width - 2 * left - labelWidth - timeWidth) / grid.days;
   const rowHeight = 22;
   const header = () => {
-    doc.font('Helvetica-Bold').fontSize(12).text(`Medication Administration Record - ${grid.month}`, left, 24);
-    doc.font('Helvetica').fontSize(9).text(`${practiceName}    Patient: ${grid.patient.name}    Chart: ${grid.patient.mrn}    DOB: ${grid.patient.dob}`, left, 40);
+    doc.font(FONT.bold).fontSize(12).text(`Medication Administration Record - ${grid.month}`, left, 24);
+    doc.font(FONT.regular).fontSize(9).text(pdfText(`${practiceName}    Patient: ${grid.patient.name}    Chart: ${grid.patient.mrn}    DOB: ${grid.patient.dob}`), left, 40);
     let x = left + labelWidth + timeWidth;
     const y = 58;
-    doc.font('Helvetica-Bold').fontSize(7).text('Medication', left + 2, y + 4).text('Time', left + labelWidth + 2, y + 4);
+    doc.font(FONT.bold).fontSize(7).text('Medication', left + 2, y + 4).text('Time', left + labelWidth + 2, y + 4);
     for (let d = 1; d <= grid.days; d++, x += cellWidth) doc.text(String(d), x, y + 4, { width: cellWidth, align: 'center' });
     doc.rect(left, y, doc.page.width - 2 * left, 16).stroke();
     return y + 16;
@@ -110,34 +111,21 @@ export async function writeMarPdf(grid: MarGrid, practiceName: string, out: Node
       doc.addPage();
       y = header();
     }
-    doc.font('Helvetica-Bold').fontSize(7).text(row.medication, left + 2, y + 2, { width: labelWidth - 4, height: 9, ellipsis: true });
-    doc.font('Helvetica').fontSize(6).text(row.detail, left + 2, y + 11, { width: labelWidth - 4, height: 8, ellipsis: true });
+    doc.font(FONT.bold).fontSize(7).text(pdfText(row.medication), left + 2, y + 2, { width: labelWidth - 4, height: 9, ellipsis: true });
+    doc.font(FONT.regular).fontSize(6).text(pdfText(row.detail), left + 2, y + 11, { width: labelWidth - 4, height: 8, ellipsis: true });
     doc.fontSize(7).text(row.time, left + labelWidth + 2, y + 7);
     let x = left + labelWidth + timeWidth;
     for (const cell of row.cells) {
       doc.rect(x, y, cellWidth, rowHeight).stroke();
-      if (cell) doc.fontSize(6).text(cell, x, y + 8, { width: cellWidth, align: 'center' });
+      if (cell) doc.fontSize(6).text(pdfText(cell), x, y + 8, { width: cellWidth, align: 'center' });
       x += cellWidth;
     }
     doc.rect(left, y, labelWidth + timeWidth, rowHeight).stroke();
     y += rowHeight;
   }
-  if (grid.rows.length === 0) doc.font('Helvetica').fontSize(10).text('No medication administration orders in this month.', left, y + 10);
-  const range = doc.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i++) {
-    doc.switchToPage(i);
-    doc.font('Helvetica').fontSize(7).text(
-      `${CELL_LEGEND}    Page ${i + 1} of ${range.count}`,
-      left,
-      doc.page.height - 36,
-      { lineBreak: false },
-    );
-  }
-  doc.end();
-  await new Promise<void>((resolve, reject) => {
-    out.on('finish', resolve);
-    out.on('error', reject);
-  });
+  if (grid.rows.length === 0) doc.font(FONT.regular).fontSize(10).text('No medication administration orders in this month.', left, y + 10);
+  pageNumbers(doc, { text: CELL_LEGEND, fontSize: 7, fromBottom: 36 });
+  return writePdfFile(doc, path, options);
 }
 
 export async function administrationTrail(db: DbOrTx, mrn: string) {

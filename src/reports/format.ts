@@ -1,21 +1,6 @@
-// How report figures look: locale-formatted on a terminal, machine-neutral in CSV and JSON, and
-// report files readable by their owner only (they hold practice data).
-import { open } from 'node:fs/promises';
-import { stringify } from 'csv-stringify/sync';
-
-/** A cell a spreadsheet would run as a formula (= + - @ tab CR) gets a leading apostrophe. */
-export function neutralizeCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  // Numbers stay numbers (a negative figure is not a formula); text starting with a trigger is neutralised.
-  if (typeof value === 'number') return String(value);
-  const text = String(value);
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
-/** RFC 4180 CSV with a header row; every text cell neutralised. */
-export function toCsv(header: string[], rows: unknown[][]): string {
-  return stringify([header, ...rows.map((row) => row.map(neutralizeCell))], { record_delimiter: '\n' });
-}
+// How report figures look: locale-formatted on a terminal, machine-neutral in CSV and JSON (the CSV
+// rules live in src/text/csv.ts; files are written by src/files/private-file.ts).
+export { neutralizeCell, toCsv } from '../text/csv.js';
 
 /** "de_DE.UTF-8" → "de-DE"; C/POSIX or unknown → en-US. Reads LC_ALL, LC_NUMERIC, LANG in that order. */
 export function localeFromEnv(env: Record<string, string | undefined>): string {
@@ -65,15 +50,4 @@ export function numberFormats(locale: string): NumberFormats {
     percent: (rate) => (rate === null ? '-' : percent.format(rate)),
     change: (current, previous) => (previous === 0 ? 'n/a' : signed.format((current - previous) / previous)),
   };
-}
-
-/** Writes a report file created with mode 0600 (and narrowed to it when it already existed). */
-export async function writePrivateFile(path: string, content: string | Buffer): Promise<void> {
-  const handle = await open(path, 'w', 0o600);
-  try {
-    await handle.chmod(0o600);
-    await handle.writeFile(content);
-  } finally {
-    await handle.close();
-  }
 }

@@ -5,11 +5,9 @@ import { DateTime } from 'luxon';
 import { practice } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import type { Counts, TrendPoint } from '../measures/run.js';
-import { PdfReport, pdfText } from './pdf/document.js';
+import { PdfReport } from './pdf/document.js';
 import { BENCHMARK_SOURCE, type BenchmarkedGroup, type BenchmarkedReport } from './quality-benchmarks.js';
 import { formatRate } from './quality.js';
-
-const BAR_COLORS = ['#1f5f8b', '#d9822b', '#3a9b5c', '#8e44ad', '#c0392b', '#7f8c8d'];
 
 export async function practiceName(db: DbOrTx): Promise<string> {
   const [row] = await db.select({ name: practice.legalName }).from(practice).limit(1);
@@ -79,30 +77,7 @@ export async function renderQualityPdf(report: BenchmarkedReport, options: { now
 }
 
 function providerBars(pdf: PdfReport, title: string, g: BenchmarkedGroup): void {
-  const doc = pdf.doc;
-  const bars = g.providers;
-  const left = doc.page.margins.left;
-  const labelWidth = 170;
-  const plotWidth = pdf.width - labelWidth - 50;
-  const barHeight = 11;
-  pdf.ensureSpace(30 + Math.max(1, bars.length) * (barHeight + 4));
-  doc.font('Helvetica-Bold').fontSize(9.5).fillColor('#222222').text(pdfText(title), left, doc.y, { width: pdf.width });
-  doc.moveDown(0.2);
-  if (bars.length === 0) {
-    pdf.paragraph('No patients in the initial population.', { muted: true });
-    return;
-  }
-  bars.forEach((p, i) => {
-    const top = doc.y;
-    const x = left + labelWidth;
-    doc.font('Helvetica').fontSize(8).fillColor('#222222').text(pdfText(p.provider), left, top + 2, { width: labelWidth - 6, lineBreak: false, ellipsis: true });
-    doc.rect(x, top, plotWidth, barHeight).lineWidth(0.5).strokeColor('#d0d0d0').stroke();
-    if (p.rate !== null) doc.rect(x, top, plotWidth * p.rate, barHeight).fillColor(BAR_COLORS[i % BAR_COLORS.length]!).fill();
-    doc.fillColor('#222222').text(formatRate(p.rate), x + plotWidth + 4, top + 2, { width: 46, lineBreak: false });
-    doc.y = top + barHeight + 4;
-  });
-  doc.x = left;
-  doc.moveDown(0.6);
+  pdf.barChart({ title, items: g.providers.map((p) => ({ label: p.provider, value: p.rate })), max: 1, formatValue: formatRate, empty: 'No patients in the initial population.' });
 }
 
 function trend(pdf: PdfReport, points: TrendPoint[], inverse: boolean): void {

@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander';
 import type { ActionFactory } from '../../cli/context.js';
 import { renderTable } from '../../cli/output.js';
 import { toJson } from '../../cli/output.js';
-import { addMeasureOptions, measureQuery, writeReportFile, type MeasureOptions } from './options.js';
+import { writePrivateFile } from '../../files/private-file.js';
+import { addMeasureOptions, measureQuery, type MeasureOptions } from './options.js';
 
 interface GapOptions extends MeasureOptions {
   format: 'table' | 'csv' | 'json';
@@ -58,7 +59,7 @@ Examples:
                     ctx.out,
                   );
         if (options.out) {
-          await writeReportFile(options.out, text.endsWith('\n') ? text : `${text}\n`);
+          await writePrivateFile(options.out, text.endsWith('\n') ? text : `${text}\n`, { replace: options.force });
           return { data: { ...data, file: options.out }, human: `Wrote ${gaps.length} care gap(s) to ${options.out}.` };
         }
         return { data, human: ctx.json ? undefined : text.replace(/\n$/, '') };

@@ -3,7 +3,9 @@
 import { Option, type Command } from 'commander';
 import type { ActionFactory } from '../../cli/context.js';
 import { toJson } from '../../cli/output.js';
-import { measureQuery, writeReportFile } from './options.js';
+import { outputFileOption } from '../../cli/out-format.js';
+import { writePrivateFile } from '../../files/private-file.js';
+import { measureQuery } from './options.js';
 
 interface MipsOptions {
   period: string;
@@ -11,17 +13,16 @@ interface MipsOptions {
   tin?: string;
   format: 'table' | 'json';
   out?: string;
+  force?: boolean;
 }
 
 export function registerMips(report: Command, action: ActionFactory): void {
-  report
-    .command('mips')
+  outputFileOption(report.command('mips'), '--out <file>', 'write the estimate to this file (readable by you only) instead of the screen')
     .description('estimated MIPS quality score: points per measure, the category score, and the care gaps worth closing')
     .option('--period <year|from..to>', 'performance period: a year, or a date range inside one year', String(new Date().getFullYear()))
     .option('--provider <npi>', 'only patients attributed to this provider (NPI): an individual submission')
     .option('--tin <tin>', 'only providers billing under this tax id')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--out <file>', 'write the estimate to this file (readable by you only) instead of the screen')
     .addHelpText(
       'after',
       `
@@ -41,7 +42,7 @@ Examples:
         };
         const text = ctx.json || options.format === 'json' ? toJson(data) : mipsTable(estimate, options.provider, ctx.out);
         if (options.out) {
-          await writeReportFile(options.out, text.endsWith('\n') ? text : `${text}\n`);
+          await writePrivateFile(options.out, text.endsWith('\n') ? text : `${text}\n`, { replace: options.force });
           return { data: { ...data, file: options.out }, human: `Wrote the MIPS estimate to ${options.out}.` };
         }
         return { data, human: ctx.json ? undefined : text };

@@ -1,8 +1,7 @@
 // Options the quality reports share, and turning them into a measure query.
-import { chmod, writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { CommandContext } from '../../cli/context.js';
-import { formatFromOut } from '../../cli/out-format.js';
+import { formatFromOut, outputFileOption } from '../../cli/out-format.js';
 import { UsageError } from '../../errors.js';
 import type { QualityQuery } from '../../measures/run.js';
 
@@ -14,15 +13,15 @@ export interface MeasureOptions {
   tin?: string;
   program: 'mips' | 'hedis';
   out?: string;
+  force?: boolean;
 }
 
 export function addMeasureOptions(command: Command): Command {
-  return formatFromOut(command)
+  return outputFileOption(formatFromOut(command), '--out <file>', 'write the report to this file (readable by you only) instead of the screen')
     .option('--period <year|from..to>', 'reporting period: a year, or a date range inside one year', String(new Date().getFullYear()))
     .option('--provider <npi>', 'only patients attributed to this provider (NPI)')
     .option('--tin <tin>', 'only providers billing under this tax id')
-    .addOption(new Option('--program <program>', 'measure set').choices(['mips', 'hedis']).default('mips'))
-    .option('--out <file>', 'write the report to this file (readable by you only) instead of the screen');
+    .addOption(new Option('--program <program>', 'measure set').choices(['mips', 'hedis']).default('mips'));
 }
 
 export async function measureQuery(ctx: CommandContext, options: MeasureOptions, ids?: string[]): Promise<QualityQuery> {
@@ -46,10 +45,4 @@ export async function measureQuery(ctx: CommandContext, options: MeasureOptions,
     providerId: options.provider ? await providerIdByNpi(db, options.provider) : undefined,
     tin: options.tin,
   };
-}
-
-/** Reports hold PHI: files are created readable by the owner only. */
-export async function writeReportFile(path: string, content: string | Buffer): Promise<void> {
-  await writeFile(path, content, { mode: 0o600 });
-  await chmod(path, 0o600);
 }

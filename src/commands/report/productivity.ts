@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { CommandContext } from '../../cli/context.js';
 import type { ActionFactory } from '../../cli/context.js';
 import { toJson } from '../../cli/output.js';
-import { formatFromOut } from '../../cli/out-format.js';
+import { formatFromOut, outputFileOption } from '../../cli/out-format.js';
 import { UsageError } from '../../errors.js';
 
 export type ReportFormat = 'table' | 'csv' | 'json' | 'pdf';
@@ -12,14 +12,14 @@ export interface MonthReportOptions {
   month?: string;
   format: ReportFormat;
   out?: string;
+  force?: boolean;
 }
 
 /** --month, --format and --out, shared by the monthly reports. */
 export function addMonthReportOptions(command: Command): Command {
-  return formatFromOut(command)
+  return outputFileOption(formatFromOut(command), '--out <file>', 'write the report to this file (readable by you only) instead of the screen')
     .option('--month <yyyy-mm>', 'the month to report (default: the last full month)')
-    .addOption(new Option('--format <format>', 'output format (default: from the --out file name, else table)').choices(['table', 'csv', 'json', 'pdf']).default('table'))
-    .option('--out <file>', 'write the report to this file (readable by you only) instead of the screen');
+    .addOption(new Option('--format <format>', 'output format (default: from the --out file name, else table)').choices(['table', 'csv', 'json', 'pdf']).default('table'));
 }
 
 export async function resolveMonth(ctx: CommandContext, options: MonthReportOptions): Promise<string> {
@@ -41,8 +41,8 @@ export async function deliver(
   const asJson = ctx.json || options.format === 'json';
   const content = asJson && options.format !== 'pdf' ? toJson(data) : await render();
   if (options.out) {
-    const { writePrivateFile } = await import('../../reports/format.js');
-    await writePrivateFile(options.out, typeof content === 'string' && !content.endsWith('\n') ? `${content}\n` : content);
+    const { writePrivateFile } = await import('../../files/private-file.js');
+    await writePrivateFile(options.out, typeof content === 'string' && !content.endsWith('\n') ? `${content}\n` : content, { replace: options.force });
     return { data: { ...data, file: options.out }, human: `Wrote ${what} to ${options.out}.` };
   }
   return { data, human: ctx.json ? undefined : String(content).replace(/\n$/, '') };

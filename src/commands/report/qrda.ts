@@ -5,9 +5,9 @@ import type { CommandContext } from '../../cli/context.js';
 import { queryRows } from '../../db/query.js';
 import { UsageError } from '../../errors.js';
 import type { QualityQuery } from '../../measures/run.js';
-import { writeReportFile } from './options.js';
+import { writePrivateFile } from '../../files/private-file.js';
 
-export async function writeQrda(ctx: CommandContext, query: QualityQuery, options: { out?: string; provider?: string }) {
+export async function writeQrda(ctx: CommandContext, query: QualityQuery, options: { out?: string; force?: boolean; provider?: string }) {
   if (!options.out) throw new UsageError('A QRDA document is written to a file: add --out qrda-2026.xml.');
   if (query.program !== 'mips') throw new UsageError('QRDA Category III is for the MIPS eCQMs: leave out --program hedis.');
   const db = await ctx.db();
@@ -31,7 +31,7 @@ export async function writeQrda(ctx: CommandContext, query: QualityQuery, option
     organization: practice?.legal_name ?? `TIN ${tin}`,
   };
   const xml = qrdaCategoryIII(report.period, measures, submitter, { now: ctx.now, documentId: randomUUID(), softwareName: 'practicekit' });
-  await writeReportFile(options.out, xml);
+  await writePrivateFile(options.out, xml, { replace: options.force });
   // Our definitions do not all carry CMS's version-specific GUIDs yet: say so, since CMS matches on them.
   const unofficial = scoped.measures.filter((m) => !m.ecqm).map((m) => m.version);
   if (unofficial.length) {

@@ -7,7 +7,8 @@ import type { Db } from '../../db/types.js';
 import { UsageError } from '../../errors.js';
 import type { QualityQuery, QualityReport } from '../../measures/run.js';
 import type { BenchmarkedReport } from '../../reports/quality-benchmarks.js';
-import { addMeasureOptions, measureQuery, writeReportFile, type MeasureOptions } from './options.js';
+import { writePrivateFile } from '../../files/private-file.js';
+import { addMeasureOptions, measureQuery, type MeasureOptions } from './options.js';
 
 interface QualityOptions extends MeasureOptions {
   format: 'table' | 'csv' | 'json' | 'pdf' | 'qpp' | 'qrda3';
@@ -62,7 +63,7 @@ Examples:
         const result = options.format === 'pdf' || (json && options.format !== 'qpp') ? await benchmarkedReport(db, query, plain, ctx.now) : plain;
         if (options.format === 'pdf') {
           const { practiceName, renderQualityPdf } = await import('../../reports/quality-pdf.js');
-          await writeReportFile(options.out!, await renderQualityPdf(result as BenchmarkedReport, { now: ctx.now, practiceName: await practiceName(db) }));
+          await writePrivateFile(options.out!, await renderQualityPdf(result as BenchmarkedReport, { now: ctx.now, practiceName: await practiceName(db) }), { replace: options.force });
           return { data: { ...result, file: options.out }, human: `Wrote the quality report to ${options.out}.` };
         }
         if (options.format === 'qpp') {
@@ -86,7 +87,7 @@ async function benchmarkedReport(db: Db, query: QualityQuery, report: QualityRep
 /** To the screen, or to --out with a one-line note on the screen. */
 async function finish(ctx: { json: boolean }, options: QualityOptions, data: object, text: string, what: string) {
   if (options.out) {
-    await writeReportFile(options.out, text.endsWith('\n') ? text : `${text}\n`);
+    await writePrivateFile(options.out, text.endsWith('\n') ? text : `${text}\n`, { replace: options.force });
     return { data: { ...data, file: options.out }, human: `Wrote ${what} to ${options.out}.` };
   }
   // --format json without --json prints the same single document.

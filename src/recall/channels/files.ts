@@ -1,10 +1,9 @@
 // The two channels that produce a file for the front desk: one PDF of letters (address blocks placed
-// for #10 double-window envelopes) and a call list CSV. Both hold PHI: created new with mode 0600.
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import PDFDocument from 'pdfkit';
-import { writeFile } from 'node:fs/promises';
-import { toCsv } from '../../reports/format.js';
+// for #10 double-window envelopes) and a call list CSV. Both hold PHI: written through the private file
+// writer (0600, whole or not at all), never over a file already there.
+import { writePrivateFile } from '../../files/private-file.js';
+import { createPdf, FONT, pdfText, writePdfFile } from '../../reports/pdf/document.js';
+import { toCsv } from '../../text/csv.js';
 
 const POINTS_PER_INCH = 72;
 const inch = (n: number) => n * POINTS_PER_INCH;
@@ -22,23 +21,18 @@ export interface Letter {
 }
 
 export async function writeLetters(path: string, letters: Letter[], sender: { name: string; addressLines: string[] }): Promise<void> {
-  const doc = new PDFDocument({ size: 'LETTER', margins: { top: inch(0.5), bottom: inch(0.5), left: inch(0.875), right: inch(0.875) }, autoFirstPage: false, info: { Title: 'Recall letters' } });
-  const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
-  const failed = once(out, 'error').then(([error]) => {
-    throw error;
-  });
-  doc.pipe(out);
+  const doc = createPdf({ title: 'Recall letters', author: sender.name, autoFirstPage: false, margins: { top: inch(0.5), bottom: inch(0.5), left: inch(0.875), right: inch(0.875) } });
   for (const letter of letters) {
     doc.addPage();
-    doc.font('Helvetica-Bold').fontSize(10).text(sender.name, RETURN_BLOCK.x, RETURN_BLOCK.y, { width: RETURN_BLOCK.width });
-    doc.font('Helvetica').text(sender.addressLines.join('\n'), { width: RETURN_BLOCK.width });
-    doc.fontSize(11).text(letter.addressLines.join('\n'), RECIPIENT_BLOCK.x, RECIPIENT_BLOCK.y, { width: RECIPIENT_BLOCK.width, height: RECIPIENT_BLOCK.height, lineGap: 1 });
-    doc.text(letter.date, doc.page.margins.left, BODY_TOP);
+    doc.font(FONT.bold).fontSize(10).text(pdfText(sender.name), RETURN_BLOCK.x, RETURN_BLOCK.y, { width: RETURN_BLOCK.width });
+    doc.font(FONT.regular).text(pdfText(sender.addressLines.join('\n')), { width: RETURN_BLOCK.width });
+    doc.fontSize(11).text(pdfText(letter.addressLines.join('\n')), RECIPIENT_BLOCK.x, RECIPIENT_BLOCK.y, { width: RECIPIENT_BLOCK.width, height: RECIPIENT_BLOCK.height, lineGap: 1 });
+    doc.text(pdfText(letter.date), doc.page.margins.left, BODY_TOP);
     doc.moveDown();
-    doc.text(letter.body, { width: doc.page.width - doc.page.margins.left - doc.page.margins.right, lineGap: 2 });
+    doc.text(pdfText(letter.body), { width: doc.page.width - doc.page.margins.left - doc.page.margins.right, lineGap: 2 });
   }
-  doc.end();
-  await Promise.race([once(out, 'finish'), failed]);
+  // Exclusive: letters already on disk (and perhaps being printed) are never overwritten.
+  await writePdfFile(doc, path, { replace: false });
 }
 
 export interface CallListRow {
@@ -54,5 +48,5 @@ export interface CallListRow {
 export async function writeCallList(path: string, rows: CallListRow[]): Promise<void> {
   const header = ['MRN', 'Last name', 'First name', 'Phone', 'Recall', 'Due date', 'Attempt'];
   // Exclusive create: a call list already on disk (and perhaps being worked) is never overwritten.
-  await writeFile(path, toCsv(header, rows.map((r) => [r.mrn, r.lastName, r.firstName, r.phone, r.recall, r.dueDate, r.attempt])), { flag: 'wx', mode: 0o600 });
+  await writePrivateFile(path, toCsv(header, rows.map((r) => [r.mrn, r.lastName, r.firstName, r.phone, r.recall, r.dueDate, r.attempt])), { replace: false });
 }
