@@ -1,6 +1,7 @@
 // Opens the practice database: embedded PGlite in a data directory by default, or a PostgreSQL server
 // through postgres.js when a URL is given. The only module that knows which one is in use.
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { access } from 'node:fs/promises';
 import { ensurePrivateFolder } from '../files/private-file.js';
 import * as schema from './schema/index.js';
@@ -63,11 +64,14 @@ export async function runMigrations(handle: Pick<PracticeDatabase, 'db' | 'clien
   }
 }
 
+/** A file every cluster has, written with the rest when PGlite creates one: its mode tells an opened-up folder. */
+const CLUSTER_FILE = 'PG_VERSION';
+
 export async function openEmbedded(options: OpenOptions): Promise<PracticeDatabase> {
   const { dataDir } = options;
   try {
     // The database files are PHI: the folder is the owner's only, and tightened if it was opened up.
-    await ensurePrivateFolder(dataDir);
+    await ensurePrivateFolder(dataDir, { sentinel: CLUSTER_FILE });
     await access(dataDir, constants.W_OK);
   } catch (error) {
     throw new DatabaseError(
@@ -81,6 +85,7 @@ export async function openEmbedded(options: OpenOptions): Promise<PracticeDataba
   try {
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
+    const fresh = !existsSync(join(dataDir, CLUSTER_FILE));
     const pglite = await PGlite.create({ dataDir });
     const db = drizzle({ client: pglite, schema, casing: 'snake_case' }) as unknown as Db;
     const handle: PracticeDatabase = {
@@ -98,6 +103,8 @@ export async function openEmbedded(options: OpenOptions): Promise<PracticeDataba
     };
     try {
       await runMigrations(handle);
+      // PGlite lays out a new cluster's files 0666 whatever the umask: made 0600 once, here.
+      if (fresh) await ensurePrivateFolder(dataDir, { all: true });
     } catch (error) {
       await handle.close();
       throw error;

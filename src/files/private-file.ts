@@ -230,14 +230,16 @@ export async function withPrivateFile<T>(path: string, options: PrivateFileOptio
 }
 
 /**
- * Creates a folder readable by its owner only (0700), or tightens one that exists: when it is open to
- * group or others (a 0755 folder made by hand or by an older version), everything below it loses the
- * group and other bits too (folders 0700, files 0600). Links are left alone, never followed.
+ * Creates a folder readable by its owner only (0700), or tightens one that exists: when it, or the
+ * `sentinel` file in it, is open to group or others (a 0755 folder made by hand or by an older version),
+ * everything below it loses the group and other bits (folders 0700, files 0600). `all` tightens
+ * everything whatever the sentinel says. Links are left alone, never followed.
  */
-export async function ensurePrivateFolder(dir: string): Promise<void> {
+export async function ensurePrivateFolder(dir: string, options: { sentinel?: string; all?: boolean } = {}): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const top = await lstat(dir);
-  if ((top.mode & 0o077) === 0) return;
+  const sentinel = options.sentinel ? await lstat(join(dir, options.sentinel)).catch(() => undefined) : undefined;
+  if (!options.all && ((top.mode | (sentinel?.mode ?? 0)) & 0o077) === 0) return;
   await tighten(dir, top.mode);
 }
 
