@@ -1,6 +1,6 @@
 // The columns each kind of CSV import understands, as one table: canonical name, the header variants
-// people type, the value type, and which fields must be present. Headers match ignoring case, spaces
-// and punctuation ("Date of Birth", "DOB", "D.O.B." all find dob).
+// people type, the value type, the most characters a cell may hold, and which fields must be present.
+// Headers match ignoring case, spaces and punctuation ("Date of Birth", "DOB", "D.O.B." all find dob).
 import { stringify } from 'csv-stringify/sync';
 import type { FieldType } from './fields.js';
 
@@ -10,6 +10,8 @@ export interface FieldSpec {
   aliases: string[];
   /** What the field is, for the template's documentation and the mapping wizard. */
   label: string;
+  /** The most characters a cell may hold: a longer one rejects its row before it is parsed or written. */
+  max: number;
 }
 
 export interface KindSpec {
@@ -18,7 +20,40 @@ export interface KindSpec {
   required: string[][];
 }
 
-const f = (name: string, type: FieldType, label: string, ...aliases: string[]): FieldSpec => ({ name, type, label, aliases });
+/**
+ * The most characters a cell of each type may hold, unless its field says otherwise: generous for what
+ * people type, small enough that a pasted document or a runaway cell never reaches the database.
+ */
+export const typeLimits: Record<FieldType, number> = {
+  text: 1_000,
+  id: 80,
+  date: 40,
+  'past-date': 40,
+  datetime: 60,
+  time: 20,
+  sex: 20,
+  phone: 40,
+  email: 254,
+  zip: 20,
+  state: 60,
+  race: 100,
+  ethnicity: 100,
+  loinc: 20,
+  rxnorm: 20,
+  ndc: 20,
+  'ndc-unit': 40,
+  cvx: 20,
+  procedure: 20,
+  modifiers: 40,
+  number: 30,
+  integer: 20,
+  money: 30,
+  quantity: 60,
+};
+
+const f = (name: string, type: FieldType, label: string, ...aliases: string[]): FieldSpec => ({ name, type, label, aliases, max: typeLimits[type] });
+/** A field whose cells are allowed more, or fewer, characters than its type's limit. */
+const sized = (max: number, field: FieldSpec): FieldSpec => ({ ...field, max });
 
 const chart = f('chart_number', 'id', "the patient's chart number", 'chart #', 'chart no', 'chart', 'mrn', 'medical record number', 'patient id', 'patient #', 'account number', 'acct #');
 const recordId = (what: string) => f('record_id', 'id', `the ${what}'s id in the old system (makes re-imports update it)`, `${what} id`, 'id', 'source id', 'legacy id');
@@ -30,15 +65,15 @@ export const kindSpecs = {
     fields: [
       chart,
       f('external_id', 'id', "the patient's id in the old system", 'old id', 'legacy id', 'external id', 'old system id', 'patient number'),
-      f('last_name', 'text', 'family name', 'last name', 'last', 'surname', 'family name', 'lname'),
-      f('first_name', 'text', 'given name', 'first name', 'first', 'given name', 'fname'),
-      f('middle_name', 'text', 'middle name or initial', 'middle name', 'middle', 'mi', 'middle initial'),
-      f('full_name', 'text', 'whole name, "DOE, JOHN A" or "John A Doe"', 'name', 'patient name', 'patient', 'full name'),
+      sized(100, f('last_name', 'text', 'family name', 'last name', 'last', 'surname', 'family name', 'lname')),
+      sized(100, f('first_name', 'text', 'given name', 'first name', 'first', 'given name', 'fname')),
+      sized(100, f('middle_name', 'text', 'middle name or initial', 'middle name', 'middle', 'mi', 'middle initial')),
+      sized(200, f('full_name', 'text', 'whole name, "DOE, JOHN A" or "John A Doe"', 'name', 'patient name', 'patient', 'full name')),
       f('dob', 'past-date', 'date of birth', 'date of birth', 'birth date', 'birthdate', 'd.o.b.', 'birthday'),
       f('sex', 'sex', 'sex: M, F, U (or male/female, 1/2)', 'gender', 'sex at birth', 'administrative sex'),
-      f('address1', 'text', 'street address', 'address', 'street', 'address line 1', 'address 1', 'street address'),
-      f('address2', 'text', 'address line 2', 'address line 2', 'address 2', 'apt', 'suite'),
-      f('city', 'text', 'city', 'town'),
+      sized(200, f('address1', 'text', 'street address', 'address', 'street', 'address line 1', 'address 1', 'street address')),
+      sized(200, f('address2', 'text', 'address line 2', 'address line 2', 'address 2', 'apt', 'suite')),
+      sized(100, f('city', 'text', 'city', 'town')),
       f('state', 'state', 'state (MA or Massachusetts)', 'st', 'province'),
       f('zip', 'zip', 'ZIP code', 'zip code', 'zipcode', 'postal code', 'postcode'),
       f('phone', 'phone', 'home phone', 'home phone', 'telephone', 'phone number', 'tel', 'phone #'),
@@ -47,7 +82,7 @@ export const kindSpecs = {
       f('email', 'email', 'e-mail address', 'e-mail', 'email address'),
       f('race', 'race', 'race (word or CDC code)'),
       f('ethnicity', 'ethnicity', 'ethnicity (word or CDC code)'),
-      f('language', 'text', 'preferred language', 'preferred language', 'primary language'),
+      sized(100, f('language', 'text', 'preferred language', 'preferred language', 'primary language')),
       f('deceased_date', 'past-date', 'date of death', 'date of death', 'death date', 'deceased', 'dod'),
     ],
     required: [['last_name', 'full_name'], ['first_name', 'full_name'], ['dob']],
@@ -180,11 +215,11 @@ export const kindSpecs = {
       chart,
       recordId('note'),
       date('date of the note', 'note date', 'visit date', 'dos'),
-      f('subjective', 'text', 'S: what the patient reports', 's', 'history of present illness', 'hpi'),
-      f('objective', 'text', 'O: findings', 'o', 'exam', 'findings'),
-      f('assessment', 'text', 'A: assessment', 'a', 'impression'),
-      f('plan', 'text', 'P: plan', 'p'),
-      f('note', 'text', 'free-text note (kept as the subjective part)', 'text', 'note text', 'comments', 'progress note'),
+      sized(100_000, f('subjective', 'text', 'S: what the patient reports', 's', 'history of present illness', 'hpi')),
+      sized(100_000, f('objective', 'text', 'O: findings', 'o', 'exam', 'findings')),
+      sized(100_000, f('assessment', 'text', 'A: assessment', 'a', 'impression')),
+      sized(100_000, f('plan', 'text', 'P: plan', 'p')),
+      sized(100_000, f('note', 'text', 'free-text note (kept as the subjective part)', 'text', 'note text', 'comments', 'progress note')),
     ],
     required: [['chart_number'], ['date'], ['subjective', 'objective', 'assessment', 'plan', 'note']],
   },
@@ -198,7 +233,7 @@ export const kindSpecs = {
       codeSystem,
       f('relation', 'text', 'for family history: mother, father, sibling...', 'relationship', 'family member', 'relative'),
       f('onset_date', 'date', 'when', 'date', 'onset', 'year'),
-      f('note', 'text', 'notes', 'notes', 'comment', 'comments'),
+      sized(10_000, f('note', 'text', 'notes', 'notes', 'comment', 'comments')),
     ],
     required: [['chart_number'], ['kind'], ['description']],
   },

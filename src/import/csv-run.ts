@@ -8,7 +8,7 @@ import { practiceTimeZone } from '../practice/clock.js';
 import type { Db } from '../db/types.js';
 import { PracticeError, UsageError } from '../errors.js';
 import { kindSpecs, mapHeaders, unmappedRequired, type FieldSpec, type ImportKind } from './columns.js';
-import { readCsv, sniffCsv } from './csv.js';
+import { checkCsvReadable, readCsv, sniffCsv } from './csv.js';
 import type { ImportItem } from './engine.js';
 import type { DateOrder } from './fields.js';
 import { rowItem, type RowContext } from './kinds.js';
@@ -52,7 +52,8 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
   const name = basename(input);
   const format = await sniffCsv(input, name);
   options.info?.(`Reading ${name}: ${format.encoding}${format.bom ? ' with BOM' : ''}, ${format.lineEnding} line endings, ${format.delimiter === '\t' ? 'tab' : `"${format.delimiter}"`} separated.`);
-  const rows = readCsv(input, format);
+  await checkCsvReadable(input, format, name);
+  const rows = readCsv(input, format, name);
   const first = await rows.next();
   if (first.done || first.value.cells.every((c) => !c.trim())) throw new PracticeError('IMPORT_UNREADABLE', `${name} has no header row.`, { hint: 'The first row must name the columns; "practice import template" shows them.' });
   const headers = first.value.cells.map((h) => h.trim());

@@ -2,6 +2,7 @@
 // CRLF or LF, comma, semicolon or tab. Sniffed from the first 64 KB, then streamed with backpressure.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parse, CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { PracticeError } from '../errors.js';
@@ -66,8 +67,15 @@ export interface CsvRow {
   broken?: string;
 }
 
+/**
+ * The most characters one row (all its cells) may hold. Far above what any field allows, so a row with a
+ * runaway cell is still read and rejected by name; beyond it, the row is not told apart from a quote that is
+ * never closed and swallows the rest of the file, so the whole file is refused rather than held in memory.
+ */
+export const MAX_ROW_CHARACTERS = 16 * 1024 * 1024;
+
 /** Header first, then every row; memory stays flat whatever the file size. */
-export async function* readCsv(path: string, format: CsvFormat): AsyncGenerator<CsvRow> {
+export async function* readCsv(path: string, format: CsvFormat, name = basename(path)): AsyncGenerator<CsvRow> {
   const source = createReadStream(path);
   const decoded = format.encoding === 'windows-1252' ? source.pipe(iconv.decodeStream('win1252')) : source;
   const skipped: CsvRow[] = [];
@@ -78,7 +86,10 @@ export async function* readCsv(path: string, format: CsvFormat): AsyncGenerator<
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
+    max_record_size: MAX_ROW_CHARACTERS,
     on_skip: (error: CsvError | undefined) => {
+      // Where such a row ends cannot be known, so nothing after it can be read safely.
+      if (error?.code === 'CSV_MAX_RECORD_SIZE') throw tooLongRow(name, index + 1);
       index++;
       skipped.push({ cells: [], row: index, broken: `the row could not be read as CSV (${error?.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote is never closed' : 'misplaced quote'})` });
     },
@@ -91,4 +102,19 @@ export async function* readCsv(path: string, format: CsvFormat): AsyncGenerator<
     yield { cells, row: index };
   }
   while (skipped.length) yield skipped.shift()!;
+}
+
+function tooLongRow(name: string, row: number): PracticeError {
+  return unreadable(
+    `${name} cannot be read as CSV: row ${row} is longer than ${MAX_ROW_CHARACTERS.toLocaleString('en-US')} characters, which usually means a quote opened there is never closed.`,
+    'Open the file in a spreadsheet or text editor and look at that row (a stray " in a cell), fix it and import again. Nothing was imported.',
+  );
+}
+
+/**
+ * Reads the whole file once before anything is written, so a file that cannot be read to its end is
+ * refused with nothing imported (rows it can isolate are only rejected later, one by one).
+ */
+export async function checkCsvReadable(path: string, format: CsvFormat, name = basename(path)): Promise<void> {
+  for await (const _row of readCsv(path, format, name));
 }

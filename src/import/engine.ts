@@ -1,7 +1,6 @@
 // The one write path every import format feeds: items (a CSV row, a FHIR resource) carry the records they
 // produce; a batch of items is written in one transaction and each item ends in exactly one bucket.
 import { sql } from 'drizzle-orm';
-import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import {
@@ -56,11 +55,9 @@ export interface ItemResult {
 }
 
 export interface BatchOptions {
-  actor: AuditActor;
   sourceSystem: string;
   /** Child rows name patients by this system's chart number (CSV kinds). */
   chartSystem?: string;
-  importRunId?: number;
 }
 
 const rank: Record<Outcome, number> = { unchanged: 0, updated: 1, inserted: 2 };
@@ -75,7 +72,10 @@ function sameRecord(a: ClinicalRecord, b: ClinicalRecord): boolean {
   return JSON.stringify(a.values) === JSON.stringify(b.values) && a.encounter === b.encounter && refKey(a.patient) === refKey(b.patient);
 }
 
-/** Writes one batch of items (the caller opens the transaction) and returns one result per item. */
+/**
+ * Writes one batch of items (the caller opens the transaction, and audits what it wrote) and returns one
+ * result per item.
+ */
 export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: BatchOptions): Promise<{ results: ItemResult[]; possibleDuplicates: number }> {
   const results: ItemResult[] = items.map((item) => ({ bucket: item.skip ? 'skipped' : 'unchanged', reasons: [...item.problems] }));
   const live = (i: number) => !items[i]!.skip && results[i]!.reasons.length === 0;
@@ -192,15 +192,6 @@ export async function writeBatch(tx: DbOrTx, items: ImportItem[], options: Batch
     if (item.skip) return;
     result.bucket = result.reasons.length ? 'rejected' : outcome[i]!;
   });
-  const counts = countBuckets(results);
-  if (counts.inserted + counts.updated > 0) {
-    await recordAudit(tx, options.actor, {
-      action: 'import',
-      entity: 'import_runs',
-      entityId: options.importRunId ?? null,
-      details: { inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged, rejected: counts.rejected },
-    });
-  }
   return { results, possibleDuplicates: written.possibleDuplicates };
 }
 

@@ -24,6 +24,19 @@ export type Parsed<T> = { value: T } | { problem: string };
 const ok = <T>(value: T): Parsed<T> => ({ value });
 const bad = (problem: string): Parsed<never> => ({ problem });
 
+/**
+ * Why a cell is too long for its field, or undefined: names the field, its length and the limit, never
+ * the value. Counted in characters as people see them (an emoji is one).
+ */
+export function tooLong(field: string, cell: string, max: number): string | undefined {
+  // Code units first: a cell within the limit (nearly all) is never walked character by character.
+  if (cell.length <= max) return undefined;
+  let characters = 0;
+  for (const _ of cell) characters++;
+  if (characters <= max) return undefined;
+  return `${field} is ${characters.toLocaleString('en-US')} characters; the limit is ${max.toLocaleString('en-US')}`;
+}
+
 /** A number a spreadsheet wrote in scientific notation: the digits past the 15th are gone for good. */
 export function isScientific(text: string): boolean {
   return /^[+-]?[0-9](?:[.,][0-9]+)?E[+-]?[0-9]+$/i.test(text.trim());

@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { kindSpecs, type FieldSpec, type ImportKind } from './columns.js';
 import type { ImportItem } from './engine.js';
-import { parseDiagnosisCode, parseField, parseQuantity, type FieldContext } from './fields.js';
+import { parseDiagnosisCode, parseField, parseQuantity, tooLong, type FieldContext } from './fields.js';
 import { parseDiagnosisPointers } from '../chart/encounters.js';
 import { patientSearchName } from '../chart/names.js';
 import { splitFullName, tidyName } from './names.js';
@@ -81,6 +81,12 @@ export function rowItem(cells: string[], rowNumber: number, context: RowContext)
     const index = context.columns.get(field.name);
     const raw = index === undefined ? undefined : cells[index];
     if (raw === undefined || raw.trim() === '') continue;
+    // Before parsing: a reason quotes the value it could not read, and a runaway cell must not end up there.
+    const long = tooLong(field.name, raw, field.max);
+    if (long) {
+      row.reject(long);
+      continue;
+    }
     const parsed = parseField(field.type, raw, field.label, context);
     if ('problem' in parsed) row.reject(parsed.problem);
     else row.v[field.name] = parsed.value;

@@ -9,9 +9,21 @@ import type { Progress } from '../progress.js';
 import type { AuditActor } from '../db/audit.js';
 import { importRuns } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
+import { recordAudit } from '../db/audit.js';
 import { Interrupted } from '../errors.js';
+import { failpoint } from '../faults/failpoint.js';
+import { rowRefusal } from './refusals.js';
+import { unstorableColumns } from './writer.js';
 import type { RejectWriter } from './rejects.js';
 import { countBuckets, emptyCounts, writeBatch, type BatchOptions, type BucketCounts, type ImportItem, type ItemResult } from './engine.js';
+
+/**
+ * The steps of an import where a test can kill the process (PRACTICE_FAILPOINT=import:<step>[@n]): after
+ * each row written alone (a batch the database refused), after a batch is written, just before it commits
+ * (its counts written too), after it commits, after its rejected rows are in the reject file.
+ */
+export const IMPORT_FAILPOINTS = ['after-row', 'after-batch', 'before-commit', 'after-commit', 'after-rejects'] as const;
+const step = (name: (typeof IMPORT_FAILPOINTS)[number]) => failpoint(`import:${name}`);
 
 export interface RunOptions {
   fileName: string;
@@ -91,10 +103,37 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
       .returning({ id: importRuns.id });
     runId = run!.id;
   }
-  const batchOptions: BatchOptions = { actor: options.actor, sourceSystem: options.sourceSystem, chartSystem: options.chartSystem, importRunId: runId ?? undefined };
-  const one = async (tx: DbOrTx, items: ImportItem[]) => {
-    const written = await writeBatch(tx, items, batchOptions);
+  const batchOptions: BatchOptions = { sourceSystem: options.sourceSystem, chartSystem: options.chartSystem };
+  // A batch, or (isolating) each item of it in a savepoint of its own, so a row the database refuses is
+  // rejected and the others are kept; either way the batch and its counts commit together or not at all.
+  const one = async (tx: DbOrTx & { transaction: Db['transaction'] }, items: ImportItem[], isolating: boolean) => {
+    let written: { results: ItemResult[]; possibleDuplicates: number };
+    if (!isolating) written = await writeBatch(tx, items, batchOptions);
+    else {
+      written = { results: [], possibleDuplicates: 0 };
+      for (const item of items) {
+        try {
+          const alone = await tx.transaction((savepoint) => writeBatch(savepoint, [item], batchOptions));
+          written.results.push(alone.results[0]!);
+          written.possibleDuplicates += alone.possibleDuplicates;
+        } catch (error) {
+          const refusal = rowRefusal(error, unstorableColumns(item.patients, item.records));
+          if (!refusal) throw error;
+          written.results.push({ bucket: 'rejected', reasons: [...item.problems, refusal] });
+        }
+        step('after-row');
+      }
+    }
+    step('after-batch');
     const batchCounts = countBuckets(written.results);
+    if (batchCounts.inserted + batchCounts.updated > 0) {
+      await recordAudit(tx, options.actor, {
+        action: 'import',
+        entity: 'import_runs',
+        entityId: runId,
+        details: { inserted: batchCounts.inserted, updated: batchCounts.updated, unchanged: batchCounts.unchanged, rejected: batchCounts.rejected },
+      });
+    }
     if (runId !== null) {
       await tx
         .update(importRuns)
@@ -108,7 +147,17 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
         })
         .where(eq(importRuns.id, runId));
     }
+    step('before-commit');
     return written;
+  };
+  /** One batch in its own transaction; when the database refuses it, again item by item. */
+  const write = async (open: Db['transaction'], items: ImportItem[]) => {
+    try {
+      return await open((tx) => one(tx, items, false));
+    } catch (error) {
+      if (!rowRefusal(error)) throw error;
+      return open((tx) => one(tx, items, true));
+    }
   };
   const consume = async (runBatch: (items: ImportItem[]) => Promise<{ results: ItemResult[]; possibleDuplicates: number }>) => {
     const iterator = batches[Symbol.asyncIterator]();
@@ -123,9 +172,11 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
         next.catch(() => undefined); // a read error surfaces when that batch is awaited
         if (items.length === 0) continue;
         const written = await runBatch(items);
+        step('after-commit');
         countBuckets(written.results, counts);
         possibleDuplicates += written.possibleDuplicates;
         await options.onBatch?.(items, written.results);
+        step('after-rejects');
       }
     } finally {
       await iterator.return?.();
@@ -136,14 +187,14 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
       // One outer transaction rolled back at the end, so later batches still see earlier ones' patients.
       await db
         .transaction(async (outer) => {
-          await consume((items) => outer.transaction((tx) => one(tx, items)));
+          await consume((items) => write((work) => outer.transaction(work), items));
           throw new DryRunRollback();
         })
         .catch((error) => {
           if (!(error instanceof DryRunRollback)) throw error;
         });
     } else {
-      await consume((items) => db.transaction((tx) => one(tx, items)));
+      await consume((items) => write((work) => db.transaction(work), items));
     }
   } catch (error) {
     if (runId !== null) await db.update(importRuns).set({ status: error instanceof Interrupted ? 'interrupted' : 'failed', finishedAt: new Date() }).where(eq(importRuns.id, runId));

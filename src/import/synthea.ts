@@ -9,7 +9,8 @@ import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import type { Db } from '../db/types.js';
 import { PracticeError } from '../errors.js';
-import { readCsv, sniffCsv } from './csv.js';
+import { checkCsvReadable, readCsv, sniffCsv } from './csv.js';
+import { tooLong } from './fields.js';
 import { normalizeEthnicity, normalizeRace, normalizeState } from './demographics.js';
 import { emptyCounts, type BucketCounts, type ImportItem } from './engine.js';
 import { RejectWriter } from './rejects.js';
@@ -23,6 +24,12 @@ interface FileMapper {
   file: string;
   build: (get: Get, item: ImportItem, source: string, payers: Map<string, string>) => void;
 }
+
+/**
+ * The most characters a Synthea cell may hold: its longest (a description, an address) are a few hundred.
+ * A longer cell rejects its row, named by its column, before anything is built from it.
+ */
+const CELL_LIMIT = 1_000;
 
 const day = (value: string) => (value ? value.slice(0, 10) : null);
 const instant = (value: string) => (value ? (value.length === 10 ? `${value}T00:00:00Z` : value) : null);
@@ -221,6 +228,12 @@ export async function importSynthea(db: Db, dir: string, options: ImportOptions)
   if (!existsSync(join(dir, 'patients.csv'))) {
     throw new PracticeError('IMPORT_WRONG_KIND', `${basename(dir)} is not a Synthea CSV export: it has no patients.csv.`, { hint: 'Point to the csv folder Synthea wrote (output/csv).' });
   }
+  // Every file is read to its end first: one that cannot be read is refused before anything is written.
+  const present = mappers.filter((m) => existsSync(join(dir, m.file)));
+  for (const mapper of present) {
+    const path = join(dir, mapper.file);
+    await checkCsvReadable(path, await sniffCsv(path, mapper.file), mapper.file);
+  }
   const payers = await payerNames(dir);
   const rejects = new RejectWriter(options.rejectFile ?? `${dir.replace(/[\\/]+$/, '')}.rejects.csv`, ['file', 'row']);
   const total = emptyCounts();
@@ -229,14 +242,14 @@ export async function importSynthea(db: Db, dir: string, options: ImportOptions)
   let possibleDuplicates = 0;
   let done = 0;
   options.progress.start(undefined, 'Importing Synthea');
-  for (const mapper of mappers) {
+  for (const mapper of present) {
     const path = join(dir, mapper.file);
-    if (!existsSync(path)) continue;
     const format = await sniffCsv(path, mapper.file);
-    const rows = readCsv(path, format);
+    const rows = readCsv(path, format, mapper.file);
     const header = await rows.next();
     if (header.done) continue;
-    const index = new Map(header.value.cells.map((h, i) => [h.trim().toUpperCase(), i]));
+    const headers = header.value.cells.map((h) => h.trim().toUpperCase());
+    const index = new Map(headers.map((h, i) => [h, i]));
     const original = new WeakMap<ImportItem, string[]>();
     async function* batches(): AsyncGenerator<ImportItem[]> {
       let batch: ImportItem[] = [];
@@ -249,7 +262,9 @@ export async function importSynthea(db: Db, dir: string, options: ImportOptions)
           return '';
         };
         const item: ImportItem = { where: String(row), patients: [], records: [], problems: [] };
-        mapper.build(get, item, options.source, payers);
+        const long = cells.flatMap((cell, i) => tooLong(headers[i] || `column ${i + 1}`, cell, CELL_LIMIT) ?? []);
+        if (long.length) item.problems.push(...long);
+        else mapper.build(get, item, options.source, payers);
         original.set(item, cells);
         batch.push(item);
         if (batch.length >= options.batchSize) {

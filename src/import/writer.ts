@@ -172,6 +172,29 @@ function targetColumns(table: PgTable): TargetColumn[] {
   return columns;
 }
 
+const integerRange: Record<string, number> = { smallint: 2 ** 15, integer: 2 ** 31, bigint: 2 ** 63 };
+
+/**
+ * The columns where a record's value cannot be stored as the schema types them: longer than a char(n) or
+ * varchar(n), outside an integer's range. Names a refused row's culprit without reading the driver's message.
+ */
+export function unstorableColumns(patientRecords: PatientRecord[], records: ClinicalRecord[]): string[] {
+  const found = new Set<string>();
+  const check = (table: PgTable, values: Record<string, unknown>) => {
+    for (const c of targetColumns(table)) {
+      const value = values[c.key];
+      if (value === undefined || value === null) continue;
+      const length = /^(?:char|character|varchar|character varying)\((\d+)\)$/.exec(c.type);
+      if (length && [...String(value)].length > Number(length[1])) found.add(c.name);
+      const range = integerRange[c.type];
+      if (range && typeof value === 'number' && (value >= range || value < -range)) found.add(c.name);
+    }
+  };
+  for (const p of patientRecords) check(patients, p.values);
+  for (const r of records) check(clinicalTables[r.target], r.values);
+  return [...found];
+}
+
 /** A column list for json_to_recordset; the types come from the schema, never from input. */
 function recordsetShape(columns: { name: string; type: string }[]): SQL {
   return sql.join(
