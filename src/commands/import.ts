@@ -124,7 +124,7 @@ async function runImportCommand(ctx: CommandContext, path: string, options: Impo
   const batchSize = positive(options.batchSize, '--batch-size');
   if (format === 'csv' && !options.kind) throw new UsageError('A CSV import needs --kind (patients, problems, medications, ...).', 'Run "practice import --help" for the list.');
   const progress = await ctx.progress();
-  const common = { actor: ctx.auditActor, dryRun: Boolean(options.dryRun), batchSize, progress, checkInterrupted: () => ctx.checkInterrupted() };
+  const common = { actor: ctx.auditActor, dryRun: Boolean(options.dryRun), batchSize, progress, signal: ctx.signal };
   let summary: ImportSummary;
   if (format === 'fhir') {
     const { importFhir } = await import('../import/fhir-run.js');

@@ -34,7 +34,7 @@ export async function importFhir(db: Db, input: string, options: ImportOptions):
     sourceSystem: options.source,
     dryRun: options.dryRun,
     rejectFile: rejects.path,
-    checkInterrupted: options.checkInterrupted,
+    signal: options.signal,
     onBatch: async (items, results) => {
       await rejects.addResults(items.map(() => []), items.map((i) => i.where), results);
       done += items.length;
