@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import envPaths from 'env-paths';
 import { urlHasPassword } from '../db/url.js';
 import { UsageError } from '../errors.js';
+import { defaultJsonLimits, type JsonLimits } from '../text/json.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -67,4 +68,16 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv, co
     actor: options.user ?? env.PRACTICE_USER ?? osUser(),
     waitSeconds,
   };
+}
+
+/** Size limits for untrusted JSON, in MB from the environment (PRACTICE_JSON_MAX_MB, PRACTICE_NDJSON_LINE_MAX_MB). */
+export function jsonLimits(env: NodeJS.ProcessEnv): JsonLimits {
+  const mb = (name: string, fallback: number) => {
+    const text = env[name];
+    if (text === undefined || text === '') return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a number of megabytes above zero.`);
+    return Math.floor(n * 1024 * 1024);
+  };
+  return { ...defaultJsonLimits, maxFileBytes: mb('PRACTICE_JSON_MAX_MB', defaultJsonLimits.maxFileBytes), maxLineBytes: mb('PRACTICE_NDJSON_LINE_MAX_MB', defaultJsonLimits.maxLineBytes) };
 }
