@@ -7,7 +7,10 @@ export const ExitCode = {
   usage: 2,
   /** Finished, but some rows, claims or messages were rejected or failed. */
   partial: 3,
+  /** Stopped by Ctrl-C (SIGINT). */
   interrupted: 130,
+  /** Stopped by SIGTERM (a service manager, kill). */
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -57,11 +60,25 @@ export class ValidationError extends PracticeError {
   }
 }
 
-/** Ctrl-C: the work stopped between two saved steps; a rerun finishes it. */
-export class Interrupted extends PracticeError {
-  constructor() {
-    super('INTERRUPTED', 'Stopped at your request. What was finished is saved; run the same command again to complete the rest.', {
-      exitCode: ExitCode.interrupted,
+/** Which signal stopped the work: a signal's conventional exit code is 128 + its number. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * Ctrl-C or a service manager's SIGTERM: the work stopped between two saved steps; a rerun finishes it.
+ * Long work takes an AbortSignal in its options (aborted with the signal's name as reason) and calls
+ * throwIfStopped between batches.
+ */
+export class Stopped extends PracticeError {
+  readonly signal: StopSignal;
+  constructor(signal: StopSignal = 'SIGINT') {
+    super('STOPPED', 'Stopped at your request; nothing after the last saved batch was written. Run the same command again to resume.', {
+      exitCode: signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted,
     });
+    this.signal = signal;
   }
+}
+
+/** Throws Stopped once the signal is aborted; call it between batches, commits or messages. */
+export function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Stopped(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
 }

@@ -12,7 +12,7 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import { claimBatches, x12Counters } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { NotFoundError, PracticeError, UsageError } from '../errors.js';
+import { NotFoundError, PracticeError, throwIfStopped, UsageError } from '../errors.js';
 import { failpoint } from '../faults/failpoint.js';
 import { writePrivateFile } from '../files/private-file.js';
 import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
@@ -39,6 +39,8 @@ export interface ExportOptions {
   clearinghouse?: string;
   now: Date;
   dryRun?: boolean;
+  /** Aborted to stop between batches: an open batch is finished by the next export. */
+  signal?: AbortSignal;
 }
 
 /** A batch an earlier export recorded but was stopped before it saw the file written, now written. */
@@ -140,10 +142,11 @@ async function writeRecordedBatch(db: Db, actor: AuditActor, batchId: number, lo
 }
 
 /** Batches recorded by exports that were stopped before their file was written: written now, in order. */
-async function finishOpenBatches(db: Db, actor: AuditActor): Promise<CompletedBatch[]> {
+async function finishOpenBatches(db: Db, actor: AuditActor, signal?: AbortSignal): Promise<CompletedBatch[]> {
   const open = await db.select({ id: claimBatches.id }).from(claimBatches).where(eq(claimBatches.status, 'open')).orderBy(asc(claimBatches.id));
   const done: CompletedBatch[] = [];
   for (const { id } of open) {
+    throwIfStopped(signal);
     const written = await writeRecordedBatch(db, actor, id, 'skip');
     if (written) done.push(written);
   }
@@ -161,7 +164,8 @@ async function finishOpenBatches(db: Db, actor: AuditActor): Promise<CompletedBa
 export async function exportClaims(db: Db, actor: AuditActor, options: ExportOptions): Promise<ExportResult> {
   const today = DateTime.fromJSDate(options.now).toISODate()!;
   if (!options.dryRun) await checkOutDir(options.outDir);
-  const completed = options.dryRun ? [] : await finishOpenBatches(db, actor);
+  const completed = options.dryRun ? [] : await finishOpenBatches(db, actor, options.signal);
+  throwIfStopped(options.signal);
   const recorded = await inTransaction(db, options.dryRun ?? false, async (tx) => {
     // One export at a time: the second waits here instead of racing for the same claims.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:claims-export'))`);

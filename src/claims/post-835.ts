@@ -12,6 +12,7 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import { remittances } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
+import { throwIfStopped } from '../errors.js';
 import { practiceTimeZone, refreshClaims, SENT_STATUSES } from './ar.js';
 import { parseRemittance, type EraClaim, type EraLine, type EraPayment } from './era.js';
 import { lineControlNumber } from './export-837p.js';
@@ -20,6 +21,8 @@ export interface PostOptions {
   fileName?: string;
   /** The practice's today (YYYY-MM-DD): the posting date of a payment without a BPR16 date. */
   today: string;
+  /** Aborted to stop between payments: the file is posted whole or not at all, so nothing is kept. */
+  signal?: AbortSignal;
 }
 
 /** A claim of the remittance that was not posted, and why. */
@@ -140,6 +143,7 @@ export async function postRemittance(db: Db, actor: AuditActor, text: string, op
     const timeZone = await practiceTimeZone(tx);
     const touched = new Set<number>();
     for (const payment of era.payments) {
+      throwIfStopped(options.signal);
       result.remittances.push(await postPayment(tx, actor, payment, { ...options, sha, text, timeZone }, result, touched));
     }
     await refreshClaims(tx, [...touched]);

@@ -1,7 +1,9 @@
 // Where settings come from: flag > environment > default. Credentials only from the environment.
 import { userInfo } from 'node:os';
 import envPaths from 'env-paths';
+import { urlHasPassword } from '../db/url.js';
 import { UsageError } from '../errors.js';
+import { defaultJsonLimits, type JsonLimits } from '../text/json.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -39,19 +41,17 @@ function osUser(): string {
 }
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv, colorFlagGiven: boolean): ResolvedConfig {
-  if (options.databaseUrl) {
-    let hasPassword = false;
-    try {
-      hasPassword = new URL(options.databaseUrl).password !== '';
-    } catch {
-      throw new UsageError('--database-url is not a valid URL.', 'Use the form postgres://user@host:5432/dbname.');
-    }
-    if (hasPassword) {
-      throw new UsageError(
-        'A password on the command line is visible to other users and kept in shell history, so it is refused.',
-        'Put the URL in the DATABASE_URL environment variable instead (or use ~/.pgpass).',
-      );
-    }
+  // A password on argv is visible to every user of the machine (ps) and kept in shell history.
+  if (options.databaseUrl && urlHasPassword(options.databaseUrl)) {
+    throw new UsageError(
+      'A password in --database-url is visible to other users and kept in shell history, so it is refused.',
+      'Put the whole URL in the DATABASE_URL environment variable, or the password in PGPASSWORD (or ~/.pgpass), and give --database-url without it.',
+    );
+  }
+  const databaseUrl = options.databaseUrl ?? (env.DATABASE_URL || undefined);
+  if (databaseUrl && !/^postgres(ql)?:\/\/[^\s]*$/i.test(databaseUrl)) {
+    // Never quoted back: it may hold a password.
+    throw new UsageError(`${options.databaseUrl ? '--database-url' : 'DATABASE_URL'} is not a PostgreSQL URL.`, 'Use the form postgres://user@host:5432/dbname.');
   }
   const waitText = options.wait ?? env.PRACTICE_WAIT ?? '60';
   const waitSeconds = Number(waitText);
@@ -64,8 +64,20 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv, co
     debug: Boolean(options.debug),
     color: colorFlagGiven ? options.color : undefined,
     dataDir: options.dataDir ?? env.PRACTICE_DATA_DIR ?? defaultDataDir(env),
-    databaseUrl: options.databaseUrl ?? (env.DATABASE_URL || undefined),
+    databaseUrl,
     actor: options.user ?? env.PRACTICE_USER ?? osUser(),
     waitSeconds,
   };
+}
+
+/** Size limits for untrusted JSON, in MB from the environment (PRACTICE_JSON_MAX_MB, PRACTICE_NDJSON_LINE_MAX_MB). */
+export function jsonLimits(env: NodeJS.ProcessEnv): JsonLimits {
+  const mb = (name: string, fallback: number) => {
+    const text = env[name];
+    if (text === undefined || text === '') return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a number of megabytes above zero.`);
+    return Math.floor(n * 1024 * 1024);
+  };
+  return { ...defaultJsonLimits, maxFileBytes: mb('PRACTICE_JSON_MAX_MB', defaultJsonLimits.maxFileBytes), maxLineBytes: mb('PRACTICE_NDJSON_LINE_MAX_MB', defaultJsonLimits.maxLineBytes) };
 }

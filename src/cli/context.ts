@@ -5,7 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import type { AuditActor } from '../db/audit.js';
 import type { PracticeDatabase } from '../db/client.js';
 import type { Db } from '../db/types.js';
-import { Interrupted, PracticeError, UsageError } from '../errors.js';
+import { PracticeError, UsageError } from '../errors.js';
 import { makeChalk } from './color.js';
 import type { ResolvedConfig } from './config.js';
 import { toJson } from './output.js';
@@ -26,7 +26,8 @@ export interface CliIo {
   database?: PracticeDatabase;
   /** Scripted answers (tests); otherwise inquirer on a TTY. */
   prompter?: Prompter;
-  /** Aborted on Ctrl-C: long work checks it between batches, so what is saved stays consistent. */
+  /** Aborted on Ctrl-C or SIGTERM (reason: 'SIGINT' or 'SIGTERM'): long work checks it between batches,
+   * so what is saved stays consistent. */
   signal?: AbortSignal;
 }
 
@@ -68,9 +69,9 @@ export class CommandContext {
     return this.io.now();
   }
 
-  /** Throws Interrupted when the user pressed Ctrl-C; call it between batches of long work. */
-  checkInterrupted(): void {
-    if (this.io.signal?.aborted) throw new Interrupted();
+  /** Aborted on Ctrl-C or SIGTERM (reason: the signal's name): pass it to long work in its options. */
+  get signal(): AbortSignal | undefined {
+    return this.io.signal;
   }
 
   get auditActor(): AuditActor {

@@ -1,8 +1,9 @@
 // Builds a fresh commander program per run, runs one command and returns its exit code.
 // Only bin/practice.js touches process; everything here is driven through CliIo.
 import { Command, CommanderError, Option } from 'commander';
-import { DatabaseError, diskFullError, pgCause } from '../db/errors.js';
+import { diskFullError } from '../db/errors.js';
 import { ExitCode, PracticeError, ValidationError } from '../errors.js';
+import { debugDetails, shownError } from './diagnostics.js';
 import { resolveConfig, type GlobalOptions } from './config.js';
 import { CommandContext, type CliIo, type CommandResult } from './context.js';
 import { makeChalk } from './color.js';
@@ -147,31 +148,7 @@ function reportError(error: unknown, io: CliIo, chalk: ReturnType<typeof makeCha
   }
   // A full disk says so in one line, from whichever layer met it first.
   if (!(error instanceof PracticeError)) error = diskFullError(error) ?? error;
-  let code = 'INTERNAL';
-  let message: string;
-  let hint: string | undefined;
-  let exitCode: number = ExitCode.failure;
-  let issues: unknown;
-  if (error instanceof PracticeError) {
-    ({ code, message, hint } = error);
-    exitCode = error.exitCode;
-    if (error instanceof ValidationError) issues = error.issues;
-  } else if (error instanceof DatabaseError) {
-    ({ code, message, hint } = error);
-  } else {
-    const pg = pgCause(error);
-    if (pg?.code) {
-      // The driver's message carries the row's values (PHI): name the rule, never the data.
-      code = `PG_${pg.code}`;
-      message = pg.constraint
-        ? `The database refused the change: it breaks the rule "${pg.constraint}".`
-        : `The database refused the request (Postgres error ${pg.code}).`;
-      hint = 'Nothing was saved by the failed step. Check the input; run with --debug for details.';
-    } else {
-      message = `Unexpected internal error (${error instanceof Error ? error.name : typeof error}).`;
-      hint = 'Nothing more was done. Run again with --debug for details, and report it if it persists.';
-    }
-  }
+  const { code, message, hint, exitCode, issues } = shownError(error);
   if (json) io.stdout.write(`${toJson({ ok: false, error: { code, message, hint, issues } })}\n`);
   const listed = error instanceof ValidationError && error.issues.length > 1 ? error.issues : [];
   // The default summary of several problems already joins them; on a terminal they are listed instead.
@@ -179,6 +156,6 @@ function reportError(error: unknown, io: CliIo, chalk: ReturnType<typeof makeCha
   io.stderr.write(`${chalk.red('error:')} ${headline}\n`);
   for (const issue of listed) io.stderr.write(`  - ${issue.path ? `${issue.path}: ` : ''}${issue.message}\n`);
   if (hint) io.stderr.write(`${chalk.dim(hint)}\n`);
-  if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${error.cause ? `cause: ${String((error.cause as Error).stack ?? error.cause)}\n` : ''}`);
+  if (debug) io.stderr.write(debugDetails(error));
   return exitCode;
 }

@@ -142,7 +142,7 @@ Examples:
           if (!payer) throw new NotFoundError(`Payer "${opts.payer}"`, 'Use the payer id as set up for the payer (the id on the clearinghouse list).');
           payerId = payer.id;
         }
-        const result = await exporter.exportClaims(db, ctx.auditActor, { outDir, payerId, clearinghouse: opts.clearinghouse, now: ctx.now, dryRun: opts.dryRun });
+        const result = await exporter.exportClaims(db, ctx.auditActor, { outDir, payerId, clearinghouse: opts.clearinghouse, now: ctx.now, dryRun: opts.dryRun, signal: ctx.signal });
         for (const done of result.completed) {
           ctx.warn(`An earlier export was stopped before it finished: wrote its batch ${done.batchId} (interchange ${done.interchangeControlNumber}, ${done.claims} claim(s)) to ${done.file}.`);
         }
@@ -170,7 +170,7 @@ Examples:
       action(async (ctx, file: string) => {
         const text = await readText(ctx, file);
         const { postRemittance } = await import('../claims/post-835.js');
-        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(file), today: today(ctx) });
+        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(file), today: today(ctx), signal: ctx.signal });
         const earlier = result.remittances.filter((r) => r.alreadyPosted);
         const already = earlier.map((r) => `The payment ${r.traceNumber}${r.payer ? ` from ${r.payer}` : ''} (${money(r.totalPaidCents)}) was already posted on ${r.postedOn} as remittance ${r.remittanceId}; nothing of it was posted again.`);
         if (result.alreadyPosted) return { data: result, human: already.join('\n') };

@@ -88,6 +88,7 @@ Examples:
           now: ctx.now,
           offices,
           onProgress: (done) => progress.update(done),
+          signal: ctx.signal,
           onStage: (stage) => {
             stop();
             ctx.info(`${stage}...`);

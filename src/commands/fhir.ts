@@ -79,6 +79,7 @@ Files are readable by you only: they hold patient records.`,
               replace: options.replace,
               onStart: (total) => progress.start(total, 'Exporting'),
               onProgress: (done) => progress.update(done),
+              signal: ctx.signal,
             },
             ctx.now,
           ).finally(() => progress.stop());

@@ -10,6 +10,7 @@ import { importKinds, type FieldSpec, type ImportKind } from '../import/columns.
 import type { MappingRequest } from '../import/csv-run.js';
 import type { ImportSummary } from '../import/run.js';
 import type { BucketCounts } from '../import/engine.js';
+import { jsonLimits } from '../cli/config.js';
 
 interface ImportOptions {
   kind?: ImportKind;
@@ -124,11 +125,11 @@ async function runImportCommand(ctx: CommandContext, path: string, options: Impo
   const batchSize = positive(options.batchSize, '--batch-size');
   if (format === 'csv' && !options.kind) throw new UsageError('A CSV import needs --kind (patients, problems, medications, ...).', 'Run "practice import --help" for the list.');
   const progress = await ctx.progress();
-  const common = { actor: ctx.auditActor, dryRun: Boolean(options.dryRun), batchSize, progress, checkInterrupted: () => ctx.checkInterrupted() };
+  const common = { actor: ctx.auditActor, dryRun: Boolean(options.dryRun), batchSize, progress, signal: ctx.signal };
   let summary: ImportSummary;
   if (format === 'fhir') {
     const { importFhir } = await import('../import/fhir-run.js');
-    summary = await importFhir(await ctx.db(), input, { ...common, source: options.source ?? 'fhir', rejectFile: options.rejectFile ? resolve(ctx.io.cwd, options.rejectFile) : undefined });
+    summary = await importFhir(await ctx.db(), input, { ...common, limits: jsonLimits(ctx.io.env), source: options.source ?? 'fhir', rejectFile: options.rejectFile ? resolve(ctx.io.cwd, options.rejectFile) : undefined });
   } else if (format === 'synthea') {
     const { importSynthea } = await import('../import/synthea.js');
     summary = await importSynthea(await ctx.db(), input, { ...common, source: options.source ?? 'synthea', rejectFile: options.rejectFile ? resolve(ctx.io.cwd, options.rejectFile) : undefined });

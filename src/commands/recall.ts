@@ -284,6 +284,7 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           sms: env.PRACTICE_SMS_URL ? { url: env.PRACTICE_SMS_URL, from: env.PRACTICE_SMS_FROM!, user: env.PRACTICE_SMS_USER, password: env.PRACTICE_SMS_PASSWORD } : undefined,
           appointments: opts.appointments ? { daysBefore: opts.appointmentDays, noShowExtraDays: opts.missedVisitDays } : false,
           useAdvisoryLock: handle.backend === 'postgres',
+          signal: ctx.signal,
         });
         for (const warning of summary.warnings) ctx.warn(warning);
         if (summary.busy) ctx.warn('Another "practice recall run" is sending right now; this one sent nothing.');

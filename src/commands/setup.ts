@@ -1,30 +1,42 @@
 // practice setup: the practice, its locations, providers, payers and clearinghouse, from a file, options
 // or (on a terminal, with neither) a wizard.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
 import { PracticeError, UsageError } from '../errors.js';
 import { clearinghouseKind, practiceKind } from '../practice/entities.js';
 import type { SetupDocument, SetupSummary } from '../practice/setup.js';
+import { formatBytes, parseJsonWithin } from '../text/json.js';
+import { jsonLimits } from '../cli/config.js';
 import { addFieldOptions } from './practice-directory.js';
 
-async function readSetupFile(cwd: string, path: string): Promise<SetupDocument> {
+async function readSetupFile(cwd: string, path: string, env: NodeJS.ProcessEnv): Promise<SetupDocument> {
+  const limits = jsonLimits(env);
   let text: string;
   try {
-    text = await readFile(resolve(cwd, path), 'utf8');
+    const file = resolve(cwd, path);
+    const size = (await stat(file)).size;
+    if (size > limits.maxFileBytes) {
+      throw new PracticeError('FILE_TOO_BIG', `The set-up file ${path} is ${formatBytes(size)}, more than the ${formatBytes(limits.maxFileBytes)} limit; nothing was saved.`, {
+        hint: 'See fixtures/practice/practice.json for the expected shape.',
+      });
+    }
+    text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof PracticeError) throw error;
     throw new PracticeError('FILE_UNREADABLE', `Cannot read the set-up file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, {
       hint: 'Check the path; see fixtures/practice/practice.json for an example.',
     });
   }
-  try {
-    return JSON.parse(text) as SetupDocument;
-  } catch (error) {
-    throw new PracticeError('FILE_NOT_JSON', `The set-up file ${path} is not valid JSON (${(error as Error).message}).`, {
+  const parsed = parseJsonWithin(text, limits.maxDepth);
+  const problem = 'problem' in parsed ? parsed.problem : !parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value) ? 'is JSON but not an object of settings' : undefined;
+  if (problem) {
+    throw new PracticeError('FILE_NOT_JSON', `The set-up file ${path} ${problem}; nothing was saved.`, {
       hint: 'See fixtures/practice/practice.json for the expected shape.',
     });
   }
+  return (parsed as { value: SetupDocument }).value;
 }
 
 function describeSummary(summary: SetupSummary): string {
@@ -68,7 +80,7 @@ Examples:
       const { currentSetup, runSetup } = await import('../practice/setup.js');
       let doc: SetupDocument;
       if (options.from) {
-        doc = await readSetupFile(ctx.io.cwd, options.from);
+        doc = await readSetupFile(ctx.io.cwd, options.from, ctx.io.env);
       } else if (flagsGiven) {
         doc = {};
       } else if (ctx.io.stdinIsTTY) {

@@ -8,6 +8,7 @@ import * as schema from './schema/index.js';
 import { DatabaseError, diskFullError } from './errors.js';
 import { lockDataDir, type LockOwner } from './lock.js';
 import { migrationsFolder } from './migrate.js';
+import { redactSecrets, splitPassword } from './url.js';
 import type { Backend, Db } from './types.js';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Sql } from 'postgres';
@@ -33,16 +34,6 @@ export interface PracticeDatabase {
   /** Raw driver access, for the few paths that need it (bulk COPY). */
   client: DriverClient;
   close(): Promise<void>;
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '****';
-    return parsed.toString();
-  } catch {
-    return 'the configured DATABASE_URL';
-  }
 }
 
 export async function runMigrations(handle: Pick<PracticeDatabase, 'db' | 'client'>): Promise<void> {
@@ -125,7 +116,10 @@ export async function openEmbedded(options: OpenOptions): Promise<PracticeDataba
 export async function openServer(url: string, options: { migrate?: boolean } = {}): Promise<PracticeDatabase> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
-  const sql = postgres(url, {
+  // The password travels as an option, never inside a URL a driver message could quote.
+  const { url: bare, password } = splitPassword(url);
+  const sql = postgres(bare, {
+    ...(password ? { pass: password } : {}),
     max: 4,
     onnotice: () => undefined,
     connect_timeout: 10,
@@ -135,7 +129,7 @@ export async function openServer(url: string, options: { migrate?: boolean } = {
     // count(*) and other int8 values as numbers, as PGlite returns them.
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
   });
-  const location = redactUrl(url);
+  const location = redactSecrets(url);
   try {
     await sql`select 1`;
   } catch (error) {

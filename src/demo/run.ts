@@ -20,6 +20,7 @@ import { runRecallOffice, type RecallDemoSummary } from './recall.js';
 import type { RunOptions } from '../recall/run.js';
 import { DEMO_LOCATIONS, DEMO_PAYERS, DEMO_PROVIDERS, demoSetup } from './practice.js';
 import { DEMO_TABLES, RowSink, demoTableName, type DemoTable } from './rows.js';
+import { throwIfStopped } from '../errors.js';
 
 export interface DemoOptions {
   patients: number;
@@ -32,6 +33,8 @@ export interface DemoOptions {
   offices?: DemoOffices;
   /** Says what the demo is doing now (stderr progress). */
   onStage?: (stage: string) => void;
+  /** Aborted to stop: between patient batches (the patients' one transaction rolls back) or between stages. */
+  signal?: AbortSignal;
 }
 
 export interface DemoOffices {
@@ -127,6 +130,7 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
       const settings = { seed: options.seed, calendar, staff };
       const batchSize = options.batchSize ?? 500;
       for (let start = 0; start < options.patients; start += batchSize) {
+        throwIfStopped(options.signal);
         const end = Math.min(options.patients, start + batchSize);
         for (let i = start; i < end; i++) generatePatient(settings, sink, i);
         for (const table of tables) {
@@ -151,10 +155,13 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
   const summary: DemoSummary = { seed: options.seed, patients: options.patients, today: calendar.date(calendar.today), rows };
   if (!options.offices) return summary;
   const { folder } = options.offices;
+  throwIfStopped(options.signal);
   options.onStage?.('Billing the visits as they happened: claims, acknowledgements, remittances');
   const billing = await runBilling(handle, charges, { seed: options.seed, calendar, folder, actor }, calendar.today - HISTORY_DAYS);
+  throwIfStopped(options.signal);
   options.onStage?.('Running the recall reminders of the last weeks');
   const recall = await runRecallOffice(handle, actor, calendar, { outbox: join(folder, 'outbox'), email: options.offices.email, sms: options.offices.sms });
+  throwIfStopped(options.signal);
   options.onStage?.('Giving the eMAR patients their doses');
   const mar = await runMarPatients(db, actor, calendar, { seed: options.seed, locationCode: DEMO_LOCATIONS[0]!, providerNpi: DEMO_PROVIDERS[0]!.npi });
   const counts = await queryRows<{ name: string; n: number }>(

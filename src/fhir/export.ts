@@ -2,7 +2,7 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { throwIfStopped, UsageError } from '../errors.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { openPrivateFile, type PrivateFile } from '../files/private-file.js';
 import { fullUrlFor } from './ids.js';
@@ -53,6 +53,8 @@ export interface BulkExportOptions {
   pageSize?: number;
   onStart?: (total: number) => void;
   onProgress?: (rowsDone: number) => void;
+  /** Aborted to stop between pages; the run then leaves no files, as a failed one does. */
+  signal?: AbortSignal;
 }
 
 export interface BulkExportResult {
@@ -85,6 +87,7 @@ async function writeBulkFiles(db: DbOrTx, options: BulkExportOptions, now: Date)
   let done = 0;
   try {
     for await (const page of readResources(db, scope, options.pageSize ?? DEFAULT_PAGE_SIZE, (n) => options.onProgress?.((done += n)))) {
+      throwIfStopped(options.signal);
       for (const resource of page) {
         let writer = writers.get(resource.resourceType);
         if (!writer) {

@@ -137,7 +137,7 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
     chartSystem: options.source,
     dryRun: options.dryRun,
     rejectFile: rejects.path,
-    checkInterrupted: options.checkInterrupted,
+    signal: options.signal,
     onBatch: async (items, results) => {
       await rejects.addResults(items.map((i) => cellsByItem.get(i) ?? []), items.map((i) => i.where), results);
       done += items.length;

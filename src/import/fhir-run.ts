@@ -2,18 +2,20 @@
 import { basename, relative } from 'node:path';
 import type { Db } from '../db/types.js';
 import type { ImportItem } from './engine.js';
-import { fhirItems, readFhirInput } from './fhir.js';
+import type { JsonLimits } from '../text/json.js';
+import { checkFhirInputSize, fhirItems, readFhirInput } from './fhir.js';
 import { RejectWriter } from './rejects.js';
 import { fingerprint, runImport, summarise, type ImportOptions, type ImportSummary } from './run.js';
 
 
-export async function importFhir(db: Db, input: string, options: ImportOptions): Promise<ImportSummary> {
+export async function importFhir(db: Db, input: string, options: ImportOptions & { limits?: JsonLimits }): Promise<ImportSummary> {
+  await checkFhirInputSize(input, options.limits);
   const rejects = new RejectWriter(options.rejectFile ?? `${input.replace(/[\\/]+$/, '')}.rejects.csv`, ['resource']);
   const batchSize = options.batchSize;
   const ignored: string[] = [];
   async function* batches(): AsyncGenerator<ImportItem[]> {
     let batch: ImportItem[] = [];
-    for await (const unit of readFhirInput(input, ignored)) {
+    for await (const unit of readFhirInput(input, ignored, options.limits)) {
       batch.push(...fhirItems(unit, options.source));
       // Whole folders per batch: a patient's resources land together, patients before what points to them.
       if (batch.length >= batchSize) {
@@ -34,7 +36,7 @@ export async function importFhir(db: Db, input: string, options: ImportOptions):
     sourceSystem: options.source,
     dryRun: options.dryRun,
     rejectFile: rejects.path,
-    checkInterrupted: options.checkInterrupted,
+    signal: options.signal,
     onBatch: async (items, results) => {
       await rejects.addResults(items.map(() => []), items.map((i) => i.where), results);
       done += items.length;

@@ -10,6 +10,7 @@ import { normalizeCvx } from '../codes/drug-codes.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizePhone } from '../codes/contact.js';
 import { PracticeError } from '../errors.js';
+import { defaultJsonLimits, formatBytes, ndjsonLines, parseJsonWithin, type JsonLimits } from '../text/json.js';
 import { textToSoap } from '../fhir/notes.js';
 import { Profile, System } from '../fhir/terminology.js';
 import { normalizeEthnicity, normalizeRace, normalizeState } from './demographics.js';
@@ -22,58 +23,102 @@ export interface FhirUnit {
   /** The file or folder the resources came from. */
   name: string;
   resources: { resource: Json; where: string; fullUrl?: string }[];
+  /** Parts that could not be read (an NDJSON line, a file in a folder): rejected, the rest goes on. */
+  unreadable?: { where: string; problem: string }[];
 }
 
 /** Resources grouped by folder (or one file), read one group at a time so a big tree is never all in memory. */
-export async function* readFhirInput(path: string, ignored: string[] = [], top = true): AsyncGenerator<FhirUnit> {
+export async function* readFhirInput(path: string, ignored: string[] = [], limits: JsonLimits = defaultJsonLimits, top = true): AsyncGenerator<FhirUnit> {
   const info = await stat(path);
   if (info.isFile()) {
-    yield { name: basename(path), resources: (await resourcesOfFile(path, top ? undefined : ignored))! };
+    const unit: FhirUnit = { name: basename(path), resources: [], unreadable: [] };
+    await readFhirFile(path, unit, limits);
+    yield unit;
     return;
   }
   const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   const files = entries.filter((e) => e.isFile() && /\.(json|ndjson)$/i.test(e.name));
   if (files.length) {
-    const resources = [];
-    for (const file of files) resources.push(...((await resourcesOfFile(join(path, file.name), ignored)) ?? []));
-    yield { name: basename(path), resources };
+    const unit: FhirUnit = { name: basename(path), resources: [], unreadable: [] };
+    for (const file of files) await readFhirFile(join(path, file.name), unit, limits, ignored);
+    yield unit;
   }
-  for (const dir of entries.filter((e) => e.isDirectory())) yield* readFhirInput(join(path, dir.name), ignored, false);
+  for (const dir of entries.filter((e) => e.isDirectory())) yield* readFhirInput(join(path, dir.name), ignored, limits, false);
 }
 
 /**
- * The resources of one file. Inside a folder, JSON that is not FHIR (an index, test expectations) is
- * listed in `ignored` instead of refusing the whole import.
+ * Refuses, before anything is read or written, a FHIR input with a JSON file over the size limit
+ * (NDJSON is read a line at a time, so only its lines are limited).
  */
-async function resourcesOfFile(file: string, ignored?: string[]): Promise<FhirUnit['resources'] | undefined> {
-  const text = await readFile(file, 'utf8');
+export async function checkFhirInputSize(path: string, limits: JsonLimits = defaultJsonLimits): Promise<void> {
+  const info = await stat(path);
+  if (info.isDirectory()) {
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      if (entry.isDirectory() || (entry.isFile() && /\.json$/i.test(entry.name))) await checkFhirInputSize(join(path, entry.name), limits);
+    }
+  } else if (!/\.ndjson$/i.test(path) && info.size > limits.maxFileBytes) {
+    throw new PracticeError('IMPORT_TOO_BIG', `${path} is ${formatBytes(info.size)}, more than the ${formatBytes(limits.maxFileBytes)} a FHIR JSON file may be; nothing was imported.`, {
+      hint: 'Export it as NDJSON (read a line at a time), split the bundle, or raise PRACTICE_JSON_MAX_MB.',
+    });
+  }
+}
+
+/**
+ * Adds one file's resources to the unit. A whole file that is not FHIR refuses the import when it was
+ * given by name; inside a folder, JSON that is not FHIR (an index, test expectations) is listed in
+ * `ignored`, and a file that cannot be read safely is rejected. A bad NDJSON line is rejected by number.
+ */
+async function readFhirFile(file: string, unit: FhirUnit, limits: JsonLimits, ignored?: string[]): Promise<void> {
   const name = basename(file);
-  let docs: Json[];
-  try {
-    docs = /\.ndjson$/i.test(file) ? text.split(/\r?\n/).filter((l) => l.trim()).map((l) => JSON.parse(l)) : [JSON.parse(text.replace(/^\uFEFF/, ''))];
-  } catch {
-    if (ignored) {
-      ignored.push(file);
-      return undefined;
-    }
-    throw new PracticeError('IMPORT_UNREADABLE', `${name} is not valid JSON, so it cannot be read as FHIR.`, { hint: 'Check the file is a FHIR R4 JSON resource or Bundle.' });
-  }
-  const out: FhirUnit['resources'] = [];
-  for (const doc of docs) {
-    if (!doc || typeof doc.resourceType !== 'string') {
-      if (ignored) {
-        ignored.push(file);
-        return undefined;
+  const refuse = (problem: string, hint = 'Check the file is a FHIR R4 JSON resource or Bundle.') => {
+    if (!ignored) throw new PracticeError('IMPORT_UNREADABLE', `${name} ${problem}, so it cannot be read as FHIR; nothing was imported.`, { hint });
+    (unit.unreadable ??= []).push({ where: name, problem: `the file ${problem}` });
+  };
+  if (/\.ndjson$/i.test(file)) {
+    for await (const line of ndjsonLines(file, limits.maxLineBytes)) {
+      const where = `${name} line ${line.line}`;
+      if (line.text === undefined) {
+        (unit.unreadable ??= []).push({ where, problem: `the line is ${formatBytes(line.bytes)}, more than the ${formatBytes(limits.maxLineBytes)} one resource may be (PRACTICE_NDJSON_LINE_MAX_MB)` });
+        continue;
       }
-      throw new PracticeError('IMPORT_UNREADABLE', `${name} is JSON but not a FHIR resource (it has no resourceType).`, { hint: 'Give a FHIR R4 Bundle, a resource, or a folder of them.' });
+      const parsed = parseJsonWithin(line.text, limits.maxDepth);
+      if ('problem' in parsed) (unit.unreadable ??= []).push({ where, problem: `the line ${parsed.problem}` });
+      else addDocument(parsed.value, where, unit, (problem) => (unit.unreadable ??= []).push({ where, problem: `the line ${problem}` }));
     }
-    if (doc.resourceType === 'Bundle') {
-      (doc.entry ?? []).forEach((entry: Json, i: number) => {
-        if (entry?.resource && entry.request?.method !== 'DELETE') out.push({ resource: entry.resource, where: `${name} entry ${i + 1}`, fullUrl: entry.fullUrl });
-      });
-    } else out.push({ resource: doc, where: name });
+    return;
   }
-  return out;
+  const size = (await stat(file)).size;
+  if (size > limits.maxFileBytes) return refuse(`is ${formatBytes(size)}, more than the ${formatBytes(limits.maxFileBytes)} limit`, 'Export it as NDJSON, split the bundle, or raise PRACTICE_JSON_MAX_MB.');
+  const parsed = parseJsonWithin(await readFile(file, 'utf8'), limits.maxDepth);
+  if ('problem' in parsed) {
+    // Inside a folder, text that is not JSON at all is someone's notes; JSON too deep to read is refused.
+    if (ignored && parsed.problem.startsWith('is not valid JSON')) return void ignored.push(file);
+    return refuse(parsed.problem);
+  }
+  const doc = parsed.value as Json;
+  if (ignored && (!doc || typeof doc !== 'object' || typeof doc.resourceType !== 'string')) return void ignored.push(file);
+  addDocument(doc, name, unit, (problem) => refuse(problem, 'Give a FHIR R4 Bundle, a resource, or a folder of them.'));
+}
+
+/** One parsed document (a resource or a Bundle) into the unit; what does not fit the shape goes to `bad`. */
+function addDocument(doc: unknown, where: string, unit: FhirUnit, bad: (problem: string) => void): void {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return bad(`is JSON but not a FHIR resource (${Array.isArray(doc) ? 'a list' : doc === null ? 'null' : `a ${typeof doc}`} instead of an object)`);
+  const resource = doc as Json;
+  if (typeof resource.resourceType !== 'string') return bad('is JSON but not a FHIR resource (it has no resourceType)');
+  if (resource.resourceType !== 'Bundle') {
+    unit.resources.push({ resource, where });
+    return;
+  }
+  if (resource.entry !== undefined && !Array.isArray(resource.entry)) return bad('is a Bundle whose "entry" is not a list');
+  (resource.entry ?? []).forEach((entry: unknown, i: number) => {
+    const e = entry as Json | null;
+    if (e?.request?.method === 'DELETE') return;
+    if (!e || typeof e !== 'object' || !e.resource || typeof e.resource !== 'object' || Array.isArray(e.resource) || typeof e.resource.resourceType !== 'string') {
+      (unit.unreadable ??= []).push({ where: `${where} entry ${i + 1}`, problem: 'the entry holds no FHIR resource' });
+      return;
+    }
+    unit.resources.push({ resource: e.resource, where: `${where} entry ${i + 1}`, fullUrl: typeof e.fullUrl === 'string' ? e.fullUrl : undefined });
+  });
 }
 
 interface Coded {
@@ -221,7 +266,20 @@ export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
       }
     }
   }
-  return unit.resources.map(({ resource, where }) => itemFor(resource, `${where} (${resource.resourceType}${resource.id ? `/${resource.id}` : ''})`, context));
+  const unreadable = (unit.unreadable ?? []).map(({ where, problem }): ImportItem => ({ where, patients: [], records: [], problems: [problem] }));
+  return [
+    ...unreadable,
+    ...unit.resources.map(({ resource, where }) => {
+      const at = `${where} (${resource.resourceType}${typeof resource.id === 'string' ? `/${resource.id}` : ''})`;
+      try {
+        return itemFor(resource, at, context);
+      } catch (error) {
+        // A resource whose parts have the wrong shape (a string where an object belongs): rejected alone.
+        if (error instanceof TypeError) return { where: at, patients: [], records: [], problems: ['the resource has parts of the wrong shape for FHIR R4'] };
+        throw error;
+      }
+    }),
+  ];
 }
 
 const mappers: Record<string, (r: Json, item: Builder) => void> = {

@@ -10,7 +10,7 @@ import type { AuditActor } from '../db/audit.js';
 import { importRuns } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { recordAudit } from '../db/audit.js';
-import { Interrupted } from '../errors.js';
+import { Stopped, throwIfStopped } from '../errors.js';
 import { failpoint } from '../faults/failpoint.js';
 import { rowRefusal } from './refusals.js';
 import { unstorableColumns } from './writer.js';
@@ -37,8 +37,8 @@ export interface RunOptions {
   rejectFile?: string;
   /** Called after each batch with the items and their results (reject file, progress). */
   onBatch?: (items: ImportItem[], results: ItemResult[]) => Promise<void> | void;
-  /** Throws to stop between batches (Ctrl-C): the batches written stay, the run is marked interrupted. */
-  checkInterrupted?: () => void;
+  /** Aborted to stop between batches (Ctrl-C, SIGTERM): the batches written stay, the run is marked interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface RunSummary {
@@ -56,7 +56,8 @@ export interface ImportOptions {
   batchSize: number;
   progress: Progress;
   rejectFile?: string;
-  checkInterrupted?: () => void;
+  /** Aborted to stop between batches. */
+  signal?: AbortSignal;
 }
 
 /** The result of one `practice import`, as the command prints it. */
@@ -166,7 +167,7 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
       for (;;) {
         const { value: items, done } = await next;
         if (done) break;
-        options.checkInterrupted?.();
+        throwIfStopped(options.signal);
         // The next batch is read and checked while this one is written: parsing and the database overlap.
         next = iterator.next();
         next.catch(() => undefined); // a read error surfaces when that batch is awaited
@@ -197,7 +198,7 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
       await consume((items) => write((work) => db.transaction(work), items));
     }
   } catch (error) {
-    if (runId !== null) await db.update(importRuns).set({ status: error instanceof Interrupted ? 'interrupted' : 'failed', finishedAt: new Date() }).where(eq(importRuns.id, runId));
+    if (runId !== null) await db.update(importRuns).set({ status: error instanceof Stopped ? 'interrupted' : 'failed', finishedAt: new Date() }).where(eq(importRuns.id, runId));
     throw error;
   }
   if (runId !== null) {

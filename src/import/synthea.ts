@@ -282,7 +282,7 @@ export async function importSynthea(db: Db, dir: string, options: ImportOptions)
       actor: options.actor,
       sourceSystem: options.source,
       dryRun: options.dryRun,
-      checkInterrupted: options.checkInterrupted,
+      signal: options.signal,
       onBatch: async (items, results) => {
         const { stringify } = await import('csv-stringify/sync');
         await rejects.addResults(items.map((i) => [mapper.file, stringify([original.get(i) ?? []]).trimEnd()]), items.map((i) => i.where), results);

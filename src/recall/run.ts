@@ -11,6 +11,7 @@ import { queryRows } from '../db/query.js';
 import { reminderLog, reminderMessages } from '../db/schema/index.js';
 import type { Db } from '../db/types.js';
 import { failpoint } from '../faults/failpoint.js';
+import { Stopped, throwIfStopped } from '../errors.js';
 import { practiceInfo, practiceToday, type PracticeInfo } from '../practice/clock.js';
 import { emailTransport } from './channels/email.js';
 import { writeCallList, writeLetters, type CallListRow } from './channels/files.js';
@@ -61,6 +62,8 @@ export interface RunOptions {
   appointments?: AppointmentReminderOptions | false;
   /** PostgreSQL server: hold an advisory lock for the run (the embedded database is already one process). */
   useAdvisoryLock: boolean;
+  /** Aborted to stop between two messages; the unsent claims are released for the next run. */
+  signal?: AbortSignal;
 }
 
 export type SkipReason =
@@ -402,13 +405,17 @@ function earliest(a: string | undefined, b: string | null, timeZone: string): st
   return !a || at.toMillis() < DateTime.fromISO(a).toMillis() ? at.toISO()! : a;
 }
 
-/** Releases the claims of runs whose lease ran out: they were never confirmed, so they go out again. */
-async function releaseExpired(db: Db, actor: AuditActor, at: Date): Promise<number> {
+/**
+ * Releases claims that were never confirmed, so they go out again: those of runs whose lease ran out, or
+ * (runId given) this run's own unsent ones when it was asked to stop.
+ */
+async function releaseExpired(db: Db, actor: AuditActor, at: Date, runId?: string): Promise<number> {
   return db.transaction(async (tx) => {
+    const whose = runId === undefined ? sql`lease_expires_at <= ${at.toISOString()}::timestamptz` : sql`claimed_by = ${runId}`;
     const released = await queryRows<{ id: number }>(
       tx,
       sql`update reminder_messages set status = 'released', failure_reason = ${INTERRUPTED}, updated_at = ${at.toISOString()}::timestamptz
-        where status = 'claimed' and lease_expires_at <= ${at.toISOString()}::timestamptz returning id`,
+        where status = 'claimed' and ${whose} returning id`,
     );
     if (released.length === 0) return 0;
     const ids = released.map((r) => r.id);
@@ -416,7 +423,7 @@ async function releaseExpired(db: Db, actor: AuditActor, at: Date): Promise<numb
       .update(reminderLog)
       .set({ status: 'failed', failureReason: INTERRUPTED, updatedAt: at })
       .where(and(inArray(reminderLog.messageId, ids), eq(reminderLog.status, 'pending')));
-    await recordAudit(tx, actor, ids.map((id) => ({ action: 'update', entity: 'reminder_messages', entityId: id, details: { status: 'released', reason: 'lease expired' } })));
+    await recordAudit(tx, actor, ids.map((id) => ({ action: 'update', entity: 'reminder_messages', entityId: id, details: { status: 'released', reason: runId === undefined ? 'lease expired' : 'run stopped' } })));
     return ids.length;
   });
 }
@@ -588,6 +595,7 @@ class Sender {
   async each(transport: MessageTransport, messages: Outgoing[]): Promise<void> {
     try {
       for (const o of messages) {
+        throwIfStopped(this.options.signal);
         await this.keepLease();
         // The Message-ID stays the same when an interrupted claim is sent again, so a mail system can drop a copy.
         const delivery = await transport.send(contactFor(o.patient, o.channel)!, { ...compose(o, this.practice), id: `practicekit.reminder.${o.replacesId ?? o.messageId}` });
@@ -742,11 +750,19 @@ async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<
   const on = (channel: Channel) => mine.filter((o) => o.channel === channel);
   // Appointment reminders first within each channel: they are the ones with a deadline.
   const ordered = (list: Outgoing[]) => [...list.filter((o) => o.purpose === 'appointment'), ...list.filter((o) => o.purpose === 'recall')];
-  if (options.email && on('email').length) await sender.each(emailTransport(options.email), ordered(on('email')));
-  if (options.sms && on('sms').length) await sender.each(smsTransport(options.sms), ordered(on('sms')));
-  const stamp = DateTime.fromJSDate(options.now, { zone: practice.timeZone }).toFormat("yyyyLLdd'-'HHmmss");
-  await sender.batch(on('letter'), 'letter', join(options.outDir, `recall-letters-${stamp}.pdf`));
-  await sender.batch(ordered(on('calls')), 'calls', join(options.outDir, `recall-calls-${stamp}.csv`));
+  try {
+    if (options.email && on('email').length) await sender.each(emailTransport(options.email), ordered(on('email')));
+    if (options.sms && on('sms').length) await sender.each(smsTransport(options.sms), ordered(on('sms')));
+    const stamp = DateTime.fromJSDate(options.now, { zone: practice.timeZone }).toFormat("yyyyLLdd'-'HHmmss");
+    throwIfStopped(options.signal);
+    await sender.batch(on('letter'), 'letter', join(options.outDir, `recall-letters-${stamp}.pdf`));
+    throwIfStopped(options.signal);
+    await sender.batch(ordered(on('calls')), 'calls', join(options.outDir, `recall-calls-${stamp}.csv`));
+  } catch (error) {
+    // Stopped between two messages: what was not sent is released at once, so the rerun sends it.
+    if (error instanceof Stopped) await releaseExpired(db, actor, options.now, runId);
+    throw error;
+  }
   return summary;
 }
 
