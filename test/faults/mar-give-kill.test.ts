@@ -51,6 +51,13 @@ for (const backend of backends) {
     }, 300_000);
     afterAll(async () => db?.close());
 
+    it('ignores PRACTICE_FAILPOINT in a real run (without PRACTICE_TEST_HOOKS=1): the scan is given', async () => {
+      const place = await db.fresh('production');
+      const run = await practice([...place.args, '--json', 'mar', 'give', '--patient-scan', 'MRN:M100', '--med-scan', METFORMIN_SCAN], { ...place.env, PRACTICE_FAILPOINT: 'emar:after-checks,emar:after-record' });
+      expect([run.code, run.signal], run.stderr).toEqual([0, null]);
+      expect(await place.use(given)).toEqual({ given: 1, doses: 1, rejected: 0, unaudited: 0, audits: 1 });
+    }, 300_000);
+
     it.each(EMAR_FAILPOINTS)('killed at emar:%s, then scanned again: given once, never given without its record', async (point) => {
       const place = await db.fresh(point);
       const args = [...place.args, '--json', 'mar', 'give', '--patient-scan', 'MRN:M100', '--med-scan', METFORMIN_SCAN, '--by', 'Jane Nurse'];
