@@ -2,32 +2,16 @@
 // again: the dose is given once, and nothing is ever marked given without its administration record and
 // its audit entry. The built CLI runs on the real clock, so the order's dose is scheduled for now.
 import { sql } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PracticeDatabase } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/query.js';
-import { ndcProducts, patients } from '../../src/db/schema/index.js';
 import { EMAR_FAILPOINTS } from '../../src/mar/administer.js';
-import { practiceTimeZone } from '../../src/practice/clock.js';
-import { runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/db.js';
+import { seedDoseDueNow } from './seeds.js';
 import { builtWith, killAt, practice, seeded, type Seeded } from './spawn.js';
 
 const built = builtWith('mar/administer.js', 'emar:');
 const METFORMIN_SCAN = '(01)00300027510019(17)271231(10)LOT42';
-
-/** A patient with a daily metformin order whose dose is due now (a 12-hour window either side). */
-export async function seedDoseDueNow(handle: PracticeDatabase): Promise<void> {
-  await handle.db.insert(patients).values({ mrn: 'M100', firstName: 'Ada', lastName: 'Testpatient', dob: '1940-02-01', sex: 'female' });
-  await handle.db.insert(ndcProducts).values({ ndc11: '00002751001', rxnormCode: '860975', display: 'metformin 500 mg tablet', route: 'PO' });
-  const zone = await practiceTimeZone(handle.db);
-  const now = DateTime.now().setZone(zone);
-  const order = await runCli([
-    'mar', 'order', 'M100', '--med', '860975', '--dose', '500', '--unit', 'mg', '--route', 'PO', '--schedule', `daily ${now.toFormat('HH:mm')}`,
-    '--window', '12h', '--start', now.minus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm"), '--name', 'metformin 500 mg',
-  ], { database: handle });
-  expect(order.code, order.stderr).toBe(0);
-}
 
 /** What the scans left: doses given, refused scans, and which given ones lack their audit entry. */
 async function given(handle: PracticeDatabase) {
