@@ -13,6 +13,7 @@ import { queryRows } from '../db/query.js';
 import { remittances } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { throwIfStopped } from '../errors.js';
+import { failpoint } from '../faults/failpoint.js';
 import { practiceTimeZone, refreshClaims, SENT_STATUSES } from './ar.js';
 import { parseRemittance, type EraClaim, type EraLine, type EraPayment } from './era.js';
 import { lineControlNumber } from './export-837p.js';
@@ -67,6 +68,15 @@ export interface PostResult {
   providerAdjustments: number;
   unmatched: UnmatchedClaim[];
 }
+
+/**
+ * Where a test can kill a posting (PRACTICE_FAILPOINT=post-835:<step>[@n], src/faults/failpoint.ts):
+ * a payment's remittance row stored, a payment's ledger rows and audit written (both inside the file's
+ * one transaction, so a kill there leaves nothing), every claim refreshed just before the commit, and
+ * after the commit before the result is printed (a rerun then finds every payment already posted).
+ */
+export const POST_835_FAILPOINTS = ['after-remittance', 'after-payment', 'before-commit', 'after-commit'] as const;
+const step = (name: (typeof POST_835_FAILPOINTS)[number]) => failpoint(`post-835:${name}`);
 
 type OurClaim = {
   id: number;
@@ -139,17 +149,21 @@ export async function postRemittance(db: Db, actor: AuditActor, text: string, op
     remittances: [], alreadyPosted: false, totalPaidCents: era.totalPaidCents,
     claimsMatched: 0, linesMatched: 0, payments: 0, adjustments: 0, denials: 0, reversals: 0, providerAdjustments: 0, unmatched: [],
   };
-  return db.transaction(async (tx) => {
+  const posted = await db.transaction(async (tx) => {
     const timeZone = await practiceTimeZone(tx);
     const touched = new Set<number>();
     for (const payment of era.payments) {
       throwIfStopped(options.signal);
       result.remittances.push(await postPayment(tx, actor, payment, { ...options, sha, text, timeZone }, result, touched));
+      step('after-payment');
     }
     await refreshClaims(tx, [...touched]);
     result.alreadyPosted = result.remittances.length > 0 && result.remittances.every((r) => r.alreadyPosted);
+    step('before-commit');
     return result;
   });
+  step('after-commit');
+  return posted;
 }
 
 async function postPayment(
@@ -181,6 +195,7 @@ async function postPayment(
     return { ...summary, remittanceId: earlier!.id, alreadyPosted: true, postedOn: earlier!.posted_on, claimsPosted: 0, claimsUnmatched: 0 };
   }
   const remittanceId = inserted[0]!.id;
+  step('after-remittance');
   const paidOn = payment.paymentDate ?? options.today;
 
   // Our claims named by the payment, the originals of voids among them, their lines and earlier denial amounts.

@@ -244,8 +244,10 @@ export function register(program: Command, action: ActionFactory): void {
 One run sends each patient at most one recall message, naming every recall due, and one reminder before each
 booked visit (by default 2 days and 1 day before; patients who missed a visit also on the morning of it).
 Every message is claimed before it leaves and marked sent once the channel accepted it: if a run is killed,
-what it claimed goes out with the next run after the lease (--lease) has run out, once, and is reported as
-recovered.
+what it claimed but had not yet given to the channel goes out with the next run after the lease (--lease) has
+run out, once, and is reported as recovered. A message the killed run had already given to the mail server,
+SMS gateway or file may have gone out: it is never sent again (at most once) and is reported as unconfirmed,
+with its chart, for staff to check with the patient.
 
 Environment:
   PRACTICE_SMTP_URL     smtp://user:password@host:587 (STARTTLS) or smtps://...:465; no email without it
@@ -289,6 +291,7 @@ Example (cron, every morning at 8:30, after the quiet hours end):
         for (const warning of summary.warnings) ctx.warn(warning);
         if (summary.busy) ctx.warn('Another "practice recall run" is sending right now; this one sent nothing.');
         if (summary.released) ctx.warn(`${summary.released} message(s) claimed by an interrupted run were never confirmed sent; ${opts.dryRun ? 'this run would send them' : 'they go out with this run'}.`);
+        if (summary.unconfirmed) ctx.warn(`${summary.unconfirmed} message(s) were given to the channel by an interrupted run that never learnt whether they went out; they are not sent again (a patient never gets the same reminder twice): check with the patients listed in the output.`);
         if (summary.claimsHeldUntil) {
           const held = (summary.skipped['claimed-by-another-run'] ?? 0) + (summary.appointments.skipped['claimed-by-another-run'] ?? 0);
           ctx.warn(`${held} reminder(s) are claimed by another run that is sending now or was interrupted; if it was interrupted, the first run after ${localTime(summary.claimsHeldUntil)} sends them.`);

@@ -1,7 +1,13 @@
 // Failpoints for crash tests: named places in domain code where a test can make the process die at
 // once, as kill -9 would, to prove that a crash at that instant leaves the database and the files
-// consistent. Off unless PRACTICE_FAILPOINT is set in the environment (read once, at load); then
-// failpoint(name) is a no-op everywhere except the places named there.
+// consistent. Off unless the environment has both PRACTICE_TEST_HOOKS=1 (set only by the test helpers
+// that spawn the CLI) and PRACTICE_FAILPOINT (read once, at load); then failpoint(name) is a no-op
+// everywhere except the places named there. A practice's own runs never set PRACTICE_TEST_HOOKS, so a
+// stray PRACTICE_FAILPOINT in a cron job's environment cannot kill a real export or send.
+//
+// This module is the one place domain code reads process.env: a failpoint must work in code that is
+// handed no options (deep inside a transaction) and must cost nothing when off, so it cannot be a
+// parameter threaded through every call.
 //
 //   PRACTICE_FAILPOINT=claims-export:after-rename          die the first time that point is reached
 //   PRACTICE_FAILPOINT=import:after-batch@3                 die the third time (counting from 1)
@@ -14,7 +20,7 @@
 // writer says so in one line and leaves no file behind. Read at each write, so an in-process test can set it.
 
 /** How many times each armed point may still be passed before it fires. */
-const armed = parse(process.env.PRACTICE_FAILPOINT);
+const armed = process.env.PRACTICE_TEST_HOOKS === '1' ? parse(process.env.PRACTICE_FAILPOINT) : undefined;
 
 function parse(spec: string | undefined): Map<string, number> | undefined {
   if (!spec?.trim()) return undefined;
@@ -53,7 +59,7 @@ const FILE_FAULTS: Record<string, { code: string; message: string }> = {
 
 /** The error a write must fail with when PRACTICE_FAILPOINT names a file fault; undefined otherwise. */
 export function injectedFileError(): NodeJS.ErrnoException | undefined {
-  const spec = process.env.PRACTICE_FAILPOINT;
+  const spec = process.env.PRACTICE_TEST_HOOKS === '1' ? process.env.PRACTICE_FAILPOINT : undefined;
   if (!spec) return undefined;
   for (const item of spec.split(',')) {
     const fault = FILE_FAULTS[item.trim()];

@@ -8,10 +8,19 @@ import { queryRows } from '../db/query.js';
 import { administrationOrders, administrations, ndcProducts, scheduledDoses } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+import { failpoint } from '../faults/failpoint.js';
 import { BarcodeError, parseProductBarcode, type ScannedProduct } from './barcode.js';
 import { practiceTimeZone } from '../practice/clock.js';
 import { materialiseDoses, patientByMrn } from './orders.js';
 import { allergyConflicts, ingredientsOf, ingredientWord, recordedAllergies } from '../chart/drug-classes.js';
+
+/**
+ * Where a test can kill a give (PRACTICE_FAILPOINT=emar:<step>, src/faults/failpoint.ts): the scan
+ * checked, nothing written; the administration row written and the audit entry written, both inside one
+ * transaction (a kill there leaves neither); and committed, before the nurse is told.
+ */
+export const EMAR_FAILPOINTS = ['after-checks', 'after-record', 'after-audit', 'after-commit'] as const;
+const step = (name: (typeof EMAR_FAILPOINTS)[number]) => failpoint(`emar:${name}`);
 
 export const RECORDED_STATUSES = ['given', 'refused', 'held', 'not-available'] as const;
 export type RecordedStatus = (typeof RECORDED_STATUSES)[number];
@@ -243,8 +252,18 @@ export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promi
     withinWindow = slot?.withinWindow;
   }
 
-  const rejected = problems.length > 0;
+  step('after-checks');
   const [row] = await db.transaction(async (tx) => {
+    // Two scans of the same dose at once (two nurses, or a retried command): the order's row is locked
+    // and its time check run again under the lock, so only the first records it given; the second
+    // finds the dose given (or the as-needed limit reached) and is recorded as a refused scan.
+    if (order && slot && problems.length === 0) {
+      await tx.execute(sql`select id from ${administrationOrders} where id = ${order.id} for update`);
+      const again = await doseSlot(tx, order, input.at, input.override, zone);
+      if (again.problems.length) problems.push(...again.problems);
+      else if (again.dose?.id !== slot.dose?.id) problems.push({ code: 'ALREADY_GIVEN', path: 'time', message: 'This dose was already given. Do not give it again.' });
+    }
+    const rejected = problems.length > 0;
     const inserted = await tx
       .insert(administrations)
       .values({
@@ -266,14 +285,18 @@ export async function giveDose(db: Db, who: AuditActor, input: GiveInput): Promi
         withinWindow: withinWindow ?? null,
       })
       .returning();
+    step('after-record');
     await recordAudit(tx, who, {
       action: rejected ? 'scan-rejected' : 'administer',
       entity: 'administrations',
       entityId: inserted[0]!.id,
       details: { patientId: patient.id, orderId: order?.id ?? null, problems: problems.map((p) => p.code), override: Boolean(input.override && withinWindow === false), allergyOverride, candidates: candidates?.map((c) => c.orderId) },
     });
+    step('after-audit');
     return inserted;
   });
+  step('after-commit');
+  const rejected = problems.length > 0;
   return {
     outcome: rejected ? 'rejected' : 'given',
     administrationId: row!.id,

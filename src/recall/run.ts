@@ -1,7 +1,10 @@
 // The unattended sender: recall reminders (one message per patient, naming every recall due) and
-// appointment reminders (before each booked visit), on one exactly-once machinery. A run claims each
-// message under a lease before it leaves and marks it sent only once the channel accepted it; a run
-// killed mid-send leaves claims whose lease runs out, and the next run releases them and sends them once.
+// appointment reminders (before each booked visit), on one at-most-once machinery. A run claims each
+// message under a lease, stamps it handed over just before the channel gets it, and marks it sent only
+// once the channel accepted it. A run killed mid-send leaves claims whose lease runs out: those never
+// handed over are released and the next run sends them once; one handed over but never confirmed may
+// have gone out, so it is marked unconfirmed, reported for staff to check, and never sent again. A
+// patient may miss one reminder after a crash, never get the same one twice (SECURITY.md).
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
@@ -23,6 +26,7 @@ import { listRecallRules } from './rules.js';
 import { composeAppointmentMessage, composeRecallMessage, type Message } from './templates.js';
 
 // Failpoints (test only, see src/faults/failpoint.ts):
+//   recall:after-handover  a message is stamped handed over, the channel does not have it yet
 //   recall:before-confirm  the channel accepted a message, not yet marked sent
 //   recall:after-send      a message was marked sent
 //   recall:after-file      the letters PDF or call list is written, its messages not yet marked sent
@@ -116,6 +120,8 @@ export interface RunSummary {
   released: number;
   /** Messages sent in place of an interrupted run's claim. */
   recovered: number;
+  /** Claims of an interrupted run that had handed them to the channel: they may have gone out, so they are not sent again. */
+  unconfirmed: number;
   /** Messages the channel refused or that could not be written. */
   failed: number;
   failures: { channel: Channel; reason: string; count: number }[];
@@ -133,7 +139,8 @@ export const DEFAULT_QUIET_HOURS: QuietHours = { start: '20:00', end: '08:00' };
 export const DEFAULT_APPOINTMENT_REMINDERS: AppointmentReminderOptions = { daysBefore: [2, 1], noShowExtraDays: [0] };
 export const DEFAULT_LEASE_SECONDS = 600;
 const MAX_BACKOFF_HOURS = 24;
-const INTERRUPTED = 'the run sending it was interrupted before the channel confirmed it';
+const INTERRUPTED = 'the run sending it was interrupted before it gave it to the channel';
+const IN_DOUBT = 'the run sending it was interrupted after it gave it to the channel and before the channel confirmed it: it may have gone out';
 
 type PatientContact = {
   patient_id: number;
@@ -241,7 +248,9 @@ async function dueRecalls(db: Db, at: Date, today: string): Promise<DueRecallRow
           -- In a message another run holds under a live lease; an expired one is released and sent again.
           bool_or(l.status = 'pending' and m.status = 'claimed' and m.lease_expires_at > ${now}) as pending,
           min(m.lease_expires_at) filter (where l.status = 'pending' and m.status = 'claimed' and m.lease_expires_at > ${now}) as held_until,
-          bool_or(l.status = 'sent' and l.sent_at > ${now} - make_interval(days => rr.spacing_days)) as contacted_recently,
+          -- An unconfirmed message may have reached the patient: it counts as a contact, never resent.
+          bool_or((l.status = 'sent' and l.sent_at > ${now} - make_interval(days => rr.spacing_days))
+            or (l.status = 'unconfirmed' and l.updated_at > ${now} - make_interval(days => rr.spacing_days))) as contacted_recently,
           bool_or(l.status = 'failed' and l.next_attempt_after > ${now}) as retry_later
         from reminder_log l left join reminder_messages m on m.id = l.message_id
         where l.recall_id = r.id and l.status <> 'skipped'
@@ -267,7 +276,7 @@ async function dueAppointments(db: Db, at: Date, today: string, timeZone: string
         ${contactColumns},
         exists (select 1 from appointments n where n.patient_id = a.patient_id and n.status = 'no-show'
           and n.starts_at < ${now} and n.starts_at >= ${now} - interval '2 years') as missed_before,
-        (select array_agg(m.idempotency_key) from reminder_messages m where m.appointment_id = a.id and m.status = 'sent') as sent_keys,
+        (select array_agg(m.idempotency_key) from reminder_messages m where m.appointment_id = a.id and m.status in ('sent', 'unconfirmed')) as sent_keys,
         (select array_agg(m.idempotency_key) from reminder_messages m where m.appointment_id = a.id and m.status = 'claimed' and m.lease_expires_at > ${now}) as held_keys,
         (select min(m.lease_expires_at)::text from reminder_messages m where m.appointment_id = a.id and m.status = 'claimed' and m.lease_expires_at > ${now}) as held_until
       from appointments a
@@ -374,6 +383,7 @@ function emptySummary(options: Pick<RunOptions, 'dryRun'>, busy = false): RunSum
     appointments: { due: 0, planned: emptyByChannel(), sent: emptyByChannel(), skipped: {} },
     released: 0,
     recovered: 0,
+    unconfirmed: 0,
     failed: 0,
     failures: [],
     unsent: [],
@@ -406,25 +416,45 @@ function earliest(a: string | undefined, b: string | null, timeZone: string): st
 }
 
 /**
- * Releases claims that were never confirmed, so they go out again: those of runs whose lease ran out, or
- * (runId given) this run's own unsent ones when it was asked to stop.
+ * Settles the claims of runs whose lease ran out. Never handed to the channel: released, so they go out
+ * again. Handed over: the channel may have sent them, so they are unconfirmed and never sent again.
+ * With runId: this run's own claims, when it was asked to stop.
  */
-async function releaseExpired(db: Db, actor: AuditActor, at: Date, runId?: string): Promise<number> {
+async function releaseExpired(db: Db, actor: AuditActor, at: Date, runId?: string): Promise<{ released: number; unconfirmed: { purpose: 'recall' | 'appointment'; channel: Channel; mrn: string }[] }> {
   return db.transaction(async (tx) => {
-    const whose = runId === undefined ? sql`lease_expires_at <= ${at.toISOString()}::timestamptz` : sql`claimed_by = ${runId}`;
-    const released = await queryRows<{ id: number }>(
+    const now = sql`${at.toISOString()}::timestamptz`;
+    const whose = runId === undefined ? sql`m.lease_expires_at <= ${now}` : sql`m.claimed_by = ${runId}`;
+    const expired = await queryRows<{ id: number; handed_over: boolean; purpose: 'recall' | 'appointment'; channel: Channel; mrn: string }>(
       tx,
-      sql`update reminder_messages set status = 'released', failure_reason = ${INTERRUPTED}, updated_at = ${at.toISOString()}::timestamptz
-        where status = 'claimed' and ${whose} returning id`,
+      sql`update reminder_messages m set status = case when m.handed_over_at is null then 'released' else 'unconfirmed' end,
+            failure_reason = case when m.handed_over_at is null then ${INTERRUPTED} else ${IN_DOUBT} end, updated_at = ${now}
+          from patients p
+          where p.id = m.patient_id and m.status = 'claimed' and ${whose}
+          returning m.id, m.handed_over_at is not null as handed_over, m.purpose, m.channel, p.mrn`,
     );
-    if (released.length === 0) return 0;
-    const ids = released.map((r) => r.id);
+    if (expired.length === 0) return { released: 0, unconfirmed: [] };
+    for (const handedOver of [false, true]) {
+      const ids = expired.filter((m) => m.handed_over === handedOver).map((m) => m.id);
+      if (ids.length === 0) continue;
+      await tx
+        .update(reminderLog)
+        .set(handedOver ? { status: 'unconfirmed', failureReason: IN_DOUBT, updatedAt: at } : { status: 'failed', failureReason: INTERRUPTED, updatedAt: at })
+        .where(and(inArray(reminderLog.messageId, ids), eq(reminderLog.status, 'pending')));
+    }
+    await recordAudit(tx, actor, expired.map((m) => ({ action: 'update', entity: 'reminder_messages', entityId: m.id, details: { status: m.handed_over ? 'unconfirmed' : 'released', reason: runId === undefined ? 'lease expired' : 'run stopped' } })));
+    return { released: expired.filter((m) => !m.handed_over).length, unconfirmed: expired.filter((m) => m.handed_over) };
+  });
+}
+
+/** Stamps messages handed over, just before the channel gets them: from here on they are never sent twice. */
+async function handOver(db: Db, actor: AuditActor, runId: string, messages: Outgoing[], at: Date): Promise<void> {
+  const ids = messages.map((o) => o.messageId!);
+  await db.transaction(async (tx) => {
     await tx
-      .update(reminderLog)
-      .set({ status: 'failed', failureReason: INTERRUPTED, updatedAt: at })
-      .where(and(inArray(reminderLog.messageId, ids), eq(reminderLog.status, 'pending')));
-    await recordAudit(tx, actor, ids.map((id) => ({ action: 'update', entity: 'reminder_messages', entityId: id, details: { status: 'released', reason: runId === undefined ? 'lease expired' : 'run stopped' } })));
-    return ids.length;
+      .update(reminderMessages)
+      .set({ handedOverAt: at, updatedAt: at })
+      .where(and(inArray(reminderMessages.id, ids), eq(reminderMessages.status, 'claimed'), eq(reminderMessages.claimedBy, runId)));
+    await recordAudit(tx, actor, ids.map((id) => ({ action: 'update', entity: 'reminder_messages', entityId: id, details: { handedOver: true } })));
   });
 }
 
@@ -450,7 +480,7 @@ async function claim(db: Db, actor: AuditActor, runId: string, outgoing: Outgoin
           updatedAt: at,
         })),
       )
-      .onConflictDoNothing({ target: reminderMessages.idempotencyKey, where: sql`status in ('claimed', 'sent')` })
+      .onConflictDoNothing({ target: reminderMessages.idempotencyKey, where: sql`status in ('claimed', 'sent', 'unconfirmed')` })
       .returning({ id: reminderMessages.id, key: reminderMessages.idempotencyKey });
     const idByKey = new Map(messages.map((m) => [m.key, m.id]));
     const owned = outgoing.filter((o) => idByKey.has(o.key)).map((o) => ({ ...o, messageId: idByKey.get(o.key)! }));
@@ -597,6 +627,8 @@ class Sender {
       for (const o of messages) {
         throwIfStopped(this.options.signal);
         await this.keepLease();
+        await handOver(this.db, this.actor, this.runId, [o], this.options.now);
+        failpoint('recall:after-handover');
         // The Message-ID stays the same when an interrupted claim is sent again, so a mail system can drop a copy.
         const delivery = await transport.send(contactFor(o.patient, o.channel)!, { ...compose(o, this.practice), id: `practicekit.reminder.${o.replacesId ?? o.messageId}` });
         if (delivery.accepted) failpoint('recall:before-confirm');
@@ -612,6 +644,7 @@ class Sender {
   async batch(messages: Outgoing[], channel: 'letter' | 'calls', path: string): Promise<void> {
     if (messages.length === 0) return;
     await this.keepLease();
+    await handOver(this.db, this.actor, this.runId, messages, this.options.now);
     let delivery: Delivery;
     try {
       if (channel === 'letter') {
@@ -725,10 +758,15 @@ async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<
   const runId = randomUUID();
   const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   if (options.dryRun) {
-    const expired = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from reminder_messages where status = 'claimed' and lease_expires_at <= ${options.now.toISOString()}::timestamptz`);
+    const expired = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from reminder_messages where status = 'claimed' and handed_over_at is null and lease_expires_at <= ${options.now.toISOString()}::timestamptz`);
     summary.released = expired[0]?.n ?? 0;
   } else {
-    summary.released = await releaseExpired(db, actor, options.now);
+    const expired = await releaseExpired(db, actor, options.now);
+    summary.released = expired.released;
+    summary.unconfirmed = expired.unconfirmed.length;
+    for (const m of expired.unconfirmed) {
+      addUnsent(summary, m.purpose, `${m.channel}: an interrupted run gave it to the channel but never learnt whether it went out; it is not sent again, so check with the patient`, m.mrn);
+    }
   }
   const recoveries = await pendingRecoveries(db, options.now);
 

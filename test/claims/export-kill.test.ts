@@ -109,7 +109,7 @@ describeEachBackend('claims export killed at every step', (t) => {
     mkdirSync(out);
     const exportArgs = [...place.args, '--json', 'claims', 'export', '--all', '--out', out];
 
-    const killed = await practice(exportArgs, { ...place.env, PRACTICE_FAILPOINT: `claims-export:${step}` });
+    const killed = await practice(exportArgs, { ...place.env, PRACTICE_TEST_HOOKS: '1', PRACTICE_FAILPOINT: `claims-export:${step}` });
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
 
     // What the killed run left recorded: the batch (if any) whose file the rerun must write unchanged.

@@ -33,6 +33,8 @@ function allFiles(dir: string): string[] {
 }
 
 describeEachBackend('files the CLI writes', (t) => {
+  // File faults are test hooks: they act only with PRACTICE_TEST_HOOKS=1, as the failpoints do.
+  process.env.PRACTICE_TEST_HOOKS = '1';
   const dir = mkdtempSync(join(tmpdir(), 'pk-files-cli-'));
   const cli = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
     if (env.PRACTICE_FAILPOINT) process.env.PRACTICE_FAILPOINT = env.PRACTICE_FAILPOINT;
@@ -42,7 +44,7 @@ describeEachBackend('files the CLI writes', (t) => {
       delete process.env.PRACTICE_FAILPOINT;
     }
   };
-  const full = { PRACTICE_FAILPOINT: 'file:enospc' };
+  const full = { PRACTICE_TEST_HOOKS: '1', PRACTICE_FAILPOINT: 'file:enospc' };
   afterEach(() => {
     delete process.env.PRACTICE_FAILPOINT;
   });

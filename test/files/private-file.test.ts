@@ -10,6 +10,8 @@ import { ensurePrivateFolder, FileWriteError, openPrivateFile, writePrivateFile 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 describe('the private file writer', () => {
+  // File faults are test hooks: they act only with PRACTICE_TEST_HOOKS=1, as the failpoints do.
+  process.env.PRACTICE_TEST_HOOKS = '1';
   const dir = mkdtempSync(join(tmpdir(), 'pk-private-file-'));
   afterEach(() => {
     delete process.env.PRACTICE_FAILPOINT;

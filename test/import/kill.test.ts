@@ -71,7 +71,7 @@ interface Place {
 /** Kills the import at the step, checks what the killed run left, runs it again and checks the whole. */
 async function killAndRerun(place: Place, dir: string, step: (typeof IMPORT_FAILPOINTS)[number]): Promise<void> {
   const args = [...place.global, 'import', visitsFile(dir), '--kind', 'encounters', '--batch-size', String(BATCH), '--json'];
-  const killed = await practice(args, { ...place.env, PRACTICE_FAILPOINT: `import:${step}@${turn[step]}` });
+  const killed = await practice(args, { ...place.env, PRACTICE_TEST_HOOKS: '1', PRACTICE_FAILPOINT: `import:${step}@${turn[step]}` });
   expect(killed.signal, killed.stderr).toBe('SIGKILL');
   const log = async () => JSON.parse((await practice([...place.global, 'import', 'log', '--json'], place.env)).stdout) as { kind: string; rowsRead: number; inserted: number; rejected: number }[];
   const [left] = (await log()).filter((r) => r.kind === 'encounters');

@@ -117,7 +117,7 @@ for (const backend of backends) {
       const env = { ...target.env, PRACTICE_SMTP_URL: smtp.url, PRACTICE_SMTP_FROM: FROM };
       const args = [...target.args, 'recall', 'run', '--json'];
 
-      const killed = await practice(args, { ...env, PRACTICE_FAILPOINT: 'recall:after-send@2' });
+      const killed = await practice(args, { ...env, PRACTICE_TEST_HOOKS: '1', PRACTICE_FAILPOINT: 'recall:after-send@2' });
       expect(killed.signal).toBe('SIGKILL');
       expect(smtp.received).toHaveLength(2);
       const left = await target.use((h) => queryRows<{ status: string; n: number }>(h.db, sql`select status, count(*)::int as n from reminder_messages group by status order by status`));

@@ -81,8 +81,10 @@ export const recalls = pgTable(
 
 /**
  * One message to one patient: every recall due in one run (recall), or one reminder before a booked visit
- * (appointment). A run claims it under a lease before sending and marks it sent only once the channel
- * accepted it; a claim whose lease ran out belongs to a run that died and is released for the next run.
+ * (appointment). A run claims it under a lease, stamps it handed over just before giving it to the channel
+ * (mail server, SMS gateway, letters or call-list file) and marks it sent once the channel accepted it.
+ * A claim whose lease ran out belongs to a run that died: never handed over, it is released and sent by
+ * the next run; handed over, it may have gone out, so it becomes unconfirmed and is never sent again.
  */
 export const reminderMessages = pgTable(
   'reminder_messages',
@@ -106,16 +108,18 @@ export const reminderMessages = pgTable(
     // Plain reason without PHI, e.g. "SMTP 550 (EENVELOPE)".
     failureReason: text(),
     sentAt: timestamp({ withTimezone: true }),
+    // When the run gave it to the channel; from then on it is never sent again without a confirmation.
+    handedOverAt: timestamp({ withTimezone: true }),
     ...timestamps(),
   },
   (t) => [
-    uniqueIndex('reminder_messages_key_uq').on(t.idempotencyKey).where(sql`${t.status} in ('claimed','sent')`),
+    uniqueIndex('reminder_messages_key_uq').on(t.idempotencyKey).where(sql`${t.status} in ('claimed','sent','unconfirmed')`),
     index('reminder_messages_claims_idx').on(t.status, t.leaseExpiresAt),
     index('reminder_messages_patient_idx').on(t.patientId, t.createdAt),
     index('reminder_messages_appointment_idx').on(t.appointmentId),
     check('reminder_messages_purpose_ck', sql`${t.purpose} in ('recall','appointment')`),
     check('reminder_messages_channel_ck', sql`${t.channel} in ('email','sms','letter','calls')`),
-    check('reminder_messages_status_ck', sql`${t.status} in ('claimed','sent','failed','released')`),
+    check('reminder_messages_status_ck', sql`${t.status} in ('claimed','sent','failed','released','unconfirmed')`),
     check('reminder_messages_lease_ck', sql`${t.status} <> 'claimed' or (${t.claimedBy} is not null and ${t.leaseExpiresAt} is not null)`),
   ],
 );
@@ -147,7 +151,7 @@ export const reminderLog = pgTable(
     index('reminder_log_recall_idx').on(t.recallId, t.createdAt),
     index('reminder_log_message_idx').on(t.messageId),
     check('reminder_log_channel_ck', sql`${t.channel} in ('email','sms','letter','calls')`),
-    check('reminder_log_status_ck', sql`${t.status} in ('pending','sent','failed','skipped')`),
+    check('reminder_log_status_ck', sql`${t.status} in ('pending','sent','failed','skipped','unconfirmed')`),
   ],
 );
 

@@ -1,0 +1,118 @@
+// An 835 posting killed (SIGKILL, as kill -9) at each of its steps, then run again: every payment is
+// posted exactly once (the ledger is the one an uninterrupted run writes), and every claim balances.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PracticeDatabase } from '../../src/db/client.js';
+import { queryRows } from '../../src/db/query.js';
+import { runCli } from '../helpers/cli.js';
+import { backends } from '../helpers/db.js';
+import { seedPractice } from '../claims/seed.js';
+import { builtWith, killAt, practice, seeded, type Place, type Seeded } from './spawn.js';
+
+const built = builtWith('claims/post-835.js', 'post-835:');
+
+/** Two payments (two ST/SE) in one file: the first pays claim 1 with provider adjustments, the second denies claim 2. */
+function twoPayments(): string {
+  const head = (st: string, bpr: string, trace: string) => [`ST*835*${st}`, bpr, `TRN*1*${trace}*1999999999`, 'N1*PR*EXAMPLE HEALTH PLAN', 'N1*PE*MAPLE FAMILY MEDICINE*XX*1234567893', 'LX*1'];
+  const paid = [
+    ...head('0001', 'BPR*I*112.50*C*CHK************20250205', 'CHK0001234'),
+    'CLP*PKT-000001*1*185*120*25*12*EHP250204001*11*1', 'SVC*HC:99214*150*100**1', 'DTM*472*20250110', 'CAS*CO*45*30', 'CAS*PR*2*20', 'REF*6R*PKT-000001-1',
+    'SVC*HC:83036*35*20**1', 'DTM*472*20250110', 'CAS*CO*45*10', 'CAS*PR*3*5', 'REF*6R*PKT-000001-2',
+    'PLB*1234567893*20251231*L6:PKT-000001*-2.50*WO:EHP2024OVP123*10',
+  ];
+  const denied = [
+    ...head('0002', 'BPR*H*0*C*NON************20250205', 'CHK0005678'),
+    'CLP*PKT-000002*4*95*0*0*12*EHP250204002*11*1', 'SVC*HC:99213*95*0**1', 'DTM*472*20250112', 'CAS*CO*16*95', 'REF*6R*PKT-000002-1', 'LQ*HE*M76',
+  ];
+  const set = (segments: string[], st: string) => [...segments, `SE*${segments.length + 1}*${st}`];
+  return [
+    'ISA*00*          *00*          *ZZ*EXAMPLEPAYER   *ZZ*PRACTICEKIT    *250205*0900*^*00501*000000555*0*T*:',
+    'GS*HP*EXAMPLEPAYER*PRACTICEKIT*20250205*0900*555*X*005010X221A1',
+    ...set(paid, '0001'), ...set(denied, '0002'),
+    'GE*2*555', 'IEA*1*000000555',
+  ].map((s) => `${s}~\n`).join('');
+}
+
+/** What the posting wrote, by payment trace number rather than row id (a rolled-back run still takes ids). */
+async function ledger(handle: PracticeDatabase) {
+  const rows = async (query: ReturnType<typeof sql>) => queryRows<Record<string, unknown>>(handle.db, query);
+  return {
+    remittances: await rows(sql`select trace_number, payment_key, total_paid_cents from remittances order by trace_number`),
+    payments: await rows(sql`select r.trace_number, p.claim_id, p.claim_line_id, p.amount_cents from payments p join remittances r on r.id = p.remittance_id order by 1, 2, 3, 4`),
+    adjustments: await rows(sql`select r.trace_number, a.claim_id, a.claim_line_id, a.group_code, a.reason_code, a.amount_cents, a.denial from adjustments a join remittances r on r.id = a.remittance_id order by 1, 2, 3, 4, 5, 6`),
+    denials: await rows(sql`select r.trace_number, d.claim_id, d.claim_line_id, d.carc_code, d.amount_cents from denials d join remittances r on r.id = d.remittance_id order by 1, 2, 3, 4`),
+    providerAdjustments: await rows(sql`select r.trace_number, x.claim_id, x.reason_code, x.amount_cents from provider_adjustments x join remittances r on r.id = x.remittance_id order by 1, 2, 3, 4`),
+    unmatched: await rows(sql`select count(*)::int as n from remittance_unmatched`),
+    audited: await rows(sql`select count(*)::int as n from audit_log where action = 'post-835'`),
+  };
+}
+
+/** Every claim balances: paid + adjusted + patient's share + open balance - credit = billed. */
+async function expectBalanced(place: Place): Promise<void> {
+  const list = await practice([...place.args, '--json', 'claims', 'list'], place.env);
+  expect(list.code, list.stderr).toBe(0);
+  const claims: { patientControlNumber: string; totalCents: number; paidCents: number; adjustmentCents: number; patientResponsibilityCents: number; balanceCents: number; creditCents: number }[] = JSON.parse(list.stdout).claims;
+  expect(claims).toHaveLength(2);
+  for (const c of claims) {
+    expect(c.paidCents + c.adjustmentCents + c.patientResponsibilityCents + c.balanceCents - c.creditCents, c.patientControlNumber).toBe(c.totalCents);
+  }
+}
+
+const POINTS = ['after-remittance@1', 'after-remittance@2', 'after-payment@1', 'after-payment@2', 'before-commit', 'after-commit'];
+
+for (const backend of backends) {
+  describe.skipIf(!built)(`835 posting killed at every step (built CLI) [${backend}]`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-835-kill-'));
+    const file = join(dir, 'two-payments.835');
+    writeFileSync(file, twoPayments());
+    let db: Seeded;
+    let expected: Awaited<ReturnType<typeof ledger>>;
+
+    beforeAll(async () => {
+      db = await seeded(backend, async (handle) => {
+        await seedPractice(handle.db);
+        await handle.db.execute(sql`update payers set timely_filing_days = 36500`);
+        expect((await runCli(['--json', 'claims', 'build'], { database: handle })).json()).toMatchObject({ claims: 2 });
+        // The claim numbers the remittance names.
+        await handle.db.execute(sql`update claims c set patient_control_number = 'PKT-' || lpad(n.rn::text, 6, '0')
+                                    from (select id, row_number() over (order by id) as rn from claims) n where n.id = c.id`);
+        const exported = await runCli(['--json', 'claims', 'export', '--all', '--out', dir], { database: handle });
+        expect(exported.code, exported.stderr).toBe(0);
+      });
+      // The uninterrupted posting, twice: the ledger every killed-and-rerun posting must end with.
+      const place = await db.fresh('reference');
+      const first = await practice([...place.args, '--json', 'claims', 'post', file], place.env);
+      expect(first.code, first.stdout).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ claimsMatched: 2, unmatched: [] });
+      const again = await practice([...place.args, '--json', 'claims', 'post', file], place.env);
+      expect(JSON.parse(again.stdout).alreadyPosted).toBe(true);
+      expected = await place.use(ledger);
+      expect(expected.remittances).toHaveLength(2);
+      expect(expected.payments.length).toBeGreaterThan(0);
+      expect(expected.audited).toEqual([{ n: 2 }]);
+      await expectBalanced(place);
+    }, 300_000);
+
+    afterAll(async () => db?.close());
+
+    it.each(POINTS)('killed at post-835:%s, then run again: each payment posted once, every claim balances', async (point) => {
+      const place = await db.fresh(point);
+      const args = [...place.args, '--json', 'claims', 'post', file];
+      const killed = await practice(args, { ...place.env, ...killAt(`post-835:${point}`) });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      // The file posts in one transaction: killed before the commit, nothing of it is left.
+      const left = await place.use(ledger);
+      expect(left.remittances).toHaveLength(point === 'after-commit' ? 2 : 0);
+      if (point !== 'after-commit') expect(left.payments).toEqual([]);
+
+      const rerun = await practice(args, place.env);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(JSON.parse(rerun.stdout).alreadyPosted).toBe(point === 'after-commit');
+      expect(await place.use(ledger)).toEqual(expected);
+      await expectBalanced(place);
+    }, 300_000);
+  });
+}
