@@ -12,9 +12,9 @@ import { recordAudit, recordDisclosure, type AuditActor } from '../db/audit.js';
 import { patients, priorAuthorizations, referrals } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
-import { patientBundle } from './export.js';
-import { writePrivateFile } from './files.js';
-import { idPrefix, resourceId } from './ids.js';
+import { patientBundle } from '../fhir/export.js';
+import { writePrivateFile } from '../fhir/files.js';
+import { idPrefix, resourceId } from '../fhir/ids.js';
 
 export const referralStatuses = ['draft', 'sent', 'scheduled', 'completed', 'cancelled'] as const;
 export const authorizationStatuses = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
