@@ -11,7 +11,8 @@ import { PracticeError } from '../errors.js';
 import { numberFormats, toCsv, writePrivateFile } from '../reports/format.js';
 import { PdfReport } from '../reports/pdf/document.js';
 import { monthLabel, parseMonth } from '../reports/periods.js';
-import { patientBalances, practiceTimeZone, type PatientVisitBalance } from './ar.js';
+import { practiceTimeZone } from '../practice/clock.js';
+import { patientBalances, type PatientVisitBalance } from './ar.js';
 
 export interface Statement {
   patientId: number;

@@ -7,6 +7,7 @@ import type { ActionFactory } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { ExitCode, NotFoundError, PracticeError, UsageError } from '../errors.js';
+import { practiceClock, practiceToday } from '../practice/clock.js';
 
 const money = (cents: number) => (cents / 100).toFixed(2);
 
@@ -30,7 +31,8 @@ async function readText(ctx: CommandContext, file: string): Promise<string> {
   }
 }
 
-const today = (ctx: CommandContext) => DateTime.fromJSDate(ctx.now).toISODate()!;
+/** Today in the practice's zone (the machine's zone may differ: a server in UTC, a laptop travelling). */
+const today = async (ctx: CommandContext) => (await practiceClock(await ctx.db(), ctx.now)).today;
 
 function unmatchedTable(ctx: CommandContext, items: { remittanceId: number; traceNumber: string | null; patientControlNumber: string; paidCents: number; reason: string }[]): string {
   return renderTable(items, [
@@ -95,8 +97,9 @@ Examples:
         const { scrubClaims } = await import('../claims/edits.js');
         const db = await ctx.db();
         const { recordAudit } = await import('../db/audit.js');
+        const day = await today(ctx);
         const result = await db.transaction(async (tx) => {
-          const scrub = await scrubClaims(tx, { claimIds }, today(ctx));
+          const scrub = await scrubClaims(tx, { claimIds }, day);
           await recordAudit(tx, ctx.auditActor, { action: 'check', entity: 'claims', details: { checked: scrub.checked, failing: new Set(scrub.failures.map((f) => f.claimId)).size } });
           return scrub;
         });
@@ -170,7 +173,7 @@ Examples:
       action(async (ctx, file: string) => {
         const text = await readText(ctx, file);
         const { postRemittance } = await import('../claims/post-835.js');
-        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(file), today: today(ctx) });
+        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(file), today: await today(ctx) });
         const earlier = result.remittances.filter((r) => r.alreadyPosted);
         const already = earlier.map((r) => `The payment ${r.traceNumber}${r.payer ? ` from ${r.payer}` : ''} (${money(r.totalPaidCents)}) was already posted on ${r.postedOn} as remittance ${r.remittanceId}; nothing of it was posted again.`);
         if (result.alreadyPosted) return { data: result, human: already.join('\n') };
@@ -224,7 +227,7 @@ Examples:
         }
         const { moveClaimBalance } = await import('../claims/write-off.js');
         const result = await moveClaimBalance(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), {
-          kind: opts.toPatient ? 'to-patient' : 'write-off', reason: opts.reason, amountCents, today: today(ctx), dryRun: opts.dryRun,
+          kind: opts.toPatient ? 'to-patient' : 'write-off', reason: opts.reason, amountCents, today: await today(ctx), dryRun: opts.dryRun,
         });
         const verb = opts.toPatient ? 'moved to the patient' : 'written off';
         return {
@@ -243,6 +246,7 @@ Examples:
         const { claimDetail } = await import('../claims/reports.js');
         const db = await ctx.db();
         const detail = await claimDetail(db, claim);
+        const { zone } = await practiceClock(db, ctx.now);
         const { recordAudit } = await import('../db/audit.js');
         await recordAudit(db, ctx.auditActor, { action: 'read', entity: 'claims', entityId: detail.claim.id });
         const c = detail.claim;
@@ -293,7 +297,7 @@ Examples:
             : 'Nothing posted yet.',
           billed.rejections.length
             ? renderTable(billed.rejections, [
-                { header: 'Rejected', value: (r) => `${r.source} ${r.receivedAt.toISOString().slice(0, 10)}` },
+                { header: 'Rejected', value: (r) => `${r.source} ${practiceToday(r.receivedAt, zone)}` },
                 { header: 'Codes', value: (r) => r.codes.join(' ') },
                 { header: 'Why', value: (r) => r.message },
                 { header: 'Settled', value: (r) => r.resolution ?? 'open: the claim is held' },
@@ -406,7 +410,7 @@ Examples:
     .action(
       action(async (ctx, id: string) => {
         const { resubmitClaim } = await import('../claims/acks.js');
-        const result = await resubmitClaim(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), today(ctx));
+        const result = await resubmitClaim(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), await today(ctx));
         const human = result.failures.length
           ? `${failureTable(ctx, result.failures)}\nClaim ${result.claimId} (${result.patientControlNumber}) is no longer held for its rejection, but still fails these edits.`
           : `Claim ${result.claimId} (${result.patientControlNumber}) is ready: it goes out with the next "practice claims export".`;
@@ -421,7 +425,7 @@ Examples:
     .action(
       action(async (ctx, opts: { asOf?: string }) => {
         const { arAging } = await import('../claims/ar.js');
-        const asOf = isoDate(opts.asOf, '--as-of') ?? today(ctx);
+        const asOf = isoDate(opts.asOf, '--as-of') ?? (await today(ctx));
         const ar = await arAging(await ctx.db(), { asOf });
         const table = renderTable(ar.payers, [
           { header: 'Payer', value: (r) => r.payer },

@@ -100,7 +100,8 @@ Examples:
         if (options.pack !== false) {
           const { writeMonthlyPack } = await import('../reports/monthly.js');
           const { lastFullMonth } = await import('../reports/periods.js');
-          const month = lastFullMonth(ctx.now);
+          const { practiceClock } = await import('../practice/clock.js');
+          const month = lastFullMonth((await practiceClock(handle.db, ctx.now)).today);
           const out = typeof options.pack === 'string' ? resolve(ctx.io.cwd, options.pack) : join(folder, `monthly-pack-${month}.pdf`);
           const { mkdir } = await import('node:fs/promises');
           await mkdir(dirname(out), { recursive: true, mode: 0o700 });

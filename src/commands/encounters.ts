@@ -4,7 +4,8 @@ import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { addEncounter, formatMoney, listEncounters, listFees, setFee } from '../chart/encounters.js';
 import { parseSoap } from '../chart/soap.js';
-import { formatLocal, practiceClock } from '../chart/time.js';
+import { formatLocal } from '../chart/time.js';
+import { practiceClock } from '../practice/clock.js';
 import { readNoteText } from './clinical-entry.js';
 
 export function register(program: Command, action: ActionFactory): void {
@@ -28,7 +29,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, mrn: string, options: { provider: string; date: string; cpt: string; dx: string; duration?: string; location?: string; modifiers?: string; amount?: string; noteFile?: string; note: boolean }) => {
         const db = await ctx.db();
-        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        const clock = await practiceClock(db, ctx.now);
         const text = options.note ? readNoteText(ctx, options.noteFile) : undefined;
         const note = text === undefined ? undefined : parseSoap(text);
         const result = await addEncounter(

@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import { renderFields } from '../cli/output.js';
 import { UsageError } from '../errors.js';
+import { practiceClock } from '../practice/clock.js';
 
 const money = (cents: number) => (cents / 100).toFixed(2);
 
@@ -25,12 +26,13 @@ export function register(program: Command, action: ActionFactory): void {
         const amount = parseMoney(opts.amount, '--amount');
         if ('problem' in amount) throw new UsageError(`${amount.problem}.`);
         if (!(PAYMENT_METHODS as readonly string[]).includes(opts.method)) throw new UsageError(`--method must be one of ${PAYMENT_METHODS.join(', ')}.`);
-        const today = DateTime.fromJSDate(ctx.now).toISODate()!;
+        const db = await ctx.db();
+        const { today } = await practiceClock(db, ctx.now);
         if (opts.date !== undefined && (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(opts.date) || !DateTime.fromISO(opts.date).isValid)) {
           throw new UsageError(`--date needs a date as YYYY-MM-DD; "${opts.date}" is not one.`);
         }
         if (opts.claim !== undefined && !/^[0-9]+$/.test(opts.claim)) throw new UsageError(`--claim must be a claim id; "${opts.claim}" is not.`);
-        const result = await addPatientPayment(await ctx.db(), ctx.auditActor, {
+        const result = await addPatientPayment(db, ctx.auditActor, {
           mrn, amountCents: amount.value, method: opts.method as (typeof PAYMENT_METHODS)[number], paidOn: opts.date ?? today, reference: opts.reference,
           claimId: opts.claim === undefined ? undefined : Number(opts.claim), today,
         });

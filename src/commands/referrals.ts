@@ -1,10 +1,10 @@
 // practice referrals create <mrn> --to ... --reason ... [--attach-summary] | list | status <id> [status]
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { PracticeError, UsageError } from '../errors.js';
+import { practiceClock } from '../practice/clock.js';
 import type { AuthorizationStatus, ReferralListRow, ReferralStatus } from '../referrals/referrals.js';
 
 interface CreateOptions {
@@ -126,7 +126,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
         const { listReferrals, referralStatuses } = await import('../referrals/referrals.js');
         if (options.status && !referralStatuses.includes(options.status)) throw new UsageError(`--status must be one of ${referralStatuses.join(', ')}.`);
         const patientId = options.mrn ? (await (await import('../chart/lookup.js')).patientByMrn(db, options.mrn)).id : undefined;
-        const today = DateTime.fromJSDate(ctx.now, { zone: 'utc' }).toISODate()!;
+        const { today } = await practiceClock(db, ctx.now);
         const rows = await listReferrals(db, { all: options.all, status: options.status, dueBy: options.due ? today : undefined, patientId });
         const { recordChartRead } = await import('../db/audit.js');
         await recordChartRead(db, ctx.auditActor, { mrns: rows.map((r) => r.mrn) }, 'referral-list', { referrals: rows.length });

@@ -36,7 +36,8 @@ export interface ReferralInput {
   authNumber?: string;
   authStatus?: AuthorizationStatus;
   status: ReferralStatus;
-  sentAt?: Date;
+  /** When it was sent (the command's clock); kept only for a referral recorded as sent. */
+  sentAt: Date;
 }
 
 export interface ReferralChanges {
@@ -89,7 +90,7 @@ export async function createReferral(db: Db, who: AuditActor, input: ReferralInp
         reasonSystem: reasonCode ? CodeSystem.icd10cm : null,
         reasonCode: reasonCode ?? null,
         status: input.status,
-        sentAt: input.status === 'sent' ? (input.sentAt ?? new Date()) : null,
+        sentAt: input.status === 'sent' ? input.sentAt : null,
         followUpDate: input.followUpDate ?? null,
         priorAuthorizationId: auth?.id ?? null,
       })
