@@ -17,7 +17,7 @@ import { openBenchDatabase } from './database.js';
 
 const PATIENTS = Number(process.argv[2] ?? 100_000);
 const NOW = new Date('2026-11-10T16:00:00Z');
-const MONTH = lastFullMonth(NOW);
+const MONTH = lastFullMonth(NOW.toISOString().slice(0, 10));
 const RUNS = 3;
 const actor = { actor: 'bench', command: 'bench/productivity' };
 

@@ -9,6 +9,7 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { charges, encounterDiagnoses, encounters, feeSchedule, locations, progressNotes, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { UsageError, ValidationError, type Issue } from '../errors.js';
+import { parseMoney } from '../money.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
 import type { SoapNote } from './soap.js';
 import { parseDate, parseLocalDateTime } from './time.js';
@@ -74,17 +75,6 @@ function splitProcedures(text: string): string[] {
     else items.push(piece);
   }
   return items;
-}
-
-/** "125", "125.5", "$1,250.00" → cents; undefined when it is not an amount of money. */
-export function parseMoney(text: string): number | undefined {
-  const clean = text.trim().replace(/^\$/, '').replace(/,/g, '');
-  if (!/^[0-9]+(\.[0-9]{1,2})?$/.test(clean)) return undefined;
-  return Math.round(Number(clean) * 100);
-}
-
-export function formatMoney(cents: number): string {
-  return `$${(cents / 100).toFixed(2)}`;
 }
 
 function parseLines(input: EncounterInput, diagnosisCount: number, issues: Issue[]): ChargeLine[] {

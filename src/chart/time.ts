@@ -1,8 +1,6 @@
 // Dates and times as the practice sees them: in the practice's time zone (practice.time_zone).
 import { DateTime } from 'luxon';
 import { UsageError } from '../errors.js';
-import type { DbOrTx } from '../db/types.js';
-import { practiceTimeZone, practiceToday } from '../practice/clock.js';
 
 const DATE_FORMATS = ['yyyy-MM-dd', 'M/d/yyyy', 'MM/dd/yyyy'];
 
@@ -52,10 +50,4 @@ export function sinceDate(text: string, today: string): string | undefined {
   if (!match) return parseDate(text, today);
   const unit = { d: 'days', w: 'weeks', m: 'months', y: 'years' }[match[2]!.toLowerCase() as 'd']!;
   return DateTime.fromISO(today).minus({ [unit]: Number(match[1]) }).toISODate()!;
-}
-
-/** The practice's zone and today's date there. */
-export async function practiceClock(db: DbOrTx, now: Date): Promise<{ zone: string; today: string }> {
-  const zone = await practiceTimeZone(db);
-  return { zone, today: practiceToday(now, zone) };
 }

@@ -10,6 +10,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
+import { practiceTimeZone } from '../practice/clock.js';
 
 /** Statuses of a claim the payer has (sent and not rejected): the only ones AR counts. */
 export const SENT_STATUSES = ['exported', 'accepted', 'paid', 'partial', 'denied', 'overpaid', 'written-off'] as const;
@@ -23,11 +24,6 @@ export interface FigureOptions {
   timeZone: string;
   /** Only these claims (their rows are the same as in the whole list, just fewer to compute). */
   claimIds?: number[];
-}
-
-export async function practiceTimeZone(db: DbOrTx): Promise<string> {
-  const [row] = await queryRows<{ time_zone: string }>(db, sql`select time_zone from practice limit 1`);
-  return row?.time_zone ?? 'America/New_York';
 }
 
 /**

@@ -2,7 +2,7 @@
 // remarks and service lines (SVC), and provider-level adjustments (PLB). Amounts are integer cents.
 import type { Issue } from '../errors.js';
 import { ValidationError } from '../errors.js';
-import { centsFromX12, parseX12, type Separators, type X12Segment } from './x12/model.js';
+import { centsFromX12, parseX12, x12Amount, type Separators, type X12Segment } from './x12/model.js';
 
 export interface EraAdjustment {
   group: string;
@@ -112,7 +112,7 @@ export function parseRemittance(text: string): Remittance {
   const closeTransaction = () => {
     if (!payment) return;
     if (payment.totalPaidCents !== transactionClaimsPaid - transactionPlb) {
-      issues.push({ code: 'ERA_TOTAL', path: 'BPR02', message: `The payment total (${payment.totalPaidCents / 100}) does not equal the claims paid minus provider adjustments (${(transactionClaimsPaid - transactionPlb) / 100}).` });
+      issues.push({ code: 'ERA_TOTAL', path: 'BPR02', message: `The payment total (${x12Amount(payment.totalPaidCents)}) does not equal the claims paid minus provider adjustments (${x12Amount(transactionClaimsPaid - transactionPlb)}).` });
     }
     if (!payment.traceNumber) {
       issues.push({ code: 'ERA_TRACE', path: 'TRN02', message: 'A payment of the remittance has no trace number (TRN02, the check or EFT number), so it could not be told apart from another.' });

@@ -14,7 +14,8 @@ import { remittances } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { throwIfStopped } from '../errors.js';
 import { failpoint } from '../faults/failpoint.js';
-import { practiceTimeZone, refreshClaims, SENT_STATUSES } from './ar.js';
+import { practiceTimeZone } from '../practice/clock.js';
+import { refreshClaims, SENT_STATUSES } from './ar.js';
 import { parseRemittance, type EraClaim, type EraLine, type EraPayment } from './era.js';
 import { lineControlNumber } from './export-837p.js';
 

@@ -3,7 +3,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { NotFoundError } from '../errors.js';
-import { claimBalances, claimFigures, practiceTimeZone, type ClaimBalance } from './ar.js';
+import { practiceTimeZone } from '../practice/clock.js';
+import { claimBalances, claimFigures, type ClaimBalance } from './ar.js';
 
 /** What `claims list --status` takes: the stored statuses, and replaced (a corrected claim for it was sent). */
 export const CLAIM_STATUSES = ['draft', 'ready', 'held', 'exported', 'accepted', 'rejected', 'paid', 'partial', 'denied', 'overpaid', 'written-off', 'void', 'replaced'] as const;

@@ -12,7 +12,8 @@ import { writePrivateFile } from '../files/private-file.js';
 import { numberFormats, toCsv } from '../reports/format.js';
 import { FONT, PdfReport } from '../reports/pdf/document.js';
 import { monthLabel, parseMonth } from '../reports/periods.js';
-import { patientBalances, practiceTimeZone, type PatientVisitBalance } from './ar.js';
+import { practiceTimeZone } from '../practice/clock.js';
+import { patientBalances, type PatientVisitBalance } from './ar.js';
 
 export interface Statement {
   patientId: number;

@@ -5,6 +5,7 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { claimBalanceMoves, claims } from '../db/schema/index.js';
 import type { Db } from '../db/types.js';
 import { NotFoundError, PracticeError, ValidationError } from '../errors.js';
+import { formatMoney } from '../money.js';
 import { claimBalances, refreshClaims, type ClaimBalance } from './ar.js';
 import { inTransaction } from './transaction.js';
 
@@ -48,7 +49,7 @@ export async function moveClaimBalance(db: Db, actor: AuditActor, claimId: numbe
     }
     const amountCents = request.amountCents ?? claim.balanceCents;
     if (amountCents <= 0 || amountCents > claim.balanceCents) {
-      throw new ValidationError([{ code: 'AMOUNT_OVER_BALANCE', path: '--amount', message: `The amount must be above 0 and at most the open balance of ${(claim.balanceCents / 100).toFixed(2)}.` }]);
+      throw new ValidationError([{ code: 'AMOUNT_OVER_BALANCE', path: '--amount', message: `The amount must be above 0 and at most the open balance of ${formatMoney(claim.balanceCents)}.` }]);
     }
     await tx.insert(claimBalanceMoves).values({ claimId, kind: request.kind, amountCents, reason, effectiveOn: request.today, actor: actor.actor });
     if (amountCents === claim.balanceCents) {

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { bookAppointment, listSchedule, noShowRates, rescheduleAppointment, setAppointmentStatus } from '../chart/appointments.js';
-import { formatLocal, practiceClock, requireDate, sinceDate } from '../chart/time.js';
+import { formatLocal, requireDate, sinceDate } from '../chart/time.js';
+import { practiceClock } from '../practice/clock.js';
 import { UsageError } from '../errors.js';
 
 export function register(program: Command, action: ActionFactory): void {
@@ -22,7 +23,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, mrn: string, options: { at: string; provider: string; duration: string; location?: string; reason?: string }) => {
         const db = await ctx.db();
-        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        const clock = await practiceClock(db, ctx.now);
         const { appointment, warnings } = await bookAppointment(db, ctx.auditActor, { mrn, providerNpi: options.provider, at: options.at, durationMinutes: options.duration, locationCode: options.location, reason: options.reason }, clock);
         warnings.forEach((w) => ctx.warn(w));
         return { data: { id: appointment.id, startsAt: appointment.startsAt, durationMinutes: appointment.durationMinutes, warnings }, human: `Booked appointment ${appointment.id} for ${formatLocal(appointment.startsAt, clock.zone)} (${appointment.durationMinutes} min).` };
@@ -74,7 +75,7 @@ export function register(program: Command, action: ActionFactory): void {
     command.action(
       action(async (ctx, id: string, options: { reason?: string }) => {
         const db = await ctx.db();
-        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        const clock = await practiceClock(db, ctx.now);
         const { appointment, changed } = await setAppointmentStatus(db, ctx.auditActor, id, status, clock, options.reason);
         return { data: { id: appointment.id, status: appointment.status, changed }, human: changed ? `Appointment ${appointment.id} is now ${status}.` : `Appointment ${appointment.id} was already ${status}.` };
       }),
@@ -90,7 +91,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, id: string, options: { at: string; duration?: string }) => {
         const db = await ctx.db();
-        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        const clock = await practiceClock(db, ctx.now);
         const result = await rescheduleAppointment(db, ctx.auditActor, id, options.at, clock, options.duration);
         result.warnings.forEach((w) => ctx.warn(w));
         return {
@@ -107,7 +108,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, options: { since: string }) => {
         const db = await ctx.db();
-        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        const clock = await practiceClock(db, ctx.now);
         const since = sinceDate(options.since, clock.today);
         if (!since) throw new UsageError(`--since must be a period like 90d, 12w, 6m or 1y, or a date; not "${options.since}".`);
         const report = await noShowRates(db, since, clock);

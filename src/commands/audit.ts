@@ -73,7 +73,8 @@ A head recorded outside the database is what shows a trail cut short or rewritte
     .action(
       action(async (ctx, options: { patient?: string; since?: string; actor?: string; limit?: string }) => {
         const db = await ctx.db();
-        const { practiceClock, requireDate } = await import('../chart/time.js');
+        const { requireDate } = await import('../chart/time.js');
+        const { practiceClock } = await import('../practice/clock.js');
         const { auditLogEntries, chartIds } = await import('../audit/log.js');
         const { zone, today } = await practiceClock(db, ctx.now);
         const limit = options.limit === undefined ? undefined : Number(options.limit);

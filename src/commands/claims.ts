@@ -7,8 +7,9 @@ import type { ActionFactory } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { ExitCode, NotFoundError, PracticeError, UsageError } from '../errors.js';
+import { formatMoney } from '../money.js';
+import { practiceClock, practiceToday } from '../practice/clock.js';
 
-const money = (cents: number) => (cents / 100).toFixed(2);
 
 function isoDate(value: string | undefined, option: string): string | undefined {
   if (value === undefined) return undefined;
@@ -30,14 +31,15 @@ async function readText(ctx: CommandContext, file: string): Promise<string> {
   }
 }
 
-const today = (ctx: CommandContext) => DateTime.fromJSDate(ctx.now).toISODate()!;
+/** Today in the practice's zone (the machine's zone may differ: a server in UTC, a laptop travelling). */
+const today = async (ctx: CommandContext) => (await practiceClock(await ctx.db(), ctx.now)).today;
 
 function unmatchedTable(ctx: CommandContext, items: { remittanceId: number; traceNumber: string | null; patientControlNumber: string; paidCents: number; reason: string }[]): string {
   return renderTable(items, [
     { header: 'Remittance', value: (u) => u.remittanceId, align: 'right' },
     { header: 'Trace', value: (u) => u.traceNumber ?? '' },
     { header: 'Claim number', value: (u) => u.patientControlNumber },
-    { header: 'Paid', value: (u) => money(u.paidCents), align: 'right' },
+    { header: 'Paid', value: (u) => formatMoney(u.paidCents), align: 'right' },
     { header: 'Why it was not posted', value: (u) => u.reason },
   ], ctx.out);
 }
@@ -95,8 +97,9 @@ Examples:
         const { scrubClaims } = await import('../claims/edits.js');
         const db = await ctx.db();
         const { recordAudit } = await import('../db/audit.js');
+        const day = await today(ctx);
         const result = await db.transaction(async (tx) => {
-          const scrub = await scrubClaims(tx, { claimIds }, today(ctx));
+          const scrub = await scrubClaims(tx, { claimIds }, day);
           await recordAudit(tx, ctx.auditActor, { action: 'check', entity: 'claims', details: { checked: scrub.checked, failing: new Set(scrub.failures.map((f) => f.claimId)).size } });
           return scrub;
         });
@@ -151,7 +154,7 @@ Examples:
         const summary = opts.dryRun
           ? `${result.claims} claim(s) would be exported.`
           : result.file
-            ? `Wrote ${result.claims} claim(s), ${money(result.totalCents)} in total, to ${result.file} (batch ${result.batchId}, interchange ${result.interchangeControlNumber}).`
+            ? `Wrote ${result.claims} claim(s), ${formatMoney(result.totalCents)} in total, to ${result.file} (batch ${result.batchId}, interchange ${result.interchangeControlNumber}).`
             : 'No claims are ready to export.';
         return {
           data: { ...result, held: result.held, dryRun: Boolean(opts.dryRun) },
@@ -170,9 +173,9 @@ Examples:
       action(async (ctx, file: string) => {
         const text = await readText(ctx, file);
         const { postRemittance } = await import('../claims/post-835.js');
-        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(file), today: today(ctx), signal: ctx.signal });
+        const result = await postRemittance(await ctx.db(), ctx.auditActor, text, { fileName: basename(file), today: await today(ctx), signal: ctx.signal });
         const earlier = result.remittances.filter((r) => r.alreadyPosted);
-        const already = earlier.map((r) => `The payment ${r.traceNumber}${r.payer ? ` from ${r.payer}` : ''} (${money(r.totalPaidCents)}) was already posted on ${r.postedOn} as remittance ${r.remittanceId}; nothing of it was posted again.`);
+        const already = earlier.map((r) => `The payment ${r.traceNumber}${r.payer ? ` from ${r.payer}` : ''} (${formatMoney(r.totalPaidCents)}) was already posted on ${r.postedOn} as remittance ${r.remittanceId}; nothing of it was posted again.`);
         if (result.alreadyPosted) return { data: result, human: already.join('\n') };
         for (const note of already) ctx.info(note);
         const unmatched = result.unmatched.length;
@@ -180,7 +183,7 @@ Examples:
         const human = [
           renderFields([
             ['Payments (trace numbers)', result.remittances.map((r) => r.traceNumber).join(', ')],
-            ['Paid', money(result.totalPaidCents)],
+            ['Paid', formatMoney(result.totalPaidCents)],
             ['Claims posted', result.claimsMatched],
             ['Lines posted', result.linesMatched],
             ['Reversals', result.reversals],
@@ -217,19 +220,19 @@ Examples:
       action(async (ctx, id: string, opts: { reason: string; amount?: string; toPatient?: boolean; dryRun?: boolean }) => {
         let amountCents: number | undefined;
         if (opts.amount !== undefined) {
-          const { parseMoney } = await import('../import/fields.js');
-          const parsed = parseMoney(opts.amount, '--amount');
+          const { parseMoneyField } = await import('../import/fields.js');
+          const parsed = parseMoneyField(opts.amount, '--amount');
           if ('problem' in parsed) throw new UsageError(`${parsed.problem}.`);
           amountCents = parsed.value;
         }
         const { moveClaimBalance } = await import('../claims/write-off.js');
         const result = await moveClaimBalance(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), {
-          kind: opts.toPatient ? 'to-patient' : 'write-off', reason: opts.reason, amountCents, today: today(ctx), dryRun: opts.dryRun,
+          kind: opts.toPatient ? 'to-patient' : 'write-off', reason: opts.reason, amountCents, today: await today(ctx), dryRun: opts.dryRun,
         });
         const verb = opts.toPatient ? 'moved to the patient' : 'written off';
         return {
           data: result,
-          human: `${opts.dryRun ? 'Would have ' : ''}${money(result.amountCents)} of claim ${result.patientControlNumber} ${opts.dryRun ? 'been ' : ''}${verb}; it is now ${result.claim.status} with a balance of ${money(result.claim.balanceCents)}.`,
+          human: `${opts.dryRun ? 'Would have ' : ''}${formatMoney(result.amountCents)} of claim ${result.patientControlNumber} ${opts.dryRun ? 'been ' : ''}${verb}; it is now ${result.claim.status} with a balance of ${formatMoney(result.claim.balanceCents)}.`,
         };
       }),
     );
@@ -243,6 +246,7 @@ Examples:
         const { claimDetail } = await import('../claims/reports.js');
         const db = await ctx.db();
         const detail = await claimDetail(db, claim);
+        const { zone } = await practiceClock(db, ctx.now);
         const { recordAudit } = await import('../db/audit.js');
         await recordAudit(db, ctx.auditActor, { action: 'read', entity: 'claims', entityId: detail.claim.id });
         const c = detail.claim;
@@ -257,13 +261,13 @@ Examples:
             ['Payer', c.payer],
             ['Patient (MRN)', c.patientMrn],
             ['Service date', c.serviceDateFrom === c.serviceDateTo ? c.serviceDateFrom : `${c.serviceDateFrom}..${c.serviceDateTo}`],
-            ['Billed', money(c.billedCents)],
-            ['Stands billed for', money(c.totalCents)],
-            ['Paid', money(c.paidCents)],
-            ['Adjusted', `${money(c.adjustmentCents)}${c.writtenOffCents ? ` (written off ${money(c.writtenOffCents)})` : ''}`],
-            ['Patient responsibility', money(c.patientResponsibilityCents)],
-            ['Balance (owed by payers)', money(c.balanceCents)],
-            ...(c.creditCents ? [['Credit (refund or takeback due)', money(c.creditCents)] as [string, string]] : []),
+            ['Billed', formatMoney(c.billedCents)],
+            ['Stands billed for', formatMoney(c.totalCents)],
+            ['Paid', formatMoney(c.paidCents)],
+            ['Adjusted', `${formatMoney(c.adjustmentCents)}${c.writtenOffCents ? ` (written off ${formatMoney(c.writtenOffCents)})` : ''}`],
+            ['Patient responsibility', formatMoney(c.patientResponsibilityCents)],
+            ['Balance (owed by payers)', formatMoney(c.balanceCents)],
+            ...(c.creditCents ? [['Credit (refund or takeback due)', formatMoney(c.creditCents)] as [string, string]] : []),
             ['Frequency', billed.frequencyCode],
             ['Batch', billed.batchId ?? ''],
             ['Diagnoses', billed.diagnoses.map((d) => `${d.position} ${d.code}`).join(', ')],
@@ -274,8 +278,8 @@ Examples:
             { header: 'Units', value: (l) => l.units, align: 'right' },
             { header: 'Date', value: (l) => l.serviceDate },
             { header: 'Pointers', value: (l) => (pointers.get(l.lineNumber) ?? []).join(',') },
-            { header: 'Charge', value: (l) => money(l.chargeCents), align: 'right' },
-            { header: 'Paid', value: (l) => money(l.paidCents), align: 'right' },
+            { header: 'Charge', value: (l) => formatMoney(l.chargeCents), align: 'right' },
+            { header: 'Paid', value: (l) => formatMoney(l.paidCents), align: 'right' },
             { header: 'Status', value: (l) => l.status },
           ], ctx.out),
           detail.adjustments.length || detail.payments.length
@@ -288,12 +292,12 @@ Examples:
                 { header: 'Remittance', value: (r) => r.remittance ?? '' },
                 { header: 'Line', value: (r) => r.line ?? '' },
                 { header: 'Posting', value: (r) => r.what },
-                { header: 'Amount', value: (r) => money(r.amount), align: 'right' },
+                { header: 'Amount', value: (r) => formatMoney(r.amount), align: 'right' },
               ], ctx.out)
             : 'Nothing posted yet.',
           billed.rejections.length
             ? renderTable(billed.rejections, [
-                { header: 'Rejected', value: (r) => `${r.source} ${r.receivedAt.toISOString().slice(0, 10)}` },
+                { header: 'Rejected', value: (r) => `${r.source} ${practiceToday(r.receivedAt, zone)}` },
                 { header: 'Codes', value: (r) => r.codes.join(' ') },
                 { header: 'Why', value: (r) => r.message },
                 { header: 'Settled', value: (r) => r.resolution ?? 'open: the claim is held' },
@@ -385,12 +389,12 @@ Examples:
           { header: 'Status', value: (r) => r.status },
           { header: 'Payer', value: (r) => r.payer },
           { header: 'Service date', value: (r) => (r.serviceDateFrom === r.serviceDateTo ? r.serviceDateFrom : `${r.serviceDateFrom}..${r.serviceDateTo}`) },
-          { header: 'Billed', value: (r) => money(r.totalCents), align: 'right' },
-          { header: 'Paid', value: (r) => money(r.paidCents), align: 'right' },
-          { header: 'Adjusted', value: (r) => money(r.adjustmentCents), align: 'right' },
-          { header: 'Patient', value: (r) => money(r.patientResponsibilityCents), align: 'right' },
-          { header: 'Balance', value: (r) => money(r.balanceCents), align: 'right' },
-          { header: 'Credit', value: (r) => (r.creditCents ? money(r.creditCents) : ''), align: 'right' },
+          { header: 'Billed', value: (r) => formatMoney(r.totalCents), align: 'right' },
+          { header: 'Paid', value: (r) => formatMoney(r.paidCents), align: 'right' },
+          { header: 'Adjusted', value: (r) => formatMoney(r.adjustmentCents), align: 'right' },
+          { header: 'Patient', value: (r) => formatMoney(r.patientResponsibilityCents), align: 'right' },
+          { header: 'Balance', value: (r) => formatMoney(r.balanceCents), align: 'right' },
+          { header: 'Credit', value: (r) => (r.creditCents ? formatMoney(r.creditCents) : ''), align: 'right' },
           { header: 'Batch', value: (r) => r.batchId ?? '' },
           { header: 'Rejected', value: (r) => r.rejection?.codes.join(' ') ?? '' },
         ], ctx.out);
@@ -406,7 +410,7 @@ Examples:
     .action(
       action(async (ctx, id: string) => {
         const { resubmitClaim } = await import('../claims/acks.js');
-        const result = await resubmitClaim(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), today(ctx));
+        const result = await resubmitClaim(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), await today(ctx));
         const human = result.failures.length
           ? `${failureTable(ctx, result.failures)}\nClaim ${result.claimId} (${result.patientControlNumber}) is no longer held for its rejection, but still fails these edits.`
           : `Claim ${result.claimId} (${result.patientControlNumber}) is ready: it goes out with the next "practice claims export".`;
@@ -421,19 +425,19 @@ Examples:
     .action(
       action(async (ctx, opts: { asOf?: string }) => {
         const { arAging } = await import('../claims/ar.js');
-        const asOf = isoDate(opts.asOf, '--as-of') ?? today(ctx);
+        const asOf = isoDate(opts.asOf, '--as-of') ?? (await today(ctx));
         const ar = await arAging(await ctx.db(), { asOf });
         const table = renderTable(ar.payers, [
           { header: 'Payer', value: (r) => r.payer },
           { header: 'Claims', value: (r) => r.claims, align: 'right' },
-          { header: '0-30', value: (r) => money(r.days0to30), align: 'right' },
-          { header: '31-60', value: (r) => money(r.days31to60), align: 'right' },
-          { header: '61-90', value: (r) => money(r.days61to90), align: 'right' },
-          { header: '91-120', value: (r) => money(r.days91to120), align: 'right' },
-          { header: '120+', value: (r) => money(r.over120), align: 'right' },
-          { header: 'Total', value: (r) => money(r.totalCents), align: 'right' },
+          { header: '0-30', value: (r) => formatMoney(r.days0to30), align: 'right' },
+          { header: '31-60', value: (r) => formatMoney(r.days31to60), align: 'right' },
+          { header: '61-90', value: (r) => formatMoney(r.days61to90), align: 'right' },
+          { header: '91-120', value: (r) => formatMoney(r.days91to120), align: 'right' },
+          { header: '120+', value: (r) => formatMoney(r.over120), align: 'right' },
+          { header: 'Total', value: (r) => formatMoney(r.totalCents), align: 'right' },
         ], ctx.out);
-        return { data: ar, human: ar.payers.length ? `${table}\nTotal owed by payers: ${money(ar.totalCents)} on ${ar.claims} claim(s).` : 'No open balances.' };
+        return { data: ar, human: ar.payers.length ? `${table}\nTotal owed by payers: ${formatMoney(ar.totalCents)} on ${ar.claims} claim(s).` : 'No open balances.' };
       }),
     );
 
@@ -472,7 +476,7 @@ Examples:
           renderTable(rows, [
             { header: title, value: (r) => (r.key === r.label ? r.key : `${r.label} (${r.key})`) },
             { header: 'Denials', value: (r) => r.denials, align: 'right' },
-            { header: 'Amount', value: (r) => money(r.amountCents), align: 'right' },
+            { header: 'Amount', value: (r) => formatMoney(r.amountCents), align: 'right' },
           ], ctx.out);
         const human = report.byReason.length
           ? [section('Reason (group-CARC)', report.byReason), section('Payer', report.byPayer), section('Rendering provider', report.byProvider)].join('\n\n')

@@ -12,7 +12,8 @@ import { addEntry, ENTRY_KINDS, listEntries, type EntryKindName, type EntryOptio
 import { changeEntryStatus, REPLACEABLE, statusChanges } from '../chart/lifecycle.js';
 import { SOAP_TEMPLATE } from '../chart/soap.js';
 import { patientByMrn } from '../chart/lookup.js';
-import { formatLocal, practiceClock } from '../chart/time.js';
+import { formatLocal } from '../chart/time.js';
+import { practiceClock } from '../practice/clock.js';
 import { recordChartRead } from '../db/audit.js';
 import { PracticeError, UsageError } from '../errors.js';
 
@@ -67,7 +68,7 @@ export function entryCommand(name: EntryKindName): (program: Command, action: Ac
     add.addHelpText('after', `\nExample:\n  ${kind.example}`).action(
       action(async (ctx, mrn: string, options: EntryOptions) => {
         const db = await ctx.db();
-        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        const clock = await practiceClock(db, ctx.now);
         PREPARE[name]?.(ctx, options);
         const written = await addEntry(db, ctx.auditActor, kind, mrn, options, clock);
         for (const warning of written.warnings) ctx.warn(warning);

@@ -5,6 +5,7 @@ import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import type { DemoSummary } from '../demo/run.js';
 import { UsageError } from '../errors.js';
+import { numberFormats } from '../reports/format.js';
 
 function wholeNumber(text: string, name: string, min: number, max: number): number {
   const value = Number(text);
@@ -17,7 +18,7 @@ function wholeNumber(text: string, name: string, min: number, max: number): numb
 function officeLines(summary: DemoSummary, folder: string): string[] {
   const { billing, recall, mar } = summary;
   if (!billing || !recall || !mar) return [];
-  const money = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+  const { money } = numberFormats('en-US');
   const ready = billing.readyToSend;
   return [
     `Billing: ${billing.claimsSent.toLocaleString('en-US')} claims sent in ${billing.claimFiles} files over ${billing.billingDays} billing days; ${billing.remittancesPosted} remittances posted (${money(billing.paidCents)} paid, ${billing.claimsDenied} claims denied); ${billing.rejectedByClearinghouse} rejected by the clearinghouse and sent again.`,
@@ -101,7 +102,8 @@ Examples:
         if (options.pack !== false) {
           const { writeMonthlyPack } = await import('../reports/monthly.js');
           const { lastFullMonth } = await import('../reports/periods.js');
-          const month = lastFullMonth(ctx.now);
+          const { practiceClock } = await import('../practice/clock.js');
+          const month = lastFullMonth((await practiceClock(handle.db, ctx.now)).today);
           const out = typeof options.pack === 'string' ? resolve(ctx.io.cwd, options.pack) : join(folder, `monthly-pack-${month}.pdf`);
           const { mkdir } = await import('node:fs/promises');
           await mkdir(dirname(out), { recursive: true, mode: 0o700 });

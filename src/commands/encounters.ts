@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
-import { addEncounter, formatMoney, listEncounters, listFees, setFee } from '../chart/encounters.js';
+import { addEncounter, listEncounters, listFees, setFee } from '../chart/encounters.js';
+import { formatDollars } from '../money.js';
 import { parseSoap } from '../chart/soap.js';
-import { formatLocal, practiceClock } from '../chart/time.js';
+import { formatLocal } from '../chart/time.js';
+import { practiceClock } from '../practice/clock.js';
 import { readNoteText } from './clinical-entry.js';
 
 export function register(program: Command, action: ActionFactory): void {
@@ -28,7 +30,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, mrn: string, options: { provider: string; date: string; cpt: string; dx: string; duration?: string; location?: string; modifiers?: string; amount?: string; noteFile?: string; note: boolean }) => {
         const db = await ctx.db();
-        const clock = { now: ctx.now, ...(await practiceClock(db, ctx.now)) };
+        const clock = await practiceClock(db, ctx.now);
         const text = options.note ? readNoteText(ctx, options.noteFile) : undefined;
         const note = text === undefined ? undefined : parseSoap(text);
         const result = await addEncounter(
@@ -44,7 +46,7 @@ export function register(program: Command, action: ActionFactory): void {
             { header: 'Code', value: (c) => c.code },
             { header: 'Modifiers', value: (c) => c.modifiers.join(' ') },
             { header: 'Pointers', value: (c) => c.diagnosisPointers.join(',') },
-            { header: 'Amount', value: (c) => formatMoney(c.amountCents), align: 'right' },
+            { header: 'Amount', value: (c) => formatDollars(c.amountCents), align: 'right' },
           ], ctx.out),
         ].join('\n');
         return { data: result, human };
@@ -69,7 +71,7 @@ export function register(program: Command, action: ActionFactory): void {
               { header: 'Provider', value: (r) => r.provider },
               { header: 'Type', value: (r) => r.type },
               { header: 'Diagnoses', value: (r) => r.diagnoses.join(', ') },
-              { header: 'Charges', value: (r) => r.charges.map((c) => `${c.code} ${formatMoney(c.amountCents)}`).join(', ') },
+              { header: 'Charges', value: (r) => r.charges.map((c) => `${c.code} ${formatDollars(c.amountCents)}`).join(', ') },
             ], ctx.out)
           : 'No visits recorded.';
         return { data: { count: rows.length, encounters: rows }, human };
@@ -85,7 +87,7 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, code: string, amount: string) => {
         const row = await setFee(await ctx.db(), ctx.auditActor, code, amount);
-        return { data: { code: row.code, amountCents: row.amountCents }, human: `The fee for ${row.code} is now ${formatMoney(row.amountCents)}.` };
+        return { data: { code: row.code, amountCents: row.amountCents }, human: `The fee for ${row.code} is now ${formatDollars(row.amountCents)}.` };
       }),
     );
   fees
@@ -97,7 +99,7 @@ export function register(program: Command, action: ActionFactory): void {
         const human = rows.length
           ? renderTable(rows, [
               { header: 'Code', value: (r) => r.code },
-              { header: 'Fee', value: (r) => formatMoney(r.amountCents), align: 'right' },
+              { header: 'Fee', value: (r) => formatDollars(r.amountCents), align: 'right' },
             ], ctx.out)
           : 'No fees are set yet: practice encounters fees set 99214 125.00';
         return { data: { count: rows.length, fees: rows }, human };

@@ -13,7 +13,8 @@ import { addPatient, deactivatePatient, editPatient, findPatients, PATIENT_FIELD
 import { writeSectionsPdf } from '../chart/pdf.js';
 import { summarySections } from '../chart/sections.js';
 import { chartSummary } from '../chart/summary.js';
-import { formatLocal, practiceClock, requireDate } from '../chart/time.js';
+import { formatLocal, requireDate } from '../chart/time.js';
+import { practiceClock } from '../practice/clock.js';
 import { UsageError, ValidationError } from '../errors.js';
 
 // Option → field; the order is the order of the form on a terminal.

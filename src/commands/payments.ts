@@ -4,8 +4,9 @@ import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import { renderFields } from '../cli/output.js';
 import { UsageError } from '../errors.js';
+import { formatMoney } from '../money.js';
+import { practiceClock } from '../practice/clock.js';
 
-const money = (cents: number) => (cents / 100).toFixed(2);
 
 export function register(program: Command, action: ActionFactory): void {
   const payments = program.command('payments').description("patients' payments: copays at the desk, statement payments by check, card or phone");
@@ -20,26 +21,27 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--claim <id>', 'the visit claim it pays')
     .action(
       action(async (ctx, mrn: string, opts: { amount: string; method: string; date?: string; reference?: string; claim?: string }) => {
-        const { parseMoney } = await import('../import/fields.js');
+        const { parseMoneyField } = await import('../import/fields.js');
         const { addPatientPayment, PAYMENT_METHODS } = await import('../claims/patient-payments.js');
-        const amount = parseMoney(opts.amount, '--amount');
+        const amount = parseMoneyField(opts.amount, '--amount');
         if ('problem' in amount) throw new UsageError(`${amount.problem}.`);
         if (!(PAYMENT_METHODS as readonly string[]).includes(opts.method)) throw new UsageError(`--method must be one of ${PAYMENT_METHODS.join(', ')}.`);
-        const today = DateTime.fromJSDate(ctx.now).toISODate()!;
+        const db = await ctx.db();
+        const { today } = await practiceClock(db, ctx.now);
         if (opts.date !== undefined && (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(opts.date) || !DateTime.fromISO(opts.date).isValid)) {
           throw new UsageError(`--date needs a date as YYYY-MM-DD; "${opts.date}" is not one.`);
         }
         if (opts.claim !== undefined && !/^[0-9]+$/.test(opts.claim)) throw new UsageError(`--claim must be a claim id; "${opts.claim}" is not.`);
-        const result = await addPatientPayment(await ctx.db(), ctx.auditActor, {
+        const result = await addPatientPayment(db, ctx.auditActor, {
           mrn, amountCents: amount.value, method: opts.method as (typeof PAYMENT_METHODS)[number], paidOn: opts.date ?? today, reference: opts.reference,
           claimId: opts.claim === undefined ? undefined : Number(opts.claim), today,
         });
         return {
           data: result,
           human: renderFields([
-            ['Payment', `${money(result.amountCents)} on ${result.paidOn} (payment ${result.paymentId})`],
-            ['Patient now owes', money(Math.max(result.balance.balanceCents, 0))],
-            ...(result.balance.balanceCents < 0 ? [['Credit (refund due to the patient)', money(-result.balance.balanceCents)] as [string, string]] : []),
+            ['Payment', `${formatMoney(result.amountCents)} on ${result.paidOn} (payment ${result.paymentId})`],
+            ['Patient now owes', formatMoney(Math.max(result.balance.balanceCents, 0))],
+            ...(result.balance.balanceCents < 0 ? [['Credit (refund due to the patient)', formatMoney(-result.balance.balanceCents)] as [string, string]] : []),
           ]),
         };
       }),

@@ -1,11 +1,11 @@
 // practice referrals create <mrn> --to ... --reason ... [--attach-summary] | list | status <id> [status]
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { PracticeError, UsageError } from '../errors.js';
-import type { AuthorizationStatus, ReferralListRow, ReferralStatus } from '../fhir/referrals.js';
+import { practiceClock } from '../practice/clock.js';
+import type { AuthorizationStatus, ReferralListRow, ReferralStatus } from '../referrals/referrals.js';
 
 interface CreateOptions {
   to: string;
@@ -62,7 +62,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
       action(async (ctx, mrn: string, options: CreateOptions) => {
         const db = await ctx.db();
         const { patientByMrn, providerByNpi } = await import('../chart/lookup.js');
-        const { checkReferral, createReferral, writeReferralPacket } = await import('../fhir/referrals.js');
+        const { checkReferral, createReferral, writeReferralPacket } = await import('../referrals/referrals.js');
         const patient = await patientByMrn(db, mrn);
         const from = options.from ? await providerByNpi(db, options.from) : undefined;
         const input = {
@@ -106,7 +106,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
     .option('--out <folder>', 'where the packet goes', '.')
     .action(
       action(async (ctx, id: string, options: { out: string }) => {
-        const { writeReferralPacket } = await import('../fhir/referrals.js');
+        const { writeReferralPacket } = await import('../referrals/referrals.js');
         const packet = await writeReferralPacket(await ctx.db(), ctx.auditActor, referralNumber(id), resolve(ctx.io.cwd, options.out), ctx.now);
         return { data: packet, human: `Packet: ${packet.bundleFile} (${packet.resources} FHIR resources) and ${packet.pdfFile}.` };
       }),
@@ -123,10 +123,10 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
     .action(
       action(async (ctx, options: { all?: boolean; status?: ReferralStatus; due?: boolean; mrn?: string }) => {
         const db = await ctx.db();
-        const { listReferrals, referralStatuses } = await import('../fhir/referrals.js');
+        const { listReferrals, referralStatuses } = await import('../referrals/referrals.js');
         if (options.status && !referralStatuses.includes(options.status)) throw new UsageError(`--status must be one of ${referralStatuses.join(', ')}.`);
         const patientId = options.mrn ? (await (await import('../chart/lookup.js')).patientByMrn(db, options.mrn)).id : undefined;
-        const today = DateTime.fromJSDate(ctx.now, { zone: 'utc' }).toISODate()!;
+        const { today } = await practiceClock(db, ctx.now);
         const rows = await listReferrals(db, { all: options.all, status: options.status, dueBy: options.due ? today : undefined, patientId });
         const { recordChartRead } = await import('../db/audit.js');
         await recordChartRead(db, ctx.auditActor, { mrns: rows.map((r) => r.mrn) }, 'referral-list', { referrals: rows.length });
@@ -158,7 +158,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
     .action(
       action(async (ctx, id: string, status: string | undefined, options: { authNumber?: string; authStatus?: AuthorizationStatus; followUp?: string }) => {
         const db = await ctx.db();
-        const { listReferrals, updateReferral, referralById } = await import('../fhir/referrals.js');
+        const { listReferrals, updateReferral, referralById } = await import('../referrals/referrals.js');
         const referralId = referralNumber(id);
         const changes = { status: status as ReferralStatus | undefined, authNumber: options.authNumber, authStatus: options.authStatus, followUpDate: options.followUp };
         const changing = Object.values(changes).some((v) => v !== undefined);

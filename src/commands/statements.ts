@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
 import { renderTable } from '../cli/output.js';
 import { UsageError } from '../errors.js';
+import { formatMoney } from '../money.js';
 
-const money = (cents: number) => (cents / 100).toFixed(2);
 
 export function register(program: Command, action: ActionFactory): void {
   program
@@ -25,9 +25,9 @@ export function register(program: Command, action: ActionFactory): void {
         const table = renderTable(run.statements, [
           { header: 'MRN', value: (s) => s.mrn },
           { header: 'Visits', value: (s) => s.visits.length, align: 'right' },
-          { header: 'Patient share', value: (s) => money(s.chargedCents), align: 'right' },
-          { header: 'Paid', value: (s) => money(s.paidCents), align: 'right' },
-          { header: 'Amount due', value: (s) => money(s.amountDueCents), align: 'right' },
+          { header: 'Patient share', value: (s) => formatMoney(s.chargedCents), align: 'right' },
+          { header: 'Paid', value: (s) => formatMoney(s.paidCents), align: 'right' },
+          { header: 'Amount due', value: (s) => formatMoney(s.amountDueCents), align: 'right' },
         ], ctx.out);
         const summary = run.statements.length === 0
           ? `No patient owes anything at the end of ${opts.month}.`

@@ -10,6 +10,7 @@ import type { PracticeDatabase } from '../db/client.js';
 import { queryRows } from '../db/query.js';
 import { locations, payers, practice, providers } from '../db/schema/practice.js';
 import type { Db } from '../db/types.js';
+import { practiceTimeZone } from '../practice/clock.js';
 import { runSetup } from '../practice/setup.js';
 import { join } from 'node:path';
 import { runBilling, ChargeQueue, type BillingSummary } from './billing.js';
@@ -84,7 +85,7 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
   // An existing practice keeps its own details; the demo only adds its clinicians, offices and payers.
   const [existing] = await db.select({ timeZone: practice.timeZone }).from(practice);
   const setup = await runSetup(db, actor, demoSetup(!existing));
-  const calendar = new Calendar(options.now, existing?.timeZone ?? 'America/New_York');
+  const calendar = new Calendar(options.now, await practiceTimeZone(db));
   const before = new Map(
     (
       await queryRows<{ name: string; n: number }>(

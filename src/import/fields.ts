@@ -9,6 +9,7 @@ import { describeLoincProblem } from '../codes/loinc.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
+import { parseMoney } from '../money.js';
 import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState } from './demographics.js';
 
 export type DateOrder = 'mdy' | 'dmy';
@@ -213,10 +214,9 @@ export function parseQuantity(input: string, what: string, defaultUnit?: string)
 }
 
 /** "$1,234.50" → 123450 cents. */
-export function parseMoney(input: string, what: string): Parsed<number> {
-  const text = input.trim().replace(/^\$/, '').replace(/,/g, '');
-  if (!/^[0-9]+(\.[0-9]{1,2})?$/.test(text)) return bad(`${what} "${input}" is not an amount of money (e.g. 125.00)`);
-  return ok(Math.round(Number(text) * 100));
+export function parseMoneyField(input: string, what: string): Parsed<number> {
+  const cents = parseMoney(input);
+  return cents === undefined ? bad(`${what} "${input}" is not an amount of money (e.g. 125.00)`) : ok(cents);
 }
 
 export type FieldType =
@@ -336,7 +336,7 @@ export function parseField(type: FieldType, raw: string, label: string, context:
       return ok(Number(text));
     }
     case 'money':
-      return parseMoney(text, label);
+      return parseMoneyField(text, label);
     case 'quantity':
       return parseQuantity(text, label);
   }

@@ -35,3 +35,21 @@ export async function practiceTimeZone(db: DbOrTx, fallback = DEFAULT_TIME_ZONE)
 export function practiceToday(now: Date, timeZone: string): string {
   return DateTime.fromJSDate(now, { zone: timeZone }).toISODate()!;
 }
+
+/**
+ * The one clock domain code reads: `now` is the instant the entry point gave the command (main() reads the
+ * machine's clock once; tests set it), seen in the practice's zone. Domain code takes it as data and never
+ * asks the machine for the time or its zone.
+ */
+export interface PracticeClock {
+  now: Date;
+  zone: string;
+  /** The practice's calendar date at `now` (YYYY-MM-DD). */
+  today: string;
+}
+
+/** The clock for `now` in the practice's zone (`fallback` before the practice is set up). */
+export async function practiceClock(db: DbOrTx, now: Date, fallback = DEFAULT_TIME_ZONE): Promise<PracticeClock> {
+  const zone = await practiceTimeZone(db, fallback);
+  return { now, zone, today: practiceToday(now, zone) };
+}

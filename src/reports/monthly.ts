@@ -7,6 +7,7 @@ import { chainHead } from '../audit/chain.js';
 import { arAging, type AgingBucket } from '../claims/ar.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
+import { practiceTimeZone } from '../practice/clock.js';
 import { PracticeError } from '../errors.js';
 import { writePrivateFile } from '../files/private-file.js';
 import { toCsv, numberFormats, type NumberFormats } from './format.js';
@@ -197,7 +198,7 @@ async function qualitySection(db: DbOrTx, month: string, timeZone: string): Prom
 export async function monthlyPack(db: DbOrTx, options: { month: string }): Promise<MonthlyPack> {
   const productivity = await productivityReport(db, { month: options.month, by: 'provider' });
   const { from, to } = comparisonPeriods(options.month)[0]!;
-  const [{ time_zone: timeZone } = { time_zone: 'America/New_York' }] = await queryRows<{ time_zone: string }>(db, sql`select time_zone from practice limit 1`);
+  const timeZone = await practiceTimeZone(db);
   const [trend, quality, recall, claims] = await Promise.all([
     rvuTrend(db, { month: options.month }),
     qualitySection(db, options.month, timeZone),
@@ -318,9 +319,9 @@ export function monthlyPackCsv(pack: MonthlyPack): string {
  */
 export async function writeMonthlyPack(
   db: DbOrTx,
-  options: { month: string; out: string; locale?: string; now?: Date },
+  options: { month: string; out: string; locale?: string; now: Date },
 ): Promise<{ file: string; month: string; pack: MonthlyPack }> {
   const pack = await monthlyPack(db, { month: options.month });
-  await writePrivateFile(options.out, await monthlyPackPdf(pack, numberFormats(options.locale ?? 'en-US'), options.now ?? new Date()));
+  await writePrivateFile(options.out, await monthlyPackPdf(pack, numberFormats(options.locale ?? 'en-US'), options.now));
   return { file: options.out, month: options.month, pack };
 }

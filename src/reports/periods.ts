@@ -27,8 +27,9 @@ export function parseMonth(month: string): DateTime {
 }
 
 /** The last full month before `now`: what a cron job on the 1st reports on. */
-export function lastFullMonth(now: Date): string {
-  return DateTime.fromJSDate(now, { zone: 'utc' }).startOf('month').minus({ months: 1 }).toFormat('yyyy-LL');
+/** The month before the one `today` (the practice's date, YYYY-MM-DD) is in. */
+export function lastFullMonth(today: string): string {
+  return DateTime.fromISO(today).startOf('month').minus({ months: 1 }).toFormat('yyyy-LL');
 }
 
 export function monthLabel(month: string): string {

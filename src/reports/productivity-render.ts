@@ -1,5 +1,6 @@
 // The productivity report as a terminal table, CSV (one row per group and period) and PDF section.
 import type { ChalkInstance } from 'chalk';
+import { dollarsNumber } from '../money.js';
 import { renderTable } from '../text/table.js';
 import { toCsv, type NumberFormats } from './format.js';
 import { PERIOD_LABELS, monthLabel } from './periods.js';
@@ -80,7 +81,7 @@ export function productivityTable(report: ProductivityReport, f: NumberFormats, 
   return lines.join('\n');
 }
 
-const dollars = (cents: number | null) => (cents === null ? null : Number((cents / 100).toFixed(2)));
+const dollars = (cents: number | null) => (cents === null ? null : dollarsNumber(cents));
 
 export const PRODUCTIVITY_CSV_HEADER = [
   'group_by', 'group_key', 'group_label', 'npi', 'period', 'period_start', 'period_end',

@@ -5,6 +5,7 @@ import { eq, sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../db/query.js';
 import { locations, practice, providers } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
+import { practiceTimeZone } from '../practice/clock.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { describeRvuSources, ensureBundledRvus, practiceLocality, rvuSources, type Locality, type RvuSource } from '../rvu/load.js';
 import { NOT_VALUED_STATUS } from '../rvu/not-valued.js';
@@ -261,8 +262,8 @@ async function groupLabels(db: DbOrTx, by: GroupBy, keys: string[]): Promise<Map
 const UNASSIGNED: Record<GroupBy, string> = { provider: '(no provider)', location: '(no location)', cpt: '(no code)' };
 
 async function practiceSettings(db: DbOrTx): Promise<{ name: string; timeZone: string }> {
-  const [row] = await db.select({ name: practice.legalName, timeZone: practice.timeZone }).from(practice).limit(1);
-  return row ?? { name: 'Medical practice', timeZone: 'America/New_York' };
+  const [row] = await db.select({ name: practice.legalName }).from(practice).limit(1);
+  return { name: row?.name ?? 'Medical practice', timeZone: await practiceTimeZone(db) };
 }
 
 async function resolveProvider(db: DbOrTx, npi: string | undefined): Promise<number | null> {

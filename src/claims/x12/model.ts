@@ -101,20 +101,5 @@ export function parseX12(text: string): X12Document {
   return new X12Document(segments, separators, lineBreak, ending);
 }
 
-/** Money in cents from an X12 decimal ("150", "-2.50", "1222.00"), exactly: no floating point. */
-export function centsFromX12(value: string): number {
-  const m = /^(-)?([0-9]*)(?:\.([0-9]{0,2}))?$/.exec(value.trim());
-  if (!m || (m[2] === '' && !m[3])) throw new ValidationError([{ code: 'X12_AMOUNT', message: `"${value}" is not an X12 amount.` }]);
-  const cents = Number(m[2] || '0') * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  return m[1] ? -cents : cents;
-}
-
-/** Cents as an X12 decimal: no thousands separator, decimal point only when needed. */
-export function x12Amount(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  const whole = Math.floor(abs / 100);
-  const frac = abs % 100;
-  if (frac === 0) return `${sign}${whole}`;
-  return `${sign}${whole}.${String(frac).padStart(2, '0').replace(/0$/, '')}`;
-}
+// X12 amounts are money: parsed and written by the one money module.
+export { centsFromX12, x12Amount } from '../../money.js';

@@ -8,7 +8,7 @@ import { writePrivateFile } from '../../files/private-file.js';
 import { measureQuery } from './options.js';
 
 interface MipsOptions {
-  period: string;
+  period?: string;
   provider?: string;
   tin?: string;
   format: 'table' | 'json';
@@ -19,7 +19,7 @@ interface MipsOptions {
 export function registerMips(report: Command, action: ActionFactory): void {
   outputFileOption(report.command('mips'), '--out <file>', 'write the estimate to this file (readable by you only) instead of the screen')
     .description('estimated MIPS quality score: points per measure, the category score, and the care gaps worth closing')
-    .option('--period <year|from..to>', 'performance period: a year, or a date range inside one year', String(new Date().getFullYear()))
+    .option('--period <year|from..to>', 'performance period: a year, or a date range inside one year (default: this year)')
     .option('--provider <npi>', 'only patients attributed to this provider (NPI): an individual submission')
     .option('--tin <tin>', 'only providers billing under this tax id')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))

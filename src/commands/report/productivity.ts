@@ -24,7 +24,8 @@ export function addMonthReportOptions(command: Command): Command {
 
 export async function resolveMonth(ctx: CommandContext, options: MonthReportOptions): Promise<string> {
   const { lastFullMonth, parseMonth } = await import('../../reports/periods.js');
-  const month = options.month ?? lastFullMonth(ctx.now);
+  const { practiceClock } = await import('../../practice/clock.js');
+  const month = options.month ?? lastFullMonth((await practiceClock(await ctx.db(), ctx.now)).today);
   parseMonth(month);
   if (options.format === 'pdf' && !options.out) throw new UsageError('A PDF needs a file: add --out report.pdf.');
   return month;

@@ -2,9 +2,9 @@
 import { Option, type Command } from 'commander';
 import type { ActionFactory } from '../../cli/context.js';
 import { toJson } from '../../cli/output.js';
-import { DateTime } from 'luxon';
 import type { Db } from '../../db/types.js';
 import { UsageError } from '../../errors.js';
+import { practiceToday } from '../../practice/clock.js';
 import type { QualityQuery, QualityReport } from '../../measures/run.js';
 import type { BenchmarkedReport } from '../../reports/quality-benchmarks.js';
 import { writePrivateFile } from '../../files/private-file.js';
@@ -80,7 +80,7 @@ Examples:
 async function benchmarkedReport(db: Db, query: QualityQuery, report: QualityReport, now: Date): Promise<BenchmarkedReport> {
   const { qualityTrend } = await import('../../measures/run.js');
   const { withBenchmarks } = await import('../../reports/quality-benchmarks.js');
-  const today = DateTime.fromJSDate(now, { zone: query.period.timeZone }).toISODate()!;
+  const today = practiceToday(now, query.period.timeZone);
   return withBenchmarks(report, await qualityTrend(db, query, today));
 }
 

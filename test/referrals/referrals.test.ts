@@ -6,7 +6,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { auditLog, priorAuthorizations, referrals } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
-import { seedChart, type SeededChart } from './seed.js';
+import { seedChart, type SeededChart } from '../fhir/seed.js';
 
 const now = new Date('2026-04-01T12:00:00Z');
 

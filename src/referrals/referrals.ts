@@ -12,9 +12,9 @@ import { recordAudit, recordDisclosure, type AuditActor } from '../db/audit.js';
 import { patients, priorAuthorizations, referrals } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
-import { patientBundle } from './export.js';
+import { patientBundle } from '../fhir/export.js';
 import { writePrivateFile } from '../files/private-file.js';
-import { idPrefix, resourceId } from './ids.js';
+import { idPrefix, resourceId } from '../fhir/ids.js';
 
 export const referralStatuses = ['draft', 'sent', 'scheduled', 'completed', 'cancelled'] as const;
 export const authorizationStatuses = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
@@ -36,7 +36,8 @@ export interface ReferralInput {
   authNumber?: string;
   authStatus?: AuthorizationStatus;
   status: ReferralStatus;
-  sentAt?: Date;
+  /** When it was sent (the command's clock); kept only for a referral recorded as sent. */
+  sentAt: Date;
 }
 
 export interface ReferralChanges {
@@ -89,7 +90,7 @@ export async function createReferral(db: Db, who: AuditActor, input: ReferralInp
         reasonSystem: reasonCode ? CodeSystem.icd10cm : null,
         reasonCode: reasonCode ?? null,
         status: input.status,
-        sentAt: input.status === 'sent' ? (input.sentAt ?? new Date()) : null,
+        sentAt: input.status === 'sent' ? input.sentAt : null,
         followUpDate: input.followUpDate ?? null,
         priorAuthorizationId: auth?.id ?? null,
       })
