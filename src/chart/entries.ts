@@ -2,8 +2,8 @@
 // vitals, labs, notes), declared once each: their options, how they are checked and written, and how
 // they are listed. One generic command and one generic writer serve them all.
 import { and, asc, desc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
-import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
-import { normalizeIcd10 } from '../codes/icd10.js';
+import { readCvx, readIcd10 } from '../codes/code-lists.js';
+import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { describeLoincProblem } from '../codes/loinc.js';
 import { formatNdc11, normalizeNdc } from '../codes/ndc.js';
 import { CodeSystem } from '../codes/systems.js';
@@ -65,6 +65,13 @@ class Checks {
     if (value === undefined) return undefined;
     return normalize(value) ?? this.fail(option, 'CODE_FORM', `${option} "${value}" is not ${what}.`);
   }
+  /** A code read by the code list's own reader, whose message is the one every path gives. */
+  read(key: string, option: string, code: string, reader: (s: string) => { code: string } | { problem: string }): string | undefined {
+    const value = this.text(key);
+    if (value === undefined) return undefined;
+    const read = reader(value);
+    return 'code' in read ? read.code : this.fail(option, code, `${option}: ${read.problem}`);
+  }
   oneOf(key: string, option: string, allowed: string[]): string | undefined {
     const value = this.text(key)?.toLowerCase();
     if (value === undefined || allowed.includes(value)) return value;
@@ -124,7 +131,7 @@ const problemKind: EntryKind = {
   ],
   async add(tx, patient, options, clock) {
     const c = new Checks(options, clock);
-    const code = c.required('icd10', '--icd10') === undefined ? undefined : c.code('icd10', '--icd10', normalizeIcd10, 'an ICD-10-CM code (a letter, two characters, then up to four after the dot, e.g. E11.9)');
+    const code = c.required('icd10', '--icd10') === undefined ? undefined : c.read('icd10', '--icd10', 'ICD10', readIcd10);
     const onset = c.date('onset', '--onset');
     const status = c.oneOf('status', '--status', ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved']) ?? 'active';
     if (onset && onset < patient.dob) c.fail('--onset', 'BEFORE_BIRTH', '--onset is before the date of birth.');
@@ -311,7 +318,7 @@ const immunizationKind: EntryKind = {
   ],
   async add(tx, patient, options, clock) {
     const c = new Checks(options, clock);
-    const cvx = c.required('cvx', '--cvx') === undefined ? undefined : c.code('cvx', '--cvx', normalizeCvx, 'a CVX code (1 to 3 digits, e.g. 140)');
+    const cvx = c.required('cvx', '--cvx') === undefined ? undefined : c.read('cvx', '--cvx', 'CVX', readCvx);
     const date = c.date('date', '--date') ?? clock.today;
     const expires = c.date('expires', '--expires', { future: true });
     if (date < patient.dob) c.fail('--date', 'BEFORE_BIRTH', '--date is before the date of birth.');

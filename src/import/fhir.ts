@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
-import { normalizeCvx } from '../codes/drug-codes.js';
+import { readCvx } from '../codes/code-lists.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizePhone } from '../codes/contact.js';
 import { PracticeError } from '../errors.js';
@@ -626,8 +626,10 @@ function mapImmunization(r: Json, b: Builder): void {
   const vaccine = coded(r.vaccineCode, CodeSystem.cvx);
   const at = r.occurrenceDateTime ?? r.recorded;
   if (r.status === 'not-done') return b.notDone(patient, 'vaccine', vaccine, at, r.statusReason);
-  const cvx = vaccine?.codeSystem === CodeSystem.cvx ? normalizeCvx(vaccine.code) : undefined;
-  if (!cvx) b.reject('the immunization has no CVX vaccine code');
+  const read = vaccine?.codeSystem === CodeSystem.cvx ? readCvx(vaccine.code) : undefined;
+  const cvx = read && 'code' in read ? read.code : undefined;
+  if (!read) b.reject('the immunization has no CVX vaccine code');
+  else if ('problem' in read) b.reject(read.problem.replace(/\.$/, ''));
   if (!dateOf(at)) b.reject('the immunization has no date');
   if (b.item.problems.length) return;
   const values: Record<string, unknown> = {};

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { normalizeZip } from '../codes/contact.js';
-import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
+import { readCvx } from '../codes/code-lists.js';
+import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import type { Db } from '../db/types.js';
 import { PracticeError } from '../errors.js';
@@ -157,8 +158,9 @@ const mappers: FileMapper[] = [
   {
     file: 'immunizations.csv',
     build(get, item, source) {
-      const cvx = normalizeCvx(get('CODE'));
-      if (!cvx) return void item.problems.push(`vaccine code "${get('CODE')}" is not a CVX code`);
+      const read = readCvx(get('CODE'));
+      if ('problem' in read) return void item.problems.push(read.problem.replace(/\.$/, ''));
+      const cvx = read.code;
       record(item, source, 'immunizations', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('DATE')), get('PATIENT'), get('ENCOUNTER'), {
         cvxCode: cvx,
         display: get('DESCRIPTION') || null,
