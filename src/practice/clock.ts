@@ -3,6 +3,7 @@
 import { DateTime } from 'luxon';
 import { practice } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
+import type { UnitSystem } from '../records/vital.js';
 
 export interface PracticeInfo {
   name: string;
@@ -34,4 +35,10 @@ export async function practiceTimeZone(db: DbOrTx, fallback = DEFAULT_TIME_ZONE)
 /** The practice's calendar date at `now`. */
 export function practiceToday(now: Date, timeZone: string): string {
   return DateTime.fromJSDate(now, { zone: timeZone }).toISODate()!;
+}
+
+/** How the practice reads a vital sign typed without a unit; US customary before set-up. */
+export async function practiceUnits(db: DbOrTx): Promise<UnitSystem> {
+  const [row] = await db.select({ units: practice.units }).from(practice).limit(1);
+  return row?.units === 'metric' ? 'metric' : 'us';
 }
