@@ -31,7 +31,8 @@ describe('code checks', () => {
     expect(normalizeIcd10('e119')).toBe('E11.9');
     expect(normalizeIcd10('I10')).toBe('I10');
     expect(normalizeIcd10('Z79.4')).toBe('Z79.4');
-    expect(normalizeIcd10('U07.1')).toBe(undefined);
+    expect(normalizeIcd10('u071')).toBe('U07.1');
+    expect(normalizeIcd10('EE1.9')).toBe(undefined);
     expect(normalizeIcd10('12345')).toBe(undefined);
     expect(icd10ForClaim('E11.65')).toBe('E1165');
   });

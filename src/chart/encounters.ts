@@ -2,7 +2,7 @@
 // charge per procedure with diagnosis pointers and an amount, and the SOAP note, in one transaction.
 import { asc, desc, eq, inArray } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { normalizeIcd10 } from '../codes/icd10.js';
+import { readIcd10 } from '../codes/code-lists.js';
 import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem } from '../codes/systems.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
@@ -117,10 +117,10 @@ function parseDiagnoses(text: string, issues: Issue[]): string[] {
   if (items.length > MAX_DIAGNOSES) issues.push({ path: '--dx', code: 'DX_COUNT', message: `A visit takes at most ${MAX_DIAGNOSES} diagnoses.` });
   const codes: string[] = [];
   for (const item of items) {
-    const code = normalizeIcd10(item);
-    if (!code) issues.push({ path: '--dx', code: 'ICD10_FORM', message: `"${item}" is not an ICD-10-CM code (e.g. E11.9).` });
-    else if (codes.includes(code)) issues.push({ path: '--dx', code: 'DX_REPEATED', message: `${code} is listed twice in --dx.` });
-    else codes.push(code);
+    const read = readIcd10(item);
+    if ('problem' in read) issues.push({ path: '--dx', code: 'ICD10', message: read.problem });
+    else if (codes.includes(read.code)) issues.push({ path: '--dx', code: 'DX_REPEATED', message: `${read.code} is listed twice in --dx.` });
+    else codes.push(read.code);
   }
   return codes;
 }

@@ -2,8 +2,8 @@
 // vitals, labs, notes), declared once each: their options, how they are checked and written, and how
 // they are listed. One generic command and one generic writer serve them all.
 import { and, asc, desc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
-import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
-import { normalizeIcd10 } from '../codes/icd10.js';
+import { readCvx, readIcd10 } from '../codes/code-lists.js';
+import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { describeLoincProblem } from '../codes/loinc.js';
 import { formatNdc11, normalizeNdc } from '../codes/ndc.js';
 import { CodeSystem } from '../codes/systems.js';
@@ -16,7 +16,10 @@ import { REPLACEABLE, retireReplaced, type EntryKindName } from './lifecycle.js'
 import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
 import { parseSoap } from './soap.js';
 import { parseDate, parseLocalDateTime } from './time.js';
-import { BP_PANEL, BMI, DIASTOLIC, LOINC, SYSTOLIC, VITAL_CODES, VITAL_SIGNS, readVital } from './vital-signs.js';
+import { practiceUnits } from '../practice/clock.js';
+import { readLabUnit } from '../records/lab.js';
+import { checkObservationValue } from '../records/observation.js';
+import { BP_PANEL, BMI, DIASTOLIC, LOINC, SYSTOLIC, VITAL_CODES, VITAL_SIGNS, bodyMassIndex, readBloodPressure, readVitalText } from '../records/vital.js';
 
 export type EntryOptions = Record<string, string | boolean | undefined>;
 export interface EntryClock {
@@ -64,6 +67,13 @@ class Checks {
     const value = this.text(key);
     if (value === undefined) return undefined;
     return normalize(value) ?? this.fail(option, 'CODE_FORM', `${option} "${value}" is not ${what}.`);
+  }
+  /** A code read by the code list's own reader, whose message is the one every path gives. */
+  read(key: string, option: string, code: string, reader: (s: string) => { code: string } | { problem: string }): string | undefined {
+    const value = this.text(key);
+    if (value === undefined) return undefined;
+    const read = reader(value);
+    return 'code' in read ? read.code : this.fail(option, code, `${option}: ${read.problem}`);
   }
   oneOf(key: string, option: string, allowed: string[]): string | undefined {
     const value = this.text(key)?.toLowerCase();
@@ -124,7 +134,7 @@ const problemKind: EntryKind = {
   ],
   async add(tx, patient, options, clock) {
     const c = new Checks(options, clock);
-    const code = c.required('icd10', '--icd10') === undefined ? undefined : c.code('icd10', '--icd10', normalizeIcd10, 'an ICD-10-CM code (a letter, two characters, then up to four after the dot, e.g. E11.9)');
+    const code = c.required('icd10', '--icd10') === undefined ? undefined : c.read('icd10', '--icd10', 'ICD10', readIcd10);
     const onset = c.date('onset', '--onset');
     const status = c.oneOf('status', '--status', ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved']) ?? 'active';
     if (onset && onset < patient.dob) c.fail('--onset', 'BEFORE_BIRTH', '--onset is before the date of birth.');
@@ -311,7 +321,7 @@ const immunizationKind: EntryKind = {
   ],
   async add(tx, patient, options, clock) {
     const c = new Checks(options, clock);
-    const cvx = c.required('cvx', '--cvx') === undefined ? undefined : c.code('cvx', '--cvx', normalizeCvx, 'a CVX code (1 to 3 digits, e.g. 140)');
+    const cvx = c.required('cvx', '--cvx') === undefined ? undefined : c.read('cvx', '--cvx', 'CVX', readCvx);
     const date = c.date('date', '--date') ?? clock.today;
     const expires = c.date('expires', '--expires', { future: true });
     if (date < patient.dob) c.fail('--date', 'BEFORE_BIRTH', '--date is before the date of birth.');
@@ -337,10 +347,10 @@ const vitalsKind: EntryKind = {
   command: 'vitals',
   noun: 'vital signs',
   summary: 'vital signs (stored as LOINC observations), with plausible-range checks',
-  example: 'practice vitals add C100 --bp 128/82 --pulse 72 --weight 82kg --height 176cm',
+  example: 'practice vitals add C100 --bp 128/82 --pulse 72 --weight 180 --height 70in --temp 98.6',
   options: [
     { flags: '--bp <systolic/diastolic>', description: 'blood pressure in mmHg, e.g. 128/82' },
-    ...VITAL_SIGNS.map((v) => ({ flags: `--${v.option} <value>`, description: `${v.display.toLowerCase()} (${[v.unit, ...Object.keys(v.units).filter((u) => u && u !== v.unit.toLowerCase())].join(', ')})` })),
+    ...VITAL_SIGNS.map((v) => ({ flags: `--${v.option} <value>`, description: `${v.display.toLowerCase()} (${v.units.map((u) => u.label).join(', ')}; without a unit: ${[...new Set([v.bare.us, v.bare.metric])].map((b) => v.units.find((u) => u.ucum === b)!.label).join(' or ')} by the practice's unit setting)` })),
     { flags: '--at <when>', description: 'when measured, "2026-03-01 09:30" (default now)' },
   ],
   columns: [
@@ -352,30 +362,28 @@ const vitalsKind: EntryKind = {
   async add(tx, patient, options, clock) {
     const c = new Checks(options, clock);
     const at = c.instant('at', '--at');
+    const units = await practiceUnits(tx);
     const values: { loinc: string; display: string; value: number; unit: string }[] = [];
     for (const sign of VITAL_SIGNS) {
       const text = c.text(sign.option);
       if (text === undefined) continue;
-      const read = readVital(sign, text);
-      if ('problem' in read) c.fail(`--${sign.option}`, 'VITAL_RANGE', read.problem);
-      else values.push({ loinc: sign.loinc, display: sign.display, value: read.value, unit: sign.unit });
+      const read = readVitalText(sign, text, units);
+      if ('problem' in read) c.fail(`--${sign.option}`, 'VITAL_RANGE', `--${sign.option}: ${read.problem}`);
+      else values.push({ loinc: sign.loinc, display: sign.display, value: read.value, unit: read.unit });
     }
     let bp: [number, number] | undefined;
     const bpText = c.text('bp');
     if (bpText !== undefined) {
-      const match = /^\s*([0-9]{2,3})\s*\/\s*([0-9]{2,3})\s*$/.exec(bpText);
-      const [sys, dia] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
-      if (!match) c.fail('--bp', 'BP_FORMAT', '--bp must be systolic/diastolic in mmHg, e.g. 128/82.');
-      else if (sys < SYSTOLIC.min || sys > SYSTOLIC.max || dia < DIASTOLIC.min || dia > DIASTOLIC.max || dia >= sys) {
-        c.fail('--bp', 'VITAL_RANGE', `--bp is not plausible (systolic ${SYSTOLIC.min}-${SYSTOLIC.max}, diastolic ${DIASTOLIC.min}-${DIASTOLIC.max} and lower than systolic): please check it.`);
-      } else bp = [sys, dia];
+      const read = readBloodPressure(bpText);
+      if ('problem' in read) c.fail('--bp', 'VITAL_RANGE', `--bp: ${read.problem}`);
+      else bp = [read.systolic, read.diastolic];
     }
     if (values.length === 0 && !bp && c.issues.length === 0) c.fail('--bp', 'REQUIRED', 'Give at least one vital sign, e.g. --bp 128/82 or --pulse 72.');
     c.done();
     const weight = values.find((v) => v.loinc === '29463-7');
     const height = values.find((v) => v.loinc === '8302-2');
     if (weight && height) {
-      values.push({ loinc: BMI.loinc, display: BMI.display, value: Math.round((weight.value / (height.value / 100) ** 2) * 10) / 10, unit: BMI.unit });
+      values.push({ loinc: BMI.loinc, display: BMI.display, value: bodyMassIndex(weight.value, height.value), unit: BMI.stored });
     }
     const base = { patientId: patient.id, category: 'vital-signs', codeSystem: LOINC, effectiveAt: at, status: 'final' };
     const ids: number[] = [];
@@ -384,8 +392,8 @@ const vitalsKind: EntryKind = {
       const parts = await tx
         .insert(observations)
         .values([
-          { ...base, panelId: panel!.id, code: SYSTOLIC.loinc, display: SYSTOLIC.display, valueNumeric: String(bp[0]), valueUnit: SYSTOLIC.unit },
-          { ...base, panelId: panel!.id, code: DIASTOLIC.loinc, display: DIASTOLIC.display, valueNumeric: String(bp[1]), valueUnit: DIASTOLIC.unit },
+          { ...base, panelId: panel!.id, code: SYSTOLIC.loinc, display: SYSTOLIC.display, valueNumeric: String(bp[0]), valueUnit: SYSTOLIC.stored },
+          { ...base, panelId: panel!.id, code: DIASTOLIC.loinc, display: DIASTOLIC.display, valueNumeric: String(bp[1]), valueUnit: DIASTOLIC.stored },
         ])
         .returning({ id: observations.id });
       ids.push(panel!.id, ...parts.map((p) => p.id));
@@ -444,8 +452,16 @@ const labKind: EntryKind = {
     const flag = c.text('flag')?.toUpperCase();
     if (flag !== undefined && !['N', 'H', 'L', 'HH', 'LL', 'A', 'AA'].includes(flag)) c.fail('--flag', 'CHOICE', '--flag must be one of N, H, L, HH, LL, A, AA.');
     const at = c.instant('date', '--date');
-    c.done();
     const numeric = valueText !== undefined && /^-?[0-9]+(\.[0-9]+)?$/.test(valueText) ? Number(valueText) : undefined;
+    const unitText = c.text('unit');
+    const unitRead = unitText === undefined ? undefined : readLabUnit(unitText);
+    if (unitRead && 'problem' in unitRead) c.fail('--unit', 'UCUM', `--unit: ${unitRead.problem}`);
+    const unit = unitRead && 'unit' in unitRead ? unitRead.unit : null;
+    if (loinc && !loincProblem && numeric !== undefined && !(unitRead && 'problem' in unitRead)) {
+      const checked = checkObservationValue(loinc.trim(), numeric, unit, await practiceUnits(tx));
+      if ('problem' in checked) c.fail('--value', 'PLAUSIBLE', `--value: ${checked.problem}`);
+    }
+    c.done();
     const interpretation =
       flag ?? (numeric === undefined ? null : high !== undefined && numeric > high ? 'H' : low !== undefined && numeric < low ? 'L' : low !== undefined || high !== undefined ? 'N' : null);
     const [row] = await tx
@@ -458,7 +474,7 @@ const labKind: EntryKind = {
         display: c.text('name') ?? null,
         valueNumeric: numeric === undefined ? null : String(numeric),
         valueText: numeric === undefined ? valueText! : null,
-        valueUnit: c.text('unit') ?? null,
+        valueUnit: unit,
         referenceLow: low === undefined ? null : String(low),
         referenceHigh: high === undefined ? null : String(high),
         interpretation,

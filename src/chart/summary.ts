@@ -18,7 +18,7 @@ import {
 import type { DbOrTx } from '../db/types.js';
 import type { PatientCareGap } from '../measures/gaps.js';
 import type { PatientRow } from './lookup.js';
-import { DIASTOLIC, SYSTOLIC, VITAL_CODES } from './vital-signs.js';
+import { DIASTOLIC, SYSTOLIC, VITAL_CODES } from '../records/vital.js';
 
 /** What the quality area plugs in: one patient's open care gaps, null when measures are not set up. */
 export type CareGapSource = (db: DbOrTx, patientId: number, today: string) => Promise<PatientCareGap[] | null>;

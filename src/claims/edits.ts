@@ -4,6 +4,7 @@
 // Code forms (NPI check digit, ICD-10-CM, CPT/HCPCS, modifiers) are checked with src/codes on the
 // distinct values in scope, and the SQL compares against the short list of bad ones.
 import { sql, type SQL } from 'drizzle-orm';
+import { isBillableIcd10 } from '../codes/code-lists.js';
 import { isIcd10Form } from '../codes/icd10.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { PAYER_ID_PATTERN } from '../codes/payer-id.js';
@@ -27,6 +28,8 @@ export interface EditInputs {
   today: string;
   badNpis: SQL;
   badDiagnoses: SQL;
+  /** Well-formed codes that are category headers in the ICD-10-CM list. */
+  headerDiagnoses: SQL;
   badProcedures: SQL;
   badModifiers: SQL;
   badNdcs: SQL;
@@ -83,6 +86,7 @@ export const claimEdits: ClaimEdit[] = [
   },
   { code: 'DX_MISSING', level: 'claim', message: 'The claim has no diagnosis code.', fails: () => sql`cv.dx_count = 0` },
   { code: 'DX_FORM', level: 'claim', message: 'A diagnosis is not a valid ICD-10-CM code form.', fails: (x) => sql`exists (select 1 from claim_diagnoses d where d.claim_id = cv.claim_id and (d.code_system <> ${CodeSystem.icd10cm} or d.code = any(${x.badDiagnoses})))` },
+  { code: 'DX_NOT_BILLABLE', level: 'claim', message: 'A diagnosis is an ICD-10-CM category, not a billable code: code it to the full depth (see "practice encounters list").', fails: (x) => sql`exists (select 1 from claim_diagnoses d where d.claim_id = cv.claim_id and d.code = any(${x.headerDiagnoses}))` },
   { code: 'DX_BEFORE_ICD10', level: 'claim', message: `ICD-10-CM codes cannot be billed for services before ${ICD10_EFFECTIVE}.`, fails: () => sql`cv.service_date_from < ${ICD10_EFFECTIVE}::date` },
   { code: 'DX_DUPLICATE', level: 'claim', message: 'The same diagnosis code is listed twice on the claim.', fails: () => sql`exists (select 1 from claim_diagnoses d where d.claim_id = cv.claim_id group by replace(d.code, '.', '') having count(*) > 1)` },
   { code: 'FREQUENCY_REF', level: 'claim', message: "A corrected or void claim needs the payer's claim control number of the original.", fails: () => sql`cv.frequency_code in ('7', '8') and coalesce(trim(cv.payer_claim_control_number), '') = ''` },
@@ -188,6 +192,7 @@ async function editInputs(db: DbOrTx, scope: EditScope, today: string): Promise<
     today,
     badNpis: bad('npi', isValidNpi),
     badDiagnoses: bad('dx', isIcd10Form),
+    headerDiagnoses: bad('dx', (code) => !isIcd10Form(code) || isBillableIcd10(code)),
     badProcedures: bad('proc', (p) => procedureCodeSystem(p) !== undefined),
     badModifiers: bad('mod', isModifier),
     badNdcs: bad('ndc', (n) => normalizeNdc(n) !== undefined),

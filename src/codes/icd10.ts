@@ -1,7 +1,9 @@
 // ICD-10-CM code form: a letter, a digit, an alphanumeric, then up to 4 more characters after the dot
 // (ICD-10-CM Official Guidelines, I.A). Stored with the dot; claims print it without (837P HI segment).
+// U is the chapter of codes for emergency use (U07.1 COVID-19, U09.9 post COVID-19 condition).
+// Whether a code exists and is billable is the code list's business: ./code-lists.ts.
 
-const ICD10CM = /^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$/;
+const ICD10CM = /^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/;
 
 /** "e119", "E11.9", " e11.9 " → "E11.9"; undefined when it is not an ICD-10-CM code form. */
 export function normalizeIcd10(input: string): string | undefined {

@@ -94,11 +94,17 @@ export function register(program: Command, action: ActionFactory): void {
     .description('find patients by name (any order, accents optional), chart number, date of birth or phone')
     .argument('<text...>', 'what to look for, e.g. "garcia, maria" or 1980-04-23')
     .option('--all', 'include inactive and deceased patients')
+    .option('--limit <n>', 'show at most this many (default 50)')
     .addHelpText('after', '\nExamples:\n  practice patients find garcia maria\n  practice patients find 4/23/1980')
     .action(
-      action(async (ctx, words: string[], options: { all?: boolean }) => {
+      action(async (ctx, words: string[], options: { all?: boolean; limit?: string }) => {
         const db = await ctx.db();
-        const found = await findPatients(db, words.join(' '), { includeInactive: options.all });
+        const limit = options.limit === undefined ? 50 : Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number of patients, e.g. --limit 200.');
+        // One more than shown tells whether the list was cut short, so the user is told rather than misled.
+        const matched = await findPatients(db, words.join(' '), { includeInactive: options.all, limit: limit + 1 });
+        const found = matched.slice(0, limit);
+        if (matched.length > limit) ctx.warn(`Showing the first ${limit} matches; there are more: narrow the search or use --limit.`);
         await recordChartRead(db, ctx.auditActor, found.map((p) => p.id), 'search-result', { matches: found.length });
         const data = { count: found.length, patients: found.map(patientRow) };
         const human = found.length

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { DateTime } from 'luxon';
-import { practiceTimeZone } from '../practice/clock.js';
+import { practiceTimeZone, practiceUnits } from '../practice/clock.js';
 import type { Db } from '../db/types.js';
 import { PracticeError, UsageError } from '../errors.js';
 import { kindSpecs, mapHeaders, unmappedRequired, type FieldSpec, type ImportKind } from './columns.js';
@@ -98,6 +98,7 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
     // The practice's date: in the evening in New York, UTC is already tomorrow.
     today: DateTime.fromJSDate(options.today, { zone: timeZone }),
     timeZone,
+    units: await practiceUnits(db),
   };
   const rejects = new RejectWriter(options.rejectFile ?? input.replace(/(\.csv|\.txt|\.tsv)?$/i, '.rejects.csv'), headers);
   const cellsByItem = new WeakMap<ImportItem, string[]>();

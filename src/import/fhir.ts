@@ -6,7 +6,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
-import { normalizeCvx } from '../codes/drug-codes.js';
+import { readCvx } from '../codes/code-lists.js';
+import { checkObservationValue } from '../records/observation.js';
+import { vitalByLoinc } from '../records/vital.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizePhone } from '../codes/contact.js';
 import { PracticeError } from '../errors.js';
@@ -601,13 +603,23 @@ function mapObservation(r: Json, b: Builder): void {
     referenceHigh: typeof range?.high?.value === 'number' ? range.high.value : null,
     referenceText: range?.text ?? null,
   };
+  const parts = (r.component ?? []).flatMap((component: Json) => {
+    const part = coded(component.code, CodeSystem.loinc);
+    return part ? [{ part, value: observationValue(component) }] : [];
+  }) as { part: Coded; value: Record<string, unknown> }[];
+  // Every value is checked (plausible, in a known unit) before any is added: one bad part rejects it all.
+  for (const [coding, value] of [[code!, values], ...parts.map((p) => [p.part, p.value] as const)] as const) {
+    if (coding.codeSystem !== CodeSystem.loinc || typeof value.valueNumeric !== 'number') continue;
+    const unit = value.valueUnit as string | null;
+    const checked = vitalByLoinc(coding.code) && !unit ? { problem: `${vitalByLoinc(coding.code)!.display} ${value.valueNumeric} has no unit` } : checkObservationValue(coding.code, value.valueNumeric, unit, 'metric');
+    if ('problem' in checked) return b.reject(checked.problem.replace(/\.$/, ''));
+    Object.assign(value, { valueNumeric: checked.value, valueUnit: checked.unit });
+  }
   const basedOn = (r.basedOn ?? []).find((ref: Json) => refTo(b.context, ref, 'ServiceRequest'));
   const links = b.record(values, 'orderId', 'orders', basedOn, 'ServiceRequest');
   b.add('observations', patient, values, { periodStart, links });
-  (r.component ?? []).forEach((component: Json, i: number) => {
-    const part = coded(component.code, CodeSystem.loinc);
-    if (!part) return;
-    b.add('observations', patient, { ...common, ...part, display: part.display ?? null, ...observationValue(component) }, { sourceId: `${b.sourceId}#${part.code}`, panel: b.sourceId, periodStart, writeOrder: i + 1 });
+  parts.forEach(({ part, value }, i) => {
+    b.add('observations', patient, { ...common, ...part, display: part.display ?? null, ...value }, { sourceId: `${b.sourceId}#${part.code}`, panel: b.sourceId, periodStart, writeOrder: i + 1 });
   });
 }
 
@@ -684,8 +696,10 @@ function mapImmunization(r: Json, b: Builder): void {
   const vaccine = coded(r.vaccineCode, CodeSystem.cvx);
   const at = r.occurrenceDateTime ?? r.recorded;
   if (r.status === 'not-done') return b.notDone(patient, 'vaccine', vaccine, at, r.statusReason);
-  const cvx = vaccine?.codeSystem === CodeSystem.cvx ? normalizeCvx(vaccine.code) : undefined;
-  if (!cvx) b.reject('the immunization has no CVX vaccine code');
+  const read = vaccine?.codeSystem === CodeSystem.cvx ? readCvx(vaccine.code) : undefined;
+  const cvx = read && 'code' in read ? read.code : undefined;
+  if (!read) b.reject('the immunization has no CVX vaccine code');
+  else if ('problem' in read) b.reject(read.problem.replace(/\.$/, ''));
   if (!dateOf(at)) b.reject('the immunization has no date');
   if (b.item.problems.length) return;
   const values: Record<string, unknown> = {};

@@ -3,7 +3,8 @@
 // reason; a value a spreadsheet has mangled (1.23E+05, a ZIP without its leading zero) is refused, never guessed.
 import { DateTime } from 'luxon';
 import { normalizePhone, normalizeZip, isEmail } from '../codes/contact.js';
-import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
+import { readCvx, readIcd10 } from '../codes/code-lists.js';
+import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { normalizeIcd10 } from '../codes/icd10.js';
 import { describeLoincProblem } from '../codes/loinc.js';
 import { normalizeNdc } from '../codes/ndc.js';
@@ -169,14 +170,16 @@ export function parseDiagnosisCode(code: string, system: string | undefined): Pa
   if (system) {
     const uri = normalizeCodeSystem(system);
     if (uri === CodeSystem.icd10cm) {
-      const icd = normalizeIcd10(text);
-      return icd ? ok({ codeSystem: uri, code: icd }) : bad(`"${text}" is not an ICD-10-CM code`);
+      const icd = readIcd10(text);
+      return 'code' in icd ? ok({ codeSystem: uri, code: icd.code }) : bad(icd.problem.replace(/\.$/, ''));
     }
     if (uri === CodeSystem.icd9cm) return bad(`"${text}" is an ICD-9 code; ICD-9 was retired in 2015: give the ICD-10-CM code`);
     return ok({ codeSystem: uri, code: text });
   }
-  const icd = normalizeIcd10(text);
-  if (icd) return ok({ codeSystem: CodeSystem.icd10cm, code: icd });
+  if (normalizeIcd10(text)) {
+    const icd = readIcd10(text);
+    return 'code' in icd ? ok({ codeSystem: CodeSystem.icd10cm, code: icd.code }) : bad(icd.problem.replace(/\.$/, ''));
+  }
   if (/^[0-9]{6,18}$/.test(text)) return ok({ codeSystem: CodeSystem.snomed, code: text });
   if (/^(V[0-9]{2}|E[0-9]{3}|[0-9]{3})(\.[0-9]{1,2})?$/.test(text) || /^[0-9]{4,5}$/.test(text)) {
     return bad(`"${text}" looks like an ICD-9 code (retired in 2015): give the ICD-10-CM code`);
@@ -314,8 +317,8 @@ export function parseField(type: FieldType, raw: string, label: string, context:
       return unit ? ok(unit) : bad(`NDC unit "${text}" is not one a claim can carry: UN (unit), ML, GR (gram), ME (milligram) or F2 (international unit)`);
     }
     case 'cvx': {
-      const cvx = normalizeCvx(text);
-      return cvx ? ok(cvx) : bad(`CVX code "${text}" is not a CVX vaccine code (1 to 3 digits)`);
+      const cvx = readCvx(text);
+      return 'code' in cvx ? ok(cvx.code) : bad(cvx.problem.replace(/\.$/, ''));
     }
     case 'procedure': {
       const code = normalizeProcedureCode(text);

@@ -11,6 +11,9 @@ import { parseDiagnosisPointers } from '../chart/encounters.js';
 import { patientSearchName } from '../chart/names.js';
 import { splitFullName, tidyName } from './names.js';
 import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
+import { readLabUnit } from '../records/lab.js';
+import { checkObservationValue } from '../records/observation.js';
+import { BMI, BP_PANEL, DIASTOLIC, SYSTOLIC, VITAL_SIGNS, checkBloodPressure, readBloodPressure, readVitalValue, type UnitSystem } from '../records/vital.js';
 
 export interface RowContext extends FieldContext {
   kind: ImportKind;
@@ -20,6 +23,8 @@ export interface RowContext extends FieldContext {
   columns: Map<string, number>;
   /** The practice's zone: chart times without a zone are its wall-clock times. */
   timeZone: string;
+  /** The practice's unit setting: a vital sign written without a unit is in these. */
+  units: UnitSystem;
 }
 
 /**
@@ -236,6 +241,12 @@ const builders: Record<ImportKind, (row: Row) => void> = {
     const numeric = /^[<>]?=?\s*[+-]?[0-9]+(\.[0-9]+)?$/.test(v.value) && !/^[<>]/.test(v.value);
     const range = /^\s*([0-9.]+)\s*[-–]\s*([0-9.]+)\s*$/.exec(v.reference_range ?? '');
     const flag = v.flag === undefined ? null : row.oneOf('flag', { n: 'N', normal: 'N', h: 'H', high: 'H', l: 'L', low: 'L', hh: 'HH', ll: 'LL', a: 'A', abnormal: 'A' }, 'N', 'abnormal flag');
+    const unitRead = v.unit ? readLabUnit(v.unit) : { unit: null };
+    if ('problem' in unitRead) return row.reject(unitRead.problem.replace(/\.$/, ''));
+    if (numeric) {
+      const checked = checkObservationValue(v.loinc, Number(v.value), unitRead.unit, row.context.units);
+      if ('problem' in checked) return row.reject(checked.problem.replace(/\.$/, ''));
+    }
     row.add('observations', row.key('lab', v.loinc, v.date), {
       category: 'laboratory',
       codeSystem: CodeSystem.loinc,
@@ -243,7 +254,7 @@ const builders: Record<ImportKind, (row: Row) => void> = {
       display: v.test_name ?? null,
       valueNumeric: numeric ? Number(v.value) : null,
       valueText: numeric ? null : v.value,
-      valueUnit: v.unit ? normalizeUnitText(v.unit) : null,
+      valueUnit: unitRead.unit,
       referenceLow: range ? Number(range[1]) : null,
       referenceHigh: range ? Number(range[2]) : null,
       referenceText: range ? null : (v.reference_range ?? null),
@@ -257,34 +268,34 @@ const builders: Record<ImportKind, (row: Row) => void> = {
     let systolic = v.systolic;
     let diastolic = v.diastolic;
     if (v.bp) {
-      const bp = /^\s*([0-9]{2,3})\s*\/\s*([0-9]{2,3})\s*$/.exec(v.bp);
-      if (!bp) return row.reject(`blood pressure "${v.bp}" is not written as systolic/diastolic (e.g. 120/80)`);
-      [systolic, diastolic] = [Number(bp[1]), Number(bp[2])];
+      const bp = readBloodPressure(v.bp);
+      if ('problem' in bp) return row.reject(bp.problem.replace(/\.$/, ''));
+      [systolic, diastolic] = [bp.systolic, bp.diastolic];
     }
     if ((systolic === undefined) !== (diastolic === undefined)) return row.reject('a blood pressure needs both systolic and diastolic');
-    if (systolic !== undefined && systolic <= diastolic) return row.reject(`blood pressure ${systolic}/${diastolic}: the systolic must be above the diastolic`);
+    if (systolic !== undefined) {
+      const bp = checkBloodPressure(systolic, diastolic);
+      if ('problem' in bp) return row.reject(bp.problem.replace(/\.$/, ''));
+    }
+    // Every reading is checked before any is added: one implausible value rejects the row.
+    const readings: { sign: (typeof VITAL_SIGNS)[number]; value: number; unit: string }[] = [];
+    for (const sign of [...VITAL_SIGNS, BMI]) {
+      const given = v[sign.csvField] as { value: number; unit: string | null } | number | undefined;
+      if (given === undefined) continue;
+      const read = typeof given === 'number' ? readVitalValue(sign, given, null, row.context.units) : readVitalValue(sign, given.value, given.unit, row.context.units);
+      if ('problem' in read) return row.reject(read.problem.replace(/\.$/, ''));
+      readings.push({ sign, value: read.value, unit: read.unit });
+    }
     const effectiveAt = practiceInstant(v.date, row.context);
     const vital = (code: string, display: string, value: number, unit: string | null, extra: Partial<ClinicalRecord> = {}, suffix = code) =>
       row.add('observations', row.key('vital', suffix, v.date), { category: 'vital-signs', codeSystem: CodeSystem.loinc, code, display, valueNumeric: value, valueUnit: unit, effectiveAt }, extra);
     if (systolic !== undefined) {
-      const panel = row.key('vital', '85354-9', v.date);
-      row.add('observations', panel, { category: 'vital-signs', codeSystem: CodeSystem.loinc, code: '85354-9', display: 'Blood pressure panel', effectiveAt });
-      vital('8480-6', 'Systolic blood pressure', systolic, 'mm[Hg]', { panel });
-      vital('8462-4', 'Diastolic blood pressure', diastolic, 'mm[Hg]', { panel });
+      const panel = row.key('vital', BP_PANEL.loinc, v.date);
+      row.add('observations', panel, { category: 'vital-signs', codeSystem: CodeSystem.loinc, code: BP_PANEL.loinc, display: BP_PANEL.display, effectiveAt });
+      vital(SYSTOLIC.loinc, SYSTOLIC.display, systolic, SYSTOLIC.stored, { panel });
+      vital(DIASTOLIC.loinc, DIASTOLIC.display, diastolic, DIASTOLIC.stored, { panel });
     }
-    const quantities: [string, string, string, string][] = [
-      ['pulse', '8867-4', 'Heart rate', '/min'],
-      ['respiratory_rate', '9279-1', 'Respiratory rate', '/min'],
-      ['temperature', '8310-5', 'Body temperature', '[degF]'],
-      ['weight', '29463-7', 'Body weight', '[lb_av]'],
-      ['height', '8302-2', 'Body height', '[in_i]'],
-      ['spo2', '59408-5', 'Oxygen saturation', '%'],
-    ];
-    for (const [field, code, display, unit] of quantities) {
-      const q = v[field] as { value: number; unit: string | null } | undefined;
-      if (q) vital(code, display, q.value, q.unit ?? unit);
-    }
-    if (v.bmi !== undefined) vital('39156-5', 'Body mass index', v.bmi, 'kg/m2');
+    for (const r of readings) vital(r.sign.loinc, r.sign.display, r.value, r.unit);
   },
 
   encounters(row) {
@@ -389,7 +400,3 @@ const builders: Record<ImportKind, (row: Row) => void> = {
   },
 };
 
-function normalizeUnitText(unit: string): string {
-  const parsed = parseQuantity(`1 ${unit}`, 'unit');
-  return 'value' in parsed ? (parsed.value.unit ?? unit) : unit;
-}

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { normalizeZip } from '../codes/contact.js';
-import { normalizeCvx, normalizeRxnorm } from '../codes/drug-codes.js';
+import { readCvx } from '../codes/code-lists.js';
+import { checkObservationValue } from '../records/observation.js';
+import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import type { Db } from '../db/types.js';
 import { PracticeError } from '../errors.js';
@@ -164,8 +166,9 @@ const mappers: FileMapper[] = [
   {
     file: 'immunizations.csv',
     build(get, item, source) {
-      const cvx = normalizeCvx(get('CODE'));
-      if (!cvx) return void item.problems.push(`vaccine code "${get('CODE')}" is not a CVX code`);
+      const read = readCvx(get('CODE'));
+      if ('problem' in read) return void item.problems.push(read.problem.replace(/\.$/, ''));
+      const cvx = read.code;
       record(item, source, 'immunizations', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('DATE')), get('PATIENT'), get('ENCOUNTER'), {
         cvxCode: cvx,
         display: get('DESCRIPTION') || null,
@@ -181,13 +184,17 @@ const mappers: FileMapper[] = [
       if (!/^[0-9]{1,7}-[0-9]$/.test(code)) return void (item.skip = true);
       const given = get('CATEGORY');
       const numeric = get('TYPE') ? get('TYPE') === 'numeric' : /^-?[0-9]+(\.[0-9]+)?$/.test(get('VALUE'));
+      const unit = get('UNITS') && get('UNITS') !== 'null' ? get('UNITS') : null;
+      // Synthea writes metric units; a reading without one is taken as metric too.
+      const checked = numeric && get('VALUE') ? checkObservationValue(code, Number(get('VALUE')), unit, 'metric') : { value: null, unit };
+      if ('problem' in checked) return void item.problems.push(checked.problem.replace(/\.$/, ''));
       record(item, source, 'observations', keyOf(get('PATIENT'), get('ENCOUNTER'), code, get('DATE'), get('VALUE')), get('PATIENT'), get('ENCOUNTER'), {
         category: observationCategories.has(given) ? given : vitalLoinc.has(code) ? 'vital-signs' : 'laboratory',
         codeSystem: CodeSystem.loinc,
         code,
         display: get('DESCRIPTION') || null,
-        valueNumeric: numeric && get('VALUE') ? Number(get('VALUE')) : null,
-        valueUnit: get('UNITS') || null,
+        valueNumeric: checked.value,
+        valueUnit: checked.unit,
         valueText: numeric ? null : get('VALUE') || null,
         effectiveAt: instant(get('DATE')),
       });

@@ -79,6 +79,11 @@ export const timeZone: Check = (raw) => {
   return IANAZone.isValidZone(value) ? ok(value) : bad(`"${value}" is not a time zone name; use one like America/New_York or America/Chicago.`);
 };
 
+export const unitSystem: Check = (raw) => {
+  const value = raw.trim().toLowerCase();
+  return value === 'us' || value === 'metric' ? ok(value) : bad(`"${raw.trim()}" is not a unit setting; use us (lb, in, °F) or metric (kg, cm, °C).`);
+};
+
 /** A short code people type on the command line: letters, digits, - and _. */
 export const shortCode: Check = (raw, label) => {
   const value = raw.trim();

@@ -3,6 +3,7 @@
 import { DateTime } from 'luxon';
 import { practice } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
+import type { UnitSystem } from '../records/vital.js';
 
 export interface PracticeInfo {
   name: string;
@@ -52,4 +53,10 @@ export interface PracticeClock {
 export async function practiceClock(db: DbOrTx, now: Date, fallback = DEFAULT_TIME_ZONE): Promise<PracticeClock> {
   const zone = await practiceTimeZone(db, fallback);
   return { now, zone, today: practiceToday(now, zone) };
+}
+
+/** How the practice reads a vital sign typed without a unit; US customary before set-up. */
+export async function practiceUnits(db: DbOrTx): Promise<UnitSystem> {
+  const [row] = await db.select({ units: practice.units }).from(practice).limit(1);
+  return row?.units === 'metric' ? 'metric' : 'us';
 }

@@ -51,6 +51,7 @@ export const practiceKind: EntityKind = {
     { key: 'taxonomyCode', label: 'Taxonomy code', check: check.taxonomy, placeholder: 'code' },
     ...address(),
     { key: 'timeZone', label: 'Time zone (like America/New_York)', check: check.timeZone, placeholder: 'zone' },
+    { key: 'units', label: 'Units for vital signs typed without one: us (lb, in, °F) or metric (kg, cm, °C)', check: check.unitSystem, placeholder: 'us|metric' },
   ],
 };
 

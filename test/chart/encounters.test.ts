@@ -71,6 +71,9 @@ describeEachBackend('practice encounters', (t) => {
     expect(bad.stderr).toContain('"9921" is not a CPT or HCPCS code');
     expect(bad.stderr).toContain('ABC are not valid');
     expect(bad.stderr).toContain('"XYZ" is not an ICD-10-CM code');
+    const header = await cli(['encounters', 'add', 'V1', '--provider', NPI_A, '--cpt', '99213', '--amount', '10', '--dx', 'E11.0', '--no-note']);
+    expect(header.code).toBe(1);
+    expect(header.stderr).toContain('E11.0 is an ICD-10-CM category, not a billable code; choose a billable code: E11.00, E11.01.');
     expect(bad.stderr).toContain('in the future');
     const npi = await cli(['encounters', 'add', 'V1', '--provider', '1234567890', '--cpt', '99214', '--dx', 'I10', '--no-note']);
     expect(npi.code).toBe(2);

@@ -61,10 +61,15 @@ describeEachBackend('clinical entries', (t) => {
     const list = (await cli(['problems', 'list', 'E1', '--json'])).json();
     expect(list.problems).toEqual([expect.objectContaining({ code: 'E11.9', display: 'Type 2 diabetes', status: 'active', onsetDate: '2019-05-01' })]);
     const before = await auditCount(t.db);
-    const bad = await cli(['problems', 'add', 'E1', '--icd10', 'U07X.1']);
+    const bad = await cli(['problems', 'add', 'E1', '--icd10', '1E1.9']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is not an ICD-10-CM code');
+    const header = await cli(['problems', 'add', 'E1', '--icd10', 'E11.6']);
+    expect(header.code).toBe(1);
+    expect(header.stderr).toContain('E11.6 is an ICD-10-CM category, not a billable code; choose a billable code: E11.610, E11.618');
     expect(await auditCount(t.db)).toBe(before);
+    const covid = await cli(['problems', 'add', 'E1', '--icd10', 'U07.1', '--name', 'COVID-19']);
+    expect(covid.code, covid.stderr).toBe(0);
     const again = await cli(['problems', 'add', 'E1', '--icd10', 'E11.9']);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('already on the active problem list');
@@ -128,9 +133,15 @@ describeEachBackend('clinical entries', (t) => {
     const before = await auditCount(t.db, 'observations');
     const bad = await cli(['vitals', 'add', 'E1', '--pulse', '7', '--bp', '80/120']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--pulse is outside the plausible range');
-    expect(bad.stderr).toContain('--bp is not plausible');
+    expect(bad.stderr).toContain('--pulse: Heart rate 7 /min is outside the plausible range 20-250 /min');
+    expect(bad.stderr).toContain('--bp: Blood pressure 80/120: the systolic must be above the diastolic');
     expect(await auditCount(t.db, 'observations')).toBe(before);
+    // Without units, the practice's setting (US by default): 180 lb and 70 in, BMI 25.8, not 180 kg and 70 cm.
+    const bare = await cli(['vitals', 'add', 'E1', '--weight', '180', '--height', '70', '--at', '2026-03-10 07:00', '--json']);
+    expect(bare.code, bare.stderr).toBe(0);
+    const latest = (await cli(['vitals', 'list', 'E1', '--json'])).json().vitals.filter((v: { effectiveAt: string }) => v.effectiveAt.startsWith('2026-03-10T11:00'));
+    expect(latest.find((v: { code: string }) => v.code === '29463-7')).toMatchObject({ value: 81.65, unit: 'kg' });
+    expect(latest.find((v: { code: string }) => v.code === '39156-5').value).toBeCloseTo(25.8, 1);
     expect((await cli(['vitals', 'add', 'E1'])).stderr).toContain('at least one vital sign');
     const show = (await cli(['patients', 'show', 'E1', '--json'])).json();
     expect(show.vitals[0]).toMatchObject({ name: 'Blood pressure', unit: '128/82 mm[Hg]' });
@@ -146,6 +157,12 @@ describeEachBackend('clinical entries', (t) => {
     const list = (await cli(['labs', 'list', 'E1', '--json'])).json();
     expect(list.labs[0]).toMatchObject({ code: '4548-4', value: 7.2, interpretation: 'H', result: '7.2 %' });
     expect((await cli(['labs', 'add', 'E1', '--loinc', '4548-4', '--value', '7', '--date', '2027-01-01'])).stderr).toContain('in the future');
+    const negative = await cli(['labs', 'add', 'E1', '--loinc', '4548-4', '--value', '-3', '--unit', '%']);
+    expect(negative.code).toBe(1);
+    expect(negative.stderr).toContain('Hemoglobin A1c -3 % is outside the plausible range 2-25 %');
+    const spelled = await cli(['labs', 'add', 'E1', '--loinc', '2345-7', '--value', '95', '--unit', 'mg/dl', '--json']);
+    expect(spelled.code, spelled.stderr).toBe(0);
+    expect((await cli(['labs', 'add', 'E1', '--loinc', '2345-7', '--value', '95', '--unit', 'mgs/dL'])).stderr).toContain('"mgs/dL" is not a UCUM unit');
   });
 
   it('records immunizations with a CVX code', async () => {
@@ -154,7 +171,10 @@ describeEachBackend('clinical entries', (t) => {
     expect((await cli(['immunizations', 'list', 'E1', '--json'])).json().immunizations[0]).toMatchObject({ cvxCode: '140', date: '2025-10-02' });
     const bad = await cli(['immunizations', 'add', 'E1', '--cvx', 'flu']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('is not a CVX code');
+    expect(bad.stderr).toContain('is not a CVX vaccine code');
+    const unknown = await cli(['immunizations', 'add', 'E1', '--cvx', '555']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("CVX 555 is not in the CDC's CVX vaccine code table");
     const early = await cli(['immunizations', 'add', 'E1', '--cvx', '140', '--date', '1960-01-01']);
     expect(early.stderr).toContain('before the date of birth');
   });

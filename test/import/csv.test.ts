@@ -194,9 +194,9 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
       sql`select code, value_numeric::float as value, value_unit, panel_id is not null as in_panel from observations where category = 'vital-signs' order by code`,
     );
     expect(vitals).toEqual([
-      { code: '29463-7', value: 180, value_unit: '[lb_av]', in_panel: false },
-      { code: '8302-2', value: 65, value_unit: '[in_i]', in_panel: false },
-      { code: '8310-5', value: 98.6, value_unit: '[degF]', in_panel: false },
+      { code: '29463-7', value: 81.65, value_unit: 'kg', in_panel: false },
+      { code: '8302-2', value: 165.1, value_unit: 'cm', in_panel: false },
+      { code: '8310-5', value: 37, value_unit: 'Cel', in_panel: false },
       { code: '8462-4', value: 82, value_unit: 'mm[Hg]', in_panel: true },
       { code: '8480-6', value: 128, value_unit: 'mm[Hg]', in_panel: true },
       { code: '85354-9', value: null, value_unit: null, in_panel: false },

@@ -24,6 +24,8 @@ export const practice = pgTable(
     ...address(),
     phone: text(),
     timeZone: text().notNull().default('America/New_York'),
+    // The units a vital sign typed without one is read in: 'us' (lb, in, °F) or 'metric' (kg, cm, °C).
+    units: text().notNull().default('us'),
     isTestData: boolean().notNull().default(false),
     ...timestamps(),
   },
@@ -32,6 +34,7 @@ export const practice = pgTable(
     check('practice_singleton_ck', sql`${t.singleton}`),
     check('practice_tin_ck', sql`${t.tin} ~ '^[0-9]{9}$'`),
     check('practice_npi_ck', sql`${t.billingNpi} ~ '^[0-9]{10}$'`),
+    check('practice_units_ck', sql`${t.units} in ('us', 'metric')`),
   ],
 );
 
