@@ -69,6 +69,6 @@ export async function advanceDirectiveRows(db: DbOrTx, patientId: number, all = 
     .select()
     .from(advanceDirectives)
     .where(and(eq(advanceDirectives.patientId, patientId), all ? undefined : eq(advanceDirectives.status, 'current')))
-    .orderBy(asc(advanceDirectives.status), desc(advanceDirectives.signedDate), desc(advanceDirectives.id));
+    .orderBy(asc(advanceDirectives.status), sql`${advanceDirectives.signedDate} desc nulls last`, desc(advanceDirectives.id));
   return rows.map((r) => ({ id: r.id, kind: r.kind, label: ADVANCE_DIRECTIVE_KINDS[r.kind]?.label ?? r.kind, loinc: r.code, signedDate: r.signedDate, custodian: r.custodian, location: r.location, note: r.note, status: r.status, statusNote: r.statusNote, replacesId: r.replacesId }));
 }
