@@ -8,11 +8,11 @@ import { describeLoincProblem } from '../codes/loinc.js';
 import { formatNdc11, normalizeNdc } from '../codes/ndc.js';
 import { CodeSystem } from '../codes/systems.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { allergies, immunizations, medications, observations, problems, progressNotes, providers } from '../db/schema/index.js';
+import { allergies, immunizations, medications, observations, orders, problems, progressNotes, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
 import { PracticeError, ValidationError, type Issue } from '../errors.js';
 import { allergyConflicts, allergyDecision, ingredientWord, recordedAllergies } from './drug-classes.js';
-import { REPLACEABLE, retireReplaced, type EntryKindName } from './lifecycle.js';
+import { REPLACEABLE, retireReplaced, type EntryKindName, type LifecycleKind } from './lifecycle.js';
 import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
 import { parseSoap } from './soap.js';
 import { parseDate, parseLocalDateTime } from './time.js';
@@ -33,9 +33,15 @@ export interface EntryWrite {
   warnings: string[];
   /** Ids and flags for the audit entry: never values. */
   details?: Record<string, unknown>;
+  /** Other rows the entry changed (the order a result completes), audited with it. */
+  alsoChanged?: { action: string; entity: string; entityId: number; details?: Record<string, unknown> }[];
 }
 export interface EntryKind {
   command: string;
+  /** What a list of them is called, when not the command's name ("family history"). */
+  listNoun?: string;
+  /** The lifecycle (status changes, corrections) the entries follow, when it is not named like the command. */
+  lifecycle?: LifecycleKind;
   noun: string;
   summary: string;
   example: string;
@@ -44,10 +50,12 @@ export interface EntryKind {
   /** Checks everything first (every problem in one ValidationError), then writes. */
   add(tx: Tx, patient: PatientRow, options: EntryOptions, clock: EntryClock): Promise<EntryWrite>;
   list(db: DbOrTx, patient: PatientRow, all: boolean): Promise<Record<string, unknown>[]>;
+  /** The rows of the text table, when they differ from the JSON list (a panel's components under it). */
+  tableRows?(rows: Record<string, unknown>[]): Record<string, unknown>[];
 }
 
 /** Collects every problem with the options before anything is written. */
-class Checks {
+export class Checks {
   readonly issues: Issue[] = [];
   constructor(private readonly options: EntryOptions, private readonly clock: EntryClock) {}
 
@@ -110,7 +118,7 @@ class Checks {
   }
 }
 
-async function optionalProvider(tx: Tx, npi: string | undefined): Promise<number | null> {
+export async function optionalProvider(tx: Tx, npi: string | undefined): Promise<number | null> {
   return npi ? (await providerByNpi(tx, npi)).id : null;
 }
 
@@ -431,6 +439,8 @@ const labKind: EntryKind = {
     { flags: '--high <number>', description: 'reference range high' },
     { flags: '--flag <flag>', description: 'abnormal flag N, H, L, HH, LL or A (worked out from the range when omitted)' },
     { flags: '--date <when>', description: 'when collected (default now)' },
+    { flags: '--order <id>', description: 'the lab order this result answers (from "practice orders list"); it is marked completed' },
+    { flags: '--partial', description: 'with --order: more results are to come, so the order stays open' },
   ],
   columns: [
     { header: 'When', key: 'effectiveAt' },
@@ -452,6 +462,9 @@ const labKind: EntryKind = {
     const flag = c.text('flag')?.toUpperCase();
     if (flag !== undefined && !['N', 'H', 'L', 'HH', 'LL', 'A', 'AA'].includes(flag)) c.fail('--flag', 'CHOICE', '--flag must be one of N, H, L, HH, LL, A, AA.');
     const at = c.instant('date', '--date');
+    const orderText = c.text('order');
+    const orderId = orderText === undefined ? undefined : /^[1-9][0-9]{0,9}$/.test(orderText) ? Number(orderText) : c.fail('--order', 'ID', '--order takes the id of the lab order (see "practice orders list <chart number> --json").');
+    if (options.partial && orderText === undefined) c.fail('--partial', 'ORDER', '--partial goes with --order.');
     const numeric = valueText !== undefined && /^-?[0-9]+(\.[0-9]+)?$/.test(valueText) ? Number(valueText) : undefined;
     const unitText = c.text('unit');
     const unitRead = unitText === undefined ? undefined : readLabUnit(unitText);
@@ -462,6 +475,7 @@ const labKind: EntryKind = {
       if ('problem' in checked) c.fail('--value', 'PLAUSIBLE', `--value: ${checked.problem}`);
     }
     c.done();
+    const order = orderId === undefined ? undefined : await labOrderFor(tx, patient, orderId);
     const interpretation =
       flag ?? (numeric === undefined ? null : high !== undefined && numeric > high ? 'H' : low !== undefined && numeric < low ? 'L' : low !== undefined || high !== undefined ? 'N' : null);
     const [row] = await tx
@@ -480,24 +494,84 @@ const labKind: EntryKind = {
         interpretation,
         effectiveAt: at,
         issuedAt: clock.now,
+        orderId: order?.id ?? null,
+        encounterId: order?.encounterId ?? null,
       })
       .returning({ id: observations.id });
-    return { entity: 'observations', ids: [row!.id], warnings: interpretation && interpretation !== 'N' ? [`The result is flagged abnormal (${interpretation}).`] : [], details: { category: 'laboratory' } };
+    const completes = order && !options.partial && order.status !== 'completed';
+    if (completes) await tx.update(orders).set({ status: 'completed', updatedAt: clock.now }).where(eq(orders.id, order.id));
+    return {
+      entity: 'observations',
+      ids: [row!.id],
+      warnings: interpretation && interpretation !== 'N' ? [`The result is flagged abnormal (${interpretation}).`] : [],
+      details: { category: 'laboratory', orderId: order?.id ?? null },
+      alsoChanged: completes ? [{ action: 'complete', entity: 'orders', entityId: order.id, details: { fields: ['status'], byResult: row!.id } }] : [],
+    };
   },
-  async list(db, patient, all) {
-    const rows = await db
-      .select({ id: observations.id, effectiveAt: observations.effectiveAt, code: observations.code, display: observations.display, value: observations.valueNumeric, text: observations.valueText, unit: observations.valueUnit, low: observations.referenceLow, high: observations.referenceHigh, interpretation: observations.interpretation })
-      .from(observations)
-      .where(and(eq(observations.patientId, patient.id), eq(observations.category, 'laboratory'), isNull(observations.panelId), all ? undefined : notInArray(observations.status, ['entered-in-error', 'cancelled'])))
-      .orderBy(desc(observations.effectiveAt), desc(observations.id));
-    return rows.map((r) => ({
-      ...r,
-      value: r.value === null ? null : Number(r.value),
-      result: `${r.value === null ? (r.text ?? '') : Number(r.value)}${r.unit ? ` ${r.unit}` : ''}`,
-      range: r.low === null && r.high === null ? '' : `${r.low === null ? '' : Number(r.low)}-${r.high === null ? '' : Number(r.high)}`,
-    }));
+  list(db, patient, all) {
+    return labResults(db, patient.id, { all });
   },
+  tableRows: (rows) => rows.flatMap((r) => [r, ...((r.components as Record<string, unknown>[] | undefined) ?? []).map((c) => ({ ...c, effectiveAt: '', display: `  ${String(c.display ?? c.code)}`, code: `  ${String(c.code)}` }))]),
 };
+
+/** The lab order a result answers: this patient's, a lab order, still open or completed (not revoked or in error). */
+async function labOrderFor(tx: Tx, patient: PatientRow, id: number): Promise<typeof orders.$inferSelect> {
+  const [order] = await tx.select().from(orders).where(and(eq(orders.id, id), eq(orders.patientId, patient.id)));
+  const problem = !order
+    ? `Order ${id} is not on this chart (see "practice orders list <chart number> --json").`
+    : order.kind !== 'lab'
+      ? `Order ${id} is ${order.kind === 'imaging' ? 'an imaging' : `a ${order.kind}`} order, not a lab order.`
+      : ['revoked', 'entered-in-error'].includes(order.status)
+        ? `Order ${id} is ${order.status === 'revoked' ? 'revoked' : 'marked entered in error'}: a result cannot answer it.`
+        : undefined;
+  if (problem) throw new ValidationError([{ code: 'ORDER', path: '--order', message: problem }]);
+  return order!;
+}
+
+const formatRange = (low: string | null, high: string | null, text: string | null) =>
+  low === null && high === null ? (text ?? '') : `${low === null ? '' : Number(low)}-${high === null ? '' : Number(high)}`;
+
+/**
+ * A patient's lab results, newest first; a panel (a lipid panel) carries its components, each with its
+ * value, unit, reference range and flag, since the panel row itself holds no value.
+ */
+export async function labResults(db: DbOrTx, patientId: number, options: { all?: boolean; limit?: number } = {}) {
+  const live = options.all ? undefined : notInArray(observations.status, ['entered-in-error', 'cancelled']);
+  const columns = { id: observations.id, effectiveAt: observations.effectiveAt, code: observations.code, display: observations.display, value: observations.valueNumeric, text: observations.valueText, unit: observations.valueUnit, low: observations.referenceLow, high: observations.referenceHigh, referenceText: observations.referenceText, interpretation: observations.interpretation, status: observations.status, orderId: observations.orderId };
+  const query = db
+    .select(columns)
+    .from(observations)
+    .where(and(eq(observations.patientId, patientId), eq(observations.category, 'laboratory'), isNull(observations.panelId), live))
+    .orderBy(desc(observations.effectiveAt), desc(observations.id));
+  const rows = options.limit ? await query.limit(options.limit) : await query;
+  const parts = rows.length
+    ? await db
+        .select({ ...columns, panelId: observations.panelId })
+        .from(observations)
+        .where(and(inArray(observations.panelId, rows.map((r) => r.id)), live))
+        .orderBy(asc(observations.id))
+    : [];
+  const shape = (r: (typeof rows)[number]) => ({
+    id: r.id,
+    effectiveAt: r.effectiveAt,
+    code: r.code,
+    display: r.display,
+    value: r.value === null ? null : Number(r.value),
+    text: r.text,
+    unit: r.unit,
+    low: r.low === null ? null : Number(r.low),
+    high: r.high === null ? null : Number(r.high),
+    interpretation: r.interpretation,
+    status: r.status,
+    orderId: r.orderId,
+    result: `${r.value === null ? (r.text ?? '') : Number(r.value)}${r.unit ? ` ${r.unit}` : ''}`,
+    range: formatRange(r.low, r.high, r.referenceText),
+  });
+  return rows.map((r) => {
+    const components = parts.filter((p) => p.panelId === r.id).map(shape);
+    return { ...shape(r), ...(components.length ? { components } : {}) };
+  });
+}
 
 const noteKind: EntryKind = {
   command: 'notes',
@@ -552,7 +626,7 @@ export type { EntryKindName };
 export async function addEntry(db: Db, actor: AuditActor, kind: EntryKind, mrn: string, options: EntryOptions, clock: EntryClock): Promise<EntryWrite> {
   return db.transaction(async (tx) => {
     const patient = await patientByMrn(tx, mrn);
-    const name = kind.command as EntryKindName;
+    const name = kind.lifecycle ?? (kind.command as EntryKindName);
     const replaces = typeof options.replaces === 'string' ? Number(options.replaces) : undefined;
     if (replaces !== undefined && !(Number.isInteger(replaces) && replaces > 0)) throw new ValidationError([{ code: 'ID', path: '--replaces', message: '--replaces takes the id of the entry this one corrects (see "list --all --json").' }]);
     const link = replaces !== undefined && REPLACEABLE.includes(name) ? await retireReplaced(tx, actor, name, patient, replaces) : undefined;
@@ -561,7 +635,10 @@ export async function addEntry(db: Db, actor: AuditActor, kind: EntryKind, mrn: 
     await recordAudit(
       tx,
       actor,
-      written.ids.map((id) => ({ action: 'insert', entity: written.entity, entityId: id, details: { patientId: patient.id, ...written.details } })),
+      [
+        ...written.ids.map((id) => ({ action: 'insert', entity: written.entity, entityId: id, details: { patientId: patient.id, ...written.details } })),
+        ...(written.alsoChanged ?? []).map((c) => ({ ...c, details: { patientId: patient.id, ...c.details } })),
+      ],
     );
     return written;
   });

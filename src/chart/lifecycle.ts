@@ -5,7 +5,7 @@
 import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { allergies, immunizations, medications, observations, problems, progressNotes } from '../db/schema/index.js';
+import { advanceDirectives, allergies, immunizations, medicalHistory, medications, observations, orders, problems, progressNotes } from '../db/schema/index.js';
 import type { Db, Tx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
 import { patientByMrn, type PatientRow } from './lookup.js';
@@ -32,9 +32,13 @@ export interface StatusChange {
 
 interface Lifecycle {
   table: PgTable;
+  /** The table's name in the audit trail. */
+  entity: string;
   id: PgColumn;
   patientId: PgColumn;
   noun: string;
+  /** Only these rows of the table are entries of this kind (one table can hold several kinds). */
+  scope?: SQL;
   /** Also changes rows that belong to the entry (a blood pressure panel's two readings). */
   with?: (id: number) => SQL;
   /** Whether the entry is already marked entered in error. */
@@ -59,10 +63,28 @@ function enteredInError(noun: string, key: string, extra: Record<string, unknown
 
 /** The chart's entry kinds (src/chart/entries.ts declares each one against this list). */
 export type EntryKindName = 'problems' | 'medications' | 'allergies' | 'immunizations' | 'vitals' | 'labs' | 'notes';
+/** The rest of the chart: history (src/chart/history.ts), advance directives and orders. */
+export type ChartKindName = 'family-history' | 'social-history' | 'surgical-history' | 'smoking-status' | 'advance-directives' | 'orders';
+export type LifecycleKind = EntryKindName | ChartKindName;
 
-const LIFECYCLES: Record<EntryKindName, Lifecycle> = {
+function historyLifecycle(kind: string, noun: string): Lifecycle {
+  return {
+    table: medicalHistory,
+    entity: 'medical_history',
+    id: medicalHistory.id,
+    patientId: medicalHistory.patientId,
+    noun,
+    scope: sql`${medicalHistory.kind} = ${kind}`,
+    isError: (r) => r.status === ERROR,
+    noteKey: 'statusNote',
+    changes: [enteredInError(noun, 'status')],
+  };
+}
+
+const LIFECYCLES: Record<LifecycleKind, Lifecycle> = {
   medications: {
     table: medications,
+    entity: 'medications',
     id: medications.id,
     patientId: medications.patientId,
     noun: 'medication',
@@ -86,6 +108,7 @@ const LIFECYCLES: Record<EntryKindName, Lifecycle> = {
   },
   problems: {
     table: problems,
+    entity: 'problems',
     id: problems.id,
     patientId: problems.patientId,
     noun: 'problem',
@@ -117,6 +140,7 @@ const LIFECYCLES: Record<EntryKindName, Lifecycle> = {
   },
   allergies: {
     table: allergies,
+    entity: 'allergies',
     id: allergies.id,
     patientId: allergies.patientId,
     noun: 'allergy',
@@ -144,6 +168,7 @@ const LIFECYCLES: Record<EntryKindName, Lifecycle> = {
   },
   immunizations: {
     table: immunizations,
+    entity: 'immunizations',
     id: immunizations.id,
     patientId: immunizations.patientId,
     noun: 'immunization',
@@ -153,6 +178,7 @@ const LIFECYCLES: Record<EntryKindName, Lifecycle> = {
   },
   vitals: {
     table: observations,
+    entity: 'observations',
     id: observations.id,
     patientId: observations.patientId,
     noun: 'vital sign',
@@ -162,6 +188,7 @@ const LIFECYCLES: Record<EntryKindName, Lifecycle> = {
   },
   labs: {
     table: observations,
+    entity: 'observations',
     id: observations.id,
     patientId: observations.patientId,
     noun: 'lab result',
@@ -171,17 +198,79 @@ const LIFECYCLES: Record<EntryKindName, Lifecycle> = {
   },
   notes: {
     table: progressNotes,
+    entity: 'progress_notes',
     id: progressNotes.id,
     patientId: progressNotes.patientId,
     noun: 'progress note',
     isError: (r) => r.status === ERROR,
     changes: [enteredInError('progress note', 'status')],
   },
+  'family-history': historyLifecycle('family', 'family history entry'),
+  'social-history': historyLifecycle('social', 'social history entry'),
+  'surgical-history': historyLifecycle('surgery', 'surgical history entry'),
+  'smoking-status': {
+    table: observations,
+    entity: 'observations',
+    id: observations.id,
+    patientId: observations.patientId,
+    noun: 'smoking status',
+    scope: sql`${observations.category} = 'social-history' and ${observations.code} = '72166-2'`,
+    isError: (r) => r.status === ERROR,
+    changes: [enteredInError('smoking status', 'status')],
+  },
+  'advance-directives': {
+    table: advanceDirectives,
+    entity: 'advance_directives',
+    id: advanceDirectives.id,
+    patientId: advanceDirectives.patientId,
+    noun: 'advance directive',
+    isError: (r) => r.status === ERROR,
+    noteKey: 'statusNote',
+    changes: [
+      {
+        name: 'supersede',
+        description: 'mark an advance directive superseded (replaced by a newer one, or revoked by the patient)',
+        example: 'practice advance-directives supersede C100 4 --reason "revoked by the patient"',
+        reasonRequired: false,
+        dated: false,
+        apply: (row) => (row.status === 'superseded' ? 'This advance directive is already superseded.' : { status: 'superseded' }),
+      },
+      enteredInError('advance directive', 'status'),
+    ],
+  },
+  orders: {
+    table: orders,
+    entity: 'orders',
+    id: orders.id,
+    patientId: orders.patientId,
+    noun: 'order',
+    isError: (r) => r.status === ERROR,
+    noteKey: 'statusNote',
+    changes: [
+      {
+        name: 'complete',
+        description: 'mark an order completed (done, results in)',
+        example: 'practice orders complete C100 9',
+        reasonRequired: false,
+        dated: false,
+        apply: (row) => (row.status === 'completed' ? 'This order is already completed.' : row.status === 'revoked' ? 'This order was revoked: it cannot be completed.' : { status: 'completed' }),
+      },
+      {
+        name: 'revoke',
+        description: 'cancel an order that will not be done, with the reason',
+        example: 'practice orders revoke C100 9 --reason "done at the hospital"',
+        reasonRequired: true,
+        dated: false,
+        apply: (row) => (row.status === 'revoked' ? 'This order is already revoked.' : row.status === 'completed' ? 'This order is completed: it cannot be revoked.' : { status: 'revoked' }),
+      },
+      enteredInError('order', 'status'),
+    ],
+  },
 };
 
 /** The status changes a kind of entry offers (for the command tree). */
-export function statusChanges(kind: EntryKindName): StatusChange[] {
-  return LIFECYCLES[kind].changes.map((c) => ({ ...c, example: c.example || `practice ${kind} ${c.name} C100 42 --reason "charted on the wrong patient"` }));
+export function statusChanges(kind: LifecycleKind, commandPath: string = kind): StatusChange[] {
+  return LIFECYCLES[kind].changes.map((c) => ({ ...c, example: c.example || `practice ${commandPath} ${c.name} C100 42 --reason "charted on the wrong patient"` }));
 }
 
 export interface ChangeResult {
@@ -194,13 +283,13 @@ async function entryRow(tx: Tx, life: Lifecycle, patient: PatientRow, id: number
   const [row] = await tx
     .select()
     .from(life.table)
-    .where(and(eq(life.id, id), eq(life.patientId, patient.id)));
+    .where(and(eq(life.id, id), eq(life.patientId, patient.id), life.scope));
   if (!row) throw new NotFoundError(`${life.noun[0]!.toUpperCase()}${life.noun.slice(1)} ${id} on this chart`, `See the ids with "practice <kind> list <chart number> --all --json".`);
   return row as Record<string, unknown>;
 }
 
 /** Applies one status change to one entry of a patient's chart, audited, in one transaction. */
-export async function changeEntryStatus(db: Db, actor: AuditActor, kind: EntryKindName, changeName: string, mrn: string, input: ChangeInput, today: string): Promise<ChangeResult> {
+export async function changeEntryStatus(db: Db, actor: AuditActor, kind: LifecycleKind, changeName: string, mrn: string, input: ChangeInput, today: string): Promise<ChangeResult> {
   const life = LIFECYCLES[kind];
   const change = life.changes.find((c) => c.name === changeName)!;
   const issues: Issue[] = [];
@@ -222,11 +311,10 @@ export async function changeEntryStatus(db: Db, actor: AuditActor, kind: EntryKi
       .set(set)
       .where(and(eq(life.patientId, patient.id), life.with ? or(eq(life.id, input.id), life.with(input.id)) : eq(life.id, input.id)))
       .returning({ id: life.id })) as { id: number }[];
-    const table = kind === 'vitals' || kind === 'labs' ? 'observations' : kind === 'notes' ? 'progress_notes' : kind;
     await recordAudit(
       tx,
       actor,
-      changed.map((c) => ({ action: changeName, entity: table, entityId: c.id, details: { patientId: patient.id, fields: Object.keys(set), reasonGiven: Boolean(reason) } })),
+      changed.map((c) => ({ action: changeName, entity: life.entity, entityId: c.id, details: { patientId: patient.id, fields: Object.keys(set), reasonGiven: Boolean(reason) } })),
     );
     return { id: input.id, change: changeName, ids: changed.map((c) => c.id) };
   });
@@ -236,7 +324,7 @@ export async function changeEntryStatus(db: Db, actor: AuditActor, kind: EntryKi
  * A correction: the entry it replaces is marked entered in error first (so the new one is not taken for a
  * duplicate of it), then the new entry points back at it, all in the caller's transaction.
  */
-export async function retireReplaced(tx: Tx, actor: AuditActor, kind: EntryKindName, patient: PatientRow, oldId: number): Promise<(newId: number) => Promise<void>> {
+export async function retireReplaced(tx: Tx, actor: AuditActor, kind: LifecycleKind, patient: PatientRow, oldId: number): Promise<(newId: number) => Promise<void>> {
   const life = LIFECYCLES[kind];
   const row = await entryRow(tx, life, patient, oldId);
   if (life.isError(row)) throw new ValidationError([{ code: 'ENTERED_IN_ERROR', path: '--replaces', message: `${life.noun[0]!.toUpperCase()}${life.noun.slice(1)} ${oldId} is already marked entered in error.` }]);
@@ -245,9 +333,9 @@ export async function retireReplaced(tx: Tx, actor: AuditActor, kind: EntryKindN
   return async (newId) => {
     if (life.noteKey) await tx.update(life.table).set({ [life.noteKey]: `replaced by entry ${newId}` }).where(eq(life.id, oldId));
     await tx.update(life.table).set({ replacesId: oldId }).where(eq(life.id, newId));
-    await recordAudit(tx, actor, { action: ERROR, entity: kind, entityId: oldId, details: { patientId: patient.id, replacedBy: newId } });
+    await recordAudit(tx, actor, { action: ERROR, entity: life.entity, entityId: oldId, details: { patientId: patient.id, replacedBy: newId } });
   };
 }
 
 /** The kinds whose corrections carry a pointer to the entry they replace. */
-export const REPLACEABLE: EntryKindName[] = ['medications', 'problems', 'allergies', 'immunizations'];
+export const REPLACEABLE: LifecycleKind[] = ['medications', 'problems', 'allergies', 'immunizations', 'family-history', 'social-history', 'surgical-history', 'advance-directives'];

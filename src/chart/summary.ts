@@ -1,14 +1,14 @@
 // The chart summary a clinician reads before a visit: one patient, every section, in plain data.
-import { and, asc, desc, eq, gte, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, notInArray, sql } from 'drizzle-orm';
 import {
   allergies,
   appointments,
   auditLog,
-  coverages,
+
   immunizations,
   medications,
   observations,
-  payers,
+
   patients,
   problems,
   providers,
@@ -18,6 +18,11 @@ import {
 import type { DbOrTx } from '../db/types.js';
 import type { PatientCareGap } from '../measures/gaps.js';
 import type { PatientRow } from './lookup.js';
+import { advanceDirectiveRows } from './advance-directives.js';
+import { labResults } from './entries.js';
+import { familyHistoryKind, smokingStatuses, socialHistoryKind, surgicalHistoryKind } from './history.js';
+import { listCoverages } from './insurance.js';
+import { orderRows } from './orders.js';
 import { DIASTOLIC, SYSTOLIC, VITAL_CODES } from '../records/vital.js';
 
 /** What the quality area plugs in: one patient's open care gaps, null when measures are not set up. */
@@ -31,12 +36,7 @@ const IMMUNIZATION_LIMIT = 20;
 export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { now: Date; today: string; careGaps?: CareGapSource }) {
   const patientId = patient.id;
   const [insurance, activeProblems, activeMedications, activeAllergies, vitals, shots, labs, upcoming, openRecalls] = await Promise.all([
-    db
-      .select({ priority: coverages.priority, payer: payers.name, memberId: coverages.memberId, groupNumber: coverages.groupNumber, planName: coverages.planName })
-      .from(coverages)
-      .innerJoin(payers, eq(payers.id, coverages.payerId))
-      .where(and(eq(coverages.patientId, patientId), eq(coverages.active, true)))
-      .orderBy(asc(coverages.priority)),
+    listCoverages(db, patientId, options.today),
     db
       .select({ id: problems.id, code: problems.code, display: problems.display, onsetDate: problems.onsetDate, status: problems.clinicalStatus })
       .from(problems)
@@ -64,12 +64,7 @@ export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { n
       .where(and(eq(immunizations.patientId, patientId), eq(immunizations.status, 'completed')))
       .orderBy(desc(immunizations.occurrenceDate))
       .limit(IMMUNIZATION_LIMIT),
-    db
-      .select({ id: observations.id, code: observations.code, display: observations.display, value: observations.valueNumeric, text: observations.valueText, unit: observations.valueUnit, interpretation: observations.interpretation, effectiveAt: observations.effectiveAt })
-      .from(observations)
-      .where(and(eq(observations.patientId, patientId), eq(observations.category, 'laboratory'), isNull(observations.panelId), notInArray(observations.status, ['entered-in-error', 'cancelled'])))
-      .orderBy(desc(observations.effectiveAt), desc(observations.id))
-      .limit(RECENT_LAB_LIMIT),
+    labResults(db, patientId, { limit: RECENT_LAB_LIMIT }),
     db
       .select({ id: appointments.id, startsAt: appointments.startsAt, durationMinutes: appointments.durationMinutes, reason: appointments.reason, provider: sql<string | null>`${providers.lastName}` })
       .from(appointments)
@@ -82,6 +77,14 @@ export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { n
       .innerJoin(recallRules, eq(recallRules.id, recalls.ruleId))
       .where(and(eq(recalls.patientId, patientId), eq(recalls.status, 'open')))
       .orderBy(asc(recalls.dueDate)),
+  ]);
+  const [directives, family, social, surgical, smoking, openOrders] = await Promise.all([
+    advanceDirectiveRows(db, patientId),
+    familyHistoryKind.list(db, patient, false),
+    socialHistoryKind.list(db, patient, false),
+    surgicalHistoryKind.list(db, patient, false),
+    smokingStatuses(db, patientId),
+    orderRows(db, patientId),
   ]);
   // A chart merged into another points there: its records have moved.
   const [merge] = patient.active
@@ -122,7 +125,12 @@ export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { n
     allergies: activeAllergies,
     vitals: lastVitals,
     immunizations: shots,
-    labs: labs.map((l) => ({ ...l, value: l.value === null ? null : Number(l.value) })),
+    labs,
+    advanceDirectives: directives,
+    familyHistory: family,
+    socialHistory: { smoking: smoking[0] ?? null, entries: social },
+    surgicalHistory: surgical,
+    openOrders,
     appointments: upcoming,
     recalls: openRecalls,
     // null: no quality measures are available to compute gaps (not "no gaps").

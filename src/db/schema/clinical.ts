@@ -23,8 +23,16 @@ export const medicalHistory = pgTable(
     code: text(),
     // For family history: mother, father, sibling...
     relation: text(),
+    // When it started (a surgery: when it was done); for family history, the relative's age at onset.
     onsetDate: date({ mode: 'string' }),
+    onsetAge: integer(),
     note: text(),
+    // active, or entered-in-error (kept, hidden from the chart, exported with FHIR's status).
+    status: text().notNull().default('active'),
+    // Why the entry's status last changed, as the clinician wrote it.
+    statusNote: text(),
+    // A correction is a new entry that points at the one it replaces (which is marked entered-in-error).
+    replacesId: integer().references((): AnyPgColumn => medicalHistory.id),
     ...provenance(),
     ...timestamps(),
   },
@@ -32,6 +40,8 @@ export const medicalHistory = pgTable(
     index('medical_history_patient_idx').on(t.patientId),
     uniqueIndex('medical_history_source_uq').on(t.sourceSystem, t.sourceId),
     check('medical_history_kind_ck', sql`${t.kind} in ('past-illness','surgery','family','social')`),
+    check('medical_history_status_ck', sql`${t.status} in ('active','entered-in-error')`),
+    check('medical_history_onset_age_ck', sql`${t.onsetAge} is null or ${t.onsetAge} between 0 and 130`),
   ],
 );
 
@@ -205,3 +215,35 @@ export const immunizations = pgTable(
   ],
 );
 
+
+/**
+ * Advance directives the patient has (living will, health care power of attorney, POLST/MOLST, DNR):
+ * what kind, when signed, who holds the original and where it is kept. The practice records that the
+ * document exists; a newer one supersedes the old (FHIR DocumentReference status).
+ */
+export const advanceDirectives = pgTable(
+  'advance_directives',
+  {
+    id: id(),
+    patientId: patientRef(),
+    kind: text().notNull(),
+    // The LOINC document type (src/chart/advance-directives.ts names one per kind).
+    code: text().notNull(),
+    signedDate: date({ mode: 'string' }),
+    // Who holds the original (a health care agent, an attorney) and where it is kept.
+    custodian: text(),
+    location: text(),
+    note: text(),
+    status: text().notNull().default('current'),
+    statusNote: text(),
+    replacesId: integer().references((): AnyPgColumn => advanceDirectives.id),
+    ...provenance(),
+    ...timestamps(),
+  },
+  (t) => [
+    index('advance_directives_patient_idx').on(t.patientId),
+    uniqueIndex('advance_directives_source_uq').on(t.sourceSystem, t.sourceId),
+    check('advance_directives_kind_ck', sql`${t.kind} in ('advance-directive','living-will','healthcare-poa','poa-living-will','polst','molst','dnr')`),
+    check('advance_directives_status_ck', sql`${t.status} in ('current','superseded','entered-in-error')`),
+  ],
+);

@@ -34,6 +34,11 @@ export const orders = pgTable(
     intent: text().notNull().default('order'),
     orderedAt: timestamp({ withTimezone: true }).notNull(),
     reason: text(),
+    // The coded reason (ICD-10-CM), when the order gives one; `reason` keeps its text.
+    reasonSystem: text(),
+    reasonCode: text(),
+    // Why the order's status last changed (revoked, entered in error), as the clinician wrote it.
+    statusNote: text(),
     ...provenance(),
     ...timestamps(),
   },
