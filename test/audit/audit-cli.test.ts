@@ -38,12 +38,12 @@ describeEachBackend('audit trail', (t) => {
 
   it('records every chart read with who read it, and "audit log --patient" answers who looked at or changed the chart', async () => {
     expect((await cli(['--user', 'dr.quill', 'patients', 'show', mrn])).code).toBe(0);
-    expect((await cli(['--user', 'dr.quill', 'patients', 'show', mrn, '--pdf', join(out, 'chart.pdf')])).code).toBe(0);
+    expect((await cli(['--user', 'dr.quill', 'patients', 'show', mrn, '--pdf', join(out, `chart-${t.backend}.pdf`)])).code).toBe(0);
     expect((await cli(['--user', 'nurse.ann', 'problems', 'add', mrn, '--icd10', 'I10'])).code).toBe(0);
     expect((await cli(['--user', 'nurse.ann', 'problems', 'list', mrn])).code).toBe(0);
     expect((await cli(['--user', 'nurse.ann', 'allergies', 'list', mrn])).code).toBe(0);
     expect((await cli(['--user', 'biller', 'patients', 'find', 'garcia'])).code).toBe(0);
-    expect((await cli(['--user', 'biller', 'fhir', 'export', mrn, '--out', join(out, 'chart.json')])).code).toBe(0);
+    expect((await cli(['--user', 'biller', 'fhir', 'export', mrn, '--out', join(out, `chart-${t.backend}.json`)])).code).toBe(0);
 
     const log = await cli(['--json', 'audit', 'log', '--patient', mrn]);
     expect(log.code).toBe(0);
@@ -169,10 +169,10 @@ describeEachBackend('audit trail', (t) => {
   it('accounts for disclosures: referral packets and exports to third parties, with recipient and purpose, six years back', async () => {
     const referral = await cli(['--user', 'dr.quill', 'referrals', 'create', mrn, '--to', 'Dr. Ana Ruiz', '--org', 'Cardiology Associates', '--specialty', 'Cardiology', '--reason', 'Resistant hypertension', '--attach-summary', '--out', out]);
     expect(referral.code).toBe(0);
-    expect((await cli(['fhir', 'export', mrn, '--out', join(out, 'for-lawyer.json'), '--recipient', 'Smith & Co (attorneys)'])).code).toBe(2);
-    expect((await cli(['--user', 'records', 'fhir', 'export', mrn, '--out', join(out, 'for-lawyer.json'), '--recipient', 'Smith & Co (attorneys)', '--purpose', 'subpoena 2026-114'])).code).toBe(0);
+    expect((await cli(['fhir', 'export', mrn, '--out', join(out, `for-lawyer-${t.backend}.json`), '--recipient', 'Smith & Co (attorneys)'])).code).toBe(2);
+    expect((await cli(['--user', 'records', 'fhir', 'export', mrn, '--out', join(out, `for-lawyer-${t.backend}.json`), '--recipient', 'Smith & Co (attorneys)', '--purpose', 'subpoena 2026-114'])).code).toBe(0);
     // An export for the practice itself (a backup) is not a disclosure.
-    expect((await cli(['fhir', 'export', mrn, '--out', join(out, 'backup.json')])).code).toBe(0);
+    expect((await cli(['fhir', 'export', mrn, '--out', join(out, `backup-${t.backend}.json`)])).code).toBe(0);
     const bulk = await cli(['--json', '--user', 'it', 'fhir', 'export', '--all', '--out', join(out, `bulk-disclosed-${t.backend}`), '--recipient', 'State immunization registry', '--purpose', 'public health reporting']);
     expect(bulk.code).toBe(0);
 
