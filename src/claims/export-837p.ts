@@ -200,8 +200,8 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
   if (!options.dryRun) await checkOutDir(options.outDir);
   const completed = options.dryRun ? [] : await finishOpenBatches(db, actor);
   const recorded = await inTransaction(db, options.dryRun ?? false, async (tx) => {
-    // One export at a time: the second waits here instead of racing for the same claims.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:claims-export'))`);
+    // One export at a time per practice: the second waits here instead of racing for the same claims.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:claims-export:' || current_schema()))`);
     const ch = await findClearinghouse(tx, options.clearinghouse);
     const pr = await loadPractice(tx);
     if (!digits(ch.submitterContactPhone ?? pr.phone)) {

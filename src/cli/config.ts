@@ -12,6 +12,7 @@ export interface GlobalOptions {
   databaseUrl?: string;
   user?: string;
   wait?: string;
+  practice?: string;
 }
 
 export interface ResolvedConfig {
@@ -23,6 +24,8 @@ export interface ResolvedConfig {
   databaseUrl: string | undefined;
   actor: string;
   waitSeconds: number;
+  /** A named practice on a PostgreSQL server; undefined: the default practice. */
+  practice: string | undefined;
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
@@ -67,5 +70,6 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv, co
     databaseUrl: options.databaseUrl ?? (env.DATABASE_URL || undefined),
     actor: options.user ?? env.PRACTICE_USER ?? osUser(),
     waitSeconds,
+    practice: options.practice ?? (env.PRACTICE_NAME || undefined),
   };
 }

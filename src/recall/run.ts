@@ -755,7 +755,7 @@ export async function runRecallReminders(db: Db, actor: AuditActor, options: Run
   // The lock lives in a transaction kept open on its own connection for the whole run; the sending
   // itself commits on other connections, so every claimed/sent row is durable the moment it is written.
   return db.transaction(async (lockTx) => {
-    const [row] = await queryRows<{ locked: boolean }>(lockTx, sql`select pg_try_advisory_xact_lock(hashtext('practicekit:recall-run')) as locked`);
+    const [row] = await queryRows<{ locked: boolean }>(lockTx, sql`select pg_try_advisory_xact_lock(hashtext('practicekit:recall-run:' || current_schema())) as locked`);
     if (!row?.locked) return emptySummary(options, true);
     return sendDue(db, actor, options);
   });
