@@ -5,7 +5,9 @@
 // The statements are built from the catalog of the database they are for, so the printed SQL is exact.
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import { MIGRATIONS_TABLE, migrationsSchema } from '../db/practices.js';
 import { queryRows } from '../db/query.js';
+import { REFERENCE_SCHEMA } from '../db/schema/reference.js';
 import type { Db } from '../db/types.js';
 import { UsageError } from '../errors.js';
 
@@ -18,8 +20,6 @@ export const DEFAULT_ROLES: RoleNames = { owner: 'practice_owner', app: 'practic
 
 /** The one table the application may only append to. */
 const APPEND_ONLY = 'audit_log';
-/** Where drizzle keeps the list of applied migrations (the app reads it to check the schema is current). */
-const MIGRATIONS_SCHEMA = 'drizzle';
 
 export interface RolePlan {
   roles: RoleNames;
@@ -40,16 +40,19 @@ export async function planRoles(db: Db, roles: RoleNames): Promise<RolePlan> {
   const app = sql.identifier(roles.app);
   const [me] = await queryRows<{ superuser: boolean; schema: string }>(db, sql`select rolsuper as superuser, current_schema() as schema from pg_roles where rolname = current_user`);
   const existing = new Set((await queryRows<{ rolname: string }>(db, sql`select rolname from pg_roles where rolname in (${roles.owner}, ${roles.app})`)).map((r) => r.rolname));
+  // The connection's practice, where its migration history is kept, and the reference data all share.
   const schema = me!.schema;
+  const history = migrationsSchema(schema);
+  const schemas = [...new Set([schema, history, REFERENCE_SCHEMA])];
   const tables = await queryRows<{ schema: string; name: string }>(
     db,
     sql`select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-         where c.relkind in ('r', 'p', 'v', 'm') and n.nspname in (${schema}, ${MIGRATIONS_SCHEMA}) order by 1, 2`,
+         where c.relkind in ('r', 'p', 'v', 'm') and n.nspname in (${sql.join(schemas.map((x) => sql`${x}`), sql`, `)}) order by 1, 2`,
   );
   const sequences = await queryRows<{ schema: string; name: string }>(
     db,
     sql`select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-         where c.relkind = 'S' and n.nspname in (${schema}, ${MIGRATIONS_SCHEMA})
+         where c.relkind = 'S' and n.nspname in (${sql.join(schemas.map((x) => sql`${x}`), sql`, `)})
            and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i')) order by 1, 2`,
   );
   const functions = await queryRows<{ name: string }>(
@@ -67,24 +70,31 @@ export async function planRoles(db: Db, roles: RoleNames): Promise<RolePlan> {
   if (!existing.has(roles.app)) statements.push(sql`create role ${app} login`);
   // Giving objects away needs membership of the new owner unless one is a superuser.
   if (!me!.superuser) statements.push(sql`grant ${owner} to current_user`);
-  statements.push(sql`revoke create on schema ${s} from public`, sql`grant usage, create on schema ${s} to ${owner}`, sql`grant usage on schema ${s} to ${app}`);
-  if (tables.some((t) => t.schema === MIGRATIONS_SCHEMA)) {
-    statements.push(sql`alter schema ${sql.identifier(MIGRATIONS_SCHEMA)} owner to ${owner}`, sql`grant usage on schema ${sql.identifier(MIGRATIONS_SCHEMA)} to ${app}`);
+  const dataSchemas = tables.some((t) => t.schema === REFERENCE_SCHEMA) ? [schema, REFERENCE_SCHEMA] : [schema];
+  for (const name of dataSchemas) {
+    const x = sql.identifier(name);
+    statements.push(sql`revoke create on schema ${x} from public`, sql`grant usage, create on schema ${x} to ${owner}`, sql`grant usage on schema ${x} to ${app}`);
+  }
+  if (history !== schema && tables.some((t) => t.schema === history)) {
+    statements.push(sql`alter schema ${sql.identifier(history)} owner to ${owner}`, sql`grant usage on schema ${sql.identifier(history)} to ${app}`);
   }
   for (const t of tables) statements.push(sql`alter table ${qualified(t)} owner to ${owner}`);
   for (const q of sequences) statements.push(sql`alter sequence ${qualified(q)} owner to ${owner}`);
   for (const f of functions) statements.push(sql`alter function ${s}.${sql.identifier(f.name)} owner to ${owner}`);
   for (const t of tables) {
-    if (t.schema === MIGRATIONS_SCHEMA) statements.push(sql`grant select on ${qualified(t)} to ${app}`);
+    if (t.name === MIGRATIONS_TABLE && t.schema === history) statements.push(sql`grant select on ${qualified(t)} to ${app}`);
     else if (t.name === APPEND_ONLY) statements.push(sql`revoke all on ${qualified(t)} from ${app}`, sql`grant select, insert on ${qualified(t)} to ${app}`);
     else statements.push(sql`grant select, insert, update, delete on ${qualified(t)} to ${app}`);
   }
-  statements.push(
-    sql`grant usage, select, update on all sequences in schema ${s} to ${app}`,
-    // Tables later migrations add are the application's to use too (audit_log keeps its own grant).
-    sql`alter default privileges for role ${owner} in schema ${s} grant select, insert, update, delete on tables to ${app}`,
-    sql`alter default privileges for role ${owner} in schema ${s} grant usage, select, update on sequences to ${app}`,
-  );
+  for (const name of dataSchemas) {
+    const x = sql.identifier(name);
+    statements.push(
+      sql`grant usage, select, update on all sequences in schema ${x} to ${app}`,
+      // Tables later migrations add are the application's to use too (audit_log keeps its own grant).
+      sql`alter default privileges for role ${owner} in schema ${x} grant select, insert, update, delete on tables to ${app}`,
+      sql`alter default privileges for role ${owner} in schema ${x} grant usage, select, update on sequences to ${app}`,
+    );
+  }
   const dialect = new PgDialect();
   return { roles, statements, text: statements.map((st) => `${dialect.sqlToQuery(st).sql};`) };
 }

@@ -8,6 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
+import { waitForPracticeLock } from '../db/advisory.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { inTransaction } from './transaction.js';
 
@@ -201,6 +202,9 @@ async function buildNextPayerClaims(tx: DbOrTx, options: BuildOptions): Promise<
 
 export async function buildClaims(db: Db, actor: AuditActor, options: BuildOptions = {}): Promise<BuildResult> {
   return inTransaction(db, options.dryRun ?? false, async (tx) => {
+    // Two builds at once (cron and a biller) must not both take the same unbilled charges: the second
+    // waits, then sees them billed.
+    await waitForPracticeLock(tx, 'claims-build');
     const result = await buildIn(tx, options);
     if (result.claims > 0 || result.secondaryClaims > 0) {
       await recordAudit(tx, actor, {

@@ -10,6 +10,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
+import { waitForPracticeLock } from '../db/advisory.js';
 import { claimBatches, x12Counters } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, throwIfStopped, UsageError } from '../errors.js';
@@ -167,8 +168,8 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
   const completed = options.dryRun ? [] : await finishOpenBatches(db, actor, options.signal);
   throwIfStopped(options.signal);
   const recorded = await inTransaction(db, options.dryRun ?? false, async (tx) => {
-    // One export at a time: the second waits here instead of racing for the same claims.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('practicekit:claims-export'))`);
+    // One export at a time per practice: the second waits here instead of racing for the same claims.
+    await waitForPracticeLock(tx, 'claims-export');
     const ch = await findClearinghouse(tx, options.clearinghouse);
     const pr = await loadPractice(tx);
     if (!digits(ch.submitterContactPhone ?? pr.phone)) {

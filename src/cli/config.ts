@@ -14,6 +14,7 @@ export interface GlobalOptions {
   databaseUrl?: string;
   user?: string;
   wait?: string;
+  practice?: string;
 }
 
 export interface ResolvedConfig {
@@ -25,6 +26,8 @@ export interface ResolvedConfig {
   databaseUrl: string | undefined;
   actor: string;
   waitSeconds: number;
+  /** A named practice on a PostgreSQL server; undefined: the default practice. */
+  practice: string | undefined;
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
@@ -67,6 +70,7 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv, co
     databaseUrl,
     actor: options.user ?? env.PRACTICE_USER ?? osUser(),
     waitSeconds,
+    practice: options.practice ?? (env.PRACTICE_NAME || undefined),
   };
 }
 

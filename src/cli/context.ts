@@ -118,6 +118,7 @@ export class CommandContext {
       databaseUrl: this.config.databaseUrl,
       dataDir: this.config.dataDir,
       waitSeconds: this.config.waitSeconds,
+      practice: this.config.practice,
       owner: { pid: process.pid, user: this.config.actor, command: this.commandLine, since: new Date().toISOString() },
       onWait: (holder) => {
         if (this.io.stderrIsTTY) {

@@ -13,7 +13,7 @@ import { toJson } from './output.js';
 export type { ActionFactory, CommandHandler } from './context.js';
 import type { ActionFactory } from './context.js';
 
-const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--data-dir', '--database-url', '--user', '--wait']);
+const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--data-dir', '--database-url', '--practice', '--user', '--wait']);
 
 const VERSION = '0.1.0';
 
@@ -64,6 +64,7 @@ export function createProgram(): Command {
     .option('-q, --quiet', 'print only results and warnings')
     .option('--data-dir <dir>', 'embedded database folder (env PRACTICE_DATA_DIR)')
     .addOption(new Option('--database-url <url>', 'PostgreSQL server to use instead (prefer env DATABASE_URL; no passwords here)'))
+    .option('--practice <name>', 'which practice on a PostgreSQL server serving several (env PRACTICE_NAME)')
     .option('--user <name>', 'who is acting, for the audit trail (env PRACTICE_USER; default: your login)')
     .option('--wait <seconds>', 'how long to wait for a database another command is using (default 60)')
     .option('--no-color', 'never colour the output (NO_COLOR is honoured too)')

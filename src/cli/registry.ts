@@ -17,6 +17,7 @@ export const commandEntries: CommandEntry[] = [
   { name: 'setup', summary: 'record the practice, locations, providers, payers and clearinghouse', load: () => import('../commands/setup.js') },
   { name: 'demo', summary: 'create a fictional practice with patients and two years of care, to try things on', load: () => import('../commands/demo.js') },
   { name: 'db', summary: 'migrate the database, show its status, set up PostgreSQL roles', load: () => import('../commands/db.js') },
+  { name: 'practices', summary: 'PostgreSQL: the practices one server holds (each its own schema); add one', load: () => import('../commands/practices.js') },
   { name: 'audit', summary: 'who looked at or changed a chart, disclosures, and proof the audit trail is whole', load: () => import('../commands/audit.js') },
   { name: 'providers', summary: 'list, add, edit or deactivate providers', load: () => import('../commands/providers.js') },
   { name: 'locations', summary: 'list, add, edit or deactivate locations', load: () => import('../commands/locations.js') },

@@ -4,10 +4,11 @@ import { constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { access } from 'node:fs/promises';
 import { ensurePrivateFolder } from '../files/private-file.js';
-import * as schema from './schema/index.js';
+import * as tables from './schema/index.js';
 import { DatabaseError, diskFullError } from './errors.js';
 import { lockDataDir, type LockOwner } from './lock.js';
 import { migrationsFolder } from './migrate.js';
+import { DEFAULT_SCHEMA, MIGRATIONS_TABLE, migrationsSchema, practiceSchema, searchPath } from './practices.js';
 import { redactSecrets, splitPassword } from './url.js';
 import type { Backend, Db } from './types.js';
 import type { PGlite } from '@electric-sql/pglite';
@@ -22,6 +23,8 @@ export interface OpenOptions {
   onWait?: (holder: LockOwner | undefined) => void;
   /** Apply pending migrations on open (always for the embedded database). */
   migrate?: boolean;
+  /** A named practice on a PostgreSQL server (its own schema); absent: the default practice. */
+  practice?: string;
 }
 
 export type DriverClient = { backend: 'pglite'; pglite: PGlite } | { backend: 'postgres'; sql: Sql };
@@ -33,21 +36,40 @@ export interface PracticeDatabase {
   location: string;
   /** Raw driver access, for the few paths that need it (bulk COPY). */
   client: DriverClient;
+  /** The named practice this handle serves (its schema); absent: the default practice. */
+  practice?: string;
   close(): Promise<void>;
 }
 
-export async function runMigrations(handle: Pick<PracticeDatabase, 'db' | 'client'>): Promise<void> {
+/**
+ * Applies the migrations to the handle's practice schema. A named practice runs the same history with
+ * its own record of it (in its schema) and with the search_path naming its schema first; the committed
+ * files name the default schema ("public".) in foreign keys, which is dropped for a named practice so
+ * everything lands in its schema.
+ */
+export async function runMigrations(handle: Pick<PracticeDatabase, 'db' | 'client' | 'practice'>): Promise<void> {
+  const { readMigrationFiles } = await import('drizzle-orm/migrator');
+  const schema = practiceSchema(handle.practice);
+  const migrations = readMigrationFiles({ migrationsFolder }).map((m) =>
+    schema === DEFAULT_SCHEMA ? m : { ...m, sql: m.sql.map((statement) => statement.replaceAll('"public".', '')) },
+  );
+  const config = { migrationsFolder, migrationsSchema: migrationsSchema(schema), migrationsTable: MIGRATIONS_TABLE };
+  // What drizzle's migrate() does with the files it reads (it cannot be given them).
+  const apply = () => {
+    const { dialect, session } = handle.db as unknown as { dialect: { migrate(m: unknown, s: unknown, c: unknown): Promise<void> }; session: unknown };
+    return dialect.migrate(migrations, session, config);
+  };
   if (handle.client.backend === 'pglite') {
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(handle.db as never, { migrationsFolder });
+    // One connection: the search_path set here holds for the whole session (templates reuse it too).
+    await handle.client.pglite.exec(`set search_path to ${searchPath(schema)}`);
+    await apply();
   } else {
-    const { migrate } = await import('drizzle-orm/postgres-js/migrator');
     // Two commands starting at once against a new server must not both run the same migration:
     // a session lock held on one reserved connection while the migrator runs on the pool.
     const reserved = await handle.client.sql.reserve();
     try {
       await reserved`select pg_advisory_lock(hashtext('practicekit:migrate'))`;
-      await migrate(handle.db as never, { migrationsFolder });
+      await apply();
     } finally {
       await reserved`select pg_advisory_unlock(hashtext('practicekit:migrate'))`.catch(() => undefined);
       reserved.release();
@@ -78,7 +100,7 @@ export async function openEmbedded(options: OpenOptions): Promise<PracticeDataba
     const { drizzle } = await import('drizzle-orm/pglite');
     const fresh = !existsSync(join(dataDir, CLUSTER_FILE));
     const pglite = await PGlite.create({ dataDir });
-    const db = drizzle({ client: pglite, schema, casing: 'snake_case' }) as unknown as Db;
+    const db = drizzle({ client: pglite, schema: tables, casing: 'snake_case' }) as unknown as Db;
     const handle: PracticeDatabase = {
       db,
       backend: 'pglite',
@@ -113,7 +135,16 @@ export async function openEmbedded(options: OpenOptions): Promise<PracticeDataba
   }
 }
 
-export async function openServer(url: string, options: { migrate?: boolean } = {}): Promise<PracticeDatabase> {
+export interface ServerOptions {
+  migrate?: boolean;
+  /** A named practice (its schema); absent: the default practice in public. */
+  practice?: string;
+  /** Create the practice's schema when it does not exist yet ("practices add"); otherwise it must exist. */
+  create?: boolean;
+}
+
+export async function openServer(url: string, options: ServerOptions = {}): Promise<PracticeDatabase> {
+  const schema = practiceSchema(options.practice);
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   // The password travels as an option, never inside a URL a driver message could quote.
@@ -125,7 +156,8 @@ export async function openServer(url: string, options: { migrate?: boolean } = {
     connect_timeout: 10,
     // JIT compiles each big report query's expressions (800+ functions for one quality measure) and cost
     // more than the query itself at 100,000 patients: 8.5 s of 24 s for CMS122, and again in every worker.
-    connection: { application_name: 'practicekit', TimeZone: 'UTC', jit: 'off' },
+    // search_path: every connection sees its practice's tables, then the shared reference data.
+    connection: { application_name: 'practicekit', TimeZone: 'UTC', jit: 'off', search_path: searchPath(schema) },
     // count(*) and other int8 values as numbers, as PGlite returns them.
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
   });
@@ -142,12 +174,31 @@ export async function openServer(url: string, options: { migrate?: boolean } = {
       { cause: error },
     );
   }
-  const db = drizzle({ client: sql, schema, casing: 'snake_case' }) as unknown as Db;
+  if (options.practice !== undefined) {
+    try {
+      if (options.create) await sql`create schema if not exists ${sql(schema)}`;
+      else {
+        const [found] = await sql<{ present: boolean }[]>`select to_regclass(${`${migrationsSchema(schema)}.${MIGRATIONS_TABLE}`}) is not null as present`;
+        if (!found?.present) {
+          throw new DatabaseError(
+            'PRACTICE_NOT_FOUND',
+            `There is no practice "${options.practice}" on the PostgreSQL server at ${location}.`,
+            `Check the name with "practice practices list", or add it with "practice practices add ${options.practice}".`,
+          );
+        }
+      }
+    } catch (error) {
+      await sql.end({ timeout: 1 }).catch(() => undefined);
+      throw error;
+    }
+  }
+  const db = drizzle({ client: sql, schema: tables, casing: 'snake_case' }) as unknown as Db;
   const handle: PracticeDatabase = {
     db,
     backend: 'postgres',
-    location,
+    location: options.practice === undefined ? location : `${location} (practice ${options.practice})`,
     client: { backend: 'postgres', sql },
+    practice: options.practice,
     close: () => sql.end({ timeout: 5 }),
   };
   if (options.migrate) await runMigrations(handle);
@@ -155,6 +206,14 @@ export async function openServer(url: string, options: { migrate?: boolean } = {
 }
 
 export async function openPracticeDatabase(options: OpenOptions): Promise<PracticeDatabase> {
-  if (options.databaseUrl) return openServer(options.databaseUrl, { migrate: options.migrate });
+  if (options.databaseUrl) return openServer(options.databaseUrl, { migrate: options.migrate, practice: options.practice });
+  if (options.practice !== undefined) {
+    // The embedded database is one practice per data folder: a second practice is a second folder.
+    throw new DatabaseError(
+      'PRACTICE_NEEDS_SERVER',
+      `--practice (or PRACTICE_NAME) chooses a practice on a PostgreSQL server; the embedded database holds one practice per data folder.`,
+      `Use a data folder of its own for "${options.practice}" (--data-dir or PRACTICE_DATA_DIR) and leave out --practice, or give DATABASE_URL.`,
+    );
+  }
   return openEmbedded(options);
 }

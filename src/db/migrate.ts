@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { MIGRATIONS_TABLE, migrationsSchema } from './practices.js';
 import { queryRows } from './query.js';
 import type { Db } from './types.js';
 
@@ -22,13 +23,16 @@ export function migrationFiles() {
 
 export async function migrationStatus(db: Db): Promise<MigrationStatus> {
   const files = migrationFiles();
+  // The connection's practice is the first schema on its search_path; its history is kept beside it.
+  const [current] = await queryRows<{ schema: string }>(db, sql`select current_schema() as schema`);
+  const history = migrationsSchema(current!.schema);
   const exists = await queryRows<{ present: boolean }>(
     db,
-    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`,
+    sql`select to_regclass(${`${history}.${MIGRATIONS_TABLE}`}) is not null as present`,
   );
   let applied = 0;
   if (exists[0]?.present) {
-    const rows = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    const rows = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from ${sql.identifier(history)}.${sql.identifier(MIGRATIONS_TABLE)}`);
     applied = rows[0]?.n ?? 0;
   }
   const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {

@@ -222,7 +222,7 @@ export async function refreshStatistics(db: DbOrTx): Promise<void> {
   const stale = await queryRows<{ name: string }>(
     db,
     sql`select t.name from (values ${sql.join(MEASURE_TABLES.map((name) => sql`(${name}::text)`), sql`, `)}) as t(name)
-        left join pg_stat_user_tables s on s.relname = t.name and s.schemaname = current_schema()
+        left join pg_stat_user_tables s on s.relname = t.name and s.schemaname in (current_schema(), 'reference')
         where s.relid is null or coalesce(s.last_analyze, s.last_autoanalyze) is null or s.n_mod_since_analyze > 50 + 0.1 * s.n_live_tup`,
   );
   if (stale.length) await db.execute(sql`analyze ${sql.join(stale.map((t) => sql.identifier(t.name)), sql`, `)}`);

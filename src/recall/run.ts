@@ -11,6 +11,7 @@ import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
+import { tryPracticeLock } from '../db/advisory.js';
 import { reminderLog, reminderMessages } from '../db/schema/index.js';
 import type { Db } from '../db/types.js';
 import { failpoint } from '../faults/failpoint.js';
@@ -809,8 +810,7 @@ export async function runRecallReminders(db: Db, actor: AuditActor, options: Run
   // The lock lives in a transaction kept open on its own connection for the whole run; the sending
   // itself commits on other connections, so every claimed/sent row is durable the moment it is written.
   return db.transaction(async (lockTx) => {
-    const [row] = await queryRows<{ locked: boolean }>(lockTx, sql`select pg_try_advisory_xact_lock(hashtext('practicekit:recall-run')) as locked`);
-    if (!row?.locked) return emptySummary(options, true);
+    if (!(await tryPracticeLock(lockTx, 'recall-run'))) return emptySummary(options, true);
     return sendDue(db, actor, options);
   });
 }

@@ -8,6 +8,7 @@ import * as schema from '../../src/db/schema/index.js';
 import type { PracticeDatabase } from '../../src/db/client.js';
 import type { Backend, Db } from '../../src/db/types.js';
 import { practiceTables } from '../../src/db/status.js';
+import { DEFAULT_SCHEMA, searchPath } from '../../src/db/practices.js';
 import { serverDatabaseUrl } from './templates.js';
 
 export const backends: Backend[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -20,6 +21,8 @@ export async function createTestDatabase(backend: Backend): Promise<PracticeData
     const { drizzle } = await import('drizzle-orm/pglite');
     templateBlob ??= new Blob([readFileSync(inject('pgliteTemplate'))]);
     const pglite = await PGlite.create({ loadDataDir: templateBlob });
+    // As openEmbedded leaves it: the practice's tables, then the shared reference data.
+    await pglite.exec(`set search_path to ${searchPath(DEFAULT_SCHEMA)}`);
     const db = drizzle({ client: pglite, schema, casing: 'snake_case' }) as unknown as Db;
     return { db, backend, location: 'memory (test)', client: { backend: 'pglite', pglite }, close: () => pglite.close() };
   }

@@ -29,10 +29,13 @@ it('moves loaded value sets into the versioned layout as the 2026 expansions', a
     insert into value_sets (oid, name, version) values ('1.2.3', 'Versioned', '20200101'), ('1.2.4', 'No version', null);
     insert into value_set_codes (oid, code_system, code) values ('1.2.3', 's', 'a'), ('1.2.3', 's', 'b'), ('1.2.4', 's', 'c'), ('9.9', 's', 'z');`);
   await migrate(db, { migrationsFolder });
+  // ... and then in the reference schema every practice on a server shares.
+  const left = await client.query<{ n: number }>(`select count(*)::int as n from pg_tables where schemaname = 'public' and tablename like 'value_set%'`);
+  expect(left.rows[0]!.n).toBe(0);
 
   const sets = await client.query<{ oid: string; version: string; codes: number; year: number }>(`
     select v.oid, v.version, count(c.*)::int as codes, y.performance_year as year
-    from value_sets v join value_set_years y on y.value_set_id = v.id left join value_set_codes c on c.value_set_id = v.id
+    from reference.value_sets v join reference.value_set_years y on y.value_set_id = v.id left join reference.value_set_codes c on c.value_set_id = v.id
     group by v.oid, v.version, y.performance_year order by v.oid`);
   expect(sets.rows).toEqual([
     { oid: '1.2.3', version: '20200101', codes: 2, year: 2026 },

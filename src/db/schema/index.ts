@@ -1,4 +1,5 @@
 // The whole practice database schema; drizzle-kit reads this file to generate migrations.
+export * from './reference.js';
 export * from './practice.js';
 export * from './patients.js';
 export * from './encounters.js';

@@ -5,6 +5,7 @@ import { id, timestamps } from './columns.js';
 import { medications } from './clinical.js';
 import { patients } from './patients.js';
 import { locations, providers } from './practice.js';
+import { reference } from './reference.js';
 
 export const administrationOrders = pgTable(
   'administration_orders',
@@ -110,7 +111,7 @@ export const administrations = pgTable(
  * be checked against an order written in RxNorm. Loaded by `practice mar products load` (e.g. from RxNorm's
  * NDC properties); the eMAR never guesses a mapping it does not have.
  */
-export const ndcProducts = pgTable(
+export const ndcProducts = reference.table(
   'ndc_products',
   {
     id: id(),

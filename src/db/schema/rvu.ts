@@ -4,12 +4,13 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, integer, numeric, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './columns.js';
+import { reference } from './reference.js';
 
 const rvu = () => numeric({ precision: 9, scale: 2, mode: 'number' }).notNull();
 const gpci = () => numeric({ precision: 6, scale: 3, mode: 'number' }).notNull();
 
 /** One loaded RVU file per calendar year; reloading a year replaces its rows. */
-export const rvuYears = pgTable(
+export const rvuYears = reference.table(
   'rvu_years',
   {
     year: integer().primaryKey(),
@@ -25,7 +26,7 @@ export const rvuYears = pgTable(
   (t) => [check('rvu_years_year_ck', sql`${t.year} between 1992 and 2100`)],
 );
 
-export const rvuValues = pgTable(
+export const rvuValues = reference.table(
   'rvu_values',
   {
     id: id(),
@@ -54,7 +55,7 @@ export const rvuValues = pgTable(
   ],
 );
 
-export const gpciLocalities = pgTable(
+export const gpciLocalities = reference.table(
   'gpci_localities',
   {
     id: id(),

@@ -2,10 +2,11 @@
 // Expansions are versioned: next year's measures bring new expansions of the same OIDs, and this
 // year's must stay as they were, so each (OID, version) is its own row and a performance year names
 // the expansion of each OID its measures were specified with.
-import { index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id } from './columns.js';
+import { reference } from './reference.js';
 
-export const valueSets = pgTable(
+export const valueSets = reference.table(
   'value_sets',
   {
     id: id(),
@@ -19,7 +20,7 @@ export const valueSets = pgTable(
   (t) => [uniqueIndex('value_sets_oid_version_uq').on(t.oid, t.version)],
 );
 
-export const valueSetCodes = pgTable(
+export const valueSetCodes = reference.table(
   'value_set_codes',
   {
     valueSetId: integer()
@@ -39,7 +40,7 @@ export const valueSetCodes = pgTable(
  * Which expansion of each OID a performance year's measures use (what VSAC publishes as the year's
  * manifest). The OID is repeated here so the key can say "one expansion per OID and year".
  */
-export const valueSetYears = pgTable(
+export const valueSetYears = reference.table(
   'value_set_years',
   {
     performanceYear: integer().notNull(),
