@@ -30,6 +30,7 @@ export const Profile = {
   diagnosticReportLab: `${US_CORE}us-core-diagnosticreport-lab`,
   diagnosticReportNote: `${US_CORE}us-core-diagnosticreport-note`,
   documentReference: `${US_CORE}us-core-documentreference`,
+  adiDocumentReference: `${US_CORE}us-core-adi-documentreference`,
   carePlan: `${US_CORE}us-core-careplan`,
   goal: `${US_CORE}us-core-goal`,
   serviceRequest: `${US_CORE}us-core-servicerequest`,
@@ -59,6 +60,8 @@ export const System = {
   omb: 'urn:oid:2.16.840.1.113883.6.238',
   bcp47: 'urn:ietf:bcp:47',
   dataAbsentReason: 'http://terminology.hl7.org/CodeSystem/data-absent-reason',
+  /** Where the original of a document (an advance directive) is kept, as the practice wrote it. */
+  documentLocation: 'urn:practicekit:document-location',
   /** Our chart numbers. */
   mrn: 'urn:practicekit:mrn',
   /** Prior authorization numbers given by payers. */
