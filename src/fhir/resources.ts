@@ -515,7 +515,7 @@ const orderCategory: Record<string, { system: string; code: string; display: str
   imaging: { system: 'http://snomed.info/sct', code: '363679005', display: 'Imaging' },
   referral: { system: 'http://snomed.info/sct', code: '3457005', display: 'Patient referral' },
   device: { system: 'http://snomed.info/sct', code: '49062001', display: 'Device' },
-  procedure: { system: 'http://snomed.info/sct', code: '387713003', display: 'Surgical procedure' },
+  procedure: { system: CodeSystem.snomed, ...SURGICAL_PROCEDURE_SNOMED },
 };
 
 export function orderServiceRequest(row: Row<typeof s.orders>): ServiceRequest {

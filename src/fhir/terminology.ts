@@ -1,5 +1,6 @@
 // Fixed FHIR and US Core vocabulary our export uses: profile URLs, category codings, UCUM units.
 import type { CodeableConcept, Coding } from '@medplum/fhirtypes';
+import { SMOKING_STATUS_LOINC as SMOKING_STATUS } from '../codes/chart-vocabulary.js';
 
 const US_CORE = 'http://hl7.org/fhir/us/core/StructureDefinition/';
 
@@ -86,7 +87,8 @@ export const vitalSignProfiles: Record<string, string> = {
   '59408-5': Profile.pulseOximetry,
 };
 
-export const SMOKING_STATUS_LOINC = ['72166-2', '39240-7'];
+// The smoking status we record, and the older tobacco use code (39240-7) other systems still send.
+export const SMOKING_STATUS_LOINC = [SMOKING_STATUS, '39240-7'];
 export const BLOOD_PRESSURE_PANEL = '85354-9';
 
 // Units as typed in charts and exports -> UCUM codes (case-sensitive UCUM is what US Core requires).

@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { readCvx } from '../codes/code-lists.js';
-import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, relationKey, relationOfRoleCode, SOCIAL_HISTORY_NARRATIVE_LOINC } from '../codes/chart-vocabulary.js';
+import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, relationKey, relationOfRoleCode, ROLE_CODE_SYSTEM, SOCIAL_HISTORY_NARRATIVE_LOINC } from '../codes/chart-vocabulary.js';
 import { checkObservationValue } from '../records/observation.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { normalizeNdc } from '../codes/ndc.js';
@@ -995,7 +995,7 @@ function mapFamilyHistory(r: Json, b: Builder): void {
   const conditions: Json[] = r.condition ?? [];
   if (!conditions.some((c) => conceptText(c.code))) b.reject('the family history names no condition');
   if (!patient || b.item.problems.length) return;
-  const roleCode = (r.relationship?.coding ?? []).find((c: Json) => c.system === 'http://terminology.hl7.org/CodeSystem/v3-RoleCode')?.code;
+  const roleCode = (r.relationship?.coding ?? []).find((c: Json) => c.system === ROLE_CODE_SYSTEM)?.code;
   const relation = (roleCode && relationOfRoleCode(roleCode)) ?? (conceptText(r.relationship) ? relationKey(conceptText(r.relationship)!) : null);
   conditions.forEach((condition, i) => {
     const description = conceptText(condition.code);
