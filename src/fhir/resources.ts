@@ -594,6 +594,8 @@ export function coverageResource(row: Row<typeof s.coverages>): Coverage {
 type HistoryRow = Row<typeof s.medicalHistory>;
 const inError = (row: { status: string }) => row.status === 'entered-in-error';
 const notes = (text: string | null) => (text ? [{ text }] : undefined);
+const correctionOf = (type: string, row: HistoryRow): Extension[] | undefined =>
+  row.replacesId ? [{ url: System.replaces, valueReference: ref(type, idPrefix.history, row.replacesId)! }] : undefined;
 
 /** A relative's condition (kind family): the relation as an HL7 v3 RoleCode, the age at onset in years. */
 export function familyHistoryResource(row: HistoryRow): FamilyMemberHistory {
@@ -601,6 +603,7 @@ export function familyHistoryResource(row: HistoryRow): FamilyMemberHistory {
   return clean<FamilyMemberHistory>({
     resourceType: 'FamilyMemberHistory',
     id: resourceId(idPrefix.history, row.id),
+    extension: correctionOf('FamilyMemberHistory', row),
     status: inError(row) ? 'entered-in-error' : 'completed',
     patient: patientRef(row.patientId),
     relationship: relation ? { coding: [{ system: ROLE_CODE_SYSTEM, code: relation.code, display: relation.display }], text: row.relation! } : { text: row.relation ?? 'family member' },
@@ -620,6 +623,7 @@ export function socialHistoryObservation(row: HistoryRow): Observation {
     resourceType: 'Observation',
     id: resourceId(idPrefix.history, row.id),
     meta: meta(Profile.socialHistory),
+    extension: correctionOf('Observation', row),
     status: inError(row) ? 'entered-in-error' : 'final',
     category: [{ coding: [{ system: System.observationCategory, code: 'social-history', display: 'Social History' }] }],
     code: { coding: [{ system: CodeSystem.loinc, code: SOCIAL_HISTORY_NARRATIVE_LOINC, display: 'Social history Narrative' }] },
@@ -639,6 +643,7 @@ export function surgicalHistoryProcedure(row: HistoryRow): Procedure {
     resourceType: 'Procedure',
     id: resourceId(idPrefix.history, row.id),
     meta: meta(Profile.procedure),
+    extension: correctionOf('Procedure', row),
     status: inError(row) ? 'entered-in-error' : 'completed',
     category: { coding: [{ system: CodeSystem.snomed, ...SURGICAL_PROCEDURE_SNOMED }] },
     code: concept(row.codeSystem, row.code, undefined, row.description),

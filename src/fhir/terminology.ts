@@ -63,6 +63,11 @@ export const System = {
   dataAbsentReason: 'http://terminology.hl7.org/CodeSystem/data-absent-reason',
   /** Where the original of a document (an advance directive) is kept, as the practice wrote it. */
   documentLocation: 'urn:practicekit:document-location',
+  /**
+   * The entry a correction replaces, for resources R4 gives no relatesTo (FamilyMemberHistory, Observation,
+   * Procedure); the core "replaces" extension is only for definitional resources.
+   */
+  replaces: 'urn:practicekit:replaces',
   /** Our chart numbers. */
   mrn: 'urn:practicekit:mrn',
   /** Prior authorization numbers given by payers. */

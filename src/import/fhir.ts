@@ -983,6 +983,12 @@ function mapGoal(r: Json, b: Builder): void {
 /** A history entry's status: FHIR's entered-in-error is kept (hidden from the chart), anything else is active. */
 const historyStatus = (status: unknown) => (status === 'entered-in-error' ? 'entered-in-error' : 'active');
 
+/** The history entry a correction replaces (our export's replaces extension), as a link. */
+function correctionLink(r: Json, b: Builder, values: Record<string, unknown>): RecordLink[] {
+  const replaced = (r.extension ?? []).find((e: Json) => e.url === System.replaces)?.valueReference;
+  return b.record(values, 'replacesId', 'medicalHistory', replaced, r.resourceType);
+}
+
 /** An ICD-10-CM or SNOMED CT code (the codes history entries keep), else none. */
 function historyCode(concept: Json | undefined, systems: string[]): { codeSystem: string | null; code: string | null } {
   const found = (concept?.coding ?? []).map((c: Json) => coded({ coding: [c] })).find((c: Coded | undefined) => c && systems.includes(c.codeSystem));
@@ -1002,7 +1008,10 @@ function mapFamilyHistory(r: Json, b: Builder): void {
     if (!description) return;
     const age = condition.onsetAge;
     const years = typeof age?.value === 'number' && (age.code ?? age.unit ?? 'a') === 'a' && Number.isInteger(age.value) && age.value >= 0 && age.value <= 130 ? age.value : null;
+    const values: Record<string, unknown> = {};
+    const links = i === 0 ? correctionLink(r, b, values) : [];
     b.add('medicalHistory', patient, {
+      ...values,
       kind: 'family',
       description: condition.code?.text ?? description,
       ...historyCode(condition.code, [CodeSystem.icd10cm, CodeSystem.snomed]),
@@ -1010,7 +1019,7 @@ function mapFamilyHistory(r: Json, b: Builder): void {
       onsetAge: years,
       note: noteText([...(condition.note ?? []), ...(i === 0 ? (r.note ?? []) : [])]) ?? null,
       status: historyStatus(r.status),
-    }, i === 0 ? {} : { sourceId: `${b.sourceId}#condition-${i + 1}` });
+    }, i === 0 ? { links } : { sourceId: `${b.sourceId}#condition-${i + 1}` });
   });
 }
 
@@ -1018,13 +1027,16 @@ function mapFamilyHistory(r: Json, b: Builder): void {
 function mapSocialHistory(r: Json, b: Builder): void {
   const patient = b.patientRef(r.subject);
   if (!patient) return;
+  const values: Record<string, unknown> = {};
+  const links = correctionLink(r, b, values);
   b.add('medicalHistory', patient, {
+    ...values,
     kind: 'social',
     description: r.valueString,
     onsetDate: dateOf(r.effectivePeriod?.start ?? r.effectiveDateTime) ?? null,
     note: noteText(r.note) ?? null,
     status: historyStatus(r.status),
-  });
+  }, { links });
 }
 
 /** A past surgery the patient tells of (a Procedure they assert). */
@@ -1033,14 +1045,17 @@ function mapSurgicalHistory(r: Json, b: Builder): void {
   const description = conceptText(r.code);
   if (!description) b.reject('the surgery has no name or code');
   if (!patient || !description) return;
+  const values: Record<string, unknown> = {};
+  const links = correctionLink(r, b, values);
   b.add('medicalHistory', patient, {
+    ...values,
     kind: 'surgery',
     description: r.code?.text ?? description,
     ...historyCode(r.code, [CodeSystem.snomed, CodeSystem.cpt]),
     onsetDate: dateOf(r.performedDateTime ?? r.performedPeriod?.start) ?? null,
     note: noteText(r.note) ?? null,
     status: historyStatus(r.status),
-  });
+  }, { links });
 }
 
 /** Documents: an advance directive (category 42348-3) or a progress note; other documents are skipped. */

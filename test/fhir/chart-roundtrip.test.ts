@@ -84,6 +84,8 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
       ['history', 'surgical', 'entered-in-error', 'H1', String(surgical.find((s) => s.procedure === 'Tonsillectomy')!.id), '--reason', 'wrong chart'],
       ['history', 'social', 'entered-in-error', 'H1', String(social.find((s) => s.text === 'Works night shifts')!.id), '--reason', 'wrong chart'],
       ['orders', 'entered-in-error', 'H1', String(glucose), '--reason', 'ordered twice'],
+      // A correction: the grandfather's age at onset was left out.
+      ['history', 'family', 'add', 'H1', '--relation', 'maternal-grandfather', '--condition', 'Myocardial infarction', '--snomed', '22298006', '--onset-age', '70', '--replaces', String(family.find((f) => f.relation === 'maternal-grandfather')!.id)],
     ];
     for (const step of later) {
       const run = await cli(step);
@@ -112,7 +114,7 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
 
   it('carries every kind of entry with its standard codes and FHIR statuses', () => {
     const family = resources('FamilyMemberHistory');
-    expect(family.map((f: any) => [f.relationship.coding?.[0].code, f.status]).sort()).toEqual([['BRO', 'entered-in-error'], ['MGRFTH', 'completed'], ['MTH', 'completed']]);
+    expect(family.map((f: any) => [f.relationship.coding?.[0].code, f.status]).sort()).toEqual([['BRO', 'entered-in-error'], ['MGRFTH', 'completed'], ['MGRFTH', 'entered-in-error'], ['MTH', 'completed']]);
     const mother = family.find((f: any) => f.relationship.coding[0].code === 'MTH');
     expect(mother.condition[0]).toMatchObject({ code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'C50.919' }], text: 'Breast cancer' }, onsetAge: { value: 52, code: 'a' } });
     const observations = resources('Observation');
@@ -151,6 +153,10 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
     const directives = (await cli(['advance-directives', 'list', 'H1', '--all', '--json'], target!)).json()['advance-directives'] as any[];
     const wills = directives.filter((d) => d.kind === 'living-will');
     expect(wills.find((d) => d.status === 'current').replacesId).toBe(wills.find((d) => d.status === 'superseded').id);
+    // And the corrected family history entry at the one it corrects.
+    const relatives = (await cli(['history', 'family', 'list', 'H1', '--all', '--json'], target!)).json().family as any[];
+    const grandfather = relatives.filter((f) => f.relation === 'maternal-grandfather');
+    expect(grandfather.find((f) => f.status === 'active')).toMatchObject({ onsetAge: 70, replacesId: grandfather.find((f) => f.status === 'entered-in-error').id });
     const again = await runCli(['import', file, '--format', 'fhir', '--json'], { database: target!, now: NOW });
     expect(again.json().counts).toMatchObject({ inserted: 0, updated: 0, rejected: 0 });
     const reexported = (await cli(['fhir', 'export', 'H1', '--json'], target!)).json();
