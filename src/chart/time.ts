@@ -44,6 +44,18 @@ export function formatLocal(at: Date, zone: string): string {
   return DateTime.fromJSDate(at, { zone }).toFormat('yyyy-MM-dd HH:mm');
 }
 
+/** An instant as ISO 8601 with the practice's offset, for --json: "2026-03-01T09:30:00-05:00". */
+export function isoLocal(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).toISO({ suppressMilliseconds: true })!;
+}
+
+/** A row with each instant in it given as isoLocal (one level deep: list rows are flat). */
+export function withLocalTimes<T extends Record<string, unknown>>(row: T, zone: string): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) out[key] = value instanceof Date ? isoLocal(value, zone) : value;
+  return out as T;
+}
+
 /** "90d", "12w", "6m", "1y" or a date → the date that far back from today. */
 export function sinceDate(text: string, today: string): string | undefined {
   const match = /^(\d+)\s*([dwmy])$/i.exec(text.trim());

@@ -70,3 +70,6 @@ export const ADVANCE_DIRECTIVE_KINDS: Record<string, { code: string; display: st
 
 /** LOINC 42348-3: the DocumentReference category US Core gives advance directive documents. */
 export const ADVANCE_DIRECTIVES_CATEGORY_LOINC = '42348-3';
+
+/** SNOMED CT 387713003 Surgical procedure: the Procedure.category a past surgery is exported with. */
+export const SURGICAL_PROCEDURE_SNOMED = { code: '387713003', display: 'Surgical procedure' };

@@ -12,7 +12,7 @@ import { addEntry, ENTRY_KINDS, listEntries, type EntryKind, type EntryKindName,
 import { changeEntryStatus, REPLACEABLE, statusChanges, type LifecycleKind } from '../chart/lifecycle.js';
 import { SOAP_TEMPLATE } from '../chart/soap.js';
 import { patientByMrn } from '../chart/lookup.js';
-import { formatLocal } from '../chart/time.js';
+import { formatLocal, withLocalTimes } from '../chart/time.js';
 import { practiceClock } from '../practice/clock.js';
 import { recordChartRead } from '../db/audit.js';
 import { PracticeError, UsageError } from '../errors.js';
@@ -114,7 +114,8 @@ export function registerEntryKind(parent: Command, action: ActionFactory, kind: 
         const human = rows.length
           ? renderTable(kind.tableRows ? kind.tableRows(rows) : rows, kind.columns.map((col) => ({ header: col.header, value: (row: Record<string, unknown>) => display(row[col.key], zone) })), ctx.out)
           : `No ${kind.listNoun ?? kind.command} recorded.`;
-        return { data: { count: rows.length, [kind.command]: rows }, human };
+        // Times in --json in the practice's zone with its offset, as the table shows them.
+        return { data: { count: rows.length, [kind.command]: rows.map((row) => withLocalTimes(row as Record<string, unknown>, zone)) }, human };
       }),
     );
   return command;

@@ -24,6 +24,9 @@ export const idPrefix = {
   order: 'ord',
   referral: 'ref',
   coverage: 'cov',
+  /** Family, social and surgical history as told (medical_history). */
+  history: 'hx',
+  advanceDirective: 'adi',
 } as const;
 export type IdPrefix = (typeof idPrefix)[keyof typeof idPrefix];
 

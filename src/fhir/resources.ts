@@ -8,6 +8,7 @@ import type {
   DiagnosticReport,
   DocumentReference,
   Encounter,
+  FamilyMemberHistory,
   Extension,
   Goal,
   Immunization,
@@ -21,6 +22,14 @@ import type {
   Quantity,
   ServiceRequest,
 } from '@medplum/fhirtypes';
+import {
+  ADVANCE_DIRECTIVE_KINDS,
+  ADVANCE_DIRECTIVES_CATEGORY_LOINC,
+  FAMILY_RELATIONS,
+  ROLE_CODE_SYSTEM,
+  SOCIAL_HISTORY_NARRATIVE_LOINC,
+  SURGICAL_PROCEDURE_SNOMED,
+} from '../codes/chart-vocabulary.js';
 import { CodeSystem } from '../codes/systems.js';
 import type * as s from '../db/schema/index.js';
 import { idPrefix, ref, resourceId } from './ids.js';
@@ -506,7 +515,7 @@ const orderCategory: Record<string, { system: string; code: string; display: str
   imaging: { system: 'http://snomed.info/sct', code: '363679005', display: 'Imaging' },
   referral: { system: 'http://snomed.info/sct', code: '3457005', display: 'Patient referral' },
   device: { system: 'http://snomed.info/sct', code: '49062001', display: 'Device' },
-  procedure: { system: 'http://snomed.info/sct', code: '387713003', display: 'Surgical procedure' },
+  procedure: { system: CodeSystem.snomed, ...SURGICAL_PROCEDURE_SNOMED },
 };
 
 export function orderServiceRequest(row: Row<typeof s.orders>): ServiceRequest {
@@ -522,7 +531,7 @@ export function orderServiceRequest(row: Row<typeof s.orders>): ServiceRequest {
     encounter: encounterRef(row.encounterId),
     authoredOn: iso(row.orderedAt),
     requester: practitionerRef(row.providerId),
-    reasonCode: row.reason ? [{ text: row.reason }] : undefined,
+    reasonCode: row.reason || row.reasonCode ? [concept(row.reasonSystem, row.reasonCode, undefined, row.reason)!] : undefined,
   });
 }
 
@@ -577,5 +586,104 @@ export function coverageResource(row: Row<typeof s.coverages>): Coverage {
       ? [clean({ type: { coding: [{ system: System.coverageClass, code: 'group' }] }, value: row.groupNumber, name: row.planName ?? undefined })]
       : undefined,
     order: row.priority,
+  });
+}
+
+// Family, social and surgical history as the patient tells it (medical_history): entered-in-error
+// entries keep FHIR's entered-in-error status, so a receiver hides them as we do.
+type HistoryRow = Row<typeof s.medicalHistory>;
+const inError = (row: { status: string }) => row.status === 'entered-in-error';
+const notes = (text: string | null) => (text ? [{ text }] : undefined);
+const correctionOf = (type: string, row: HistoryRow): Extension[] | undefined =>
+  row.replacesId ? [{ url: System.replaces, valueReference: ref(type, idPrefix.history, row.replacesId)! }] : undefined;
+
+/** A relative's condition (kind family): the relation as an HL7 v3 RoleCode, the age at onset in years. */
+export function familyHistoryResource(row: HistoryRow): FamilyMemberHistory {
+  const relation = row.relation ? FAMILY_RELATIONS[row.relation] : undefined;
+  return clean<FamilyMemberHistory>({
+    resourceType: 'FamilyMemberHistory',
+    id: resourceId(idPrefix.history, row.id),
+    extension: correctionOf('FamilyMemberHistory', row),
+    status: inError(row) ? 'entered-in-error' : 'completed',
+    patient: patientRef(row.patientId),
+    relationship: relation ? { coding: [{ system: ROLE_CODE_SYSTEM, code: relation.code, display: relation.display }], text: row.relation! } : { text: row.relation ?? 'family member' },
+    condition: [
+      clean({
+        code: concept(row.codeSystem, row.code, undefined, row.description)!,
+        onsetAge: row.onsetAge !== null ? { value: row.onsetAge, unit: 'a', system: System.ucum, code: 'a' } : undefined,
+      }),
+    ],
+    note: notes(row.note),
+  });
+}
+
+/** Social history told in words (kind social): a US Core social-history Observation, LOINC 29762-2, since when as the period's start. */
+export function socialHistoryObservation(row: HistoryRow): Observation {
+  return clean<Observation>({
+    resourceType: 'Observation',
+    id: resourceId(idPrefix.history, row.id),
+    meta: meta(Profile.socialHistory),
+    extension: correctionOf('Observation', row),
+    status: inError(row) ? 'entered-in-error' : 'final',
+    category: [{ coding: [{ system: System.observationCategory, code: 'social-history', display: 'Social History' }] }],
+    code: { coding: [{ system: CodeSystem.loinc, code: SOCIAL_HISTORY_NARRATIVE_LOINC, display: 'Social history Narrative' }] },
+    subject: patientRef(row.patientId),
+    effectivePeriod: row.onsetDate ? { start: row.onsetDate } : undefined,
+    valueString: row.description,
+    note: notes(row.note),
+  });
+}
+
+/**
+ * A past surgery as the patient tells it (kind surgery): a US Core Procedure the patient asserts (which
+ * tells it from procedures done and recorded here), dated when known.
+ */
+export function surgicalHistoryProcedure(row: HistoryRow): Procedure {
+  return clean<Procedure>({
+    resourceType: 'Procedure',
+    id: resourceId(idPrefix.history, row.id),
+    meta: meta(Profile.procedure),
+    extension: correctionOf('Procedure', row),
+    status: inError(row) ? 'entered-in-error' : 'completed',
+    category: { coding: [{ system: CodeSystem.snomed, ...SURGICAL_PROCEDURE_SNOMED }] },
+    code: concept(row.codeSystem, row.code, undefined, row.description),
+    subject: patientRef(row.patientId),
+    asserter: patientRef(row.patientId),
+    // US Core wants a performed time: "date unknown" says so when the patient could not tell.
+    ...(row.onsetDate ? { performedDateTime: row.onsetDate } : { performedString: 'date unknown' }),
+    note: notes(row.note),
+  });
+}
+
+const directiveStatus: Record<string, DocumentReference['status']> = { current: 'current', superseded: 'superseded', 'entered-in-error': 'entered-in-error' };
+
+/**
+ * An advance directive on file (US Core ADI DocumentReference): category 42348-3, the LOINC document
+ * type of its kind, signed date as the context period, who holds the original as custodian, where it is
+ * kept as an extension. The practice keeps no copy: the attachment is the record of it, in words.
+ */
+export function advanceDirectiveDocument(row: Row<typeof s.advanceDirectives>): DocumentReference {
+  const kind = ADVANCE_DIRECTIVE_KINDS[row.kind];
+  const label = kind?.label ?? row.kind;
+  const text = [
+    `${label}${row.signedDate ? `, signed ${row.signedDate}` : ''}.`,
+    row.custodian ? `Original held by: ${row.custodian}.` : undefined,
+    row.location ? `Kept: ${row.location}.` : undefined,
+    row.note ? `Note: ${row.note}` : undefined,
+  ].filter(Boolean).join('\n');
+  return clean<DocumentReference>({
+    resourceType: 'DocumentReference',
+    id: resourceId(idPrefix.advanceDirective, row.id),
+    meta: meta(Profile.documentReference, Profile.adiDocumentReference),
+    extension: row.location ? [{ url: System.documentLocation, valueString: row.location }] : undefined,
+    status: directiveStatus[row.status] ?? 'current',
+    type: { coding: [{ system: CodeSystem.loinc, code: row.code, display: kind?.display }], text: label },
+    category: [{ coding: [{ system: CodeSystem.loinc, code: ADVANCE_DIRECTIVES_CATEGORY_LOINC, display: 'Advance directives' }] }],
+    subject: patientRef(row.patientId),
+    custodian: row.custodian ? { display: row.custodian } : undefined,
+    description: row.note ?? undefined,
+    relatesTo: row.replacesId ? [{ code: 'replaces', target: ref('DocumentReference', idPrefix.advanceDirective, row.replacesId)! }] : undefined,
+    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: Buffer.from(text, 'utf8').toString('base64'), title: label } }],
+    context: row.signedDate ? { period: { start: row.signedDate } } : undefined,
   });
 }

@@ -184,6 +184,10 @@ export const sources: Source[] = [
     },
   },
   { resourceType: 'Coverage', table: s.coverages, where: patientRows(s.coverages), toResources: same(map.coverageResource) },
+  { resourceType: 'FamilyMemberHistory', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'family')), toResources: same(map.familyHistoryResource) },
+  { resourceType: 'Observation', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'social')), toResources: same(map.socialHistoryObservation) },
+  { resourceType: 'Procedure', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'surgery')), toResources: same(map.surgicalHistoryProcedure) },
+  { resourceType: 'DocumentReference', table: s.advanceDirectives, where: patientRows(s.advanceDirectives), toResources: same(map.advanceDirectiveDocument) },
 ];
 
 export const DEFAULT_PAGE_SIZE = 1000;

@@ -1,5 +1,6 @@
 // Fixed FHIR and US Core vocabulary our export uses: profile URLs, category codings, UCUM units.
 import type { CodeableConcept, Coding } from '@medplum/fhirtypes';
+import { SMOKING_STATUS_LOINC as SMOKING_STATUS } from '../codes/chart-vocabulary.js';
 
 const US_CORE = 'http://hl7.org/fhir/us/core/StructureDefinition/';
 
@@ -30,6 +31,7 @@ export const Profile = {
   diagnosticReportLab: `${US_CORE}us-core-diagnosticreport-lab`,
   diagnosticReportNote: `${US_CORE}us-core-diagnosticreport-note`,
   documentReference: `${US_CORE}us-core-documentreference`,
+  adiDocumentReference: `${US_CORE}us-core-adi-documentreference`,
   carePlan: `${US_CORE}us-core-careplan`,
   goal: `${US_CORE}us-core-goal`,
   serviceRequest: `${US_CORE}us-core-servicerequest`,
@@ -59,6 +61,13 @@ export const System = {
   omb: 'urn:oid:2.16.840.1.113883.6.238',
   bcp47: 'urn:ietf:bcp:47',
   dataAbsentReason: 'http://terminology.hl7.org/CodeSystem/data-absent-reason',
+  /** Where the original of a document (an advance directive) is kept, as the practice wrote it. */
+  documentLocation: 'urn:practicekit:document-location',
+  /**
+   * The entry a correction replaces, for resources R4 gives no relatesTo (FamilyMemberHistory, Observation,
+   * Procedure); the core "replaces" extension is only for definitional resources.
+   */
+  replaces: 'urn:practicekit:replaces',
   /** Our chart numbers. */
   mrn: 'urn:practicekit:mrn',
   /** Prior authorization numbers given by payers. */
@@ -83,7 +92,8 @@ export const vitalSignProfiles: Record<string, string> = {
   '59408-5': Profile.pulseOximetry,
 };
 
-export const SMOKING_STATUS_LOINC = ['72166-2', '39240-7'];
+// The smoking status we record, and the older tobacco use code (39240-7) other systems still send.
+export const SMOKING_STATUS_LOINC = [SMOKING_STATUS, '39240-7'];
 export const BLOOD_PRESSURE_PANEL = '85354-9';
 
 // Units as typed in charts and exports -> UCUM codes (case-sensitive UCUM is what US Core requires).

@@ -62,6 +62,7 @@ const requiredElements: Record<string, string[]> = {
   [Profile.diagnosticReportLab]: ['status', 'category', 'code', 'subject', 'effective', 'issued'],
   [Profile.diagnosticReportNote]: ['status', 'category', 'code', 'subject', 'effective', 'issued'],
   [Profile.documentReference]: ['status', 'type', 'category', 'subject', 'content.attachment.contentType', 'content.attachment.data | content.attachment.url'],
+  [Profile.adiDocumentReference]: ['status', 'type', 'category', 'subject', 'content.attachment.contentType', 'content.attachment.data | content.attachment.url'],
   [Profile.carePlan]: ['text.status', 'text.div', 'status', 'intent', 'category', 'subject'],
   [Profile.goal]: ['lifecycleStatus', 'description', 'subject'],
   [Profile.serviceRequest]: ['status', 'intent', 'code', 'subject'],

@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { readCvx } from '../codes/code-lists.js';
+import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, relationKey, relationOfRoleCode, ROLE_CODE_SYSTEM, SOCIAL_HISTORY_NARRATIVE_LOINC } from '../codes/chart-vocabulary.js';
 import { checkObservationValue } from '../records/observation.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { normalizeNdc } from '../codes/ndc.js';
@@ -300,7 +301,8 @@ const mappers: Record<string, (r: Json, item: Builder) => void> = {
   Practitioner: mapPractitioner,
   Organization: mapOrganization,
   DiagnosticReport: mapImagingReport,
-  DocumentReference: mapProgressNote,
+  DocumentReference: mapDocument,
+  FamilyMemberHistory: mapFamilyHistory,
   CarePlan: mapCarePlan,
   Goal: mapGoal,
 };
@@ -580,8 +582,9 @@ function observationValue(r: Json): Record<string, unknown> {
 }
 
 function mapObservation(r: Json, b: Builder): void {
-  const patient = b.patientRef(r.subject);
   const code = coded(r.code, CodeSystem.loinc);
+  if (code?.codeSystem === CodeSystem.loinc && code.code === SOCIAL_HISTORY_NARRATIVE_LOINC && typeof r.valueString === 'string') return mapSocialHistory(r, b);
+  const patient = b.patientRef(r.subject);
   // Measures ask for the latest reading: a period counts at its end.
   const at = when(r, 'effective').end ?? r.issued;
   if (!code) b.reject('the observation has no code');
@@ -726,6 +729,8 @@ function recordedExtension(r: Json): string | undefined {
 }
 
 function mapProcedure(r: Json, b: Builder): void {
+  // A procedure the patient asserts is their surgical history as told, not one done and recorded here.
+  if (refTo(b.context, r.asserter, 'Patient')) return mapSurgicalHistory(r, b);
   const patient = b.patientRef(r.subject);
   const code = coded(r.code);
   const performed = when(r, 'performed');
@@ -770,6 +775,7 @@ function mapOrder(r: Json, b: Builder): void {
   if (b.item.problems.length) return;
   const values: Record<string, unknown> = {};
   const links = b.provider(values, 'providerId', r.requester);
+  const orderReason = coded(r.reasonCode?.[0]);
   b.add('orders', patient, {
     ...values,
     kind,
@@ -778,7 +784,10 @@ function mapOrder(r: Json, b: Builder): void {
     status: orderStatuses.has(r.status) ? r.status : 'unknown',
     intent: requestIntents.has(r.intent) ? r.intent : 'order',
     orderedAt: instantOf(at),
-    reason: conceptText(r.reasonCode?.[0]) ?? null,
+    // The reason in words as written (a coded reason alone keeps only its code).
+    reason: r.reasonCode?.[0]?.text ?? null,
+    reasonSystem: orderReason?.codeSystem ?? null,
+    reasonCode: orderReason?.code ?? null,
   }, { links });
 }
 
@@ -969,4 +978,112 @@ function mapGoal(r: Json, b: Builder): void {
   // The plan lists its goals: a goal sent without its plan (an incremental export) keeps the plan it has.
   const links: RecordLink[] = plan ? b.record(values, 'carePlanId', 'carePlans', { reference: plan }, 'CarePlan') : [{ column: 'carePlanId', target: 'goals', sourceId: b.sourceId, from: 'carePlanId' }];
   b.add('goals', patient, values, { links });
+}
+
+/** A history entry's status: FHIR's entered-in-error is kept (hidden from the chart), anything else is active. */
+const historyStatus = (status: unknown) => (status === 'entered-in-error' ? 'entered-in-error' : 'active');
+
+/** The history entry a correction replaces (our export's replaces extension), as a link. */
+function correctionLink(r: Json, b: Builder, values: Record<string, unknown>): RecordLink[] {
+  const replaced = (r.extension ?? []).find((e: Json) => e.url === System.replaces)?.valueReference;
+  return b.record(values, 'replacesId', 'medicalHistory', replaced, r.resourceType);
+}
+
+/** An ICD-10-CM or SNOMED CT code (the codes history entries keep), else none. */
+function historyCode(concept: Json | undefined, systems: string[]): { codeSystem: string | null; code: string | null } {
+  const found = (concept?.coding ?? []).map((c: Json) => coded({ coding: [c] })).find((c: Coded | undefined) => c && systems.includes(c.codeSystem));
+  return { codeSystem: found?.codeSystem ?? null, code: found?.code ?? null };
+}
+
+/** A relative's conditions (FamilyMemberHistory): one family history entry per condition. */
+function mapFamilyHistory(r: Json, b: Builder): void {
+  const patient = b.patientRef(r.patient);
+  const conditions: Json[] = r.condition ?? [];
+  if (!conditions.some((c) => conceptText(c.code))) b.reject('the family history names no condition');
+  if (!patient || b.item.problems.length) return;
+  const roleCode = (r.relationship?.coding ?? []).find((c: Json) => c.system === ROLE_CODE_SYSTEM)?.code;
+  const relation = (roleCode && relationOfRoleCode(roleCode)) ?? (conceptText(r.relationship) ? relationKey(conceptText(r.relationship)!) : null);
+  conditions.forEach((condition, i) => {
+    const description = conceptText(condition.code);
+    if (!description) return;
+    const age = condition.onsetAge;
+    const years = typeof age?.value === 'number' && (age.code ?? age.unit ?? 'a') === 'a' && Number.isInteger(age.value) && age.value >= 0 && age.value <= 130 ? age.value : null;
+    const values: Record<string, unknown> = {};
+    const links = i === 0 ? correctionLink(r, b, values) : [];
+    b.add('medicalHistory', patient, {
+      ...values,
+      kind: 'family',
+      description: condition.code?.text ?? description,
+      ...historyCode(condition.code, [CodeSystem.icd10cm, CodeSystem.snomed]),
+      relation,
+      onsetAge: years,
+      note: noteText([...(condition.note ?? []), ...(i === 0 ? (r.note ?? []) : [])]) ?? null,
+      status: historyStatus(r.status),
+    }, i === 0 ? { links } : { sourceId: `${b.sourceId}#condition-${i + 1}` });
+  });
+}
+
+/** Social history told in words (Observation, LOINC 29762-2, a text value). */
+function mapSocialHistory(r: Json, b: Builder): void {
+  const patient = b.patientRef(r.subject);
+  if (!patient) return;
+  const values: Record<string, unknown> = {};
+  const links = correctionLink(r, b, values);
+  b.add('medicalHistory', patient, {
+    ...values,
+    kind: 'social',
+    description: r.valueString,
+    onsetDate: dateOf(r.effectivePeriod?.start ?? r.effectiveDateTime) ?? null,
+    note: noteText(r.note) ?? null,
+    status: historyStatus(r.status),
+  }, { links });
+}
+
+/** A past surgery the patient tells of (a Procedure they assert). */
+function mapSurgicalHistory(r: Json, b: Builder): void {
+  const patient = b.patientRef(r.subject);
+  const description = conceptText(r.code);
+  if (!description) b.reject('the surgery has no name or code');
+  if (!patient || !description) return;
+  const values: Record<string, unknown> = {};
+  const links = correctionLink(r, b, values);
+  b.add('medicalHistory', patient, {
+    ...values,
+    kind: 'surgery',
+    description: r.code?.text ?? description,
+    ...historyCode(r.code, [CodeSystem.snomed, CodeSystem.cpt]),
+    onsetDate: dateOf(r.performedDateTime ?? r.performedPeriod?.start) ?? null,
+    note: noteText(r.note) ?? null,
+    status: historyStatus(r.status),
+  }, { links });
+}
+
+/** Documents: an advance directive (category 42348-3) or a progress note; other documents are skipped. */
+function mapDocument(r: Json, b: Builder): void {
+  const advanceDirective = (r.category ?? []).some((c: Json) => (c.coding ?? []).some((k: Json) => k.code === ADVANCE_DIRECTIVES_CATEGORY_LOINC));
+  return advanceDirective ? mapAdvanceDirective(r, b) : mapProgressNote(r, b);
+}
+
+const directiveStatuses = new Set(['current', 'superseded', 'entered-in-error']);
+
+/** An advance directive on file (US Core ADI DocumentReference). */
+function mapAdvanceDirective(r: Json, b: Builder): void {
+  const patient = b.patientRef(r.subject);
+  if (!patient) return;
+  const loinc = (r.type?.coding ?? []).find((c: Json) => normalizeCodeSystem(c.system ?? '') === CodeSystem.loinc)?.code;
+  // Kinds that share a LOINC type (POLST, MOLST) are told apart by the type's text.
+  const kinds = Object.entries(ADVANCE_DIRECTIVE_KINDS).filter(([, k]) => k.code === loinc);
+  const kind = kinds.find(([, k]) => k.label === r.type?.text)?.[0] ?? kinds[0]?.[0] ?? 'advance-directive';
+  const values: Record<string, unknown> = {
+    kind,
+    code: ADVANCE_DIRECTIVE_KINDS[kind]!.code,
+    signedDate: dateOf(r.context?.period?.start) ?? null,
+    custodian: r.custodian?.display ?? null,
+    location: (r.extension ?? []).find((e: Json) => e.url === System.documentLocation)?.valueString ?? null,
+    note: r.description ?? null,
+    status: directiveStatuses.has(r.status) ? r.status : 'current',
+  };
+  const replaces = (r.relatesTo ?? []).find((x: Json) => x.code === 'replaces')?.target;
+  const links = b.record(values, 'replacesId', 'advanceDirectives', replaces, 'DocumentReference');
+  b.add('advanceDirectives', patient, values, { links });
 }

@@ -9,6 +9,7 @@ import { toSnakeCase } from 'drizzle-orm/casing';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { queryRows } from '../db/query.js';
 import {
+  advanceDirectives,
   allergies,
   appointments,
   carePlans,
@@ -61,6 +62,7 @@ export const clinicalTables = {
   goals,
   priorAuthorizations,
   referrals,
+  advanceDirectives,
 } satisfies Record<string, PgTable>;
 export type ClinicalTarget = keyof typeof clinicalTables;
 
@@ -85,6 +87,7 @@ export const targetOrder: ClinicalTarget[] = [
   'goals',
   'referrals',
   'imagingReports',
+  'advanceDirectives',
   'observations',
 ];
 

@@ -139,7 +139,8 @@ describeEachBackend('clinical entries', (t) => {
     // Without units, the practice's setting (US by default): 180 lb and 70 in, BMI 25.8, not 180 kg and 70 cm.
     const bare = await cli(['vitals', 'add', 'E1', '--weight', '180', '--height', '70', '--at', '2026-03-10 07:00', '--json']);
     expect(bare.code, bare.stderr).toBe(0);
-    const latest = (await cli(['vitals', 'list', 'E1', '--json'])).json().vitals.filter((v: { effectiveAt: string }) => v.effectiveAt.startsWith('2026-03-10T11:00'));
+    // Times in --json are the practice's (America/New_York, daylight time on March 10), with the offset.
+    const latest = (await cli(['vitals', 'list', 'E1', '--json'])).json().vitals.filter((v: { effectiveAt: string }) => v.effectiveAt === '2026-03-10T07:00:00-04:00');
     expect(latest.find((v: { code: string }) => v.code === '29463-7')).toMatchObject({ value: 81.65, unit: 'kg' });
     expect(latest.find((v: { code: string }) => v.code === '39156-5').value).toBeCloseTo(25.8, 1);
     expect((await cli(['vitals', 'add', 'E1'])).stderr).toContain('at least one vital sign');

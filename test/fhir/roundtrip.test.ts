@@ -93,7 +93,7 @@ async function bulkExport(database: PracticeDatabase, dir: string): Promise<Expo
 
 /** Row counts of the tables a round trip fills, to show a re-import added nothing. */
 async function tableCounts(db: Db): Promise<Record<string, number>> {
-  const tables = ['patients', 'patient_identifiers', 'emergency_contacts', 'providers', 'payers', 'encounters', 'encounter_diagnoses', 'problems', 'observations', 'medications', 'allergies', 'immunizations', 'procedures', 'orders', 'imaging_reports', 'progress_notes', 'care_plans', 'goals', 'referrals', 'prior_authorizations', 'coverages'];
+  const tables = ['patients', 'patient_identifiers', 'emergency_contacts', 'providers', 'payers', 'encounters', 'encounter_diagnoses', 'problems', 'observations', 'medications', 'allergies', 'immunizations', 'procedures', 'orders', 'imaging_reports', 'progress_notes', 'care_plans', 'goals', 'referrals', 'prior_authorizations', 'coverages', 'medical_history', 'advance_directives'];
   const counts: Record<string, number> = {};
   for (const table of tables) {
     const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from ${sql.identifier(table)}`);
