@@ -151,7 +151,9 @@ function reportError(error: unknown, io: CliIo, chalk: ReturnType<typeof makeCha
   if (!(error instanceof PracticeError)) error = diskFullError(error) ?? error;
   const { code, message, hint, exitCode, issues } = shownError(error);
   if (json) io.stdout.write(`${toJson({ ok: false, error: { code, message, hint, issues } })}\n`);
-  const listed = error instanceof ValidationError && error.issues.length > 1 ? error.issues : [];
+  // A summary of its own ("1 file problem(s); ...") still needs the problems under it; a lone problem
+  // that is the message itself is not repeated.
+  const listed = error instanceof ValidationError && !(error.issues.length === 1 && error.issues[0]!.message === message) ? error.issues : [];
   // The default summary of several problems already joins them; on a terminal they are listed instead.
   const headline = listed.length && message.startsWith(`${listed.length} problems: `) ? `${listed.length} problems:` : message;
   io.stderr.write(`${chalk.red('error:')} ${headline}\n`);

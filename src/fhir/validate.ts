@@ -1,10 +1,11 @@
 // Checks a FHIR file the way a receiving system would: the FHIR R4 structure (Medplum's validator over
 // the official R4 definitions), the US Core profiles Medplum ships definitions for, the US Core required
 // elements of the other profiles we claim, coded values with their systems, and references that resolve.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { PracticeError } from '../errors.js';
+import { defaultJsonLimits, formatBytes, parseJsonWithin } from '../text/json.js';
 import { checkBindings, indexValueSets, type ValueSetCodes } from './bindings.js';
 import { Profile } from './terminology.js';
 
@@ -158,20 +159,26 @@ function checkBundleReferences(bundle: Bundle, problems: FhirProblem[]): void {
 export async function validateFhirFile(path: string): Promise<FhirValidationResult> {
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (!/\.ndjson$/i.test(path) && size > defaultJsonLimits.maxFileBytes) {
+      throw new PracticeError('FILE_TOO_BIG', `${basename(path)} is ${formatBytes(size)}, more than the ${formatBytes(defaultJsonLimits.maxFileBytes)} a FHIR JSON file may be.`, {
+        hint: 'Export it as NDJSON or split the bundle, then validate the parts.',
+      });
+    }
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof PracticeError) throw error;
     throw new PracticeError('FILE_UNREADABLE', `Cannot read ${basename(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, { hint: 'Check the path and that you may read the file.' });
   }
   const problems: FhirProblem[] = [];
   const items: { where: string; resource: Resource }[] = [];
   const ndjson = /\.ndjson$/i.test(path);
   const parse = (json: string, where: string): unknown => {
-    try {
-      return JSON.parse(json);
-    } catch {
-      problems.push({ where, message: 'Not valid JSON.' });
-      return undefined;
-    }
+    // A hostile nesting depth is a problem of the file, not a stack overflow in the walk below.
+    const parsed = parseJsonWithin(json, defaultJsonLimits.maxDepth);
+    if ('value' in parsed) return parsed.value;
+    problems.push({ where, message: `It ${parsed.problem}.` });
+    return undefined;
   };
   let bundle: Bundle | undefined;
   if (ndjson) {
@@ -181,7 +188,7 @@ export async function validateFhirFile(path: string): Promise<FhirValidationResu
       if (resource) items.push({ where: `line ${i + 1}`, resource });
     });
   } else {
-    const doc = parse(text.replace(/^\uFEFF/, ''), 'file') as Resource | undefined;
+    const doc = parse(text, 'file') as Resource | undefined;
     if (doc?.resourceType === 'Bundle') {
       bundle = doc as Bundle;
       (bundle.entry ?? []).forEach((entry, i) => {

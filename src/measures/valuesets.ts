@@ -11,6 +11,7 @@ import { valueSetCodes, valueSets, valueSetYears } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { UsageError, ValidationError, type Issue } from '../errors.js';
+import { defaultJsonLimits, formatBytes, parseJsonWithin } from '../text/json.js';
 import type { ValueSetCodes } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
@@ -153,11 +154,21 @@ async function filesUnder(path: string): Promise<string[]> {
 }
 
 async function readText(file: string, issues: Issue[]): Promise<string | undefined> {
+  const { size } = await stat(file);
+  if (size > defaultJsonLimits.maxFileBytes) {
+    issues.push({ code: 'FILE_TOO_BIG', path: file, message: `${basename(file)} is ${formatBytes(size)}, more than the ${formatBytes(defaultJsonLimits.maxFileBytes)} a value set file may be.` });
+    return undefined;
+  }
   const bytes = await readFile(file);
   if (!file.toLowerCase().endsWith('.gz')) return bytes.toString('utf8');
   try {
-    return gunzipSync(bytes).toString('utf8');
-  } catch {
+    // A small archive may unpack to gigabytes: stop at the same limit as a plain file.
+    return gunzipSync(bytes, { maxOutputLength: defaultJsonLimits.maxFileBytes }).toString('utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      issues.push({ code: 'FILE_TOO_BIG', path: file, message: `${basename(file)} unpacks to more than the ${formatBytes(defaultJsonLimits.maxFileBytes)} a value set file may be.` });
+      return undefined;
+    }
     issues.push({ code: 'BAD_GZIP', path: file, message: `${basename(file)} is not a readable gzip file.` });
     return undefined;
   }
@@ -176,14 +187,12 @@ export async function readValueSets(paths: string[]): Promise<{ sets: ParsedValu
       sets.push(...fromCsv(text, file, issues));
       continue;
     }
-    let resource: unknown;
-    try {
-      resource = JSON.parse(text);
-    } catch {
-      issues.push({ code: 'BAD_JSON', path: file, message: `${basename(file)} is not valid JSON.` });
+    const parsed = parseJsonWithin(text, defaultJsonLimits.maxDepth);
+    if ('problem' in parsed) {
+      issues.push({ code: 'BAD_JSON', path: file, message: `${basename(file)} ${parsed.problem}.` });
       continue;
     }
-    sets.push(...fromResource(resource, file, issues));
+    sets.push(...fromResource(parsed.value, file, issues));
   }
   if (issues.length > 0) throw new ValidationError(issues, `${issues.length} file problem(s); no value set was imported.`);
   return { sets, files: files.length };

@@ -63,4 +63,15 @@ describeEachBackend('FHIR and set-up files that are not what they claim', (t) =>
       expect(run.stderr).toMatch(message);
     }
   });
+  it('gives fhir validate and valueset import a plain answer for a nesting bomb, never a stack overflow', async () => {
+    const bomb = file('bomb.json', `{"resourceType":"Bundle","entry":${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
+    const validate = await cli(['fhir', 'validate', bomb]);
+    expect(validate.code, validate.stderr).toBe(1);
+    expect(validate.stdout + validate.stderr).toMatch(/nests arrays or objects more than 64 levels deep/);
+    expect(validate.stderr).not.toMatch(/internal|RangeError|\n\s+at /);
+    const sets = await cli(['valueset', 'import', join(dir, bomb)]);
+    expect(sets.code, sets.stderr).toBe(1);
+    expect(sets.stderr).toMatch(/bomb\.json nests arrays or objects more than 64 levels deep/);
+    expect(sets.stderr).not.toMatch(/internal|RangeError|\n\s+at /);
+  });
 });
