@@ -96,8 +96,8 @@ else as the application role. See SECURITY.md, "Audit trail".`,
       'after',
       `
 Examples:
-  DATABASE_URL=postgres://owner@coordinator/practices practice db citus-sql > citus.sql   (read it, then psql -f citus.sql)
-  DATABASE_URL=postgres://owner@coordinator/practices practice db citus-sql --apply
+  practice db citus-sql > citus.sql     (DATABASE_URL=postgres://owner@coordinator/practices; read it, then psql -f citus.sql)
+  practice db citus-sql --apply
 
 Each named practice becomes a distributed schema, the shared reference data reference tables; the default
 practice (public) stays on the coordinator. Run it again after adding practices: it prints only what is

@@ -17,7 +17,7 @@ describe.skipIf(!adminUrl)('Citus layout of a server with two practices', () => 
   let url: string;
   const name = `pk_citus_${process.pid}_${randomBytes(3).toString('hex')}`;
   const cli = (args: string[]) => runCli(['--json', ...args], { env: { DATABASE_URL: url } });
-  const practiceSchemas = ['public', 'north', 'south'];
+  const practiceSchemas = ['public', 'north', 'south'] as const;
 
   beforeAll(async () => {
     const { default: postgres } = await import('postgres');
