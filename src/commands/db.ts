@@ -1,4 +1,4 @@
-// practice db migrate | status | roles
+// practice db migrate | status | roles | citus-sql
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
@@ -87,6 +87,41 @@ else as the application role. See SECURITY.md, "Audit trail".`,
           ctx.info(`Set their passwords (psql: \\password ${options.app}), run "practice db migrate" as ${options.owner} and the practice's commands as ${options.app}.`);
         }
         return { data: { applied: Boolean(options.apply), owner: options.owner, app: options.app, statements: plan.text }, human: plan.text.join('\n') };
+      }),
+    );
+  db.command('citus-sql')
+    .description('PostgreSQL: the SQL that puts the practices on a Citus cluster (each practice a distributed schema)')
+    .option('--apply', 'run the SQL now, on the Citus coordinator (as the owner of the tables)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  practice db citus-sql > citus.sql     (DATABASE_URL=postgres://owner@coordinator/practices; read it, then psql -f citus.sql)
+  practice db citus-sql --apply
+
+Each named practice becomes a distributed schema, the shared reference data reference tables; the default
+practice (public) stays on the coordinator. Run it again after adding practices: it prints only what is
+left to do. See docs/citus.md.`,
+    )
+    .action(
+      action(async (ctx, options: { apply?: boolean }) => {
+        const handle = await ctx.database({ allowPendingMigrations: true });
+        if (handle.backend !== 'postgres') {
+          const { UsageError } = await import('../errors.js');
+          throw new UsageError('Citus is for a PostgreSQL server; the embedded database holds one practice in its data folder.', 'Give DATABASE_URL (or --database-url) of the Citus coordinator.');
+        }
+        const { planCitusSetup, applyCitusSetup } = await import('../db/citus.js');
+        const plan = await planCitusSetup(handle.db);
+        if (plan.defaultPracticeInUse) ctx.info('The default practice (public schema) holds patients: Citus never distributes public, so it stays on the coordinator.');
+        if (options.apply) {
+          await applyCitusSetup(handle.db, plan);
+          ctx.info(`Applied ${plan.statements.length} statements: ${plan.practiceSchemas.length} practice(s) distributed, ${plan.referenceTables.length} reference table(s).`);
+        }
+        const { database, practiceSchemas, referenceTables, defaultPracticeInUse, citusInstalled, text } = plan;
+        return {
+          data: { applied: Boolean(options.apply), database, practiceSchemas, referenceTables, defaultPracticeInUse, citusInstalled, statements: text },
+          human: text.join('\n'),
+        };
       }),
     );
 }
