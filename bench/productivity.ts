@@ -9,9 +9,9 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/query.js';
 import { runDemo } from '../src/demo/run.js';
-import { writeMonthlyPack } from '../src/reports/monthly.js';
+import { writeMonthlyPack } from '../src/reports/monthly/render.js';
 import { comparisonPeriods, lastFullMonth } from '../src/reports/periods.js';
-import { productivityReport } from '../src/reports/productivity.js';
+import { productivityReport } from '../src/reports/productivity/query.js';
 import { loadRvuYear } from '../src/rvu/load.js';
 import { openBenchDatabase } from './database.js';
 

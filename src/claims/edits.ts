@@ -11,8 +11,9 @@ import { PAYER_ID_PATTERN } from '../codes/payer-id.js';
 import { isValidNpi } from '../codes/npi.js';
 import { isModifier, procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem } from '../codes/systems.js';
+import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
-import type { DbOrTx } from '../db/types.js';
+import type { Db, DbOrTx } from '../db/types.js';
 import { CLAIM_FILING_INDICATORS, PLACES_OF_SERVICE } from '../practice/code-lists.js';
 import { adjudicationDate } from './cob.js';
 import { currentFingerprints } from './render-837p.js';
@@ -238,4 +239,13 @@ export async function scrubClaims(db: DbOrTx, scope: EditScope, today: string, e
     .filter((r) => r.claim_id !== null)
     .map((r) => ({ claimId: r.claim_id, patientControlNumber: r.patient_control_number, lineNumber: r.line_number, code: r.code, message: messages.get(r.code)! }));
   return { checked: rows[0]?.checked ?? 0, failures };
+}
+
+/** `claims check`: the scrub and its audit row in one transaction. */
+export async function checkClaims(db: Db, actor: AuditActor, scope: EditScope, today: string): Promise<{ checked: number; failures: EditFailure[] }> {
+  return db.transaction(async (tx) => {
+    const scrub = await scrubClaims(tx, scope, today);
+    await recordAudit(tx, actor, { action: 'check', entity: 'claims', details: { checked: scrub.checked, failing: new Set(scrub.failures.map((f) => f.claimId)).size } });
+    return scrub;
+  });
 }

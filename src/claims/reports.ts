@@ -1,10 +1,13 @@
 // Denials by reason, payer and provider, and claims by status (AR and balances: ar.ts).
 import { sql, type SQL } from 'drizzle-orm';
+import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { NotFoundError } from '../errors.js';
 import { practiceTimeZone } from '../practice/clock.js';
+import { rejectionsOf, type RejectionView } from './acks.js';
 import { claimBalances, claimFigures, type ClaimBalance } from './ar.js';
+import { claimDetail as claimAsBilled, type ClaimDetail as ClaimAsBilled } from './detail.js';
 
 /** What `claims list --status` takes: the stored statuses, and replaced (a corrected claim for it was sent). */
 export const CLAIM_STATUSES = ['draft', 'ready', 'held', 'exported', 'accepted', 'rejected', 'paid', 'partial', 'denied', 'overpaid', 'written-off', 'void', 'replaced'] as const;
@@ -117,4 +120,41 @@ export async function claimDetail(db: DbOrTx, claim: string): Promise<ClaimDetai
     balanceMoves: await rows(sql`select kind, amount_cents as "amountCents", reason, effective_on::text as "effectiveOn", actor from claim_balance_moves where claim_id = ${row.id} order by id`),
     providerAdjustments: await rows(sql`select remittance_id as "remittanceId", reason_code as "reasonCode", reference, amount_cents as "amountCents" from provider_adjustments where claim_id = ${row.id} order by id`),
   };
+}
+
+export type ClaimView = ClaimDetail & Omit<ClaimAsBilled, 'lines'> & ClaimDetail['claim'] & {
+  lines: (ClaimDetail['lines'][number] & { diagnosisPointers: number[] })[];
+  claim: ClaimDetail['claim'];
+};
+
+/**
+ * `claims show`: the claim's figures and postings, what it bills (diagnoses, pointers, batch) and any
+ * 999/277CA rejection with its codes; the look-up is audited.
+ */
+export async function showClaim(db: DbOrTx, actor: AuditActor, claim: string): Promise<ClaimView> {
+  const detail = await claimDetail(db, claim);
+  await recordAudit(db, actor, { action: 'read', entity: 'claims', entityId: detail.claim.id });
+  const billed = await claimAsBilled(db, detail.claim.id);
+  const pointers = new Map(billed.lines.map((l) => [l.lineNumber, l.diagnosisPointers]));
+  return {
+    ...detail,
+    ...billed,
+    ...detail.claim,
+    lines: detail.lines.map((l) => ({ ...l, diagnosisPointers: pointers.get(l.lineNumber) ?? [] })),
+    claim: detail.claim,
+  };
+}
+
+export interface ClaimListing {
+  /** Each claim with its open 999/277CA rejection (codes and text: why it is held), if any. */
+  claims: (ClaimBalance & { rejection: RejectionView | null })[];
+  counts: { status: string; claims: number; totalCents: number }[];
+}
+
+/** `claims list`: the claims in a status (or all), where each stands, and the count per status. */
+export async function listClaims(db: DbOrTx, filter: { status?: string; limit?: number } = {}): Promise<ClaimListing> {
+  const listed = await claimBalances(db, filter);
+  const rejections = await rejectionsOf(db, listed.map((r) => r.id));
+  const claims = listed.map((r) => ({ ...r, rejection: rejections.get(r.id)?.find((x) => x.resolvedAt === null) ?? null }));
+  return { claims, counts: await claimStatusCounts(db) };
 }

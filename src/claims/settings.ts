@@ -5,8 +5,15 @@
 import { eq } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { payerClaimRules, payers, payToAddress } from '../db/schema/index.js';
-import type { Db } from '../db/types.js';
+import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+
+/** A payer by the payer id the biller knows it by (the id on the clearinghouse list). */
+export async function findPayer(db: DbOrTx, payerIdentifier: string): Promise<{ id: number }> {
+  const [payer] = await db.select({ id: payers.id }).from(payers).where(eq(payers.payerId, payerIdentifier));
+  if (!payer) throw new NotFoundError(`Payer "${payerIdentifier}"`, 'Use the payer id as set up for the payer (the id on the clearinghouse list).');
+  return payer;
+}
 
 export interface PayToInput {
   address1: string;
@@ -81,8 +88,7 @@ export async function setPayerRules(db: Db, actor: AuditActor, payerIdentifier: 
   days(rules.secondaryTimelyFilingDays, 'secondary-timely-filing-days', 'The secondary timely filing limit');
   if (issues.length) throw new ValidationError(issues, issues.length === 1 ? `${issues[0]!.message} Nothing was changed.` : 'The payer rules are not valid; nothing was changed.');
   await db.transaction(async (tx) => {
-    const [payer] = await tx.select({ id: payers.id }).from(payers).where(eq(payers.payerId, payerIdentifier));
-    if (!payer) throw new NotFoundError(`Payer "${payerIdentifier}"`, 'Use the payer id as set up for the payer (the id on the clearinghouse list).');
+    const payer = await findPayer(tx, payerIdentifier);
     const own = {
       ...(rules.ndcRequired === undefined ? {} : { ndcRequired: rules.ndcRequired }),
       ...(rules.secondaryTimelyFilingDays === undefined ? {} : { secondaryTimelyFilingDays: rules.secondaryTimelyFilingDays }),

@@ -94,15 +94,8 @@ Examples:
     .action(
       action(async (ctx, opts: { claim?: string[] }) => {
         const claimIds = opts.claim?.map((id) => positiveInt(id, 'A claim id'));
-        const { scrubClaims } = await import('../claims/edits.js');
-        const db = await ctx.db();
-        const { recordAudit } = await import('../db/audit.js');
-        const day = await today(ctx);
-        const result = await db.transaction(async (tx) => {
-          const scrub = await scrubClaims(tx, { claimIds }, day);
-          await recordAudit(tx, ctx.auditActor, { action: 'check', entity: 'claims', details: { checked: scrub.checked, failing: new Set(scrub.failures.map((f) => f.claimId)).size } });
-          return scrub;
-        });
+        const { checkClaims } = await import('../claims/edits.js');
+        const result = await checkClaims(await ctx.db(), ctx.auditActor, { claimIds }, await today(ctx));
         if (claimIds && result.checked < claimIds.length) throw new NotFoundError(`${claimIds.length - result.checked} of the claim ids given`);
         const failing = new Set(result.failures.map((f) => f.claimId)).size;
         return {
@@ -139,11 +132,8 @@ Examples:
         if (Boolean(opts.payer) === Boolean(opts.all)) throw new UsageError('Choose the claims: --payer <payer-id> or --all.');
         let payerId: number | undefined;
         if (opts.payer) {
-          const { payers } = await import('../db/schema/index.js');
-          const { eq } = await import('drizzle-orm');
-          const [payer] = await db.select({ id: payers.id }).from(payers).where(eq(payers.payerId, opts.payer));
-          if (!payer) throw new NotFoundError(`Payer "${opts.payer}"`, 'Use the payer id as set up for the payer (the id on the clearinghouse list).');
-          payerId = payer.id;
+          const { findPayer } = await import('../claims/settings.js');
+          payerId = (await findPayer(db, opts.payer)).id;
         }
         const result = await exporter.exportClaims(db, ctx.auditActor, { outDir, payerId, clearinghouse: opts.clearinghouse, now: ctx.now, dryRun: opts.dryRun, signal: ctx.signal });
         for (const done of result.completed) {
@@ -243,17 +233,11 @@ Examples:
     .argument('<claim>', 'the claim id or claim number')
     .action(
       action(async (ctx, claim: string) => {
-        const { claimDetail } = await import('../claims/reports.js');
+        const { showClaim } = await import('../claims/reports.js');
         const db = await ctx.db();
-        const detail = await claimDetail(db, claim);
+        const detail = await showClaim(db, ctx.auditActor, claim);
         const { zone } = await practiceClock(db, ctx.now);
-        const { recordAudit } = await import('../db/audit.js');
-        await recordAudit(db, ctx.auditActor, { action: 'read', entity: 'claims', entityId: detail.claim.id });
         const c = detail.claim;
-        // The claim as billed: diagnoses, pointers, batch, and any 999/277CA rejection with its codes.
-        const { claimDetail: claimAsBilled } = await import('../claims/detail.js');
-        const billed = await claimAsBilled(db, c.id);
-        const pointers = new Map(billed.lines.map((l) => [l.lineNumber, l.diagnosisPointers]));
         const human = [
           renderFields([
             ['Claim', `${c.id} (${c.patientControlNumber})`],
@@ -268,16 +252,16 @@ Examples:
             ['Patient responsibility', formatMoney(c.patientResponsibilityCents)],
             ['Balance (owed by payers)', formatMoney(c.balanceCents)],
             ...(c.creditCents ? [['Credit (refund or takeback due)', formatMoney(c.creditCents)] as [string, string]] : []),
-            ['Frequency', billed.frequencyCode],
-            ['Batch', billed.batchId ?? ''],
-            ['Diagnoses', billed.diagnoses.map((d) => `${d.position} ${d.code}`).join(', ')],
+            ['Frequency', detail.frequencyCode],
+            ['Batch', detail.batchId ?? ''],
+            ['Diagnoses', detail.diagnoses.map((d) => `${d.position} ${d.code}`).join(', ')],
           ]),
           renderTable(detail.lines, [
             { header: 'Line', value: (l) => l.lineNumber, align: 'right' },
             { header: 'Code', value: (l) => [l.code, ...l.modifiers].join('-') },
             { header: 'Units', value: (l) => l.units, align: 'right' },
             { header: 'Date', value: (l) => l.serviceDate },
-            { header: 'Pointers', value: (l) => (pointers.get(l.lineNumber) ?? []).join(',') },
+            { header: 'Pointers', value: (l) => l.diagnosisPointers.join(',') },
             { header: 'Charge', value: (l) => formatMoney(l.chargeCents), align: 'right' },
             { header: 'Paid', value: (l) => formatMoney(l.paidCents), align: 'right' },
             { header: 'Status', value: (l) => l.status },
@@ -295,8 +279,8 @@ Examples:
                 { header: 'Amount', value: (r) => formatMoney(r.amount), align: 'right' },
               ], ctx.out)
             : 'Nothing posted yet.',
-          billed.rejections.length
-            ? renderTable(billed.rejections, [
+          detail.rejections.length
+            ? renderTable(detail.rejections, [
                 { header: 'Rejected', value: (r) => `${r.source} ${practiceToday(r.receivedAt, zone)}` },
                 { header: 'Codes', value: (r) => r.codes.join(' ') },
                 { header: 'Why', value: (r) => r.message },
@@ -304,14 +288,7 @@ Examples:
               ], ctx.out)
             : '',
         ].filter(Boolean).join('\n\n');
-        const data = {
-          ...detail,
-          ...billed,
-          ...detail.claim,
-          lines: detail.lines.map((l) => ({ ...l, diagnosisPointers: pointers.get(l.lineNumber) ?? [] })),
-          claim: detail.claim,
-        };
-        return { data, human };
+        return { data: detail, human };
       }),
     );
 
@@ -371,18 +348,11 @@ Examples:
     .option('--limit <n>', 'at most this many claims (default 1000)')
     .action(
       action(async (ctx, opts: { status?: string; limit?: string }) => {
-        const { claimStatusCounts, CLAIM_STATUSES } = await import('../claims/reports.js');
-        const { claimBalances } = await import('../claims/ar.js');
+        const { listClaims, CLAIM_STATUSES } = await import('../claims/reports.js');
         if (opts.status && !(CLAIM_STATUSES as readonly string[]).includes(opts.status)) {
           throw new UsageError(`--status must be one of ${CLAIM_STATUSES.join(', ')}.`);
         }
-        const db = await ctx.db();
-        const listed = await claimBalances(db, { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
-        // The open 999/277CA rejection of each claim, with its codes and text: why it is held.
-        const { rejectionsOf } = await import('../claims/acks.js');
-        const rejections = await rejectionsOf(db, listed.map((r) => r.id));
-        const rows = listed.map((r) => ({ ...r, rejection: rejections.get(r.id)?.find((x) => x.resolvedAt === null) ?? null }));
-        const counts = await claimStatusCounts(db);
+        const { claims: rows, counts } = await listClaims(await ctx.db(), { status: opts.status, limit: opts.limit ? positiveInt(opts.limit, '--limit') : undefined });
         const table = renderTable(rows, [
           { header: 'Id', value: (r) => r.id, align: 'right' },
           { header: 'Claim number', value: (r) => r.patientControlNumber },

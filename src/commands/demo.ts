@@ -100,7 +100,7 @@ Examples:
         // The newcomer sees the toolkit's main job: last month's report pack on the new data.
         let monthlyPack: { file: string; month: string } | undefined;
         if (options.pack !== false) {
-          const { writeMonthlyPack } = await import('../reports/monthly.js');
+          const { writeMonthlyPack } = await import('../reports/monthly/render.js');
           const { lastFullMonth } = await import('../reports/periods.js');
           const { practiceClock } = await import('../practice/clock.js');
           const month = lastFullMonth((await practiceClock(handle.db, ctx.now)).today);

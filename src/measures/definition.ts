@@ -205,7 +205,7 @@ export interface MeasureDefinition {
   /**
    * The eCQM's identifiers for QRDA Category III: the version-specific measure id (the HQMF GUID CMS
    * publishes with each eCQM version) and each group's population ids. Absent where not yet copied
-   * from the eCQI Resource Center; the export then says so (see src/reports/quality-qrda.ts).
+   * from the eCQI Resource Center; the export then says so (see src/reports/quality/render-qrda.ts).
    */
   ecqm?: EcqmIdentifiers;
   /** The value set expansions the definition was specified with; the performance year's by default. */

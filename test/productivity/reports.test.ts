@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { auditLog, valueSetYears } from '../../src/db/schema/index.js';
-import { writeMonthlyPack } from '../../src/reports/monthly.js';
+import { writeMonthlyPack } from '../../src/reports/monthly/render.js';
 import { neutralizeCell, numberFormats } from '../../src/reports/format.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';

@@ -8,8 +8,8 @@ import { CodeSystem } from '../../src/codes/systems.js';
 import { npiCheckDigit } from '../../src/codes/npi.js';
 import { providers } from '../../src/db/schema/index.js';
 import type { QualityReport } from '../../src/measures/run.js';
-import { MIPS_2026_ECQM_BENCHMARKS } from '../../src/reports/quality-benchmarks.js';
-import { achievementPoints, estimateMips } from '../../src/reports/quality-mips.js';
+import { MIPS_2026_ECQM_BENCHMARKS } from '../../src/reports/quality/benchmarks.js';
+import { achievementPoints, estimateMips } from '../../src/reports/mips/query.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { pdfPages } from '../helpers/pdf-text.js';
@@ -21,8 +21,8 @@ const diabetics = Array.from({ length: 25 }, (_, i) =>
 );
 const npi = (i: number) => `1999800${String(i).padStart(2, '0')}` + npiCheckDigit(`1999800${String(i).padStart(2, '0')}`);
 
-// The hand computation, from the CMS 2026 eCQM benchmarks (src/reports/quality-benchmarks.ts) and the
-// scoring rules (src/reports/quality-mips.ts):
+// The hand computation, from the CMS 2026 eCQM benchmarks (src/reports/quality/benchmarks.ts) and the
+// scoring rules (src/reports/mips/query.ts):
 //
 // What the practice's report holds (checked first below):
 //   CMS122 (Q001, inverse): 25 cases, 5 in the numerator: rate 20 %.

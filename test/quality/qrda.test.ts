@@ -11,7 +11,7 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { CodeSystem } from '../../src/codes/systems.js';
 import { coverages, encounters, patients, payers, practice, providers } from '../../src/db/schema/index.js';
 import { measureDefinitions } from '../../src/measures/definitions/index.js';
-import { measureVersionId } from '../../src/reports/quality-qrda.js';
+import { measureVersionId } from '../../src/reports/quality/render-qrda.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { Chart, VALUESETS } from './charts.js';

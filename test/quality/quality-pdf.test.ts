@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { QualityReport } from '../../src/measures/run.js';
-import { benchmarkDecile, decileOf, findBenchmark, MIPS_2026_ECQM_BENCHMARKS, withBenchmarks } from '../../src/reports/quality-benchmarks.js';
+import { benchmarkDecile, decileOf, findBenchmark, MIPS_2026_ECQM_BENCHMARKS, withBenchmarks } from '../../src/reports/quality/benchmarks.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { pdfPages } from '../helpers/pdf-text.js';

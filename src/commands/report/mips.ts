@@ -34,7 +34,8 @@ Examples:
       action(async (ctx, options: MipsOptions) => {
         const query = await measureQuery(ctx, { ...options, program: 'mips' });
         const db = await ctx.db();
-        const { mipsReport, mipsTable, careGapCommand } = await import('../../reports/quality-mips.js');
+        const { mipsReport } = await import('../../reports/mips/query.js');
+        const { mipsTable, careGapCommand } = await import('../../reports/mips/render.js');
         const estimate = await mipsReport(db, query);
         const data = {
           ...estimate,

@@ -21,8 +21,9 @@ From cron on the 1st: practice --quiet report monthly --format pdf --out /report
     .action(
       action(async (ctx, options: MonthReportOptions) => {
         const month = await resolveMonth(ctx, options);
-        const { monthlyPack, monthlyPackCsv, monthlyPackPdf } = await import('../../reports/monthly.js');
-        const { productivityTable } = await import('../../reports/productivity-render.js');
+        const { monthlyPack } = await import('../../reports/monthly/query.js');
+        const { monthlyPackCsv, monthlyPackPdf } = await import('../../reports/monthly/render.js');
+        const { productivityTable } = await import('../../reports/productivity/render.js');
         const pack = await monthlyPack(await ctx.db(), { month });
         const f = await terminalFormats(ctx);
         for (const note of pack.productivity.notes) ctx.info(`Note: ${note}`);

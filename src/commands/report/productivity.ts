@@ -75,8 +75,8 @@ Charges whose code has no RVU for its year are listed, never counted as zero.`,
     .action(
       action(async (ctx, options: MonthReportOptions & { provider?: string; by: 'provider' | 'location' | 'cpt' }) => {
         const month = await resolveMonth(ctx, options);
-        const { productivityReport, rvuTrend } = await import('../../reports/productivity.js');
-        const render = await import('../../reports/productivity-render.js');
+        const { productivityReport, rvuTrend } = await import('../../reports/productivity/query.js');
+        const render = await import('../../reports/productivity/render.js');
         const db = await ctx.db();
         const result = await productivityReport(db, { month, by: options.by, providerNpi: options.provider });
         // The table carries its notes; other formats get them on stderr.

@@ -6,7 +6,7 @@ import type { Db } from '../../db/types.js';
 import { UsageError } from '../../errors.js';
 import { practiceToday } from '../../practice/clock.js';
 import type { QualityQuery, QualityReport } from '../../measures/run.js';
-import type { BenchmarkedReport } from '../../reports/quality-benchmarks.js';
+import type { BenchmarkedReport } from '../../reports/quality/benchmarks.js';
 import { writePrivateFile } from '../../files/private-file.js';
 import { addMeasureOptions, measureQuery, type MeasureOptions } from './options.js';
 
@@ -46,7 +46,7 @@ Examples:
         const query = await measureQuery(ctx, options, ids);
         const db = await ctx.db();
         const { qualityDetail, runQuality } = await import('../../measures/run.js');
-        const render = await import('../../reports/quality.js');
+        const render = await import('../../reports/quality/render.js');
         const json = ctx.json || options.format === 'json';
         if (options.format === 'qrda3') {
           const { writeQrda } = await import('./qrda.js');
@@ -62,12 +62,13 @@ Examples:
         // The PDF and JSON carry each rate's benchmark decile and its trend by month (year to date).
         const result = options.format === 'pdf' || (json && options.format !== 'qpp') ? await benchmarkedReport(db, query, plain, ctx.now) : plain;
         if (options.format === 'pdf') {
-          const { practiceName, renderQualityPdf } = await import('../../reports/quality-pdf.js');
+          const { practiceName } = await import('../../reports/quality/query.js');
+          const { renderQualityPdf } = await import('../../reports/quality/render-pdf.js');
           await writePrivateFile(options.out!, await renderQualityPdf(result as BenchmarkedReport, { now: ctx.now, practiceName: await practiceName(db) }), { replace: options.force });
           return { data: { ...result, file: options.out }, human: `Wrote the quality report to ${options.out}.` };
         }
         if (options.format === 'qpp') {
-          const { qppSubmission } = await import('../../reports/quality-qpp.js');
+          const { qppSubmission } = await import('../../reports/quality/render-qpp.js');
           const submission = qppSubmission(plain, { entityType: options.provider ? 'individual' : 'group', tin: options.tin!, npi: options.provider });
           return finish(ctx, options, submission, toJson(submission), 'the QPP submission');
         }
@@ -79,7 +80,7 @@ Examples:
 
 async function benchmarkedReport(db: Db, query: QualityQuery, report: QualityReport, now: Date): Promise<BenchmarkedReport> {
   const { qualityTrend } = await import('../../measures/run.js');
-  const { withBenchmarks } = await import('../../reports/quality-benchmarks.js');
+  const { withBenchmarks } = await import('../../reports/quality/benchmarks.js');
   const today = practiceToday(now, query.period.timeZone);
   return withBenchmarks(report, await qualityTrend(db, query, today));
 }

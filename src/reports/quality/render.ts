@@ -1,9 +1,9 @@
 // Renders quality results: the summary (overall, per provider, per stratum), the per-patient detail and
 // the care-gap work list, as tables for people and CSV for spreadsheets.
 import type { ChalkInstance } from 'chalk';
-import { toCsv } from './format.js';
-import { renderTable } from '../text/table.js';
-import type { Counts, DetailRow, MeasureResult, QualityReport } from '../measures/run.js';
+import { toCsv } from '../format.js';
+import { renderTable } from '../../text/table.js';
+import type { Counts, DetailRow, MeasureResult, QualityReport } from '../../measures/run.js';
 
 export interface SummaryLine extends Counts {
   measure: string;

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import type { Population } from '../measures/compile.js';
-import type { MeasureDefinition, MeasureGroup } from '../measures/definition.js';
-import type { Counts, MeasureResult } from '../measures/run.js';
-import type { SupplementalKind, SupplementalRow } from '../measures/supplemental.js';
-import { ombEthnicity, ombRace } from '../fhir/terminology.js';
+import type { Population } from '../../measures/compile.js';
+import type { MeasureDefinition, MeasureGroup } from '../../measures/definition.js';
+import type { Counts, MeasureResult } from '../../measures/run.js';
+import type { SupplementalKind, SupplementalRow } from '../../measures/supplemental.js';
+import { ombEthnicity, ombRace } from '../../fhir/terminology.js';
 
 const HL7 = 'urn:hl7-org:v3';
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';

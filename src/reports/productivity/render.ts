@@ -1,11 +1,11 @@
 // The productivity report as a terminal table, CSV (one row per group and period) and PDF section.
 import type { ChalkInstance } from 'chalk';
-import { dollarsNumber } from '../money.js';
-import { renderTable } from '../text/table.js';
-import { toCsv, type NumberFormats } from './format.js';
-import { PERIOD_LABELS, monthLabel } from './periods.js';
-import { PdfReport } from './pdf/document.js';
-import type { PeriodMetrics, ProductivityGroup, ProductivityReport, TrendPoint } from './productivity.js';
+import { dollarsNumber } from '../../money.js';
+import { renderTable } from '../../text/table.js';
+import { toCsv, type NumberFormats } from '../format.js';
+import { PERIOD_LABELS, monthLabel } from '../periods.js';
+import { PdfReport } from '../pdf/document.js';
+import type { PeriodMetrics, ProductivityGroup, ProductivityReport, TrendPoint } from './query.js';
 
 const GROUP_HEADER = { provider: 'Provider', location: 'Location', cpt: 'Code' } as const;
 

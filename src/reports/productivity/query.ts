@@ -2,15 +2,15 @@
 // the year to date: RVUs, visits, patients seen, time, no-shows, charges, payments, adjustments.
 // Each source is one grouped SQL query over all four periods (grouping sets give the practice totals).
 import { eq, sql, type SQL } from 'drizzle-orm';
-import { queryRows } from '../db/query.js';
-import { locations, practice, providers } from '../db/schema/index.js';
-import type { DbOrTx } from '../db/types.js';
-import { practiceTimeZone } from '../practice/clock.js';
-import { NotFoundError, UsageError } from '../errors.js';
-import { describeRvuSources, ensureBundledRvus, practiceLocality, rvuSources, type Locality, type RvuSource } from '../rvu/load.js';
-import { NOT_VALUED_STATUS } from '../rvu/not-valued.js';
-import { chargeRvus } from '../rvu/compute.js';
-import { comparisonPeriods, trailingMonths, type Period, type PeriodName } from './periods.js';
+import { queryRows } from '../../db/query.js';
+import { locations, practice, providers } from '../../db/schema/index.js';
+import type { DbOrTx } from '../../db/types.js';
+import { practiceTimeZone } from '../../practice/clock.js';
+import { NotFoundError, UsageError } from '../../errors.js';
+import { describeRvuSources, ensureBundledRvus, practiceLocality, rvuSources, type Locality, type RvuSource } from '../../rvu/load.js';
+import { NOT_VALUED_STATUS } from '../../rvu/not-valued.js';
+import { chargeRvus } from '../../rvu/compute.js';
+import { comparisonPeriods, trailingMonths, type Period, type PeriodName } from '../periods.js';
 
 export const GROUP_BY = ['provider', 'location', 'cpt'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];

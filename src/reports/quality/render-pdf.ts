@@ -2,17 +2,10 @@
 // chart of rates per provider per measure, and a page per measure with its populations and the rate
 // by month (year to date), drawn as vectors with pdfkit.
 import { DateTime } from 'luxon';
-import { practice } from '../db/schema/index.js';
-import type { DbOrTx } from '../db/types.js';
-import type { Counts, TrendPoint } from '../measures/run.js';
-import { PdfReport } from './pdf/document.js';
-import { BENCHMARK_SOURCE, type BenchmarkedGroup, type BenchmarkedReport } from './quality-benchmarks.js';
-import { formatRate } from './quality.js';
-
-export async function practiceName(db: DbOrTx): Promise<string> {
-  const [row] = await db.select({ name: practice.legalName }).from(practice).limit(1);
-  return row?.name ?? 'Medical practice';
-}
+import type { Counts, TrendPoint } from '../../measures/run.js';
+import { PdfReport } from '../pdf/document.js';
+import { BENCHMARK_SOURCE, type BenchmarkedGroup, type BenchmarkedReport } from './benchmarks.js';
+import { formatRate } from './render.js';
 
 const count = (n: number) => n.toLocaleString('en-US');
 const populationCells = (c: Counts) => [count(c.ip), count(c.den), count(c.denex), count(c.numer), count(c.denexcep), formatRate(c.rate)];

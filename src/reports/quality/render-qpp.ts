@@ -1,6 +1,6 @@
 // The QPP submissions API document for MIPS quality measures (measurementSet, category "quality",
 // submission method electronicHealthRecord), from a quality report.
-import type { Counts, QualityReport } from '../measures/run.js';
+import type { Counts, QualityReport } from '../../measures/run.js';
 
 // QPP's strata names for the multi-rate measure 226 (CMS138), by group.
 const QPP_STRATA: Record<string, string[]> = { '226': ['reporting', 'performance', 'combinedPopulations'] };

@@ -7,7 +7,7 @@
 // baseline year; those are the bounds of deciles 2..10 (its older "deciles" field said so in as many
 // words: "the inclusive lower bounds of deciles 2 through 10"). The file has no eCQM benchmark for
 // Q112 (CMS125) or Q113 (CMS130) for 2026, so those measures show no decile.
-import type { Counts, GroupResult, GroupTrend, MeasureResult, QualityReport, TrendPoint } from '../measures/run.js';
+import type { Counts, GroupResult, GroupTrend, MeasureResult, QualityReport, TrendPoint } from '../../measures/run.js';
 
 export interface QualityBenchmark {
   /** Our measure id (CMS eCQM). */
