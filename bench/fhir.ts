@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -92,10 +93,19 @@ async function copyOut(handle: PracticeDatabase, connections: postgres.Sql[]): P
   return bytes;
 }
 
-async function main(): Promise<void> {
+export interface FhirBenchFigures {
+  resourcesPerSecond: number;
+  copyToSeconds: number;
+  exportSeconds: number;
+  /** Export time over the COPY TO time of the same tables, same run. */
+  ratio: number;
+}
+
+/** One measured run on a fresh bench database (PGlite, or BENCH_DATABASE_URL): for `npm run bench`. */
+export async function benchFhir(patients: number): Promise<FhirBenchFigures> {
   const handle = await openBenchDatabase();
-  console.log(`FHIR bulk export bench: ${PATIENTS.toLocaleString()} patients on ${handle.backend === 'pglite' ? 'PGlite (memory)' : handle.location}`);
-  await measured('generate the practice (SQL)', () => generate(handle.db, PATIENTS));
+  console.log(`FHIR bulk export bench: ${patients.toLocaleString()} patients on ${handle.backend === 'pglite' ? 'PGlite (memory)' : handle.location}`);
+  await measured('generate the practice (SQL)', () => generate(handle.db, patients));
   const out = await mkdtemp(join(tmpdir(), 'pk-fhir-bench-'));
   const rssAt: string[] = [];
   let total = 0;
@@ -118,7 +128,7 @@ async function main(): Promise<void> {
   console.log(`  ${mib(baseline.result)} of rows, ${Math.round(total / baseline.seconds).toLocaleString()} rows/s (export is ${(exported.seconds / baseline.seconds).toFixed(1)}x its time)`);
   reportFigures('fhir', {
     backend: handle.backend,
-    patients: PATIENTS,
+    patients,
     resources,
     exportSeconds: Number(exported.seconds.toFixed(3)),
     copySeconds: Number(baseline.seconds.toFixed(3)),
@@ -127,9 +137,16 @@ async function main(): Promise<void> {
   });
   await rm(out, { recursive: true, force: true });
   await handle.close();
+  return {
+    resourcesPerSecond: Math.round(resources / exported.seconds),
+    copyToSeconds: Number(baseline.seconds.toFixed(3)),
+    exportSeconds: Number(exported.seconds.toFixed(3)),
+    ratio: Number((exported.seconds / baseline.seconds).toFixed(2)),
+  };
 }
 
-main().catch((error) => {
+// Run as a script (npx tsx bench/fhir.ts); imported, it only exports benchFhir.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) benchFhir(PATIENTS).catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });
