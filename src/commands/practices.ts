@@ -33,6 +33,7 @@ Without --practice a command uses the default practice (the public schema). See 
   practices
     .command('list')
     .description('the practices on the server, with their schema version and number of patients')
+    .addHelpText('after', '\nExamples:\n  practice practices list --database-url postgres://owner@db/practices\n  practice practices list --json')
     .action(
       action(async (ctx) => {
         const url = await serverUrl(ctx);
@@ -61,6 +62,7 @@ Without --practice a command uses the default practice (the public schema). See 
   practices
     .command('add <name>')
     .description('create the practice\'s schema on the server and its tables (lower-case letters, digits, _)')
+    .addHelpText('after', '\nExamples:\n  practice practices add northside --database-url postgres://owner@db/practices')
     .action(
       action(async (ctx, name: string) => {
         const url = await serverUrl(ctx);
