@@ -220,7 +220,7 @@ export async function recordDeath(db: Db, actor: AuditActor, mrn: string, date: 
  * Patients matching what a person types: a chart number, a date of birth, a phone number,
  * or a name in any order ("garcia, maria", "Maria García"). Every name word must appear.
  */
-export async function findPatients(db: DbOrTx, text: string, options: { includeInactive?: boolean; limit?: number } = {}): Promise<PatientRow[]> {
+function searchCondition(text: string, includeInactive?: boolean): SQL | undefined {
   const query = text.trim();
   const conditions: SQL[] = [eq(patients.mrn, query)];
   const date = parseDate(query);
@@ -238,6 +238,16 @@ export async function findPatients(db: DbOrTx, text: string, options: { includeI
   if (words.length > 0 && !date) {
     conditions.push(and(...words.map((w) => sql`${patients.searchName} like ${`%${w}%`}`))!);
   }
-  const where = options.includeInactive ? or(...conditions) : and(or(...conditions), eq(patients.active, true));
+  return includeInactive ? or(...conditions) : and(or(...conditions), eq(patients.active, true));
+}
+
+export async function findPatients(db: DbOrTx, text: string, options: { includeInactive?: boolean; limit?: number } = {}): Promise<PatientRow[]> {
+  const where = searchCondition(text, options.includeInactive);
   return db.select().from(patients).where(where).orderBy(asc(patients.searchName), asc(patients.dob)).limit(options.limit ?? 50);
+}
+
+/** How many patients the same search matches in all, for "Showing 50 of 312". */
+export async function countPatientMatches(db: DbOrTx, text: string, options: { includeInactive?: boolean } = {}): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(patients).where(searchCondition(text, options.includeInactive));
+  return Number(row?.n ?? 0);
 }

@@ -9,7 +9,7 @@ import { findDuplicateCandidates } from '../chart/duplicates.js';
 import { fullName, patientByMrn, type PatientRow } from '../chart/lookup.js';
 import { mergePatients } from '../chart/merge.js';
 import { recordChartRead } from '../db/audit.js';
-import { addPatient, deactivatePatient, editPatient, findPatients, PATIENT_FIELD_LABELS, recordDeath, validatePatientFields, type PatientFields } from '../chart/patients.js';
+import { addPatient, deactivatePatient, editPatient, countPatientMatches, findPatients, PATIENT_FIELD_LABELS, recordDeath, validatePatientFields, type PatientFields } from '../chart/patients.js';
 import { writeSectionsPdf } from '../chart/pdf.js';
 import { summarySections } from '../chart/sections.js';
 import { chartSummary } from '../chart/summary.js';
@@ -104,9 +104,10 @@ export function register(program: Command, action: ActionFactory): void {
         // One more than shown tells whether the list was cut short, so the user is told rather than misled.
         const matched = await findPatients(db, words.join(' '), { includeInactive: options.all, limit: limit + 1 });
         const found = matched.slice(0, limit);
-        if (matched.length > limit) ctx.warn(`Showing the first ${limit} matches; there are more: narrow the search or use --limit.`);
+        const total = matched.length > limit ? await countPatientMatches(db, words.join(' '), { includeInactive: options.all }) : found.length;
+        if (total > limit) ctx.warn(`Showing ${limit} of ${total}; narrow the search or use --limit.`);
         await recordChartRead(db, ctx.auditActor, found.map((p) => p.id), 'search-result', { matches: found.length });
-        const data = { count: found.length, patients: found.map(patientRow) };
+        const data = { count: found.length, total, patients: found.map(patientRow) };
         const human = found.length
           ? renderTable(found, [
               { header: 'MRN', value: (p) => p.mrn },
