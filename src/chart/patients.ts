@@ -145,8 +145,9 @@ export function validatePatientFields(fields: PatientFields, today: string, opti
 }
 
 async function mrnTaken(db: DbOrTx, mrn: string, exceptId?: number): Promise<boolean> {
-  const [row] = await db.select({ id: patients.id }).from(patients).where(eq(patients.mrn, mrn));
-  return row !== undefined && row.id !== exceptId;
+  // "k1" beside K1 would make both ambiguous to every lookup: taken means taken in any case.
+  const rows = await db.select({ id: patients.id }).from(patients).where(eq(sql`upper(${patients.mrn})`, mrn.toUpperCase()));
+  return rows.some((row) => row.id !== exceptId);
 }
 
 /** Chart numbers the practice did not choose itself: P + the next id, zero-padded. */
@@ -220,9 +221,10 @@ export async function recordDeath(db: Db, actor: AuditActor, mrn: string, date: 
  * Patients matching what a person types: a chart number, a date of birth, a phone number,
  * or a name in any order ("garcia, maria", "Maria García"). Every name word must appear.
  */
-export async function findPatients(db: DbOrTx, text: string, options: { includeInactive?: boolean; limit?: number } = {}): Promise<PatientRow[]> {
+function searchCondition(text: string, includeInactive?: boolean): SQL | undefined {
   const query = text.trim();
-  const conditions: SQL[] = [eq(patients.mrn, query)];
+  // Chart numbers are matched without regard to case, as everywhere (src/chart/lookup.ts).
+  const conditions: SQL[] = [eq(sql`upper(${patients.mrn})`, query.toUpperCase())];
   const date = parseDate(query);
   if (date) conditions.push(eq(patients.dob, date));
   const digits = query.replace(/[^0-9]/g, '');
@@ -238,6 +240,16 @@ export async function findPatients(db: DbOrTx, text: string, options: { includeI
   if (words.length > 0 && !date) {
     conditions.push(and(...words.map((w) => sql`${patients.searchName} like ${`%${w}%`}`))!);
   }
-  const where = options.includeInactive ? or(...conditions) : and(or(...conditions), eq(patients.active, true));
+  return includeInactive ? or(...conditions) : and(or(...conditions), eq(patients.active, true));
+}
+
+export async function findPatients(db: DbOrTx, text: string, options: { includeInactive?: boolean; limit?: number } = {}): Promise<PatientRow[]> {
+  const where = searchCondition(text, options.includeInactive);
   return db.select().from(patients).where(where).orderBy(asc(patients.searchName), asc(patients.dob)).limit(options.limit ?? 50);
+}
+
+/** How many patients the same search matches in all, for "Showing 50 of 312". */
+export async function countPatientMatches(db: DbOrTx, text: string, options: { includeInactive?: boolean } = {}): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(patients).where(searchCondition(text, options.includeInactive));
+  return Number(row?.n ?? 0);
 }

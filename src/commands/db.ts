@@ -8,6 +8,7 @@ export function register(program: Command, action: ActionFactory): void {
 
   db.command('migrate')
     .description('apply the schema updates this version needs (the embedded database does this itself)')
+    .addHelpText('after', '\nExamples:\n  practice db migrate\n  practice db migrate --json')
     .action(
       action(async (ctx) => {
         const handle = await ctx.database({ allowPendingMigrations: true });
@@ -26,6 +27,7 @@ export function register(program: Command, action: ActionFactory): void {
 
   db.command('status')
     .description('backend, location, schema version and row counts per table')
+    .addHelpText('after', '\nExamples:\n  practice db status\n  practice db status --json')
     .action(
       action(async (ctx) => {
         const handle = await ctx.database({ allowPendingMigrations: true });
@@ -66,6 +68,7 @@ export function register(program: Command, action: ActionFactory): void {
       'after',
       `
 Examples:
+  practice db roles --owner practice_owner --app practice_app > roles.sql
   DATABASE_URL=postgres://admin@db/practice practice db roles > roles.sql     (read it, then psql -f roles.sql)
   DATABASE_URL=postgres://admin@db/practice practice db roles --apply
 

@@ -16,6 +16,8 @@ export function register(program: Command, action: ActionFactory): void {
     ],
     examples: `  practice locations add --code MAIN --name "Main Street Office" --place-of-service 11 --state NY --zip 12345
   practice locations edit MAIN --phone 555-010-0100
-  practice locations deactivate OLD`,
+  practice locations deactivate OLD
+  practice locations reactivate OLD
+  practice locations list --all`,
   });
 }

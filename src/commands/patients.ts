@@ -9,7 +9,7 @@ import { findDuplicateCandidates } from '../chart/duplicates.js';
 import { fullName, patientByMrn, type PatientRow } from '../chart/lookup.js';
 import { mergePatients } from '../chart/merge.js';
 import { recordChartRead } from '../db/audit.js';
-import { addPatient, deactivatePatient, editPatient, findPatients, PATIENT_FIELD_LABELS, recordDeath, validatePatientFields, type PatientFields } from '../chart/patients.js';
+import { addPatient, deactivatePatient, editPatient, countPatientMatches, findPatients, PATIENT_FIELD_LABELS, recordDeath, validatePatientFields, type PatientFields } from '../chart/patients.js';
 import { writeSectionsPdf } from '../chart/pdf.js';
 import { summarySections } from '../chart/sections.js';
 import { chartSummary } from '../chart/summary.js';
@@ -104,9 +104,10 @@ export function register(program: Command, action: ActionFactory): void {
         // One more than shown tells whether the list was cut short, so the user is told rather than misled.
         const matched = await findPatients(db, words.join(' '), { includeInactive: options.all, limit: limit + 1 });
         const found = matched.slice(0, limit);
-        if (matched.length > limit) ctx.warn(`Showing the first ${limit} matches; there are more: narrow the search or use --limit.`);
+        const total = matched.length > limit ? await countPatientMatches(db, words.join(' '), { includeInactive: options.all }) : found.length;
+        if (total > limit) ctx.warn(`Showing ${limit} of ${total}; narrow the search or use --limit.`);
         await recordChartRead(db, ctx.auditActor, found.map((p) => p.id), 'search-result', { matches: found.length });
-        const data = { count: found.length, patients: found.map(patientRow) };
+        const data = { count: found.length, total, patients: found.map(patientRow) };
         const human = found.length
           ? renderTable(found, [
               { header: 'MRN', value: (p) => p.mrn },
@@ -124,6 +125,7 @@ export function register(program: Command, action: ActionFactory): void {
   outputFileOption(patients.command('show'), '--pdf <file>', 'also write a printable PDF (readable by you only)')
     .description('the chart summary: demographics, insurance, problems, medications, allergies, vitals, immunizations, labs, appointments, recalls')
     .argument('<mrn>', 'chart number')
+    .addHelpText('after', '\nExamples:\n  practice patients show P000001\n  practice patients show P000001 --pdf chart.pdf')
     .action(
       action(async (ctx, mrn: string, options: { pdf?: string; force?: boolean }) => {
         if (options.pdf) checkPdfName(options.pdf, '--pdf');
@@ -167,7 +169,8 @@ export function register(program: Command, action: ActionFactory): void {
     patients
       .command('edit')
       .description('correct a patient\'s details (a form on a terminal when no option is given; "" clears a field)')
-      .argument('<mrn>', 'chart number'),
+      .argument('<mrn>', 'chart number')
+      .addHelpText('after', '\nExamples:\n  practice patients edit P000001 --phone 555-201-3344\n  practice patients edit P000001 --address "12 Elm St" --address2 ""'),
   ).action(
     action(async (ctx, mrn: string, options: Record<string, string>) => {
       const db = await ctx.db();
@@ -190,6 +193,7 @@ export function register(program: Command, action: ActionFactory): void {
     .description('pairs of charts that may be the same person, with a score and the reasons')
     .option('--min-score <n>', 'lowest score to list (0-100)', '70')
     .option('--all', 'include inactive patients')
+    .addHelpText('after', '\nExamples:\n  practice patients duplicates\n  practice patients duplicates --min-score 85 --json')
     .action(
       action(async (ctx, options: { minScore: string; all?: boolean }) => {
         const minScore = Number(options.minScore);
@@ -216,6 +220,7 @@ export function register(program: Command, action: ActionFactory): void {
     .argument('<drop>', 'chart number of the duplicate')
     .option('--dry-run', 'show what would move, change nothing')
     .option('--yes', 'do not ask for confirmation')
+    .addHelpText('after', '\nExamples:\n  practice patients merge P000001 P000042 --dry-run\n  practice patients merge P000001 P000042 --yes')
     .action(
       action(async (ctx, keep: string, drop: string, options: { dryRun?: boolean; yes?: boolean }) => {
         const db = await ctx.db();
@@ -241,6 +246,7 @@ export function register(program: Command, action: ActionFactory): void {
     .command('deactivate')
     .description('mark a patient inactive (left the practice); the chart is kept')
     .argument('<mrn>', 'chart number')
+    .addHelpText('after', '\nExamples:\n  practice patients deactivate P000001')
     .action(
       action(async (ctx, mrn: string) => {
         const patient = await deactivatePatient(await ctx.db(), ctx.auditActor, mrn);
@@ -253,6 +259,7 @@ export function register(program: Command, action: ActionFactory): void {
     .description('record a patient\'s death (also makes the chart inactive, which stops recalls)')
     .argument('<mrn>', 'chart number')
     .requiredOption('--date <date>', 'date of death')
+    .addHelpText('after', '\nExamples:\n  practice patients deceased P000001 --date 2026-11-30')
     .action(
       action(async (ctx, mrn: string, options: { date: string }) => {
         const db = await ctx.db();

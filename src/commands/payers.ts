@@ -16,6 +16,8 @@ export function register(program: Command, action: ActionFactory): void {
     ],
     examples: `  practice payers add --payer-id 12345 --name "Medicare Part B" --claim-filing-indicator MB --timely-filing-days 365
   practice payers edit 12345 --phone 555-010-0199
-  practice payers deactivate 12345`,
+  practice payers deactivate 12345
+  practice payers reactivate 12345
+  practice payers list --json`,
   });
 }

@@ -26,7 +26,13 @@ export interface DirectoryConfig {
   /** "Dr Jane Smith (NPI 1234567893)": how one record is named in messages. */
   title: (row: Row) => string;
   columns: Column<Row>[];
+  /** One line per subcommand at least: the group's help shows them all, each leaf's help its own. */
   examples: string;
+}
+
+function leafExamples(config: DirectoryConfig, plural: string, sub: string): string {
+  const lines = config.examples.split('\n').filter((line) => line.trim().startsWith(`practice ${plural} ${sub}`));
+  return `\nExamples:\n${lines.join('\n')}`;
 }
 
 export function registerDirectory(program: Command, action: ActionFactory, kind: EntityKind, config: DirectoryConfig): void {
@@ -40,6 +46,7 @@ export function registerDirectory(program: Command, action: ActionFactory, kind:
     .command('list')
     .description(`list the active ${kind.plural}`)
     .option('--all', `include deactivated ${kind.plural}`)
+    .addHelpText('after', leafExamples(config, kind.plural, 'list'))
     .action(
       action(async (ctx, options: { all?: boolean }) => {
         const { listEntries } = await import('../practice/directory.js');
@@ -52,7 +59,7 @@ export function registerDirectory(program: Command, action: ActionFactory, kind:
       }),
     );
 
-  const add = group.command('add').description(`record a new ${kind.name}`);
+  const add = group.command('add').description(`record a new ${kind.name}`).addHelpText('after', leafExamples(config, kind.plural, 'add'));
   const readAdd = addFieldOptions(add, kind.fields);
   add.action(
     action(async (ctx, options: Record<string, unknown>) => {
@@ -65,7 +72,8 @@ export function registerDirectory(program: Command, action: ActionFactory, kind:
   const edit = group
     .command('edit')
     .description(`change a ${kind.name}'s details (only the options given change)`)
-    .argument(`<${keyOption}>`, `the ${kind.name} to change`);
+    .argument(`<${keyOption}>`, `the ${kind.name} to change`)
+    .addHelpText('after', leafExamples(config, kind.plural, 'edit'));
   const readEdit = addFieldOptions(edit, kind.fields);
   edit.action(
     action(async (ctx, key: string, options: Record<string, unknown>) => {
@@ -80,6 +88,7 @@ export function registerDirectory(program: Command, action: ActionFactory, kind:
       .command(active ? 'reactivate' : 'deactivate')
       .description(active ? `make a deactivated ${kind.name} active again` : `stop using a ${kind.name} (its history is kept)`)
       .argument(`<${keyOption}>`, `the ${kind.name}`)
+      .addHelpText('after', leafExamples(config, kind.plural, active ? 'reactivate' : 'deactivate'))
       .action(
         action(async (ctx, key: string) => {
           const { setActive } = await import('../practice/directory.js');

@@ -17,6 +17,7 @@ export function register(program: Command, action: ActionFactory): void {
     examples: `  practice providers add --npi 1234567893 --first-name Ana --last-name Ruiz --credentials MD --taxonomy-code 207Q00000X
   practice providers edit 1234567893 --default-location MAIN
   practice providers deactivate 1234567893
+  practice providers reactivate 1234567893
   practice providers list --all --json`,
   });
 }

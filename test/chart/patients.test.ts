@@ -89,6 +89,22 @@ describeEachBackend('practice patients', (t) => {
     expect(none.stdout).toContain('No patient matches');
   });
 
+  it('matches chart numbers in any case, refuses one differing only by case, and says how many a capped search found', async () => {
+    const lower = await cli(['patients', 'find', 'c100', '--json']);
+    expect(lower.json().patients.map((p: { mrn: string }) => p.mrn)).toEqual(['C100']);
+    const twin = await cli(['patients', 'add', '--first', 'Other', '--last', 'Person', '--dob', '1990-01-01', '--mrn', 'c100']);
+    expect(twin.code).toBe(1);
+    expect(twin.stderr).toContain('already belongs to another patient');
+    for (const first of ['Ann', 'Bea', 'Cal']) {
+      const added = await cli(['patients', 'add', '--first', first, '--last', 'Capwell', '--dob', '1970-01-01']);
+      expect(added.code, added.stderr).toBe(0);
+    }
+    const capped = await cli(['patients', 'find', 'capwell', '--limit', '2', '--json']);
+    expect(capped.code, capped.stderr).toBe(0);
+    expect(capped.json()).toMatchObject({ count: 2, total: 3 });
+    expect(capped.stderr).toContain('Showing 2 of 3; narrow the search or use --limit.');
+  });
+
   it('edits fields, keeps the search name in step, and says what changed', async () => {
     const run = await cli(['patients', 'edit', 'C100', '--last', 'García-López', '--email', 'maria@example.org', '--json']);
     expect(run.code, run.stderr).toBe(0);
