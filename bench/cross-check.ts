@@ -14,6 +14,7 @@ import { qualityDetail, selectMeasures } from '../src/measures/run.js';
 import { importValueSets } from '../src/measures/valuesets.js';
 import { bundlesFromExport, evaluateMeasure, MEASURE_LIBRARIES } from '../test/quality/cql-engine.js';
 import { openBenchDatabase } from './database.js';
+import { reportFigures } from './figures.js';
 
 const PATIENTS = Number(process.argv[2] ?? 400);
 const SEED = Number(process.argv[3] ?? 17);
@@ -31,6 +32,9 @@ async function main() {
   await importValueSets(db, actor, [join(FIXTURES, 'valuesets'), join(FIXTURES, 'valuesets-supplement')]);
   const dir = mkdtempSync(join(tmpdir(), 'pk-cross-check-'));
   let disagreements = 0;
+  let sqlTotal = 0;
+  let engineTotal = 0;
+  let measures = 0;
   try {
     await bulkExport(db, { outDir: dir }, NOW);
     const { bundles, mrnOf } = bundlesFromExport(dir);
@@ -55,6 +59,9 @@ async function main() {
         });
       }
       disagreements += misses.length;
+      sqlTotal += sqlSeconds;
+      engineTotal += engineSeconds;
+      measures++;
       const summary = counts.map((c, g) => `${measure.groups[g]!.id} ${POPULATIONS.map((p) => `${p} ${c[p]}`).join(' ')}`).join('; ');
       console.log(`${measure.id.padEnd(7)} ${misses.length === 0 ? 'agrees' : `${misses.length} disagreements`}  sql ${sqlSeconds.toFixed(2)} s, cql-execution ${engineSeconds.toFixed(1)} s  ${summary}`);
       for (const miss of misses.slice(0, 5)) console.log(`        ${miss}`);
@@ -63,6 +70,15 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
     await handle.close();
   }
+  reportFigures('crossCheck', {
+    backend: handle.backend,
+    patients: PATIENTS,
+    measures,
+    disagreements,
+    sqlSeconds: Number(sqlTotal.toFixed(3)),
+    engineSeconds: Number(engineTotal.toFixed(3)),
+    engineVsSql: Number((engineTotal / sqlTotal).toFixed(1)),
+  });
   console.log(disagreements === 0 ? 'every patient agrees in every population of every measure' : `${disagreements} disagreement(s)`);
   process.exitCode = disagreements === 0 ? 0 : 1;
 }

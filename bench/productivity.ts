@@ -14,6 +14,7 @@ import { comparisonPeriods, lastFullMonth } from '../src/reports/periods.js';
 import { productivityReport } from '../src/reports/productivity/query.js';
 import { loadRvuYear } from '../src/rvu/load.js';
 import { openBenchDatabase } from './database.js';
+import { reportFigures } from './figures.js';
 
 const PATIENTS = Number(process.argv[2] ?? 100_000);
 const NOW = new Date('2026-11-10T16:00:00Z');
@@ -104,7 +105,17 @@ async function main(): Promise<void> {
   start = performance.now();
   const out = join(tmpdir(), `practicekit-bench-pack-${process.pid}.pdf`);
   await writeMonthlyPack(db, { month: MONTH, out, now: NOW });
-  console.log(`${'report monthly (the whole PDF pack)'.padEnd(62)} ${((performance.now() - start) / 1000).toFixed(2).padStart(7)} s  ${out}`);
+  const packSeconds = (performance.now() - start) / 1000;
+  console.log(`${'report monthly (the whole PDF pack)'.padEnd(62)} ${packSeconds.toFixed(2).padStart(7)} s  ${out}`);
+  reportFigures('productivity', {
+    backend: handle.backend,
+    patients: PATIENTS,
+    charges: counts!.charges,
+    reportSeconds: Number(report.toFixed(3)),
+    bareQuerySeconds: Number(bare.toFixed(3)),
+    reportVsBareQuery: Number((report / bare).toFixed(2)),
+    monthlyPackSeconds: Number(packSeconds.toFixed(3)),
+  });
   await handle.close();
 }
 

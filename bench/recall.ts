@@ -11,16 +11,22 @@ import { listRecalls } from '../src/recall/list.js';
 import { refreshRecalls } from '../src/recall/refresh.js';
 import { listRecallRules } from '../src/recall/rules.js';
 import { openBenchDatabase } from './database.js';
+import { reportFigures } from './figures.js';
 
 const PATIENTS = Number(process.argv[2] ?? 100_000);
 const NOW = new Date('2026-11-10T16:00:00Z');
 const TODAY = '2026-11-10';
 const actor = { actor: 'bench', command: 'bench/recall' };
 
+/** The seconds each timed step took, by label, for the figures. */
+const took = new Map<string, number>();
+
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const start = performance.now();
   const result = await fn();
-  console.log(`${label.padEnd(58)} ${((performance.now() - start) / 1000).toFixed(2).padStart(7)} s`);
+  const seconds = (performance.now() - start) / 1000;
+  took.set(label, seconds);
+  console.log(`${label.padEnd(58)} ${seconds.toFixed(2).padStart(7)} s`);
   return result;
 }
 
@@ -89,6 +95,25 @@ async function main(): Promise<void> {
       where r.status = 'open' and r.due_date <= ${TODAY}::date + 30 order by r.due_date, p.last_name, p.first_name`),
   );
   console.log(`  same list size: ${listed.recalls.length === bareList.length ? 'yes' : 'NO'} (${listed.recalls.length.toLocaleString()})`);
+  const s = (label: string) => took.get(label)!;
+  const rule = s('  compiled due set of diabetes-a1c alone');
+  const bareRule = s('  baseline: bare SQL of the same due set');
+  const list = s('recall list --due-within 30d');
+  const bareListSeconds = s('  baseline: bare SQL of open recalls due within 30 days');
+  reportFigures('recall', {
+    backend: handle.backend,
+    patients: PATIENTS,
+    openRecalls: openCount,
+    refreshSeconds: Number(s('recall refresh, first (all default rules)').toFixed(3)),
+    refreshAgainSeconds: Number(s('recall refresh, again (nothing changed)').toFixed(3)),
+    ruleSeconds: Number(rule.toFixed(3)),
+    bareRuleSeconds: Number(bareRule.toFixed(3)),
+    ruleVsBareQuery: Number((rule / bareRule).toFixed(2)),
+    sameDueSet: compiled.length === bare.length ? 1 : 0,
+    listSeconds: Number(list.toFixed(3)),
+    bareListSeconds: Number(bareListSeconds.toFixed(3)),
+    listVsBareQuery: Number((list / bareListSeconds).toFixed(2)),
+  });
   await handle.close();
 }
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openEmbedded } from '../src/db/client.js';
+import { reportFigures } from './figures.js';
 
 const PATIENTS = Number(process.argv[2] ?? 2000);
 const RUNS = 5;
@@ -45,7 +46,8 @@ async function timedOpen(dataDir: string): Promise<number> {
 try {
   const node = median(Array.from({ length: RUNS }, () => seconds(() => spawnSync(process.execPath, ['-e', '0']))));
   line('node -e 0 (process start)', node);
-  line(`practice --help (median of ${RUNS})`, median(Array.from({ length: RUNS }, () => seconds(() => practice(['--help'])))), ['node -e 0', node]);
+  const help = median(Array.from({ length: RUNS }, () => seconds(() => practice(['--help']))));
+  line(`practice --help (median of ${RUNS})`, help, ['node -e 0', node]);
 
   const dataDir = join(root, 'open');
   const first = await timedOpen(dataDir);
@@ -54,11 +56,24 @@ try {
   for (let i = 0; i < RUNS; i++) reopens.push(await timedOpen(dataDir));
   const reopen = median(reopens);
   line(`embedded database, reopen (median of ${RUNS})`, reopen, ['first open', first]);
-  line('practice db status (process + open + query)', seconds(() => practice(['--data-dir', dataDir, 'db', 'status'])), ['reopen', reopen]);
+  const status = seconds(() => practice(['--data-dir', dataDir, 'db', 'status']));
+  line('practice db status (process + open + query)', status, ['reopen', reopen]);
 
   const demoDir = join(root, 'demo');
   const demo = seconds(() => practice(['--data-dir', demoDir, '--quiet', 'demo', '--patients', String(PATIENTS), '--seed', '1']));
   line(`practice demo --patients ${PATIENTS} (new folder)`, demo, ['first open', first]);
+  const r = (v: number) => Number(v.toFixed(3));
+  reportFigures('startup', {
+    nodeSeconds: r(node),
+    helpSeconds: r(help),
+    helpVsNode: Number((help / node).toFixed(2)),
+    firstOpenSeconds: r(first),
+    reopenSeconds: r(reopen),
+    statusSeconds: r(status),
+    demoPatients: PATIENTS,
+    demoSeconds: r(demo),
+    demoVsFirstOpen: Number((demo / first).toFixed(2)),
+  });
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
