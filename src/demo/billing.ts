@@ -135,7 +135,10 @@ async function fixHeldClaims(db: Db, actor: AuditActor, failures: EditFailure[],
   const byId = new Map(rows.map((c) => [c.id, { patient_id: c.patientId, coverage_id: c.coverageId }]));
   await db.transaction(async (tx) => {
     const fixed = { coverages: new Set<number>(), patients: new Set<number>() };
-    for (const f of failures) {
+    // In claim order: the scrubber's failures come in whatever order the database returns them, and the
+    // random member ids drawn here must not depend on it (the same seed makes the same practice).
+    const inClaimOrder = [...failures].sort((a, b) => a.claimId - b.claimId || a.code.localeCompare(b.code));
+    for (const f of inClaimOrder) {
       const claim = byId.get(f.claimId);
       if (!claim) continue;
       if (f.code === 'SUBSCRIBER_ID' && !fixed.coverages.has(claim.coverage_id)) {

@@ -144,6 +144,49 @@ export function bundlesFromExport(dir: string): { bundles: Json[]; mrnOf: Map<st
 }
 
 /**
+ * The same holds one level down: each read of an element (a code, a period) wraps its JSON afresh, and the
+ * engine reads each element many times. A resource's wrapper answers each element once. (FHIRObject is not
+ * exported: it is reached as the Patient class's parent, and patched once.)
+ */
+let elementReadsMemoised = false;
+function memoiseElementReads(fhirObject: { get: (field: string) => unknown }): void {
+  if (elementReadsMemoised) return;
+  elementReadsMemoised = true;
+  const read = fhirObject.get;
+  const answers = new WeakMap<object, Map<string, unknown>>();
+  fhirObject.get = function (this: object, field: string) {
+    let mine = answers.get(this);
+    if (!mine) answers.set(this, (mine = new Map()));
+    if (!mine.has(field)) mine.set(field, read.call(this, field));
+    return mine.get(field);
+  };
+}
+
+/**
+ * cql-exec-fhir wraps every matching resource afresh on each retrieve (a getter per element), and a measure
+ * retrieves the same types dozens of times per patient: most of the engine's time went to building and
+ * collecting those wrappers. The wrappers only read their resource, so one list per patient and retrieve
+ * type is reused (a copy each time, as the engine filters it).
+ */
+function memoiseRetrieves(source: any): void {
+  const wrap = (patient: any) => {
+    if (!patient) return patient;
+    memoiseElementReads(Object.getPrototypeOf(Object.getPrototypeOf(patient)));
+    const findRecords = patient.findRecords.bind(patient);
+    const seen = new Map<string, unknown[]>();
+    patient.findRecords = (profile: string, details?: { datatype?: string }) => {
+      const key = `${profile} ${details?.datatype ?? ''}`;
+      if (!seen.has(key)) seen.set(key, findRecords(profile, details));
+      return [...seen.get(key)!];
+    };
+    return patient;
+  };
+  // nextPatient() answers through this.currentPatient(), so this one hook covers both.
+  const current = source.currentPatient.bind(source);
+  source.currentPatient = () => wrap(current());
+}
+
+/**
  * Every patient's populations per group of the measure, after the proportion-measure chain
  * (docs: an excluded patient is never in the numerator; exceptions only outside it), keyed by Patient id.
  * The period is the calendar year in the practice's zone, given as its UTC offset (e.g. -05:00).
@@ -155,6 +198,7 @@ export async function evaluateMeasure(measure: string, bundles: Json[], year: nu
   const period = new cql.Interval(cql.DateTime.parse(`${year}-01-01T00:00:00.000${offset}`), cql.DateTime.parse(`${year}-12-31T23:59:59.999${offset}`));
   const source = cqlfhir.PatientSource.FHIRv401({ requireProfileTagging: true });
   source.loadBundles(bundles as any);
+  memoiseRetrieves(source);
   // cql-exec-fhir says "Failed to locate element for X.y" when the ELM casts a choice to a type the
   // resource lacks; the result is null, as CQL wants (see the ELM README). Only that line is muted.
   const log = console.error;
