@@ -88,14 +88,21 @@ async function writeBulkFiles(db: DbOrTx, options: BulkExportOptions, now: Date)
   try {
     for await (const page of readResources(db, scope, options.pageSize ?? DEFAULT_PAGE_SIZE, (n) => options.onProgress?.((done += n)))) {
       throwIfStopped(options.signal);
+      // One write per type and page: a write per resource cost more than building its line.
+      const lines = new Map<string, string[]>();
       for (const resource of page) {
-        let writer = writers.get(resource.resourceType);
+        const ofType = lines.get(resource.resourceType);
+        if (ofType) ofType.push(JSON.stringify(resource));
+        else lines.set(resource.resourceType, [JSON.stringify(resource)]);
+      }
+      for (const [type, ofType] of lines) {
+        let writer = writers.get(type);
         if (!writer) {
-          writer = { file: await openPrivateFile(join(options.outDir, `${resource.resourceType}.ndjson`), { makeFolder: true }), lines: 0 };
-          writers.set(resource.resourceType, writer);
+          writer = { file: await openPrivateFile(join(options.outDir, `${type}.ndjson`), { makeFolder: true }), lines: 0 };
+          writers.set(type, writer);
         }
-        await writer.file.write(`${JSON.stringify(resource)}\n`);
-        writer.lines++;
+        await writer.file.write(`${ofType.join('\n')}\n`);
+        writer.lines += ofType.length;
       }
     }
     for (const writer of writers.values()) await writer.file.commit();

@@ -55,10 +55,14 @@ const num = (v: string | null | undefined) => (v === null || v === undefined ? u
 const patientRef = (patientId: number) => ref('Patient', idPrefix.patient, patientId)!;
 const encounterRef = (id: number | null) => ref('Encounter', idPrefix.encounter, id);
 const practitionerRef = (id: number | null) => ref('Practitioner', idPrefix.provider, id);
-/** Drops undefined keys so exports compare equal and stay small. */
+/**
+ * Drops undefined keys so exports compare equal and stay small. A copy, not `delete`: deleting a key
+ * turns the object into a slow dictionary, which made building and serialising resources several times slower.
+ */
 function clean<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return value;
+  const kept = {} as T;
+  for (const key in value) if (value[key] !== undefined) kept[key] = value[key];
+  return kept;
 }
 
 function ombExtension(url: string, stored: string | null, categories: Record<string, string>): Extension | undefined {

@@ -2,7 +2,7 @@
 // practice changed since a date), read in keyset pages (id order, bounded size) so memory stays flat
 // however large the practice, and turned into resources a page at a time.
 import type { Resource, ResourceType } from '@medplum/fhirtypes';
-import { and, asc, count, eq, gt, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, gt, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import * as s from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
@@ -34,6 +34,35 @@ function patientRows(table: { patientId: PgColumn; updatedAt: PgColumn }, extra?
 }
 
 const same = <T>(fn: (row: T) => Resource) => async (_db: DbOrTx, rows: T[]) => rows.map(fn);
+
+const tableColumns = new Map<PgTable, [string, PgColumn][]>();
+
+/**
+ * Whole rows of a table, typed as drizzle types them (each column's own decoder), but without drizzle's
+ * generic result mapping: that walked class chains for every field of every row and was the largest part
+ * of the export's time in Node (profiled: 2 s of 10 s for 20,000 patients on PostgreSQL).
+ */
+async function readRows<T>(db: DbOrTx, table: PgTable, where: SQL | undefined, orderBy: PgColumn, limit?: number): Promise<T[]> {
+  let columns = tableColumns.get(table);
+  if (!columns) tableColumns.set(table, (columns = Object.entries(getTableColumns(table))));
+  const list = sql.join(columns.map(([key, column]) => sql`${column} as ${sql.identifier(key)}`), sql`, `);
+  const result = await db.execute(
+    sql`select ${list} from ${table}${where ? sql` where ${where}` : sql``} order by ${orderBy}${limit ? sql` limit ${limit}` : sql``}`,
+  );
+  // PGlite answers { rows }, postgres.js the rows themselves.
+  const raw = (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<string, unknown>[];
+  return raw.map((r) => {
+    const row: Record<string, unknown> = {};
+    for (const [key, column] of columns) {
+      const value = r[key];
+      row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+    }
+    return row as T;
+  });
+}
+
+/** `column = any(ids)` with the ids as one array parameter: drizzle types each parameter of an IN list, which cost more than the query. */
+const anyOf = (column: PgColumn, ids: number[]) => sql`${column} = any(${`{${ids.join(',')}}`}::int[])`;
 
 /** Children of a page of parents in one query, grouped by the parent key. */
 async function childrenOf<T extends Record<string, any>>(ids: number[], key: keyof T, load: (ids: number[]) => Promise<T[]>): Promise<Map<number, T[]>> {
@@ -69,8 +98,8 @@ export const sources: Source[] = [
     where: (scope) => (isPatientScope(scope) ? eq(s.patients.id, scope.patientId) : scope.since ? gte(s.patients.updatedAt, scope.since) : undefined),
     async toResources(db, rows: (typeof s.patients.$inferSelect)[]) {
       const ids = rows.map((r) => r.id);
-      const identifiers = await childrenOf(ids, 'patientId', (p) => db.select().from(s.patientIdentifiers).where(inArray(s.patientIdentifiers.patientId, p)).orderBy(asc(s.patientIdentifiers.id)));
-      const contacts = await childrenOf(ids, 'patientId', (p) => db.select().from(s.emergencyContacts).where(inArray(s.emergencyContacts.patientId, p)).orderBy(asc(s.emergencyContacts.id)));
+      const identifiers = await childrenOf(ids, 'patientId', (p) => readRows<typeof s.patientIdentifiers.$inferSelect>(db, s.patientIdentifiers, anyOf(s.patientIdentifiers.patientId, p), s.patientIdentifiers.id));
+      const contacts = await childrenOf(ids, 'patientId', (p) => readRows<typeof s.emergencyContacts.$inferSelect>(db, s.emergencyContacts, anyOf(s.emergencyContacts.patientId, p), s.emergencyContacts.id));
       const [org] = await db.select({ id: s.practice.id }).from(s.practice).limit(1);
       return rows.map((r) => map.patientResource(r, identifiers.get(r.id) ?? [], contacts.get(r.id) ?? [], org?.id));
     },
@@ -101,7 +130,7 @@ export const sources: Source[] = [
     table: s.encounters,
     where: patientRows(s.encounters),
     async toResources(db, rows: (typeof s.encounters.$inferSelect)[]) {
-      const diagnoses = await childrenOf(rows.map((r) => r.id), 'encounterId', (ids) => db.select().from(s.encounterDiagnoses).where(inArray(s.encounterDiagnoses.encounterId, ids)).orderBy(asc(s.encounterDiagnoses.position)));
+      const diagnoses = await childrenOf(rows.map((r) => r.id), 'encounterId', (ids) => readRows<typeof s.encounterDiagnoses.$inferSelect>(db, s.encounterDiagnoses, anyOf(s.encounterDiagnoses.encounterId, ids), s.encounterDiagnoses.position));
       return rows.map((r) => map.encounterResource(r, diagnoses.get(r.id) ?? []));
     },
   },
@@ -121,7 +150,7 @@ export const sources: Source[] = [
     async toResources(db, rows: (typeof s.encounterDiagnoses.$inferSelect)[]) {
       const encounterIds = [...new Set(rows.map((r) => r.encounterId))];
       const visits = encounterIds.length
-        ? await db.select({ id: s.encounters.id, patientId: s.encounters.patientId, startsAt: s.encounters.startsAt, status: s.encounters.status }).from(s.encounters).where(inArray(s.encounters.id, encounterIds))
+        ? await db.select({ id: s.encounters.id, patientId: s.encounters.patientId, startsAt: s.encounters.startsAt, status: s.encounters.status }).from(s.encounters).where(anyOf(s.encounters.id, encounterIds))
         : [];
       const visitOf = new Map(visits.map((v) => [v.id, v]));
       return rows.map((r) => map.encounterDiagnosisCondition(r, visitOf.get(r.encounterId)!));
@@ -133,7 +162,7 @@ export const sources: Source[] = [
     // Rows inside a panel travel as components of the panel's Observation.
     where: patientRows(s.observations, isNull(s.observations.panelId)),
     async toResources(db, rows: (typeof s.observations.$inferSelect)[]) {
-      const components = await childrenOf(rows.map((r) => r.id), 'panelId', (ids) => db.select().from(s.observations).where(inArray(s.observations.panelId, ids)).orderBy(asc(s.observations.id)));
+      const components = await childrenOf(rows.map((r) => r.id), 'panelId', (ids) => readRows<typeof s.observations.$inferSelect>(db, s.observations, anyOf(s.observations.panelId, ids), s.observations.id));
       return rows.map((r) => map.observationResource(r, components.get(r.id) ?? []));
     },
   },
@@ -154,7 +183,7 @@ export const sources: Source[] = [
         db
           .select({ id: s.observations.id, orderId: s.observations.orderId, effectiveAt: s.observations.effectiveAt, issuedAt: s.observations.issuedAt, status: s.observations.status })
           .from(s.observations)
-          .where(and(inArray(s.observations.orderId, ids), isNull(s.observations.panelId)))
+          .where(and(anyOf(s.observations.orderId, ids), isNull(s.observations.panelId)))
           .orderBy(asc(s.observations.id)));
       return rows.map((r) => map.labReportResource(r, results.get(r.id) ?? []));
     },
@@ -166,7 +195,7 @@ export const sources: Source[] = [
     table: s.carePlans,
     where: patientRows(s.carePlans),
     async toResources(db, rows: (typeof s.carePlans.$inferSelect)[]) {
-      const goals = await childrenOf(rows.map((r) => r.id), 'carePlanId', (ids) => db.select({ id: s.goals.id, carePlanId: s.goals.carePlanId }).from(s.goals).where(inArray(s.goals.carePlanId, ids)).orderBy(asc(s.goals.id)));
+      const goals = await childrenOf(rows.map((r) => r.id), 'carePlanId', (ids) => db.select({ id: s.goals.id, carePlanId: s.goals.carePlanId }).from(s.goals).where(anyOf(s.goals.carePlanId, ids)).orderBy(asc(s.goals.id)));
       return rows.map((r) => map.carePlanResource(r, (goals.get(r.id) ?? []).map((g) => g.id)));
     },
   },
@@ -178,7 +207,7 @@ export const sources: Source[] = [
     where: patientRows(s.referrals),
     async toResources(db, rows: (typeof s.referrals.$inferSelect)[]) {
       const authIds = rows.map((r) => r.priorAuthorizationId).filter((id): id is number => id !== null);
-      const auths = authIds.length ? await db.select({ id: s.priorAuthorizations.id, authNumber: s.priorAuthorizations.authNumber }).from(s.priorAuthorizations).where(inArray(s.priorAuthorizations.id, authIds)) : [];
+      const auths = authIds.length ? await db.select({ id: s.priorAuthorizations.id, authNumber: s.priorAuthorizations.authNumber }).from(s.priorAuthorizations).where(anyOf(s.priorAuthorizations.id, authIds)) : [];
       const numberOf = new Map(auths.map((a) => [a.id, a.authNumber]));
       return rows.map((r) => map.referralServiceRequest(r, r.priorAuthorizationId ? numberOf.get(r.priorAuthorizationId) : undefined));
     },
@@ -213,19 +242,21 @@ export async function countInScope(db: DbOrTx, scope: ExportScope): Promise<numb
  */
 export async function* readResources(db: DbOrTx, scope: ExportScope, pageSize = DEFAULT_PAGE_SIZE, onRows?: (n: number) => void): AsyncGenerator<Resource[]> {
   for (const source of sources) {
-    let after = 0;
+    const page = async (after: number) => {
+      const rows = await readRows<{ id: number }>(db, source.table, and(source.where(scope), gt(source.table.id, after)), source.table.id, pageSize);
+      return { rows, resources: rows.length ? await source.toResources(db, rows) : [] };
+    };
+    let next = page(0);
     for (;;) {
-      const rows = (await db
-        .select()
-        .from(source.table)
-        .where(and(source.where(scope), gt(source.table.id, after)))
-        .orderBy(asc(source.table.id))
-        .limit(pageSize)) as { id: number }[];
+      const { rows, resources } = await next;
       if (rows.length === 0) break;
-      after = rows[rows.length - 1]!.id;
-      yield await source.toResources(db, rows);
+      const more = rows.length === pageSize;
+      // The next page is read while the caller writes this one, so Node and the database work at once.
+      // Marked handled: if the caller stops early, its failure must not surface as an unhandled rejection.
+      if (more) (next = page(rows[rows.length - 1]!.id)).catch(() => undefined);
+      yield resources;
       onRows?.(rows.length);
-      if (rows.length < pageSize) break;
+      if (!more) break;
     }
   }
 }
