@@ -179,8 +179,9 @@ async function buildNextPayerClaims(tx: DbOrTx, options: BuildOptions): Promise<
       where c.status in ('paid', 'partial', 'denied') and c.frequency_code in ('1', '7')
         and c.patient_responsibility_cents > 0
         and not exists (select 1 from claims r where r.original_claim_id = c.id)
-        and not exists (select 1 from claims s where s.previous_payer_claim_id = c.id
-                          or (c.original_claim_id is not null and s.previous_payer_claim_id = c.original_claim_id))
+        -- Two probes of claims_previous_payer_idx: one "a or b" test scanned every claim for every claim.
+        and not exists (select 1 from claims s where s.previous_payer_claim_id = c.id)
+        and not exists (select 1 from claims s where s.previous_payer_claim_id = c.original_claim_id)
         ${sinceFilter(options.since, sql`c.service_date_from`)}
     ),
     new_claims as (
