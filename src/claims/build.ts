@@ -208,6 +208,9 @@ export async function buildClaims(db: Db, actor: AuditActor, options: BuildOptio
     await waitForPracticeLock(tx, 'claims-build');
     const result = await buildIn(tx, options);
     if (result.claims > 0 || result.secondaryClaims > 0) {
+      // Fresh statistics for the rows just written: planned on stale ones (a few claims), the check and
+      // the export that follow loop over thousands of claims row by row instead of hashing them.
+      if (!options.dryRun) await tx.execute(sql`analyze claims, claim_lines, claim_diagnoses, charges`);
       await recordAudit(tx, actor, {
         action: 'build',
         entity: 'claims',
