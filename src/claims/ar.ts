@@ -128,11 +128,13 @@ export async function refreshClaims(tx: DbOrTx, claimIds: number[]): Promise<voi
                     when coalesce(p.paid, 0) = 0 and a.payer_side <> 0 and a.patient_side = 0 then 'denied'
                     when coalesce(a.amount, 0) <> 0 then 'adjusted' else 'paid' end
     from claim_lines l2
-    left join (select claim_line_id, sum(amount_cents)::int as paid from payments where source = 'payer' and claim_line_id is not null group by claim_line_id) p on p.claim_line_id = l2.id
+    -- A line's postings carry its claim: summing only those claims' rows keeps a file's posting from reading every payment ever posted.
+    left join (select claim_line_id, sum(amount_cents)::int as paid from payments
+               where source = 'payer' and claim_line_id is not null and claim_id in ${ids} group by claim_line_id) p on p.claim_line_id = l2.id
     left join (select claim_line_id, count(*) as n, sum(amount_cents)::int as amount,
                       coalesce(sum(amount_cents) filter (where group_code <> 'PR'), 0) as payer_side, coalesce(sum(amount_cents) filter (where group_code = 'PR'), 0) as patient_side,
                       bool_or(denial) and sum(amount_cents) filter (where denial) <> 0 as denied
-               from adjustments where claim_line_id is not null group by claim_line_id) a on a.claim_line_id = l2.id
+               from adjustments where claim_line_id is not null and claim_id in ${ids} group by claim_line_id) a on a.claim_line_id = l2.id
     where l.id = l2.id and l2.claim_id in ${ids}`);
 }
 

@@ -179,8 +179,9 @@ async function buildNextPayerClaims(tx: DbOrTx, options: BuildOptions): Promise<
       where c.status in ('paid', 'partial', 'denied') and c.frequency_code in ('1', '7')
         and c.patient_responsibility_cents > 0
         and not exists (select 1 from claims r where r.original_claim_id = c.id)
-        and not exists (select 1 from claims s where s.previous_payer_claim_id = c.id
-                          or (c.original_claim_id is not null and s.previous_payer_claim_id = c.original_claim_id))
+        -- Two probes of claims_previous_payer_idx: one "a or b" test scanned every claim for every claim.
+        and not exists (select 1 from claims s where s.previous_payer_claim_id = c.id)
+        and not exists (select 1 from claims s where s.previous_payer_claim_id = c.original_claim_id)
         ${sinceFilter(options.since, sql`c.service_date_from`)}
     ),
     new_claims as (
@@ -207,6 +208,9 @@ export async function buildClaims(db: Db, actor: AuditActor, options: BuildOptio
     await waitForPracticeLock(tx, 'claims-build');
     const result = await buildIn(tx, options);
     if (result.claims > 0 || result.secondaryClaims > 0) {
+      // Fresh statistics for the rows just written: planned on stale ones (a few claims), the check and
+      // the export that follow loop over thousands of claims row by row instead of hashing them.
+      if (!options.dryRun) await tx.execute(sql`analyze claims, claim_lines, claim_diagnoses, charges`);
       await recordAudit(tx, actor, {
         action: 'build',
         entity: 'claims',

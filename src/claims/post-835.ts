@@ -223,7 +223,11 @@ async function postPayment(
         where claim_id in (select v::int from ${jsonIds(claimIds)} t(v)) order by claim_id, line_number`,
   );
   const linesByClaim = new Map<number, OurLine[]>();
-  for (const l of lineRows) linesByClaim.set(l.claim_id, [...(linesByClaim.get(l.claim_id) ?? []), l]);
+  for (const l of lineRows) {
+    const lines = linesByClaim.get(l.claim_id) ?? [];
+    lines.push(l);
+    linesByClaim.set(l.claim_id, lines);
+  }
   const deniedBefore = new Set(
     (await queryRows<{ k: string }>(
       tx,

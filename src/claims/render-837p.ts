@@ -363,7 +363,11 @@ export async function currentFingerprints(db: DbOrTx, claims: { claimId: number;
   const pr = await loadPractice(db);
   const payTo = await loadPayTo(db);
   const byClearinghouse = new Map<number | null, number[]>();
-  for (const c of claims) byClearinghouse.set(c.clearinghouseId, [...(byClearinghouse.get(c.clearinghouseId) ?? []), c.claimId]);
+  for (const c of claims) {
+    const ids = byClearinghouse.get(c.clearinghouseId) ?? [];
+    ids.push(c.claimId);
+    byClearinghouse.set(c.clearinghouseId, ids);
+  }
   for (const [clearinghouseId, ids] of byClearinghouse) {
     const [chosen] = clearinghouseId === null ? [] : await db.select().from(clearinghouses).where(eq(clearinghouses.id, clearinghouseId));
     const ch = chosen ?? (await findClearinghouse(db));

@@ -8,16 +8,21 @@ export type ElementValue = string | number | undefined | null | (string | number
 export class X12Writer {
   readonly segments: X12Segment[] = [];
   private readonly forbidden: RegExp;
+  /** Values that are already clean: codes, amounts, dates (most of a file), returned as they are. */
+  private readonly plain: RegExp;
 
   constructor(readonly separators: Separators) {
     const chars = [separators.element, separators.component, separators.repetition, separators.segment];
     this.forbidden = new RegExp(`[${chars.map((c) => `\\${c}`).join('')}\\r\\n]`, 'g');
+    this.plain = new RegExp(`^[A-Z0-9${['.', '-'].filter((c) => !chars.includes(c)).map((c) => `\\${c}`).join('')}]*$`);
   }
 
   /** Free text fit for a data element: no delimiters, single spaces, upper case, at most max characters. */
   clean(value: string | number | undefined | null, max?: number): string {
     if (value === undefined || value === null) return '';
-    const text = String(value).replace(this.forbidden, ' ').replace(/\s+/g, ' ').trim().toUpperCase();
+    const raw = String(value);
+    if (this.plain.test(raw)) return max ? raw.slice(0, max) : raw;
+    const text = raw.replace(this.forbidden, ' ').replace(/\s+/g, ' ').trim().toUpperCase();
     return max ? text.slice(0, max).trim() : text;
   }
 

@@ -179,6 +179,9 @@ export const claims = pgTable(
     index('claims_status_idx').on(t.status),
     index('claims_payer_idx').on(t.payerId, t.status),
     index('claims_batch_idx').on(t.batchId),
+    // Posting and the next-payer build look claims up by the claim they replace or follow.
+    index('claims_original_idx').on(t.originalClaimId),
+    index('claims_previous_payer_idx').on(t.previousPayerClaimId),
     uniqueIndex('claims_source_uq').on(t.sourceSystem, t.sourceId),
     // The next payer is billed once per adjudicated claim; replacements (frequency 7/8) copy the link.
     uniqueIndex('claims_previous_payer_uq').on(t.previousPayerClaimId).where(sql`${t.frequencyCode} = '1'`),
