@@ -19,6 +19,7 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--date <date>', 'the day it was paid (YYYY-MM-DD, default today)')
     .option('--reference <text>', 'check number, card authorisation or receipt number')
     .option('--claim <id>', 'the visit claim it pays')
+    .addHelpText('after', '\nExamples:\n  practice payments add C100 --amount 25.00 --method cash\n  practice payments add C100 --amount 80.00 --method check --reference 1042 --date 2026-03-02 --claim 17')
     .action(
       action(async (ctx, mrn: string, opts: { amount: string; method: string; date?: string; reference?: string; claim?: string }) => {
         const { parseMoneyField } = await import('../import/fields.js');
