@@ -2,20 +2,17 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
-import { ExitCode, NotFoundError, PracticeError, UsageError } from '../errors.js';
-import { formatMoney } from '../money.js';
+import { requireDate } from '../chart/time.js';
+import { badAmount, ExitCode, mistake, NotFoundError, PracticeError, UsageError } from '../errors.js';
+import { formatMoney, parseMoney } from '../money.js';
 import { practiceClock, practiceToday } from '../practice/clock.js';
 
 
 function isoDate(value: string | undefined, option: string): string | undefined {
-  if (value === undefined) return undefined;
-  const date = DateTime.fromISO(value);
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value) || !date.isValid) throw new UsageError(`${option} needs a date as YYYY-MM-DD; "${value}" is not one.`);
-  return value;
+  return value === undefined ? undefined : requireDate(option, value);
 }
 
 function positiveInt(value: string, what: string): number {
@@ -216,10 +213,8 @@ Examples:
       action(async (ctx, id: string, opts: { reason: string; amount?: string; toPatient?: boolean; dryRun?: boolean }) => {
         let amountCents: number | undefined;
         if (opts.amount !== undefined) {
-          const { parseMoneyField } = await import('../import/fields.js');
-          const parsed = parseMoneyField(opts.amount, '--amount');
-          if ('problem' in parsed) throw new UsageError(`${parsed.problem}.`);
-          amountCents = parsed.value;
+          amountCents = parseMoney(opts.amount);
+          if (amountCents === undefined) throw mistake(badAmount('--amount'));
         }
         const { moveClaimBalance } = await import('../claims/write-off.js');
         const result = await moveClaimBalance(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), {
