@@ -6,7 +6,7 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { coverages, payers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
 import { badDate, mistake, NotFoundError, ValidationError, type Issue } from '../errors.js';
-import { patientByMrn } from './lookup.js';
+import { patientByMrn, payerNotFound } from './lookup.js';
 import { parseDate } from './time.js';
 
 /** The words a front desk uses -> X12 individual relationship code (SBR02 / PAT01). */
@@ -50,7 +50,10 @@ async function readInput(db: DbOrTx, input: CoverageInput, today: string, issues
       .where(sql`upper(${payers.payerId}) = ${payer.toUpperCase()} or lower(${payers.name}) = ${payer.toLowerCase()}`)
       .orderBy(asc(payers.id))
       .limit(1);
-    if (!row) fail('--payer', 'PAYER_UNKNOWN', `No payer "${payer}" is set up: give its payer id or name as "practice payers list" shows it (or add it with "practice payers add").`);
+    if (!row) {
+      const unknown = payerNotFound(payer);
+      fail('--payer', 'PAYER_UNKNOWN', `${unknown.message} ${unknown.hint}`);
+    }
     else if (!row.active) fail('--payer', 'PAYER_INACTIVE', `The payer ${row.name} is deactivated: reactivate it with "practice payers reactivate" first.`);
     else values.payerId = row.id;
   }

@@ -25,6 +25,11 @@ export function locationNotFound(code: string): NotFoundError {
   return new NotFoundError(`The location code "${code.trim()}"`, 'See the location codes with "practice locations list".');
 }
 
+/** The one error for a payer the practice has not set up (the directory's wording: "The payer with payer id ..."). */
+export function payerNotFound(payerId: string): NotFoundError {
+  return new NotFoundError(`The payer with payer id ${payerId.trim()}`, 'See the payers with "practice payers list" (add one with "practice payers add").');
+}
+
 /**
  * The patient a chart number names. Chart numbers are matched without regard to case ("k1" is K1); when
  * two charts differ only by case the exact spelling is needed, and saying so beats guessing.

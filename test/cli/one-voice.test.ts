@@ -54,6 +54,13 @@ describeEachBackend('one voice', (t) => {
     }
   });
 
+  it('says an unknown payer the same way where a payer id is typed', async () => {
+    await sameMistake([['claims', 'settings', '--payer', 'NOPE9', '--timely-filing-days', '90'], ['payers', 'edit', 'NOPE9', '--name', 'Nope Health']], 'The payer with payer id NOPE9 was not found.', 1, 'NOT_FOUND');
+    const coverage = await cli(['insurance', 'add', 'K1', '--payer', 'NOPE9', '--member-id', 'XJH123']);
+    expect(coverage.code).toBe(1);
+    expect(coverage.json().error.message).toContain('The payer with payer id NOPE9 was not found.');
+  });
+
   it('says a bad date the same way everywhere (exit 2)', async () => {
     const bad = '2026-02-30';
     for (const [option, args] of [
