@@ -48,6 +48,8 @@ export interface Issue {
   path?: string;
   message: string;
   severity?: 'error' | 'warning';
+  /** A mistake in what the user typed (an option or argument), not in the data: exit 2. */
+  usage?: boolean;
 }
 
 /** Validate everything, then fail once: every problem found, not just the first. */
@@ -55,9 +57,34 @@ export class ValidationError extends PracticeError {
   readonly issues: Issue[];
   constructor(issues: Issue[], summary?: string) {
     const first = issues[0]?.message ?? 'invalid input';
-    super('INVALID', summary ?? (issues.length === 1 ? first : `${issues.length} problems: ${issues.map((i) => i.message).join('; ')}`));
+    super('INVALID', summary ?? (issues.length === 1 ? first : `${issues.length} problems: ${issues.map((i) => i.message).join('; ')}`), {
+      exitCode: issues.length > 0 && issues.every((i) => i.usage) ? ExitCode.usage : ExitCode.failure,
+    });
     this.issues = issues;
   }
+}
+
+// One wording and one exit code per typing mistake, whichever command met it (issue #20, "one voice").
+// The value typed is not echoed: a date or an amount can be a patient's (a date of birth, a balance).
+
+/** A date option that is not a date: "--date must be a date like 2026-03-01 (or 3/1/2026)." */
+export function badDate(option: string): Issue {
+  return { code: 'DATE_FORMAT', path: option, usage: true, message: `${option} must be a date like 2026-03-01 (or 3/1/2026).` };
+}
+
+/** A date-and-time option that is neither a date and time nor a date. */
+export function badDateTime(option: string): Issue {
+  return { code: 'DATE_FORMAT', path: option, usage: true, message: `${option} must be a date and time like "2026-03-01 09:30" (or a date like 2026-03-01).` };
+}
+
+/** An amount of money that is not one (no sign, at most 2 decimals). */
+export function badAmount(option: string): Issue {
+  return { code: 'AMOUNT', path: option, usage: true, message: `${option} must be an amount of money like 125.00.` };
+}
+
+/** The mistake alone, thrown: a ValidationError of one usage issue (exit 2), the same as among others. */
+export function mistake(issue: Issue): ValidationError {
+  return new ValidationError([issue]);
 }
 
 /** Which signal stopped the work: a signal's conventional exit code is 128 + its number. */

@@ -8,7 +8,7 @@ import { CodeSystem } from '../codes/systems.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { charges, encounterDiagnoses, encounters, feeSchedule, locations, progressNotes, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { UsageError, ValidationError, type Issue } from '../errors.js';
+import { badAmount, badDateTime, mistake, UsageError, ValidationError, type Issue } from '../errors.js';
 import { parseMoney } from '../money.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
 import type { SoapNote } from './soap.js';
@@ -131,7 +131,7 @@ export async function addEncounter(db: Db, actor: AuditActor, input: EncounterIn
   const lines = parseLines(input, diagnoses.length, issues);
   const day = parseDate(input.when, clock.today);
   const startsAt = parseLocalDateTime(input.when, clock.zone, clock.today) ?? (day ? DateTime.fromISO(day, { zone: clock.zone }).set({ hour: 12 }).toJSDate() : undefined);
-  if (!startsAt) issues.push({ path: '--date', code: 'DATE_FORMAT', message: '--date must be a date like 2026-03-10, optionally with a time: "2026-03-10 09:30".' });
+  if (!startsAt) issues.push(badDateTime('--date'));
   const serviceDate = startsAt ? DateTime.fromJSDate(startsAt, { zone: clock.zone }).toISODate()! : undefined;
   if (serviceDate && serviceDate > clock.today) issues.push({ path: '--date', code: 'DATE_FUTURE', message: 'The visit date is in the future: book an appointment instead.' });
   let duration: number | undefined;
@@ -140,7 +140,7 @@ export async function addEncounter(db: Db, actor: AuditActor, input: EncounterIn
     if (!Number.isInteger(duration) || duration <= 0 || duration > 24 * 60) issues.push({ path: '--duration', code: 'DURATION', message: '--duration must be a whole number of minutes (1 to 1440).' });
   }
   const amount = input.amount === undefined ? undefined : parseMoney(input.amount);
-  if (input.amount !== undefined && amount === undefined) issues.push({ path: '--amount', code: 'AMOUNT', message: '--amount must be an amount in dollars, e.g. 125.00.' });
+  if (input.amount !== undefined && amount === undefined) issues.push(badAmount('--amount'));
   if (issues.length) throw new ValidationError(issues);
 
   return db.transaction(async (tx) => {
@@ -250,7 +250,7 @@ export async function setFee(db: Db, actor: AuditActor, codeText: string, amount
   const code = normalizeProcedureCode(codeText);
   if (!code) throw new UsageError(`"${codeText}" is not a CPT or HCPCS code (e.g. 99214 or G0439).`);
   const amountCents = parseMoney(amountText);
-  if (amountCents === undefined) throw new UsageError(`The fee must be an amount in dollars, e.g. 125.00, not "${amountText}".`);
+  if (amountCents === undefined) throw mistake(badAmount('The fee'));
   const codeSystem = procedureCodeSystem(code)!;
   return db.transaction(async (tx) => {
     const [row] = await tx

@@ -10,7 +10,7 @@ import { CodeSystem } from '../codes/systems.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { allergies, immunizations, medications, observations, orders, problems, progressNotes, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
-import { PracticeError, ValidationError, type Issue } from '../errors.js';
+import { badDate, badDateTime, PracticeError, ValidationError, type Issue } from '../errors.js';
 import { allergyConflicts, allergyDecision, ingredientWord, recordedAllergies } from './drug-classes.js';
 import { REPLACEABLE, retireReplaced, type EntryKindName, type LifecycleKind } from './lifecycle.js';
 import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
@@ -68,6 +68,11 @@ export class Checks {
     this.issues.push({ path: option, code, message });
     return undefined;
   }
+  /** A typing mistake worded once for every command (src/errors.ts). */
+  mistake(issue: Issue): undefined {
+    this.issues.push(issue);
+    return undefined;
+  }
   required(key: string, option: string): string | undefined {
     return this.text(key) ?? this.fail(option, 'REQUIRED', `${option} is required.`);
   }
@@ -93,7 +98,7 @@ export class Checks {
     const value = this.text(key);
     if (value === undefined) return undefined;
     const date = parseDate(value, this.clock.today);
-    if (!date) return this.fail(option, 'DATE_FORMAT', `${option} must be a date like 2026-03-01.`);
+    if (!date) return this.mistake(badDate(option));
     if (!options.future && date > this.clock.today) return this.fail(option, 'DATE_FUTURE', `${option} is in the future.`);
     return date;
   }
@@ -102,7 +107,7 @@ export class Checks {
     const value = this.text(key);
     if (value === undefined) return this.clock.now;
     const at = parseLocalDateTime(value, this.clock.zone, this.clock.today) ?? (parseDate(value, this.clock.today) ? parseLocalDateTime(`${parseDate(value, this.clock.today)} 12:00`, this.clock.zone, this.clock.today) : undefined);
-    if (!at) return this.fail(option, 'DATE_FORMAT', `${option} must be a date and time like "2026-03-01 09:30".`) ?? this.clock.now;
+    if (!at) return this.mistake(badDateTime(option)) ?? this.clock.now;
     if (at > this.clock.now && parseDate(value, this.clock.today) !== this.clock.today) this.fail(option, 'DATE_FUTURE', `${option} is in the future.`);
     return at;
   }

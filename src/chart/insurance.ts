@@ -5,8 +5,8 @@ import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { coverages, payers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
-import { NotFoundError, ValidationError, type Issue } from '../errors.js';
-import { patientByMrn } from './lookup.js';
+import { badDate, mistake, NotFoundError, ValidationError, type Issue } from '../errors.js';
+import { patientByMrn, payerNotFound } from './lookup.js';
 import { parseDate } from './time.js';
 
 /** The words a front desk uses -> X12 individual relationship code (SBR02 / PAT01). */
@@ -50,7 +50,10 @@ async function readInput(db: DbOrTx, input: CoverageInput, today: string, issues
       .where(sql`upper(${payers.payerId}) = ${payer.toUpperCase()} or lower(${payers.name}) = ${payer.toLowerCase()}`)
       .orderBy(asc(payers.id))
       .limit(1);
-    if (!row) fail('--payer', 'PAYER_UNKNOWN', `No payer "${payer}" is set up: give its payer id or name as "practice payers list" shows it (or add it with "practice payers add").`);
+    if (!row) {
+      const unknown = payerNotFound(payer);
+      fail('--payer', 'PAYER_UNKNOWN', `${unknown.message} ${unknown.hint}`);
+    }
     else if (!row.active) fail('--payer', 'PAYER_INACTIVE', `The payer ${row.name} is deactivated: reactivate it with "practice payers reactivate" first.`);
     else values.payerId = row.id;
   }
@@ -96,7 +99,7 @@ async function readInput(db: DbOrTx, input: CoverageInput, today: string, issues
       continue;
     }
     const date = parseDate(text, today);
-    if (!date) fail(option, 'DATE_FORMAT', `${option} must be a date like 2026-03-01.`);
+    if (!date) issues.push(badDate(option));
     else if (key === 'subscriberDob' && date > today) fail(option, 'DATE_FUTURE', `${option} is in the future.`);
     else values[column] = date;
   }
@@ -187,7 +190,7 @@ export async function editCoverage(db: Db, actor: AuditActor, mrn: string, id: n
 /** Ends a coverage on a date: it stays on file (claims for visits before the date still bill it). */
 export async function endCoverage(db: Db, actor: AuditActor, mrn: string, id: number, dateText: string | undefined, today: string): Promise<{ id: number; effectiveTo: string }> {
   const date = dateText === undefined ? today : parseDate(dateText, today);
-  if (!date) throw new ValidationError([{ path: '--date', code: 'DATE_FORMAT', message: '--date must be a date like 2026-03-01.' }]);
+  if (!date) throw mistake(badDate('--date'));
   return db.transaction(async (tx) => {
     const patient = await patientByMrn(tx, mrn);
     const row = await coverageOf(tx, patient.id, id);

@@ -7,7 +7,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { advanceDirectives, allergies, immunizations, medicalHistory, medications, observations, orders, problems, progressNotes } from '../db/schema/index.js';
 import type { Db, Tx } from '../db/types.js';
-import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+import { badDate, NotFoundError, ValidationError, type Issue } from '../errors.js';
 import { patientByMrn, type PatientRow } from './lookup.js';
 import { parseDate } from './time.js';
 
@@ -296,7 +296,7 @@ export async function changeEntryStatus(db: Db, actor: AuditActor, kind: Lifecyc
   const reason = input.reason?.trim() || null;
   if (change.reasonRequired && !reason) issues.push({ code: 'REASON', path: '--reason', message: `To ${changeName === ERROR ? 'mark it entered in error' : changeName} a ${life.noun}, give --reason.` });
   const date = input.date ? parseDate(input.date, today) : today;
-  if (!date) issues.push({ code: 'DATE_FORMAT', path: '--date', message: '--date must be a date like 2026-03-01.' });
+  if (!date) issues.push(badDate('--date'));
   else if (date > today) issues.push({ code: 'DATE_FUTURE', path: '--date', message: '--date is in the future.' });
   if (issues.length) throw new ValidationError(issues);
   return db.transaction(async (tx) => {

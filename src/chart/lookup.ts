@@ -15,6 +15,21 @@ export function chartNotFound(): NotFoundError {
   return new NotFoundError('That chart number (MRN)', CHART_NOT_FOUND_HINT);
 }
 
+/** The one error for an NPI that names none of the practice's providers. */
+export function providerNotFound(npi: string): NotFoundError {
+  return new NotFoundError(`The provider with NPI ${npi.trim()}`, 'See the providers with "practice providers list" (add one with "practice providers add").');
+}
+
+/** The one error for a location code the practice does not have. */
+export function locationNotFound(code: string): NotFoundError {
+  return new NotFoundError(`The location code "${code.trim()}"`, 'See the location codes with "practice locations list".');
+}
+
+/** The one error for a payer the practice has not set up (the directory's wording: "The payer with payer id ..."). */
+export function payerNotFound(payerId: string): NotFoundError {
+  return new NotFoundError(`The payer with payer id ${payerId.trim()}`, 'See the payers with "practice payers list" (add one with "practice payers add").');
+}
+
 /**
  * The patient a chart number names. Chart numbers are matched without regard to case ("k1" is K1); when
  * two charts differ only by case the exact spelling is needed, and saying so beats guessing.
@@ -33,13 +48,13 @@ export async function providerByNpi(db: DbOrTx, npi: string): Promise<typeof pro
   const problem = describeNpiProblem(npi.trim());
   if (problem) throw new UsageError(problem);
   const [row] = await db.select().from(providers).where(eq(providers.npi, npi.trim()));
-  if (!row) throw new NotFoundError(`The provider with NPI ${npi.trim()}`, 'Providers are added with "practice setup".');
+  if (!row) throw providerNotFound(npi);
   return row;
 }
 
 export async function locationByCode(db: DbOrTx, code: string): Promise<typeof locations.$inferSelect> {
   const [row] = await db.select().from(locations).where(eq(locations.code, code.trim()));
-  if (!row) throw new NotFoundError(`The location code "${code.trim()}"`, 'See "practice locations list".');
+  if (!row) throw locationNotFound(code);
   return row;
 }
 

@@ -1,6 +1,6 @@
 // Dates and times as the practice sees them: in the practice's time zone (practice.time_zone).
 import { DateTime } from 'luxon';
-import { UsageError } from '../errors.js';
+import { badDate, mistake } from '../errors.js';
 
 const DATE_FORMATS = ['yyyy-MM-dd', 'M/d/yyyy', 'MM/dd/yyyy'];
 
@@ -18,10 +18,10 @@ export function parseDate(text: string, today?: string): string | undefined {
   return undefined;
 }
 
-/** A date option that must be a date: the parsed value, or a usage error naming the option. */
+/** A date option that must be a date: the parsed value, or the one bad-date mistake naming the option. */
 export function requireDate(option: string, text: string, today?: string): string {
   const date = parseDate(text, today);
-  if (!date) throw new UsageError(`${option} must be a date like 2026-03-01 (or 3/1/2026), not "${text}".`);
+  if (!date) throw mistake(badDate(option));
   return date;
 }
 

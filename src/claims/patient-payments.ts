@@ -2,9 +2,10 @@
 // reduce what the patient owes. Each is a payments row with source 'patient', audited.
 import { eq } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { claims, patients, payments } from '../db/schema/index.js';
+import { claims, payments } from '../db/schema/index.js';
 import type { Db } from '../db/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { patientByMrn } from '../chart/lookup.js';
 import { patientBalances, type PatientBalance } from './ar.js';
 
 export const PAYMENT_METHODS = ['cash', 'check', 'card', 'eft', 'other'] as const;
@@ -36,8 +37,7 @@ export async function addPatientPayment(db: Db, actor: AuditActor, input: Patien
     throw new ValidationError([{ code: 'AMOUNT', path: '--amount', message: 'The amount must be above zero (e.g. 25.00).' }]);
   }
   return db.transaction(async (tx) => {
-    const [patient] = await tx.select({ id: patients.id }).from(patients).where(eq(patients.mrn, input.mrn));
-    if (!patient) throw new NotFoundError(`Patient ${input.mrn}`, 'Find the MRN with "practice patients find".');
+    const patient = await patientByMrn(tx, input.mrn);
     if (input.claimId !== undefined) {
       const [claim] = await tx.select({ patientId: claims.patientId }).from(claims).where(eq(claims.id, input.claimId));
       if (!claim || claim.patientId !== patient.id) throw new NotFoundError(`Claim ${input.claimId} of this patient`);

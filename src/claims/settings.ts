@@ -6,12 +6,13 @@ import { eq } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { payerClaimRules, payers, payToAddress } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+import { payerNotFound } from '../chart/lookup.js';
+import { ValidationError, type Issue } from '../errors.js';
 
 /** A payer by the payer id the biller knows it by (the id on the clearinghouse list). */
 export async function findPayer(db: DbOrTx, payerIdentifier: string): Promise<{ id: number }> {
   const [payer] = await db.select({ id: payers.id }).from(payers).where(eq(payers.payerId, payerIdentifier));
-  if (!payer) throw new NotFoundError(`Payer "${payerIdentifier}"`, 'Use the payer id as set up for the payer (the id on the clearinghouse list).');
+  if (!payer) throw payerNotFound(payerIdentifier);
   return payer;
 }
 

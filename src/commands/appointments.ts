@@ -72,6 +72,7 @@ export function register(program: Command, action: ActionFactory): void {
   ] as const) {
     const command = appointments.command(name).description(description).argument('<id>', 'appointment number (from "appointments list")');
     if (status === 'cancelled') command.option('--reason <text>', 'why it was cancelled');
+    command.addHelpText('after', `\nExample:\n  practice appointments ${name} 42${status === 'cancelled' ? ' --reason "patient called, rebooking next week"' : ''}`);
     command.action(
       action(async (ctx, id: string, options: { reason?: string }) => {
         const db = await ctx.db();
@@ -88,6 +89,7 @@ export function register(program: Command, action: ActionFactory): void {
     .argument('<id>', 'appointment number')
     .requiredOption('--at <when>', 'new date and time')
     .option('--duration <minutes>', 'new length in minutes')
+    .addHelpText('after', '\nExamples:\n  practice appointments reschedule 42 --at "2026-03-19 10:15"\n  practice appointments reschedule 42 --at "tomorrow 2:15pm" --duration 30')
     .action(
       action(async (ctx, id: string, options: { at: string; duration?: string }) => {
         const db = await ctx.db();
@@ -105,6 +107,7 @@ export function register(program: Command, action: ActionFactory): void {
     .command('no-shows')
     .description('no-show rates per patient and per provider')
     .option('--since <period>', 'how far back: 90d, 12w, 6m, 1y or a date', '90d')
+    .addHelpText('after', '\nExamples:\n  practice appointments no-shows\n  practice appointments no-shows --since 6m --json')
     .action(
       action(async (ctx, options: { since: string }) => {
         const db = await ctx.db();

@@ -2,20 +2,17 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
-import { ExitCode, NotFoundError, PracticeError, UsageError } from '../errors.js';
-import { formatMoney } from '../money.js';
+import { requireDate } from '../chart/time.js';
+import { badAmount, ExitCode, mistake, NotFoundError, PracticeError, UsageError } from '../errors.js';
+import { formatMoney, parseMoney } from '../money.js';
 import { practiceClock, practiceToday } from '../practice/clock.js';
 
 
 function isoDate(value: string | undefined, option: string): string | undefined {
-  if (value === undefined) return undefined;
-  const date = DateTime.fromISO(value);
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value) || !date.isValid) throw new UsageError(`${option} needs a date as YYYY-MM-DD; "${value}" is not one.`);
-  return value;
+  return value === undefined ? undefined : requireDate(option, value);
 }
 
 function positiveInt(value: string, what: string): number {
@@ -70,6 +67,7 @@ Examples:
     .description('group unbilled charges into claims (per visit, patient, provider and primary payer), and bill the next payer once the previous one has paid')
     .option('--since <date>', 'only charges on or after this service date (YYYY-MM-DD)')
     .option('--dry-run', 'show what would be built without saving anything')
+    .addHelpText('after', '\nExamples:\n  practice claims build --dry-run\n  practice claims build --since 2026-01-01')
     .action(
       action(async (ctx, opts: { since?: string; dryRun?: boolean }) => {
         const since = isoDate(opts.since, '--since');
@@ -91,6 +89,7 @@ Examples:
     .command('check')
     .description('run the pre-submission edits; failing claims are held out of batches, with every reason')
     .option('--claim <id...>', 'only these claim ids (default: every claim not yet sent)')
+    .addHelpText('after', '\nExamples:\n  practice claims check\n  practice claims check --claim 17 18')
     .action(
       action(async (ctx, opts: { claim?: string[] }) => {
         const claimIds = opts.claim?.map((id) => positiveInt(id, 'A claim id'));
@@ -118,6 +117,7 @@ Examples:
     .option('--batch <id>', 'with --again: an earlier batch')
     .option('--again', 'write an earlier batch again, byte for byte')
     .option('--dry-run', 'check and count, write nothing')
+    .addHelpText('after', '\nExamples:\n  practice claims export --all --out ./outbox\n  practice claims export --payer 60054 --out ./outbox --dry-run\n  practice claims export --again --batch 3 --out ./outbox')
     .action(
       action(async (ctx, opts: { payer?: string; all?: boolean; out?: string; clearinghouse?: string; batch?: string; again?: boolean; dryRun?: boolean }) => {
         if (!opts.out) throw new UsageError('Say where to write the file with --out <dir>.');
@@ -159,6 +159,7 @@ Examples:
     .alias('post')
     .description("post an 835 remittance (ERA): payments, adjustments, denials, reversals; a payment already posted (same payer and trace number, in any envelope) posts nothing")
     .argument('<file>', 'the 835 file')
+    .addHelpText('after', '\nExample:\n  practice claims import-835 era-0205.835')
     .action(
       action(async (ctx, file: string) => {
         const text = await readText(ctx, file);
@@ -190,6 +191,7 @@ Examples:
     .command('unmatched')
     .description('remittance claims that were not posted (unknown claim, another payer, not sent, voided, a line that matches none or two), with the reason')
     .option('--remittance <id>', 'only this remittance')
+    .addHelpText('after', '\nExamples:\n  practice claims unmatched\n  practice claims unmatched --remittance 4')
     .action(
       action(async (ctx, opts: { remittance?: string }) => {
         const { unmatchedRemittances } = await import('../claims/reports.js');
@@ -206,14 +208,13 @@ Examples:
     .option('--amount <amount>', 'only part of the balance (e.g. 25.00)')
     .option('--to-patient', 'bill the balance to the patient instead of writing it off')
     .option('--dry-run', 'show the result without saving it')
+    .addHelpText('after', '\nExamples:\n  practice claims write-off 17 --reason "timely filing limit passed"\n  practice claims write-off 17 --amount 25.00 --to-patient --reason "deductible" --dry-run')
     .action(
       action(async (ctx, id: string, opts: { reason: string; amount?: string; toPatient?: boolean; dryRun?: boolean }) => {
         let amountCents: number | undefined;
         if (opts.amount !== undefined) {
-          const { parseMoneyField } = await import('../import/fields.js');
-          const parsed = parseMoneyField(opts.amount, '--amount');
-          if ('problem' in parsed) throw new UsageError(`${parsed.problem}.`);
-          amountCents = parsed.value;
+          amountCents = parseMoney(opts.amount);
+          if (amountCents === undefined) throw mistake(badAmount('--amount'));
         }
         const { moveClaimBalance } = await import('../claims/write-off.js');
         const result = await moveClaimBalance(await ctx.db(), ctx.auditActor, positiveInt(id, 'The claim id'), {
@@ -231,6 +232,7 @@ Examples:
     .command('show')
     .description('one claim: billed, paid, adjusted, patient responsibility, balance, its lines and every posting behind them')
     .argument('<claim>', 'the claim id or claim number')
+    .addHelpText('after', '\nExamples:\n  practice claims show 17\n  practice claims show 17 --json')
     .action(
       action(async (ctx, claim: string) => {
         const { showClaim } = await import('../claims/reports.js');
@@ -296,6 +298,7 @@ Examples:
     .command('import-ack')
     .description('read a 999 or 277CA acknowledgement: accepted claims move on, rejected ones come back to fix')
     .argument('<file>', 'the 999 or 277CA file')
+    .addHelpText('after', '\nExamples:\n  practice claims import-ack batch-3.999\n  practice claims import-ack claims-0212.277')
     .action(
       action(async (ctx, file: string) => {
         const text = await readText(ctx, file);
@@ -323,6 +326,7 @@ Examples:
     .command('validate')
     .description('check an 837P file: envelope counts and control numbers, structure, NPI, diagnoses, totals, pointers')
     .argument('<file>', 'the 837P file')
+    .addHelpText('after', '\nExample:\n  practice claims validate outbox/claims-0001.837')
     .action(
       action(async (ctx, file: string) => {
         const text = await readText(ctx, file);
@@ -346,6 +350,7 @@ Examples:
     .description('claims, where they stand (ready, held, exported, paid, partial, denied, ...) and what each balances to')
     .option('--status <status>', 'only claims in this status')
     .option('--limit <n>', 'at most this many claims (default 1000)')
+    .addHelpText('after', '\nExamples:\n  practice claims list\n  practice claims list --status held --limit 50')
     .action(
       action(async (ctx, opts: { status?: string; limit?: string }) => {
         const { listClaims, CLAIM_STATUSES } = await import('../claims/reports.js');
@@ -377,6 +382,7 @@ Examples:
     .command('resubmit')
     .description('send a rejected claim again as it is (the rejection is settled); it goes out with the next export if it passes the edits')
     .argument('<claim-id>', 'the rejected claim id')
+    .addHelpText('after', '\nExample:\n  practice claims resubmit 17')
     .action(
       action(async (ctx, id: string) => {
         const { resubmitClaim } = await import('../claims/acks.js');
@@ -392,6 +398,7 @@ Examples:
     .command('ar')
     .description('accounts receivable: what each payer still owes on sent claims, in aging buckets')
     .option('--as-of <date>', 'as it stood at the end of this day (default today)')
+    .addHelpText('after', '\nExamples:\n  practice claims ar\n  practice claims ar --as-of 2026-03-31 --json')
     .action(
       action(async (ctx, opts: { asOf?: string }) => {
         const { arAging } = await import('../claims/ar.js');
@@ -419,6 +426,7 @@ Examples:
     .option('--suggest', 'repeated denials (same payer, procedure and CARC) with the claim edit that would catch them')
     .option('--min <claims>', 'with --suggest or --accept: how many denied claims make a pattern (default 3)')
     .option('--accept <key>', 'accept a suggested edit (its key, e.g. 99999:99213:modifier): the next such claims are held')
+    .addHelpText('after', '\nExamples:\n  practice claims denials --from 2026-01-01 --to 2026-03-31\n  practice claims denials --suggest --min 5\n  practice claims denials --accept 99999:99213:modifier')
     .action(
       action(async (ctx, opts: { from?: string; to?: string; suggest?: boolean; min?: string; accept?: string }) => {
         if (opts.suggest || opts.accept) {
@@ -468,6 +476,7 @@ Examples:
     .option('--ndc-required <yes|no>', 'whether this payer wants the NDC on drug (J-code) lines')
     .option('--timely-filing-days <days>', 'days this payer allows from the date of service to file a claim')
     .option('--secondary-timely-filing-days <days|same>', "days it allows a secondary claim from the previous payer's adjudication (same: as --timely-filing-days)")
+    .addHelpText('after', '\nExamples:\n  practice claims settings\n  practice claims settings --pay-to-street "PO Box 120" --pay-to-city Boston --pay-to-state MA --pay-to-zip 02134\n  practice claims settings --payer 60054 --ndc-required yes --timely-filing-days 90')
     .action(
       action(async (ctx, opts: { payToStreet?: string; payToStreet2?: string; payToCity?: string; payToState?: string; payToZip?: string; clearPayTo?: boolean; payer?: string; ndcRequired?: string; timelyFilingDays?: string; secondaryTimelyFilingDays?: string }) => {
         const settings = await import('../claims/settings.js');
@@ -516,6 +525,7 @@ Examples:
       .command(kind)
       .description(kind === 'replace' ? 'queue a corrected claim (frequency 7) for a claim the payer has processed' : 'queue a void (frequency 8) of a claim the payer has processed')
       .argument('<claim-id>', 'the original claim id')
+      .addHelpText('after', `\nExample:\n  practice claims ${kind} 17`)
       .action(
         action(async (ctx, id: string) => {
           const { reissueClaim } = await import('../claims/reissue.js');

@@ -57,6 +57,7 @@ export function register(program: Command, action: ActionFactory): void {
     .command('list')
     .description('a patient\'s visits with diagnoses and charges')
     .argument('<mrn>', 'chart number')
+    .addHelpText('after', '\nExamples:\n  practice encounters list C100\n  practice encounters list C100 --json')
     .action(
       action(async (ctx, mrn: string) => {
         const db = await ctx.db();
@@ -84,6 +85,7 @@ export function register(program: Command, action: ActionFactory): void {
     .description('set the fee for a procedure code')
     .argument('<code>', 'CPT or HCPCS code')
     .argument('<amount>', 'amount in dollars, e.g. 125.00')
+    .addHelpText('after', '\nExample:\n  practice encounters fees set 99214 125.00')
     .action(
       action(async (ctx, code: string, amount: string) => {
         const row = await setFee(await ctx.db(), ctx.auditActor, code, amount);
@@ -93,6 +95,7 @@ export function register(program: Command, action: ActionFactory): void {
   fees
     .command('list')
     .description('the fee schedule')
+    .addHelpText('after', '\nExamples:\n  practice encounters fees list\n  practice encounters fees list --json')
     .action(
       action(async (ctx) => {
         const rows = await listFees(await ctx.db());

@@ -6,7 +6,8 @@ import type { ActionFactory } from '../cli/context.js';
 import { outputFileOption } from '../cli/out-format.js';
 import { renderTable } from '../cli/output.js';
 import { recordAudit, recordDisclosure, type Disclosure } from '../db/audit.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { parseDate } from '../chart/time.js';
+import { badDate, ExitCode, mistake, UsageError } from '../errors.js';
 
 interface ExportOptions {
   all?: boolean;
@@ -34,8 +35,10 @@ function resourceSummary(counts: { type: string; count: number }[]): string {
 
 function parseSince(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const parsed = DateTime.fromISO(value, { zone: 'utc' });
-  if (!parsed.isValid) throw new UsageError(`--since "${value}" is not a date.`, 'Give it as YYYY-MM-DD (or an ISO date and time), e.g. --since 2026-01-01.');
+  // A date (2026-03-01, 3/1/2026) or an ISO date and time (2026-03-01T09:30Z), read as UTC.
+  const day = parseDate(value);
+  const parsed = day ? DateTime.fromISO(day, { zone: 'utc' }) : DateTime.fromISO(value, { zone: 'utc' });
+  if (!parsed.isValid) throw mistake(badDate('--since'));
   return parsed.toJSDate();
 }
 

@@ -52,6 +52,7 @@ Examples:
     .command('template')
     .description('print an empty CSV with the column names a kind of import expects')
     .addOption(new Option('--kind <kind>', 'which kind of CSV').choices(importKinds))
+    .addHelpText('after', '\nExamples:\n  practice import template --kind patients > patients.csv\n  practice import template --kind medications --json')
     .action(
       action(async (ctx, _options: unknown, self: Command) => {
         // --kind is also an option of "import" itself, which commander may have given it.
@@ -66,6 +67,7 @@ Examples:
     .command('log')
     .description('the imports run so far: file, fingerprint, counts, who and when')
     .option('--limit <n>', 'how many to show', '20')
+    .addHelpText('after', '\nExamples:\n  practice import log\n  practice import log --limit 5 --json')
     .action(
       action(async (ctx, options: { limit: string }) => {
         const { importLog } = await import('../import/run.js');

@@ -1,10 +1,10 @@
 // practice payments add: a patient's payment (copay, statement payment) that reduces what they owe.
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import { renderFields } from '../cli/output.js';
-import { UsageError } from '../errors.js';
-import { formatMoney } from '../money.js';
+import { requireDate } from '../chart/time.js';
+import { badAmount, mistake, UsageError } from '../errors.js';
+import { formatMoney, parseMoney } from '../money.js';
 import { practiceClock } from '../practice/clock.js';
 
 
@@ -16,24 +16,22 @@ export function register(program: Command, action: ActionFactory): void {
     .argument('<mrn>', "the patient's MRN")
     .requiredOption('--amount <amount>', 'the amount paid (e.g. 25.00)')
     .requiredOption('--method <method>', 'cash, check, card, eft or other')
-    .option('--date <date>', 'the day it was paid (YYYY-MM-DD, default today)')
+    .option('--date <date>', 'the day it was paid (e.g. 2026-03-02, default today)')
     .option('--reference <text>', 'check number, card authorisation or receipt number')
     .option('--claim <id>', 'the visit claim it pays')
+    .addHelpText('after', '\nExamples:\n  practice payments add C100 --amount 25.00 --method cash\n  practice payments add C100 --amount 80.00 --method check --reference 1042 --date 2026-03-02 --claim 17')
     .action(
       action(async (ctx, mrn: string, opts: { amount: string; method: string; date?: string; reference?: string; claim?: string }) => {
-        const { parseMoneyField } = await import('../import/fields.js');
         const { addPatientPayment, PAYMENT_METHODS } = await import('../claims/patient-payments.js');
-        const amount = parseMoneyField(opts.amount, '--amount');
-        if ('problem' in amount) throw new UsageError(`${amount.problem}.`);
+        const amountCents = parseMoney(opts.amount);
+        if (amountCents === undefined) throw mistake(badAmount('--amount'));
         if (!(PAYMENT_METHODS as readonly string[]).includes(opts.method)) throw new UsageError(`--method must be one of ${PAYMENT_METHODS.join(', ')}.`);
         const db = await ctx.db();
         const { today } = await practiceClock(db, ctx.now);
-        if (opts.date !== undefined && (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(opts.date) || !DateTime.fromISO(opts.date).isValid)) {
-          throw new UsageError(`--date needs a date as YYYY-MM-DD; "${opts.date}" is not one.`);
-        }
+        const paidOn = opts.date === undefined ? today : requireDate('--date', opts.date, today);
         if (opts.claim !== undefined && !/^[0-9]+$/.test(opts.claim)) throw new UsageError(`--claim must be a claim id; "${opts.claim}" is not.`);
         const result = await addPatientPayment(db, ctx.auditActor, {
-          mrn, amountCents: amount.value, method: opts.method as (typeof PAYMENT_METHODS)[number], paidOn: opts.date ?? today, reference: opts.reference,
+          mrn, amountCents, method: opts.method as (typeof PAYMENT_METHODS)[number], paidOn, reference: opts.reference,
           claimId: opts.claim === undefined ? undefined : Number(opts.claim), today,
         });
         return {

@@ -85,6 +85,7 @@ function registerRules(recall: Command, action: ActionFactory): void {
   rules
     .command('list')
     .description('list the recall rules (with --json: their full definitions, in the rules-file format)')
+    .addHelpText('after', '\nExamples:\n  practice recall rules list\n  practice recall rules list --json > rules.json')
     .action(
       action(async (ctx) => {
         const { listRecallRules } = await import('../recall/rules.js');
@@ -130,6 +131,7 @@ function registerRules(recall: Command, action: ActionFactory): void {
     .option('--spacing-days <n>', 'least number of days between two reminders for the same recall', wholeNumber('--spacing-days', 365))
     .option('--file <rule.json>', 'a file with the new rule (same code)')
     .option('--enable', 'use the rule again')
+    .addHelpText('after', '\nExamples:\n  practice recall rules edit mammogram --spacing-days 60\n  practice recall rules edit diabetes-a1c --file diabetes-a1c.json\n  practice recall rules edit flu-vaccine --enable')
     .action(
       action(async (ctx, code: string, opts: { name?: string; spacingDays?: number; file?: string; enable?: boolean }) => {
         if (!opts.name && opts.spacingDays === undefined && !opts.file && !opts.enable) throw new UsageError('Say what to change: --name, --spacing-days, --file or --enable.');
@@ -147,6 +149,7 @@ function registerRules(recall: Command, action: ActionFactory): void {
   rules
     .command('disable <code>')
     .description('stop using a rule; its open recalls are cancelled at the next refresh')
+    .addHelpText('after', '\nExample:\n  practice recall rules disable childhood-hepb')
     .action(
       action(async (ctx, code: string) => {
         const { editRecallRule } = await import('../recall/rules.js');
@@ -164,6 +167,7 @@ export function register(program: Command, action: ActionFactory): void {
     .command('refresh')
     .description('work out who is due for what across the whole practice, and close recalls that were done')
     .option('--dry-run', 'show what would change without saving it')
+    .addHelpText('after', '\nExamples:\n  practice recall refresh --dry-run\n  practice recall refresh')
     .action(
       action(async (ctx, opts: { dryRun?: boolean }) => {
         const { refreshRecalls } = await import('../recall/refresh.js');
@@ -258,6 +262,11 @@ Environment:
 
 Exit codes: 0 everything due went out (or is held back on purpose), 3 something was left unsent: a channel
 failed (retried on a later run) or a patient has no way to be reached; stderr says what and why.
+
+Examples:
+  practice recall run --dry-run
+  practice recall run --channel letter --out-dir ./letters
+
 Example (cron, every morning at 8:30, after the quiet hours end):
   30 8 * * *  practice recall refresh --quiet && practice recall run --json --out-dir /srv/practice/recalls`,
     )

@@ -104,6 +104,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
     .command('packet <id>')
     .description("write a referral's packet again: FHIR bundle and PDF summary of the patient's current record")
     .option('--out <folder>', 'where the packet goes', '.')
+    .addHelpText('after', '\nExample:\n  practice referrals packet 12 --out ./referrals')
     .action(
       action(async (ctx, id: string, options: { out: string }) => {
         const { writeReferralPacket } = await import('../referrals/referrals.js');

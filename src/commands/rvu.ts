@@ -168,6 +168,7 @@ A file with any unusable row loads nothing; a reload replaces the year in one st
   rvu
     .command('status')
     .description('the RVU and GPCI years loaded, their conversion factors and the payment locality')
+    .addHelpText('after', '\nExamples:\n  practice rvu status\n  practice rvu status --json')
     .action(
       action(async (ctx) => {
         const { practiceLocality, referenceYears } = await import('../rvu/load.js');

@@ -15,6 +15,7 @@ export function register(program: Command, action: ActionFactory): void {
     .requiredOption('--month <YYYY-MM>', 'the month; balances are as of its last day')
     .option('--out <dir>', 'folder to write the statements in (files are 0600)')
     .option('--dry-run', 'list who would get a statement, write nothing')
+    .addHelpText('after', '\nExamples:\n  practice statements --month 2026-02 --dry-run\n  practice statements --month 2026-02 --out ./statements')
     .action(
       action(async (ctx, opts: { month: string; out?: string; dryRun?: boolean }) => {
         if (!opts.dryRun && !opts.out) throw new UsageError('Say where to write the statements with --out <dir> (or look first with --dry-run).');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { access } from 'node:fs/promises';
 import { ensurePrivateFolder } from '../files/private-file.js';
 import * as tables from './schema/index.js';
+import { ExitCode, PracticeError } from '../errors.js';
 import { DatabaseError, diskFullError } from './errors.js';
 import { lockDataDir, type LockOwner } from './lock.js';
 import { migrationsFolder } from './migrate.js';
@@ -209,10 +210,11 @@ export async function openPracticeDatabase(options: OpenOptions): Promise<Practi
   if (options.databaseUrl) return openServer(options.databaseUrl, { migrate: options.migrate, practice: options.practice });
   if (options.practice !== undefined) {
     // The embedded database is one practice per data folder: a second practice is a second folder.
-    throw new DatabaseError(
+    // A usage mistake, not a failure: the option does not apply to this kind of database (exit 2).
+    throw new PracticeError(
       'PRACTICE_NEEDS_SERVER',
       `--practice (or PRACTICE_NAME) chooses a practice on a PostgreSQL server; the embedded database holds one practice per data folder.`,
-      `Use a data folder of its own for "${options.practice}" (--data-dir or PRACTICE_DATA_DIR) and leave out --practice, or give DATABASE_URL.`,
+      { hint: `Use a data folder of its own for "${options.practice}" (--data-dir or PRACTICE_DATA_DIR) and leave out --practice, or give DATABASE_URL.`, exitCode: ExitCode.usage },
     );
   }
   return openEmbedded(options);

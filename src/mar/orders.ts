@@ -3,17 +3,17 @@
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
-import { administrationOrders, locations, ndcProducts, patients, providers, scheduledDoses } from '../db/schema/index.js';
+import { administrationOrders, ndcProducts, patients, scheduledDoses } from '../db/schema/index.js';
 import { practiceTimeZone } from '../practice/clock.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizeRxnorm } from '../codes/drug-codes.js';
-import { NotFoundError, UsageError, ValidationError, type Issue } from '../errors.js';
+import { UsageError, ValidationError, type Issue } from '../errors.js';
 import { doseTimes, parseSchedule, type Schedule } from './schedule.js';
 import { allergyConflicts, allergyDecision, recordedAllergies } from '../chart/drug-classes.js';
 
 // One lookup, one message for an unknown chart number, everywhere.
-import { patientByMrn } from '../chart/lookup.js';
+import { locationByCode, patientByMrn, providerByNpi } from '../chart/lookup.js';
 export { patientByMrn };
 
 export interface OrderInput {
@@ -63,15 +63,11 @@ export async function createAdministrationOrder(db: Db, who: AuditActor, input: 
     if (!patient.active || patient.deceasedDate) throw new ValidationError([{ code: 'PATIENT_INACTIVE', message: `Chart ${patient.mrn} is inactive or deceased: no new orders.` }]);
     let locationId: number | undefined;
     if (input.locationCode) {
-      const [location] = await tx.select().from(locations).where(eq(locations.code, input.locationCode));
-      if (!location) throw new NotFoundError(`Location ${input.locationCode}`, 'List them with "practice locations list".');
-      locationId = location.id;
+      locationId = (await locationByCode(tx, input.locationCode)).id;
     }
     let orderedById: number | undefined;
     if (input.orderedByNpi) {
-      const [provider] = await tx.select().from(providers).where(eq(providers.npi, input.orderedByNpi));
-      if (!provider) throw new NotFoundError(`Provider with NPI ${input.orderedByNpi}`);
-      orderedById = provider.id;
+      orderedById = (await providerByNpi(tx, input.orderedByNpi)).id;
     }
     const [product] = ndc
       ? await tx.select().from(ndcProducts).where(eq(ndcProducts.ndc11, ndc))

@@ -6,7 +6,8 @@ import { DateTime } from 'luxon';
 import pMap from 'p-map';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { providerNotFound } from '../chart/lookup.js';
 import { compileMeasure, flagColumn, POPULATIONS, stratumColumn, type Period, type Population } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
@@ -298,7 +299,7 @@ export const measureTimeZone = (db: DbOrTx) => practiceTimeZone(db, 'UTC');
 
 export async function providerIdByNpi(db: DbOrTx, npi: string): Promise<number> {
   const rows = await queryRows<{ id: number }>(db, sql`select id from providers where npi = ${npi}`);
-  if (!rows[0]) throw new NotFoundError(`Provider with NPI ${npi}`, 'Check the NPI; "practice providers list" shows them.');
+  if (!rows[0]) throw providerNotFound(npi);
   return Number(rows[0].id);
 }
 

@@ -11,7 +11,8 @@ import { describeNpiProblem } from '../codes/npi.js';
 import { recordAudit, recordDisclosure, type AuditActor } from '../db/audit.js';
 import { patients, priorAuthorizations, referrals } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+import { parseDate } from '../chart/time.js';
+import { badDate, NotFoundError, ValidationError, type Issue } from '../errors.js';
 import { patientBundle } from '../fhir/export.js';
 import { writePrivateFile } from '../files/private-file.js';
 import { idPrefix, resourceId } from '../fhir/ids.js';
@@ -47,10 +48,13 @@ export interface ReferralChanges {
   authStatus?: AuthorizationStatus;
 }
 
-const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
-
+/** Checks the fields create and update share; a follow-up date typed as 3/1/2026 is kept as 2026-03-01. */
 function checkCommon(changes: { followUpDate?: string; authStatus?: string; status?: string }, issues: Issue[]): void {
-  if (changes.followUpDate !== undefined && !isDate(changes.followUpDate)) issues.push({ code: 'DATE', path: 'follow-up', message: 'The follow-up date must be a date as YYYY-MM-DD.' });
+  if (changes.followUpDate !== undefined) {
+    const date = parseDate(changes.followUpDate);
+    if (date) changes.followUpDate = date;
+    else issues.push(badDate('--follow-up'));
+  }
   if (changes.status !== undefined && !referralStatuses.includes(changes.status as ReferralStatus)) issues.push({ code: 'STATUS', path: 'status', message: `The status must be one of ${referralStatuses.join(', ')}.` });
   if (changes.authStatus !== undefined && !authorizationStatuses.includes(changes.authStatus as AuthorizationStatus)) {
     issues.push({ code: 'AUTH_STATUS', path: 'auth-status', message: `The authorization status must be one of ${authorizationStatuses.join(', ')}.` });

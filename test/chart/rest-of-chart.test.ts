@@ -23,7 +23,7 @@ describeEachBackend('the rest of the chart', (t) => {
   it('adds, checks, edits, ends and lists insurance, audited', async () => {
     const unknown = await cli(['insurance', 'add', 'R1', '--payer', 'NOPE', '--member-id', 'A 1!']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('No payer "NOPE"');
+    expect(unknown.stderr).toContain('The payer with payer id NOPE was not found.');
     expect(unknown.stderr).toContain('--member-id must be');
     const added = await cli(['insurance', 'add', 'R1', '--payer', 'acme1', '--member-id', 'XJH123', '--group', 'G-42', '--start', '2026-01-01', '--json']);
     expect(added.code, added.stderr).toBe(0);

@@ -281,6 +281,6 @@ describe('claims without a database', () => {
   it('rejects a badly formed date before opening anything', async () => {
     const run = await runCli(['claims', 'build', '--since', '2025-13-01']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('YYYY-MM-DD');
+    expect(run.stderr).toContain('--since must be a date like 2026-03-01 (or 3/1/2026).');
   });
 });

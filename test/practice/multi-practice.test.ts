@@ -16,13 +16,14 @@ describe('practices on the embedded database', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pk-practices-'));
   const env = { PRACTICE_DATA_DIR: dataDir };
 
-  it('refuses --practice plainly: one practice per data folder', async () => {
+  it('refuses --practice plainly as a usage error (exit 2): one practice per data folder', async () => {
     const run = await runCli(['--practice', 'north', '--json', 'db', 'status'], { env });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.json().error.code).toBe('PRACTICE_NEEDS_SERVER');
     expect(run.stderr).toContain('one practice per data folder');
     const fromEnv = await runCli(['db', 'status'], { env: { ...env, PRACTICE_NAME: 'north' } });
-    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('one practice per data folder');
   });
 
   it('says the practices command needs a server', async () => {

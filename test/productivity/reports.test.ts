@@ -106,7 +106,7 @@ describeEachBackend('productivity and the monthly pack', (t) => {
     expect(month.stderr).toContain('--month must be a month such as 2026-10, not "2026-13".');
     const npi = await cli([...MONTH, '--provider', '1999999992']);
     expect(npi.code).toBe(1);
-    expect(npi.stderr).toContain('A provider with NPI 1999999992 was not found.');
+    expect(npi.stderr).toContain('The provider with NPI 1999999992 was not found.');
     expect((await cli([...MONTH, '--by', 'payer'])).code).toBe(2);
     const pdf = await cli([...MONTH, '--format', 'pdf']);
     expect(pdf.code).toBe(2);

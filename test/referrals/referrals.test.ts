@@ -61,7 +61,7 @@ describeEachBackend('referrals', (t) => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/NPI/);
     expect(run.stderr).toMatch(/ICD-10-CM/);
-    expect(run.stderr).toMatch(/YYYY-MM-DD/);
+    expect(run.stderr).toContain('--follow-up must be a date like 2026-03-01 (or 3/1/2026).');
     expect(run.stderr).toMatch(/authorization status/);
     expect((await t.db.select().from(referrals)).length).toBe(before);
     const dry = await runCli(['referrals', 'create', chart.mrn, '--to', 'Dr. X', '--reason', 'Knee', '--dry-run'], { database: t.handle, now });

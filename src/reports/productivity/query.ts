@@ -6,7 +6,8 @@ import { queryRows } from '../../db/query.js';
 import { locations, practice, providers } from '../../db/schema/index.js';
 import type { DbOrTx } from '../../db/types.js';
 import { practiceTimeZone } from '../../practice/clock.js';
-import { NotFoundError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { providerNotFound } from '../../chart/lookup.js';
 import { describeRvuSources, ensureBundledRvus, practiceLocality, rvuSources, type Locality, type RvuSource } from '../../rvu/load.js';
 import { NOT_VALUED_STATUS } from '../../rvu/not-valued.js';
 import { chargeRvus } from '../../rvu/compute.js';
@@ -270,7 +271,7 @@ async function resolveProvider(db: DbOrTx, npi: string | undefined): Promise<num
   if (!npi) return null;
   if (!/^\d{10}$/.test(npi.trim())) throw new UsageError(`--provider takes the provider's 10-digit NPI, not "${npi}".`);
   const [row] = await db.select({ id: providers.id }).from(providers).where(eq(providers.npi, npi.trim()));
-  if (!row) throw new NotFoundError(`A provider with NPI ${npi.trim()}`, 'See the providers with "practice providers list".');
+  if (!row) throw providerNotFound(npi);
   return row.id;
 }
 
