@@ -1,28 +1,22 @@
 // Dates and times as the practice sees them: in the practice's time zone (practice.time_zone).
 import { DateTime } from 'luxon';
+import { readDate } from '../dates.js';
 import { UsageError } from '../errors.js';
 
-const DATE_FORMATS = ['yyyy-MM-dd', 'M/d/yyyy', 'MM/dd/yyyy'];
-
-/** "2026-03-01", "3/1/2026" or "today"/"yesterday"/"tomorrow" → "2026-03-01"; undefined when not a date. */
-export function parseDate(text: string, today?: string): string | undefined {
-  const value = text.trim().toLowerCase();
-  if (today && ['today', 'yesterday', 'tomorrow'].includes(value)) {
-    const offset = { yesterday: -1, today: 0, tomorrow: 1 }[value as 'today']!;
-    return DateTime.fromISO(today).plus({ days: offset }).toISODate()!;
-  }
-  for (const format of DATE_FORMATS) {
-    const parsed = DateTime.fromFormat(value, format);
-    if (parsed.isValid) return parsed.toISODate()!;
-  }
-  return undefined;
+/**
+ * A date typed at the command line, read as every date is (src/dates.ts), "today"/"yesterday"/"tomorrow"
+ * included → "2026-03-01"; undefined when not a date.
+ */
+export function parseDate(text: string, today: string): string | undefined {
+  const date = readDate(text, { today, relative: true, anyYear: true });
+  return 'value' in date ? date.value : undefined;
 }
 
-/** A date option that must be a date: the parsed value, or a usage error naming the option. */
-export function requireDate(option: string, text: string, today?: string): string {
-  const date = parseDate(text, today);
-  if (!date) throw new UsageError(`${option} must be a date like 2026-03-01 (or 3/1/2026), not "${text}".`);
-  return date;
+/** A date option that must be a date: the parsed value, or a usage error naming the option and why. */
+export function requireDate(option: string, text: string, today: string): string {
+  const date = readDate(text, { today, relative: true, anyYear: true, what: option });
+  if ('problem' in date) throw new UsageError(`${date.problem}.`);
+  return date.value;
 }
 
 /** "2026-03-01 09:30", "2026-03-01T09:30" or "today 14:00" in the practice's zone → an instant. */

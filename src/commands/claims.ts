@@ -2,19 +2,19 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { ExitCode, NotFoundError, PracticeError, UsageError } from '../errors.js';
 import { formatMoney } from '../money.js';
+import { readIsoDate } from '../dates.js';
 import { practiceClock, practiceToday } from '../practice/clock.js';
 
 
+/** A date option, checked before the database is opened: so only the one form that needs no "today". */
 function isoDate(value: string | undefined, option: string): string | undefined {
   if (value === undefined) return undefined;
-  const date = DateTime.fromISO(value);
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value) || !date.isValid) throw new UsageError(`${option} needs a date as YYYY-MM-DD; "${value}" is not one.`);
+  if (readIsoDate(value) !== value) throw new UsageError(`${option} needs a date as YYYY-MM-DD; "${value}" is not one.`);
   return value;
 }
 

@@ -1,6 +1,6 @@
 // practice payments add: a patient's payment (copay, statement payment) that reduces what they owe.
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
+import { requireDate } from '../chart/time.js';
 import type { ActionFactory } from '../cli/context.js';
 import { renderFields } from '../cli/output.js';
 import { UsageError } from '../errors.js';
@@ -28,12 +28,10 @@ export function register(program: Command, action: ActionFactory): void {
         if (!(PAYMENT_METHODS as readonly string[]).includes(opts.method)) throw new UsageError(`--method must be one of ${PAYMENT_METHODS.join(', ')}.`);
         const db = await ctx.db();
         const { today } = await practiceClock(db, ctx.now);
-        if (opts.date !== undefined && (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(opts.date) || !DateTime.fromISO(opts.date).isValid)) {
-          throw new UsageError(`--date needs a date as YYYY-MM-DD; "${opts.date}" is not one.`);
-        }
+        const paidOn = opts.date === undefined ? today : requireDate('--date', opts.date, today);
         if (opts.claim !== undefined && !/^[0-9]+$/.test(opts.claim)) throw new UsageError(`--claim must be a claim id; "${opts.claim}" is not.`);
         const result = await addPatientPayment(db, ctx.auditActor, {
-          mrn, amountCents: amount.value, method: opts.method as (typeof PAYMENT_METHODS)[number], paidOn: opts.date ?? today, reference: opts.reference,
+          mrn, amountCents: amount.value, method: opts.method as (typeof PAYMENT_METHODS)[number], paidOn, reference: opts.reference,
           claimId: opts.claim === undefined ? undefined : Number(opts.claim), today,
         });
         return {

@@ -6,6 +6,7 @@ import { and, asc, desc, eq, lte, notInArray, type SQL } from 'drizzle-orm';
 import { writeSectionsPdf } from '../chart/pdf.js';
 import type { Section } from '../chart/sections.js';
 import { CodeSystem } from '../codes/systems.js';
+import { readIsoDate } from '../dates.js';
 import { readIcd10 } from '../codes/code-lists.js';
 import { describeNpiProblem } from '../codes/npi.js';
 import { recordAudit, recordDisclosure, type AuditActor } from '../db/audit.js';
@@ -47,7 +48,8 @@ export interface ReferralChanges {
   authStatus?: AuthorizationStatus;
 }
 
-const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+/** Dates reach the domain as YYYY-MM-DD: the command has read what the user typed (src/dates.ts). */
+const isDate = (value: string) => readIsoDate(value) === value;
 
 function checkCommon(changes: { followUpDate?: string; authStatus?: string; status?: string }, issues: Issue[]): void {
   if (changes.followUpDate !== undefined && !isDate(changes.followUpDate)) issues.push({ code: 'DATE', path: 'follow-up', message: 'The follow-up date must be a date as YYYY-MM-DD.' });
