@@ -88,7 +88,7 @@ export function validatePatientFields(fields: PatientFields, today: string, opti
   if (dob === undefined || dob === '') {
     if (options.creating || dob === '') problem('dob', 'REQUIRED', 'The date of birth is required.');
   } else {
-    const parsed = parseDate(dob);
+    const parsed = parseDate(dob, today);
     if (!parsed) problem('dob', 'DATE_FORMAT', 'The date of birth must be a date like 1980-04-23 (or 4/23/1980).');
     else if (parsed > today) problem('dob', 'DOB_FUTURE', 'The date of birth is in the future.');
     else if (parsed < '1900-01-01') problem('dob', 'DOB_TOO_OLD', 'The date of birth is before 1900: please check the year.');
@@ -221,11 +221,11 @@ export async function recordDeath(db: Db, actor: AuditActor, mrn: string, date: 
  * Patients matching what a person types: a chart number, a date of birth, a phone number,
  * or a name in any order ("garcia, maria", "Maria García"). Every name word must appear.
  */
-function searchCondition(text: string, includeInactive?: boolean): SQL | undefined {
+function searchCondition(text: string, today: string, includeInactive?: boolean): SQL | undefined {
   const query = text.trim();
   // Chart numbers are matched without regard to case, as everywhere (src/chart/lookup.ts).
   const conditions: SQL[] = [eq(sql`upper(${patients.mrn})`, query.toUpperCase())];
-  const date = parseDate(query);
+  const date = parseDate(query, today);
   if (date) conditions.push(eq(patients.dob, date));
   const digits = query.replace(/[^0-9]/g, '');
   const phone = normalizePhone(query);
@@ -243,13 +243,13 @@ function searchCondition(text: string, includeInactive?: boolean): SQL | undefin
   return includeInactive ? or(...conditions) : and(or(...conditions), eq(patients.active, true));
 }
 
-export async function findPatients(db: DbOrTx, text: string, options: { includeInactive?: boolean; limit?: number } = {}): Promise<PatientRow[]> {
-  const where = searchCondition(text, options.includeInactive);
+export async function findPatients(db: DbOrTx, text: string, options: { today: string; includeInactive?: boolean; limit?: number }): Promise<PatientRow[]> {
+  const where = searchCondition(text, options.today, options.includeInactive);
   return db.select().from(patients).where(where).orderBy(asc(patients.searchName), asc(patients.dob)).limit(options.limit ?? 50);
 }
 
 /** How many patients the same search matches in all, for "Showing 50 of 312". */
-export async function countPatientMatches(db: DbOrTx, text: string, options: { includeInactive?: boolean } = {}): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(patients).where(searchCondition(text, options.includeInactive));
+export async function countPatientMatches(db: DbOrTx, text: string, options: { today: string; includeInactive?: boolean }): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(patients).where(searchCondition(text, options.today, options.includeInactive));
   return Number(row?.n ?? 0);
 }

@@ -1,27 +1,23 @@
 // Dates and times as the practice sees them: in the practice's time zone (practice.time_zone).
 import { DateTime } from 'luxon';
+import { readDate } from '../dates.js';
 import { badDate, mistake } from '../errors.js';
 
-const DATE_FORMATS = ['yyyy-MM-dd', 'M/d/yyyy', 'MM/dd/yyyy'];
-
-/** "2026-03-01", "3/1/2026" or "today"/"yesterday"/"tomorrow" → "2026-03-01"; undefined when not a date. */
+/**
+ * A date typed at the command line, read as every date is (src/dates.ts), "today"/"yesterday"/"tomorrow"
+ * included → "2026-03-01"; undefined when not a date. Without the practice's today (options checked before
+ * the database opens), only forms that spell out the year: a two-digit year or "tomorrow" needs today.
+ */
 export function parseDate(text: string, today?: string): string | undefined {
-  const value = text.trim().toLowerCase();
-  if (today && ['today', 'yesterday', 'tomorrow'].includes(value)) {
-    const offset = { yesterday: -1, today: 0, tomorrow: 1 }[value as 'today']!;
-    return DateTime.fromISO(today).plus({ days: offset }).toISODate()!;
-  }
-  for (const format of DATE_FORMATS) {
-    const parsed = DateTime.fromFormat(value, format);
-    if (parsed.isValid) return parsed.toISODate()!;
-  }
-  return undefined;
+  const date = today !== undefined ? readDate(text, { today, relative: true, anyYear: true })
+    : /[0-9]{4}/.test(text) ? readDate(text, { today: '9999-12-31', anyYear: true }) : undefined;
+  return date && 'value' in date ? date.value : undefined;
 }
 
 /** A date option that must be a date: the parsed value, or the one bad-date mistake naming the option. */
 export function requireDate(option: string, text: string, today?: string): string {
   const date = parseDate(text, today);
-  if (!date) throw mistake(badDate(option));
+  if (date === undefined) throw mistake(badDate(option));
   return date;
 }
 

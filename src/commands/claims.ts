@@ -11,6 +11,7 @@ import { formatMoney, parseMoney } from '../money.js';
 import { practiceClock, practiceToday } from '../practice/clock.js';
 
 
+/** A date option, checked before the database is opened (so a form that spells out the year). */
 function isoDate(value: string | undefined, option: string): string | undefined {
   return value === undefined ? undefined : requireDate(option, value);
 }

@@ -99,12 +99,13 @@ export function register(program: Command, action: ActionFactory): void {
     .action(
       action(async (ctx, words: string[], options: { all?: boolean; limit?: string }) => {
         const db = await ctx.db();
+        const { today } = await practiceClock(db, ctx.now);
         const limit = options.limit === undefined ? 50 : Number(options.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number of patients, e.g. --limit 200.');
         // One more than shown tells whether the list was cut short, so the user is told rather than misled.
-        const matched = await findPatients(db, words.join(' '), { includeInactive: options.all, limit: limit + 1 });
+        const matched = await findPatients(db, words.join(' '), { today, includeInactive: options.all, limit: limit + 1 });
         const found = matched.slice(0, limit);
-        const total = matched.length > limit ? await countPatientMatches(db, words.join(' '), { includeInactive: options.all }) : found.length;
+        const total = matched.length > limit ? await countPatientMatches(db, words.join(' '), { today, includeInactive: options.all }) : found.length;
         if (total > limit) ctx.warn(`Showing ${limit} of ${total}; narrow the search or use --limit.`);
         await recordChartRead(db, ctx.auditActor, found.map((p) => p.id), 'search-result', { matches: found.length });
         const data = { count: found.length, total, patients: found.map(patientRow) };

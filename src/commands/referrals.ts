@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
 import { renderFields, renderTable } from '../cli/output.js';
 import { PracticeError, UsageError } from '../errors.js';
+import { parseDate } from '../chart/time.js';
+import type { Db } from '../db/types.js';
 import { practiceClock } from '../practice/clock.js';
 import type { AuthorizationStatus, ReferralListRow, ReferralStatus } from '../referrals/referrals.js';
 
@@ -21,6 +23,13 @@ interface CreateOptions {
   attachSummary?: boolean;
   out: string;
   dryRun?: boolean;
+}
+
+/** --follow-up as typed (3/1/2026, tomorrow) → YYYY-MM-DD; a value that is no date goes on to be refused with the rest. */
+async function followUpDate(db: Db, now: Date, value: string | undefined): Promise<string | undefined> {
+  if (value === undefined) return undefined;
+  const { today } = await practiceClock(db, now);
+  return parseDate(value, today) ?? value;
 }
 
 function referralNumber(value: string): number {
@@ -74,7 +83,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
           reason: options.reason,
           reasonCode: options.reasonCode,
           fromProviderId: from?.id,
-          followUpDate: options.followUp,
+          followUpDate: await followUpDate(db, ctx.now, options.followUp),
           authNumber: options.authNumber,
           authStatus: options.authStatus,
           status: (options.attachSummary ? 'sent' : 'draft') as ReferralStatus,
@@ -161,7 +170,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
         const db = await ctx.db();
         const { listReferrals, updateReferral, referralById } = await import('../referrals/referrals.js');
         const referralId = referralNumber(id);
-        const changes = { status: status as ReferralStatus | undefined, authNumber: options.authNumber, authStatus: options.authStatus, followUpDate: options.followUp };
+        const changes = { status: status as ReferralStatus | undefined, authNumber: options.authNumber, authStatus: options.authStatus, followUpDate: await followUpDate(db, ctx.now, options.followUp) };
         const changing = Object.values(changes).some((v) => v !== undefined);
         const current = await referralById(db, referralId);
         if (changing) await updateReferral(db, ctx.auditActor, referralId, changes, ctx.now);

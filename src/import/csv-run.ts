@@ -10,7 +10,7 @@ import { PracticeError, UsageError } from '../errors.js';
 import { kindSpecs, mapHeaders, unmappedRequired, type FieldSpec, type ImportKind } from './columns.js';
 import { checkCsvReadable, readCsv, sniffCsv } from './csv.js';
 import type { ImportItem } from './engine.js';
-import type { DateOrder } from './fields.js';
+import type { DateOrder } from '../dates.js';
 import { rowItem, type RowContext } from './kinds.js';
 import { RejectWriter } from './rejects.js';
 import { fingerprint, runImport, summarise, type ImportOptions, type ImportSummary } from './run.js';

@@ -12,6 +12,7 @@ import { checkObservationValue } from '../records/observation.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizePhone } from '../codes/contact.js';
+import { readIsoDate } from '../dates.js';
 import { PracticeError } from '../errors.js';
 import { defaultJsonLimits, formatBytes, ndjsonLines, parseJsonWithin, type JsonLimits } from '../text/json.js';
 import { textToSoap } from '../fhir/notes.js';
@@ -145,11 +146,8 @@ function conceptText(concept: Json | undefined): string | undefined {
   return concept?.text ?? concept?.coding?.find((c: Json) => c.display)?.display ?? concept?.coding?.[0]?.code;
 }
 
-function dateOf(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?/.exec(value);
-  return m ? `${m[1]}-${m[2] ?? '01'}-${m[3] ?? '01'}` : undefined;
-}
+/** A FHIR date or dateTime as a calendar date (a partial date as its first day), read as every date is. */
+const dateOf = readIsoDate;
 
 function instantOf(value: string | undefined): string | undefined {
   if (!value) return undefined;

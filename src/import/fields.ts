@@ -10,10 +10,10 @@ import { describeLoincProblem } from '../codes/loinc.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
+import { isScientific, readDate, type DateOrder } from '../dates.js';
 import { parseMoney } from '../money.js';
 import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState } from './demographics.js';
 
-export type DateOrder = 'mdy' | 'dmy';
 
 export interface FieldContext {
   dateOrder: DateOrder;
@@ -39,87 +39,15 @@ export function tooLong(field: string, cell: string, max: number): string | unde
   return `${field} is ${characters.toLocaleString('en-US')} characters; the limit is ${max.toLocaleString('en-US')}`;
 }
 
-/** A number a spreadsheet wrote in scientific notation: the digits past the 15th are gone for good. */
-export function isScientific(text: string): boolean {
-  return /^[+-]?[0-9](?:[.,][0-9]+)?E[+-]?[0-9]+$/i.test(text.trim());
-}
-
-const months: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12 };
-
-function monthNumber(word: string): number | undefined {
-  const key = word.toLowerCase().replace(/\.$/, '');
-  return months[key] ?? months[key.slice(0, 3)];
-}
-
-/** Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in). */
-function fromExcelSerial(serial: number): DateTime {
-  return DateTime.fromISO('1899-12-30', { zone: 'utc' }).plus({ days: serial });
-}
-
-/**
- * A calendar date typed any usual way: 1985-03-04, 3/4/85, 03-04-1985, 04.03.1985, 4 Mar 1985, Mar 4, 1985,
- * 19850304, an Excel serial. Two-digit years go to the latest century that does not put the date in the future.
- */
-export function parseDate(input: string, context: FieldContext, what = 'date', past = false): Parsed<string> {
-  const text = input.trim().replace(/\s+/g, ' ');
-  let y: number | undefined;
-  let m: number | undefined;
-  let d: number | undefined;
-  let twoDigitYear = false;
-  let match: RegExpExecArray | null;
-  if ((match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text))) {
-    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(text))) {
-    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$/.exec(text))) {
-    const [a, b] = [Number(match[1]), Number(match[2])];
-    [m, d] = context.dateOrder === 'mdy' ? [a, b] : [b, a];
-    y = Number(match[3]);
-    twoDigitYear = match[3]!.length === 2;
-    if (m > 12 && d <= 12) {
-      return bad(`${what} "${input}" does not fit the ${context.dateOrder === 'mdy' ? 'month/day/year' : 'day/month/year'} order; if the file uses the other order, import it with --date-order ${context.dateOrder === 'mdy' ? 'dmy' : 'mdy'}`);
-    }
-  } else if ((match = /^(\d{1,2})[ -]([A-Za-z]{3,9}\.?)[ -,]*(\d{2}|\d{4})$/.exec(text))) {
-    [d, m, y] = [Number(match[1]), monthNumber(match[2]!), Number(match[3])];
-    twoDigitYear = match[3]!.length === 2;
-  } else if ((match = /^([A-Za-z]{3,9}\.?) (\d{1,2}),? (\d{2}|\d{4})$/.exec(text))) {
-    [m, d, y] = [monthNumber(match[1]!), Number(match[2]), Number(match[3])];
-    twoDigitYear = match[3]!.length === 2;
-  } else if ((match = /^(19|20)(\d{2})(\d{2})(\d{2})$/.exec(text))) {
-    [y, m, d] = [Number(match[1]! + match[2]!), Number(match[3]), Number(match[4])];
-  } else if (/^\d{4,5}$/.test(text) && Number(text) > 366) {
-    const date = fromExcelSerial(Number(text));
-    return checkDate(date.toISODate()!, date.year, input, context, what, past);
-  } else if (isScientific(text)) {
-    return bad(`${what} "${input}" was turned into a number by a spreadsheet; export the column as text`);
-  } else {
-    return bad(`${what} "${input}" is not a date this import can read (use e.g. 1985-03-04 or 03/04/1985)`);
-  }
-  if (m === undefined) return bad(`${what} "${input}" has a month name this import does not know`);
-  if (twoDigitYear) {
-    const century = Math.floor(context.today.year / 100) * 100;
-    y = y! + century;
-    if (DateTime.fromObject({ year: y, month: m, day: Math.min(d!, 28) }) > context.today) y -= 100;
-  }
-  // Checked by hand, not with luxon: this runs for every date cell of every row.
-  if (m < 1 || m > 12 || d! < 1 || d! > daysInMonth(y!, m)) return bad(`${what} "${input}" is not a real calendar date`);
-  return checkDate(`${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`, y!, input, context, what, past);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
 
 /** context.today as YYYY-MM-DD, formatted once per import rather than once per cell. */
 const todayIso = new WeakMap<DateTime, string>();
 
-function checkDate(iso: string, year: number, input: string, context: FieldContext, what: string, past: boolean): Parsed<string> {
+/** A date cell, read as every date is (src/dates.ts); a bare number is an Excel serial, as spreadsheets save them. */
+export function parseDate(input: string, context: FieldContext, what = 'date', past = false): Parsed<string> {
   let today = todayIso.get(context.today);
   if (today === undefined) todayIso.set(context.today, (today = context.today.toISODate()!));
-  if (past && iso > today) return bad(`${what} "${input}" is in the future`);
-  if (year < 1880 || year > context.today.year + 5) return bad(`${what} "${input}" is outside the years this import accepts`);
-  return ok(iso);
+  return readDate(input, { today, order: context.dateOrder, what, past, spreadsheet: true });
 }
 
 /** "14:30", "2:30 PM", "1430" → "14:30". */

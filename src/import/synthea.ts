@@ -10,6 +10,7 @@ import { checkObservationValue } from '../records/observation.js';
 import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import type { Db } from '../db/types.js';
+import { readIsoDate } from '../dates.js';
 import { PracticeError } from '../errors.js';
 import { checkCsvReadable, readCsv, sniffCsv } from './csv.js';
 import { tooLong } from './fields.js';
@@ -33,7 +34,7 @@ interface FileMapper {
  */
 const CELL_LIMIT = 1_000;
 
-const day = (value: string) => (value ? value.slice(0, 10) : null);
+const day = (value: string) => readIsoDate(value) ?? null;
 const instant = (value: string) => (value ? (value.length === 10 ? `${value}T00:00:00Z` : value) : null);
 const keyOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
 const vitalLoinc = new Set(['8480-6', '8462-4', '29463-7', '8302-2', '39156-5', '8310-5', '8867-4', '9279-1', '59408-5', '72514-3', '8287-5', '9843-4', '59576-9', '77606-2', '2708-6']);

@@ -4,6 +4,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { DateTime } from 'luxon';
 import pMap from 'p-map';
+import { readIsoDate } from '../dates.js';
 import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { UsageError } from '../errors.js';
@@ -83,15 +84,15 @@ export function parsePeriod(text: string, timeZone: string): Period {
   const year = /^(\d{4})$/.exec(text.trim());
   if (year) return { start: `${year[1]}-01-01`, end: `${year[1]}-12-31`, timeZone };
   const range = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text.trim());
-  const start = range && DateTime.fromISO(range[1]!);
-  const end = range && DateTime.fromISO(range[2]!);
-  if (!start?.isValid || !end?.isValid || end < start || start.year !== end.year) {
+  const start = range && readIsoDate(range[1]!) === range[1] ? range[1]! : undefined;
+  const end = range && readIsoDate(range[2]!) === range[2] ? range[2]! : undefined;
+  if (!start || !end || end < start || start.slice(0, 4) !== end.slice(0, 4)) {
     throw new UsageError(
       `"${text}" is not a reporting period.`,
       'Give a year (--period 2026) or a range inside one year (--period 2026-01-01..2026-06-30).',
     );
   }
-  return { start: range![1]!, end: range![2]!, timeZone };
+  return { start, end, timeZone };
 }
 
 /** The definitions for the period's performance year and program, optionally a chosen few. */

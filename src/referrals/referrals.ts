@@ -6,12 +6,12 @@ import { and, asc, desc, eq, lte, notInArray, type SQL } from 'drizzle-orm';
 import { writeSectionsPdf } from '../chart/pdf.js';
 import type { Section } from '../chart/sections.js';
 import { CodeSystem } from '../codes/systems.js';
+import { readIsoDate } from '../dates.js';
 import { readIcd10 } from '../codes/code-lists.js';
 import { describeNpiProblem } from '../codes/npi.js';
 import { recordAudit, recordDisclosure, type AuditActor } from '../db/audit.js';
 import { patients, priorAuthorizations, referrals } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { parseDate } from '../chart/time.js';
 import { badDate, NotFoundError, ValidationError, type Issue } from '../errors.js';
 import { patientBundle } from '../fhir/export.js';
 import { writePrivateFile } from '../files/private-file.js';
@@ -48,13 +48,11 @@ export interface ReferralChanges {
   authStatus?: AuthorizationStatus;
 }
 
-/** Checks the fields create and update share; a follow-up date typed as 3/1/2026 is kept as 2026-03-01. */
+/** Dates reach the domain as YYYY-MM-DD: the command has read what the user typed (src/dates.ts). */
+const isDate = (value: string) => readIsoDate(value) === value;
+
 function checkCommon(changes: { followUpDate?: string; authStatus?: string; status?: string }, issues: Issue[]): void {
-  if (changes.followUpDate !== undefined) {
-    const date = parseDate(changes.followUpDate);
-    if (date) changes.followUpDate = date;
-    else issues.push(badDate('--follow-up'));
-  }
+  if (changes.followUpDate !== undefined && !isDate(changes.followUpDate)) issues.push(badDate('--follow-up'));
   if (changes.status !== undefined && !referralStatuses.includes(changes.status as ReferralStatus)) issues.push({ code: 'STATUS', path: 'status', message: `The status must be one of ${referralStatuses.join(', ')}.` });
   if (changes.authStatus !== undefined && !authorizationStatuses.includes(changes.authStatus as AuthorizationStatus)) {
     issues.push({ code: 'AUTH_STATUS', path: 'auth-status', message: `The authorization status must be one of ${authorizationStatuses.join(', ')}.` });
