@@ -1,11 +1,13 @@
 // Payments a patient makes (copays at the desk, statement payments by check, card or phone): they
 // reduce what the patient owes. Each is a payments row with source 'patient', audited.
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { waitForPracticeLock } from '../db/advisory.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { claims, payments } from '../db/schema/index.js';
 import type { Db } from '../db/types.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, PracticeError, ValidationError } from '../errors.js';
 import { patientByMrn } from '../chart/lookup.js';
+import { formatDollars } from '../money.js';
 import { patientBalances, type PatientBalance } from './ar.js';
 
 export const PAYMENT_METHODS = ['cash', 'check', 'card', 'eft', 'other'] as const;
@@ -41,6 +43,20 @@ export async function addPatientPayment(db: Db, actor: AuditActor, input: Patien
     if (input.claimId !== undefined) {
       const [claim] = await tx.select({ patientId: claims.patientId }).from(claims).where(eq(claims.id, input.claimId));
       if (!claim || claim.patientId !== patient.id) throw new NotFoundError(`Claim ${input.claimId} of this patient`);
+    }
+    if (input.reference !== undefined) {
+      // A check number or card authorisation pays once: the same one again is the desk entering it twice
+      // (two clicks, two clerks). The lock makes two entries at the same instant wait for each other.
+      await waitForPracticeLock(tx, 'patient-payment');
+      const [earlier] = await tx
+        .select({ id: payments.id, amountCents: payments.amountCents, paidOn: payments.paidOn })
+        .from(payments)
+        .where(and(eq(payments.patientId, patient.id), eq(payments.source, 'patient'), eq(payments.method, input.method), eq(payments.reference, input.reference)));
+      if (earlier) {
+        throw new PracticeError('PAYMENT_ALREADY_RECORDED', `This ${input.method} payment (reference ${input.reference}) is already recorded: payment ${earlier.id}, ${formatDollars(earlier.amountCents)} on ${earlier.paidOn}. Nothing was added.`, {
+          hint: 'If it really is a second payment, give it its own --reference.',
+        });
+      }
     }
     const [row] = await tx
       .insert(payments)

@@ -147,7 +147,7 @@ Exit code 1 when any problem is found.`,
     .action(
       action(async (ctx, file: string) => {
         const { validateFhirFile } = await import('../fhir/validate.js');
-        const result = await validateFhirFile(resolve(ctx.io.cwd, file));
+        const result = await validateFhirFile(resolve(ctx.io.cwd, file), (await import('../cli/config.js')).jsonLimits(ctx.io.env));
         const lines = result.problems.map((p) => `${p.where}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
         const summary = result.problems.length
           ? `${result.problems.length} problem(s) in ${result.resources} resource(s).`

@@ -144,6 +144,7 @@ async function runImportCommand(ctx: CommandContext, path: string, options: Impo
       dateOrder: options.dateOrder,
       today: ctx.now,
       mapFile: options.map ? resolve(ctx.io.cwd, options.map) : undefined,
+      jsonLimits: jsonLimits(ctx.io.env),
       rejectFile: options.rejectFile ? resolve(ctx.io.cwd, options.rejectFile) : undefined,
       askMapping: ctx.io.stdinIsTTY || ctx.io.prompter ? (request) => mappingWizard(ctx, request) : undefined,
       info: (m) => ctx.info(m),

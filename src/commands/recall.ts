@@ -1,28 +1,22 @@
 // practice recall rules list|add|edit|disable, recall refresh, recall list, recall run
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import type { ActionFactory } from '../cli/context.js';
 import type { CommandContext } from '../cli/context.js';
 import { renderTable, sanitizeForDisplay, toJson } from '../cli/output.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, PracticeError, UsageError } from '../errors.js';
+import { jsonLimits } from '../cli/config.js';
+import { readJsonFileWithin } from '../text/json.js';
 import { channels, parseRecallRules, type Channel } from '../recall/definition.js';
 import { toCsv } from '../reports/format.js';
 
 async function readRulesFile(ctx: CommandContext, file: string): Promise<unknown> {
-  const path = resolve(ctx.io.cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read the rules file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check the path and that you may read it.');
+  const parsed = await readJsonFileWithin(resolve(ctx.io.cwd, file), jsonLimits(ctx.io.env));
+  if ('problem' in parsed) {
+    throw new PracticeError('RULES_NOT_JSON', `The rules file ${file} ${parsed.problem}; no rule was saved.`, { hint: 'See "practice recall rules list --json" for the format.' });
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UsageError(`The rules file ${file} is not valid JSON.`, 'See "practice recall rules list --json" for the format.');
-  }
+  return parsed.value;
 }
 
 function wholeNumber(label: string, max: number) {

@@ -31,7 +31,7 @@ becomes the year's expansion. A file without a version (CSV) is stored as versio
         const { importValueSets } = await import('../measures/valuesets.js');
         if (options.year !== undefined && !/^\d{4}$/.test(options.year)) throw new UsageError(`--year must be a year like 2026, not "${options.year}".`);
         const year = options.year === undefined ? undefined : Number(options.year);
-        const result = await importValueSets(await ctx.db(), ctx.auditActor, paths, { dryRun: options.dryRun, year });
+        const result = await importValueSets(await ctx.db(), ctx.auditActor, paths, { dryRun: options.dryRun, year, limits: (await import('../cli/config.js')).jsonLimits(ctx.io.env) });
         for (const oid of result.incomplete) {
           ctx.warn(`value set ${oid} is incomplete (the expansion was cut short); load its complete copy too.`);
         }

@@ -5,7 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { PracticeError } from '../errors.js';
-import { defaultJsonLimits, formatBytes, parseJsonWithin } from '../text/json.js';
+import { defaultJsonLimits, formatBytes, parseJsonWithin, type JsonLimits } from '../text/json.js';
 import { checkBindings, indexValueSets, type ValueSetCodes } from './bindings.js';
 import { Profile } from './terminology.js';
 
@@ -156,13 +156,13 @@ function checkBundleReferences(bundle: Bundle, problems: FhirProblem[]): void {
 }
 
 /** Validates a FHIR JSON file (a Bundle or one resource) or an NDJSON file of resources. */
-export async function validateFhirFile(path: string): Promise<FhirValidationResult> {
+export async function validateFhirFile(path: string, limits: JsonLimits = defaultJsonLimits): Promise<FhirValidationResult> {
   let text: string;
   try {
     const { size } = await stat(path);
-    if (!/\.ndjson$/i.test(path) && size > defaultJsonLimits.maxFileBytes) {
-      throw new PracticeError('FILE_TOO_BIG', `${basename(path)} is ${formatBytes(size)}, more than the ${formatBytes(defaultJsonLimits.maxFileBytes)} a FHIR JSON file may be.`, {
-        hint: 'Export it as NDJSON or split the bundle, then validate the parts.',
+    if (!/\.ndjson$/i.test(path) && size > limits.maxFileBytes) {
+      throw new PracticeError('FILE_TOO_BIG', `${basename(path)} is ${formatBytes(size)}, more than the ${formatBytes(limits.maxFileBytes)} a FHIR JSON file may be.`, {
+        hint: 'Export it as NDJSON or split the bundle, then validate the parts (or raise PRACTICE_JSON_MAX_MB).',
       });
     }
     text = await readFile(path, 'utf8');
@@ -175,7 +175,7 @@ export async function validateFhirFile(path: string): Promise<FhirValidationResu
   const ndjson = /\.ndjson$/i.test(path);
   const parse = (json: string, where: string): unknown => {
     // A hostile nesting depth is a problem of the file, not a stack overflow in the walk below.
-    const parsed = parseJsonWithin(json, defaultJsonLimits.maxDepth);
+    const parsed = parseJsonWithin(json, limits.maxDepth);
     if ('value' in parsed) return parsed.value;
     problems.push({ where, message: `It ${parsed.problem}.` });
     return undefined;

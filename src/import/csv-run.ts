@@ -1,6 +1,5 @@
 // practice import <file.csv> --kind <k>: sniff, map the header, refuse what cannot be read before writing
 // anything, then stream rows through the shared batch writer with a reject file next to the input.
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { DateTime } from 'luxon';
@@ -14,6 +13,7 @@ import type { DateOrder } from '../dates.js';
 import { rowItem, type RowContext } from './kinds.js';
 import { RejectWriter } from './rejects.js';
 import { fingerprint, runImport, summarise, type ImportOptions, type ImportSummary } from './run.js';
+import { defaultJsonLimits, readJsonFileWithin, type JsonLimits } from '../text/json.js';
 
 export interface MappingRequest {
   kind: ImportKind;
@@ -29,18 +29,21 @@ export interface CsvImportOptions extends ImportOptions {
   dateOrder: DateOrder;
   today: Date;
   mapFile?: string;
+  /** Size and nesting limits for the mapping file. */
+  jsonLimits?: JsonLimits;
   /** Interactive mapping (a TTY): returns header → field for the missing fields, or undefined to stop. */
   askMapping?: (request: MappingRequest) => Promise<Record<string, string> | undefined>;
   info?: (message: string) => void;
 }
 
-async function readMapping(file: string): Promise<Record<string, string>> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    throw new UsageError(`The mapping file ${basename(file)} cannot be read as JSON.`, 'It looks like {"columns": {"Column in your file": "canonical_field"}}.');
+async function readMapping(file: string, limits: JsonLimits): Promise<Record<string, string>> {
+  const parsed = await readJsonFileWithin(file, limits);
+  if ('problem' in parsed) {
+    throw new PracticeError('MAPPING_NOT_JSON', `The mapping file ${basename(file)} ${parsed.problem}; nothing was imported.`, {
+      hint: 'It looks like {"columns": {"Column in your file": "canonical_field"}}.',
+    });
   }
+  const doc = parsed.value;
   const columns = (doc as { columns?: unknown }).columns ?? doc;
   if (!columns || typeof columns !== 'object' || Object.values(columns).some((v) => typeof v !== 'string')) {
     throw new UsageError(`The mapping file ${basename(file)} must map column names to field names.`, 'Example: {"columns": {"Pt Last": "last_name", "Birth": "dob"}}.');
@@ -57,7 +60,7 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
   const first = await rows.next();
   if (first.done || first.value.cells.every((c) => !c.trim())) throw new PracticeError('IMPORT_UNREADABLE', `${name} has no header row.`, { hint: 'The first row must name the columns; "practice import template" shows them.' });
   const headers = first.value.cells.map((h) => h.trim());
-  const mapping = options.mapFile ? await readMapping(options.mapFile) : {};
+  const mapping = options.mapFile ? await readMapping(options.mapFile, options.jsonLimits ?? defaultJsonLimits) : {};
   let columns = mapHeaders(options.kind, headers, mapping);
   // Rows read ahead for the wizard's guesses are processed afterwards like any other.
   const lookahead: typeof first.value[] = [];

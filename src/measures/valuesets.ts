@@ -11,7 +11,7 @@ import { valueSetCodes, valueSets, valueSetYears } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { UsageError, ValidationError, type Issue } from '../errors.js';
-import { defaultJsonLimits, formatBytes, parseJsonWithin } from '../text/json.js';
+import { defaultJsonLimits, formatBytes, parseJsonWithin, type JsonLimits } from '../text/json.js';
 import type { ValueSetCodes } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
@@ -153,20 +153,20 @@ async function filesUnder(path: string): Promise<string[]> {
     .sort();
 }
 
-async function readText(file: string, issues: Issue[]): Promise<string | undefined> {
+async function readText(file: string, issues: Issue[], limits: JsonLimits): Promise<string | undefined> {
   const { size } = await stat(file);
-  if (size > defaultJsonLimits.maxFileBytes) {
-    issues.push({ code: 'FILE_TOO_BIG', path: file, message: `${basename(file)} is ${formatBytes(size)}, more than the ${formatBytes(defaultJsonLimits.maxFileBytes)} a value set file may be.` });
+  if (size > limits.maxFileBytes) {
+    issues.push({ code: 'FILE_TOO_BIG', path: file, message: `${basename(file)} is ${formatBytes(size)}, more than the ${formatBytes(limits.maxFileBytes)} a value set file may be.` });
     return undefined;
   }
   const bytes = await readFile(file);
   if (!file.toLowerCase().endsWith('.gz')) return bytes.toString('utf8');
   try {
     // A small archive may unpack to gigabytes: stop at the same limit as a plain file.
-    return gunzipSync(bytes, { maxOutputLength: defaultJsonLimits.maxFileBytes }).toString('utf8');
+    return gunzipSync(bytes, { maxOutputLength: limits.maxFileBytes }).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      issues.push({ code: 'FILE_TOO_BIG', path: file, message: `${basename(file)} unpacks to more than the ${formatBytes(defaultJsonLimits.maxFileBytes)} a value set file may be.` });
+      issues.push({ code: 'FILE_TOO_BIG', path: file, message: `${basename(file)} unpacks to more than the ${formatBytes(limits.maxFileBytes)} a value set file may be.` });
       return undefined;
     }
     issues.push({ code: 'BAD_GZIP', path: file, message: `${basename(file)} is not a readable gzip file.` });
@@ -175,19 +175,19 @@ async function readText(file: string, issues: Issue[]): Promise<string | undefin
 }
 
 /** Reads every file first and fails once with every problem found: nothing is written on bad input. */
-export async function readValueSets(paths: string[]): Promise<{ sets: ParsedValueSet[]; files: number }> {
+export async function readValueSets(paths: string[], limits: JsonLimits = defaultJsonLimits): Promise<{ sets: ParsedValueSet[]; files: number }> {
   const files = (await Promise.all(paths.map(filesUnder))).flat();
   if (files.length === 0) throw new UsageError('No .json or .csv files were found.', 'Give a value set file or a folder of them.');
   const issues: Issue[] = [];
   const sets: ParsedValueSet[] = [];
   for (const file of files) {
-    const text = await readText(file, issues);
+    const text = await readText(file, issues, limits);
     if (text === undefined) continue;
     if (kindOf(file) === '.csv') {
       sets.push(...fromCsv(text, file, issues));
       continue;
     }
-    const parsed = parseJsonWithin(text, defaultJsonLimits.maxDepth);
+    const parsed = parseJsonWithin(text, limits.maxDepth);
     if ('problem' in parsed) {
       issues.push({ code: 'BAD_JSON', path: file, message: `${basename(file)} ${parsed.problem}.` });
       continue;
@@ -246,10 +246,10 @@ export async function importValueSets(
   db: Db,
   actor: AuditActor,
   paths: string[],
-  options: { dryRun?: boolean; year?: number } = {},
+  options: { dryRun?: boolean; year?: number; limits?: JsonLimits } = {},
 ): Promise<ValueSetImportResult> {
   const year = options.year ?? defaultValueSetYear();
-  const { sets, files } = await readValueSets(paths);
+  const { sets, files } = await readValueSets(paths, options.limits);
   // A file without a version is stored as the year's own.
   const merged = mergeByOid(sets).map((s) => ({ ...s, version: s.version ?? String(year) }));
   const current = new Map(

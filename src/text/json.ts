@@ -2,6 +2,7 @@
 // nesting checked before JSON.parse, so a hostile or broken file gets a plain answer instead of running
 // out of memory or stack ("Maximum call stack size exceeded" in whatever walks it next).
 import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 
 export interface JsonLimits {
   /** A whole JSON document (a Bundle, a set-up file). V8 cannot hold a string much above 512 MiB. */
@@ -51,6 +52,27 @@ export function parseJsonWithin(text: string, maxDepth: number): ParsedJson {
     const at = /position (\d+)/.exec((error as Error).message)?.[1];
     return { problem: `is not valid JSON${at ? ` (at character ${Number(at) + 1})` : ''}` };
   }
+}
+
+/**
+ * A small JSON file the user names (a mapping, a rules file): size checked before it is read, then
+ * parsed within the depth. The problem is a phrase to follow the file's name; it quotes nothing of it.
+ */
+export async function readJsonFileWithin(path: string, limits: JsonLimits): Promise<ParsedJson> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  if (size > limits.maxFileBytes) return { problem: `is ${formatBytes(size)}, more than the ${formatBytes(limits.maxFileBytes)} limit (PRACTICE_JSON_MAX_MB)` };
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  return parseJsonWithin(text, limits.maxDepth);
 }
 
 export interface NdjsonLine {

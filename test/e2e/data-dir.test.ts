@@ -1,32 +1,11 @@
 // Real processes on one embedded data directory: the lock must keep two writers from losing rows, and a
 // folder that cannot be used must say so plainly. Needs dist/ (npm run build).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../src/db/lock.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function practice(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/practice.js', ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PRACTICE_USER: 'e2e-test' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { practice } from '../faults/spawn.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pk-e2e-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -10,31 +10,10 @@ import { queryRows } from '../../src/db/query.js';
 import { runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/db.js';
 import { seedPractice } from '../claims/seed.js';
+import { twoPayments } from './seeds.js';
 import { builtWith, killAt, practice, seeded, type Place, type Seeded } from './spawn.js';
 
 const built = builtWith('claims/post-835.js', 'post-835:');
-
-/** Two payments (two ST/SE) in one file: the first pays claim 1 with provider adjustments, the second denies claim 2. */
-function twoPayments(): string {
-  const head = (st: string, bpr: string, trace: string) => [`ST*835*${st}`, bpr, `TRN*1*${trace}*1999999999`, 'N1*PR*EXAMPLE HEALTH PLAN', 'N1*PE*MAPLE FAMILY MEDICINE*XX*1234567893', 'LX*1'];
-  const paid = [
-    ...head('0001', 'BPR*I*112.50*C*CHK************20250205', 'CHK0001234'),
-    'CLP*PKT-000001*1*185*120*25*12*EHP250204001*11*1', 'SVC*HC:99214*150*100**1', 'DTM*472*20250110', 'CAS*CO*45*30', 'CAS*PR*2*20', 'REF*6R*PKT-000001-1',
-    'SVC*HC:83036*35*20**1', 'DTM*472*20250110', 'CAS*CO*45*10', 'CAS*PR*3*5', 'REF*6R*PKT-000001-2',
-    'PLB*1234567893*20251231*L6:PKT-000001*-2.50*WO:EHP2024OVP123*10',
-  ];
-  const denied = [
-    ...head('0002', 'BPR*H*0*C*NON************20250205', 'CHK0005678'),
-    'CLP*PKT-000002*4*95*0*0*12*EHP250204002*11*1', 'SVC*HC:99213*95*0**1', 'DTM*472*20250112', 'CAS*CO*16*95', 'REF*6R*PKT-000002-1', 'LQ*HE*M76',
-  ];
-  const set = (segments: string[], st: string) => [...segments, `SE*${segments.length + 1}*${st}`];
-  return [
-    'ISA*00*          *00*          *ZZ*EXAMPLEPAYER   *ZZ*PRACTICEKIT    *250205*0900*^*00501*000000555*0*T*:',
-    'GS*HP*EXAMPLEPAYER*PRACTICEKIT*20250205*0900*555*X*005010X221A1',
-    ...set(paid, '0001'), ...set(denied, '0002'),
-    'GE*2*555', 'IEA*1*000000555',
-  ].map((s) => `${s}~\n`).join('');
-}
 
 /** What the posting wrote, by payment trace number rather than row id (a rolled-back run still takes ids). */
 async function ledger(handle: PracticeDatabase) {

@@ -9,25 +9,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PracticeDatabase } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/query.js';
-import { runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/db.js';
-import { addDiabetes, addPatient, addPractice } from '../recall/fixtures.js';
 import { startSmtp } from '../recall/servers.js';
+import { EMAILED, seedRecalls } from './seeds.js';
 import { builtWith, killAt, practice, seeded, type Seeded } from './spawn.js';
 
 const built = builtWith('recall/run.js', 'recall:after-handover');
 const FROM = 'Maple Street Family Clinic <reminders@maple.example>';
-const EMAILED = ['ann', 'ben', 'cat'];
-
-/** Three diabetic adults reached by email, one by letter only (no email, a postal address). */
-async function seedRecalls(handle: PracticeDatabase): Promise<void> {
-  await addPractice(handle.db);
-  for (const name of EMAILED) await addDiabetes(handle.db, await addPatient(handle.db, { firstName: name, lastName: 'Kill', dob: '1970-06-01', email: `${name}@example.org` }));
-  await addDiabetes(handle.db, await addPatient(handle.db, { firstName: 'dan', lastName: 'Kill', dob: '1970-06-01', address: true }));
-  expect((await runCli(['recall', 'rules', 'add', '--defaults'], { database: handle })).code).toBe(0);
-  expect((await runCli(['recall', 'refresh'], { database: handle })).code).toBe(0);
-}
-
 type Message = { name: string; mrn: string; channel: string; status: string };
 const messages = (handle: PracticeDatabase) =>
   queryRows<Message>(handle.db, sql`select p.first_name as name, p.mrn, m.channel, m.status from reminder_messages m join patients p on p.id = m.patient_id where m.purpose = 'recall' order by p.first_name, m.id`);

@@ -3,7 +3,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/query.js';
 import { nestsDeeperThan } from '../../src/text/json.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
@@ -73,5 +75,48 @@ describeEachBackend('FHIR and set-up files that are not what they claim', (t) =>
     expect(sets.code, sets.stderr).toBe(1);
     expect(sets.stderr).toMatch(/bomb\.json nests arrays or objects more than 64 levels deep/);
     expect(sets.stderr).not.toMatch(/internal|RangeError|\n\s+at /);
+  });
+});
+
+describeEachBackend('mapping and rules files that are not what they claim', (t) => {
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { database: t.handle, cwd: dir, env });
+  const bomb = () => `{"columns":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+  const big = () => `{"columns":{"Pt Last":"last_name","note":"${'x'.repeat(2 * 1024 * 1024)}"}}`;
+
+  it('refuses a CSV import mapping file nested too deep or too big with exit 1, importing nothing', async () => {
+    const csv = file('mapped.csv', 'Pt Last,first_name,dob\nQuixotic,Zeb,1961-02-03\n');
+    for (const [name, env, message] of [
+      [file('bomb-map.json', bomb()), {}, /bomb-map\.json nests arrays or objects more than 64 levels deep; nothing was imported/],
+      [file('big-map.json', big()), { PRACTICE_JSON_MAX_MB: '1' }, /big-map\.json is 2\.0 MB, more than the 1\.0 MB limit \(PRACTICE_JSON_MAX_MB\)/],
+      [file('bad-map.json', '{"columns": {"Pt Last": '), {}, /bad-map\.json is not valid JSON/],
+    ] as const) {
+      const run = await cli(['import', csv, '--kind', 'patients', '--map', name], env);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/internal|RangeError|\n\s+at /);
+    }
+    expect(await queryRows(t.db, sql`select id from patients where last_name = 'Quixotic'`)).toEqual([]);
+  });
+
+  it('refuses a recall rules file nested too deep or too big with exit 1', async () => {
+    for (const [name, env, message] of [
+      [file('bomb-rules.json', bomb()), {}, /bomb-rules\.json nests arrays or objects more than 64 levels deep; no rule was saved/],
+      [file('big-rules.json', big()), { PRACTICE_JSON_MAX_MB: '1' }, /big-rules\.json is 2\.0 MB, more than the 1\.0 MB limit/],
+    ] as const) {
+      const run = await cli(['recall', 'rules', 'add', '--file', name], env);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/internal|RangeError|\n\s+at /);
+    }
+  });
+
+  it('holds fhir validate and valueset import to PRACTICE_JSON_MAX_MB', async () => {
+    const name = file('big-bundle.json', `{"resourceType":"Patient","name":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+    const validate = await cli(['fhir', 'validate', name], { PRACTICE_JSON_MAX_MB: '1' });
+    expect(validate.code, validate.stderr).toBe(1);
+    expect(validate.stdout + validate.stderr).toMatch(/big-bundle\.json is 2\.0 MB, more than the 1\.0 MB/);
+    const sets = await cli(['valueset', 'import', join(dir, name)], { PRACTICE_JSON_MAX_MB: '1' });
+    expect(sets.code, sets.stderr).toBe(1);
+    expect(sets.stderr).toMatch(/big-bundle\.json is 2\.0 MB, more than the 1\.0 MB/);
   });
 });

@@ -1,123 +1,51 @@
 // A recall run killed mid-send (the built CLI as a child process, as cron runs it, killed by a failpoint
 // right after its second message was confirmed): the claims it left are held until their lease runs out,
 // then the next run sends each of them once and reports them as recovered. Every patient gets one message.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openEmbedded, openServer, type PracticeDatabase } from '../../src/db/client.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PracticeDatabase } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/query.js';
 import { runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/db.js';
-import { serverDatabaseUrl } from '../helpers/templates.js';
+import { builtWith, killAt, practice, seeded, type Place, type Seeded } from '../faults/spawn.js';
 import { addDiabetes, addPatient, addPractice } from './fixtures.js';
 import { startSmtp, type TestSmtp } from './servers.js';
 
-const root = join(import.meta.dirname, '../..');
-const runJs = join(root, 'dist/recall/run.js');
 // The child runs dist/: skip when it is missing or older than the failpoints (run "npm run build").
-const built = existsSync(runJs) && readFileSync(runJs, 'utf8').includes('recall:after-send');
+const built = builtWith('recall/run.js', 'recall:after-send');
 const FROM = 'Maple Street Family Clinic <reminders@maple.example>';
 const NAMES = ['ann', 'ben', 'cat', 'dan', 'eve'];
 
-interface Child {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function practice(args: string[], env: NodeJS.ProcessEnv): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin/practice.js'), ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PRACTICE_USER: 'recall-kill-test', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-/** Where the child finds the database, and a handle for the test to set up and check it. */
-interface Target {
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  /** Runs `fn` on a handle (the embedded database is opened only while no child holds it). */
-  use<T>(fn: (handle: PracticeDatabase) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
-
-async function embeddedTarget(): Promise<Target> {
-  const dataDir = join(mkdtempSync(join(tmpdir(), 'pk-recall-kill-')), 'data');
-  const owner = { pid: process.pid, user: 'recall-kill-test', command: 'test', since: new Date().toISOString() };
-  return {
-    args: ['--data-dir', dataDir, '--wait', '60'],
-    env: { DATABASE_URL: '' },
-    async use(fn) {
-      const handle = await openEmbedded({ dataDir, waitSeconds: 60, owner });
-      try {
-        return await fn(handle);
-      } finally {
-        await handle.close();
-      }
-    },
-    close: async () => undefined,
-  };
-}
-
-async function serverTarget(adminUrl: string): Promise<Target> {
-  const { default: postgres } = await import('postgres');
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-  const name = `pk_recall_kill_${randomBytes(4).toString('hex')}`;
-  await admin`create database ${admin(name)} template ${admin(inject('serverTemplate')!)}`;
-  const url = serverDatabaseUrl(adminUrl, name);
-  const handle = await openServer(url);
-  return {
-    args: [],
-    env: { DATABASE_URL: url },
-    use: (fn) => fn(handle),
-    async close() {
-      await handle.close();
-      await admin`drop database if exists ${admin(name)} with (force)`;
-      await admin.end();
-    },
-  };
+/** The patients, each due for several recalls (check-up, A1c, and the flu shot in season). */
+async function seed(handle: PracticeDatabase): Promise<void> {
+  await addPractice(handle.db);
+  for (const name of NAMES) await addDiabetes(handle.db, await addPatient(handle.db, { firstName: name, lastName: 'Kill', dob: '1970-06-01', email: `${name}@example.org` }));
+  expect((await runCli(['recall', 'rules', 'add', '--defaults'], { database: handle })).code).toBe(0);
+  expect((await runCli(['recall', 'refresh'], { database: handle })).code).toBe(0);
 }
 
 for (const backend of backends) {
   describe.skipIf(!built)(`recall run killed mid-send (built CLI) [${backend}]`, () => {
     let smtp: TestSmtp;
-    let target: Target;
+    let db: Seeded;
+    let target: Place;
 
     beforeAll(async () => {
       smtp = await startSmtp();
-      target = backend === 'pglite' ? await embeddedTarget() : await serverTarget(process.env.TEST_DATABASE_URL!);
-      await target.use(async (handle) => {
-        await addPractice(handle.db);
-        // Diabetic adults: each is due for several recalls (check-up, A1c, and the flu shot in season).
-        for (const name of NAMES) await addDiabetes(handle.db, await addPatient(handle.db, { firstName: name, lastName: 'Kill', dob: '1970-06-01', email: `${name}@example.org` }));
-        expect((await runCli(['recall', 'rules', 'add', '--defaults'], { database: handle })).code).toBe(0);
-        expect((await runCli(['recall', 'refresh'], { database: handle })).code).toBe(0);
-      });
+      db = await seeded(backend, seed);
+      target = await db.fresh('run');
     }, 120_000);
 
     afterAll(async () => {
       await smtp?.close();
-      await target?.close();
+      await db?.close();
     });
 
     it('holds the dead run’s claims until the lease runs out, then sends each once, reported as recovered', { timeout: 300_000 }, async () => {
       const env = { ...target.env, PRACTICE_SMTP_URL: smtp.url, PRACTICE_SMTP_FROM: FROM };
       const args = [...target.args, 'recall', 'run', '--json'];
 
-      const killed = await practice(args, { ...env, PRACTICE_TEST_HOOKS: '1', PRACTICE_FAILPOINT: 'recall:after-send@2' });
+      const killed = await practice(args, { ...env, ...killAt('recall:after-send@2') });
       expect(killed.signal).toBe('SIGKILL');
       expect(smtp.received).toHaveLength(2);
       const left = await target.use((h) => queryRows<{ status: string; n: number }>(h.db, sql`select status, count(*)::int as n from reminder_messages group by status order by status`));
