@@ -6,7 +6,7 @@ import { ADVANCE_DIRECTIVE_KINDS } from '../codes/chart-vocabulary.js';
 import { advanceDirectives } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import { ValidationError } from '../errors.js';
-import { Checks, type EntryKind } from './entries.js';
+import { tableColumns, type EntryKind } from './entries.js';
 
 export const advanceDirectiveKind: EntryKind = {
   command: 'advance-directives',
@@ -22,21 +22,14 @@ export const advanceDirectiveKind: EntryKind = {
     { flags: '--note <text>', description: 'a short note' },
     { flags: '--supersedes <id>', description: 'the id of the directive this newer one replaces (it is marked superseded)' },
   ],
-  columns: [
-    { header: 'Directive', key: 'label' },
-    { header: 'Signed', key: 'signedDate' },
-    { header: 'Custodian', key: 'custodian' },
-    { header: 'Location', key: 'location' },
-    { header: 'Status', key: 'status' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ Directive: 'label', Signed: 'signedDate', Custodian: 'custodian', Location: 'location', Status: 'status' }),
+  async add(tx, patient, c, clock) {
     const kind = c.required('kind', '--kind') === undefined ? undefined : c.oneOf('kind', '--kind', Object.keys(ADVANCE_DIRECTIVE_KINDS));
     const signed = c.date('date', '--date');
     if (signed && signed < patient.dob) c.fail('--date', 'BEFORE_BIRTH', '--date is before the date of birth.');
     const supersedesText = c.text('supersedes');
     const supersedes = supersedesText === undefined ? undefined : /^[1-9][0-9]{0,9}$/.test(supersedesText) ? Number(supersedesText) : c.fail('--supersedes', 'ID', '--supersedes takes the id of the older directive (see "practice advance-directives list <chart number> --json").');
-    if (supersedes !== undefined && options.replaces !== undefined) c.fail('--supersedes', 'ONE_LINK', 'Give --supersedes (a newer document) or --replaces (a correction of a mistake), not both.');
+    if (supersedes !== undefined && c.options.replaces !== undefined) c.fail('--supersedes', 'ONE_LINK', 'Give --supersedes (a newer document) or --replaces (a correction of a mistake), not both.');
     c.done();
     let older: typeof advanceDirectives.$inferSelect | undefined;
     if (supersedes !== undefined) {

@@ -47,17 +47,20 @@ export interface EntryKind {
   example: string;
   options: { flags: string; description: string }[];
   columns: { header: string; key: string }[];
-  /** Checks everything first (every problem in one ValidationError), then writes. */
-  add(tx: Tx, patient: PatientRow, options: EntryOptions, clock: EntryClock): Promise<EntryWrite>;
+  /** Checks everything first with `c` (every problem in one ValidationError), then writes. */
+  add(tx: Tx, patient: PatientRow, c: Checks, clock: EntryClock): Promise<EntryWrite>;
   list(db: DbOrTx, patient: PatientRow, all: boolean): Promise<Record<string, unknown>[]>;
   /** The rows of the text table, when they differ from the JSON list (a panel's components under it). */
   tableRows?(rows: Record<string, unknown>[]): Record<string, unknown>[];
 }
 
+/** A list's table columns, header to key, in order. */
+export const tableColumns = (spec: Record<string, string>) => Object.entries(spec).map(([header, key]) => ({ header, key }));
+
 /** Collects every problem with the options before anything is written. */
 export class Checks {
   readonly issues: Issue[] = [];
-  constructor(private readonly options: EntryOptions, private readonly clock: EntryClock) {}
+  constructor(readonly options: EntryOptions, private readonly clock: EntryClock) {}
 
   text(key: string): string | undefined {
     const value = this.options[key];
@@ -139,14 +142,8 @@ const problemKind: EntryKind = {
     { flags: '--status <status>', description: 'active (default), recurrence, relapse, inactive, remission or resolved' },
     { flags: '--note <text>', description: 'a short note' },
   ],
-  columns: [
-    { header: 'ICD-10-CM', key: 'code' },
-    { header: 'Problem', key: 'display' },
-    { header: 'Status', key: 'status' },
-    { header: 'Onset', key: 'onsetDate' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ 'ICD-10-CM': 'code', Problem: 'display', Status: 'status', Onset: 'onsetDate' }),
+  async add(tx, patient, c, clock) {
     const code = c.required('icd10', '--icd10') === undefined ? undefined : c.read('icd10', '--icd10', 'ICD10', readIcd10);
     const onset = c.date('onset', '--onset');
     const status = c.oneOf('status', '--status', ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved']) ?? 'active';
@@ -191,17 +188,8 @@ const medicationKind: EntryKind = {
     { flags: '--reported', description: 'taken by the patient but prescribed elsewhere (a medication statement)' },
     { flags: '--override <reason>', description: 'record it despite an allergy warning, and why' },
   ],
-  columns: [
-    { header: 'Medication', key: 'display' },
-    { header: 'RxNorm', key: 'rxnormCode' },
-    { header: 'NDC', key: 'ndc' },
-    { header: 'Dose', key: 'dose' },
-    { header: 'Frequency', key: 'frequency' },
-    { header: 'Start', key: 'startDate' },
-    { header: 'Status', key: 'status' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ Medication: 'display', RxNorm: 'rxnormCode', NDC: 'ndc', Dose: 'dose', Frequency: 'frequency', Start: 'startDate', Status: 'status' }),
+  async add(tx, patient, c, clock) {
     const name = c.required('name', '--name');
     const rxnorm = c.code('rxnorm', '--rxnorm', normalizeRxnorm, 'an RxNorm concept id (digits only)');
     const ndc = c.code('ndc', '--ndc', normalizeNdc, 'an NDC (use its printed form with hyphens, e.g. 0093-1048-01, or 11 digits)');
@@ -241,8 +229,8 @@ const medicationKind: EntryKind = {
         startDate: start,
         quantity: quantity === undefined ? null : String(quantity),
         refills: refills ?? null,
-        kind: options.reported ? 'statement' : 'request',
-        intent: options.reported ? 'plan' : 'order',
+        kind: c.options.reported ? 'statement' : 'request',
+        intent: c.options.reported ? 'plan' : 'order',
         overrideReason: decision.overridden ? override! : null,
       })
       .returning({ id: medications.id });
@@ -277,15 +265,8 @@ const allergyKind: EntryKind = {
     { flags: '--criticality <level>', description: 'low, high or unable-to-assess' },
     { flags: '--onset <date>', description: 'when it was first noticed' },
   ],
-  columns: [
-    { header: 'Substance', key: 'substance' },
-    { header: 'Category', key: 'category' },
-    { header: 'Reaction', key: 'reaction' },
-    { header: 'Severity', key: 'severity' },
-    { header: 'Status', key: 'status' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ Substance: 'substance', Category: 'category', Reaction: 'reaction', Severity: 'severity', Status: 'status' }),
+  async add(tx, patient, c, clock) {
     const substance = c.required('substance', '--substance');
     const rxnorm = c.code('rxnorm', '--rxnorm', normalizeRxnorm, 'an RxNorm concept id (digits only)');
     const category = c.oneOf('category', '--category', ['medication', 'food', 'environment', 'biologic']) ?? 'medication';
@@ -325,15 +306,8 @@ const immunizationKind: EntryKind = {
     { flags: '--given-by <npi>', description: 'provider who gave it' },
     { flags: '--historical', description: 'given elsewhere, recorded from the patient or old records' },
   ],
-  columns: [
-    { header: 'Date', key: 'date' },
-    { header: 'CVX', key: 'cvxCode' },
-    { header: 'Vaccine', key: 'display' },
-    { header: 'Lot', key: 'lotNumber' },
-    { header: 'Status', key: 'status' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ Date: 'date', CVX: 'cvxCode', Vaccine: 'display', Lot: 'lotNumber', Status: 'status' }),
+  async add(tx, patient, c, clock) {
     const cvx = c.required('cvx', '--cvx') === undefined ? undefined : c.read('cvx', '--cvx', 'CVX', readCvx);
     const date = c.date('date', '--date') ?? clock.today;
     const expires = c.date('expires', '--expires', { future: true });
@@ -343,7 +317,7 @@ const immunizationKind: EntryKind = {
     const performerId = await optionalProvider(tx, c.text('givenBy'));
     const [row] = await tx
       .insert(immunizations)
-      .values({ patientId: patient.id, performerId, cvxCode: cvx!, display: c.text('name') ?? null, occurrenceDate: date, lotNumber: c.text('lot') ?? null, expirationDate: expires ?? null, manufacturer: c.text('manufacturer') ?? null, site: c.text('site') ?? null, route: c.text('route') ?? null, primarySource: !options.historical })
+      .values({ patientId: patient.id, performerId, cvxCode: cvx!, display: c.text('name') ?? null, occurrenceDate: date, lotNumber: c.text('lot') ?? null, expirationDate: expires ?? null, manufacturer: c.text('manufacturer') ?? null, site: c.text('site') ?? null, route: c.text('route') ?? null, primarySource: !c.options.historical })
       .returning({ id: immunizations.id });
     return { entity: 'immunizations', ids: [row!.id], warnings: [] };
   },
@@ -366,14 +340,8 @@ const vitalsKind: EntryKind = {
     ...VITAL_SIGNS.map((v) => ({ flags: `--${v.option} <value>`, description: `${v.display.toLowerCase()} (${v.units.map((u) => u.label).join(', ')}; without a unit: ${[...new Set([v.bare.us, v.bare.metric])].map((b) => v.units.find((u) => u.ucum === b)!.label).join(' or ')} by the practice's unit setting)` })),
     { flags: '--at <when>', description: 'when measured, "2026-03-01 09:30" (default now)' },
   ],
-  columns: [
-    { header: 'When', key: 'effectiveAt' },
-    { header: 'Vital sign', key: 'display' },
-    { header: 'Value', key: 'value' },
-    { header: 'Unit', key: 'unit' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ When: 'effectiveAt', 'Vital sign': 'display', Value: 'value', Unit: 'unit' }),
+  async add(tx, patient, c, clock) {
     const at = c.instant('at', '--at');
     const units = await practiceUnits(tx);
     const values: { loinc: string; display: string; value: number; unit: string }[] = [];
@@ -447,16 +415,8 @@ const labKind: EntryKind = {
     { flags: '--order <id>', description: 'the lab order this result answers (from "practice orders list"); it is marked completed' },
     { flags: '--partial', description: 'with --order: more results are to come, so the order stays open' },
   ],
-  columns: [
-    { header: 'When', key: 'effectiveAt' },
-    { header: 'LOINC', key: 'code' },
-    { header: 'Test', key: 'display' },
-    { header: 'Result', key: 'result' },
-    { header: 'Range', key: 'range' },
-    { header: 'Flag', key: 'interpretation' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ When: 'effectiveAt', LOINC: 'code', Test: 'display', Result: 'result', Range: 'range', Flag: 'interpretation' }),
+  async add(tx, patient, c, clock) {
     const loinc = c.required('loinc', '--loinc');
     const loincProblem = loinc ? describeLoincProblem(loinc) : undefined;
     if (loincProblem) c.fail('--loinc', 'LOINC', loincProblem);
@@ -469,7 +429,7 @@ const labKind: EntryKind = {
     const at = c.instant('date', '--date');
     const orderText = c.text('order');
     const orderId = orderText === undefined ? undefined : /^[1-9][0-9]{0,9}$/.test(orderText) ? Number(orderText) : c.fail('--order', 'ID', '--order takes the id of the lab order (see "practice orders list <chart number> --json").');
-    if (options.partial && orderText === undefined) c.fail('--partial', 'ORDER', '--partial goes with --order.');
+    if (c.options.partial && orderText === undefined) c.fail('--partial', 'ORDER', '--partial goes with --order.');
     const numeric = valueText !== undefined && /^-?[0-9]+(\.[0-9]+)?$/.test(valueText) ? Number(valueText) : undefined;
     const unitText = c.text('unit');
     const unitRead = unitText === undefined ? undefined : readLabUnit(unitText);
@@ -503,7 +463,7 @@ const labKind: EntryKind = {
         encounterId: order?.encounterId ?? null,
       })
       .returning({ id: observations.id });
-    const completes = order && !options.partial && order.status !== 'completed';
+    const completes = order && !c.options.partial && order.status !== 'completed';
     if (completes) await tx.update(orders).set({ status: 'completed', updatedAt: clock.now }).where(eq(orders.id, order.id));
     return {
       entity: 'observations',
@@ -588,14 +548,8 @@ const noteKind: EntryKind = {
     { flags: '--provider <npi>', description: 'author' },
     { flags: '--date <date>', description: 'note date (default today)' },
   ],
-  columns: [
-    { header: 'Date', key: 'noteDate' },
-    { header: 'Author', key: 'author' },
-    { header: 'Assessment', key: 'assessment' },
-    { header: 'Plan', key: 'plan' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ Date: 'noteDate', Author: 'author', Assessment: 'assessment', Plan: 'plan' }),
+  async add(tx, patient, c, clock) {
     const date = c.date('date', '--date') ?? clock.today;
     const text = c.required('noteText', '--file');
     c.done();
@@ -635,7 +589,7 @@ export async function addEntry(db: Db, actor: AuditActor, kind: EntryKind, mrn: 
     const replaces = typeof options.replaces === 'string' ? Number(options.replaces) : undefined;
     if (replaces !== undefined && !(Number.isInteger(replaces) && replaces > 0)) throw new ValidationError([{ code: 'ID', path: '--replaces', message: '--replaces takes the id of the entry this one corrects (see "list --all --json").' }]);
     const link = replaces !== undefined && REPLACEABLE.includes(name) ? await retireReplaced(tx, actor, name, patient, replaces) : undefined;
-    const written = await kind.add(tx, patient, options, clock);
+    const written = await kind.add(tx, patient, new Checks(options, clock), clock);
     await link?.(written.ids[0]!);
     await recordAudit(
       tx,

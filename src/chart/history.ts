@@ -8,7 +8,7 @@ import { normalizeProcedureCode, procedureCodeSystem } from '../codes/procedure-
 import { CodeSystem } from '../codes/systems.js';
 import { medicalHistory, observations } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
-import { Checks, type EntryKind } from './entries.js';
+import { tableColumns, type EntryKind } from './entries.js';
 
 const ERROR = 'entered-in-error';
 const snomed = (s: string) => (/^[0-9]{6,18}$/.test(s.trim()) ? s.trim() : undefined);
@@ -36,14 +36,8 @@ export const familyHistoryKind: EntryKind = {
     { flags: '--onset-age <years>', description: "the relative's age when it began" },
     { flags: '--note <text>', description: 'e.g. "died of it at 60"' },
   ],
-  columns: [
-    { header: 'Relative', key: 'relation' },
-    { header: 'Condition', key: 'condition' },
-    { header: 'Code', key: 'code' },
-    { header: 'Onset age', key: 'onsetAge' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ Relative: 'relation', Condition: 'condition', Code: 'code', 'Onset age': 'onsetAge' }),
+  async add(tx, patient, c, clock) {
     const relation = c.required('relation', '--relation');
     if (relation && !FAMILY_RELATIONS[relationKey(relation)]) c.fail('--relation', 'CHOICE', `--relation must be one of ${Object.keys(FAMILY_RELATIONS).join(', ')}.`);
     const condition = c.required('condition', '--condition');
@@ -86,12 +80,8 @@ export const socialHistoryKind: EntryKind = {
     { flags: '--since <date>', description: 'since when' },
     { flags: '--note <text>', description: 'a short note' },
   ],
-  columns: [
-    { header: 'Social history', key: 'text' },
-    { header: 'Since', key: 'since' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ 'Social history': 'text', Since: 'since' }),
+  async add(tx, patient, c, clock) {
     const text = c.required('text', '--text');
     const since = c.date('since', '--since');
     if (since && since < patient.dob) c.fail('--since', 'BEFORE_BIRTH', '--since is before the date of birth.');
@@ -122,13 +112,8 @@ export const surgicalHistoryKind: EntryKind = {
     { flags: '--cpt <code>', description: 'CPT code, when it was billed' },
     { flags: '--note <text>', description: 'e.g. where it was done, complications' },
   ],
-  columns: [
-    { header: 'Date', key: 'date' },
-    { header: 'Surgery', key: 'procedure' },
-    { header: 'Code', key: 'code' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ Date: 'date', Surgery: 'procedure', Code: 'code' }),
+  async add(tx, patient, c, clock) {
     const procedure = c.required('procedure', '--procedure');
     const date = c.date('date', '--date');
     if (date && date < patient.dob) c.fail('--date', 'BEFORE_BIRTH', '--date is before the date of birth.');
@@ -172,13 +157,8 @@ export const smokingStatusKind: EntryKind = {
     { flags: '--status <status>', description: `${Object.keys(SMOKING_STATUSES).join(', ')} (required)` },
     { flags: '--date <when>', description: 'when it was asked (default now)' },
   ],
-  columns: [
-    { header: 'When', key: 'effectiveAt' },
-    { header: 'Smoking status', key: 'display' },
-    { header: 'SNOMED CT', key: 'code' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ When: 'effectiveAt', 'Smoking status': 'display', 'SNOMED CT': 'code' }),
+  async add(tx, patient, c, clock) {
     const status = c.required('status', '--status') === undefined ? undefined : c.oneOf('status', '--status', Object.keys(SMOKING_STATUSES));
     const at = c.instant('date', '--date');
     c.done();

@@ -8,7 +8,7 @@ import { normalizeProcedureCode, procedureCodeSystem } from '../codes/procedure-
 import { CodeSystem } from '../codes/systems.js';
 import { observations, orders, providers } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
-import { Checks, optionalProvider, type EntryKind } from './entries.js';
+import { optionalProvider, tableColumns, type EntryKind } from './entries.js';
 
 /** The statuses of an order still waiting to be done. */
 export const OPEN_ORDER_STATUSES = ['draft', 'active', 'on-hold'];
@@ -28,18 +28,8 @@ export const orderKind: EntryKind = {
     { flags: '--provider <npi>', description: 'the ordering provider (required)' },
     { flags: '--date <when>', description: 'when it was ordered (default now)' },
   ],
-  columns: [
-    { header: 'Id', key: 'id' },
-    { header: 'Ordered', key: 'orderedAt' },
-    { header: 'Kind', key: 'kind' },
-    { header: 'Code', key: 'code' },
-    { header: 'Test', key: 'display' },
-    { header: 'Reason', key: 'reasonCode' },
-    { header: 'Status', key: 'status' },
-    { header: 'Results', key: 'results' },
-  ],
-  async add(tx, patient, options, clock) {
-    const c = new Checks(options, clock);
+  columns: tableColumns({ Id: 'id', Ordered: 'orderedAt', Kind: 'kind', Code: 'code', Test: 'display', Reason: 'reasonCode', Status: 'status', Results: 'results' }),
+  async add(tx, patient, c, clock) {
     const lab = c.text('lab');
     const imaging = c.text('imaging');
     if (!lab && !imaging) c.fail('--lab', 'REQUIRED', 'Give --lab <LOINC> for a lab test or --imaging <CPT> for an imaging study.');

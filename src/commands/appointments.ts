@@ -1,6 +1,7 @@
 // practice appointments book | list | kept | no-show | cancel | reschedule | no-shows
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
+import { wholeNumber } from '../cli/options.js';
 import { renderTable } from '../cli/output.js';
 import { bookAppointment, listSchedule, noShowRates, rescheduleAppointment, setAppointmentStatus } from '../chart/appointments.js';
 import { formatLocal, requireDate, sinceDate } from '../chart/time.js';
@@ -43,8 +44,7 @@ export function register(program: Command, action: ActionFactory): void {
       action(async (ctx, options: { date: string; days: string; provider?: string; patient?: string; all?: boolean }) => {
         const db = await ctx.db();
         const { zone, today } = await practiceClock(db, ctx.now);
-        const days = Number(options.days);
-        if (!Number.isInteger(days) || days < 1 || days > 366) throw new UsageError('--days must be a whole number from 1 to 366.');
+        const days = wholeNumber(options.days, 'days', 1, 366);
         const date = requireDate('--date', options.date, today);
         const rows = await listSchedule(db, { date, days, providerNpi: options.provider, mrn: options.patient, includeClosed: options.all }, zone);
         const { recordChartRead } = await import('../db/audit.js');

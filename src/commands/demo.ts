@@ -2,18 +2,10 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ActionFactory } from '../cli/context.js';
+import { wholeNumber } from '../cli/options.js';
 import { renderTable } from '../cli/output.js';
 import type { DemoSummary } from '../demo/run.js';
-import { UsageError } from '../errors.js';
 import { numberFormats } from '../reports/format.js';
-
-function wholeNumber(text: string, name: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^[0-9]+$/.test(text.trim()) || value < min || value > max) {
-    throw new UsageError(`--${name} must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}, not "${text}".`);
-  }
-  return value;
-}
 
 function officeLines(summary: DemoSummary, folder: string): string[] {
   const { billing, recall, mar } = summary;

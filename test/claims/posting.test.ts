@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
+import type { ClaimBalance } from '../../src/claims/ar.js';
 import { queryRows } from '../../src/db/query.js';
 import { charges, coverages, encounterDiagnoses, encounters, payers } from '../../src/db/schema/index.js';
 import { CodeSystem } from '../../src/codes/systems.js';
@@ -43,19 +44,8 @@ function remit(o: RemitOptions): string {
   return segments.map((s) => `${s}~${end}`).join('');
 }
 
-interface ListedClaim {
-  id: number;
-  patientControlNumber: string;
-  status: string;
-  totalCents: number;
-  paidCents: number;
-  adjustmentCents: number;
-  writtenOffCents: number;
-  patientResponsibilityCents: number;
-  balanceCents: number;
-  creditCents: number;
-  inAr: boolean;
-}
+/** A claim as "claims list --json" shows it: the domain's balance of the claim (src/claims/ar.ts). */
+type ListedClaim = Pick<ClaimBalance, 'id' | 'patientControlNumber' | 'status' | 'totalCents' | 'paidCents' | 'adjustmentCents' | 'writtenOffCents' | 'patientResponsibilityCents' | 'balanceCents' | 'creditCents' | 'inAr'>;
 
 describeEachBackend('posting remittances: once, to the right claims, and every claim balances', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pk-posting-'));

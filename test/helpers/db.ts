@@ -82,3 +82,29 @@ export function describeEachBackend(name: string, suite: (t: TestDatabase) => vo
     });
   }
 }
+
+/**
+ * A database of its own on the test server (TEST_DATABASE_URL), made from the migrated template, with
+ * these practices added the way a practice manager adds them ("practices add"). drop() removes it.
+ */
+export async function serverDatabaseWithPractices(prefix: string, practices: string[], now?: Date): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.TEST_DATABASE_URL!;
+  const { default: postgres } = await import('postgres');
+  const { runCli } = await import('./cli.js');
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+  const name = `${prefix}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  await admin`create database ${admin(name)} template ${admin(inject('serverTemplate')!)}`;
+  const url = serverDatabaseUrl(adminUrl, name);
+  const drop = async () => {
+    await admin`drop database if exists ${admin(name)} with (force)`;
+    await admin.end();
+  };
+  for (const practice of practices) {
+    const added = await runCli(['--json', 'practices', 'add', practice], { env: { DATABASE_URL: url }, now });
+    if (added.code !== 0) {
+      await drop();
+      throw new Error(`practices add ${practice} failed: ${added.stderr}`);
+    }
+  }
+  return { url, drop };
+}

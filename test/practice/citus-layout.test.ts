@@ -3,39 +3,30 @@
 // use, no foreign key leaves a practice except into the reference data, none points from the reference
 // data into a practice, no materialized views; and "db citus-sql" names every practice schema and every
 // reference table.
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from 'postgres';
 import { runCli } from '../helpers/cli.js';
-import { serverDatabaseUrl } from '../helpers/templates.js';
+import { serverDatabaseWithPractices } from '../helpers/db.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 
 describe.skipIf(!adminUrl)('Citus layout of a server with two practices', () => {
-  let admin: Sql;
+  let server: { url: string; drop(): Promise<void> } | undefined;
   let db: Sql;
   let url: string;
-  const name = `pk_citus_${process.pid}_${randomBytes(3).toString('hex')}`;
   const cli = (args: string[]) => runCli(['--json', ...args], { env: { DATABASE_URL: url } });
   const practiceSchemas = ['public', 'north', 'south'] as const;
 
   beforeAll(async () => {
     const { default: postgres } = await import('postgres');
-    admin = postgres(adminUrl!, { max: 1, onnotice: () => undefined });
-    await admin`create database ${admin(name)} template ${admin(inject('serverTemplate')!)}`;
-    url = serverDatabaseUrl(adminUrl!, name);
-    for (const practice of ['north', 'south']) {
-      const added = await cli(['practices', 'add', practice]);
-      expect(added.code, added.stderr).toBe(0);
-    }
+    server = await serverDatabaseWithPractices('pk_citus', ['north', 'south']);
+    url = server.url;
     db = postgres(url, { max: 1, onnotice: () => undefined });
   }, 300_000);
 
   afterAll(async () => {
     await db?.end();
-    if (!admin) return;
-    await admin`drop database if exists ${admin(name)} with (force)`;
-    await admin.end();
+    await server?.drop();
   });
 
   it('gives every practice table a primary key, and every reference table a key for its replica identity', async () => {

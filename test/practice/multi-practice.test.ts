@@ -4,11 +4,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Sql } from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { serverDatabaseUrl } from '../helpers/templates.js';
+import { serverDatabaseWithPractices } from '../helpers/db.js';
 
 const now = new Date('2026-11-28T15:30:00Z');
 
@@ -42,9 +40,8 @@ describe('practices on the embedded database', () => {
 const adminUrl = process.env.TEST_DATABASE_URL;
 
 describe.skipIf(!adminUrl)('two practices on one PostgreSQL server', () => {
-  let admin: Sql;
+  let server: { url: string; drop(): Promise<void> } | undefined;
   let url: string;
-  const name = `pk_practices_${process.pid}_${randomBytes(3).toString('hex')}`;
   const env = () => ({ DATABASE_URL: url });
   const cli = (practice: string | undefined, args: string[]) =>
     runCli([...(practice ? ['--practice', practice] : []), '--json', ...args], { env: env(), now });
@@ -52,15 +49,9 @@ describe.skipIf(!adminUrl)('two practices on one PostgreSQL server', () => {
   const demos: Record<string, any> = {};
 
   beforeAll(async () => {
-    const { default: postgres } = await import('postgres');
-    admin = postgres(adminUrl!, { max: 1, onnotice: () => undefined });
-    // A server database made before practices existed: the default practice, migrated, in public.
-    await admin`create database ${admin(name)} template ${admin(inject('serverTemplate')!)}`;
-    url = serverDatabaseUrl(adminUrl!, name);
-    for (const practice of ['north', 'south']) {
-      const added = await cli(undefined, ['practices', 'add', practice]);
-      expect(added.code, added.stderr).toBe(0);
-    }
+    // A server database made before practices existed (the default practice, migrated, in public), then two added.
+    server = await serverDatabaseWithPractices('pk_practices', ['north', 'south'], now);
+    url = server.url;
     const north = await cli('north', ['demo', '--patients', '40', '--seed', '3', '--no-pack', '--out', folders.north]);
     expect(north.code, north.stderr).toBe(0);
     // Another practice, configured through the environment as a cron job would be.
@@ -71,9 +62,7 @@ describe.skipIf(!adminUrl)('two practices on one PostgreSQL server', () => {
   }, 600_000);
 
   afterAll(async () => {
-    if (!admin) return;
-    await admin`drop database if exists ${admin(name)} with (force)`;
-    await admin.end();
+    await server?.drop();
   });
 
   const inDb = async <T extends Record<string, unknown>>(query: string): Promise<T[]> => {
