@@ -6,6 +6,7 @@ import { getTableConfig, PgTable, type PgColumn } from 'drizzle-orm/pg-core';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import * as schema from '../db/schema/index.js';
 import { communicationConsents, patients, recalls } from '../db/schema/index.js';
+import { planThenApply } from '../db/transaction.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { UsageError } from '../errors.js';
 import { patientByMrn, type PatientRow } from './lookup.js';
@@ -82,41 +83,45 @@ async function planMerge(db: DbOrTx, keep: PatientRow, drop: PatientRow): Promis
 }
 
 export async function mergePatients(db: Db, actor: AuditActor, keepMrn: string, dropMrn: string, options: { dryRun: boolean }): Promise<MergePlan> {
-  return db.transaction(async (tx) => {
-    const keep = await patientByMrn(tx, keepMrn);
-    const drop = await patientByMrn(tx, dropMrn);
-    if (keep.id === drop.id) throw new UsageError('The two chart numbers are the same patient: give the chart to keep, then the duplicate.');
-    const plan = await planMerge(tx, keep, drop);
-    if (options.dryRun) return plan;
-
-    if (plan.recallsCancelled.length) {
-      await tx
-        .update(recalls)
-        .set({ status: 'cancelled', closedAt: new Date(), closedReason: 'chart merged', updatedAt: new Date() })
-        .where(inArray(recalls.id, plan.recallsCancelled));
-    }
-    const carried = plan.consentsFolded.filter((f) => f.optOutCarried).map((f) => f.keptConsentId);
-    if (carried.length) {
-      await tx.update(communicationConsents).set({ optedOut: true, optedOutAt: new Date(), updatedAt: new Date() }).where(inArray(communicationConsents.id, carried));
-    }
-    if (plan.consentsFolded.length) {
-      await tx.delete(communicationConsents).where(inArray(communicationConsents.id, plan.consentsFolded.map((f) => f.id)));
-    }
-    for (const ref of patientReferences()) {
-      const ids = plan.moves[ref.tableName];
-      if (!ids) continue;
-      await tx.update(ref.table).set({ [ref.key]: keep.id } as never).where(inArray(ref.idColumn, ids));
-    }
-    await tx.update(patients).set({ active: false, updatedAt: new Date() }).where(eq(patients.id, drop.id));
-    await recordAudit(tx, actor, [
-      {
-        action: 'merge',
-        entity: 'patients',
-        entityId: keep.id,
-        details: { keptPatientId: keep.id, droppedPatientId: drop.id, moved: plan.moves, recallsCancelled: plan.recallsCancelled, consentsFolded: plan.consentsFolded, droppedWasActive: drop.active },
-      },
-      { action: 'merged-into', entity: 'patients', entityId: drop.id, details: { keptPatientId: keep.id } },
-    ]);
-    return plan;
-  });
+  const planned = await planThenApply(
+    db,
+    options.dryRun,
+    async (tx) => {
+      const keep = await patientByMrn(tx, keepMrn);
+      const drop = await patientByMrn(tx, dropMrn);
+      if (keep.id === drop.id) throw new UsageError('The two chart numbers are the same patient: give the chart to keep, then the duplicate.');
+      return { keep, drop, plan: await planMerge(tx, keep, drop) };
+    },
+    async (tx, { keep, drop, plan }) => {
+      if (plan.recallsCancelled.length) {
+        await tx
+          .update(recalls)
+          .set({ status: 'cancelled', closedAt: new Date(), closedReason: 'chart merged', updatedAt: new Date() })
+          .where(inArray(recalls.id, plan.recallsCancelled));
+      }
+      const carried = plan.consentsFolded.filter((f) => f.optOutCarried).map((f) => f.keptConsentId);
+      if (carried.length) {
+        await tx.update(communicationConsents).set({ optedOut: true, optedOutAt: new Date(), updatedAt: new Date() }).where(inArray(communicationConsents.id, carried));
+      }
+      if (plan.consentsFolded.length) {
+        await tx.delete(communicationConsents).where(inArray(communicationConsents.id, plan.consentsFolded.map((f) => f.id)));
+      }
+      for (const ref of patientReferences()) {
+        const ids = plan.moves[ref.tableName];
+        if (!ids) continue;
+        await tx.update(ref.table).set({ [ref.key]: keep.id } as never).where(inArray(ref.idColumn, ids));
+      }
+      await tx.update(patients).set({ active: false, updatedAt: new Date() }).where(eq(patients.id, drop.id));
+      await recordAudit(tx, actor, [
+        {
+          action: 'merge',
+          entity: 'patients',
+          entityId: keep.id,
+          details: { keptPatientId: keep.id, droppedPatientId: drop.id, moved: plan.moves, recallsCancelled: plan.recallsCancelled, consentsFolded: plan.consentsFolded, droppedWasActive: drop.active },
+        },
+        { action: 'merged-into', entity: 'patients', entityId: drop.id, details: { keptPatientId: keep.id } },
+      ]);
+    },
+  );
+  return planned.plan;
 }

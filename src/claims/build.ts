@@ -10,7 +10,7 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import { waitForPracticeLock } from '../db/advisory.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { inTransaction } from './transaction.js';
+import { planThenApply } from '../db/transaction.js';
 
 export const MAX_LINES_PER_CLAIM = 50;
 
@@ -202,7 +202,7 @@ async function buildNextPayerClaims(tx: DbOrTx, options: BuildOptions): Promise<
 }
 
 export async function buildClaims(db: Db, actor: AuditActor, options: BuildOptions = {}): Promise<BuildResult> {
-  return inTransaction(db, options.dryRun ?? false, async (tx) => {
+  return planThenApply(db, Boolean(options.dryRun), async (tx) => {
     // Two builds at once (cron and a biller) must not both take the same unbilled charges: the second
     // waits, then sees them billed.
     await waitForPracticeLock(tx, 'claims-build');

@@ -18,7 +18,7 @@ import { failpoint } from '../faults/failpoint.js';
 import { writePrivateFile } from '../files/private-file.js';
 import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
 import { digits, findClearinghouse, loadClaims, loadPayTo, loadPractice, render837p } from './render-837p.js';
-import { inTransaction } from './transaction.js';
+import { planThenApply } from '../db/transaction.js';
 import { lint837p } from './x12/lint-837p.js';
 import { parseX12 } from './x12/model.js';
 
@@ -167,7 +167,7 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
   if (!options.dryRun) await checkOutDir(options.outDir);
   const completed = options.dryRun ? [] : await finishOpenBatches(db, actor, options.signal);
   throwIfStopped(options.signal);
-  const recorded = await inTransaction(db, options.dryRun ?? false, async (tx) => {
+  const recorded = await planThenApply(db, Boolean(options.dryRun), async (tx) => {
     // One export at a time per practice: the second waits here instead of racing for the same claims.
     await waitForPracticeLock(tx, 'claims-export');
     const ch = await findClearinghouse(tx, options.clearinghouse);

@@ -7,7 +7,7 @@ import type { Db } from '../db/types.js';
 import { NotFoundError, PracticeError, ValidationError } from '../errors.js';
 import { formatMoney } from '../money.js';
 import { claimBalances, refreshClaims, type ClaimBalance } from './ar.js';
-import { inTransaction } from './transaction.js';
+import { planThenApply } from '../db/transaction.js';
 
 export type BalanceMoveKind = 'write-off' | 'to-patient';
 
@@ -33,7 +33,7 @@ export interface BalanceMoveResult {
 export async function moveClaimBalance(db: Db, actor: AuditActor, claimId: number, request: BalanceMoveRequest): Promise<BalanceMoveResult> {
   const reason = request.reason.trim();
   if (!reason) throw new ValidationError([{ code: 'REASON_MISSING', path: '--reason', message: 'Say why, with --reason (for example "timely filing limit passed").' }]);
-  return inTransaction(db, request.dryRun ?? false, async (tx) => {
+  return planThenApply(db, Boolean(request.dryRun), async (tx) => {
     const [locked] = await tx.select({ id: claims.id }).from(claims).where(eq(claims.id, claimId)).for('update');
     if (!locked) throw new NotFoundError(`Claim ${claimId}`, 'See the claims with "practice claims list".');
     const [before] = await claimBalances(tx, { claimIds: [claimId] });

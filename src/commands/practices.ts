@@ -37,25 +37,17 @@ Without --practice a command uses the default practice (the public schema). See 
     .action(
       action(async (ctx) => {
         const url = await serverUrl(ctx);
-        const { openServer } = await import('../db/client.js');
-        const { listPractices } = await import('../db/practices.js');
-        const { migrationFiles } = await import('../db/migrate.js');
-        const server = await openServer(url);
-        try {
-          const total = migrationFiles().length;
-          const list = (await listPractices(server.db)).map((p) => ({ ...p, migrationsPending: Math.max(0, total - p.migrationsApplied) }));
-          const human = list.length
-            ? renderTable(list, [
-                { header: 'Practice', value: (p) => p.name ?? '(default)' },
-                { header: 'Schema', value: (p) => p.schema },
-                { header: 'Patients', value: (p) => (p.patients === null ? '' : p.patients.toLocaleString()), align: 'right' },
-                { header: 'Schema updates', value: (p) => (p.migrationsPending ? `${p.migrationsPending} pending: run "practice${p.name ? ` --practice ${p.name}` : ''} db migrate"` : 'up to date') },
-              ], ctx.out)
-            : 'No practices on this server yet. Add one with "practice practices add <name>", or run "practice db migrate" for the default practice.';
-          return { data: { practices: list }, human };
-        } finally {
-          await server.close();
-        }
+        const { practicesOnServer } = await import('../practice/server.js');
+        const list = await practicesOnServer(url);
+        const human = list.length
+          ? renderTable(list, [
+              { header: 'Practice', value: (p) => p.name ?? '(default)' },
+              { header: 'Schema', value: (p) => p.schema },
+              { header: 'Patients', value: (p) => (p.patients === null ? '' : p.patients.toLocaleString()), align: 'right' },
+              { header: 'Schema updates', value: (p) => (p.migrationsPending ? `${p.migrationsPending} pending: run "practice${p.name ? ` --practice ${p.name}` : ''} db migrate"` : 'up to date') },
+            ], ctx.out)
+          : 'No practices on this server yet. Add one with "practice practices add <name>", or run "practice db migrate" for the default practice.';
+        return { data: { practices: list }, human };
       }),
     );
 

@@ -8,6 +8,7 @@ import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Progress } from '../progress.js';
 import type { AuditActor } from '../db/audit.js';
 import { importRuns } from '../db/schema/index.js';
+import { planThenApply } from '../db/transaction.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { recordAudit } from '../db/audit.js';
 import { Stopped, throwIfStopped } from '../errors.js';
@@ -88,8 +89,6 @@ export async function summarise(kind: string, dryRun: boolean, run: Omit<RunSumm
     ...extra,
   };
 }
-
-class DryRunRollback extends Error {}
 
 /** Writes batches as they come; each batch commits on its own (or, with dryRun, everything rolls back). */
 export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, options: RunOptions): Promise<RunSummary> {
@@ -186,14 +185,7 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
   try {
     if (options.dryRun) {
       // One outer transaction rolled back at the end, so later batches still see earlier ones' patients.
-      await db
-        .transaction(async (outer) => {
-          await consume((items) => write((work) => outer.transaction(work), items));
-          throw new DryRunRollback();
-        })
-        .catch((error) => {
-          if (!(error instanceof DryRunRollback)) throw error;
-        });
+      await planThenApply(db, true, (outer) => consume((items) => write((work) => outer.transaction(work), items)));
     } else {
       await consume((items) => write((work) => db.transaction(work), items));
     }

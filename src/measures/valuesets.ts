@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { valueSetCodes, valueSets, valueSetYears } from '../db/schema/index.js';
+import { planThenApply } from '../db/transaction.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { UsageError, ValidationError, type Issue } from '../errors.js';
@@ -252,61 +253,64 @@ export async function importValueSets(
   const { sets, files } = await readValueSets(paths, options.limits);
   // A file without a version is stored as the year's own.
   const merged = mergeByOid(sets).map((s) => ({ ...s, version: s.version ?? String(year) }));
-  const current = new Map(
-    (
-      await db
-        .select({ oid: valueSetYears.oid, version: valueSets.version })
-        .from(valueSetYears)
-        .innerJoin(valueSets, eq(valueSets.id, valueSetYears.valueSetId))
-        .where(and(eq(valueSetYears.performanceYear, year), inArray(valueSetYears.oid, merged.length ? merged.map((s) => s.oid) : [''])))
-    ).map((r) => [r.oid, r.version]),
-  );
-  const result: ValueSetImportResult = {
-    files,
-    year,
-    valueSets: merged.map((s) => {
-      const action = !current.has(s.oid) ? 'added' : current.get(s.oid) === s.version ? 'merged' : 'replaced';
-      return { oid: s.oid, name: s.name, version: s.version, codes: s.codes.length, action };
-    }),
-    incomplete: merged.filter((s) => s.truncated).map((s) => s.oid),
-    dryRun: Boolean(options.dryRun),
-  };
-  if (options.dryRun) return result;
-
-  await db.transaction(async (tx) => {
-    let codes = 0;
-    for (const set of merged) {
-      const [row] = await tx
-        .insert(valueSets)
-        .values({ oid: set.oid, name: set.name, version: set.version })
-        .onConflictDoUpdate({
-          target: [valueSets.oid, valueSets.version],
-          set: { name: sql`coalesce(excluded.name, ${valueSets.name})`, loadedAt: sql`now()` },
-        })
-        .returning({ id: valueSets.id });
-      const valueSetId = row!.id;
-      await tx
-        .insert(valueSetYears)
-        .values({ performanceYear: year, oid: set.oid, valueSetId })
-        .onConflictDoUpdate({ target: [valueSetYears.performanceYear, valueSetYears.oid], set: { valueSetId } });
-      const rows = set.codes.map((c) => ({ valueSetId, ...c }));
-      for (let i = 0; i < rows.length; i += BATCH) {
-        await tx.insert(valueSetCodes).values(rows.slice(i, i + BATCH)).onConflictDoNothing();
+  return planThenApply(
+    db,
+    Boolean(options.dryRun),
+    async (tx): Promise<ValueSetImportResult> => {
+      const current = new Map(
+        (
+          await tx
+            .select({ oid: valueSetYears.oid, version: valueSets.version })
+            .from(valueSetYears)
+            .innerJoin(valueSets, eq(valueSets.id, valueSetYears.valueSetId))
+            .where(and(eq(valueSetYears.performanceYear, year), inArray(valueSetYears.oid, merged.length ? merged.map((s) => s.oid) : [''])))
+        ).map((r) => [r.oid, r.version]),
+      );
+      return {
+        files,
+        year,
+        valueSets: merged.map((s) => {
+          const action = !current.has(s.oid) ? 'added' : current.get(s.oid) === s.version ? 'merged' : 'replaced';
+          return { oid: s.oid, name: s.name, version: s.version, codes: s.codes.length, action };
+        }),
+        incomplete: merged.filter((s) => s.truncated).map((s) => s.oid),
+        dryRun: Boolean(options.dryRun),
+      };
+    },
+    async (tx, result) => {
+      let codes = 0;
+      for (const set of merged) {
+        const [row] = await tx
+          .insert(valueSets)
+          .values({ oid: set.oid, name: set.name, version: set.version })
+          .onConflictDoUpdate({
+            target: [valueSets.oid, valueSets.version],
+            set: { name: sql`coalesce(excluded.name, ${valueSets.name})`, loadedAt: sql`now()` },
+          })
+          .returning({ id: valueSets.id });
+        const valueSetId = row!.id;
+        await tx
+          .insert(valueSetYears)
+          .values({ performanceYear: year, oid: set.oid, valueSetId })
+          .onConflictDoUpdate({ target: [valueSetYears.performanceYear, valueSetYears.oid], set: { valueSetId } });
+        const rows = set.codes.map((c) => ({ valueSetId, ...c }));
+        for (let i = 0; i < rows.length; i += BATCH) {
+          await tx.insert(valueSetCodes).values(rows.slice(i, i + BATCH)).onConflictDoNothing();
+        }
+        codes += rows.length;
       }
-      codes += rows.length;
-    }
-    // Versions this load displaced from the year, and used by no other year.
-    const orphans = await tx
-      .delete(valueSets)
-      .where(notExists(tx.select({ one: sql`1` }).from(valueSetYears).where(eq(valueSetYears.valueSetId, valueSets.id))))
-      .returning({ id: valueSets.id });
-    await recordAudit(tx, actor, {
-      action: 'import',
-      entity: 'value_sets',
-      details: { files, year, valueSets: merged.length, codes, replaced: result.valueSets.filter((s) => s.action === 'replaced').length, removedVersions: orphans.length },
-    });
-  });
-  return result;
+      // Versions this load displaced from the year, and used by no other year.
+      const orphans = await tx
+        .delete(valueSets)
+        .where(notExists(tx.select({ one: sql`1` }).from(valueSetYears).where(eq(valueSetYears.valueSetId, valueSets.id))))
+        .returning({ id: valueSets.id });
+      await recordAudit(tx, actor, {
+        action: 'import',
+        entity: 'value_sets',
+        details: { files, year, valueSets: merged.length, codes, replaced: result.valueSets.filter((s) => s.action === 'replaced').length, removedVersions: orphans.length },
+      });
+    },
+  );
 }
 
 /** The value sets shipped in reference/: the eight measures' expansions for one performance year. */

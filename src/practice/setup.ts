@@ -4,6 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { AuditActor } from '../db/audit.js';
 import { practice } from '../db/schema/practice.js';
+import { planThenApply } from '../db/transaction.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import type { Issue } from '../errors.js';
 import { assertNoIssues, checkEntry, saveEntries, writeEntry, type Entry, type Row, type SaveOutcome } from './directory.js';
@@ -99,8 +100,6 @@ function checkDocument(doc: unknown, practiceExists: boolean): CheckedSetup {
   return { practice: practiceEntry, lists };
 }
 
-class DryRunRollback extends Error {}
-
 async function currentPractice(db: DbOrTx): Promise<Row | undefined> {
   const [row] = await db.select().from(practice).limit(1);
   return row;
@@ -121,23 +120,18 @@ export async function runSetup(db: Db, actor: AuditActor, doc: unknown, options:
     payers: { created: 0, updated: 0 },
     clearinghouses: { created: 0, updated: 0 },
   };
-  try {
-    await db.transaction(async (tx) => {
-      if (checked.practice && Object.keys(checked.practice).length > 0) {
-        const found = await currentPractice(tx);
-        await writeEntry(tx, actor, practiceKind, checked.practice as Entry, found?.id as number | undefined);
-        summary.practice = found ? 'updated' : 'created';
-      }
-      for (const { kind, entries } of checked.lists) {
-        summary[kind.plural as keyof Omit<SetupSummary, 'dryRun' | 'practice'>] = await saveEntries(tx, actor, kind, entries);
-      }
-      if (checked.lists.some((l) => l.kind === clearinghouseKind)) await keepOneDefaultClearinghouse(tx);
-      if (options.dryRun) throw new DryRunRollback();
-    });
-  } catch (error) {
-    if (!(error instanceof DryRunRollback)) throw error;
-  }
-  return summary;
+  return planThenApply(db, Boolean(options.dryRun), async (tx) => {
+    if (checked.practice && Object.keys(checked.practice).length > 0) {
+      const found = await currentPractice(tx);
+      await writeEntry(tx, actor, practiceKind, checked.practice as Entry, found?.id as number | undefined);
+      summary.practice = found ? 'updated' : 'created';
+    }
+    for (const { kind, entries } of checked.lists) {
+      summary[kind.plural as keyof Omit<SetupSummary, 'dryRun' | 'practice'>] = await saveEntries(tx, actor, kind, entries);
+    }
+    if (checked.lists.some((l) => l.kind === clearinghouseKind)) await keepOneDefaultClearinghouse(tx);
+    return summary;
+  });
 }
 
 /** Claims go to the default clearinghouse: with only one, it is the default; with several, the newest marked one wins. */

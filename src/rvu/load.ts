@@ -7,6 +7,7 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { feeScheduleLocality, gpciLocalities, rvuValues, rvuYears } from '../db/schema/index.js';
 import { queryRows } from '../db/query.js';
+import { planThenApply } from '../db/transaction.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, UsageError, ValidationError } from '../errors.js';
 import { BUNDLED_REFERENCE_ACTOR, referenceFile } from '../reference-data.js';
@@ -53,6 +54,12 @@ function checkYear(year: number): void {
   }
 }
 
+/** How many rows the year already holds: what a load replaces. */
+async function rowsOfYear(db: DbOrTx, table: typeof rvuValues | typeof gpciLocalities, year: number): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(table).where(eq(table.year, year));
+  return row?.n ?? 0;
+}
+
 async function insertInChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await insert(rows.slice(i, i + ROWS_PER_INSERT));
 }
@@ -88,9 +95,7 @@ export async function loadRvuYear(
   const [before] = await db.select({ sourceFile: rvuYears.sourceFile }).from(rvuYears).where(eq(rvuYears.year, year));
   const replacesBundled = before?.sourceFile === BUNDLED_RVUS.sourceName && file.fileName !== BUNDLED_RVUS.sourceName;
   if (replacesBundled) warnings.push(`${year} held the RVUs bundled with the toolkit (${BUNDLED_RVUS.sourceName}); ${file.fileName} ${options.dryRun ? 'would replace' : 'replaces'} them for ${year}.`);
-  const replacedRows = await db.transaction(async (tx) => {
-    const [previous] = await tx.select({ n: count() }).from(rvuValues).where(eq(rvuValues.year, year));
-    if (options.dryRun) return previous?.n ?? 0;
+  const replacedRows = await planThenApply(db, Boolean(options.dryRun), (tx) => rowsOfYear(tx, rvuValues, year), async (tx, previous) => {
     await tx.delete(rvuValues).where(eq(rvuValues.year, year));
     const yearRow = {
       year,
@@ -104,12 +109,11 @@ export async function loadRvuYear(
     await tx.insert(rvuYears).values(yearRow).onConflictDoUpdate({ target: rvuYears.year, set: yearRow });
     await insertInChunks(parsed.rows, (chunk: RvuRow[]) => tx.insert(rvuValues).values(chunk.map((row) => ({ year, ...row }))));
     await recordAudit(tx, actor, {
-      action: previous?.n ? 'replace' : 'insert',
+      action: previous ? 'replace' : 'insert',
       entity: 'rvu_years',
       entityId: year,
-      details: { rows: parsed.rows.length, replacedRows: previous?.n ?? 0, format: parsed.format, conversionFactor },
+      details: { rows: parsed.rows.length, replacedRows: previous, format: parsed.format, conversionFactor },
     });
-    return previous?.n ?? 0;
   });
   return {
     year,
@@ -208,18 +212,15 @@ export async function loadGpciYear(db: Db, actor: AuditActor, options: { year: n
   checkYear(options.year);
   const rows = parseGpciFile(options.file.content);
   const { year } = options;
-  const replacedLocalities = await db.transaction(async (tx) => {
-    const [previous] = await tx.select({ n: count() }).from(gpciLocalities).where(eq(gpciLocalities.year, year));
-    if (options.dryRun) return previous?.n ?? 0;
+  const replacedLocalities = await planThenApply(db, Boolean(options.dryRun), (tx) => rowsOfYear(tx, gpciLocalities, year), async (tx, previous) => {
     await tx.delete(gpciLocalities).where(eq(gpciLocalities.year, year));
     await insertInChunks(rows, (chunk: GpciRow[]) => tx.insert(gpciLocalities).values(chunk.map((row) => ({ year, ...row }))));
     await recordAudit(tx, actor, {
-      action: previous?.n ? 'replace' : 'insert',
+      action: previous ? 'replace' : 'insert',
       entity: 'gpci_localities',
       entityId: year,
-      details: { localities: rows.length, replacedLocalities: previous?.n ?? 0 },
+      details: { localities: rows.length, replacedLocalities: previous },
     });
-    return previous?.n ?? 0;
   });
   return { year, localities: rows.length, replacedLocalities, dryRun: Boolean(options.dryRun) };
 }
