@@ -105,7 +105,12 @@ export class Stopped extends PracticeError {
   }
 }
 
-/** Throws Stopped once the signal is aborted; call it between batches, commits or messages. */
-export function throwIfStopped(signal: AbortSignal | undefined): void {
+/**
+ * Throws Stopped once the signal is aborted; await it between batches, commits or messages. It first lets
+ * the event loop take a pending signal: the embedded database answers without real I/O, so a loop of its
+ * queries would otherwise run to its end before the launcher's SIGTERM/SIGINT handler ever ran.
+ */
+export async function throwIfStopped(signal: AbortSignal | undefined): Promise<void> {
+  if (signal && !signal.aborted) await new Promise((resolve) => setImmediate(resolve));
   if (signal?.aborted) throw new Stopped(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
 }

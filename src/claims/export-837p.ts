@@ -147,7 +147,7 @@ async function finishOpenBatches(db: Db, actor: AuditActor, signal?: AbortSignal
   const open = await db.select({ id: claimBatches.id }).from(claimBatches).where(eq(claimBatches.status, 'open')).orderBy(asc(claimBatches.id));
   const done: CompletedBatch[] = [];
   for (const { id } of open) {
-    throwIfStopped(signal);
+    await throwIfStopped(signal);
     const written = await writeRecordedBatch(db, actor, id, 'skip');
     if (written) done.push(written);
   }
@@ -166,7 +166,7 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
   const today = DateTime.fromJSDate(options.now).toISODate()!;
   if (!options.dryRun) await checkOutDir(options.outDir);
   const completed = options.dryRun ? [] : await finishOpenBatches(db, actor, options.signal);
-  throwIfStopped(options.signal);
+  await throwIfStopped(options.signal);
   const recorded = await planThenApply(db, Boolean(options.dryRun), async (tx) => {
     // One export at a time per practice: the second waits here instead of racing for the same claims.
     await waitForPracticeLock(tx, 'claims-export');

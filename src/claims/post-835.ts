@@ -154,7 +154,7 @@ export async function postRemittance(db: Db, actor: AuditActor, text: string, op
     const timeZone = await practiceTimeZone(tx);
     const touched = new Set<number>();
     for (const payment of era.payments) {
-      throwIfStopped(options.signal);
+      await throwIfStopped(options.signal);
       result.remittances.push(await postPayment(tx, actor, payment, { ...options, sha, text, timeZone }, result, touched));
       step('after-payment');
     }

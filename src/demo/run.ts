@@ -131,7 +131,7 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
       const settings = { seed: options.seed, calendar, staff };
       const batchSize = options.batchSize ?? 500;
       for (let start = 0; start < options.patients; start += batchSize) {
-        throwIfStopped(options.signal);
+        await throwIfStopped(options.signal);
         const end = Math.min(options.patients, start + batchSize);
         for (let i = start; i < end; i++) generatePatient(settings, sink, i);
         for (const table of tables) {
@@ -156,13 +156,13 @@ export async function runDemo(handle: PracticeDatabase, actor: AuditActor, optio
   const summary: DemoSummary = { seed: options.seed, patients: options.patients, today: calendar.date(calendar.today), rows };
   if (!options.offices) return summary;
   const { folder } = options.offices;
-  throwIfStopped(options.signal);
+  await throwIfStopped(options.signal);
   options.onStage?.('Billing the visits as they happened: claims, acknowledgements, remittances');
   const billing = await runBilling(handle, charges, { seed: options.seed, calendar, folder, actor }, calendar.today - HISTORY_DAYS);
-  throwIfStopped(options.signal);
+  await throwIfStopped(options.signal);
   options.onStage?.('Running the recall reminders of the last weeks');
   const recall = await runRecallOffice(handle, actor, calendar, { outbox: join(folder, 'outbox'), email: options.offices.email, sms: options.offices.sms });
-  throwIfStopped(options.signal);
+  await throwIfStopped(options.signal);
   options.onStage?.('Giving the eMAR patients their doses');
   const mar = await runMarPatients(db, actor, calendar, { seed: options.seed, locationCode: DEMO_LOCATIONS[0]!, providerNpi: DEMO_PROVIDERS[0]!.npi });
   const counts = await queryRows<{ name: string; n: number }>(

@@ -12,6 +12,9 @@
 //   PRACTICE_FAILPOINT=claims-export:after-rename          die the first time that point is reached
 //   PRACTICE_FAILPOINT=import:after-batch@3                 die the third time (counting from 1)
 //   PRACTICE_FAILPOINT=recall:after-send,emar:after-commit  several points: the first one reached
+//   PRACTICE_FAILPOINT=import:after-commit@2=SIGTERM        not a kill: the process sends itself SIGTERM (or
+//                                                           SIGINT) there and carries on, as if a service manager
+//                                                           or Ctrl-C had asked it to stop at that instant
 //
 // Names are "<area>:<step>"; the list of an area's points lives next to the code that calls them.
 //
@@ -19,28 +22,42 @@
 // the private file writer (src/files/private-file.ts) fail as a full (or failing) disk would, to prove each
 // writer says so in one line and leaves no file behind. Read at each write, so an in-process test can set it.
 
-/** How many times each armed point may still be passed before it fires. */
+/** The signal a point sends instead of killing (name=SIGTERM), and how many passes it still waits. */
+interface ArmedPoint {
+  left: number;
+  signal?: 'SIGTERM' | 'SIGINT';
+}
+
 const armed = process.env.PRACTICE_TEST_HOOKS === '1' ? parse(process.env.PRACTICE_FAILPOINT) : undefined;
 
-function parse(spec: string | undefined): Map<string, number> | undefined {
+function parse(spec: string | undefined): Map<string, ArmedPoint> | undefined {
   if (!spec?.trim()) return undefined;
-  const points = new Map<string, number>();
+  const points = new Map<string, ArmedPoint>();
   for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [name, nth] = item.split('@');
+    const [point, signal] = item.split('=');
+    const [name, nth] = point!.split('@');
     const count = nth === undefined ? 1 : Number(nth);
-    if (!name || !Number.isInteger(count) || count < 1) throw new Error(`PRACTICE_FAILPOINT: "${item}" is not <name> or <name>@<n> with n from 1.`);
-    points.set(name, count);
+    if (!name || !Number.isInteger(count) || count < 1 || (signal !== undefined && signal !== 'SIGTERM' && signal !== 'SIGINT')) {
+      throw new Error(`PRACTICE_FAILPOINT: "${item}" is not <name>, <name>@<n> with n from 1, or either followed by =SIGTERM or =SIGINT.`);
+    }
+    points.set(name, { left: count, signal: signal as ArmedPoint['signal'] });
   }
   return points;
 }
 
-/** Dies here, abruptly and without cleanup, when this point is armed and its turn has come. */
+/** Dies here (or sends the armed signal), abruptly and without cleanup, when this point's turn has come. */
 export function failpoint(name: string): void {
   if (!armed) return;
-  const left = armed.get(name);
-  if (left === undefined) return;
-  if (left > 1) {
-    armed.set(name, left - 1);
+  const point = armed.get(name);
+  if (point === undefined) return;
+  if (point.left > 1) {
+    point.left--;
+    return;
+  }
+  if (point.signal) {
+    // Delivered to the launcher's handler like one from outside; the work goes on until it next checks.
+    armed.delete(name);
+    process.kill(process.pid, point.signal);
     return;
   }
   // SIGKILL: no exit handlers, no flushing, no finally blocks, exactly like a kill -9 from outside.
@@ -49,7 +66,6 @@ export function failpoint(name: string): void {
   // ever is not, stop anyway rather than carry on past the point.
   process.abort();
 }
-
 
 /** The failures a file write can be made to have, and the system errors they stand for. */
 const FILE_FAULTS: Record<string, { code: string; message: string }> = {

@@ -87,7 +87,7 @@ async function writeBulkFiles(db: DbOrTx, options: BulkExportOptions, now: Date)
   let done = 0;
   try {
     for await (const page of readResources(db, scope, options.pageSize ?? DEFAULT_PAGE_SIZE, (n) => options.onProgress?.((done += n)))) {
-      throwIfStopped(options.signal);
+      await throwIfStopped(options.signal);
       // One write per type and page: a write per resource cost more than building its line.
       const lines = new Map<string, string[]>();
       for (const resource of page) {

@@ -166,7 +166,7 @@ export async function runImport(db: Db, batches: AsyncIterable<ImportItem[]>, op
       for (;;) {
         const { value: items, done } = await next;
         if (done) break;
-        throwIfStopped(options.signal);
+        await throwIfStopped(options.signal);
         // The next batch is read and checked while this one is written: parsing and the database overlap.
         next = iterator.next();
         next.catch(() => undefined); // a read error surfaces when that batch is awaited

@@ -626,7 +626,7 @@ class Sender {
   async each(transport: MessageTransport, messages: Outgoing[]): Promise<void> {
     try {
       for (const o of messages) {
-        throwIfStopped(this.options.signal);
+        await throwIfStopped(this.options.signal);
         await this.keepLease();
         await handOver(this.db, this.actor, this.runId, [o], this.options.now);
         failpoint('recall:after-handover');
@@ -793,9 +793,9 @@ async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<
     if (options.email && on('email').length) await sender.each(emailTransport(options.email), ordered(on('email')));
     if (options.sms && on('sms').length) await sender.each(smsTransport(options.sms), ordered(on('sms')));
     const stamp = DateTime.fromJSDate(options.now, { zone: practice.timeZone }).toFormat("yyyyLLdd'-'HHmmss");
-    throwIfStopped(options.signal);
+    await throwIfStopped(options.signal);
     await sender.batch(on('letter'), 'letter', join(options.outDir, `recall-letters-${stamp}.pdf`));
-    throwIfStopped(options.signal);
+    await throwIfStopped(options.signal);
     await sender.batch(ordered(on('calls')), 'calls', join(options.outDir, `recall-calls-${stamp}.csv`));
   } catch (error) {
     // Stopped between two messages: what was not sent is released at once, so the rerun sends it.
