@@ -14,7 +14,10 @@ import { toCsv } from '../reports/format.js';
 async function readRulesFile(ctx: CommandContext, file: string): Promise<unknown> {
   const parsed = await readJsonFileWithin(resolve(ctx.io.cwd, file), jsonLimits(ctx.io.env));
   if ('problem' in parsed) {
-    throw new PracticeError('RULES_NOT_JSON', `The rules file ${file} ${parsed.problem}; no rule was saved.`, { hint: 'See "practice recall rules list --json" for the format.' });
+    throw new PracticeError('RULES_NOT_JSON', `The rules file ${file} ${parsed.problem}; no rule was saved.`, {
+      hint: 'See "practice recall rules list --json" for the format.',
+      exitCode: parsed.missing ? ExitCode.usage : ExitCode.failure,
+    });
   }
   return parsed.value;
 }

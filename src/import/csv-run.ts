@@ -5,7 +5,7 @@ import { setImmediate } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { practiceTimeZone, practiceUnits } from '../practice/clock.js';
 import type { Db } from '../db/types.js';
-import { PracticeError, UsageError } from '../errors.js';
+import { ExitCode, PracticeError, UsageError } from '../errors.js';
 import { kindSpecs, mapHeaders, unmappedRequired, type FieldSpec, type ImportKind } from './columns.js';
 import { checkCsvReadable, readCsv, sniffCsv } from './csv.js';
 import type { ImportItem } from './engine.js';
@@ -41,6 +41,7 @@ async function readMapping(file: string, limits: JsonLimits): Promise<Record<str
   if ('problem' in parsed) {
     throw new PracticeError('MAPPING_NOT_JSON', `The mapping file ${basename(file)} ${parsed.problem}; nothing was imported.`, {
       hint: 'It looks like {"columns": {"Column in your file": "canonical_field"}}.',
+      exitCode: parsed.missing ? ExitCode.usage : ExitCode.failure,
     });
   }
   const doc = parsed.value;

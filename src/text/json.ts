@@ -39,7 +39,8 @@ export function nestsDeeperThan(text: string, maxDepth: number): boolean {
   return false;
 }
 
-export type ParsedJson = { value: unknown } | { problem: string };
+/** `missing`: the file named does not exist, a mistake in what was typed (usage, exit 2) rather than in the file. */
+export type ParsedJson = { value: unknown } | { problem: string; missing?: boolean };
 
 /** JSON.parse behind the nesting check; the problem is a plain phrase ("is not valid JSON") that quotes nothing of the text. */
 export function parseJsonWithin(text: string, maxDepth: number): ParsedJson {
@@ -63,7 +64,9 @@ export async function readJsonFileWithin(path: string, limits: JsonLimits): Prom
   try {
     size = (await stat(path)).size;
   } catch (error) {
-    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { problem: 'does not exist', missing: true };
+    return { problem: `cannot be read (${code ?? 'error'})` };
   }
   if (size > limits.maxFileBytes) return { problem: `is ${formatBytes(size)}, more than the ${formatBytes(limits.maxFileBytes)} limit (PRACTICE_JSON_MAX_MB)` };
   let text: string;
