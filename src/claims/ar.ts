@@ -8,7 +8,7 @@
 // replaced by a claim that was sent stands at 0 (its posted amounts become a credit until the payer
 // takes them back).
 import { sql, type SQL } from 'drizzle-orm';
-import { queryRows } from '../db/query.js';
+import { idArray, queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { practiceTimeZone } from '../practice/clock.js';
 
@@ -36,10 +36,10 @@ export interface FigureOptions {
  */
 export function claimFigures(options: FigureOptions): SQL {
   const until = (column: SQL) => (options.asOf ? sql`and ${column} <= ${options.asOf}::date` : sql``);
-  const ids = options.claimIds ? sql`(select (jsonb_array_elements_text(${JSON.stringify(options.claimIds)}::jsonb))::int)` : undefined;
+  const ids = options.claimIds ? idArray(options.claimIds) : undefined;
   // A claim's figures read its own postings and those of the claim before it (a secondary's primary).
   const scoped = (column: SQL) =>
-    ids ? sql`and (${column} in ${ids} or ${column} in (select previous_payer_claim_id from claims where id in ${ids}))` : sql``;
+    ids ? sql`and ${column} = any(${ids} || array(select previous_payer_claim_id from claims where id = any(${ids}) and previous_payer_claim_id is not null))` : sql``;
   return sql`
     with pay as (
       select claim_id, sum(amount_cents)::int as paid from payments
@@ -57,9 +57,10 @@ export function claimFigures(options: FigureOptions): SQL {
     ), sent as (
       select id, (exported_at at time zone ${options.timeZone})::date as sent_on from claims
       where exported_at is not null and status in (${sentList}) ${until(sql`(exported_at at time zone ${options.timeZone})::date`)}
+        ${ids ? sql`and (id = any(${ids}) or original_claim_id = any(${ids}))` : sql``}
     ), withdrawn as (
       select r.original_claim_id as claim_id, max(r.id) as by_claim, bool_or(r.frequency_code = '8') as voided
-      from claims r join sent s on s.id = r.id where r.original_claim_id is not null ${ids ? sql`and r.original_claim_id in ${ids}` : sql``} group by r.original_claim_id
+      from claims r join sent s on s.id = r.id where r.original_claim_id is not null ${ids ? sql`and r.original_claim_id = any(${ids})` : sql``} group by r.original_claim_id
     ), base as (
       select c.id as claim_id, c.payer_id, c.patient_id, c.frequency_code, c.status as stored_status, c.total_cents as billed_cents,
              case when c.frequency_code = '8' or w.claim_id is not null then 0 else c.total_cents end as total_cents,
@@ -79,7 +80,7 @@ export function claimFigures(options: FigureOptions): SQL {
       left join adj pa on pa.claim_id = c.previous_payer_claim_id
       left join sent s on s.id = c.id
       left join withdrawn w on w.claim_id = c.id
-      ${ids ? sql`where c.id in ${ids}` : sql``}
+      ${ids ? sql`where c.id = any(${ids})` : sql``}
     ), summed as (
       select b.*, b.payer_adjusted_cents + b.written_off_cents + b.prior_payer_cents as adjustment_cents,
              b.payer_patient_cents + b.to_patient_cents as patient_cents
@@ -105,7 +106,7 @@ export function claimFigures(options: FigureOptions): SQL {
 export async function refreshClaims(tx: DbOrTx, claimIds: number[]): Promise<void> {
   if (claimIds.length === 0) return;
   const timeZone = await practiceTimeZone(tx);
-  const ids = sql`(select (jsonb_array_elements_text(${JSON.stringify([...new Set(claimIds)])}::jsonb))::int)`;
+  const ids = idArray([...new Set(claimIds)]);
   await tx.execute(sql`
     update claims c set paid_cents = f.paid_cents, adjusted_cents = f.payer_adjusted_cents, patient_responsibility_cents = f.payer_patient_cents,
       status = case
@@ -130,12 +131,12 @@ export async function refreshClaims(tx: DbOrTx, claimIds: number[]): Promise<voi
     from claim_lines l2
     -- A line's postings carry its claim: summing only those claims' rows keeps a file's posting from reading every payment ever posted.
     left join (select claim_line_id, sum(amount_cents)::int as paid from payments
-               where source = 'payer' and claim_line_id is not null and claim_id in ${ids} group by claim_line_id) p on p.claim_line_id = l2.id
+               where source = 'payer' and claim_line_id is not null and claim_id = any(${ids}) group by claim_line_id) p on p.claim_line_id = l2.id
     left join (select claim_line_id, count(*) as n, sum(amount_cents)::int as amount,
                       coalesce(sum(amount_cents) filter (where group_code <> 'PR'), 0) as payer_side, coalesce(sum(amount_cents) filter (where group_code = 'PR'), 0) as patient_side,
                       bool_or(denial) and sum(amount_cents) filter (where denial) <> 0 as denied
-               from adjustments where claim_line_id is not null and claim_id in ${ids} group by claim_line_id) a on a.claim_line_id = l2.id
-    where l.id = l2.id and l2.claim_id in ${ids}`);
+               from adjustments where claim_line_id is not null and claim_id = any(${ids}) group by claim_line_id) a on a.claim_line_id = l2.id
+    where l.id = l2.id and l2.claim_id = any(${ids})`);
 }
 
 export interface ClaimBalance {
@@ -176,7 +177,7 @@ export async function claimBalances(
   const timeZone = await practiceTimeZone(db);
   const where = [sql`true`];
   if (filter.status) where.push(sql`f.status = ${filter.status}`);
-  if (filter.claimIds) where.push(sql`c.id in (select (jsonb_array_elements_text(${JSON.stringify(filter.claimIds)}::jsonb))::int)`);
+  if (filter.claimIds) where.push(sql`c.id = any(${idArray(filter.claimIds)})`);
   return queryRows<ClaimBalance & Record<string, unknown>>(
     db,
     sql`select c.id, c.patient_control_number as "patientControlNumber", f.status, c.payer_id as "payerId", py.name as payer,
@@ -313,7 +314,7 @@ export interface PatientBalance {
 export async function patientBalances(db: DbOrTx, options: { asOf: string; patientIds?: number[]; timeZone?: string }): Promise<PatientBalance[]> {
   const timeZone = options.timeZone ?? (await practiceTimeZone(db));
   const onlyPatients = options.patientIds
-    ? sql`and v.patient_id in (select (jsonb_array_elements_text(${JSON.stringify(options.patientIds)}::jsonb))::int)`
+    ? sql`and v.patient_id = any(${idArray(options.patientIds)})`
     : sql``;
   const visits = await queryRows<{ root_id: number; patient_id: number; service_date: string; billed_cents: number; insurance_paid_cents: number; patient_cents: number; insurance_pending: boolean }>(
     db,
@@ -326,7 +327,7 @@ export async function patientBalances(db: DbOrTx, options: { asOf: string; patie
     db,
     sql`select patient_id, sum(amount_cents)::int as paid from payments
         where source = 'patient' and patient_id is not null and paid_on <= ${options.asOf}::date
-        ${options.patientIds ? sql`and patient_id in (select (jsonb_array_elements_text(${JSON.stringify(options.patientIds)}::jsonb))::int)` : sql``}
+        ${options.patientIds ? sql`and patient_id = any(${idArray(options.patientIds)})` : sql``}
         group by patient_id`,
   );
   const byPatient = new Map<number, PatientBalance>();

@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from './types.js';
 
 /**
@@ -8,4 +8,12 @@ import type { DbOrTx } from './types.js';
 export async function queryRows<T extends Record<string, unknown>>(db: DbOrTx, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
   return Array.isArray(result) ? result : result.rows;
+}
+
+/**
+ * Ids as one int[] parameter, for `column = any(${idArray(ids)})`: the planner sees how few rows are asked
+ * for and probes the indexes, where an IN over a set-returning function is planned as a hundred rows.
+ */
+export function idArray(ids: readonly number[]): SQL {
+  return sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::int[]`;
 }
