@@ -14,6 +14,9 @@ import { exportClaims } from '../claims/export-837p.js';
 import { writePrivateFile } from '../files/private-file.js';
 import { CLAIMS_PER_TRANSACTION } from '../claims/render-837p.js';
 import { postRemittance } from '../claims/post-835.js';
+import { reissueClaim } from '../claims/reissue.js';
+import { moveClaimBalance, type BalanceMoveKind } from '../claims/write-off.js';
+import { claimBalances } from '../claims/ar.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { withBulkSession, type CopyValue } from '../db/bulk.js';
 import type { PracticeDatabase } from '../db/client.js';
@@ -65,6 +68,8 @@ export interface BillingSummary {
   rejectedByClearinghouse: number;
   remittancesPosted: number;
   claimsDenied: number;
+  /** What the biller did with the denials: corrected claims sent again, balances written off or billed to patients. */
+  denialsWorked: { corrected: number; writtenOff: number; toPatient: number };
   paidCents: number;
   /** The charges since the last billing day: built and checked, ready to send. */
   readyToSend: { checked: number; passing: number; held: { code: string; claims: number }[] };
@@ -157,6 +162,53 @@ async function fixHeldClaims(db: Db, actor: AuditActor, failures: EditFailure[],
   });
 }
 
+/** What the demo's biller does with a denial (CARC), three weeks after it came: the usual answer of an office. */
+const DENIAL_WORK: Record<string, { action: 'correct' } | { action: BalanceMoveKind; reason: string }> = {
+  '16': { action: 'correct' },
+  '18': { action: 'write-off', reason: 'duplicate of a claim the payer already processed' },
+  '197': { action: 'write-off', reason: 'no prior authorization: not billable to the patient' },
+  '27': { action: 'to-patient', reason: 'coverage had ended: billed to the patient' },
+  '22': { action: 'to-patient', reason: 'another insurer is primary: patient asked for its card, balance billed meanwhile' },
+  '204': { action: 'to-patient', reason: 'service not covered by the plan: patient responsibility' },
+  '97': { action: 'write-off', reason: 'bundled into another service (contractual)' },
+  '50': { action: 'write-off', reason: 'not medically necessary for the payer, no advance notice signed' },
+};
+const DENIAL_WORK_AFTER_DAYS = 21;
+
+/**
+ * Works the open denials that came at least three weeks before `day`, oldest claim first: a claim that
+ * lacked information goes out again corrected (frequency 7); the others are written off or moved to the
+ * patient with the office's reason, as `practice claims write-off` does. Each step is audited.
+ */
+async function workDenials(db: Db, actor: AuditActor, cal: Calendar, day: number, worked: BillingSummary['denialsWorked']): Promise<void> {
+  const denied = await queryRows<{ claim_id: number; carc_code: string; amount_cents: number; line_level: boolean }>(
+    db,
+    sql`select d.claim_id, min(d.carc_code) as carc_code, sum(d.amount_cents)::int as amount_cents, bool_and(d.claim_line_id is not null) as line_level
+        from denials d join claims c on c.id = d.claim_id
+        where d.status = 'open' and d.denied_on <= ${cal.date(day - DENIAL_WORK_AFTER_DAYS)}::date
+          and c.frequency_code <> '8' and not exists (select 1 from claims r where r.original_claim_id = c.id)
+          and not exists (select 1 from claim_balance_moves m where m.claim_id = c.id)
+        group by d.claim_id order by d.claim_id`,
+  );
+  const today = cal.date(day);
+  for (const d of denied) {
+    const work = DENIAL_WORK[d.carc_code];
+    if (!work) continue;
+    if (work.action === 'correct') {
+      await reissueClaim(db, actor, d.claim_id, 'replace');
+      worked.corrected++;
+      continue;
+    }
+    const [claim] = await claimBalances(db, { claimIds: [d.claim_id] });
+    if (!claim || claim.balanceCents <= 0 || !claim.sentOn) continue;
+    const amountCents = d.line_level ? Math.min(d.amount_cents, claim.balanceCents) : claim.balanceCents;
+    if (amountCents <= 0) continue;
+    await moveClaimBalance(db, actor, d.claim_id, { kind: work.action, reason: work.reason, amountCents, today });
+    if (work.action === 'write-off') worked.writtenOff++;
+    else worked.toPatient++;
+  }
+}
+
 async function enterCharges(handle: PracticeDatabase, queue: ChargeQueue, through: number): Promise<void> {
   const batch = queue.takeThrough(through);
   if (batch) await withBulkSession(handle, (session) => session.copyRows('charges', batch.columns, batch.values));
@@ -177,7 +229,7 @@ export async function runBilling(handle: PracticeDatabase, queue: ChargeQueue, s
   const envelope = (at: DateTime): Envelope => ({ senderId: clearinghouse!.receiver_id, receiverId: clearinghouse!.sender_id, controlNumber: control++, at });
   const summary: BillingSummary = {
     billingDays: 0, claimFiles: 0, claimsBuilt: 0, claimsSent: 0, claimsHeld: 0, rejectedByClearinghouse: 0,
-    remittancesPosted: 0, claimsDenied: 0, paidCents: 0, readyToSend: { checked: 0, passing: 0, held: [] }, folder: settings.folder,
+    remittancesPosted: 0, claimsDenied: 0, denialsWorked: { corrected: 0, writtenOff: 0, toPatient: 0 }, paidCents: 0, readyToSend: { checked: 0, passing: 0, held: [] }, folder: settings.folder,
   };
   let held: EditFailure[] = [];
 
@@ -192,6 +244,7 @@ export async function runBilling(handle: PracticeDatabase, queue: ChargeQueue, s
     await enterCharges(handle, queue, day);
     summary.claimsBuilt += (await buildClaims(db, actor, { since: since(i) })).claims;
     await fixHeldClaims(db, actor, held, r);
+    await workDenials(db, actor, cal, day, summary.denialsWorked);
     // A 277CA rejection holds its claim until a biller acts: the demo's biller checks it and sends it again.
     for (const claimId of new Set(held.filter((f) => f.code === 'REJECTED_UNCHANGED').map((f) => f.claimId))) {
       await resubmitClaim(db, actor, claimId, cal.date(day));

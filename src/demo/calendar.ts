@@ -54,6 +54,11 @@ export class Calendar {
     return new Date(day * DAY_MS).getUTCFullYear();
   }
 
+  /** The day of a calendar date (month 1-12). */
+  dayOf(year: number, month: number, dayOfMonth: number): number {
+    return Date.UTC(year, month - 1, dayOfMonth) / DAY_MS;
+  }
+
   /** Whole years between two days (age on a day). */
   static years(from: number, to: number): number {
     const a = new Date(from * DAY_MS);

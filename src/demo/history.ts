@@ -1,8 +1,8 @@
 // What a patient brings to the chart before the practice's visits: the problem list (some coded in
 // SNOMED CT the way other EHRs send them), the medications for it, allergies, and screenings done
-// elsewhere (mammograms, colonoscopies, an old Tdap).
+// elsewhere (mammograms, colonoscopies, an old Tdap, a child's shots from before the chart's first visit).
 import { CodeSystem } from '../codes/systems.js';
-import { ALLERGIES, CONDITIONS, LOINC, SNOMED, VACCINES } from './catalog.js';
+import { ALLERGIES, CONDITIONS, LOINC, SNOMED, VACCINES, WELL_CHILD } from './catalog.js';
 import type { Person } from './person.js';
 import type { Registration } from './registration.js';
 
@@ -111,5 +111,32 @@ export function recordHistory(person: Person, reg: Registration, historyDays: nu
   if (adult && r.chance(0.4)) {
     const day = today - r.int(historyDays, 3600);
     if (day > dobDay + 18 * 365) chart.immunization(VACCINES.tdap, day, null, false);
+  }
+  if (age < 6) recordEarlierChildhoodShots(person, reg);
+}
+
+/**
+ * The shots of the CDC schedule that fell before the patient's first visit in this record: given at
+ * another practice (a new patient brings the record: reported, not given here) or here before the
+ * years the record holds (kept with their lots). Flu in each season after six months, two doses in the
+ * first, as the schedule asks of a child under nine.
+ */
+function recordEarlierChildhoodShots(person: Person, reg: Registration): void {
+  const { chart } = reg;
+  const { r, cal } = chart;
+  const givenHere = !reg.isNew;
+  for (const [months, vaccines] of WELL_CHILD) {
+    const day = cal.weekday(person.dobDay + Math.round(months * 30.44) + r.int(0, 10));
+    if (day >= reg.startDay || !r.chance(0.93)) continue;
+    for (const vaccine of vaccines) if (r.chance(0.95)) chart.immunization(vaccine, day, null, givenHere);
+  }
+  let firstSeason = true;
+  for (let year = cal.year(person.dobDay); ; year++) {
+    const seasonStart = cal.weekday(cal.dayOf(year, 9, 15) + r.int(0, 45));
+    if (seasonStart >= reg.startDay) break;
+    if (seasonStart < person.dobDay + 183 || !r.chance(0.6)) continue;
+    chart.immunization(VACCINES.fluPreservativeFree, seasonStart, null, givenHere);
+    if (firstSeason && seasonStart + 28 < reg.startDay && r.chance(0.75)) chart.immunization(VACCINES.fluPreservativeFree, seasonStart + 28, null, givenHere);
+    firstSeason = false;
   }
 }

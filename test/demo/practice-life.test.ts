@@ -87,4 +87,27 @@ describeEachBackend('a fresh demo practice', (t) => {
     expect(unbalanced).toEqual([]);
     for (const key of ['remittances', 'with_patient_share', 'denied', 'doses']) expect(money![key], key).toBeGreaterThan(0);
   });
+  it('works its denials as an office does and brings the shots a child had before its first visit here', async () => {
+    const worked = run.json().billing.denialsWorked;
+    expect(worked.corrected + worked.writtenOff + worked.toPatient).toBeGreaterThan(0);
+    // No claim-level denial is left unworked five weeks after it came: corrected, written off or billed to the patient.
+    const [left] = await queryRows<{ n: number }>(
+      t.db,
+      sql`select count(*)::int as n from claims c
+          where c.status = 'denied' and not exists (select 1 from claims r where r.original_claim_id = c.id)
+            and exists (select 1 from denials d where d.claim_id = c.id and d.claim_line_id is null and d.denied_on < ${'2026-10-24'}::date)`,
+    );
+    expect(left!.n).toBe(0);
+    const moves = await queryRows<{ kind: string; reason: string }>(t.db, sql`select kind, reason from claim_balance_moves`);
+    for (const m of moves) expect(m.reason.trim().length, m.kind).toBeGreaterThan(0);
+    // A child aged 2 to 5 has immunizations from its first year, given here before the record's two years or brought from elsewhere.
+    const [kids] = await queryRows<{ children: number; with_infant_shots: number }>(
+      t.db,
+      sql`select count(*)::int as children,
+                 count(*) filter (where exists (select 1 from immunizations i where i.patient_id = p.id and i.occurrence_date < p.dob + 365))::int as with_infant_shots
+          from patients p where p.dob between ${'2020-12-01'}::date and ${'2024-10-01'}::date`,
+    );
+    expect(kids!.children).toBeGreaterThan(0);
+    expect(kids!.with_infant_shots / kids!.children).toBeGreaterThanOrEqual(0.75);
+  });
 });

@@ -179,8 +179,8 @@ describeEachBackend('productivity and the monthly pack', (t) => {
     expect(pack.quality.rates.length).toBeGreaterThanOrEqual(8);
     expect(pack.productivity.notes).toContain('RVU source: 2026 charges: RVUs from the 2026 fee schedule, file pprrvu-2026-cms-layout.csv.');
     expect(pack.recall).toEqual({ opened: 1, closed: 1, openNow: 1, overdueAtMonthEnd: 1, reminders: [
-      { channel: 'email', sent: 2, failed: 0, skipped: 0, pending: 0 },
-      { channel: 'sms', sent: 0, failed: 1, skipped: 0, pending: 0 },
+      { channel: 'email', sent: 2, recallsSent: 2, failed: 0, skipped: 0, pending: 0 },
+      { channel: 'sms', sent: 0, recallsSent: 0, failed: 1, skipped: 0, pending: 0 },
     ] });
     // Aged at 31 January from the day each claim was sent: 25 days (590.00 - 50.00 paid - 20.00 written
     // off - 5.00 patient share), 60 days (80.00), 133 days (100.00, denied CO-50).

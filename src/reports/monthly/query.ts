@@ -39,7 +39,8 @@ export interface RecallActivity {
   openNow: number;
   /** Open recalls already due by the end of the month. */
   overdueAtMonthEnd: number;
-  reminders: { channel: string; sent: number; failed: number; skipped: number; pending: number }[];
+  /** Per channel: reminders (one letter, call or message can cover several of a patient's recalls) and the recalls sent. */
+  reminders: { channel: string; sent: number; recallsSent: number; failed: number; skipped: number; pending: number }[];
 }
 
 export interface ClaimsSection {
@@ -105,13 +106,15 @@ async function recallActivity(db: DbOrTx, from: string, to: string, timeZone: st
         (count(*) filter (where r.status = 'open' and r.due_date < ${to}::date))::int as overdue
       from recalls r`,
   );
-  const reminders = await queryRows<{ channel: string; sent: number; failed: number; skipped: number; pending: number }>(
+  // The log has a row per recall; a reminder is one message (a letter or call can name several recalls).
+  const reminders = await queryRows<{ channel: string; sent: number; recallsSent: number; failed: number; skipped: number; pending: number }>(
     db,
     sql`select l.channel,
-        (count(*) filter (where l.status = 'sent'))::int as sent,
-        (count(*) filter (where l.status = 'failed'))::int as failed,
-        (count(*) filter (where l.status = 'skipped'))::int as skipped,
-        (count(*) filter (where l.status = 'pending'))::int as pending
+        (count(distinct coalesce(l.message_id, -l.id)) filter (where l.status = 'sent'))::int as sent,
+        (count(*) filter (where l.status = 'sent'))::int as "recallsSent",
+        (count(distinct coalesce(l.message_id, -l.id)) filter (where l.status = 'failed'))::int as failed,
+        (count(distinct coalesce(l.message_id, -l.id)) filter (where l.status = 'skipped'))::int as skipped,
+        (count(distinct coalesce(l.message_id, -l.id)) filter (where l.status = 'pending'))::int as pending
       from reminder_log l
       where l.created_at >= ${start} and l.created_at < ${end}
       group by l.channel order by l.channel`,

@@ -41,8 +41,8 @@ export async function monthlyPackPdf(pack: MonthlyPack, f: NumberFormats, create
   ]);
   if (pack.recall.reminders.length > 0) {
     pdf.table(
-      [{ header: 'Reminder channel', width: 2 }, { header: 'Sent', align: 'right' }, { header: 'Failed', align: 'right' }, { header: 'Skipped', align: 'right' }, { header: 'Pending', align: 'right' }],
-      pack.recall.reminders.map((r) => [r.channel, f.integer(r.sent), f.integer(r.failed), f.integer(r.skipped), f.integer(r.pending)]),
+      [{ header: 'Reminder channel', width: 2 }, { header: 'Reminders sent', align: 'right' }, { header: 'Recalls in them', align: 'right' }, { header: 'Failed', align: 'right' }, { header: 'Skipped', align: 'right' }, { header: 'Pending', align: 'right' }],
+      pack.recall.reminders.map((r) => [r.channel, f.integer(r.sent), f.integer(r.recallsSent), f.integer(r.failed), f.integer(r.skipped), f.integer(r.pending)]),
     );
   } else {
     pdf.paragraph('No reminders were sent this month.', { muted: true });
@@ -95,7 +95,7 @@ export function monthlyPackCsv(pack: MonthlyPack): string {
   for (const p of pack.trend) add('trend', p.month, 'workRvu', p.workRvu);
   for (const r of pack.quality?.rates ?? []) add('quality', r.measure, 'rate', r.rate);
   for (const [k, v] of Object.entries(pack.recall)) if (typeof v === 'number') add('recall', 'all', k, v);
-  for (const r of pack.recall.reminders) for (const s of ['sent', 'failed', 'skipped', 'pending'] as const) add('reminders', r.channel, s, r[s]);
+  for (const r of pack.recall.reminders) for (const s of ['sent', 'recallsSent', 'failed', 'skipped', 'pending'] as const) add('reminders', r.channel, s, r[s]);
   for (const a of pack.claims.aging) add('ar aging', a.bucket, 'balanceCents', a.balanceCents);
   for (const k of ['submitted', 'decided', 'denied', 'denialRate', 'deniedCents', 'openBalanceCents'] as const) add('claims', 'all', k, pack.claims[k]);
   for (const r of pack.claims.topDenialReasons) add('denial reasons', r.carcCode, 'claims', r.claims);
