@@ -23,7 +23,7 @@ describeEachBackend('the rest of the chart', (t) => {
   it('adds, checks, edits, ends and lists insurance, audited', async () => {
     const unknown = await cli(['insurance', 'add', 'R1', '--payer', 'NOPE', '--member-id', 'A 1!']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('The payer with payer id NOPE was not found.');
+    expect(unknown.stderr).toContain('The payer with payer id or name "NOPE" was not found.');
     expect(unknown.stderr).toContain('--member-id must be');
     const added = await cli(['insurance', 'add', 'R1', '--payer', 'acme1', '--member-id', 'XJH123', '--group', 'G-42', '--start', '2026-01-01', '--json']);
     expect(added.code, added.stderr).toBe(0);
@@ -44,6 +44,20 @@ describeEachBackend('the rest of the chart', (t) => {
     expect(all.coverages.find((c: any) => c.id === id)).toMatchObject({ groupNumber: 'G-43', effectiveTo: '2026-03-01', state: 'ended' });
     const audit = await queryRows<{ action: string }>(t.db, sql`select action from audit_log where entity = 'coverages' order by id`);
     expect(audit.map((a) => a.action)).toEqual(['insert', 'insert', 'update', 'end']);
+  });
+
+  it('stops on a payer name two payers share, listing both, and never picks one', async () => {
+    await t.db.insert(payers).values([{ name: 'Summit Care', payerId: 'SUM2' }, { name: 'summit care', payerId: 'SUM1', active: false }]);
+    await t.db.insert(patients).values({ mrn: 'R2', firstName: 'Sam', lastName: 'Summit', dob: '1971-05-05', searchName: 'summit sam' });
+    const before = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from coverages`);
+    const doubt = await cli(['insurance', 'add', 'R2', '--payer', 'Summit Care', '--member-id', 'S1', '--json']);
+    expect(doubt.code, doubt.stderr).toBe(2);
+    expect(doubt.json().error.message).toBe('2 payers match "Summit Care": SUM1 (summit care, deactivated), SUM2 (Summit Care). Give the payer id of the one you mean, e.g. --payer SUM1.');
+    expect(await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from coverages`)).toEqual(before);
+    const chosen = await cli(['insurance', 'add', 'R2', '--payer', 'SUM2', '--member-id', 'S1', '--json']);
+    expect(chosen.code, chosen.stderr).toBe(0);
+    const listed = (await cli(['insurance', 'list', 'R2', '--json'])).json();
+    expect(listed.coverages.find((c: any) => c.id === chosen.json().id)).toMatchObject({ payer: 'Summit Care', payerId: 'SUM2' });
   });
 
   it('records family, social and surgical history and smoking status, with entered-in-error', async () => {
