@@ -79,6 +79,19 @@ describeEachBackend('the rest of the chart', (t) => {
     expect(smoking[0]).toMatchObject({ code: '8517006', smoking: 'former' });
   });
 
+  it('records past illnesses (past medical history): checked, listed and audited', async () => {
+    const added = await cli(['history', 'medical', 'add', 'R1', '--condition', 'Pneumonia', '--icd10', 'j189', '--date', '2019-01-01', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const wrong = await cli(['history', 'medical', 'add', 'R1', '--condition', 'Measles', '--icd10', 'B05.9', '--snomed', '14189004', '--date', '1950-01-01']);
+    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringContaining('Give --icd10 or --snomed, not both.')]);
+    expect(wrong.stderr).toContain('--date is before the date of birth.');
+    expect((await cli(['history', 'medical', 'add', 'R1', '--icd10', 'J18.9'])).stderr).toContain('--condition');
+    const listed = (await cli(['history', 'medical', 'list', 'R1', '--json'])).json().medical;
+    expect(listed).toEqual([expect.objectContaining({ id: added.json().ids[0], condition: 'Pneumonia', codeSystem: CodeSystem.icd10cm, code: 'J18.9', date: '2019-01-01', status: 'active' })]);
+    const audit = await queryRows<{ action: string }>(t.db, sql`select action from audit_log where entity = 'medical_history' and entity_id = ${String(added.json().ids[0])}`);
+    expect(audit.map((a) => a.action)).toEqual(['insert']);
+  });
+
   it('records advance directives; a newer one supersedes the old', async () => {
     const first = (await cli(['advance-directives', 'add', 'R1', '--kind', 'living-will', '--date', '2020-05-01', '--custodian', 'Rob Rest (husband)', '--json'])).json().ids[0];
     const second = await cli(['advance-directives', 'add', 'R1', '--kind', 'living-will', '--date', '2025-05-01', '--location', 'scanned; original at home', '--supersedes', String(first), '--json']);
@@ -132,7 +145,8 @@ describeEachBackend('the rest of the chart', (t) => {
     expect(json.socialHistory.smoking.smoking).toBe('former');
     expect(json.insurance.map((c: any) => c.payer)).toEqual(['Blue Plan']);
     const text = (await cli(['patients', 'show', 'R1'])).stdout;
-    for (const part of ['Advance directives', 'Living will, signed 2025-05-01', 'Family history', 'mother: Breast cancer (from age 52)', 'Social history', 'Smoking: Ex-smoker', 'Alcohol: 2 glasses', 'Surgical history', 'Open orders', 'Lipid panel', '    Cholesterol: 212 mg/dL', 'secondary: Blue Plan']) {
+    expect(json.pastMedicalHistory.map((x: any) => x.condition)).toEqual(['Pneumonia']);
+    for (const part of ['Past medical history', '2019-01-01  Pneumonia', 'Advance directives', 'Living will, signed 2025-05-01', 'Family history', 'mother: Breast cancer (from age 52)', 'Social history', 'Smoking: Ex-smoker', 'Alcohol: 2 glasses', 'Surgical history', 'Open orders', 'Lipid panel', '    Cholesterol: 212 mg/dL', 'secondary: Blue Plan']) {
       expect(text).toContain(part);
     }
   });
