@@ -1,11 +1,15 @@
 // The rest of the chart: insurance, history and smoking status, advance directives, lab and imaging
 // orders that results answer, and lab panels shown with their components; all in the chart summary.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { CodeSystem } from '../../src/codes/systems.js';
 import { queryRows } from '../../src/db/query.js';
 import { observations, patients, payers } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
+import { pdfPages } from '../helpers/pdf-text.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { NOW, NPI_A, seedPractice } from './setup.js';
 
@@ -148,6 +152,14 @@ describeEachBackend('the rest of the chart', (t) => {
     expect(json.pastMedicalHistory.map((x: any) => x.condition)).toEqual(['Pneumonia']);
     for (const part of ['Past medical history', '2019-01-01  Pneumonia', 'Advance directives', 'Living will, signed 2025-05-01', 'Family history', 'mother: Breast cancer (from age 52)', 'Social history', 'Smoking: Ex-smoker', 'Alcohol: 2 glasses', 'Surgical history', 'Open orders', 'Lipid panel', '    Cholesterol: 212 mg/dL', 'secondary: Blue Plan']) {
       expect(text).toContain(part);
+    }
+    // The PDF chart summary has the same sections.
+    const dir = await mkdtemp(join(tmpdir(), 'pk-rest-pdf-'));
+    const pdf = await runCli(['patients', 'show', 'R1', '--pdf', 'chart.pdf'], { database: t.handle, now: NOW, cwd: dir });
+    expect(pdf.code, pdf.stderr).toBe(0);
+    const pages = (await pdfPages(await readFile(join(dir, 'chart.pdf')))).join('\n').replace(/\s+/g, ' ');
+    for (const part of ['Past medical history', 'Pneumonia', 'Advance directives', 'Family history', 'Breast cancer', 'Social history', 'Surgical history', 'Open orders', 'Cholesterol: 212 mg/dL']) {
+      expect(pages).toContain(part);
     }
   });
 });
