@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cvxEntry } from '../src/codes/code-lists.js';
 import { isValidNpi, npiCheckDigit } from '../src/codes/npi.js';
 import { isValidLoinc } from '../src/codes/loinc.js';
 import { normalizeNdc } from '../src/codes/ndc.js';
@@ -36,6 +39,12 @@ describe('code checks', () => {
     expect(normalizeIcd10('12345')).toBe(undefined);
     expect(icd10ForClaim('E11.65')).toBe('E1165');
   });
+  it('ships every CVX code of the hand-entered CDC table (reference/cvx.tsv.gz is built from fixtures/codes/cvx.tsv)', () => {
+    const rows = readFileSync(join(import.meta.dirname, '../fixtures/codes/cvx.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+    expect(rows).toHaveLength(76);
+    for (const [code, status, name] of rows) expect(cvxEntry(code!), code).toEqual({ status, name });
+  });
+
   it('tells CPT from HCPCS and parses modifiers', () => {
     expect(procedureCodeSystem('99214')).toBe(CodeSystem.cpt);
     expect(procedureCodeSystem('G0439')).toBe(CodeSystem.hcpcs);

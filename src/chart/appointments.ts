@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { appointments, locations, patients, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { NotFoundError, ValidationError, type Issue } from '../errors.js';
+import { NotFoundError, PracticeError, ValidationError, type Issue } from '../errors.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
 import { parseLocalDateTime } from './time.js';
 
@@ -22,6 +22,8 @@ export interface BookingInput {
   durationMinutes?: string;
   locationCode?: string;
   reason?: string;
+  /** Book even though the provider has another appointment then. */
+  doubleBook?: boolean;
 }
 
 function readDuration(text: string | undefined, issues: Issue[]): number {
@@ -40,11 +42,11 @@ function readStart(text: string, clock: Clock, issues: Issue[]): Date | undefine
   return at;
 }
 
-/** Other scheduled appointments of the provider that overlap [start, start + minutes). */
-async function overlapping(db: DbOrTx, providerId: number, startsAt: Date, minutes: number, exceptId?: number): Promise<number> {
+/** Other scheduled appointments of the provider that overlap [start, start + minutes), earliest first. */
+async function overlapping(db: DbOrTx, providerId: number, startsAt: Date, minutes: number, exceptId?: number): Promise<{ id: number; startsAt: Date; durationMinutes: number }[]> {
   const end = new Date(startsAt.getTime() + minutes * 60_000);
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
+  return db
+    .select({ id: appointments.id, startsAt: appointments.startsAt, durationMinutes: appointments.durationMinutes })
     .from(appointments)
     .where(
       and(
@@ -54,8 +56,28 @@ async function overlapping(db: DbOrTx, providerId: number, startsAt: Date, minut
         sql`${appointments.startsAt} + make_interval(mins => ${appointments.durationMinutes}) > ${startsAt.toISOString()}::timestamptz`,
         exceptId === undefined ? undefined : ne(appointments.id, exceptId),
       ),
-    );
-  return row!.n;
+    )
+    .orderBy(asc(appointments.startsAt), asc(appointments.id));
+}
+
+/**
+ * A provider booked twice at once is a doubt, not a detail: it stops with the clashing appointments (numbers
+ * and times, no patient) and the choices, unless the front desk books it anyway with --double-book.
+ */
+function doubleBooking(clashes: { id: number; startsAt: Date; durationMinutes: number }[], doubleBook: boolean | undefined, provider: string, clock: Clock): string[] {
+  if (!clashes.length) return [];
+  const when = (a: { startsAt: Date; durationMinutes: number }) => {
+    const start = DateTime.fromJSDate(a.startsAt, { zone: clock.zone });
+    return `${start.toFormat('yyyy-MM-dd HH:mm')}-${start.plus({ minutes: a.durationMinutes }).toFormat('HH:mm')}`;
+  };
+  const list = clashes.map((a) => `appointment ${a.id} (${when(a)})`).join(', ');
+  if (!doubleBook) {
+    const day = DateTime.fromJSDate(clashes[0]!.startsAt, { zone: clock.zone }).toISODate();
+    throw new PracticeError('DOUBLE_BOOKED', `The provider already has ${list} at that time: nothing was booked.`, {
+      hint: `Choices: pick a free time (see "practice appointments list --date ${day} --provider ${provider}"), or another provider; or, if the provider agreed to see both, book it anyway with --double-book.`,
+    });
+  }
+  return [`Double-booked on purpose: the provider also has ${list}.`];
 }
 
 export async function bookAppointment(db: Db, actor: AuditActor, input: BookingInput, clock: Clock) {
@@ -71,12 +93,12 @@ export async function bookAppointment(db: Db, actor: AuditActor, input: BookingI
     const warnings: string[] = [];
     if (!patient.active) warnings.push('The patient is marked inactive.');
     const clashes = await overlapping(tx, provider.id, startsAt!, durationMinutes);
-    if (clashes) warnings.push(`The provider already has ${clashes} appointment(s) overlapping this time (double-booked).`);
+    warnings.push(...doubleBooking(clashes, input.doubleBook, provider.npi, clock));
     const [row] = await tx
       .insert(appointments)
       .values({ patientId: patient.id, providerId: provider.id, locationId, startsAt: startsAt!, durationMinutes, reason: input.reason?.trim() || null })
       .returning();
-    await recordAudit(tx, actor, { action: 'book', entity: 'appointments', entityId: row!.id, details: { patientId: patient.id, providerId: provider.id, doubleBooked: clashes > 0 } });
+    await recordAudit(tx, actor, { action: 'book', entity: 'appointments', entityId: row!.id, details: { patientId: patient.id, providerId: provider.id, doubleBooked: clashes.length > 0 } });
     return { appointment: row!, warnings };
   });
 }
@@ -119,7 +141,7 @@ export async function setAppointmentStatus(db: Db, actor: AuditActor, id: string
   });
 }
 
-export async function rescheduleAppointment(db: Db, actor: AuditActor, id: string, at: string, clock: Clock, durationText?: string) {
+export async function rescheduleAppointment(db: Db, actor: AuditActor, id: string, at: string, clock: Clock, durationText?: string, doubleBook?: boolean) {
   const issues: Issue[] = [];
   const startsAt = readStart(at, clock, issues);
   if (issues.length) throw new ValidationError(issues);
@@ -130,17 +152,19 @@ export async function rescheduleAppointment(db: Db, actor: AuditActor, id: strin
     }
     const durationMinutes = durationText === undefined ? current.durationMinutes : readDuration(durationText, issues);
     if (issues.length) throw new ValidationError(issues);
+    const clashes = current.providerId ? await overlapping(tx, current.providerId, startsAt!, durationMinutes, current.id) : [];
+    const provider = current.providerId ? (await tx.select({ npi: providers.npi }).from(providers).where(eq(providers.id, current.providerId)))[0] : undefined;
+    const warnings = doubleBooking(clashes, doubleBook, provider?.npi ?? '', clock);
     await tx.update(appointments).set({ status: 'rescheduled', statusChangedAt: clock.now, updatedAt: clock.now }).where(eq(appointments.id, current.id));
-    const clashes = current.providerId ? await overlapping(tx, current.providerId, startsAt!, durationMinutes, current.id) : 0;
     const [row] = await tx
       .insert(appointments)
       .values({ patientId: current.patientId, providerId: current.providerId, locationId: current.locationId, startsAt: startsAt!, durationMinutes, reason: current.reason, recallRuleCode: current.recallRuleCode, rescheduledFromId: current.id })
       .returning();
     await recordAudit(tx, actor, [
       { action: 'rescheduled', entity: 'appointments', entityId: current.id, details: { to: row!.id } },
-      { action: 'book', entity: 'appointments', entityId: row!.id, details: { rescheduledFrom: current.id, doubleBooked: clashes > 0 } },
+      { action: 'book', entity: 'appointments', entityId: row!.id, details: { rescheduledFrom: current.id, doubleBooked: clashes.length > 0 } },
     ]);
-    return { appointment: row!, previousId: current.id, warnings: clashes ? [`The provider already has ${clashes} appointment(s) overlapping the new time (double-booked).`] : [] };
+    return { appointment: row!, previousId: current.id, warnings };
   });
 }
 

@@ -1,4 +1,4 @@
-// Family, social and surgical history as the patient tells it (the medical_history table, which imports
+// Past medical, family, social and surgical history as the patient tells it (the medical_history table, which imports
 // also fill), and the smoking status (a US Core Smoking Status observation, LOINC 72166-2, which the
 // tobacco measures read). Declared like the other chart entries (src/chart/entries.ts).
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
@@ -98,6 +98,41 @@ export const socialHistoryKind: EntryKind = {
   },
 };
 
+export const pastIllnessKind: EntryKind = {
+  command: 'medical',
+  listNoun: 'past medical history',
+  lifecycle: 'past-illness',
+  noun: 'past medical history entry',
+  summary: 'past illnesses, now over, as the patient tells them (FHIR Condition, resolved); current ones go on the problem list',
+  example: 'practice history medical add C100 --condition "Pneumonia" --icd10 J18.9 --date 2019-01-01',
+  options: [
+    { flags: '--condition <text>', description: 'the illness, as the patient tells it, e.g. "Pneumonia" (required)' },
+    { flags: '--icd10 <code>', description: 'ICD-10-CM code of the illness' },
+    { flags: '--snomed <code>', description: 'SNOMED CT code of the illness' },
+    { flags: '--date <date>', description: 'when it began (the first of the month or year when only that is known)' },
+    { flags: '--note <text>', description: 'e.g. "hospitalised a week"' },
+  ],
+  columns: tableColumns({ Date: 'date', Illness: 'condition', Code: 'code' }),
+  async add(tx, patient, c) {
+    const condition = c.required('condition', '--condition');
+    const icd10 = c.code('icd10', '--icd10', normalizeIcd10, 'an ICD-10-CM code (e.g. J18.9)');
+    const sct = c.code('snomed', '--snomed', snomed, 'a SNOMED CT concept id (6 to 18 digits)');
+    if (c.text('icd10') && c.text('snomed')) c.fail('--snomed', 'ONE_CODE', 'Give --icd10 or --snomed, not both.');
+    const date = c.date('date', '--date');
+    if (date && date < patient.dob) c.fail('--date', 'BEFORE_BIRTH', '--date is before the date of birth.');
+    c.done();
+    const [row] = await tx
+      .insert(medicalHistory)
+      .values({ patientId: patient.id, kind: 'past-illness', description: condition!, onsetDate: date ?? null, codeSystem: icd10 ? CodeSystem.icd10cm : sct ? CodeSystem.snomed : null, code: icd10 ?? sct ?? null, note: c.text('note') ?? null })
+      .returning({ id: medicalHistory.id });
+    return { entity: 'medical_history', ids: [row!.id], warnings: [], details: { kind: 'past-illness' } };
+  },
+  async list(db, patient, all) {
+    const rows = await historyRows(db, patient.id, 'past-illness', all);
+    return rows.map((r) => ({ id: r.id, date: r.onsetDate, condition: r.description, codeSystem: r.codeSystem, code: r.code, note: r.note, status: r.status, statusNote: r.statusNote, replacesId: r.replacesId }));
+  },
+};
+
 export const surgicalHistoryKind: EntryKind = {
   command: 'surgical',
   listNoun: 'surgical history',
@@ -172,4 +207,4 @@ export const smokingStatusKind: EntryKind = {
   list: (db, patient, all) => smokingStatuses(db, patient.id, all),
 };
 
-export const HISTORY_KINDS = [familyHistoryKind, socialHistoryKind, surgicalHistoryKind, smokingStatusKind];
+export const HISTORY_KINDS = [pastIllnessKind, familyHistoryKind, socialHistoryKind, surgicalHistoryKind, smokingStatusKind];

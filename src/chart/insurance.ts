@@ -5,8 +5,8 @@ import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { coverages, payers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
-import { badDate, mistake, NotFoundError, ValidationError, type Issue } from '../errors.js';
-import { patientByMrn, payerNotFound } from './lookup.js';
+import { badDate, mistake, NotFoundError, UsageError, ValidationError, type Issue } from '../errors.js';
+import { patientByMrn, payerByIdOrName } from './lookup.js';
 import { parseDate } from './time.js';
 
 /** The words a front desk uses -> X12 individual relationship code (SBR02 / PAT01). */
@@ -43,19 +43,16 @@ async function readInput(db: DbOrTx, input: CoverageInput, today: string, issues
   const values: CoverageValues = {};
   const fail = (path: string, code: string, message: string) => void issues.push({ path, code, message });
   const payer = blank(input.payer);
-  if (payer !== undefined) {
-    const [row] = await db
-      .select({ id: payers.id, active: payers.active, name: payers.name })
-      .from(payers)
-      .where(sql`upper(${payers.payerId}) = ${payer.toUpperCase()} or lower(${payers.name}) = ${payer.toLowerCase()}`)
-      .orderBy(asc(payers.id))
-      .limit(1);
-    if (!row) {
-      const unknown = payerNotFound(payer);
-      fail('--payer', 'PAYER_UNKNOWN', `${unknown.message} ${unknown.hint}`);
+  if (payer === '') fail('--payer', 'REQUIRED', '--payer needs the payer id or name.');
+  else if (payer !== undefined) {
+    try {
+      const row = await payerByIdOrName(db, payer);
+      if (!row.active) fail('--payer', 'PAYER_INACTIVE', `The payer ${row.name} is deactivated: reactivate it with "practice payers reactivate" first.`);
+      else values.payerId = row.id;
+    } catch (error) {
+      if (!(error instanceof NotFoundError || error instanceof UsageError)) throw error;
+      issues.push({ path: '--payer', code: error instanceof UsageError ? 'PAYER_AMBIGUOUS' : 'PAYER_UNKNOWN', message: `${error.message} ${error.hint}`, usage: error instanceof UsageError });
     }
-    else if (!row.active) fail('--payer', 'PAYER_INACTIVE', `The payer ${row.name} is deactivated: reactivate it with "practice payers reactivate" first.`);
-    else values.payerId = row.id;
   }
   const member = blank(input.memberId);
   if (member !== undefined) {
@@ -147,7 +144,7 @@ export async function addCoverage(db: Db, actor: AuditActor, mrn: string, input:
   return db.transaction(async (tx) => {
     const patient = await patientByMrn(tx, mrn);
     const issues: Issue[] = [];
-    if (!blank(input.payer)) issues.push({ path: '--payer', code: 'REQUIRED', message: '--payer is required.' });
+    if (input.payer === undefined) issues.push({ path: '--payer', code: 'REQUIRED', message: '--payer is required.' });
     if (!blank(input.memberId)) issues.push({ path: '--member-id', code: 'REQUIRED', message: '--member-id is required.' });
     const values = await readInput(tx, input, today, issues);
     const coverage: CoverageValues = { priority: 1, relationship: '18', ...values };

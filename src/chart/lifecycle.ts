@@ -64,7 +64,7 @@ function enteredInError(noun: string, key: string, extra: Record<string, unknown
 /** The chart's entry kinds (src/chart/entries.ts declares each one against this list). */
 export type EntryKindName = 'problems' | 'medications' | 'allergies' | 'immunizations' | 'vitals' | 'labs' | 'notes';
 /** The rest of the chart: history (src/chart/history.ts), advance directives and orders. */
-export type ChartKindName = 'family-history' | 'social-history' | 'surgical-history' | 'smoking-status' | 'advance-directives' | 'orders';
+export type ChartKindName = 'past-illness' | 'family-history' | 'social-history' | 'surgical-history' | 'smoking-status' | 'advance-directives' | 'orders';
 export type LifecycleKind = EntryKindName | ChartKindName;
 
 function historyLifecycle(kind: string, noun: string): Lifecycle {
@@ -205,6 +205,7 @@ const LIFECYCLES: Record<LifecycleKind, Lifecycle> = {
     isError: (r) => r.status === ERROR,
     changes: [enteredInError('progress note', 'status')],
   },
+  'past-illness': historyLifecycle('past-illness', 'past medical history entry'),
   'family-history': historyLifecycle('family', 'family history entry'),
   'social-history': historyLifecycle('social', 'social history entry'),
   'surgical-history': historyLifecycle('surgery', 'surgical history entry'),
@@ -338,4 +339,4 @@ export async function retireReplaced(tx: Tx, actor: AuditActor, kind: LifecycleK
 }
 
 /** The kinds whose corrections carry a pointer to the entry they replace. */
-export const REPLACEABLE: LifecycleKind[] = ['medications', 'problems', 'allergies', 'immunizations', 'family-history', 'social-history', 'surgical-history', 'advance-directives'];
+export const REPLACEABLE: LifecycleKind[] = ['medications', 'problems', 'allergies', 'immunizations', 'past-illness', 'family-history', 'social-history', 'surgical-history', 'advance-directives'];

@@ -1,9 +1,9 @@
 // The records a command names by their everyday identifiers: chart number, NPI, location code.
 // Messages never echo the chart number back (it identifies a patient).
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, or, sql } from 'drizzle-orm';
 import { describeNpiProblem } from '../codes/npi.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { locations, patients, providers } from '../db/schema/index.js';
+import { locations, patients, payers, providers } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 
 export type PatientRow = typeof patients.$inferSelect;
@@ -25,9 +25,37 @@ export function locationNotFound(code: string): NotFoundError {
   return new NotFoundError(`The location code "${code.trim()}"`, 'See the location codes with "practice locations list".');
 }
 
-/** The one error for a payer the practice has not set up (the directory's wording: "The payer with payer id ..."). */
-export function payerNotFound(payerId: string): NotFoundError {
-  return new NotFoundError(`The payer with payer id ${payerId.trim()}`, 'See the payers with "practice payers list" (add one with "practice payers add").');
+const PAYERS_HINT = 'See the payers with "practice payers list" (add one with "practice payers add").';
+
+/**
+ * The one error for a payer the practice has not set up: "The payer with payer id ..." where only a payer id
+ * is taken, "The payer with payer id or name ..." where a name is taken too (insurance --payer).
+ */
+export function payerNotFound(payer: string, byName = false): NotFoundError {
+  return new NotFoundError(byName ? `The payer with payer id or name "${payer.trim()}"` : `The payer with payer id ${payer.trim()}`, PAYERS_HINT);
+}
+
+export type PayerRow = typeof payers.$inferSelect;
+
+/**
+ * The payer a front desk names by its payer id or by its name, letters in any case. The payer id typed
+ * exactly always wins (it is the key, and the way out of a doubt); otherwise two payers that match (two
+ * of the same name, or one by id and one by name) stop with both shown: picking one would bill the wrong
+ * payer.
+ */
+export async function payerByIdOrName(db: DbOrTx, payer: string): Promise<PayerRow> {
+  const wanted = payer.trim();
+  const [exact] = await db.select().from(payers).where(eq(payers.payerId, wanted));
+  if (exact) return exact;
+  const rows = await db
+    .select()
+    .from(payers)
+    .where(or(eq(sql`upper(${payers.payerId})`, wanted.toUpperCase()), eq(sql`lower(${payers.name})`, wanted.toLowerCase())))
+    .orderBy(asc(payers.payerId));
+  if (rows.length === 1) return rows[0]!;
+  if (!rows.length) throw payerNotFound(wanted, true);
+  const choices = rows.map((r) => `${r.payerId} (${r.name}${r.active ? '' : ', deactivated'})`).join(', ');
+  throw new UsageError(`${rows.length} payers match "${wanted}": ${choices}.`, `Give the payer id of the one you mean, e.g. --payer ${rows[0]!.payerId}.`);
 }
 
 /**

@@ -6,7 +6,7 @@ import { isUsState } from '../codes/states.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { patients } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { ValidationError, type Issue } from '../errors.js';
+import { PracticeError, ValidationError, type Issue } from '../errors.js';
 import { patientByMrn, type PatientRow } from './lookup.js';
 import { normalizeNameText, patientSearchName } from './names.js';
 import { parseDate } from './time.js';
@@ -158,18 +158,30 @@ async function nextMrn(db: DbOrTx): Promise<string> {
   return `P${String(candidate).padStart(6, '0')}`;
 }
 
-export async function addPatient(db: Db, actor: AuditActor, fields: PatientFields, today: string): Promise<PatientRow> {
+/** The stop when a registration looks like a second chart for a patient already on file (no name or chart number in it). */
+export const POSSIBLE_DUPLICATE = 'POSSIBLE_DUPLICATE';
+
+export async function addPatient(db: Db, actor: AuditActor, fields: PatientFields, today: string, options: { notADuplicate?: boolean } = {}): Promise<PatientRow> {
   const values = validatePatientFields(fields, today, { creating: true });
   return db.transaction(async (tx) => {
     if (values.mrn && (await mrnTaken(tx, values.mrn))) {
       throw new ValidationError([{ path: 'mrn', code: 'MRN_TAKEN', message: 'That chart number (MRN) already belongs to another patient.' }]);
     }
+    const searchName = patientSearchName({ firstName: values.firstName!, lastName: values.lastName! });
+    // The same name and date of birth is most often the same person registered twice: a doubt, so it stops.
+    const [same] = await tx.select({ n: sql<number>`count(*)::int` }).from(patients).where(and(eq(patients.searchName, searchName), eq(patients.dob, values.dob!), eq(patients.active, true)));
+    const sameCount = same?.n ?? 0;
+    if (sameCount > 0 && !options.notADuplicate) {
+      throw new PracticeError(POSSIBLE_DUPLICATE, `${sameCount === 1 ? 'A patient' : `${sameCount} patients`} with the same name and date of birth ${sameCount === 1 ? 'is' : 'are'} already registered: nothing was registered.`, {
+        hint: 'Choices: look the patient up with "practice patients find <name or date of birth>" and use that chart; or, if this is a different person, register them with --not-a-duplicate.',
+      });
+    }
     const mrn = values.mrn ?? (await nextMrn(tx));
     const [row] = await tx
       .insert(patients)
-      .values({ ...values, mrn, firstName: values.firstName!, lastName: values.lastName!, dob: values.dob!, searchName: patientSearchName({ firstName: values.firstName!, lastName: values.lastName! }) })
+      .values({ ...values, mrn, firstName: values.firstName!, lastName: values.lastName!, dob: values.dob!, searchName })
       .returning();
-    await recordAudit(tx, actor, { action: 'insert', entity: 'patients', entityId: row!.id, details: { fields: Object.keys(values) } });
+    await recordAudit(tx, actor, { action: 'insert', entity: 'patients', entityId: row!.id, details: { fields: Object.keys(values), ...(sameCount > 0 ? { sameNameAndBirthDate: sameCount } : {}) } });
     return row!;
   });
 }

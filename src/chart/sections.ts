@@ -45,6 +45,7 @@ export function summarySections(summary: ChartSummary, zone: string): Section[] 
       ),
     },
     { title: 'Open orders', lines: none(summary.openOrders.map((o) => `${day(o.orderedAt)}  ${o.kind} ${o.code}${o.display ? ` ${o.display}` : ''}${o.reasonCode ? `, for ${o.reasonCode}` : ''}${o.provider ? ` (${o.provider})` : ''}`), 'None open.') },
+    { title: 'Past medical history', lines: none(summary.pastMedicalHistory.map((x) => `${x.date ?? 'date unknown'}  ${x.condition}`), 'None recorded.') },
     { title: 'Family history', lines: none(summary.familyHistory.map((f) => `${f.relation ?? 'relative'}: ${f.condition}${f.onsetAge !== null ? ` (from age ${f.onsetAge})` : ''}`), 'None recorded.') },
     {
       title: 'Social history',

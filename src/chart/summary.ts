@@ -20,7 +20,7 @@ import type { PatientCareGap } from '../measures/gaps.js';
 import type { PatientRow } from './lookup.js';
 import { advanceDirectiveRows } from './advance-directives.js';
 import { labResults } from './entries.js';
-import { familyHistoryKind, smokingStatuses, socialHistoryKind, surgicalHistoryKind } from './history.js';
+import { familyHistoryKind, pastIllnessKind, smokingStatuses, socialHistoryKind, surgicalHistoryKind } from './history.js';
 import { listCoverages } from './insurance.js';
 import { orderRows } from './orders.js';
 import { DIASTOLIC, SYSTOLIC, VITAL_CODES } from '../records/vital.js';
@@ -78,8 +78,9 @@ export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { n
       .where(and(eq(recalls.patientId, patientId), eq(recalls.status, 'open')))
       .orderBy(asc(recalls.dueDate)),
   ]);
-  const [directives, family, social, surgical, smoking, openOrders] = await Promise.all([
+  const [directives, pastIllnesses, family, social, surgical, smoking, openOrders] = await Promise.all([
     advanceDirectiveRows(db, patientId),
+    pastIllnessKind.list(db, patient, false),
     familyHistoryKind.list(db, patient, false),
     socialHistoryKind.list(db, patient, false),
     surgicalHistoryKind.list(db, patient, false),
@@ -127,6 +128,7 @@ export async function chartSummary(db: DbOrTx, patient: PatientRow, options: { n
     immunizations: shots,
     labs,
     advanceDirectives: directives,
+    pastMedicalHistory: pastIllnesses,
     familyHistory: family,
     socialHistory: { smoking: smoking[0] ?? null, entries: social },
     surgicalHistory: surgical,

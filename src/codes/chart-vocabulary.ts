@@ -41,5 +41,11 @@ export const ADVANCE_DIRECTIVE_KINDS: Record<string, Coded & { label: string }> 
 /** LOINC 42348-3: the DocumentReference category US Core gives advance directive documents. */
 export const ADVANCE_DIRECTIVES_CATEGORY_LOINC = '42348-3';
 
+/**
+ * LOINC 11348-0 History of Past illness Narrative (the past medical history section): the second category
+ * of a past illness's Condition, telling it from a problem the practice resolved.
+ */
+export const PAST_ILLNESS_LOINC = { code: '11348-0', display: 'History of Past illness Narrative' };
+
 /** SNOMED CT 387713003 Surgical procedure: the Procedure.category a past surgery is exported with. */
 export const SURGICAL_PROCEDURE_SNOMED = { code: '387713003', display: 'Surgical procedure' };

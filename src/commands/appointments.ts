@@ -20,12 +20,13 @@ export function register(program: Command, action: ActionFactory): void {
     .option('--duration <minutes>', 'length in minutes', '15')
     .option('--location <code>', 'location code (default: the provider\'s)')
     .option('--reason <text>', 'reason for the visit')
+    .option('--double-book', 'book even though the provider has another appointment then (otherwise that stops)')
     .addHelpText('after', '\nExample:\n  practice appointments book C100 --at "2026-03-12 09:30" --provider 1234567893 --duration 20 --reason "diabetes follow-up"')
     .action(
-      action(async (ctx, mrn: string, options: { at: string; provider: string; duration: string; location?: string; reason?: string }) => {
+      action(async (ctx, mrn: string, options: { at: string; provider: string; duration: string; location?: string; reason?: string; doubleBook?: boolean }) => {
         const db = await ctx.db();
         const clock = await practiceClock(db, ctx.now);
-        const { appointment, warnings } = await bookAppointment(db, ctx.auditActor, { mrn, providerNpi: options.provider, at: options.at, durationMinutes: options.duration, locationCode: options.location, reason: options.reason }, clock);
+        const { appointment, warnings } = await bookAppointment(db, ctx.auditActor, { mrn, providerNpi: options.provider, at: options.at, durationMinutes: options.duration, locationCode: options.location, reason: options.reason, doubleBook: options.doubleBook }, clock);
         warnings.forEach((w) => ctx.warn(w));
         return { data: { id: appointment.id, startsAt: appointment.startsAt, durationMinutes: appointment.durationMinutes, warnings }, human: `Booked appointment ${appointment.id} for ${formatLocal(appointment.startsAt, clock.zone)} (${appointment.durationMinutes} min).` };
       }),
@@ -89,12 +90,13 @@ export function register(program: Command, action: ActionFactory): void {
     .argument('<id>', 'appointment number')
     .requiredOption('--at <when>', 'new date and time')
     .option('--duration <minutes>', 'new length in minutes')
+    .option('--double-book', 'move it even though the provider has another appointment then (otherwise that stops)')
     .addHelpText('after', '\nExamples:\n  practice appointments reschedule 42 --at "2026-03-19 10:15"\n  practice appointments reschedule 42 --at "tomorrow 2:15pm" --duration 30')
     .action(
-      action(async (ctx, id: string, options: { at: string; duration?: string }) => {
+      action(async (ctx, id: string, options: { at: string; duration?: string; doubleBook?: boolean }) => {
         const db = await ctx.db();
         const clock = await practiceClock(db, ctx.now);
-        const result = await rescheduleAppointment(db, ctx.auditActor, id, options.at, clock, options.duration);
+        const result = await rescheduleAppointment(db, ctx.auditActor, id, options.at, clock, options.duration, options.doubleBook);
         result.warnings.forEach((w) => ctx.warn(w));
         return {
           data: { id: result.appointment.id, previousId: result.previousId, startsAt: result.appointment.startsAt, warnings: result.warnings },

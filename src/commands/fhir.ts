@@ -32,7 +32,7 @@ export function register(program: Command, action: ActionFactory): void {
   outputFileOption(fhir.command('export [mrn]'), '--out <path>', 'file for the bundle (default: print it), or folder for --all')
     .description("one patient's full record as a FHIR R4 Bundle, or with --all the whole practice as Bulk Data NDJSON")
     .option('--all', 'export every patient: one NDJSON file per resource type (FHIR Bulk Data)')
-    .option('--since <date>', 'with --all: only records changed on or after this date')
+    .option('--since <date>', 'with --all: only records changed on or after this date (from midnight, practice time) or date and time')
     .option('--replace', 'with --all: replace the NDJSON files an earlier export left in the folder')
     .option('--recipient <who>', 'for an export to someone outside the practice: who receives it (recorded as a disclosure)')
     .option('--purpose <why>', 'with --recipient: why it is disclosed, e.g. treatment, a patient request, a legal order')
@@ -51,9 +51,10 @@ Files are readable by you only: they hold patient records.`,
     .action(
       action(async (ctx, mrn: string | undefined, options: ExportOptions) => {
         const { exportPatient, exportPractice, exportSince } = await import('../fhir/recorded-export.js');
-        const since = exportSince(options.since);
         const recipient = recipientOf(options);
         const db = await ctx.db();
+        const { practiceClock } = await import('../practice/clock.js');
+        const since = exportSince(options.since, await practiceClock(db, ctx.now));
         if (options.all) {
           if (mrn) throw new UsageError('Give either a chart number (MRN) or --all, not both.');
           if (!options.out) throw new UsageError('--all needs --out <folder> for the NDJSON files.', 'For example: practice fhir export --all --out export/');

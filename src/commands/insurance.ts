@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 
 function coverageOptions(command: Command, adding: boolean): Command {
   return command
-    .option('--payer <payer>', `the payer's id or name as "practice payers list" shows it${adding ? ' (required)' : ''}`)
+    .option('--payer <payer>', `the payer id or the payer's name, as "practice payers list" shows them${adding ? ' (required)' : ''}`)
     .option('--member-id <id>', `the member id on the card${adding ? ' (required)' : ''}`)
     .option('--group <number>', 'the group number on the card')
     .option('--plan <name>', 'the plan name, e.g. "Gold PPO"')

@@ -9,13 +9,13 @@ import { findDuplicateCandidates } from '../chart/duplicates.js';
 import { fullName, patientByMrn, type PatientRow } from '../chart/lookup.js';
 import { mergePatients } from '../chart/merge.js';
 import { recordChartRead } from '../db/audit.js';
-import { addPatient, deactivatePatient, editPatient, countPatientMatches, findPatients, PATIENT_FIELD_LABELS, recordDeath, validatePatientFields, type PatientFields } from '../chart/patients.js';
+import { addPatient, deactivatePatient, POSSIBLE_DUPLICATE, editPatient, countPatientMatches, findPatients, PATIENT_FIELD_LABELS, recordDeath, validatePatientFields, type PatientFields } from '../chart/patients.js';
 import { writeSectionsPdf } from '../chart/pdf.js';
 import { summarySections } from '../chart/sections.js';
 import { chartSummary } from '../chart/summary.js';
 import { formatLocal, requireDate } from '../chart/time.js';
 import { practiceClock } from '../practice/clock.js';
-import { UsageError, ValidationError } from '../errors.js';
+import { PracticeError, UsageError, ValidationError } from '../errors.js';
 
 // Option → field; the order is the order of the form on a terminal.
 const FIELD_OPTIONS: [flags: string, field: keyof PatientFields, asked: boolean][] = [
@@ -151,17 +151,25 @@ export function register(program: Command, action: ActionFactory): void {
     patients
       .command('add')
       .description('register a patient (a form on a terminal when no option is given)')
+      .option('--not-a-duplicate', 'a different person from the patient already registered with the same name and date of birth')
       .addHelpText('after', '\nExample:\n  practice patients add --first Maria --last Garcia --dob 1980-04-23 --sex F --phone "(555) 201-3344" --state MA --zip 02134'),
   ).action(
-    action(async (ctx, options: Record<string, string>) => {
+    action(async (ctx, options: Record<string, string> & { notADuplicate?: boolean }) => {
       const db = await ctx.db();
       const { today } = await practiceClock(db, ctx.now);
       let fields = fieldsFromOptions(options);
-      if (Object.keys(fields).length === 0) {
+      const asked = Object.keys(fields).length === 0;
+      if (asked) {
         if (!ctx.io.stdinIsTTY && !ctx.io.prompter) throw new UsageError('Give the patient\'s details as options (at least --first, --last and --dob).', 'See "practice patients add --help".');
         fields = await askPatientFields(ctx, today);
       }
-      const patient = await addPatient(db, ctx.auditActor, fields, today);
+      const patient = await addPatient(db, ctx.auditActor, fields, today, { notADuplicate: options.notADuplicate }).catch(async (error: unknown) => {
+        // On the form, the answers are not lost to the doubt: it is asked there and then.
+        if (!asked || !(error instanceof PracticeError) || error.code !== POSSIBLE_DUPLICATE) throw error;
+        ctx.warn(error.message.replace(': nothing was registered.', '.'));
+        if (!(await ctx.prompter.confirm('Is this a different person (register a new chart)?', { default: false }))) throw error;
+        return addPatient(db, ctx.auditActor, fields, today, { notADuplicate: true });
+      });
       return { data: { created: patientRow(patient) }, human: `Registered ${fullName(patient)} with chart number ${patient.mrn}.` };
     }),
   );

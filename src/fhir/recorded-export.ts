@@ -13,11 +13,16 @@ import { bulkExport, patientBundle, type BulkExportOptions, type BulkExportResul
 /** Who receives an export from outside the practice, and why. */
 export type Recipient = Omit<Disclosure, 'what'>;
 
-/** --since of a bulk export: a date (2026-03-01, 3/1/2026) or an ISO date and time (2026-03-01T09:30Z), read as UTC. */
-export function exportSince(value: string | undefined): Date | undefined {
+/**
+ * --since of a bulk export: a date (2026-03-01, 3/1/2026, yesterday) from midnight in the practice's zone, or
+ * an ISO date and time, in the practice's zone unless it carries an offset (2026-03-01T09:30, ...T14:30Z).
+ */
+export function exportSince(value: string | undefined, clock: { zone: string; today: string }): Date | undefined {
   if (value === undefined) return undefined;
-  const day = parseDate(value);
-  const parsed = day ? DateTime.fromISO(day, { zone: 'utc' }) : DateTime.fromISO(value, { zone: 'utc' });
+  const text = value.trim();
+  // A date reader takes "2026-03-01T09:30" as its date alone: the time is read here first.
+  const day = /\d[T ]\d{1,2}:\d{2}/.test(text) ? undefined : parseDate(text, clock.today);
+  const parsed = DateTime.fromISO(day ?? text.replace(' ', 'T'), { zone: clock.zone });
   if (!parsed.isValid) throw mistake(badDate('--since'));
   return parsed.toJSDate();
 }

@@ -26,6 +26,7 @@ import {
   ADVANCE_DIRECTIVE_KINDS,
   ADVANCE_DIRECTIVES_CATEGORY_LOINC,
   FAMILY_RELATIONS,
+  PAST_ILLNESS_LOINC,
   ROLE_CODE_SYSTEM,
   SOCIAL_HISTORY_NARRATIVE_LOINC,
   SURGICAL_PROCEDURE_SNOMED,
@@ -593,13 +594,44 @@ export function coverageResource(row: Row<typeof s.coverages>): Coverage {
   });
 }
 
-// Family, social and surgical history as the patient tells it (medical_history): entered-in-error
+// Past medical, family, social and surgical history as the patient tells it (medical_history): entered-in-error
 // entries keep FHIR's entered-in-error status, so a receiver hides them as we do.
 type HistoryRow = Row<typeof s.medicalHistory>;
 const inError = (row: { status: string }) => row.status === 'entered-in-error';
 const notes = (text: string | null) => (text ? [{ text }] : undefined);
 const correctionOf = (type: string, row: HistoryRow): Extension[] | undefined =>
   row.replacesId ? [{ url: System.replaces, valueReference: ref(type, idPrefix.history, row.replacesId)! }] : undefined;
+
+/**
+ * A past illness as the patient tells it (kind past-illness). US Core has no category of its own for past
+ * medical history: it is a problem-list-item Condition that is over, clinicalStatus resolved, with a second
+ * category (LOINC 11348-0, the past illness section) so a receiver, and our import, tell it from a problem
+ * resolved here. When it ended is not told: it had by the time it was recorded, the abatement given, so
+ * a reader that takes an abatement-less condition as lasting (QI-Core's prevalence period) does not.
+ */
+export function pastIllnessCondition(row: HistoryRow): Condition {
+  const recorded = row.createdAt.toISOString();
+  return clean<Condition>({
+    resourceType: 'Condition',
+    id: resourceId(idPrefix.history, row.id),
+    meta: meta(Profile.conditionProblem),
+    extension: correctionOf('Condition', row),
+    // FHIR con-5: no clinical status on an entry marked entered in error.
+    clinicalStatus: inError(row) ? undefined : { coding: [{ system: System.conditionClinical, code: 'resolved' }] },
+    verificationStatus: inError(row) ? { coding: [{ system: System.conditionVerification, code: 'entered-in-error' }] } : undefined,
+    category: [
+      { coding: [{ system: System.conditionCategory, code: 'problem-list-item', display: 'Problem List Item' }] },
+      { coding: [{ system: CodeSystem.loinc, ...PAST_ILLNESS_LOINC }] },
+    ],
+    code: concept(row.codeSystem, row.code, undefined, row.description),
+    subject: patientRef(row.patientId),
+    asserter: patientRef(row.patientId),
+    onsetDateTime: row.onsetDate ?? undefined,
+    abatementDateTime: inError(row) || (row.onsetDate && row.onsetDate > recorded.slice(0, 10)) ? undefined : recorded,
+    recordedDate: recorded,
+    note: notes(row.note),
+  });
+}
 
 /** A relative's condition (kind family): the relation as an HL7 v3 RoleCode, the age at onset in years. */
 export function familyHistoryResource(row: HistoryRow): FamilyMemberHistory {

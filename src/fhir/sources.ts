@@ -213,6 +213,7 @@ export const sources: Source[] = [
     },
   },
   { resourceType: 'Coverage', table: s.coverages, where: patientRows(s.coverages), toResources: same(map.coverageResource) },
+  { resourceType: 'Condition', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'past-illness')), toResources: same(map.pastIllnessCondition) },
   { resourceType: 'FamilyMemberHistory', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'family')), toResources: same(map.familyHistoryResource) },
   { resourceType: 'Observation', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'social')), toResources: same(map.socialHistoryObservation) },
   { resourceType: 'Procedure', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'surgery')), toResources: same(map.surgicalHistoryProcedure) },

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { parse, CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { PracticeError } from '../errors.js';
+import { restoreNeutralizedCell } from '../text/csv.js';
 
 export interface CsvFormat {
   encoding: 'utf-8' | 'windows-1252';
@@ -74,7 +75,10 @@ export interface CsvRow {
  */
 export const MAX_ROW_CHARACTERS = 16 * 1024 * 1024;
 
-/** Header first, then every row; memory stays flat whatever the file size. */
+/**
+ * Header first, then every row; memory stays flat whatever the file size. A cell neutralised against
+ * spreadsheet formulas ('=..., '+..., as practicekit's reject files write them) is read without the apostrophe.
+ */
 export async function* readCsv(path: string, format: CsvFormat, name = basename(path)): AsyncGenerator<CsvRow> {
   const source = createReadStream(path);
   const decoded = format.encoding === 'windows-1252' ? source.pipe(iconv.decodeStream('win1252')) : source;
@@ -99,7 +103,8 @@ export async function* readCsv(path: string, format: CsvFormat, name = basename(
   for await (const cells of parser as AsyncIterable<string[]>) {
     while (skipped.length) yield skipped.shift()!;
     index++;
-    yield { cells, row: index };
+    // A reject file, fixed and imported again, holds its cells as neutralizeCell wrote them.
+    yield { cells: cells.map(restoreNeutralizedCell), row: index };
   }
   while (skipped.length) yield skipped.shift()!;
 }

@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { readCvx } from '../codes/code-lists.js';
-import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, relationKey, relationOfRoleCode, ROLE_CODE_SYSTEM, SOCIAL_HISTORY_NARRATIVE_LOINC } from '../codes/chart-vocabulary.js';
+import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, PAST_ILLNESS_LOINC, relationKey, relationOfRoleCode, ROLE_CODE_SYSTEM, SOCIAL_HISTORY_NARRATIVE_LOINC } from '../codes/chart-vocabulary.js';
 import { checkObservationValue } from '../records/observation.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { normalizeNdc } from '../codes/ndc.js';
@@ -538,6 +538,7 @@ function lengthMinutes(length: Json | undefined): number | undefined {
 function mapCondition(r: Json, b: Builder): void {
   // A visit's coded diagnosis travels with its Encounter (encounter_diagnoses), not as a problem.
   if (b.context.diagnosisOnly.has(r.id)) return void (b.item.skip = true);
+  if ((r.category ?? []).some((c: Json) => (c.coding ?? []).some((k: Json) => k.system === CodeSystem.loinc && k.code === PAST_ILLNESS_LOINC.code))) return mapPastIllness(r, b);
   const patient = b.patientRef(r.subject);
   const code = coded(r.code);
   if (!code) b.reject('the condition has no coded diagnosis');
@@ -991,6 +992,25 @@ function correctionLink(r: Json, b: Builder, values: Record<string, unknown>): R
 function historyCode(concept: Json | undefined, systems: string[]): { codeSystem: string | null; code: string | null } {
   const found = (concept?.coding ?? []).map((c: Json) => coded({ coding: [c] })).find((c: Coded | undefined) => c && systems.includes(c.codeSystem));
   return { codeSystem: found?.codeSystem ?? null, code: found?.code ?? null };
+}
+
+/** A past illness the patient tells of (a Condition in the past illness category, LOINC 11348-0). */
+function mapPastIllness(r: Json, b: Builder): void {
+  const patient = b.patientRef(r.subject);
+  const description = conceptText(r.code);
+  if (!description) b.reject('the past illness has no name or code');
+  if (!patient || !description) return;
+  const values: Record<string, unknown> = {};
+  const links = correctionLink(r, b, values);
+  b.add('medicalHistory', patient, {
+    ...values,
+    kind: 'past-illness',
+    description: r.code?.text ?? description,
+    ...historyCode(r.code, [CodeSystem.icd10cm, CodeSystem.snomed]),
+    onsetDate: dateOf(when(r, 'onset').start) ?? null,
+    note: noteText(r.note) ?? null,
+    status: historyStatus(firstCode(r.verificationStatus)),
+  }, { links });
 }
 
 /** A relative's conditions (FamilyMemberHistory): one family history entry per condition. */

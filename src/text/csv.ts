@@ -11,6 +11,14 @@ export function neutralizeCell(value: unknown): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
+/**
+ * The cell as it was before neutralizeCell: a file practicekit wrote (a reject file, fixed and imported again)
+ * gives back what was read. Only that exact apostrophe comes off; any other leading ' is the value's own.
+ */
+export function restoreNeutralizedCell(cell: string): string {
+  return cell.charCodeAt(0) === 39 && /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
 /** RFC 4180 CSV with a header row; every text cell neutralised. */
 export function toCsv(header: string[], rows: unknown[][]): string {
   return stringify([header, ...rows.map((row) => row.map(neutralizeCell))], { record_delimiter: '\n' });

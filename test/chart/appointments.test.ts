@@ -21,9 +21,17 @@ describeEachBackend('practice appointments', (t) => {
     const first = await cli(['appointments', 'book', 'A1', '--at', 'today 2:30pm', '--provider', NPI_A, '--duration', '20', '--reason', 'follow-up', '--json']);
     expect(first.code, first.stderr).toBe(0);
     expect(new Date(first.json().startsAt).toISOString()).toBe('2026-03-10T18:30:00.000Z');
-    const overlap = await cli(['appointments', 'book', 'A2', '--at', '2026-03-10 14:40', '--provider', NPI_A]);
-    expect(overlap.code, overlap.stderr).toBe(0);
-    expect(overlap.stderr).toContain('double-booked');
+    // Double-booking the provider stops, showing the clash (number and time, no patient) and the choices.
+    const overlap = await cli(['appointments', 'book', 'A2', '--at', '2026-03-10 14:40', '--provider', NPI_A, '--json']);
+    expect(overlap.code, overlap.stderr).toBe(1);
+    expect(overlap.json().error).toMatchObject({ code: 'DOUBLE_BOOKED', message: `The provider already has appointment ${first.json().id} (2026-03-10 14:30-14:50) at that time: nothing was booked.` });
+    expect(overlap.stderr).toContain(`Choices: pick a free time (see "practice appointments list --date 2026-03-10 --provider ${NPI_A}")`);
+    expect(overlap.stderr).toContain('--double-book');
+    expect(overlap.stderr).not.toMatch(/Bell|Nora|Park|Hugo/);
+    expect((await cli(['appointments', 'list', '--date', '2026-03-10', '--json'])).json().count).toBe(1);
+    const anyway = await cli(['appointments', 'book', 'A2', '--at', '2026-03-10 14:40', '--provider', NPI_A, '--double-book']);
+    expect(anyway.code, anyway.stderr).toBe(0);
+    expect(anyway.stderr).toContain(`Double-booked on purpose: the provider also has appointment ${first.json().id} (2026-03-10 14:30-14:50).`);
     expect((await cli(['appointments', 'book', 'A2', '--at', '2026-03-10 15:00', '--provider', NPI_B])).code).toBe(0);
     const day = await cli(['appointments', 'list', '--date', 'today', '--provider', NPI_A]);
     expect(day.code, day.stderr).toBe(0);
@@ -59,6 +67,12 @@ describeEachBackend('practice appointments', (t) => {
     const [fresh] = await t.db.select().from(appointments).where(eq(appointments.id, moved.json().id));
     expect(fresh!.rescheduledFromId).toBe(booked.id);
     expect((await cli(['appointments', 'cancel', String(booked.id)])).stderr).toContain('cannot be marked cancelled');
+    // Moving another appointment onto that time stops too, and leaves it where it was.
+    const other = (await cli(['appointments', 'book', 'A2', '--at', '2026-03-12 11:00', '--provider', NPI_B, '--json'])).json();
+    const clash = await cli(['appointments', 'reschedule', String(other.id), '--at', '2026-03-12 10:05']);
+    expect([clash.code, clash.stderr]).toEqual([1, expect.stringContaining(`The provider already has appointment ${fresh!.id} (2026-03-12 10:00-10:15) at that time`)]);
+    const [unmoved] = await t.db.select().from(appointments).where(eq(appointments.id, other.id));
+    expect(unmoved!.status).toBe('scheduled');
     const cancelled = await cli(['appointments', 'cancel', String(fresh!.id), '--reason', 'patient travelling', '--json']);
     expect(cancelled.json()).toMatchObject({ status: 'cancelled', changed: true });
     expect((await cli(['appointments', 'kept', '999'])).stderr).toContain('Appointment 999 was not found.');

@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patientSearchName } from '../../src/chart/names.js';
+import { queryRows } from '../../src/db/query.js';
 import { auditLog, patients } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
@@ -58,6 +59,36 @@ describeEachBackend('practice patients', (t) => {
     const run = await cli(['patients', 'add', '--first', 'Robert', '--last', 'Smith', '--dob', '1955-07-01', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json().created.mrn).toMatch(/^P[0-9]{6}$/);
+  });
+
+  it('stops a second registration with the same name and date of birth, with the choices, until told it is a different person', async () => {
+    const count = async () => (await t.db.select().from(patients)).length;
+    const before = await count();
+    const again = await cli(['patients', 'add', '--first', 'ROBERT', '--last', 'smith', '--dob', '7/1/1955', '--json']);
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.json().error).toMatchObject({ code: 'POSSIBLE_DUPLICATE', message: 'A patient with the same name and date of birth is already registered: nothing was registered.' });
+    expect(again.stderr).toContain('Choices: look the patient up with "practice patients find <name or date of birth>" and use that chart; or, if this is a different person, register them with --not-a-duplicate.');
+    expect(again.stderr).not.toMatch(/Robert|Smith|1955|P0/i);
+    expect(await count()).toBe(before);
+    const different = await cli(['patients', 'add', '--first', 'Robert', '--last', 'Smith', '--dob', '1955-07-01', '--not-a-duplicate', '--json']);
+    expect(different.code, different.stderr).toBe(0);
+    const [audit] = await queryRows<{ details: { sameNameAndBirthDate?: number } }>(t.db, sql`select a.details from audit_log a join patients p on a.entity_id = p.id::text where a.entity = 'patients' and a.action = 'insert' and p.mrn = ${different.json().created.mrn}`);
+    expect(audit!.details.sameNameAndBirthDate).toBe(1);
+    // On the form, the doubt is asked there and then; "no" registers nothing.
+    const answers: Record<string, string> = { 'First name': 'Robert', 'Last name': 'Smith', 'Date of birth': '1955-07-01' };
+    const asked: string[] = [];
+    const prompter = (answer: boolean) => ({
+      input: async (message: string) => answers[message] ?? '',
+      confirm: async (message: string) => (asked.push(message), answer),
+      select: async () => undefined as never,
+    });
+    const declined = await cli(['patients', 'add'], { tty: true, prompter: prompter(false) });
+    expect(declined.code).toBe(1);
+    expect(asked).toEqual(['Is this a different person (register a new chart)?']);
+    expect(declined.stderr).toContain('2 patients with the same name and date of birth are already registered.');
+    expect(await count()).toBe(before + 1);
+    expect((await cli(['patients', 'add'], { tty: true, prompter: prompter(true) })).code).toBe(0);
+    expect(await count()).toBe(before + 2);
   });
 
   it('asks with a form on a terminal when no option is given, and refuses without one', async () => {

@@ -1,11 +1,15 @@
 // The rest of the chart: insurance, history and smoking status, advance directives, lab and imaging
 // orders that results answer, and lab panels shown with their components; all in the chart summary.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { CodeSystem } from '../../src/codes/systems.js';
 import { queryRows } from '../../src/db/query.js';
 import { observations, patients, payers } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
+import { pdfPages } from '../helpers/pdf-text.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { NOW, NPI_A, seedPractice } from './setup.js';
 
@@ -23,7 +27,7 @@ describeEachBackend('the rest of the chart', (t) => {
   it('adds, checks, edits, ends and lists insurance, audited', async () => {
     const unknown = await cli(['insurance', 'add', 'R1', '--payer', 'NOPE', '--member-id', 'A 1!']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('The payer with payer id NOPE was not found.');
+    expect(unknown.stderr).toContain('The payer with payer id or name "NOPE" was not found.');
     expect(unknown.stderr).toContain('--member-id must be');
     const added = await cli(['insurance', 'add', 'R1', '--payer', 'acme1', '--member-id', 'XJH123', '--group', 'G-42', '--start', '2026-01-01', '--json']);
     expect(added.code, added.stderr).toBe(0);
@@ -46,6 +50,20 @@ describeEachBackend('the rest of the chart', (t) => {
     expect(audit.map((a) => a.action)).toEqual(['insert', 'insert', 'update', 'end']);
   });
 
+  it('stops on a payer name two payers share, listing both, and never picks one', async () => {
+    await t.db.insert(payers).values([{ name: 'Summit Care', payerId: 'SUM2' }, { name: 'summit care', payerId: 'SUM1', active: false }]);
+    await t.db.insert(patients).values({ mrn: 'R2', firstName: 'Sam', lastName: 'Summit', dob: '1971-05-05', searchName: 'summit sam' });
+    const before = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from coverages`);
+    const doubt = await cli(['insurance', 'add', 'R2', '--payer', 'Summit Care', '--member-id', 'S1', '--json']);
+    expect(doubt.code, doubt.stderr).toBe(2);
+    expect(doubt.json().error.message).toBe('2 payers match "Summit Care": SUM1 (summit care, deactivated), SUM2 (Summit Care). Give the payer id of the one you mean, e.g. --payer SUM1.');
+    expect(await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from coverages`)).toEqual(before);
+    const chosen = await cli(['insurance', 'add', 'R2', '--payer', 'SUM2', '--member-id', 'S1', '--json']);
+    expect(chosen.code, chosen.stderr).toBe(0);
+    const listed = (await cli(['insurance', 'list', 'R2', '--json'])).json();
+    expect(listed.coverages.find((c: any) => c.id === chosen.json().id)).toMatchObject({ payer: 'Summit Care', payerId: 'SUM2' });
+  });
+
   it('records family, social and surgical history and smoking status, with entered-in-error', async () => {
     expect((await cli(['history', 'family', 'add', 'R1', '--relation', 'Mother', '--condition', 'Breast cancer', '--icd10', 'C50.919', '--onset-age', '52'])).code).toBe(0);
     expect((await cli(['history', 'family', 'add', 'R1', '--relation', 'neighbour', '--condition', 'x'])).stderr).toContain('--relation must be one of');
@@ -63,6 +81,19 @@ describeEachBackend('the rest of the chart', (t) => {
     expect(family[0]).toMatchObject({ relation: 'mother', condition: 'Breast cancer', code: 'C50.919', onsetAge: 52 });
     const smoking = (await cli(['history', 'smoking', 'list', 'R1', '--json'])).json().smoking;
     expect(smoking[0]).toMatchObject({ code: '8517006', smoking: 'former' });
+  });
+
+  it('records past illnesses (past medical history): checked, listed and audited', async () => {
+    const added = await cli(['history', 'medical', 'add', 'R1', '--condition', 'Pneumonia', '--icd10', 'j189', '--date', '2019-01-01', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const wrong = await cli(['history', 'medical', 'add', 'R1', '--condition', 'Measles', '--icd10', 'B05.9', '--snomed', '14189004', '--date', '1950-01-01']);
+    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringContaining('Give --icd10 or --snomed, not both.')]);
+    expect(wrong.stderr).toContain('--date is before the date of birth.');
+    expect((await cli(['history', 'medical', 'add', 'R1', '--icd10', 'J18.9'])).stderr).toContain('--condition');
+    const listed = (await cli(['history', 'medical', 'list', 'R1', '--json'])).json().medical;
+    expect(listed).toEqual([expect.objectContaining({ id: added.json().ids[0], condition: 'Pneumonia', codeSystem: CodeSystem.icd10cm, code: 'J18.9', date: '2019-01-01', status: 'active' })]);
+    const audit = await queryRows<{ action: string }>(t.db, sql`select action from audit_log where entity = 'medical_history' and entity_id = ${String(added.json().ids[0])}`);
+    expect(audit.map((a) => a.action)).toEqual(['insert']);
   });
 
   it('records advance directives; a newer one supersedes the old', async () => {
@@ -118,8 +149,17 @@ describeEachBackend('the rest of the chart', (t) => {
     expect(json.socialHistory.smoking.smoking).toBe('former');
     expect(json.insurance.map((c: any) => c.payer)).toEqual(['Blue Plan']);
     const text = (await cli(['patients', 'show', 'R1'])).stdout;
-    for (const part of ['Advance directives', 'Living will, signed 2025-05-01', 'Family history', 'mother: Breast cancer (from age 52)', 'Social history', 'Smoking: Ex-smoker', 'Alcohol: 2 glasses', 'Surgical history', 'Open orders', 'Lipid panel', '    Cholesterol: 212 mg/dL', 'secondary: Blue Plan']) {
+    expect(json.pastMedicalHistory.map((x: any) => x.condition)).toEqual(['Pneumonia']);
+    for (const part of ['Past medical history', '2019-01-01  Pneumonia', 'Advance directives', 'Living will, signed 2025-05-01', 'Family history', 'mother: Breast cancer (from age 52)', 'Social history', 'Smoking: Ex-smoker', 'Alcohol: 2 glasses', 'Surgical history', 'Open orders', 'Lipid panel', '    Cholesterol: 212 mg/dL', 'secondary: Blue Plan']) {
       expect(text).toContain(part);
+    }
+    // The PDF chart summary has the same sections.
+    const dir = await mkdtemp(join(tmpdir(), 'pk-rest-pdf-'));
+    const pdf = await runCli(['patients', 'show', 'R1', '--pdf', 'chart.pdf'], { database: t.handle, now: NOW, cwd: dir });
+    expect(pdf.code, pdf.stderr).toBe(0);
+    const pages = (await pdfPages(await readFile(join(dir, 'chart.pdf')))).join('\n').replace(/\s+/g, ' ');
+    for (const part of ['Past medical history', 'Pneumonia', 'Advance directives', 'Family history', 'Breast cancer', 'Social history', 'Surgical history', 'Open orders', 'Cholesterol: 212 mg/dL']) {
+      expect(pages).toContain(part);
     }
   });
 });

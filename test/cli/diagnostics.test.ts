@@ -12,7 +12,8 @@ import { serverDatabaseUrl } from '../helpers/templates.js';
 const NOW = new Date('2026-03-10T15:00:00Z');
 // A patient whose name and birth date must never appear in any message.
 const PHI = ['Quixotic', 'Zebulon', '1961-02-03'];
-const add = (mrn: string, extra: string[] = []) => ['patients', 'add', '--first', 'Zebulon', '--last', 'Quixotic', '--dob', '1961-02-03', '--sex', 'M', '--mrn', mrn, ...extra];
+// --not-a-duplicate: past the practice's own same-name-and-birth-date stop, so the database's rule is what refuses.
+const add = (mrn: string, extra: string[] = []) => ['patients', 'add', '--first', 'Zebulon', '--last', 'Quixotic', '--dob', '1961-02-03', '--sex', 'M', '--mrn', mrn, '--not-a-duplicate', ...extra];
 
 function expectNoPhi(run: CliRun): void {
   for (const value of PHI) expect(run.stdout + run.stderr).not.toContain(value);

@@ -56,9 +56,14 @@ describeEachBackend('one voice', (t) => {
 
   it('says an unknown payer the same way where a payer id is typed', async () => {
     await sameMistake([['claims', 'settings', '--payer', 'NOPE9', '--timely-filing-days', '90'], ['payers', 'edit', 'NOPE9', '--name', 'Nope Health']], 'The payer with payer id NOPE9 was not found.', 1, 'NOT_FOUND');
+  });
+
+  it('says an unknown payer "payer id or name" where a name is taken too (insurance --payer), in the help as well', async () => {
     const coverage = await cli(['insurance', 'add', 'K1', '--payer', 'NOPE9', '--member-id', 'XJH123']);
     expect(coverage.code).toBe(1);
-    expect(coverage.json().error.message).toContain('The payer with payer id NOPE9 was not found.');
+    expect(coverage.json().error.message).toBe('The payer with payer id or name "NOPE9" was not found. See the payers with "practice payers list" (add one with "practice payers add").');
+    const help = await runCli(['insurance', 'add', '--help'], { database: t.handle, now: NOW });
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('--payer <payer> the payer id or the payer\'s name, as "practice payers list" shows them (required)');
   });
 
   it('says a bad date the same way everywhere (exit 2)', async () => {

@@ -65,7 +65,7 @@ describeEachBackend('fhir bulk export', (t) => {
     const conditions = (await lines(join(out, 'Condition.ndjson'))).filter((c) => c.id.startsWith('cond-'));
     expect(conditions).toHaveLength(2);
     expect(new Set(conditions.map((c) => c.subject.reference))).toEqual(new Set([`Patient/pat-${first!.id}`]));
-    expect(run.json().since).toBe('2026-03-01T00:00:00.000Z');
+    expect(run.json().since).toBe('2026-03-01T05:00:00.000Z'); // midnight in New York, the practice's zone
   });
 
   it('refuses to mix with an earlier export unless told to replace it, then leaves no stale file', async () => {

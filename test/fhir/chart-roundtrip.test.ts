@@ -24,7 +24,7 @@ function withoutIds(value: unknown): unknown {
   return out;
 }
 
-const LISTS = [['history', 'family'], ['history', 'social'], ['history', 'surgical'], ['history', 'smoking'], ['advance-directives'], ['orders'], ['labs']];
+const LISTS = [['history', 'medical'], ['history', 'family'], ['history', 'social'], ['history', 'surgical'], ['history', 'smoking'], ['advance-directives'], ['orders'], ['labs']];
 
 describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
   const cli = (args: string[], database = t.handle) => runCli(args, { database, now: NOW });
@@ -48,6 +48,9 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
     await seedPractice(t.db);
     await t.db.insert(patients).values({ mrn: 'H1', firstName: 'Hana', lastName: 'History', dob: '1958-02-03', sex: 'female', searchName: 'history hana' });
     const steps = [
+      ['history', 'medical', 'add', 'H1', '--condition', 'Pneumonia', '--icd10', 'J18.9', '--date', '2019-01-01', '--note', 'hospitalised a week'],
+      ['history', 'medical', 'add', 'H1', '--condition', 'Chickenpox', '--snomed', '38907003'],
+      ['history', 'medical', 'add', 'H1', '--condition', 'Hepatitis A'],
       ['history', 'family', 'add', 'H1', '--relation', 'mother', '--condition', 'Breast cancer', '--icd10', 'C50.919', '--onset-age', '52', '--note', 'died of it at 60'],
       ['history', 'family', 'add', 'H1', '--relation', 'maternal-grandfather', '--condition', 'Myocardial infarction', '--snomed', '22298006'],
       ['history', 'family', 'add', 'H1', '--relation', 'brother', '--condition', 'Asthma'],
@@ -75,6 +78,7 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
     const family = (await cli(['history', 'family', 'list', 'H1', '--json'])).json().family as { id: number; relation: string }[];
     const surgical = (await cli(['history', 'surgical', 'list', 'H1', '--json'])).json().surgical as { id: number; procedure: string }[];
     const social = (await cli(['history', 'social', 'list', 'H1', '--json'])).json().social as { id: number; text: string }[];
+    const illnesses = (await cli(['history', 'medical', 'list', 'H1', '--json'])).json().medical as { id: number; condition: string }[];
     const later = [
       ['labs', 'add', 'H1', '--loinc', '4548-4', '--value', '7.9', '--unit', '%', '--high', '5.6', '--order', String(a1c), '--date', '2026-03-03 09:00'],
       // A newer living will supersedes the old one; the DNR was put on the wrong chart.
@@ -84,6 +88,9 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
       ['history', 'surgical', 'entered-in-error', 'H1', String(surgical.find((s) => s.procedure === 'Tonsillectomy')!.id), '--reason', 'wrong chart'],
       ['history', 'social', 'entered-in-error', 'H1', String(social.find((s) => s.text === 'Works night shifts')!.id), '--reason', 'wrong chart'],
       ['orders', 'entered-in-error', 'H1', String(glucose), '--reason', 'ordered twice'],
+      ['history', 'medical', 'entered-in-error', 'H1', String(illnesses.find((i) => i.condition === 'Hepatitis A')!.id), '--reason', 'wrong chart'],
+      // A correction: the patient remembered when she had chickenpox.
+      ['history', 'medical', 'add', 'H1', '--condition', 'Chickenpox', '--snomed', '38907003', '--date', '1964-06-01', '--replaces', String(illnesses.find((i) => i.condition === 'Chickenpox')!.id)],
       // A correction: the grandfather's age at onset was left out.
       ['history', 'family', 'add', 'H1', '--relation', 'maternal-grandfather', '--condition', 'Myocardial infarction', '--snomed', '22298006', '--onset-age', '70', '--replaces', String(family.find((f) => f.relation === 'maternal-grandfather')!.id)],
     ];
@@ -128,6 +135,18 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
       ['Knee arthroscopy', 'completed', 'date unknown'],
       ['Tonsillectomy', 'entered-in-error', 'date unknown'],
     ]);
+    // Past illnesses: US Core problem-list-item Conditions that are over (resolved, abated), in the past illness category.
+    const past = resources('Condition').filter((c: any) => c.category.some((k: any) => k.coding[0].code === '11348-0'));
+    expect(past.map((c: any) => [c.code.text, c.clinicalStatus?.coding[0].code ?? null, c.verificationStatus?.coding[0].code ?? null, c.onsetDateTime ?? null]).sort()).toEqual([
+      ['Chickenpox', null, 'entered-in-error', null],
+      ['Chickenpox', 'resolved', null, '1964-06-01'],
+      ['Hepatitis A', null, 'entered-in-error', null],
+      ['Pneumonia', 'resolved', null, '2019-01-01'],
+    ]);
+    const pneumonia = past.find((c: any) => c.code.text === 'Pneumonia');
+    expect(pneumonia).toMatchObject({ category: [{ coding: [{ code: 'problem-list-item' }] }, { coding: [{ system: 'http://loinc.org', code: '11348-0' }] }], code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'J18.9' }] }, note: [{ text: 'hospitalised a week' }] });
+    expect(pneumonia.abatementDateTime).toBe(pneumonia.recordedDate);
+    expect(pneumonia.asserter.reference).toBe(pneumonia.subject.reference);
     const directives = resources('DocumentReference').filter((d: any) => d.category[0].coding[0].code === '42348-3');
     expect(directives.map((d: any) => [d.type.coding[0].code, d.status]).sort()).toEqual([['81351-9', 'entered-in-error'], ['86533-7', 'current'], ['86533-7', 'superseded'], ['93037-0', 'current']]);
     expect(directives.every((d: any) => d.meta.profile.includes('http://hl7.org/fhir/us/core/StructureDefinition/us-core-adi-documentreference'))).toBe(true);
@@ -144,6 +163,7 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
     expect(first.code, first.stderr + first.stdout.slice(0, 3000)).toBe(0);
     expect(first.json().counts.rejected).toBe(0);
     const source = (await chart(t.handle)) as any;
+    expect(source.summary.pastMedicalHistory.map((i: any) => i.condition)).toEqual(['Chickenpox', 'Pneumonia']);
     expect(source.summary.familyHistory).toHaveLength(2);
     expect(source.summary.surgicalHistory).toHaveLength(2);
     expect(source.summary.socialHistory.entries).toHaveLength(1);
@@ -157,6 +177,11 @@ describeEachBackend('fhir round trip: every kind of chart entry', (t) => {
     const relatives = (await cli(['history', 'family', 'list', 'H1', '--all', '--json'], target!)).json().family as any[];
     const grandfather = relatives.filter((f) => f.relation === 'maternal-grandfather');
     expect(grandfather.find((f) => f.status === 'active')).toMatchObject({ onsetAge: 70, replacesId: grandfather.find((f) => f.status === 'entered-in-error').id });
+    const illnesses = (await cli(['history', 'medical', 'list', 'H1', '--all', '--json'], target!)).json().medical as any[];
+    const chickenpox = illnesses.filter((i) => i.condition === 'Chickenpox');
+    expect(chickenpox.find((i) => i.status === 'active')).toMatchObject({ date: '1964-06-01', replacesId: chickenpox.find((i) => i.status === 'entered-in-error').id });
+    // Imported as history, not as problems: the problem list stays empty.
+    expect((await cli(['problems', 'list', 'H1', '--all', '--json'], target!)).json()).toMatchObject({ count: 0 });
     const again = await runCli(['import', file, '--format', 'fhir', '--json'], { database: target!, now: NOW });
     expect(again.json().counts).toMatchObject({ inserted: 0, updated: 0, rejected: 0 });
     const reexported = (await cli(['fhir', 'export', 'H1', '--json'], target!)).json();

@@ -93,6 +93,24 @@ describeEachBackend('files the CLI writes', (t) => {
     expect(allFiles(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('gives back the values a reject file neutralised when it is fixed and imported again', async () => {
+    const input = join(dir, 'formulas.csv');
+    const original = { last: '=1+2', first: '@Ann', street: '-12 Rear Lane', street2: "'Tis the back door", city: '+Springfield' };
+    writeFileSync(input, `Chart #,Last Name,First Name,DOB,Address,Address 2,City\nF1,${original.last},${original.first},2/30/1970,${original.street},${original.street2},${original.city}\n`);
+    const run = await cli(['--json', 'import', input, '--kind', 'patients']);
+    expect(run.code, run.stderr).toBe(3);
+    const rejects = run.json().rejectFile as string;
+    const written = readFileSync(rejects, 'utf8');
+    expect(written).toContain("F1,'=1+2,'@Ann,2/30/1970,'-12 Rear Lane,'Tis the back door,'+Springfield,2,");
+    // The user fixes the date in the reject file and imports that file.
+    writeFileSync(rejects, written.replace('2/30/1970', '3/2/1970'));
+    const again = await cli(['--json', 'import', rejects, '--kind', 'patients']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json().counts).toMatchObject({ inserted: 1, rejected: 0 });
+    const [stored] = await queryRows<Record<string, string>>(t.db, sql`select last_name as last, first_name as first, address1 as street, address2 as street2, city from patients where mrn = 'F1'`);
+    expect(stored).toEqual(original);
+  });
+
   describe('on a full disk: exit 1, one line, no file and no temporary file left', () => {
     it('a report PDF', async () => {
       const out = join(dir, 'full', 'pack.pdf');

@@ -113,6 +113,41 @@ describe('FHIR resources as import items', () => {
     expect(items[1]!.diagnoses!.map((d) => [d.position, d.code])).toEqual([[2, 'E11.9'], [1, 'I10'], [3, '44054006']]);
   });
 
+  it('checks vital signs and lab values with the same plausibility table as the CLI and CSV import', () => {
+    const observation = (id: string, code: string, quantity: Record<string, unknown>) => ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code }] }, subject: { reference: 'Patient/p1' }, effectiveDateTime: '2026-01-05T10:00:00Z', valueQuantity: quantity });
+    const items = fhirItems(
+      unit([
+        patient,
+        observation('hr', '8867-4', { value: 7, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' }),
+        observation('wt', '29463-7', { value: 180 }),
+        observation('a1c', '4548-4', { value: -3, unit: '%', system: 'http://unitsofmeasure.org', code: '%' }),
+        observation('ok', '29463-7', { value: 180, unit: 'lb', system: 'http://unitsofmeasure.org', code: '[lb_av]' }),
+      ]),
+      'fhir',
+    );
+    expect(items.slice(1).map((i) => i.problems)).toEqual([
+      [expect.stringContaining('Heart rate 7 /min is outside the plausible range')],
+      [expect.stringContaining('has no unit')],
+      [expect.stringContaining('Hemoglobin A1c -3 % is outside the plausible range')],
+      [],
+    ]);
+    expect(items[4]!.records[0]!.values).toMatchObject({ valueUnit: 'kg' });
+  });
+
+  it('puts a Condition in the past illness category (LOINC 11348-0) in the past medical history, not on the problem list', () => {
+    const condition = { resourceType: 'Condition', subject: { reference: 'Patient/p1' }, clinicalStatus: { coding: [{ code: 'resolved' }] }, code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'J18.9' }], text: 'Pneumonia' }, onsetDateTime: '2019-01-01' };
+    const items = fhirItems(
+      unit([
+        patient,
+        { ...condition, id: 'past', category: [{ coding: [{ code: 'problem-list-item' }] }, { coding: [{ system: 'http://loinc.org', code: '11348-0' }] }] },
+        { ...condition, id: 'resolved-here', category: [{ coding: [{ code: 'problem-list-item' }] }] },
+      ]),
+      'fhir',
+    );
+    expect(items[1]!.records.map((r) => [r.target, r.values.kind, r.values.description, r.values.code, r.values.onsetDate, r.values.status])).toEqual([['medicalHistory', 'past-illness', 'Pneumonia', 'J18.9', '2019-01-01', 'active']]);
+    expect(items[2]!.records.map((r) => [r.target, r.values.clinicalStatus])).toEqual([['problems', 'resolved']]);
+  });
+
   it('reads a referral to a named clinician as a referral with its prior authorization, and a referral order as an order', () => {
     const referral = {
       resourceType: 'ServiceRequest',
