@@ -99,12 +99,16 @@ async function buildIn(tx: DbOrTx, options: BuildOptions): Promise<BuildResult> 
              dense_rank() over (order by patient_id, encounter_id, loose_date, provider_id, payer_id, coverage_id, (seq - 1) / ${MAX_LINES_PER_CLAIM}) as grp
       from numbered
     ),
+    -- Claim numbers in group order: taken straight after a grouping, they would follow whatever order the
+    -- plan aggregates in (a hash on one server, a sort on another), and the same charges would get other numbers.
     grouped as (
-      select grp, min(patient_id) as patient_id, min(encounter_id) as encounter_id, min(provider_id) as provider_id,
-             min(payer_id) as payer_id, min(coverage_id) as coverage_id, min(location_id) as location_id,
-             min(service_date) as date_from, max(service_date) as date_to, sum(amount_cents)::int as total_cents,
-             nextval((select pg_get_serial_sequence('claims', 'id'))::regclass)::int as claim_id
-      from parted group by grp
+      select g.*, nextval((select pg_get_serial_sequence('claims', 'id'))::regclass)::int as claim_id
+      from (
+        select grp, min(patient_id) as patient_id, min(encounter_id) as encounter_id, min(provider_id) as provider_id,
+               min(payer_id) as payer_id, min(coverage_id) as coverage_id, min(location_id) as location_id,
+               min(service_date) as date_from, max(service_date) as date_to, sum(amount_cents)::int as total_cents
+        from parted group by grp order by grp
+      ) g
     ),
     new_claims as (
       insert into claims (id, patient_control_number, patient_id, encounter_id, coverage_id, payer_id,
@@ -166,8 +170,9 @@ async function buildNextPayerClaims(tx: DbOrTx, options: BuildOptions): Promise<
     tx,
     sql`
     with eligible as (
-      select c.id as previous_id, nxt.id as coverage_id, nxt.payer_id,
-             nextval((select pg_get_serial_sequence('claims', 'id'))::regclass)::int as claim_id
+      -- Numbered in the adjudicated claims' order, whatever order the plan finds them in.
+      select e.*, nextval((select pg_get_serial_sequence('claims', 'id'))::regclass)::int as claim_id from (
+      select c.id as previous_id, nxt.id as coverage_id, nxt.payer_id
       from claims c
       join coverages cur on cur.id = c.coverage_id
       join lateral (
@@ -183,6 +188,7 @@ async function buildNextPayerClaims(tx: DbOrTx, options: BuildOptions): Promise<
         and not exists (select 1 from claims s where s.previous_payer_claim_id = c.id)
         and not exists (select 1 from claims s where s.previous_payer_claim_id = c.original_claim_id)
         ${sinceFilter(options.since, sql`c.service_date_from`)}
+      order by c.id) e
     ),
     new_claims as (
       insert into claims (id, patient_control_number, patient_id, encounter_id, coverage_id, payer_id, rendering_provider_id,
