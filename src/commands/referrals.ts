@@ -71,7 +71,7 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
       action(async (ctx, mrn: string, options: CreateOptions) => {
         const db = await ctx.db();
         const { patientByMrn, providerByNpi } = await import('../chart/lookup.js');
-        const { checkReferral, createReferral, writeReferralPacket } = await import('../referrals/referrals.js');
+        const { createReferral, writeReferralPacket } = await import('../referrals/referrals.js');
         const patient = await patientByMrn(db, mrn);
         const from = options.from ? await providerByNpi(db, options.from) : undefined;
         const input = {
@@ -90,8 +90,8 @@ The packet files (referral-<id>.json and referral-<id>.pdf) are readable by you 
           sentAt: ctx.now,
         };
         if (options.dryRun) {
-          checkReferral(input);
-          return { data: { dryRun: true, status: input.status, packet: Boolean(options.attachSummary) }, human: `Checked: the referral can be recorded (as ${input.status}). Nothing was saved (--dry-run).` };
+          const planned = await createReferral(db, ctx.auditActor, input, { dryRun: true });
+          return { data: { dryRun: true, status: planned.status, followUpDate: planned.followUpDate, packet: Boolean(options.attachSummary) }, human: `Checked: the referral can be recorded (as ${planned.status}). Nothing was saved (--dry-run).` };
         }
         const referral = await createReferral(db, ctx.auditActor, input);
         const packet = options.attachSummary

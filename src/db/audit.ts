@@ -1,8 +1,9 @@
 // Every write and every chart read is recorded: who, what, which record and chart, from which command.
 // Never patient values. The database seals each entry into the hash chain when the transaction commits
 // (migration audit_chain_triggers); src/audit/ reads, verifies and accounts for the trail.
-import { inArray } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { UsageError } from '../errors.js';
+import { faultDue } from '../faults/failpoint.js';
 import { auditLog } from './schema/audit.js';
 import { patients } from './schema/patients.js';
 import type { DbOrTx } from './types.js';
@@ -41,6 +42,10 @@ export async function recordAudit(db: DbOrTx, who: AuditActor, entries: AuditEnt
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length === 0) return;
   requireActor(who.actor);
+  // Test only (PRACTICE_FAILPOINT=db:disk-full): the database itself refuses this write as a full disk would.
+  if (faultDue('db:disk-full')) {
+    await db.execute(sql.raw(`do $$ begin raise exception using errcode = 'disk_full', message = 'could not extend file "base/1/1": No space left on device'; end $$`));
+  }
   // In slices: a work list of thousands of charts stays under the driver's bound-parameter limit.
   for (let i = 0; i < list.length; i += 1000) {
     await db.insert(auditLog).values(

@@ -18,7 +18,11 @@
 //
 // Names are "<area>:<step>"; the list of an area's points lives next to the code that calls them.
 //
-// One more kind does not kill but fails: PRACTICE_FAILPOINT=file:enospc (or file:eio) makes every write of
+// Two kinds do not kill but fail. PRACTICE_FAILPOINT=db:disk-full[@n] makes the nth audit entry written
+// (every write and chart read passes through src/db/audit.ts, inside the command's own transaction) fail
+// in the database with SQLSTATE 53100 disk_full, as PostgreSQL does when it cannot extend a file: the
+// statement fails, the transaction is rolled back by the database, and the command meets the real
+// driver error. Then PRACTICE_FAILPOINT=file:enospc (or file:eio) makes every write of
 // the private file writer (src/files/private-file.ts) fail as a full (or failing) disk would, to prove each
 // writer says so in one line and leaves no file behind. Read at each write, so an in-process test can set it.
 
@@ -65,6 +69,22 @@ export function failpoint(name: string): void {
   // The signal is delivered before kill() returns on every platform Node supports with SIGKILL; if it
   // ever is not, stop anyway rather than carry on past the point.
   process.abort();
+}
+
+/**
+ * True once, when this point's turn has come (see above: points that fail instead of killing, such as
+ * db:disk-full). Counts like failpoint(): name@n is true on the nth pass only.
+ */
+export function faultDue(name: string): boolean {
+  if (!armed) return false;
+  const point = armed.get(name);
+  if (point === undefined) return false;
+  if (point.left > 1) {
+    point.left--;
+    return false;
+  }
+  armed.delete(name);
+  return true;
 }
 
 /** The failures a file write can be made to have, and the system errors they stand for. */

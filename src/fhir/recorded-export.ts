@@ -1,6 +1,7 @@
 // Exports as the commands run them: each one recorded in the audit log (or, for someone outside the
 // practice, in the accounting of disclosures) by what left, never its contents.
 import type { Bundle } from '@medplum/fhirtypes';
+import { rm } from 'node:fs/promises';
 import { DateTime } from 'luxon';
 import { chainHead } from '../audit/chain.js';
 import { patientByMrn } from '../chart/lookup.js';
@@ -39,8 +40,14 @@ function resourceSummary(counts: { type: string; count: number }[]): string {
 export async function exportPractice(db: Db, actor: AuditActor, options: BulkExportOptions & { recipient?: Recipient }, now: Date): Promise<BulkExportResult & { auditHead: string | null }> {
   const result = await bulkExport(db, options, now);
   const details = { format: 'fhir-bulk-ndjson', resources: result.total, since: result.since };
-  if (options.recipient) await recordDisclosure(db, actor, null, { ...options.recipient, what: `FHIR bulk export: ${resourceSummary(result.output)}` }, details);
-  else await recordAudit(db, actor, { action: 'export', entity: 'practice', details });
+  try {
+    if (options.recipient) await recordDisclosure(db, actor, null, { ...options.recipient, what: `FHIR bulk export: ${resourceSummary(result.output)}` }, details);
+    else await recordAudit(db, actor, { action: 'export', entity: 'practice', details });
+  } catch (error) {
+    // An export nobody could account for must not stay (a full disk under the audit log): its files go.
+    await Promise.all(result.output.map((o) => rm(o.file, { force: true })));
+    throw error;
+  }
   return { ...result, auditHead: (await chainHead(db))?.head ?? null };
 }
 

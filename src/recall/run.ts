@@ -15,6 +15,7 @@ import { tryPracticeLock } from '../db/advisory.js';
 import { reminderLog, reminderMessages } from '../db/schema/index.js';
 import type { Db } from '../db/types.js';
 import { failpoint } from '../faults/failpoint.js';
+import { FileWriteError } from '../files/private-file.js';
 import { Stopped, throwIfStopped } from '../errors.js';
 import { practiceInfo, practiceToday, type PracticeInfo } from '../practice/clock.js';
 import { emailTransport } from './channels/email.js';
@@ -519,7 +520,7 @@ async function renewLease(db: Db, actor: AuditActor, runId: string, at: Date, le
       sql`with renewed as (update reminder_messages set lease_expires_at = ${new Date(at.getTime() + leaseSeconds * 1000).toISOString()}::timestamptz, updated_at = ${at.toISOString()}::timestamptz
         where status = 'claimed' and claimed_by = ${runId} returning id) select count(*)::int as n from renewed`,
     );
-    await recordAudit(tx, actor, { action: 'update', entity: 'reminder_messages', details: { leaseRenewed: rows[0]?.n ?? 0 } });
+    await recordAudit(tx, actor, { action: 'update', entity: 'reminder_messages', details: leaseSeconds > 0 ? { leaseRenewed: rows[0]?.n ?? 0 } : { leaseEnded: rows[0]?.n ?? 0 } });
   });
 }
 
@@ -662,7 +663,9 @@ class Sender {
       this.summary.files[channel === 'letter' ? 'letters' : 'calls'] = path;
       failpoint('recall:after-file');
     } catch (error) {
-      delivery = { accepted: false, reason: `could not write the ${channel === 'letter' ? 'letters' : 'call list'} file (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+      const file = channel === 'letter' ? 'letters' : 'call list';
+      const code = error instanceof FileWriteError ? error.reason : ((error as NodeJS.ErrnoException).code ?? 'error');
+      delivery = { accepted: false, reason: code === 'ENOSPC' || code === 'EDQUOT' ? `the disk is full, so the ${file} file could not be written; free some space` : `could not write the ${file} file (${code})` };
     }
     await this.settle(messages, delivery);
   }
@@ -798,8 +801,12 @@ async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<
     await throwIfStopped(options.signal);
     await sender.batch(ordered(on('calls')), 'calls', join(options.outDir, `recall-calls-${stamp}.csv`));
   } catch (error) {
-    // Stopped between two messages: what was not sent is released at once, so the rerun sends it.
+    // Stopped between two messages: what was not sent is released at once, so the rerun sends it. Failed
+    // (a full disk, a lost connection): the lease ends now, so the rerun settles this run's claims as a
+    // dead run's: sends what was never handed over, reports by chart (never resends) what was. When even
+    // that cannot be saved, the lease runs out by itself.
     if (error instanceof Stopped) await releaseExpired(db, actor, options.now, runId);
+    else await renewLease(db, actor, runId, options.now, 0).catch(() => undefined);
     throw error;
   }
   return summary;

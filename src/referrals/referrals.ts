@@ -15,6 +15,7 @@ import type { Db, DbOrTx } from '../db/types.js';
 import { badDate, NotFoundError, ValidationError, type Issue } from '../errors.js';
 import { patientBundle } from '../fhir/export.js';
 import { writePrivateFile } from '../files/private-file.js';
+import { planThenApply } from '../db/transaction.js';
 import { idPrefix, resourceId } from '../fhir/ids.js';
 
 export const referralStatuses = ['draft', 'sent', 'scheduled', 'completed', 'cancelled'] as const;
@@ -74,9 +75,10 @@ export function checkReferral(input: ReferralInput): { reasonCode?: string } {
   return { reasonCode };
 }
 
-export async function createReferral(db: Db, who: AuditActor, input: ReferralInput): Promise<typeof referrals.$inferSelect> {
+/** Records a referral; with dryRun the same statements run (the database's own checks too) and are rolled back. */
+export async function createReferral(db: Db, who: AuditActor, input: ReferralInput, options: { dryRun?: boolean } = {}): Promise<typeof referrals.$inferSelect> {
   const { reasonCode } = checkReferral(input);
-  return db.transaction(async (tx) => {
+  return planThenApply(db, Boolean(options.dryRun), async (tx) => {
     const [auth] = input.authNumber || input.authStatus
       ? await tx.insert(priorAuthorizations).values({ patientId: input.patientId, authNumber: input.authNumber?.trim() || null, status: input.authStatus ?? (input.authNumber ? 'approved' : 'pending') }).returning({ id: priorAuthorizations.id })
       : [];

@@ -64,10 +64,16 @@ describeEachBackend('referrals', (t) => {
     expect(run.stderr).toContain('--follow-up must be a date like 2026-03-01 (or 3/1/2026).');
     expect(run.stderr).toMatch(/authorization status/);
     expect((await t.db.select().from(referrals)).length).toBe(before);
-    const dry = await runCli(['referrals', 'create', chart.mrn, '--to', 'Dr. X', '--reason', 'Knee', '--dry-run'], { database: t.handle, now });
+    const counts = async () => [(await t.db.select().from(auditLog)).length, (await t.db.select().from(priorAuthorizations)).length];
+    const countsBefore = await counts();
+    const dry = await runCli(['referrals', 'create', chart.mrn, '--to', 'Dr. X', '--reason', 'Knee', '--auth-number', 'A1', '--follow-up', '2026-05-01', '--dry-run'], { database: t.handle, now });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/Nothing was saved/);
+    // The same statements ran (planThenApply) and were rolled back: no referral, no authorization, no audit entry.
     expect((await t.db.select().from(referrals)).length).toBe(before);
+    expect(await counts()).toEqual(countsBefore);
+    const dryJson = await runCli(['--json', 'referrals', 'create', chart.mrn, '--to', 'Dr. X', '--reason', 'Knee', '--follow-up', '2026-05-01', '--dry-run'], { database: t.handle, now });
+    expect(dryJson.json()).toMatchObject({ dryRun: true, status: 'draft', followUpDate: '2026-05-01' });
   });
 
   it('lists open referrals with their authorization and flags due follow-ups', async () => {
