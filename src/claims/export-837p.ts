@@ -17,10 +17,9 @@ import { NotFoundError, PracticeError, throwIfStopped, UsageError } from '../err
 import { failpoint } from '../faults/failpoint.js';
 import { writePrivateFile } from '../files/private-file.js';
 import { scopeCondition, scrubClaims, type EditFailure } from './edits.js';
-import { digits, findClearinghouse, loadClaims, loadPayTo, loadPractice, render837p } from './render-837p.js';
+import { digits, findClearinghouse, loadClaims, loadPayTo, loadPractice, render837p, separatorsOf } from './render-837p.js';
 import { planThenApply } from '../db/transaction.js';
-import { lint837p } from './x12/lint-837p.js';
-import { parseX12 } from './x12/model.js';
+import { Lint837p } from './x12/lint-837p.js';
 
 // The payment side (835 posting) finds lines by the REF*6R the file carries.
 export { lineControlNumber } from './render-837p.js';
@@ -206,9 +205,10 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
     // A claim sent again after a rejection: the rejection is settled by this new sending.
     await settleRejections(tx, batch!.id);
     const claims = await loadClaims(tx, sql`c.batch_id = ${batch!.id}`);
-    const text = render837p({ ...batch!, reference, createdAt, timeZone: pr.timeZone }, ch, pr, claims, await loadPayTo(tx));
-    // A last look with the reader's rules: a file that breaks them is never written.
-    const problems = lint837p(parseX12(text));
+    // A last look with the reader's rules, segment by segment as the file is written: one that breaks them is never written.
+    const lint = new Lint837p(separatorsOf(ch));
+    const text = render837p({ ...batch!, reference, createdAt, timeZone: pr.timeZone }, ch, pr, claims, await loadPayTo(tx), lint.segment);
+    const problems = lint.issues();
     if (problems.length) {
       throw new PracticeError('EXPORT_INVALID', `The claim file came out invalid (${problems.map((p) => p.code).join(', ')}); nothing was exported.`, {
         hint: 'Run "practice claims check"; if it passes, report this as a bug.',

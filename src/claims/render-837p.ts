@@ -3,16 +3,16 @@
 // file, and its fingerprint: what acknowledgements are matched on and what "changed since it was
 // sent" is judged by.
 import { createHash } from 'node:crypto';
-import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { icd10ForClaim } from '../codes/icd10.js';
 import { normalizeNdc } from '../codes/ndc.js';
 import { queryRows } from '../db/query.js';
-import { claimDiagnoses, claimLines, clearinghouses, payToAddress, practice } from '../db/schema/index.js';
+import { claimLines, clearinghouses, payToAddress, practice } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError } from '../errors.js';
 import { loadOtherPayers, responsibilitySequence, writeLineAdjudication, writeOtherPayers, type OtherPayer } from './cob.js';
-import { parseX12, x12Amount, type X12Document, type X12Segment } from './x12/model.js';
+import { parseX12, x12Amount, X12Segment, type Separators, type X12Document } from './x12/model.js';
 import { X12Writer } from './x12/writer.js';
 
 export const IMPLEMENTATION_837P = '005010X222A1';
@@ -102,14 +102,19 @@ export function sameAddress(a: Address, b: Address): boolean {
 /** An X12 decimal from a numeric column ("2.500" -> "2.5"). */
 const x12Decimal = (value: string | null) => (value ?? '').replace(/(\.[0-9]*?)0+$/, '$1').replace(/\.$/, '');
 
-/** The whole interchange as text: pure, so the same data always gives the same bytes. */
-export function render837p(header: BatchHeader, ch: Clearinghouse, pr: Practice, claims: BatchClaim[], payTo: PayTo | null = null): string {
-  const w = new X12Writer({
-    element: ch.elementSeparator,
-    component: ch.componentSeparator,
-    repetition: ch.repetitionSeparator,
-    segment: ch.segmentTerminator,
-  });
+/**
+ * The whole interchange as text: pure, so the same data always gives the same bytes. `onSegment`
+ * sees each segment as a reader of the text would, as it is written (the export lints the file so).
+ */
+export function render837p(
+  header: BatchHeader,
+  ch: Clearinghouse,
+  pr: Practice,
+  claims: BatchClaim[],
+  payTo: PayTo | null = null,
+  onSegment?: (segment: X12Segment) => void,
+): string {
+  const w = new X12Writer(separatorsOf(ch), onSegment ? { onSegment: (tag, elements) => onSegment(new X12Segment(tag, elements)) } : {});
   const at = DateTime.fromJSDate(header.createdAt, { zone: header.timeZone });
   const isa13 = String(header.interchangeControlNumber).padStart(9, '0');
   const fixed = (value: string, width: number) => w.clean(value).slice(0, width).padEnd(width, ' ');
@@ -130,8 +135,13 @@ export function render837p(header: BatchHeader, ch: Clearinghouse, pr: Practice,
   return w.toString();
 }
 
+/** The clearinghouse's separators, as its files carry them. */
+export function separatorsOf(ch: Clearinghouse): Separators {
+  return { element: ch.elementSeparator, component: ch.componentSeparator, repetition: ch.repetitionSeparator, segment: ch.segmentTerminator };
+}
+
 function writeTransaction(w: X12Writer, st02: string, header: BatchHeader, at: DateTime, ch: Clearinghouse, pr: Practice, payTo: PayTo | null, claims: BatchClaim[]): void {
-  const first = w.segments.length;
+  const first = w.count;
   w.add('ST', '837', st02, IMPLEMENTATION_837P);
   w.add('BHT', '0019', '00', header.reference, at.toFormat('yyyyMMdd'), at.toFormat('HHmm'), 'CH');
   // 1000A submitter, 1000B receiver
@@ -261,12 +271,25 @@ export async function loadClaims(db: DbOrTx, chosen: SQL): Promise<BatchClaim[]>
   );
   const ids = heads.map((h) => h.id);
   if (ids.length === 0) return [];
-  const others = await loadOtherPayers(db, chosen);
-  const byClaim = new Map<number, BatchClaim>(heads.map((h) => [h.id, { ...h, diagnoses: [], lines: [], otherPayers: others.get(h.id) ?? [] }]));
   const inBatch = sql`(select c.id from claims c where ${chosen})`;
-  const diagnoses = await db.select().from(claimDiagnoses).where(inArray(claimDiagnoses.claimId, inBatch)).orderBy(asc(claimDiagnoses.claimId), asc(claimDiagnoses.position));
+  // Raw rows (each column decoded by its own type, no generic mapping per field), the three reads at once.
+  const [others, diagnoses, lines] = await Promise.all([
+    loadOtherPayers(db, chosen),
+    queryRows<{ claimId: number; code: string }>(
+      db,
+      sql`select claim_id as "claimId", code from claim_diagnoses where claim_id in ${inBatch} order by claim_id, position`,
+    ),
+    queryRows<BatchClaim['lines'][number]>(
+      db,
+      sql`select id, claim_id as "claimId", charge_id as "chargeId", line_number as "lineNumber", code_system as "codeSystem", code, modifiers,
+                 units, charge_cents as "chargeCents", diagnosis_pointers as "diagnosisPointers", service_date::text as "serviceDate",
+                 place_of_service as "placeOfService", ndc_code as "ndcCode", ndc_quantity::text as "ndcQuantity", ndc_unit as "ndcUnit",
+                 ndc_reference_qualifier as "ndcReferenceQualifier", ndc_reference as "ndcReference", paid_cents as "paidCents", status
+          from claim_lines where claim_id in ${inBatch} order by claim_id, line_number`,
+    ),
+  ]);
+  const byClaim = new Map<number, BatchClaim>(heads.map((h) => [h.id, { ...h, diagnoses: [], lines: [], otherPayers: others.get(h.id) ?? [] }]));
   for (const d of diagnoses) byClaim.get(d.claimId)!.diagnoses.push(d.code);
-  const lines = await db.select().from(claimLines).where(inArray(claimLines.claimId, inBatch)).orderBy(asc(claimLines.claimId), asc(claimLines.lineNumber));
   for (const l of lines) byClaim.get(l.claimId)!.lines.push(l);
   return [...byClaim.values()];
 }

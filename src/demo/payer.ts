@@ -169,14 +169,14 @@ function close(w: X12Writer, env: Envelope, isa13: string, stIndex: number): str
   w.add('SE', w.countSince(stIndex) + 1, '0001');
   w.add('GE', 1, env.controlNumber);
   w.add('IEA', 1, isa13);
-  return w.toString('\n');
+  return w.toString();
 }
 
 /** A 999 accepting every transaction set of one of our 837P files (group control number GS06). */
 export function ack999(env: Envelope, groupControlNumber: number, transactionSets: number): string {
-  const w = new X12Writer(SEPARATORS);
+  const w = new X12Writer(SEPARATORS, { lineBreak: '\n' });
   const isa13 = open(w, env, 'FA', '005010X231A1');
-  const st = w.segments.length;
+  const st = w.count;
   w.add('ST', '999', '0001', '005010X231A1');
   w.add('AK1', 'HC', groupControlNumber, '005010X222A1');
   for (let i = 1; i <= transactionSets; i++) {
@@ -189,9 +189,9 @@ export function ack999(env: Envelope, groupControlNumber: number, transactionSet
 
 /** A 277CA: each claim accepted into the payer's system (A1:20) or rejected at the front door (A7:21, missing or invalid information). */
 export function ack277ca(env: Envelope, claims: { patientControlNumber: string; totalCents: number; rejected: boolean }[]): string {
-  const w = new X12Writer(SEPARATORS);
+  const w = new X12Writer(SEPARATORS, { lineBreak: '\n' });
   const isa13 = open(w, env, 'HN', '005010X214');
-  const st = w.segments.length;
+  const st = w.count;
   const day = env.at.toFormat('yyyyMMdd');
   w.add('ST', '277', '0001', '005010X214');
   w.add('BHT', '0085', '08', `DEMO${env.controlNumber}`, day, env.at.toFormat('HHmm'), 'TH');
@@ -216,9 +216,9 @@ export function remittance835(
   paymentDate: string,
   answers: { claim: BilledClaim; answer: ClaimAnswer }[],
 ): string {
-  const w = new X12Writer(SEPARATORS);
+  const w = new X12Writer(SEPARATORS, { lineBreak: '\n' });
   const isa13 = open(w, env, 'HP', '005010X221A1');
-  const st = w.segments.length;
+  const st = w.count;
   const total = answers.reduce((n, a) => n + a.answer.paidCents, 0);
   const paid = DateTime.fromISO(paymentDate).toFormat('yyyyMMdd');
   w.add('ST', '835', '0001', '005010X221A1');

@@ -79,9 +79,9 @@ describe('loop 2320/2330 for another payer', () => {
     payerName: 'State Medicaid', payerIdentifier: 'SKMD0', filingIndicator: 'MC',
   };
   const write = (other: OtherPayer) => {
-    const w = new X12Writer({ element: '*', component: ':', repetition: '^', segment: '~' });
+    const w = new X12Writer({ element: '*', component: ':', repetition: '^', segment: '~' }, { lineBreak: '\n' });
     writeOtherPayers(w, { coveragePriority: 2, benefitsAssigned: 'Y', releaseOfInformation: 'I' }, [other]);
-    return w.toString('\n').trim().split('~\n').map((seg) => seg.replace(/~$/, ''));
+    return w.toString().trim().split('~\n').map((seg) => seg.replace(/~$/, ''));
   };
 
   it('names the other payer without amounts while it has not adjudicated the claim', () => {

@@ -7,7 +7,7 @@ import { isValidNpi } from '../../codes/npi.js';
 import type { Issue } from '../../errors.js';
 import { PLACES_OF_SERVICE } from '../../practice/code-lists.js';
 import { ICD10_EFFECTIVE } from '../edits.js';
-import { centsFromX12, type X12Document, type X12Segment } from './model.js';
+import { centsFromX12, type Separators, type X12Document, type X12Segment } from './model.js';
 
 /** CCYYMMDD that names a real calendar day (plain arithmetic: this runs once per service line). */
 function isRealDate(value: string): boolean {
@@ -20,8 +20,8 @@ function isRealDate(value: string): boolean {
 const ICD10_QUALIFIERS = new Set(['ABK', 'ABF']);
 const ICD9_QUALIFIERS = new Set(['BK', 'BF']);
 
-function envelopeIssues(doc: X12Document): Issue[] {
-  const issues: Issue[] = [];
+/** The envelope's counts and control numbers, segment by segment; i is the segment's index in the file. */
+function envelopeChecker(issues: Issue[]): (seg: X12Segment, i: number) => void {
   const problem = (code: string, path: string, message: string) => issues.push({ code, path, message });
   let isa: X12Segment | undefined;
   let gs: X12Segment | undefined;
@@ -29,7 +29,7 @@ function envelopeIssues(doc: X12Document): Issue[] {
   let stIndex = 0;
   let groups = 0;
   let sets = 0;
-  doc.segments.forEach((seg, i) => {
+  return (seg, i) => {
     switch (seg.tag) {
       case 'ISA':
         isa = seg;
@@ -60,8 +60,7 @@ function envelopeIssues(doc: X12Document): Issue[] {
         if (seg.get(2) !== isa?.get(13)) problem('X12_IEA_CONTROL', 'IEA02', 'IEA02 does not repeat the ISA13 control number.');
         break;
     }
-  });
-  return issues;
+  };
 }
 
 /** One other payer of a claim (loop 2320/2330B) and what its adjudication adds up to. */
@@ -91,8 +90,37 @@ const casTotal = (seg: X12Segment) => [3, 6, 9, 12, 15, 18].reduce((sum, i) => s
 
 /** Every problem found in an 837P document; an empty list means the file passes. */
 export function lint837p(doc: X12Document): Issue[] {
-  const issues = envelopeIssues(doc);
-  const seps = doc.separators;
+  const lint = new Lint837p(doc.separators);
+  for (const seg of doc.segments) lint.segment(seg);
+  return lint.issues();
+}
+
+/**
+ * The same checks on a file as it is written (src/claims/x12/writer.ts hands each segment over), so
+ * a whole file need not be parsed again to be checked.
+ */
+export class Lint837p {
+  readonly segment: (seg: X12Segment) => void;
+  private readonly envelope: Issue[] = [];
+  private readonly found: Issue[] = [];
+
+  constructor(seps: Separators) {
+    const checkEnvelope = envelopeChecker(this.envelope);
+    let index = 0;
+    const check = lintBody(seps, this.found);
+    this.segment = (seg) => {
+      checkEnvelope(seg, index++);
+      check(seg);
+    };
+  }
+
+  /** Envelope problems first, then the others in file order. */
+  issues(): Issue[] {
+    return [...this.envelope, ...this.found];
+  }
+}
+
+function lintBody(seps: Separators, issues: Issue[]): (seg: X12Segment) => void {
   const problem = (code: string, path: string, message: string) => issues.push({ code, path, message });
   let hlLevel = '';
   let billingNameSeen = true;
@@ -128,7 +156,7 @@ export function lint837p(doc: X12Document): Issue[] {
     }
     claim = undefined;
   };
-  for (const seg of doc.segments) {
+  return (seg) => {
     switch (seg.tag) {
       case 'HL':
         closeClaim();
@@ -223,6 +251,5 @@ export function lint837p(doc: X12Document): Issue[] {
         closeClaim();
         break;
     }
-  }
-  return issues;
+  };
 }
