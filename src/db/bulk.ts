@@ -1,13 +1,14 @@
 // Bulk loading for imports and the demo: one dedicated connection (so temporary staging tables and
 // transactions stay on it) and COPY ... FROM STDIN, which loads rows an order of magnitude faster than
 // INSERT statements built row by row. The same API on PGlite and on a PostgreSQL server.
+import { hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.js';
 import type { PracticeDatabase } from './client.js';
-import type { Db } from './types.js';
+import type { Db, DbOrTx } from './types.js';
 
 export type CopyValue = string | number | boolean | Date | null | undefined | readonly (string | number | null)[] | Record<string, unknown>;
 export type CopyRow = readonly CopyValue[];
@@ -123,4 +124,46 @@ async function runTransaction<T>(db: Db, work: () => Promise<T>): Promise<T> {
     await db.execute(sql`rollback`).catch(() => undefined);
     throw error;
   }
+}
+
+export interface StageColumn {
+  name: string;
+  /** The SQL type, from the schema (never from input). */
+  type: string;
+}
+
+type StageClient =
+  | { unsafe: (query: string) => { writable: () => Promise<NodeJS.WritableStream> } }
+  | { query: (query: string, params: unknown[], options: { blob: Blob }) => Promise<unknown> };
+
+/**
+ * Loads rows by COPY into a temporary table of the current transaction and returns its name, for the
+ * set-based statements of an import batch to read. For the server, COPY is several times quicker than
+ * unpacking the same rows from a JSON parameter (json_to_recordset cost 25-50 µs a row, COPY about 5), and
+ * one load can feed several statements. The table is dropped when the transaction ends and emptied before
+ * each load, so the savepoints of one transaction reuse it. `tx` must be a transaction (a temporary table
+ * belongs to one connection).
+ */
+export async function stageRows(tx: DbOrTx, name: string, columns: readonly StageColumn[], rows: Iterable<CopyRow>): Promise<SQL> {
+  const definition = columns.map((c) => `"${c.name}" ${c.type}`).join(', ');
+  // One table per shape: the same batch step may stage different columns (the ones its records fill).
+  const table = `pk_stage_${name}_${hash('sha1', definition).slice(0, 10)}`;
+  // One round trip for both (each costs a context switch on a busy machine).
+  await tx.execute(sql.raw(`do $$ begin create temp table if not exists ${table} (${definition}) on commit drop; delete from ${table}; end $$`));
+  let text = '';
+  for (const row of rows) text += copyLine(row);
+  if (text) {
+    const client = driverOf(tx);
+    const copy = `copy ${table} (${columns.map((c) => `"${c.name}"`).join(', ')}) from ${'unsafe' in client ? 'stdin' : "'/dev/blob'"} with (format csv)`;
+    if ('unsafe' in client) await pipeline(Readable.from([text]), await client.unsafe(copy).writable());
+    else await client.query(copy, [], { blob: new Blob([text]) });
+  }
+  return sql`${sql.identifier(table)}`;
+}
+
+/** The driver's own handle behind a drizzle transaction (postgres.js or PGlite), for COPY. */
+function driverOf(tx: DbOrTx): StageClient {
+  const client = (tx as unknown as { session?: { client?: StageClient } }).session?.client;
+  if (!client || !('unsafe' in client || 'query' in client)) throw new Error('stageRows needs a transaction of the postgres.js or PGlite driver');
+  return client;
 }

@@ -121,5 +121,27 @@ function tooLongRow(name: string, row: number): PracticeError {
  * refused with nothing imported (rows it can isolate are only rejected later, one by one).
  */
 export async function checkCsvReadable(path: string, format: CsvFormat, name = basename(path)): Promise<void> {
+  if (await plainLinesOnly(path)) return;
   for await (const _row of readCsv(path, format, name));
+}
+
+/**
+ * A file without a quote character and without a line longer than a row may hold can always be read to its
+ * end (only a quote makes a row run on, or be misread), so its bytes are scanned instead of parsed: a tenth of
+ * the time. Bytes, not characters, are counted: a line within the limit in bytes is within it in characters.
+ */
+async function plainLinesOnly(path: string): Promise<boolean> {
+  let line = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    if (chunk.includes(0x22)) return false;
+    let start = 0;
+    for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+      if (line + end - start > MAX_ROW_CHARACTERS) return false;
+      line = 0;
+      start = end + 1;
+    }
+    line += chunk.length - start;
+    if (line > MAX_ROW_CHARACTERS) return false;
+  }
+  return true;
 }

@@ -34,8 +34,15 @@ export interface RowContext extends FieldContext {
  */
 function practiceInstant(local: string, context: RowContext): string {
   if (/(?:Z|[+-]\d{2}:?\d{2})$/.test(local)) return local;
-  return DateTime.fromISO(local, { zone: context.timeZone }).toISO()!;
+  // Rows repeat their times (a panel's results, a day's readings): each wall-clock time is converted once.
+  let known = instants.get(context);
+  if (!known || known.size > 50_000) instants.set(context, (known = new Map()));
+  let instant = known.get(local);
+  if (instant === undefined) known.set(local, (instant = DateTime.fromISO(local, { zone: context.timeZone }).toISO()!));
+  return instant;
 }
+
+const instants = new WeakMap<RowContext, Map<string, string>>();
 
 type Values = Record<string, any>;
 

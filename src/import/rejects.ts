@@ -20,24 +20,32 @@ export class RejectWriter {
     private readonly headers: string[],
   ) {}
 
-  async add(original: string[], where: string, reasons: string[]): Promise<void> {
+  /** A batch's rejected rows in one write (a write per row cost more than building the lines). */
+  async addResults(originals: string[][], wheres: string[], results: ItemResult[]): Promise<void> {
+    const lines: string[] = [];
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      if (r.bucket === 'rejected') lines.push(this.line(originals[i]!, wheres[i]!, r.reasons));
+    }
+    await this.write(lines);
+  }
+
+  private line(original: string[], where: string, reasons: string[]): string {
     this.rows++;
     for (const reason of reasons) {
       const general = reason.replace(/"[^"]*"/g, '"…"');
       this.reasons.set(general, (this.reasons.get(general) ?? 0) + 1);
     }
+    return csvLine([...original, where, reasons.join('; ')]);
+  }
+
+  private async write(lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
     if (!this.file) {
       this.file = await openPrivateFile(this.path);
       await this.file.write(csvLine([...this.headers, 'row_number', 'reject_reason']));
     }
-    await this.file.write(csvLine([...original, where, reasons.join('; ')]));
-  }
-
-  async addResults(originals: string[][], wheres: string[], results: ItemResult[]): Promise<void> {
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i]!;
-      if (r.bucket === 'rejected') await this.add(originals[i]!, wheres[i]!, r.reasons);
-    }
+    await this.file.write(lines.join(''));
   }
 
   /** Reasons with values blanked out, most frequent first: safe to print in a summary. */

@@ -1,13 +1,14 @@
-// Set-based writes for imports: each batch goes to the database as one JSON parameter (json, not jsonb, which
-// PostgreSQL would convert for nothing), unpacked by json_to_recordset and upserted in one statement per table
-// (never row by row through the query builder). Null values are left out of the JSON: json_to_recordset reads a
-// missing key as null, and the smaller text is quicker to build, send and parse.
+// Set-based writes for imports: each batch's rows are loaded by COPY into a temporary staging table of the
+// batch's transaction (src/db/bulk.ts stageRows), then matched and upserted from there in one statement per
+// table (never row by row through the query builder). The few small inputs of other record kinds (payers,
+// diagnoses, qualifiers) still go as one JSON parameter unpacked by json_to_recordset.
 // Re-imports are idempotent through the (source_system, source_id) unique index every clinical table has,
 // and through patient_identifiers for patients.
 import { and, eq, getTableColumns, getTableName, inArray, sql, type SQL } from 'drizzle-orm';
 import { toSnakeCase } from 'drizzle-orm/casing';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { queryRows } from '../db/query.js';
+import { stageRows, type CopyValue } from '../db/bulk.js';
 import {
   advanceDirectives,
   allergies,
@@ -198,14 +199,6 @@ export function unstorableColumns(patientRecords: PatientRecord[], records: Clin
   return [...found];
 }
 
-/** A column list for json_to_recordset; the types come from the schema, never from input. */
-function recordsetShape(columns: { name: string; type: string }[]): SQL {
-  return sql.join(
-    columns.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.type)}`),
-    sql`, `,
-  );
-}
-
 /**
  * Patient ids for source references: by identifier (system, value), else, when the reference is the
  * practice's chart number, by patients.mrn. Unknown references are absent from the map.
@@ -215,10 +208,11 @@ export async function resolvePatients(db: DbOrTx, refs: PatientRef[], chartSyste
   for (const ref of refs) unique.set(refKey(ref), ref);
   const found = new Map<string, number>();
   if (unique.size === 0) return found;
+  const stage = await stageRows(db, 'refs', [{ name: 'system', type: 'text' }, { name: 'value', type: 'text' }], [...unique.values()].map((r) => [r.system, r.value]));
   const rows = await queryRows<{ system: string; value: string; patient_id: number | null }>(
     db,
     sql`select x.system, x.value, coalesce(pi.patient_id, pm.id) as patient_id
-        from json_to_recordset(${JSON.stringify([...unique.values()])}::json) as x(system text, value text)
+        from ${stage} as x
         left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
         left join patients pm on x.system = ${chartSystem ?? null}::text and pm.mrn = x.value`,
   );
@@ -252,11 +246,22 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
   const conflicts = new Map<number, string>();
   let possibleDuplicates = 0;
   if (records.length === 0) return { outcomes, patientIds, conflicts, possibleDuplicates };
-  const input = records.map((r, i) => ({ i, system: r.key.system, value: r.key.value, mrn: r.mrn, search_name: patientSearchName(r.values), dob: r.values.dob }));
+  const provided = patientColumns().filter((c) => c.key !== 'dob' && records.some((r) => r.values[c.key] !== undefined));
+  // One load of the batch feeds the matching, the update, the insert and the identifiers.
+  const stage = await stageRows(
+    db,
+    'patients',
+    [{ name: 'i', type: 'integer' }, { name: 'system', type: 'text' }, { name: 'value', type: 'text' }, { name: 'mrn', type: 'text' }, { name: 'search_name', type: 'text' }, { name: 'dob', type: 'date' }, ...provided],
+    records.map((r, i) => {
+      const row: CopyValue[] = [i, r.key.system, r.key.value, r.mrn, patientSearchName(r.values), r.values.dob];
+      for (const c of provided) row.push(r.values[c.key] as CopyValue);
+      return row;
+    }),
+  );
   const matches = await queryRows<{ i: number; by_key: number | null; by_mrn: number | null; mrn_dob: string | null; by_name: number | null }>(
     db,
     sql`select x.i, pi.patient_id as by_key, pm.id as by_mrn, pm.dob::text as mrn_dob, pn.id as by_name
-        from json_to_recordset(${JSON.stringify(input)}::json) as x(i int, system text, value text, mrn text, search_name text, dob date)
+        from ${stage} as x
         left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
         left join patients pm on pm.mrn = x.mrn
         -- Name + birth date only for records matched no other way (a gate, not a scan per row).
@@ -276,44 +281,30 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
       fresh.push(m.i);
     }
   }
-  const columns = patientColumns();
-  const payload = (i: number) => {
-    const r = records[i]!;
-    const row: Record<string, unknown> = { i, mrn: r.mrn, search_name: input[i]!.search_name };
-    for (const c of columns) {
-      const value = r.values[c.key];
-      if (value !== undefined && value !== null) row[c.name] = value;
-    }
-    return row;
-  };
-  const provided = columns.filter((c) => records.some((r) => r.values[c.key] !== undefined));
+  const written = [{ name: 'dob' }, ...provided];
   if (existing.length) {
-    const shape = recordsetShape([{ name: 'i', type: 'integer' }, { name: 'pid', type: 'integer' }, { name: 'search_name', type: 'text' }, ...provided]);
-    const updates = existing.map((e) => ({ ...payload(e.i), pid: e.id }));
-    const target = provided.map((c) => sql`${sql.identifier(c.name)}`);
-    const source = provided.map((c) => sql`x.${sql.identifier(c.name)}`);
+    const target = written.map((c) => sql`${sql.identifier(c.name)}`);
+    const source = written.map((c) => sql`x.${sql.identifier(c.name)}`);
     const changed = await queryRows<{ i: number }>(
       db,
       sql`update patients p set ${sql.join(
-        provided.map((c) => sql`${sql.identifier(c.name)} = x.${sql.identifier(c.name)}`),
+        written.map((c) => sql`${sql.identifier(c.name)} = x.${sql.identifier(c.name)}`),
         sql`, `,
       )}, search_name = x.search_name, updated_at = now()
-          from json_to_recordset(${JSON.stringify(updates)}::json) as x(${shape})
-          where p.id = x.pid and (${sql.join(target.map((t) => sql`p.${t}`), sql`, `)}, p.search_name) is distinct from (${sql.join(source, sql`, `)}, x.search_name)
+          from ${stage} as x join unnest(${intArray(existing.map((e) => e.i))}::text::int[], ${intArray(existing.map((e) => e.id))}::text::int[]) as e(i, pid) on e.i = x.i
+          where p.id = e.pid and (${sql.join(target.map((t) => sql`p.${t}`), sql`, `)}, p.search_name) is distinct from (${sql.join(source, sql`, `)}, x.search_name)
           returning x.i`,
     );
     for (const e of existing) patientIds[e.i] = e.id;
     for (const row of changed) outcomes[row.i] = 'updated';
   }
   if (fresh.length) {
-    // One row per chart number even if the batch repeats it (the caller rejects true duplicates first).
-    const shape = recordsetShape([{ name: 'i', type: 'integer' }, { name: 'mrn', type: 'text' }, { name: 'search_name', type: 'text' }, ...provided]);
-    const names = provided.map((c) => sql.identifier(c.name));
+    const names = written.map((c) => sql.identifier(c.name));
     const inserted = await queryRows<{ id: number; mrn: string }>(
       db,
       sql`insert into patients (mrn, search_name, ${sql.join(names, sql`, `)})
           select x.mrn, x.search_name, ${sql.join(names.map((n) => sql`x.${n}`), sql`, `)}
-          from json_to_recordset(${JSON.stringify(fresh.map(payload))}::json) as x(${shape})
+          from ${stage} as x where x.i = any(${intArray(fresh)}::text::int[])
           returning id, mrn`,
     );
     const byMrn = new Map(inserted.map((row) => [row.mrn, Number(row.id)]));
@@ -322,15 +313,18 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
       outcomes[i] = 'inserted';
     }
   }
-  const links = records
-    .map((r, i) => ({ patient_id: patientIds[i], system: r.key.system, value: r.key.value }))
-    .filter((l, i) => !conflicts.has(i) && l.patient_id);
-  if (links.length) {
+  const linked = records.map((_, i) => i).filter((i) => !conflicts.has(i) && patientIds[i]);
+  if (linked.length) {
     await db.execute(sql`insert into patient_identifiers (patient_id, system, value)
-      select x.patient_id, x.system, x.value from json_to_recordset(${JSON.stringify(links)}::json) as x(patient_id int, system text, value text)
+      select l.patient_id, x.system, x.value from ${stage} as x join unnest(${intArray(linked)}::text::int[], ${intArray(linked.map((i) => patientIds[i]!))}::text::int[]) as l(i, patient_id) on l.i = x.i
       on conflict (system, value) do nothing`);
   }
   return { outcomes, patientIds, conflicts, possibleDuplicates };
+}
+
+/** Whole numbers as one array literal, sent as a single text parameter (cast to int[] in SQL). */
+function intArray(values: number[]): string {
+  return `{${values.join(',')}}`;
 }
 
 /**
@@ -345,24 +339,23 @@ export async function writeClinical(db: DbOrTx, target: ClinicalTarget, records:
   const columns = targetColumns(table).filter((c) => records.some((r) => r.values[c.key] !== undefined));
   const hasEncounter = 'encounterId' in getTableColumns(table);
   const hasPanel = target === 'observations';
-  const rows = records.map((r) => {
-    const row: Record<string, unknown> = { source_system: r.sourceSystem, source_id: r.sourceId, patient_id: r.patientId };
-    if (r.encounter !== undefined && r.encounter !== null) row.encounter_source = r.encounter;
-    if (r.panel !== undefined && r.panel !== null) row.panel_source = r.panel;
-    for (const c of columns) {
-      const value = r.values[c.key];
-      if (value !== undefined && value !== null) row[c.name] = value;
-    }
-    return row;
-  });
-  const shape = recordsetShape([
-    { name: 'source_system', type: 'text' },
-    { name: 'source_id', type: 'text' },
-    { name: 'patient_id', type: 'integer' },
-    { name: 'encounter_source', type: 'text' },
-    { name: 'panel_source', type: 'text' },
-    ...columns,
-  ]);
+  const stage = await stageRows(
+    db,
+    tableName,
+    [
+      { name: 'source_system', type: 'text' },
+      { name: 'source_id', type: 'text' },
+      { name: 'patient_id', type: 'integer' },
+      { name: 'encounter_source', type: 'text' },
+      { name: 'panel_source', type: 'text' },
+      ...columns,
+    ],
+    records.map((r) => {
+      const row: CopyValue[] = [r.sourceSystem, r.sourceId, r.patientId, r.encounter, r.panel];
+      for (const c of columns) row.push(r.values[c.key] as CopyValue);
+      return row;
+    }),
+  );
   const names = [
     'source_system',
     'source_id',
@@ -385,7 +378,7 @@ export async function writeClinical(db: DbOrTx, target: ClinicalTarget, records:
     db,
     sql`insert into ${t} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
         select ${sql.join(selected, sql`, `)}
-        from json_to_recordset(${JSON.stringify(rows)}::json) as x(${shape})
+        from ${stage} as x
         ${hasEncounter ? sql`left join encounters e on e.source_system = x.source_system and e.source_id = x.encounter_source` : sql``}
         ${hasPanel ? sql`left join observations panel on panel.source_system = x.source_system and panel.source_id = x.panel_source` : sql``}
         on conflict (source_system, source_id) do update set
