@@ -1,5 +1,5 @@
 // Allergies and intolerances, declared once: the codes a substance is known by (an RxNorm ingredient,
-// SNOMED CT, UNII: US Core's binding), the categories, severities, criticalities and clinical statuses
+// SNOMED CT, UNII: US Core's binding, checked for their form; others kept as given), the categories, severities, criticalities and clinical statuses
 // (FHIR AllergyIntolerance's) with the words old systems write for them, and the date rules. `allergies
 // add`, the CSV, Synthea and FHIR imports all check an allergy here.
 import { readRxnorm } from '../codes/drug-codes.js';
@@ -52,7 +52,7 @@ export interface AllergyValues {
   onsetDate: string | null;
 }
 
-/** A substance's code and its system → the stored pair, or the reason it cannot be used. */
+/** A substance's code and its system → the stored pair, or the reason it cannot be used (a malformed code, no system). */
 function readSubstanceCode(code: string, system: string | undefined): { codeSystem: string; code: string } | { problem: string } {
   const uri = system?.trim() ? normalizeCodeSystem(system) : /^[0-9]{1,8}$/.test(code) ? CodeSystem.rxnorm : undefined;
   if (!uri) return { problem: `the substance code "${code}" needs its code system (RxNorm, SNOMED CT or UNII).` };
@@ -62,7 +62,8 @@ function readSubstanceCode(code: string, system: string | undefined): { codeSyst
   }
   if (uri === CodeSystem.snomed && !/^[0-9]{6,18}$/.test(code)) return { problem: `"${code}" is not a SNOMED CT code (6 to 18 digits).` };
   if (uri === CodeSystem.unii && !/^[0-9A-Z]{10}$/.test(code.toUpperCase())) return { problem: `"${code}" is not a UNII (10 letters and digits).` };
-  if (!(ALLERGY_CODE_SYSTEMS as readonly string[]).includes(uri)) return { problem: `the substance code "${code}" is in a code system an allergy cannot be given in (${system!.trim()}): give its RxNorm, SNOMED CT or UNII code.` };
+  // Another system's code (NDF-RT, a local one) is kept as given: the substance's name is what the checks
+  // read, and refusing the allergy would lose it from the chart.
   return { codeSystem: uri, code: uri === CodeSystem.unii ? code.toUpperCase() : code };
 }
 
@@ -70,13 +71,7 @@ function readSubstanceCode(code: string, system: string | undefined): { codeSyst
 export function checkAllergy(input: AllergyInput, context: RecordContext): Checked<AllergyValues> {
   const c = new RecordCheck(context);
   const substance = c.required('substance', input.substance?.trim(), 'the allergy names no substance.');
-  const codeText = input.code?.trim() || undefined;
-  let coded: { codeSystem: string; code: string } | undefined;
-  if (codeText !== undefined) {
-    const read = readSubstanceCode(codeText, input.codeSystem);
-    if ('problem' in read) c.fail('code', 'CODE', read.problem);
-    else coded = read;
-  }
+  const coded = c.code('code', input.code?.trim(), (s) => readSubstanceCode(s, input.codeSystem), 'CODE');
   const category = c.choice('category', ALLERGY_FIELDS.category, input.category, ALLERGY_CATEGORIES);
   const severity = c.choice('severity', ALLERGY_FIELDS.severity, input.severity, ALLERGY_SEVERITIES);
   const criticality = c.choice('criticality', ALLERGY_FIELDS.criticality, input.criticality, ALLERGY_CRITICALITIES);

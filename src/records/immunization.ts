@@ -47,7 +47,7 @@ export interface ImmunizationValues {
 export function checkImmunization(input: ImmunizationInput, context: RecordContext): Checked<ImmunizationValues> {
   const c = new RecordCheck(context);
   const text = c.required('cvxCode', input.cvx?.trim(), 'the immunization has no CVX vaccine code.');
-  const cvx = c.code('cvxCode', text, readCvx, 'CVX');
+  const cvx = c.code('cvxCode', text, readCvx, 'CVX')?.code;
   const given = c.pastDate('occurrenceDate', IMMUNIZATION_FIELDS.occurrenceDate, c.required('occurrenceDate', input.occurrenceDate, 'the immunization has no date.'));
   const expires = input.expirationDate;
   if (given && expires && expires < given) c.fail('expirationDate', 'EXPIRED', 'the lot had expired when the vaccine was given (its expiration date is before the date given).');

@@ -60,8 +60,8 @@ export interface MedicationValues {
  */
 export function checkMedication(input: MedicationInput, context: RecordContext): Checked<MedicationValues> {
   const c = new RecordCheck(context);
-  const rxnorm = c.code('rxnormCode', input.rxnorm?.trim() || undefined, readRxnorm, 'CODE_FORM');
-  const ndc = c.code('ndcCode', input.ndc?.trim() || undefined, readNdc, 'CODE_FORM');
+  const rxnorm = c.code('rxnormCode', input.rxnorm, readRxnorm, 'CODE_FORM')?.code;
+  const ndc = c.code('ndcCode', input.ndc, readNdc, 'CODE_FORM')?.code;
   if (!input.rxnorm?.trim() && !input.ndc?.trim()) c.fail('rxnormCode', 'REQUIRED', 'the medication has no RxNorm or NDC code.');
   const status = c.choice('status', MEDICATION_FIELDS.status, input.status, MEDICATION_STATUSES);
   const dose = c.amount('dose', MEDICATION_FIELDS.dose, input.dose);

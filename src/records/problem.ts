@@ -74,12 +74,7 @@ export interface ProblemValues {
 export function checkProblem(input: ProblemInput, context: RecordContext): Checked<ProblemValues> {
   const c = new RecordCheck(context);
   const text = c.required('code', input.code, `${PROBLEM_FIELDS.code} is missing.`);
-  let coded: { codeSystem: string; code: string } | undefined;
-  if (text !== undefined) {
-    const read = readDiagnosisCode(text, input.codeSystem);
-    if ('problem' in read) c.fail('code', 'CODE', read.problem);
-    else coded = read;
-  }
+  const coded = c.code('code', text, (s) => readDiagnosisCode(s, input.codeSystem), 'CODE');
   const status = c.choice('clinicalStatus', PROBLEM_FIELDS.clinicalStatus, input.status, PROBLEM_STATUSES);
   const onset = c.pastDate('onsetDate', PROBLEM_FIELDS.onsetDate, input.onsetDate);
   const abatement = c.pastDate('abatementDate', PROBLEM_FIELDS.abatementDate, input.abatementDate);

@@ -45,11 +45,11 @@ export class RecordCheck {
     return value;
   }
 
-  /** A code read by its code list's own reader (readIcd10, readCvx, ...), whose message is the one every path gives. */
-  code(field: string, text: string | undefined, reader: (s: string) => { code: string } | { problem: string }, problemCode: string): string | undefined {
-    if (text === undefined) return undefined;
+  /** A code read by its code list's own reader (readCvx, readDiagnosisCode, ...), whose message is the one every path gives. */
+  code<T extends object>(field: string, text: string | undefined, reader: (s: string) => T | { problem: string }, problemCode: string): T | undefined {
+    if (text === undefined || text.trim() === '') return undefined;
     const read = reader(text);
-    return 'code' in read ? read.code : this.fail(field, problemCode, read.problem);
+    return 'problem' in read ? this.fail(field, problemCode, read.problem) : read;
   }
 
   /** A word of a vocabulary, any case, or one of its other words → its code. */
