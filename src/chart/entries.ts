@@ -19,6 +19,7 @@ import { checkAllergy } from '../records/allergy.js';
 import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
 import { checkMedication } from '../records/medication.js';
+import { checkNote, NOTE_SECTIONS } from '../records/note.js';
 import { ACTIVE_PROBLEM_STATUSES, checkProblem, PROBLEM_STATUSES } from '../records/problem.js';
 import type { Checked } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
@@ -567,16 +568,17 @@ const noteKind: EntryKind = {
   ],
   columns: tableColumns({ Date: 'noteDate', Author: 'author', Assessment: 'assessment', Plan: 'plan' }),
   async add(tx, patient, c, clock) {
-    const date = c.date('date', '--date') ?? clock.today;
+    const date = c.date('date', '--date', { future: true }) ?? clock.today;
+    // Where the text comes from is the command's own matter; what a note must hold is the declaration's.
     const text = c.required('noteText', '--file');
+    const note = text === undefined ? undefined : c.record(checkNote({ noteDate: date, ...parseSoap(text) }, { today: clock.today, dob: patient.dob }), { noteDate: '--date', text: '--file' });
     c.done();
-    const soap = parseSoap(text!);
     const authorId = await optionalProvider(tx, c.text('provider'));
     const [row] = await tx
       .insert(progressNotes)
-      .values({ patientId: patient.id, authorId, noteDate: date, ...soap, status: 'final', signedAt: authorId ? clock.now : null })
+      .values({ patientId: patient.id, authorId, ...note!, status: 'final', signedAt: authorId ? clock.now : null })
       .returning({ id: progressNotes.id });
-    return { entity: 'progress_notes', ids: [row!.id], warnings: [], details: { sections: Object.keys(soap).filter((k) => soap[k as keyof typeof soap] !== null) } };
+    return { entity: 'progress_notes', ids: [row!.id], warnings: [], details: { sections: NOTE_SECTIONS.filter((k) => note![k] !== null) } };
   },
   list(db, patient, all) {
     return db

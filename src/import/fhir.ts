@@ -10,6 +10,7 @@ import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, relationKey
 import { ALLERGY_CODE_SYSTEMS, checkAllergy } from '../records/allergy.js';
 import { checkImmunization } from '../records/immunization.js';
 import { checkMedication } from '../records/medication.js';
+import { checkNote } from '../records/note.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
 import { asReason, type Checked, type RecordContext } from '../records/record.js';
@@ -931,16 +932,13 @@ const noteStatuses = new Set(['preliminary', 'final', 'amended']);
 function mapProgressNote(r: Json, b: Builder): void {
   if (!(r.type?.coding ?? []).some((c: Json) => c.code === PROGRESS_NOTE)) return void (b.item.skip = true);
   const patient = b.patientRef(r.subject);
-  const noteDate = dateOf(r.context?.period?.start ?? r.date);
   const text = attachmentText(r.content?.[0]?.attachment);
-  if (!noteDate) b.reject('the note has no date');
-  if (text === undefined) b.reject('the note has no text (content attachment data)');
-  if (!patient || b.item.problems.length) return;
+  const note = b.checked(checkNote({ noteDate: dateOf(r.context?.period?.start ?? r.date), ...(text === undefined ? {} : textToSoap(text)) }, b.context.record));
+  if (!patient || !note) return;
   // Our export dates an unsigned note at midnight of its day; any other time is when it was signed.
-  const signedAt = r.date && r.date.length > 10 && Date.parse(r.date) !== Date.parse(`${noteDate}T00:00:00Z`) ? r.date : null;
+  const signedAt = r.date && r.date.length > 10 && Date.parse(r.date) !== Date.parse(`${note.noteDate}T00:00:00Z`) ? r.date : null;
   const values: Record<string, unknown> = {
-    noteDate,
-    ...textToSoap(text!),
+    ...note,
     status: r.status === 'entered-in-error' ? 'entered-in-error' : noteStatuses.has(r.docStatus) ? r.docStatus : 'final',
     signedAt,
   };

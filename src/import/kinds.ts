@@ -15,6 +15,7 @@ import { checkAllergy } from '../records/allergy.js';
 import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
 import { checkMedication } from '../records/medication.js';
+import { checkNote } from '../records/note.js';
 import { checkProblem, readDiagnosisCode } from '../records/problem.js';
 import { asReason, type Checked, type RecordContext } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
@@ -53,7 +54,7 @@ function recordContext(context: RowContext): RecordContext {
 }
 
 /** Kinds declared in src/records/: their own check says what is missing, in the words the CLI uses. */
-const declaredKinds = new Set<ImportKind>(['problems', 'medications', 'allergies', 'immunizations']);
+const declaredKinds = new Set<ImportKind>(['problems', 'medications', 'allergies', 'immunizations', 'notes']);
 
 class Row {
   readonly item: ImportItem;
@@ -337,13 +338,8 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   notes(row) {
     const v = row.v;
-    row.add('progressNotes', row.key('note', v.date), {
-      noteDate: v.date,
-      subjective: v.subjective ?? v.note ?? null,
-      objective: v.objective ?? null,
-      assessment: v.assessment ?? null,
-      plan: v.plan ?? null,
-    });
+    const note = row.checked(checkNote({ noteDate: v.date, subjective: v.subjective ?? v.note, objective: v.objective, assessment: v.assessment, plan: v.plan }, row.recordContext));
+    if (note) row.add('progressNotes', row.key('note', v.date), { ...note });
   },
 
   history(row) {
