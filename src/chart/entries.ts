@@ -2,10 +2,8 @@
 // vitals, labs, notes), declared once each: their options, how they are checked and written, and how
 // they are listed. One generic command and one generic writer serve them all.
 import { and, asc, desc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
-import { readCvx, readIcd10 } from '../codes/code-lists.js';
-import { normalizeRxnorm } from '../codes/drug-codes.js';
 import { describeLoincProblem } from '../codes/loinc.js';
-import { formatNdc11, normalizeNdc } from '../codes/ndc.js';
+import { formatNdc11 } from '../codes/ndc.js';
 import { CodeSystem } from '../codes/systems.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { allergies, immunizations, medications, observations, orders, problems, progressNotes, providers } from '../db/schema/index.js';
@@ -17,7 +15,13 @@ import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
 import { parseSoap } from './soap.js';
 import { parseDate, parseLocalDateTime } from './time.js';
 import { practiceUnits } from '../practice/clock.js';
+import { checkAllergy } from '../records/allergy.js';
+import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
+import { checkMedication } from '../records/medication.js';
+import { checkNote, NOTE_SECTIONS } from '../records/note.js';
+import { ACTIVE_PROBLEM_STATUSES, checkProblem, PROBLEM_STATUSES } from '../records/problem.js';
+import type { Checked } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
 import { BP_PANEL, BMI, DIASTOLIC, LOINC, SYSTOLIC, VITAL_CODES, VITAL_SIGNS, bodyMassIndex, readBloodPressure, readVitalText } from '../records/vital.js';
 
@@ -84,13 +88,6 @@ export class Checks {
     if (value === undefined) return undefined;
     return normalize(value) ?? this.fail(option, 'CODE_FORM', `${option} "${value}" is not ${what}.`);
   }
-  /** A code read by the code list's own reader, whose message is the one every path gives. */
-  read(key: string, option: string, code: string, reader: (s: string) => { code: string } | { problem: string }): string | undefined {
-    const value = this.text(key);
-    if (value === undefined) return undefined;
-    const read = reader(value);
-    return 'code' in read ? read.code : this.fail(option, code, `${option}: ${read.problem}`);
-  }
   oneOf(key: string, option: string, allowed: string[]): string | undefined {
     const value = this.text(key)?.toLowerCase();
     if (value === undefined || allowed.includes(value)) return value;
@@ -121,6 +118,23 @@ export class Checks {
     if (!Number.isFinite(n) || n < min) return this.fail(option, 'NUMBER', `${option} must be a number${min === 0 ? ' (0 or more)' : ''}.`);
     return n;
   }
+  /** A value typed as a number, for the record's own check (which says why "abc" or -1 cannot be one). */
+  amount(key: string): number | undefined {
+    const value = this.text(key);
+    return value === undefined ? undefined : Number(value);
+  }
+  /**
+   * A record checked by its kind's declaration (src/records/): each problem in the declaration's words,
+   * after the option it came from (`options` maps the declaration's field to it).
+   */
+  record<T>(checked: Checked<T>, options: Record<string, string>): T | undefined {
+    if ('values' in checked) return checked.values;
+    for (const p of checked.problems) {
+      const option = options[p.field] ?? Object.values(options)[0]!;
+      this.fail(option, p.code, `${option}: ${p.message}`);
+    }
+    return undefined;
+  }
   done(): void {
     if (this.issues.length) throw new ValidationError(this.issues);
   }
@@ -139,23 +153,25 @@ const problemKind: EntryKind = {
     { flags: '--icd10 <code>', description: 'ICD-10-CM code, e.g. E11.9 (required)' },
     { flags: '--name <text>', description: 'how the problem reads on the chart' },
     { flags: '--onset <date>', description: 'when it started' },
-    { flags: '--status <status>', description: 'active (default), recurrence, relapse, inactive, remission or resolved' },
+    { flags: '--status <status>', description: `${PROBLEM_STATUSES.codes.join(', ')} (default active)` },
     { flags: '--note <text>', description: 'a short note' },
   ],
   columns: tableColumns({ 'ICD-10-CM': 'code', Problem: 'display', Status: 'status', Onset: 'onsetDate' }),
   async add(tx, patient, c, clock) {
-    const code = c.required('icd10', '--icd10') === undefined ? undefined : c.read('icd10', '--icd10', 'ICD10', readIcd10);
-    const onset = c.date('onset', '--onset');
-    const status = c.oneOf('status', '--status', ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved']) ?? 'active';
-    if (onset && onset < patient.dob) c.fail('--onset', 'BEFORE_BIRTH', '--onset is before the date of birth.');
+    // The declaration says whether the onset may be today or later; the option reader only reads the date.
+    const onset = c.date('onset', '--onset', { future: true });
+    const problem = c.record(
+      checkProblem({ code: c.text('icd10'), codeSystem: CodeSystem.icd10cm, display: c.text('name'), status: c.text('status'), onsetDate: onset, note: c.text('note') }, { today: clock.today, dob: patient.dob }),
+      { code: '--icd10', clinicalStatus: '--status', onsetDate: '--onset' },
+    );
     c.done();
     const duplicate = await tx
       .select({ id: problems.id })
       .from(problems)
-      .where(and(eq(problems.patientId, patient.id), eq(problems.code, code!), inArray(problems.clinicalStatus, ['active', 'recurrence', 'relapse'])));
+      .where(and(eq(problems.patientId, patient.id), eq(problems.code, problem!.code), inArray(problems.clinicalStatus, ACTIVE_PROBLEM_STATUSES)));
     const [row] = await tx
       .insert(problems)
-      .values({ patientId: patient.id, codeSystem: CodeSystem.icd10cm, code: code!, display: c.text('name') ?? null, clinicalStatus: status, onsetDate: onset ?? null, abatementDate: status === 'resolved' ? clock.today : null, recordedDate: clock.today, note: c.text('note') ?? null })
+      .values({ patientId: patient.id, ...problem!, abatementDate: problem!.clinicalStatus === 'resolved' ? clock.today : null, recordedDate: clock.today })
       .returning({ id: problems.id });
     return { entity: 'problems', ids: [row!.id], warnings: duplicate.length ? ['This problem is already on the active problem list.'] : [] };
   },
@@ -163,7 +179,7 @@ const problemKind: EntryKind = {
     return db
       .select({ id: problems.id, code: problems.code, display: problems.display, status: problems.clinicalStatus, verification: problems.verificationStatus, onsetDate: problems.onsetDate, abatementDate: problems.abatementDate, recordedDate: problems.recordedDate, statusNote: problems.statusNote, replacesId: problems.replacesId })
       .from(problems)
-      .where(and(eq(problems.patientId, patient.id), all ? undefined : inArray(problems.clinicalStatus, ['active', 'recurrence', 'relapse']), notInArray(problems.verificationStatus, ['entered-in-error'])))
+      .where(and(eq(problems.patientId, patient.id), all ? undefined : inArray(problems.clinicalStatus, ACTIVE_PROBLEM_STATUSES), notInArray(problems.verificationStatus, ['entered-in-error'])))
       .orderBy(asc(problems.code));
   },
 };
@@ -190,16 +206,18 @@ const medicationKind: EntryKind = {
   ],
   columns: tableColumns({ Medication: 'display', RxNorm: 'rxnormCode', NDC: 'ndc', Dose: 'dose', Frequency: 'frequency', Start: 'startDate', Status: 'status' }),
   async add(tx, patient, c, clock) {
+    // The name is what the allergy and duplicate checks read: a prescription written here always has one.
     const name = c.required('name', '--name');
-    const rxnorm = c.code('rxnorm', '--rxnorm', normalizeRxnorm, 'an RxNorm concept id (digits only)');
-    const ndc = c.code('ndc', '--ndc', normalizeNdc, 'an NDC (use its printed form with hyphens, e.g. 0093-1048-01, or 11 digits)');
-    if (!c.text('rxnorm') && !c.text('ndc')) c.fail('--rxnorm', 'REQUIRED', 'Give the medication\'s --rxnorm or --ndc code.');
-    const dose = c.number('dose', '--dose');
-    const quantity = c.number('quantity', '--quantity');
-    const refills = c.number('refills', '--refills');
-    if (refills !== undefined && !Number.isInteger(refills)) c.fail('--refills', 'NUMBER', '--refills must be a whole number.');
     const start = c.date('start', '--start', { future: true }) ?? clock.today;
+    const medication = c.record(
+      checkMedication(
+        { display: name, rxnorm: c.text('rxnorm'), ndc: c.text('ndc'), dose: c.amount('dose'), doseUnit: c.text('unit'), route: c.text('route'), frequency: c.text('frequency'), quantity: c.amount('quantity'), refills: c.amount('refills'), startDate: start },
+        { today: clock.today, dob: patient.dob },
+      ),
+      { rxnormCode: '--rxnorm', ndcCode: '--ndc', dose: '--dose', quantity: '--quantity', refills: '--refills', startDate: '--start' },
+    );
     c.done();
+    const rxnorm = medication!.rxnormCode ?? undefined;
     const prescriberId = await optionalProvider(tx, c.text('prescriber'));
 
     const override = c.text('override');
@@ -219,16 +237,9 @@ const medicationKind: EntryKind = {
       .values({
         patientId: patient.id,
         prescriberId,
-        rxnormCode: rxnorm ?? null,
-        ndcCode: ndc ?? null,
-        display: name!,
-        dose: dose === undefined ? null : String(dose),
-        doseUnit: c.text('unit') ?? null,
-        route: c.text('route') ?? null,
-        frequency: c.text('frequency') ?? null,
-        startDate: start,
-        quantity: quantity === undefined ? null : String(quantity),
-        refills: refills ?? null,
+        ...medication!,
+        dose: medication!.dose === null ? null : String(medication!.dose),
+        quantity: medication!.quantity === null ? null : String(medication!.quantity),
         kind: c.options.reported ? 'statement' : 'request',
         intent: c.options.reported ? 'plan' : 'order',
         overrideReason: decision.overridden ? override! : null,
@@ -267,16 +278,19 @@ const allergyKind: EntryKind = {
   ],
   columns: tableColumns({ Substance: 'substance', Category: 'category', Reaction: 'reaction', Severity: 'severity', Status: 'status' }),
   async add(tx, patient, c, clock) {
-    const substance = c.required('substance', '--substance');
-    const rxnorm = c.code('rxnorm', '--rxnorm', normalizeRxnorm, 'an RxNorm concept id (digits only)');
-    const category = c.oneOf('category', '--category', ['medication', 'food', 'environment', 'biologic']) ?? 'medication';
-    const severity = c.oneOf('severity', '--severity', ['mild', 'moderate', 'severe']);
-    const criticality = c.oneOf('criticality', '--criticality', ['low', 'high', 'unable-to-assess']);
-    const onset = c.date('onset', '--onset');
+    const onset = c.date('onset', '--onset', { future: true });
+    const rxnorm = c.text('rxnorm');
+    const allergy = c.record(
+      checkAllergy(
+        { substance: c.text('substance'), code: rxnorm, codeSystem: rxnorm === undefined ? undefined : CodeSystem.rxnorm, category: c.text('category'), reaction: c.text('reaction'), severity: c.text('severity'), criticality: c.text('criticality'), onsetDate: onset },
+        { today: clock.today, dob: patient.dob },
+      ),
+      { substance: '--substance', code: '--rxnorm', category: '--category', severity: '--severity', criticality: '--criticality', onsetDate: '--onset' },
+    );
     c.done();
     const [row] = await tx
       .insert(allergies)
-      .values({ patientId: patient.id, substance: substance!, codeSystem: rxnorm ? CodeSystem.rxnorm : null, code: rxnorm ?? null, category, reaction: c.text('reaction') ?? null, severity: severity ?? null, criticality: criticality ?? null, onsetDate: onset ?? null, recordedDate: clock.today })
+      .values({ patientId: patient.id, ...allergy!, recordedDate: clock.today })
       .returning({ id: allergies.id });
     return { entity: 'allergies', ids: [row!.id], warnings: [] };
   },
@@ -308,16 +322,20 @@ const immunizationKind: EntryKind = {
   ],
   columns: tableColumns({ Date: 'date', CVX: 'cvxCode', Vaccine: 'display', Lot: 'lotNumber', Status: 'status' }),
   async add(tx, patient, c, clock) {
-    const cvx = c.required('cvx', '--cvx') === undefined ? undefined : c.read('cvx', '--cvx', 'CVX', readCvx);
-    const date = c.date('date', '--date') ?? clock.today;
+    const date = c.date('date', '--date', { future: true }) ?? clock.today;
     const expires = c.date('expires', '--expires', { future: true });
-    if (date < patient.dob) c.fail('--date', 'BEFORE_BIRTH', '--date is before the date of birth.');
-    if (expires && expires < date) c.fail('--expires', 'EXPIRED', 'The lot had expired when the vaccine was given (--expires is before --date).');
+    const immunization = c.record(
+      checkImmunization(
+        { cvx: c.text('cvx'), display: c.text('name'), occurrenceDate: date, lotNumber: c.text('lot'), expirationDate: expires, manufacturer: c.text('manufacturer'), site: c.text('site'), route: c.text('route') },
+        { today: clock.today, dob: patient.dob },
+      ),
+      { cvxCode: '--cvx', occurrenceDate: '--date', expirationDate: '--expires' },
+    );
     c.done();
     const performerId = await optionalProvider(tx, c.text('givenBy'));
     const [row] = await tx
       .insert(immunizations)
-      .values({ patientId: patient.id, performerId, cvxCode: cvx!, display: c.text('name') ?? null, occurrenceDate: date, lotNumber: c.text('lot') ?? null, expirationDate: expires ?? null, manufacturer: c.text('manufacturer') ?? null, site: c.text('site') ?? null, route: c.text('route') ?? null, primarySource: !c.options.historical })
+      .values({ patientId: patient.id, performerId, ...immunization!, doseQuantity: null, primarySource: !c.options.historical })
       .returning({ id: immunizations.id });
     return { entity: 'immunizations', ids: [row!.id], warnings: [] };
   },
@@ -550,16 +568,17 @@ const noteKind: EntryKind = {
   ],
   columns: tableColumns({ Date: 'noteDate', Author: 'author', Assessment: 'assessment', Plan: 'plan' }),
   async add(tx, patient, c, clock) {
-    const date = c.date('date', '--date') ?? clock.today;
+    const date = c.date('date', '--date', { future: true }) ?? clock.today;
+    // Where the text comes from is the command's own matter; what a note must hold is the declaration's.
     const text = c.required('noteText', '--file');
+    const note = text === undefined ? undefined : c.record(checkNote({ noteDate: date, ...parseSoap(text) }, { today: clock.today, dob: patient.dob }), { noteDate: '--date', text: '--file' });
     c.done();
-    const soap = parseSoap(text!);
     const authorId = await optionalProvider(tx, c.text('provider'));
     const [row] = await tx
       .insert(progressNotes)
-      .values({ patientId: patient.id, authorId, noteDate: date, ...soap, status: 'final', signedAt: authorId ? clock.now : null })
+      .values({ patientId: patient.id, authorId, ...note!, status: 'final', signedAt: authorId ? clock.now : null })
       .returning({ id: progressNotes.id });
-    return { entity: 'progress_notes', ids: [row!.id], warnings: [], details: { sections: Object.keys(soap).filter((k) => soap[k as keyof typeof soap] !== null) } };
+    return { entity: 'progress_notes', ids: [row!.id], warnings: [], details: { sections: NOTE_SECTIONS.filter((k) => note![k] !== null) } };
   },
   list(db, patient, all) {
     return db

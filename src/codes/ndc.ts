@@ -1,5 +1,6 @@
 // National Drug Codes. Labels print 10 digits in 4-4-2, 5-3-2 or 5-4-1 segments; billing (837P, NCPDP)
 // and our database use the 11-digit 5-4-2 form, padding the short segment with a leading zero.
+import { isScientific } from '../dates.js';
 
 export function normalizeNdc(input: string): string | undefined {
   const text = input.trim();
@@ -24,6 +25,14 @@ export function normalizeNdc(input: string): string | undefined {
   // Without hyphens a 10-digit NDC is ambiguous (which segment to pad), so only 11 digits are accepted.
   if (digits.length === 11 && digits === text) return digits;
   return undefined;
+}
+
+/** An NDC as a label or a file writes it → the 11-digit form, or the one message every path gives for it. */
+export function readNdc(text: string): { code: string } | { problem: string } {
+  const written = text.trim();
+  if (isScientific(written)) return { problem: `NDC "${written}" was turned into a number by a spreadsheet, so its digits are lost; export the column as text.` };
+  const code = normalizeNdc(written);
+  return code ? { code } : { problem: `"${written}" is not an NDC: give the 10-digit form with its hyphens (e.g. 0093-1048-01) or the 11-digit form.` };
 }
 
 /** 11-digit NDC in its printed 5-4-2 form. */

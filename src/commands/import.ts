@@ -127,7 +127,7 @@ async function runImportCommand(ctx: CommandContext, path: string, options: Impo
   const batchSize = positive(options.batchSize, '--batch-size');
   if (format === 'csv' && !options.kind) throw new UsageError('A CSV import needs --kind (patients, problems, medications, ...).', 'Run "practice import --help" for the list.');
   const progress = await ctx.progress();
-  const common = { actor: ctx.auditActor, dryRun: Boolean(options.dryRun), batchSize, progress, signal: ctx.signal };
+  const common = { actor: ctx.auditActor, dryRun: Boolean(options.dryRun), batchSize, progress, signal: ctx.signal, now: ctx.now };
   let summary: ImportSummary;
   if (format === 'fhir') {
     const { importFhir } = await import('../import/fhir-run.js');
@@ -142,7 +142,6 @@ async function runImportCommand(ctx: CommandContext, path: string, options: Impo
       kind: options.kind!,
       source: options.source ?? 'chart',
       dateOrder: options.dateOrder,
-      today: ctx.now,
       mapFile: options.map ? resolve(ctx.io.cwd, options.map) : undefined,
       jsonLimits: jsonLimits(ctx.io.env),
       rejectFile: options.rejectFile ? resolve(ctx.io.cwd, options.rejectFile) : undefined,

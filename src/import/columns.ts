@@ -3,6 +3,10 @@
 // Headers match ignoring case, spaces and punctuation ("Date of Birth", "DOB", "D.O.B." all find dob).
 import { stringify } from 'csv-stringify/sync';
 import type { FieldType } from './fields.js';
+import { ALLERGY_CATEGORIES, ALLERGY_CRITICALITIES, ALLERGY_SEVERITIES, ALLERGY_STATUSES } from '../records/allergy.js';
+import { MEDICATION_STATUSES } from '../records/medication.js';
+import { PROBLEM_STATUSES } from '../records/problem.js';
+import type { Vocabulary } from '../records/record.js';
 
 export interface FieldSpec {
   name: string;
@@ -58,6 +62,8 @@ const sized = (max: number, field: FieldSpec): FieldSpec => ({ ...field, max });
 const chart = f('chart_number', 'id', "the patient's chart number", 'chart #', 'chart no', 'chart', 'mrn', 'medical record number', 'patient id', 'patient #', 'account number', 'acct #');
 const recordId = (what: string) => f('record_id', 'id', `the ${what}'s id in the old system (makes re-imports update it)`, `${what} id`, 'id', 'source id', 'legacy id');
 const date = (label: string, ...aliases: string[]) => f('date', 'date', label, 'date', ...aliases);
+/** "active, inactive or resolved": a vocabulary's codes, for a column's description. */
+const choices = (vocabulary: Vocabulary) => `${vocabulary.codes.slice(0, -1).join(', ')} or ${vocabulary.codes.at(-1)}`;
 const codeSystem = f('code_system', 'text', 'code system (ICD-10-CM, SNOMED, or a URI)', 'system', 'coding system', 'code type');
 
 export const kindSpecs = {
@@ -96,7 +102,7 @@ export const kindSpecs = {
       f('description', 'text', 'what the problem is', 'problem', 'diagnosis', 'problem name', 'condition'),
       f('onset_date', 'date', 'when it started', 'onset', 'date of onset', 'date diagnosed', 'diagnosed', 'start date'),
       f('resolved_date', 'date', 'when it resolved', 'resolved', 'resolution date', 'end date', 'abatement date'),
-      f('status', 'text', 'active, inactive or resolved', 'problem status', 'clinical status'),
+      f('status', 'text', choices(PROBLEM_STATUSES), 'problem status', 'clinical status'),
     ],
     required: [['chart_number'], ['code']],
   },
@@ -114,7 +120,7 @@ export const kindSpecs = {
       f('stop_date', 'date', 'when it was stopped', 'stop', 'stopped', 'end date', 'discontinued'),
       f('quantity', 'number', 'quantity dispensed', 'qty', 'dispense'),
       f('refills', 'integer', 'refills', 'refill', '# refills'),
-      f('status', 'text', 'active, completed or stopped', 'med status'),
+      f('status', 'text', choices(MEDICATION_STATUSES), 'med status'),
     ],
     required: [['chart_number'], ['rxnorm', 'ndc'], ['drug_name', 'rxnorm', 'ndc']],
   },
@@ -123,13 +129,14 @@ export const kindSpecs = {
       chart,
       recordId('allergy'),
       f('substance', 'text', 'what the patient is allergic to', 'allergen', 'allergy', 'allergic to', 'agent'),
-      f('code', 'text', 'RxNorm or SNOMED CT code of the substance', 'allergen code', 'substance code'),
-      codeSystem,
-      f('category', 'text', 'medication, food, environment or biologic', 'type', 'allergy type'),
+      f('code', 'text', 'RxNorm, SNOMED CT or UNII code of the substance', 'allergen code', 'substance code'),
+      f('code_system', 'text', 'code system (RxNorm, SNOMED, UNII, or a URI)', 'system', 'coding system', 'code type'),
+      f('category', 'text', choices(ALLERGY_CATEGORIES), 'type', 'allergy type'),
       f('reaction', 'text', 'the reaction', 'reactions', 'manifestation'),
-      f('severity', 'text', 'mild, moderate or severe'),
+      f('severity', 'text', choices(ALLERGY_SEVERITIES)),
+      f('criticality', 'text', `risk of a serious reaction: ${choices(ALLERGY_CRITICALITIES)}`, 'risk'),
       f('onset_date', 'date', 'when it started', 'onset', 'date noted', 'noted'),
-      f('status', 'text', 'active, inactive or resolved', 'allergy status'),
+      f('status', 'text', choices(ALLERGY_STATUSES), 'allergy status'),
     ],
     required: [['chart_number'], ['substance']],
   },
@@ -141,6 +148,7 @@ export const kindSpecs = {
       f('vaccine', 'text', 'the vaccine as written', 'vaccine name', 'immunization', 'description'),
       date('date given', 'date given', 'administered', 'date administered', 'given'),
       f('lot_number', 'text', 'lot number', 'lot', 'lot #', 'lot no'),
+      f('expiration_date', 'date', 'lot expiration date', 'expires', 'expiration', 'exp date', 'lot expiration'),
       f('manufacturer', 'text', 'manufacturer', 'mfr', 'maker'),
       f('site', 'text', 'body site', 'injection site'),
       f('route', 'text', 'route'),

@@ -27,7 +27,6 @@ export interface MappingRequest {
 export interface CsvImportOptions extends ImportOptions {
   kind: ImportKind;
   dateOrder: DateOrder;
-  today: Date;
   mapFile?: string;
   /** Size and nesting limits for the mapping file. */
   jsonLimits?: JsonLimits;
@@ -100,7 +99,7 @@ export async function importCsv(db: Db, input: string, options: CsvImportOptions
     columns,
     dateOrder: options.dateOrder,
     // The practice's date: in the evening in New York, UTC is already tomorrow.
-    today: DateTime.fromJSDate(options.today, { zone: timeZone }),
+    today: DateTime.fromJSDate(options.now, { zone: timeZone }),
     timeZone,
     units: await practiceUnits(db),
   };

@@ -5,6 +5,7 @@ import type { ImportItem } from './engine.js';
 import type { JsonLimits } from '../text/json.js';
 import { checkFhirInputSize, fhirItems, readFhirInput } from './fhir.js';
 import { RejectWriter } from './rejects.js';
+import { practiceClock } from '../practice/clock.js';
 import { fingerprint, runImport, summarise, type ImportOptions, type ImportSummary } from './run.js';
 
 
@@ -13,10 +14,11 @@ export async function importFhir(db: Db, input: string, options: ImportOptions &
   const rejects = new RejectWriter(options.rejectFile ?? `${input.replace(/[\\/]+$/, '')}.rejects.csv`, ['resource']);
   const batchSize = options.batchSize;
   const ignored: string[] = [];
+  const { today } = await practiceClock(db, options.now);
   async function* batches(): AsyncGenerator<ImportItem[]> {
     let batch: ImportItem[] = [];
     for await (const unit of readFhirInput(input, ignored, options.limits)) {
-      batch.push(...fhirItems(unit, options.source));
+      batch.push(...fhirItems(unit, options.source, { today }));
       // Whole folders per batch: a patient's resources land together, patients before what points to them.
       if (batch.length >= batchSize) {
         yield batch;

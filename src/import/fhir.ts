@@ -6,11 +6,15 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
-import { readCvx } from '../codes/code-lists.js';
 import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, PAST_ILLNESS_LOINC, relationKey, relationOfRoleCode, ROLE_CODE_SYSTEM, SOCIAL_HISTORY_NARRATIVE_LOINC } from '../codes/chart-vocabulary.js';
+import { ALLERGY_CODE_SYSTEMS, checkAllergy } from '../records/allergy.js';
+import { checkImmunization } from '../records/immunization.js';
+import { checkMedication } from '../records/medication.js';
+import { checkNote } from '../records/note.js';
 import { checkObservationValue } from '../records/observation.js';
+import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
+import { asReason, type Checked, type RecordContext } from '../records/record.js';
 import { vitalByLoinc } from '../records/vital.js';
-import { normalizeNdc } from '../codes/ndc.js';
 import { normalizePhone } from '../codes/contact.js';
 import { readIsoDate } from '../dates.js';
 import { PracticeError } from '../errors.js';
@@ -131,9 +135,11 @@ interface Coded {
   display?: string;
 }
 
-function coded(concept: Json | undefined, prefer?: string): Coded | undefined {
+/** The concept's coding in the first of the `prefer` systems it has, else its first coding. */
+function coded(concept: Json | undefined, ...prefer: readonly string[]): Coded | undefined {
   const codings: Json[] = concept?.coding ?? [];
-  const pick = (prefer && codings.find((c) => normalizeCodeSystem(c.system ?? '') === prefer)) || codings.find((c) => c.system && c.code);
+  const preferred = prefer.map((system) => codings.find((c) => c.code && normalizeCodeSystem(c.system ?? '') === system)).find(Boolean);
+  const pick = preferred || codings.find((c) => c.system && c.code);
   if (!pick?.system || !pick.code) return undefined;
   return { codeSystem: normalizeCodeSystem(pick.system), code: String(pick.code), display: pick.display ?? concept?.text ?? undefined };
 }
@@ -167,7 +173,6 @@ const observationCategories = new Set(['vital-signs', 'laboratory', 'survey', 's
 const vitalLoinc = new Set(['85354-9', '8480-6', '8462-4', '29463-7', '8302-2', '39156-5', '8310-5', '8867-4', '9279-1', '59408-5', '2708-6', '8287-5', '9843-4']);
 const observationStatuses = new Set(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown']);
 const encounterStatuses = new Set(['planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error', 'unknown']);
-const medicationStatuses = new Set(['active', 'on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'unknown']);
 const requestIntents = new Set(['proposal', 'plan', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option']);
 const orderStatuses = new Set(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']);
 const relationshipCodes: Record<string, string> = { self: '18', spouse: '01', child: '19', parent: 'G8', common: 'G8', other: 'G8', injured: 'G8' };
@@ -190,6 +195,8 @@ const referralStatuses: Record<string, string> = { draft: 'draft', active: 'sent
 
 interface Context {
   source: string;
+  /** The practice's today, for the record checks (src/records/). */
+  record: RecordContext;
   /** urn:uuid fullUrls and contained ids → Type/id, so bundle-internal references resolve. */
   aliases: Map<string, string>;
   /** Medication resources by reference, for MedicationRequest.medicationReference. */
@@ -239,8 +246,8 @@ function refTo(context: Context, reference: Json | undefined, type: string): str
 }
 
 /** Turns one unit's resources into import items (one per resource). */
-export function fhirItems(unit: FhirUnit, source: string): ImportItem[] {
-  const context: Context = { source, aliases: new Map(), medications: new Map(), conditions: new Map(), diagnosisOnly: new Set(), diagnosedAt: new Map(), practitioners: new Map(), goalPlans: new Map() };
+export function fhirItems(unit: FhirUnit, source: string, record: RecordContext): ImportItem[] {
+  const context: Context = { source, record, aliases: new Map(), medications: new Map(), conditions: new Map(), diagnosisOnly: new Set(), diagnosedAt: new Map(), practitioners: new Map(), goalPlans: new Map() };
   for (const { resource, fullUrl } of unit.resources) {
     // Transaction bundles often give only a urn:uuid fullUrl: it becomes the id, so re-imports match.
     if (!resource.id && fullUrl?.startsWith('urn:uuid:')) resource.id = fullUrl.slice(9);
@@ -324,6 +331,13 @@ class Builder {
 
   reject(reason: string): void {
     this.item.problems.push(reason);
+  }
+
+  /** A record checked by its kind's declaration: its values, or each problem as a reason, in its words. */
+  checked<T>(checked: Checked<T>): T | undefined {
+    if ('values' in checked) return checked.values;
+    for (const p of checked.problems) this.reject(asReason(p.message));
+    return undefined;
   }
 
   patientRef(reference: Json | undefined): PatientRef | undefined {
@@ -540,23 +554,20 @@ function mapCondition(r: Json, b: Builder): void {
   if (b.context.diagnosisOnly.has(r.id)) return void (b.item.skip = true);
   if ((r.category ?? []).some((c: Json) => (c.coding ?? []).some((k: Json) => k.system === CodeSystem.loinc && k.code === PAST_ILLNESS_LOINC.code))) return mapPastIllness(r, b);
   const patient = b.patientRef(r.subject);
-  const code = coded(r.code);
-  if (!code) b.reject('the condition has no coded diagnosis');
-  if (!patient || !code) return;
-  const onset = dateOf(when(r, 'onset').start);
-  const abatement = dateOf(when(r, 'abatement').start);
-  if (onset && abatement && abatement < onset) return b.reject('it resolved (abatement) before its onset');
+  const code = coded(r.code, ...PROBLEM_CODE_SYSTEMS);
+  const problem = b.checked(
+    checkProblem(
+      { code: code?.code, codeSystem: code?.codeSystem, display: code?.display, status: firstCode(r.clinicalStatus), onsetDate: dateOf(when(r, 'onset').start), abatementDate: dateOf(when(r, 'abatement').start), note: noteText(r.note) },
+      b.context.record,
+    ),
+  );
+  if (!patient || !problem) return;
   const category = firstCode(r.category?.[0]);
   b.add('problems', patient, {
-    ...code,
-    display: code.display ?? null,
+    ...problem,
     category: category && ['problem-list-item', 'encounter-diagnosis', 'health-concern'].includes(category) ? category : 'problem-list-item',
-    clinicalStatus: firstCode(r.clinicalStatus) ?? 'active',
     verificationStatus: firstCode(r.verificationStatus) ?? 'confirmed',
-    onsetDate: onset ?? null,
-    abatementDate: abatement ?? null,
     recordedDate: dateOf(r.recordedDate) ?? null,
-    note: noteText(r.note) ?? null,
   }, r.encounter || !b.context.diagnosedAt.has(r.id) ? {} : { encounter: b.context.diagnosedAt.get(r.id) });
   const sites = (r.bodySite ?? []).map((site: Json) => coded(site)).filter(Boolean) as Coded[];
   if (sites.length) b.item.records.at(-1)!.qualifiers = sites.map((site) => ({ qualifier: 'body-site' as const, ...site }));
@@ -614,7 +625,7 @@ function mapObservation(r: Json, b: Builder): void {
     if (coding.codeSystem !== CodeSystem.loinc || typeof value.valueNumeric !== 'number') continue;
     const unit = value.valueUnit as string | null;
     const checked = vitalByLoinc(coding.code) && !unit ? { problem: `${vitalByLoinc(coding.code)!.display} ${value.valueNumeric} has no unit` } : checkObservationValue(coding.code, value.valueNumeric, unit, 'metric');
-    if ('problem' in checked) return b.reject(checked.problem.replace(/\.$/, ''));
+    if ('problem' in checked) return b.reject(asReason(checked.problem));
     Object.assign(value, { valueNumeric: checked.value, valueUnit: checked.unit });
   }
   const basedOn = (r.basedOn ?? []).find((ref: Json) => refTo(b.context, ref, 'ServiceRequest'));
@@ -638,31 +649,36 @@ function mapMedication(r: Json, b: Builder): void {
   const period = r.resourceType === 'MedicationStatement' ? when(r, 'effective') : { start: r.authoredOn ?? validity?.start, end: validity?.end };
   const doNotPerform = r.doNotPerform === true || r.status === 'not-taken';
   if (doNotPerform) return b.notDone(patient, 'medication', rxnorm ?? ndc, r.authoredOn ?? r.dateAsserted ?? period.start, r.reasonCode?.[0] ?? r.statusReason?.[0]);
-  const rxnormCode = rxnorm?.codeSystem === CodeSystem.rxnorm ? rxnorm.code : undefined;
-  const ndcCode = ndc?.codeSystem === CodeSystem.ndc ? normalizeNdc(ndc.code) : undefined;
-  if (!rxnormCode && !ndcCode) return b.reject(ref && !concept ? 'its Medication is not in the input, so the drug is unknown' : 'the medication has no RxNorm or NDC code');
-  const start = dateOf(period.start);
-  const stop = dateOf(period.end);
+  if (ref && !concept) return b.reject('its Medication is not in the input, so the drug is unknown');
   const dosage = r.dosageInstruction?.[0] ?? r.dosage?.[0];
   const dose = dosage?.doseAndRate?.[0]?.doseQuantity;
   const dispense = r.dispenseRequest;
-  const values: Record<string, unknown> = {
-    dose: typeof dose?.value === 'number' ? dose.value : null,
-    doseUnit: dose ? (dose.code ?? dose.unit ?? null) : null,
-    route: conceptText(dosage?.route) ?? null,
-    frequency: dosage?.text ?? null,
-    quantity: typeof dispense?.quantity?.value === 'number' ? dispense.quantity.value : null,
-    refills: Number.isInteger(dispense?.numberOfRepeatsAllowed) && dispense.numberOfRepeatsAllowed >= 0 ? dispense.numberOfRepeatsAllowed : null,
-  };
+  const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
+  const medication = b.checked(
+    checkMedication(
+      {
+        rxnorm: rxnorm?.codeSystem === CodeSystem.rxnorm ? rxnorm.code : undefined,
+        ndc: ndc?.codeSystem === CodeSystem.ndc ? ndc.code : undefined,
+        display: conceptText(concept),
+        // FHIR requires a status; a resource without one says nothing about it.
+        status: r.status ?? 'unknown',
+        dose: number(dose?.value),
+        doseUnit: dose?.code ?? dose?.unit,
+        route: conceptText(dosage?.route),
+        frequency: dosage?.text,
+        quantity: number(dispense?.quantity?.value),
+        refills: number(dispense?.numberOfRepeatsAllowed),
+        startDate: dateOf(period.start),
+        stopDate: dateOf(period.end),
+      },
+      b.context.record,
+    ),
+  );
+  if (!medication) return;
+  const values: Record<string, unknown> = { ...medication };
   const links = b.provider(values, 'prescriberId', r.requester);
   b.add('medications', patient, {
     ...values,
-    rxnormCode: rxnormCode ?? null,
-    ndcCode: ndcCode ?? null,
-    display: conceptText(concept) ?? rxnormCode ?? ndcCode,
-    startDate: start ?? null,
-    stopDate: stop && (!start || stop >= start) ? stop : null,
-    status: medicationStatuses.has(r.status) ? r.status : r.status === 'intended' ? 'active' : 'unknown',
     kind: statement ? 'statement' : 'request',
     // MedicationRequest.intent as sent (required in FHIR): a plan or proposal is not an order to the measures.
     intent: statement ? 'plan' : requestIntents.has(r.intent) ? r.intent : 'order',
@@ -671,23 +687,28 @@ function mapMedication(r: Json, b: Builder): void {
 
 function mapAllergy(r: Json, b: Builder): void {
   const patient = b.patientRef(r.patient);
-  const code = coded(r.code);
-  const substance = conceptText(r.code);
-  if (!substance) b.reject('the allergy names no substance');
-  if (!patient || !substance) return;
-  const category = r.category?.[0];
+  const code = coded(r.code, ...ALLERGY_CODE_SYSTEMS);
   const reaction = r.reaction?.[0];
+  const allergy = b.checked(
+    checkAllergy(
+      {
+        substance: conceptText(r.code),
+        code: code?.code,
+        codeSystem: code?.codeSystem,
+        category: r.category?.[0],
+        reaction: conceptText(reaction?.manifestation?.[0]),
+        severity: reaction?.severity,
+        criticality: r.criticality,
+        status: firstCode(r.clinicalStatus),
+        onsetDate: dateOf(when(r, 'onset').start),
+      },
+      b.context.record,
+    ),
+  );
+  if (!patient || !allergy) return;
   b.add('allergies', patient, {
-    substance,
-    codeSystem: code?.codeSystem ?? null,
-    code: code?.code ?? null,
-    category: ['medication', 'food', 'environment', 'biologic'].includes(category) ? category : 'medication',
-    criticality: ['low', 'high', 'unable-to-assess'].includes(r.criticality) ? r.criticality : null,
-    reaction: conceptText(reaction?.manifestation?.[0]) ?? null,
-    severity: ['mild', 'moderate', 'severe'].includes(reaction?.severity) ? reaction.severity : null,
-    clinicalStatus: firstCode(r.clinicalStatus) ?? 'active',
+    ...allergy,
     verificationStatus: firstCode(r.verificationStatus) ?? 'confirmed',
-    onsetDate: dateOf(when(r, 'onset').start) ?? null,
     recordedDate: dateOf(r.recordedDate) ?? null,
   });
 }
@@ -698,29 +719,28 @@ function mapImmunization(r: Json, b: Builder): void {
   const vaccine = coded(r.vaccineCode, CodeSystem.cvx);
   const at = r.occurrenceDateTime ?? r.recorded;
   if (r.status === 'not-done') return b.notDone(patient, 'vaccine', vaccine, at, r.statusReason);
-  const read = vaccine?.codeSystem === CodeSystem.cvx ? readCvx(vaccine.code) : undefined;
-  const cvx = read && 'code' in read ? read.code : undefined;
-  if (!read) b.reject('the immunization has no CVX vaccine code');
-  else if ('problem' in read) b.reject(read.problem.replace(/\.$/, ''));
-  if (!dateOf(at)) b.reject('the immunization has no date');
-  if (b.item.problems.length) return;
-  const values: Record<string, unknown> = {};
+  const immunization = b.checked(
+    checkImmunization(
+      {
+        cvx: vaccine?.codeSystem === CodeSystem.cvx ? vaccine.code : undefined,
+        display: vaccine?.display,
+        occurrenceDate: dateOf(at),
+        status: r.status,
+        lotNumber: r.lotNumber,
+        expirationDate: dateOf(r.expirationDate),
+        manufacturer: r.manufacturer?.display,
+        site: conceptText(r.site),
+        route: conceptText(r.route),
+        doseQuantity: typeof r.doseQuantity?.value === 'number' ? r.doseQuantity.value : undefined,
+        doseUnit: r.doseQuantity?.code ?? r.doseQuantity?.unit,
+      },
+      b.context.record,
+    ),
+  );
+  if (!immunization) return;
+  const values: Record<string, unknown> = { ...immunization };
   const links = b.provider(values, 'performerId', r.performer?.find((p: Json) => refTo(b.context, p.actor, 'Practitioner'))?.actor);
-  b.add('immunizations', patient, {
-    ...values,
-    cvxCode: cvx,
-    display: vaccine?.display ?? null,
-    occurrenceDate: dateOf(at),
-    status: r.status === 'entered-in-error' ? 'entered-in-error' : 'completed',
-    lotNumber: r.lotNumber ?? null,
-    expirationDate: dateOf(r.expirationDate) ?? null,
-    manufacturer: r.manufacturer?.display ?? null,
-    site: conceptText(r.site) ?? null,
-    route: conceptText(r.route) ?? null,
-    doseQuantity: r.doseQuantity?.value ?? null,
-    doseUnit: r.doseQuantity?.code ?? r.doseQuantity?.unit ?? null,
-    primarySource: r.primarySource ?? true,
-  }, { links });
+  b.add('immunizations', patient, { ...values, primarySource: r.primarySource ?? true }, { links });
 }
 
 function recordedExtension(r: Json): string | undefined {
@@ -913,16 +933,13 @@ const noteStatuses = new Set(['preliminary', 'final', 'amended']);
 function mapProgressNote(r: Json, b: Builder): void {
   if (!(r.type?.coding ?? []).some((c: Json) => c.code === PROGRESS_NOTE)) return void (b.item.skip = true);
   const patient = b.patientRef(r.subject);
-  const noteDate = dateOf(r.context?.period?.start ?? r.date);
   const text = attachmentText(r.content?.[0]?.attachment);
-  if (!noteDate) b.reject('the note has no date');
-  if (text === undefined) b.reject('the note has no text (content attachment data)');
-  if (!patient || b.item.problems.length) return;
+  const note = b.checked(checkNote({ noteDate: dateOf(r.context?.period?.start ?? r.date), ...(text === undefined ? {} : textToSoap(text)) }, b.context.record));
+  if (!patient || !note) return;
   // Our export dates an unsigned note at midnight of its day; any other time is when it was signed.
-  const signedAt = r.date && r.date.length > 10 && Date.parse(r.date) !== Date.parse(`${noteDate}T00:00:00Z`) ? r.date : null;
+  const signedAt = r.date && r.date.length > 10 && Date.parse(r.date) !== Date.parse(`${note.noteDate}T00:00:00Z`) ? r.date : null;
   const values: Record<string, unknown> = {
-    noteDate,
-    ...textToSoap(text!),
+    ...note,
     status: r.status === 'entered-in-error' ? 'entered-in-error' : noteStatuses.has(r.docStatus) ? r.docStatus : 'final',
     signedAt,
   };

@@ -3,13 +3,12 @@
 // reason; a value a spreadsheet has mangled (1.23E+05, a ZIP without its leading zero) is refused, never guessed.
 import { DateTime } from 'luxon';
 import { normalizePhone, normalizeZip, isEmail } from '../codes/contact.js';
-import { readCvx, readIcd10 } from '../codes/code-lists.js';
-import { normalizeRxnorm } from '../codes/drug-codes.js';
-import { normalizeIcd10 } from '../codes/icd10.js';
+import { readCvx } from '../codes/code-lists.js';
+import { readRxnorm } from '../codes/drug-codes.js';
 import { describeLoincProblem } from '../codes/loinc.js';
-import { normalizeNdc } from '../codes/ndc.js';
+import { readNdc } from '../codes/ndc.js';
 import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
-import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
+import { asReason } from '../records/record.js';
 import { isScientific, readDate, type DateOrder } from '../dates.js';
 import { parseMoney } from '../money.js';
 import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState } from './demographics.js';
@@ -25,6 +24,8 @@ export type Parsed<T> = { value: T } | { problem: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ value });
 const bad = (problem: string): Parsed<never> => ({ problem });
+/** A code read by its code list's reader: the reason in the words every path gives. */
+const code = (read: { code: string } | { problem: string }): Parsed<string> => ('code' in read ? ok(read.code) : bad(asReason(read.problem)));
 
 /**
  * Why a cell is too long for its field, or undefined: names the field, its length and the limit, never
@@ -90,29 +91,6 @@ export function parseIdentifier(input: string, what: string): Parsed<string> {
   if (isScientific(text)) return bad(`${what} "${text}" was turned into a number like 1.23E+05 by a spreadsheet, so its digits are lost; export the column as text and import again`);
   if (/^[0-9]+\.0+$/.test(text)) return bad(`${what} "${text}" has gained a ".0" from a spreadsheet; export the column as text`);
   return ok(text);
-}
-
-/** A problem or history code: ICD-10-CM (with or without the dot) or SNOMED CT, or as its system says. */
-export function parseDiagnosisCode(code: string, system: string | undefined): Parsed<{ codeSystem: string; code: string }> {
-  const text = code.trim();
-  if (system) {
-    const uri = normalizeCodeSystem(system);
-    if (uri === CodeSystem.icd10cm) {
-      const icd = readIcd10(text);
-      return 'code' in icd ? ok({ codeSystem: uri, code: icd.code }) : bad(icd.problem.replace(/\.$/, ''));
-    }
-    if (uri === CodeSystem.icd9cm) return bad(`"${text}" is an ICD-9 code; ICD-9 was retired in 2015: give the ICD-10-CM code`);
-    return ok({ codeSystem: uri, code: text });
-  }
-  if (normalizeIcd10(text)) {
-    const icd = readIcd10(text);
-    return 'code' in icd ? ok({ codeSystem: CodeSystem.icd10cm, code: icd.code }) : bad(icd.problem.replace(/\.$/, ''));
-  }
-  if (/^[0-9]{6,18}$/.test(text)) return ok({ codeSystem: CodeSystem.snomed, code: text });
-  if (/^(V[0-9]{2}|E[0-9]{3}|[0-9]{3})(\.[0-9]{1,2})?$/.test(text) || /^[0-9]{4,5}$/.test(text)) {
-    return bad(`"${text}" looks like an ICD-9 code (retired in 2015): give the ICD-10-CM code`);
-  }
-  return bad(`"${text}" is neither an ICD-10-CM nor a SNOMED CT code`);
 }
 
 const unitAliases: Record<string, string> = {
@@ -231,23 +209,16 @@ export function parseField(type: FieldType, raw: string, label: string, context:
       const problem = describeLoincProblem(text);
       return problem ? bad(problem) : ok(text);
     }
-    case 'rxnorm': {
-      const code = normalizeRxnorm(text);
-      return code ? ok(code) : bad(`RxNorm code "${text}" is not an RxNorm concept id (digits only)`);
-    }
-    case 'ndc': {
-      if (isScientific(text)) return bad(`NDC "${text}" was turned into a number by a spreadsheet; its digits are lost`);
-      const ndc = normalizeNdc(text);
-      return ndc ? ok(ndc) : bad(`NDC "${text}" is not an NDC: give the 11-digit form or the 10-digit form with its hyphens (e.g. 0002-3227-30)`);
-    }
+    case 'rxnorm':
+      return code(readRxnorm(text));
+    case 'ndc':
+      return code(readNdc(text));
     case 'ndc-unit': {
       const unit = NDC_UNITS[text.toLowerCase().replace(/[^a-z0-9]/g, '')];
       return unit ? ok(unit) : bad(`NDC unit "${text}" is not one a claim can carry: UN (unit), ML, GR (gram), ME (milligram) or F2 (international unit)`);
     }
-    case 'cvx': {
-      const cvx = readCvx(text);
-      return 'code' in cvx ? ok(cvx.code) : bad(cvx.problem.replace(/\.$/, ''));
-    }
+    case 'cvx':
+      return code(readCvx(text));
     case 'procedure': {
       const code = normalizeProcedureCode(text);
       return code ? ok({ codeSystem: procedureCodeSystem(code)!, code }) : bad(`"${text}" is not a CPT or HCPCS code`);

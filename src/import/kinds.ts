@@ -6,12 +6,18 @@ import { DateTime } from 'luxon';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { kindSpecs, type FieldSpec, type ImportKind } from './columns.js';
 import type { ImportItem } from './engine.js';
-import { parseDiagnosisCode, parseField, parseQuantity, tooLong, type FieldContext } from './fields.js';
+import { parseField, tooLong, type FieldContext } from './fields.js';
 import { parseDiagnosisPointers } from '../chart/encounters.js';
 import { patientSearchName } from '../chart/names.js';
 import { splitFullName, tidyName } from './names.js';
 import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
+import { checkAllergy } from '../records/allergy.js';
+import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
+import { checkMedication } from '../records/medication.js';
+import { checkNote } from '../records/note.js';
+import { checkProblem, readDiagnosisCode } from '../records/problem.js';
+import { asReason, type Checked, type RecordContext } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
 import { BMI, BP_PANEL, DIASTOLIC, SYSTOLIC, VITAL_SIGNS, checkBloodPressure, readBloodPressure, readVitalValue, type UnitSystem } from '../records/vital.js';
 
@@ -46,6 +52,17 @@ const instants = new WeakMap<RowContext, Map<string, string>>();
 
 type Values = Record<string, any>;
 
+/** The practice's today for the record checks, worked out once per import. */
+const recordContexts = new WeakMap<RowContext, RecordContext>();
+function recordContext(context: RowContext): RecordContext {
+  let found = recordContexts.get(context);
+  if (!found) recordContexts.set(context, (found = { today: context.today.toISODate()! }));
+  return found;
+}
+
+/** Kinds declared in src/records/: their own check says what is missing, in the words the CLI uses. */
+const declaredKinds = new Set<ImportKind>(['problems', 'medications', 'allergies', 'immunizations', 'notes']);
+
 class Row {
   readonly item: ImportItem;
   readonly v: Values = {};
@@ -76,6 +93,17 @@ class Row {
     this.item.problems.push(reason);
   }
 
+  /** A record checked by its kind's declaration: its values, or each problem as a reason, in its words. */
+  checked<T>(checked: Checked<T>): T | undefined {
+    if ('values' in checked) return checked.values;
+    for (const p of checked.problems) this.reject(asReason(p.message));
+    return undefined;
+  }
+
+  get recordContext(): RecordContext {
+    return recordContext(this.context);
+  }
+
   oneOf<T extends string>(field: string, allowed: Record<string, T>, fallback: T, what: string): T {
     const raw = this.v[field];
     if (raw === undefined) return fallback;
@@ -104,6 +132,7 @@ export function rowItem(cells: string[], rowNumber: number, context: RowContext)
     else row.v[field.name] = parsed.value;
   }
   for (const group of spec.required) {
+    if (declaredKinds.has(context.kind) && !group.includes('chart_number')) continue;
     // A cell that was filled but unreadable has already given its own reason.
     const filled = group.some((name) => context.columns.has(name) && cells[context.columns.get(name)!]?.trim());
     if (!filled) row.reject(`${describeGroup(context.kind, group)} is empty`);
@@ -116,8 +145,6 @@ function describeGroup(kind: ImportKind, group: string[]): string {
   const fields = kindSpecs[kind].fields as FieldSpec[];
   return group.map((name) => fields.find((f) => f.name === name)?.label ?? name).join(' or ');
 }
-
-const statusWords = { active: 'active', inactive: 'inactive', resolved: 'resolved', chronic: 'active', current: 'active', past: 'resolved', remission: 'remission' } as const;
 
 const builders: Record<ImportKind, (row: Row) => void> = {
   patients(row) {
@@ -172,36 +199,22 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   problems(row) {
     const v = row.v;
-    const code = parseDiagnosisCode(v.code, v.code_system);
-    if ('problem' in code) return row.reject(code.problem);
-    if (v.onset_date && v.resolved_date && v.resolved_date < v.onset_date) return row.reject('the problem resolved before its onset');
-    const status = row.oneOf('status', statusWords, v.resolved_date ? 'resolved' : 'active', 'status');
-    row.add('problems', row.key('problem', code.value.code, v.onset_date), {
-      ...code.value,
-      display: v.description ?? null,
-      clinicalStatus: status,
-      onsetDate: v.onset_date ?? null,
-      abatementDate: v.resolved_date ?? null,
-    });
+    const problem = row.checked(checkProblem({ code: v.code, codeSystem: v.code_system, display: v.description, status: v.status, onsetDate: v.onset_date, abatementDate: v.resolved_date }, row.recordContext));
+    if (!problem) return;
+    row.add('problems', row.key('problem', problem.code, v.onset_date), { ...problem });
   },
 
   medications(row) {
     const v = row.v;
-    if (v.start_date && v.stop_date && v.stop_date < v.start_date) return row.reject('the medication was stopped before it was started');
-    const status = row.oneOf('status', { active: 'active', current: 'active', completed: 'completed', stopped: 'stopped', discontinued: 'stopped', 'on hold': 'on-hold', 'on-hold': 'on-hold' }, v.stop_date ? 'completed' : 'active', 'status');
+    const medication = row.checked(
+      checkMedication(
+        { display: v.drug_name, rxnorm: v.rxnorm, ndc: v.ndc, status: v.status, dose: v.dose?.value, doseUnit: v.dose?.unit ?? undefined, route: v.route, frequency: v.frequency, quantity: v.quantity, refills: v.refills, startDate: v.start_date, stopDate: v.stop_date },
+        row.recordContext,
+      ),
+    );
+    if (!medication) return;
     row.add('medications', row.key('medication', v.rxnorm ?? v.ndc, v.start_date), {
-      rxnormCode: v.rxnorm ?? null,
-      ndcCode: v.ndc ?? null,
-      display: v.drug_name ?? v.rxnorm ?? v.ndc,
-      dose: v.dose?.value ?? null,
-      doseUnit: v.dose?.unit ?? null,
-      route: v.route ?? null,
-      frequency: v.frequency ?? null,
-      startDate: v.start_date ?? null,
-      stopDate: v.stop_date ?? null,
-      quantity: v.quantity ?? null,
-      refills: v.refills ?? null,
-      status,
+      ...medication,
       // A transcribed medication list says what the patient takes, not an order placed here.
       kind: 'statement',
       intent: 'plan',
@@ -210,37 +223,24 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   allergies(row) {
     const v = row.v;
-    const category = row.oneOf('category', { medication: 'medication', drug: 'medication', med: 'medication', food: 'food', environment: 'environment', environmental: 'environment', biologic: 'biologic' }, 'medication', 'allergy category');
-    const severity = v.severity === undefined ? null : row.oneOf('severity', { mild: 'mild', moderate: 'moderate', severe: 'severe', mod: 'moderate' }, 'mild', 'severity');
-    const status = row.oneOf('status', { active: 'active', inactive: 'inactive', resolved: 'resolved' }, 'active', 'status');
-    const code = v.code ? (v.code_system ? normalizeCodeSystem(v.code_system) : /^[0-9]{1,8}$/.test(v.code) ? CodeSystem.rxnorm : undefined) : undefined;
-    if (v.code && !code) return row.reject(`allergen code "${v.code}" needs its code system (RxNorm or SNOMED) in the code_system column`);
-    row.add('allergies', row.key('allergy', String(v.substance).toLowerCase()), {
-      substance: v.substance,
-      codeSystem: code ?? null,
-      code: v.code ?? null,
-      category,
-      reaction: v.reaction ?? null,
-      severity,
-      clinicalStatus: status,
-      onsetDate: v.onset_date ?? null,
-    });
+    const allergy = row.checked(
+      checkAllergy({ substance: v.substance, code: v.code, codeSystem: v.code_system, category: v.category, reaction: v.reaction, severity: v.severity, criticality: v.criticality, status: v.status, onsetDate: v.onset_date }, row.recordContext),
+    );
+    if (!allergy) return;
+    row.add('allergies', row.key('allergy', allergy.substance.toLowerCase()), { ...allergy });
   },
 
   immunizations(row) {
     const v = row.v;
-    row.add('immunizations', row.key('immunization', v.cvx, v.date), {
-      cvxCode: v.cvx,
-      display: v.vaccine ?? null,
-      occurrenceDate: v.date,
-      lotNumber: v.lot_number ?? null,
-      manufacturer: v.manufacturer ?? null,
-      site: v.site ?? null,
-      route: v.route ?? null,
-      doseQuantity: v.dose?.value ?? null,
-      doseUnit: v.dose?.unit ?? null,
-      primarySource: false,
-    });
+    const immunization = row.checked(
+      checkImmunization(
+        { cvx: v.cvx, display: v.vaccine, occurrenceDate: v.date, lotNumber: v.lot_number, expirationDate: v.expiration_date, manufacturer: v.manufacturer, site: v.site, route: v.route, doseQuantity: v.dose?.value, doseUnit: v.dose?.unit ?? undefined },
+        row.recordContext,
+      ),
+    );
+    if (!immunization) return;
+    // A transcribed record is history from elsewhere, not a dose given here.
+    row.add('immunizations', row.key('immunization', immunization.cvxCode, v.date), { ...immunization, primarySource: false });
   },
 
   labs(row) {
@@ -345,13 +345,8 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   notes(row) {
     const v = row.v;
-    row.add('progressNotes', row.key('note', v.date), {
-      noteDate: v.date,
-      subjective: v.subjective ?? v.note ?? null,
-      objective: v.objective ?? null,
-      assessment: v.assessment ?? null,
-      plan: v.plan ?? null,
-    });
+    const note = row.checked(checkNote({ noteDate: v.date, subjective: v.subjective ?? v.note, objective: v.objective, assessment: v.assessment, plan: v.plan }, row.recordContext));
+    if (note) row.add('progressNotes', row.key('note', v.date), { ...note });
   },
 
   history(row) {
@@ -362,13 +357,13 @@ const builders: Record<ImportKind, (row: Row) => void> = {
       'past-illness',
       'history type',
     );
-    const code = v.code ? parseDiagnosisCode(v.code, v.code_system) : undefined;
-    if (code && 'problem' in code) return row.reject(code.problem);
+    const code = v.code ? readDiagnosisCode(v.code, v.code_system) : undefined;
+    if (code && 'problem' in code) return row.reject(asReason(code.problem));
     row.add('medicalHistory', row.key('history', kind, String(v.description).toLowerCase(), v.relation), {
       kind,
       description: v.description,
-      codeSystem: code?.value.codeSystem ?? null,
-      code: code?.value.code ?? null,
+      codeSystem: code?.codeSystem ?? null,
+      code: code?.code ?? null,
       relation: v.relation ?? null,
       onsetDate: v.onset_date ?? null,
       note: v.note ?? null,

@@ -59,6 +59,8 @@ export interface ImportOptions {
   rejectFile?: string;
   /** Aborted to stop between batches. */
   signal?: AbortSignal;
+  /** The instant the command was given: the practice's today at it bounds the dates a record may have. */
+  now: Date;
 }
 
 /** The result of one `practice import`, as the command prints it. */

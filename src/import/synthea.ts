@@ -5,9 +5,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { normalizeZip } from '../codes/contact.js';
-import { readCvx } from '../codes/code-lists.js';
+import { checkAllergy } from '../records/allergy.js';
+import { checkImmunization } from '../records/immunization.js';
+import { checkMedication } from '../records/medication.js';
 import { checkObservationValue } from '../records/observation.js';
-import { normalizeRxnorm } from '../codes/drug-codes.js';
+import { checkProblem } from '../records/problem.js';
+import { asReason, type Checked, type RecordContext } from '../records/record.js';
+import { practiceClock } from '../practice/clock.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import type { Db } from '../db/types.js';
 import { readIsoDate } from '../dates.js';
@@ -25,7 +29,14 @@ type Get = (column: string, ...older: string[]) => string;
 
 interface FileMapper {
   file: string;
-  build: (get: Get, item: ImportItem, source: string, payers: Map<string, string>) => void;
+  build: (get: Get, item: ImportItem, source: string, payers: Map<string, string>, context: RecordContext) => void;
+}
+
+/** A record checked by its kind's declaration (src/records/): its values, or its problems as the row's reasons. */
+function checked<T>(item: ImportItem, result: Checked<T>): T | undefined {
+  if ('values' in result) return result.values;
+  item.problems.push(...result.problems.map((p) => asReason(p.message)));
+  return undefined;
 }
 
 /**
@@ -115,32 +126,21 @@ const mappers: FileMapper[] = [
   },
   {
     file: 'conditions.csv',
-    build(get, item, source) {
-      const start = day(get('START'));
-      const stop = day(get('STOP'));
-      record(item, source, 'problems', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('START')), get('PATIENT'), get('ENCOUNTER'), {
-        codeSystem: get('SYSTEM') ? normalizeCodeSystem(get('SYSTEM')) : CodeSystem.snomed,
-        code: get('CODE'),
-        display: get('DESCRIPTION') || null,
-        clinicalStatus: stop ? 'resolved' : 'active',
-        onsetDate: start,
-        abatementDate: stop && start && stop >= start ? stop : null,
-      });
+    build(get, item, source, _payers, context) {
+      // Synthea's conditions are SNOMED CT unless its SYSTEM column (3.x) says otherwise.
+      const problem = checked(item, checkProblem({ code: get('CODE'), codeSystem: get('SYSTEM') || CodeSystem.snomed, display: get('DESCRIPTION'), onsetDate: day(get('START')) ?? undefined, abatementDate: day(get('STOP')) ?? undefined }, context));
+      if (!problem) return;
+      record(item, source, 'problems', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('START')), get('PATIENT'), get('ENCOUNTER'), { ...problem });
     },
   },
   {
     file: 'medications.csv',
-    build(get, item, source) {
-      const rxnorm = normalizeRxnorm(get('CODE'));
-      if (!rxnorm) return void item.problems.push(`medication code "${get('CODE')}" is not an RxNorm code`);
-      const start = day(get('START'));
-      const stop = day(get('STOP'));
+    build(get, item, source, _payers, context) {
+      // Synthea's medications are RxNorm concepts.
+      const medication = checked(item, checkMedication({ rxnorm: get('CODE'), display: get('DESCRIPTION'), startDate: day(get('START')) ?? undefined, stopDate: day(get('STOP')) ?? undefined }, context));
+      if (!medication) return;
       record(item, source, 'medications', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('START'), get('STOP')), get('PATIENT'), get('ENCOUNTER'), {
-        rxnormCode: rxnorm,
-        display: get('DESCRIPTION') || rxnorm,
-        startDate: start,
-        stopDate: stop && start && stop >= start ? stop : null,
-        status: stop ? 'completed' : 'active',
+        ...medication,
         // Synthea's medications are prescriptions written at its encounters.
         kind: 'request',
         intent: 'order',
@@ -149,32 +149,25 @@ const mappers: FileMapper[] = [
   },
   {
     file: 'allergies.csv',
-    build(get, item, source) {
-      const category = get('CATEGORY');
-      const severity = get('SEVERITY1').toLowerCase();
-      record(item, source, 'allergies', keyOf(get('PATIENT'), get('CODE'), get('START')), get('PATIENT'), '', {
-        substance: get('DESCRIPTION') || get('CODE'),
-        codeSystem: get('SYSTEM') ? normalizeCodeSystem(get('SYSTEM')) : CodeSystem.snomed,
-        code: get('CODE') || null,
-        category: ['medication', 'food', 'environment', 'biologic'].includes(category) ? category : 'medication',
-        reaction: get('DESCRIPTION1') || null,
-        severity: ['mild', 'moderate', 'severe'].includes(severity) ? severity : null,
-        clinicalStatus: get('STOP') ? 'inactive' : 'active',
-        onsetDate: day(get('START')),
-      });
+    build(get, item, source, _payers, context) {
+      // Synthea 2.x has no CATEGORY, SYSTEM or reaction columns: SNOMED CT substances.
+      const allergy = checked(
+        item,
+        checkAllergy(
+          { substance: get('DESCRIPTION') || get('CODE'), code: get('CODE'), codeSystem: get('SYSTEM') || CodeSystem.snomed, category: get('CATEGORY'), reaction: get('DESCRIPTION1'), severity: get('SEVERITY1'), status: get('STOP') ? 'inactive' : 'active', onsetDate: day(get('START')) ?? undefined },
+          context,
+        ),
+      );
+      if (!allergy) return;
+      record(item, source, 'allergies', keyOf(get('PATIENT'), get('CODE'), get('START')), get('PATIENT'), '', { ...allergy });
     },
   },
   {
     file: 'immunizations.csv',
-    build(get, item, source) {
-      const read = readCvx(get('CODE'));
-      if ('problem' in read) return void item.problems.push(read.problem.replace(/\.$/, ''));
-      const cvx = read.code;
-      record(item, source, 'immunizations', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('DATE')), get('PATIENT'), get('ENCOUNTER'), {
-        cvxCode: cvx,
-        display: get('DESCRIPTION') || null,
-        occurrenceDate: day(get('DATE')),
-      });
+    build(get, item, source, _payers, context) {
+      const immunization = checked(item, checkImmunization({ cvx: get('CODE'), display: get('DESCRIPTION'), occurrenceDate: day(get('DATE')) ?? undefined }, context));
+      if (!immunization) return;
+      record(item, source, 'immunizations', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('DATE')), get('PATIENT'), get('ENCOUNTER'), { ...immunization });
     },
   },
   {
@@ -188,7 +181,7 @@ const mappers: FileMapper[] = [
       const unit = get('UNITS') && get('UNITS') !== 'null' ? get('UNITS') : null;
       // Synthea writes metric units; a reading without one is taken as metric too.
       const checked = numeric && get('VALUE') ? checkObservationValue(code, Number(get('VALUE')), unit, 'metric') : { value: null, unit };
-      if ('problem' in checked) return void item.problems.push(checked.problem.replace(/\.$/, ''));
+      if ('problem' in checked) return void item.problems.push(asReason(checked.problem));
       record(item, source, 'observations', keyOf(get('PATIENT'), get('ENCOUNTER'), code, get('DATE'), get('VALUE')), get('PATIENT'), get('ENCOUNTER'), {
         category: observationCategories.has(given) ? given : vitalLoinc.has(code) ? 'vital-signs' : 'laboratory',
         codeSystem: CodeSystem.loinc,
@@ -243,6 +236,8 @@ export async function importSynthea(db: Db, dir: string, options: ImportOptions)
     await checkCsvReadable(path, await sniffCsv(path, mapper.file), mapper.file);
   }
   const payers = await payerNames(dir);
+  const { today } = await practiceClock(db, options.now);
+  const context: RecordContext = { today };
   const rejects = new RejectWriter(options.rejectFile ?? `${dir.replace(/[\\/]+$/, '')}.rejects.csv`, ['file', 'row']);
   const total = emptyCounts();
   const files: { file: string; counts: BucketCounts }[] = [];
@@ -272,7 +267,7 @@ export async function importSynthea(db: Db, dir: string, options: ImportOptions)
         const item: ImportItem = { where: String(row), patients: [], records: [], problems: [] };
         const long = cells.flatMap((cell, i) => tooLong(headers[i] || `column ${i + 1}`, cell, CELL_LIMIT) ?? []);
         if (long.length) item.problems.push(...long);
-        else mapper.build(get, item, options.source, payers);
+        else mapper.build(get, item, options.source, payers, context);
         original.set(item, cells);
         batch.push(item);
         if (batch.length >= options.batchSize) {

@@ -84,7 +84,7 @@ describeEachBackend('clinical entries', (t) => {
 
   it('records allergies and blocks a matching medication unless overridden with a reason', async () => {
     expect((await cli(['allergies', 'add', 'E1', '--substance', 'Penicillin', '--reaction', 'hives', '--severity', 'moderate'])).code).toBe(0);
-    expect((await cli(['allergies', 'add', 'E1', '--substance', 'Latex', '--severity', 'awful'])).stderr).toContain('--severity must be one of');
+    expect((await cli(['allergies', 'add', 'E1', '--substance', 'Latex', '--severity', 'awful'])).stderr).toContain('--severity: the severity must be one of: mild, moderate, severe.');
 
     const blocked = await cli(['medications', 'add', 'E1', '--name', 'Amoxicillin 500 MG Oral Capsule', '--rxnorm', '308182']);
     expect(blocked.code).toBe(1);
@@ -111,9 +111,9 @@ describeEachBackend('clinical entries', (t) => {
     const bad = await cli(['medications', 'add', 'E1', '--name', 'Something', '--ndc', '12-34', '--dose', 'lots']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is not an NDC');
-    expect(bad.stderr).toContain('--dose must be a number');
+    expect(bad.stderr).toContain('--dose: the dose must be a number');
     const none = await cli(['medications', 'add', 'E1', '--name', 'Something']);
-    expect(none.stderr).toContain('--rxnorm or --ndc');
+    expect(none.stderr).toContain('--rxnorm: the medication has no RxNorm or NDC code.');
     const list = (await cli(['medications', 'list', 'E1', '--json'])).json();
     expect(list.medications.map((m: { ndc: string | null }) => m.ndc)).toContain('00093-1048-01');
     expect((await cli(['medications', 'list', 'E1'])).stdout).toContain('Metformin 500 MG Oral Tablet');

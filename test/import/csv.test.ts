@@ -166,7 +166,7 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
   it.each([
     ['problems', { inserted: 4, rejected: 3 }, [/ICD-9/, /chart number "9999"/, /neither an ICD-10-CM nor a SNOMED/]],
     ['labs', { inserted: 3, rejected: 1 }, [/check digit/]],
-    ['medications', { inserted: 2, rejected: 3 }, [/10-digit form with its hyphens/, /is empty/, /stopped before it was started/]],
+    ['medications', { inserted: 2, rejected: 3 }, [/10-digit form with its hyphens/, /the medication has no RxNorm or NDC code/, /stopped before it was started/]],
     ['immunizations', { inserted: 2, rejected: 1 }, [/not a CVX/]],
     ['vitals', { inserted: 1, rejected: 2 }, [/systolic\/diastolic/, /systolic must be above/]],
     ['charges', { inserted: 4, rejected: 2 }, [/not a CPT or HCPCS/, /NDC unit "tablespoons" is not one a claim can carry/]],

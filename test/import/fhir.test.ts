@@ -12,6 +12,8 @@ import { seedChart } from '../fhir/seed.js';
 
 const bundle = join(import.meta.dirname, '../../fixtures/import/fhir-transaction-bundle.json');
 const cms165 = join(import.meta.dirname, '../../fixtures/ecqm/CMS165FHIRControllingHighBP');
+// The 2026 decks test the period's edges with dates up to 2027-01-01: they are loaded once the period is over.
+const afterTheDecks = new Date('2027-01-15T15:00:00Z');
 
 describeEachBackend('practice import --format fhir', (t) => {
   let dir: string;
@@ -50,7 +52,7 @@ describeEachBackend('practice import --format fhir', (t) => {
   });
 
   it('loads the eCQM test cases (one folder per patient) and a second run changes nothing', async () => {
-    const first = await cli(['import', cms165, '--format', 'fhir', '--reject-file', join(dir, 'ecqm.rejects.csv'), '--json']);
+    const first = await runCli(['import', cms165, '--format', 'fhir', '--reject-file', join(dir, 'ecqm.rejects.csv'), '--json'], { database: t.handle, cwd: dir, now: afterTheDecks });
     expect(first.code, first.stderr).toBe(0);
     const counts = first.json().counts;
     expect(counts.read).toBe(counts.inserted + counts.skipped);
@@ -61,7 +63,7 @@ describeEachBackend('practice import --format fhir', (t) => {
     expect(known!.n).toBe(1);
     const [periods] = await rows<{ n: number }>(sql`select count(*)::int as n from observation_periods`);
     expect(periods!.n).toBeGreaterThan(0);
-    const again = await cli(['import', cms165, '--format', 'fhir', '--json']);
+    const again = await runCli(['import', cms165, '--format', 'fhir', '--json'], { database: t.handle, cwd: dir, now: afterTheDecks });
     expect(again.json().counts).toMatchObject({ inserted: 0, updated: 0, unchanged: counts.inserted, rejected: 0 });
   });
 
@@ -107,6 +109,7 @@ describe('FHIR resources as import items', () => {
         { resourceType: 'Condition', id: 'c1', clinicalStatus: { coding: [{ code: 'active' }] }, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, subject: { reference: 'Patient/p1' } },
       ]),
       'fhir',
+      { today: '2026-03-10' },
     );
     expect(items.map((i) => (i.skip ? 'skipped' : i.records.map((r) => r.target).join(',') || 'patient'))).toEqual(['patient', 'encounters', 'skipped', 'skipped', 'problems']);
     expect(items[1]!.records[0]!.values.durationMinutes).toBe(60);
@@ -124,6 +127,7 @@ describe('FHIR resources as import items', () => {
         observation('ok', '29463-7', { value: 180, unit: 'lb', system: 'http://unitsofmeasure.org', code: '[lb_av]' }),
       ]),
       'fhir',
+      { today: '2026-03-10' },
     );
     expect(items.slice(1).map((i) => i.problems)).toEqual([
       [expect.stringContaining('Heart rate 7 /min is outside the plausible range')],
@@ -143,6 +147,7 @@ describe('FHIR resources as import items', () => {
         { ...condition, id: 'resolved-here', category: [{ coding: [{ code: 'problem-list-item' }] }] },
       ]),
       'fhir',
+      { today: '2026-03-10' },
     );
     expect(items[1]!.records.map((r) => [r.target, r.values.kind, r.values.description, r.values.code, r.values.onsetDate, r.values.status])).toEqual([['medicalHistory', 'past-illness', 'Pneumonia', 'J18.9', '2019-01-01', 'active']]);
     expect(items[2]!.records.map((r) => [r.target, r.values.clinicalStatus])).toEqual([['problems', 'resolved']]);
@@ -164,6 +169,7 @@ describe('FHIR resources as import items', () => {
         { ...referral, id: 'r2' },
       ]),
       'fhir',
+      { today: '2026-03-10' },
     );
     expect(items[0]!.records.map((r) => r.target)).toEqual(['priorAuthorizations', 'referrals']);
     expect(items[0]!.records[1]!.values).toMatchObject({ toName: 'Dr. Out', toNpi: '1104025329', reason: 'Chest pain', status: 'sent' });

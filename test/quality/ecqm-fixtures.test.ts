@@ -43,7 +43,8 @@ describeEachBackend('eCQM test decks (2026)', (t) => {
     // the per-provider filter.
     const rejects = mkdtempSync(join(tmpdir(), 'pk-ecqm-'));
     for (const [i, measure] of (Object.keys(DECKS) as (keyof typeof DECKS)[]).entries()) {
-      const run = await runCli(['import', join(FIXTURES, DECKS[measure], 'cases'), '--format', 'fhir', '--reject-file', join(rejects, `${measure}.csv`), '--json'], { database: t.handle });
+      // The decks test the period's edges with dates up to 2027-01-01: loaded, as a practice would, once it is over.
+      const run = await runCli(['import', join(FIXTURES, DECKS[measure], 'cases'), '--format', 'fhir', '--reject-file', join(rejects, `${measure}.csv`), '--json'], { database: t.handle, now: new Date('2027-01-15T15:00:00Z') });
       expect(run.code, run.stderr).toBe(0);
       const [provider] = await t.db
         .insert(providers)
