@@ -26,6 +26,8 @@ import {
   rowsOf,
   someOf,
   when,
+  firstOf,
+  Json,
   type Expr,
   type Value,
 } from './json-sql.js';
@@ -46,7 +48,7 @@ const anyOfCodes = (column: Expr, codes: string[]) => sql`(${column} in (${sql.j
 export interface SqlResource {
   /** The FROM list; the source table under its own name, anything joined under an alias. */
   from: SQL;
-  json: SQL;
+  json: Json;
 }
 
 /** A table under another name (a join, or the same table inside its own rows' subquery): its columns, and its FROM item. */
@@ -70,14 +72,14 @@ function observationValue(t: ObservationColumns): Record<string, Value | undefin
   };
 }
 
-function observationProfiles(t: typeof s.observations): SQL {
+function observationProfiles(t: typeof s.observations): Json {
   const loinc = is(t.codeSystem, CodeSystem.loinc);
   const specific = lookup(vitalSignProfiles, t.code);
-  return sql`case
-    when ${is(t.category, 'vital-signs')} then case when ${loinc} and ${specific} is not null then ${arr(Profile.vitalSigns, specific)} else ${arr(Profile.vitalSigns)} end
-    when ${is(t.category, 'laboratory')} then ${arr(Profile.lab)}
-    when ${is(t.category, 'social-history')} then case when ${loinc} and ${anyOfCodes(t.code, SMOKING_STATUS_LOINC)} then ${arr(Profile.smokingStatus)} else ${arr(Profile.socialHistory)} end
-    else ${arr(Profile.clinicalResult)} end`;
+  return Json.of(sql`case
+    when ${is(t.category, 'vital-signs')} then case when ${loinc} and ${specific} is not null then ${arr(Profile.vitalSigns, specific).text()} else ${arr(Profile.vitalSigns).text()} end
+    when ${is(t.category, 'laboratory')} then ${arr(Profile.lab).text()}
+    when ${is(t.category, 'social-history')} then case when ${loinc} and ${anyOfCodes(t.code, SMOKING_STATUS_LOINC)} then ${arr(Profile.smokingStatus).text()} else ${arr(Profile.socialHistory).text()} end
+    else ${arr(Profile.clinicalResult).text()} end`, false);
 }
 
 /** An observation row; a panel (such as a blood pressure, 85354-9) carries its rows as components. */
@@ -124,7 +126,7 @@ export function encounterResource(): SqlResource {
       meta: meta(Profile.encounter),
       status: t.status,
       class: obj({ system: CodeSystem.actCode, code: t.encounterClass }),
-      type: arr(sql`coalesce(${concept(t.typeSystem, t.typeCode, t.typeDisplay)}, ${obj({ text: 'Office visit' })})`),
+      type: arr(firstOf(concept(t.typeSystem, t.typeCode, t.typeDisplay), obj({ text: 'Office visit' }))),
       subject: patientRef(t.patientId),
       participant: when(present(t.providerId), arr(obj({ individual: practitionerRef(t.providerId) }))),
       period: obj({ start: iso(t.startsAt), end: iso(t.endsAt) }),
@@ -216,7 +218,7 @@ export function medicationRequestResource(): SqlResource {
       authoredOn: t.startDate,
       // US Core needs a requester: for a reported medication, the patient who reported it; when the
       // prescriber was not recorded (imported history), the standard "unknown" data-absent reason.
-      requester: sql`coalesce(${practitionerRef(t.prescriberId)}, ${when(statement, patientRef(t.patientId), obj({ extension: arr(obj({ url: DATA_ABSENT_REASON, valueCode: 'unknown' })) }))})`,
+      requester: firstOf(practitionerRef(t.prescriberId), when(statement, patientRef(t.patientId), obj({ extension: arr(obj({ url: DATA_ABSENT_REASON, valueCode: 'unknown' })) }))),
       dosageInstruction: when(
         sql`(${present(t.dose)} or ${filled(t.route)} or ${filled(t.frequency)})`,
         arr(obj({ text: t.frequency, route: textOf(t.route), doseAndRate: when(present(t.dose), arr(obj({ doseQuantity: quantityOf(t.dose, t.doseUnit) }))) })),
@@ -311,7 +313,7 @@ export function coverageResource(): SqlResource {
  * A US Core race or ethnicity extension from what is stored: an OMB code, or a category's name in any
  * case (then coded too); anything else travels as text only.
  */
-function ombExtension(url: string, stored: Expr, categories: Record<string, string>): SQL {
+function ombExtension(url: string, stored: Expr, categories: Record<string, string>): Json {
   const byName = Object.fromEntries(Object.entries(categories).map(([code, name]) => [name.toLowerCase(), code]));
   const code = sql`coalesce(case when ${lookup(categories, stored)} is not null then ${stored} end, ${lookup(byName, sql`lower(${stored})`)})`;
   const name = lookup(categories, code);
@@ -361,7 +363,7 @@ export function patientResource(): SqlResource {
       ),
       active: t.active,
       name: someOf(
-        obj({ use: 'official', family: t.lastName, given: someOf(sql`to_json(${t.firstName})`, when(filled(t.middleName), sql`to_json(${t.middleName})`)), suffix: when(filled(t.suffix), arr(t.suffix)) }),
+        obj({ use: 'official', family: t.lastName, given: someOf(t.firstName, when(filled(t.middleName), t.middleName)), suffix: when(filled(t.suffix), arr(t.suffix)) }),
         when(filled(t.preferredName), obj({ use: 'usual', given: arr(t.preferredName) })),
       ),
       telecom: someOf(phone(t.phoneHome, 'home'), phone(t.phoneMobile, 'mobile'), phone(t.phoneWork, 'work'), when(filled(t.email), obj({ system: 'email', value: t.email }))),
@@ -370,7 +372,7 @@ export function patientResource(): SqlResource {
       deceasedDateTime: t.deceasedDate,
       address: when(
         sql`(${filled(t.address1)} or ${filled(t.city)} or ${filled(t.state)} or ${filled(t.zip)})`,
-        arr(obj({ use: 'home', line: listOf(when(filled(t.address1), sql`to_json(${t.address1})`), when(filled(t.address2), sql`to_json(${t.address2})`)), city: t.city, state: t.state, postalCode: t.zip })),
+        arr(obj({ use: 'home', line: listOf(when(filled(t.address1), t.address1), when(filled(t.address2), t.address2)), city: t.city, state: t.state, postalCode: t.zip })),
       ),
       communication: when(
         filled(t.language),
