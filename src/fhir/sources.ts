@@ -271,7 +271,6 @@ async function mappedPage(db: DbOrTx, source: JsSource, where: SQL | undefined, 
  */
 export async function* readResources(db: DbOrTx, scope: ExportScope, pageSize = DEFAULT_PAGE_SIZE, onRows?: (n: number) => void): AsyncGenerator<ResourcePage> {
   for (const source of sources) {
-    const t0 = performance.now();
     const page = (after: number) => {
       const where = and(source.where(scope), gt(source.table.id, after));
       return 'built' in source ? builtPage(db, source, where, pageSize) : mappedPage(db, source, where, pageSize);
@@ -288,6 +287,5 @@ export async function* readResources(db: DbOrTx, scope: ExportScope, pageSize = 
       onRows?.(current.rows);
       if (!more) break;
     }
-    if (process.env.ZZ) console.error(source.resourceType, (performance.now() - t0).toFixed(0));
   }
 }
