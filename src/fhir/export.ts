@@ -6,7 +6,7 @@ import { throwIfStopped, UsageError } from '../errors.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { openPrivateFile, type PrivateFile } from '../files/private-file.js';
 import { fullUrlFor } from './ids.js';
-import { countInScope, DEFAULT_PAGE_SIZE, readResources } from './sources.js';
+import { countInScope, DEFAULT_PAGE_SIZE, pageResources, readResources } from './sources.js';
 
 /** Points each "Type/id" reference at the entry's fullUrl, so references resolve inside the bundle. */
 function linkReferences(value: unknown, fullUrls: Map<string, string>): void {
@@ -33,7 +33,7 @@ export function toBundle(resources: Resource[], timestamp: Date): Bundle {
 /** The patient's whole record, Patient first, then everything it references and everything about it. */
 export async function patientBundle(db: DbOrTx, patientId: number, timestamp: Date): Promise<Bundle> {
   const resources: Resource[] = [];
-  for await (const page of readResources(db, { patientId })) resources.push(...page);
+  for await (const page of readResources(db, { patientId })) resources.push(...pageResources(page));
   return toBundle(resources, timestamp);
 }
 
@@ -88,22 +88,14 @@ async function writeBulkFiles(db: DbOrTx, options: BulkExportOptions, now: Date)
   try {
     for await (const page of readResources(db, scope, options.pageSize ?? DEFAULT_PAGE_SIZE, (n) => options.onProgress?.((done += n)))) {
       await throwIfStopped(options.signal);
-      // One write per type and page: a write per resource cost more than building its line.
-      const lines = new Map<string, string[]>();
-      for (const resource of page) {
-        const ofType = lines.get(resource.resourceType);
-        if (ofType) ofType.push(JSON.stringify(resource));
-        else lines.set(resource.resourceType, [JSON.stringify(resource)]);
+      // A page is one resource type's lines, already JSON: one write per page.
+      let writer = writers.get(page.resourceType);
+      if (!writer) {
+        writer = { file: await openPrivateFile(join(options.outDir, `${page.resourceType}.ndjson`), { makeFolder: true }), lines: 0 };
+        writers.set(page.resourceType, writer);
       }
-      for (const [type, ofType] of lines) {
-        let writer = writers.get(type);
-        if (!writer) {
-          writer = { file: await openPrivateFile(join(options.outDir, `${type}.ndjson`), { makeFolder: true }), lines: 0 };
-          writers.set(type, writer);
-        }
-        await writer.file.write(`${ofType.join('\n')}\n`);
-        writer.lines += ofType.length;
-      }
+      await writer.file.write(`${page.ndjson}\n`);
+      writer.lines += page.rows;
     }
     for (const writer of writers.values()) await writer.file.commit();
     const written = new Set([...writers.values()].map((w) => w.file.path));

@@ -1,22 +1,16 @@
-// One function per source table: a row (plus the few child rows it needs) becomes a FHIR R4 resource
-// following its US Core profile. Pure functions: the readers in sources.ts fetch the rows.
+// The smaller-volume types mapped in JS: a row (plus the few child rows it needs) becomes a FHIR R4
+// resource following its US Core profile. The high-volume types are built in SQL (resources-sql.ts).
 import type {
   AllergyIntolerance,
   CarePlan,
   Condition,
-  Coverage,
   DiagnosticReport,
   DocumentReference,
-  Encounter,
   FamilyMemberHistory,
   Extension,
   Goal,
-  Immunization,
-  MedicationRequest,
   Observation,
-  ObservationComponent,
   Organization,
-  Patient,
   Practitioner,
   Procedure,
   Quantity,
@@ -36,23 +30,16 @@ import type * as s from '../db/schema/index.js';
 import { idPrefix, ref, resourceId } from './ids.js';
 import { soapToText } from './notes.js';
 import {
-  BLOOD_PRESSURE_PANEL,
   concept,
-  ombEthnicity,
-  ombRace,
   Profile,
-  SMOKING_STATUS_LOINC,
   System,
   ucumCode,
-  vitalSignProfiles,
 } from './terminology.js';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
 
 const meta = (...profile: string[]) => ({ profile });
-const DATA_ABSENT_REASON = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
-const num = (v: string | null | undefined) => (v === null || v === undefined ? undefined : Number(v));
 const patientRef = (patientId: number) => ref('Patient', idPrefix.patient, patientId)!;
 const encounterRef = (id: number | null) => ref('Encounter', idPrefix.encounter, id);
 const practitionerRef = (id: number | null) => ref('Practitioner', idPrefix.provider, id);
@@ -64,76 +51,6 @@ function clean<T extends object>(value: T): T {
   const kept = {} as T;
   for (const key in value) if (value[key] !== undefined) kept[key] = value[key];
   return kept;
-}
-
-function ombExtension(url: string, stored: string | null, categories: Record<string, string>): Extension | undefined {
-  if (!stored) return undefined;
-  const byCode = categories[stored] ? stored : Object.keys(categories).find((code) => categories[code]!.toLowerCase() === stored.toLowerCase());
-  const extension: Extension[] = [];
-  if (byCode) extension.push({ url: 'ombCategory', valueCoding: { system: System.omb, code: byCode, display: categories[byCode] } });
-  extension.push({ url: 'text', valueString: byCode ? categories[byCode]! : stored });
-  return { url, extension };
-}
-
-const sexCode: Record<string, string> = { female: '248152002', male: '248153007' };
-
-export function patientResource(row: Row<typeof s.patients>, identifiers: Row<typeof s.patientIdentifiers>[], contacts: Row<typeof s.emergencyContacts>[], organizationId?: number): Patient {
-  const telecom = [
-    row.phoneHome && { system: 'phone' as const, value: row.phoneHome, use: 'home' as const },
-    row.phoneMobile && { system: 'phone' as const, value: row.phoneMobile, use: 'mobile' as const },
-    row.phoneWork && { system: 'phone' as const, value: row.phoneWork, use: 'work' as const },
-    row.email && { system: 'email' as const, value: row.email },
-  ].filter((t) => !!t);
-  const extension = [
-    ombExtension(Profile.race, row.race, ombRace),
-    ombExtension(Profile.ethnicity, row.ethnicity, ombEthnicity),
-    row.genderIdentity ? { url: Profile.genderIdentity, valueCodeableConcept: { text: row.genderIdentity } } : undefined,
-    // US Core sex (SNOMED CT), which QI-Core 6 reads as Patient.sex (CMS125's female test, the sex
-    // supplemental data). Only a known sex: "other" or "unknown" says nothing a code could.
-    sexCode[row.sex] ? { url: Profile.sex, valueCode: sexCode[row.sex] } : undefined,
-  ].filter((e): e is Extension => !!e);
-  const hasAddress = row.address1 || row.city || row.state || row.zip;
-  return clean<Patient>({
-    resourceType: 'Patient',
-    id: resourceId(idPrefix.patient, row.id),
-    meta: meta(Profile.patient),
-    extension: extension.length ? extension : undefined,
-    identifier: [
-      { use: 'usual', type: { coding: [{ system: System.identifierType, code: 'MR' }] }, system: System.mrn, value: row.mrn },
-      // Only identifiers whose system is a URI, as FHIR requires; bare import source names are internal keys.
-      ...identifiers.filter((i) => /^[a-z][a-z0-9+.-]*:/i.test(i.system)).map((i) => ({ system: i.system, value: i.value })),
-    ],
-    active: row.active,
-    name: [
-      clean({
-        use: 'official' as const,
-        family: row.lastName,
-        given: [row.firstName, ...(row.middleName ? [row.middleName] : [])],
-        suffix: row.suffix ? [row.suffix] : undefined,
-      }),
-      ...(row.preferredName ? [{ use: 'usual' as const, given: [row.preferredName] }] : []),
-    ],
-    telecom: telecom.length ? telecom : undefined,
-    gender: row.sex as Patient['gender'],
-    birthDate: row.dob,
-    deceasedDateTime: row.deceasedDate ?? undefined,
-    address: hasAddress
-      ? [clean({ use: 'home' as const, line: [row.address1, row.address2].filter((l): l is string => !!l), city: row.city ?? undefined, state: row.state ?? undefined, postalCode: row.zip ?? undefined })]
-      : undefined,
-    communication: row.language
-      ? [{ language: /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(row.language) ? { coding: [{ system: System.bcp47, code: row.language }] } : { text: row.language } }]
-      : undefined,
-    contact: contacts.length
-      ? contacts.map((c) =>
-          clean({
-            relationship: c.relationship ? [{ text: c.relationship }] : undefined,
-            name: { text: c.name },
-            telecom: [c.phone && { system: 'phone' as const, value: c.phone }, c.email && { system: 'email' as const, value: c.email }].filter((t) => !!t),
-          }),
-        )
-      : undefined,
-    managingOrganization: organizationId ? ref('Organization', idPrefix.practice, organizationId) : undefined,
-  });
 }
 
 export function practitionerResource(row: Row<typeof s.providers>): Practitioner {
@@ -183,169 +100,11 @@ export function payerOrganization(row: Row<typeof s.payers>): Organization {
   });
 }
 
-export function encounterResource(row: Row<typeof s.encounters>, diagnoses: Row<typeof s.encounterDiagnoses>[]): Encounter {
-  return clean<Encounter>({
-    resourceType: 'Encounter',
-    id: resourceId(idPrefix.encounter, row.id),
-    meta: meta(Profile.encounter),
-    status: row.status as Encounter['status'],
-    class: { system: CodeSystem.actCode, code: row.encounterClass },
-    type: [concept(row.typeSystem, row.typeCode, row.typeDisplay) ?? { text: 'Office visit' }],
-    subject: patientRef(row.patientId),
-    participant: row.providerId ? [{ individual: practitionerRef(row.providerId) }] : undefined,
-    period: clean({ start: iso(row.startsAt), end: iso(row.endsAt) }),
-    length: row.durationMinutes !== null ? { value: row.durationMinutes, unit: 'min', system: System.ucum, code: 'min' } : undefined,
-    reasonCode: row.reason || row.reasonCode ? [concept(row.reasonSystem, row.reasonCode, undefined, row.reason)!] : undefined,
-    diagnosis: diagnoses.length
-      ? diagnoses.map((d) => ({ condition: ref('Condition', idPrefix.encounterDiagnosis, d.id)!, rank: d.position }))
-      : undefined,
-  });
-}
-
-export function problemCondition(row: Row<typeof s.problems>): Condition {
-  const encounterDiagnosis = row.category === 'encounter-diagnosis';
-  return clean<Condition>({
-    resourceType: 'Condition',
-    id: resourceId(idPrefix.problem, row.id),
-    meta: meta(encounterDiagnosis ? Profile.conditionEncounterDiagnosis : Profile.conditionProblem),
-    // FHIR con-5: no clinical status on an entry marked entered in error.
-    clinicalStatus: row.verificationStatus === 'entered-in-error' ? undefined : { coding: [{ system: System.conditionClinical, code: row.clinicalStatus }] },
-    verificationStatus: { coding: [{ system: System.conditionVerification, code: row.verificationStatus }] },
-    category: [{ coding: [{ system: row.category === 'health-concern' ? System.usCoreCategory : System.conditionCategory, code: row.category }] }],
-    code: concept(row.codeSystem, row.code, row.display),
-    subject: patientRef(row.patientId),
-    encounter: encounterRef(row.encounterId),
-    onsetDateTime: row.onsetDate ?? undefined,
-    abatementDateTime: row.abatementDate ?? undefined,
-    recordedDate: row.recordedDate ?? undefined,
-    note: row.note ? [{ text: row.note }] : undefined,
-  });
-}
-
-/** The visit a coded diagnosis belongs to: whose patient, when, and whether it took place. */
-export type DiagnosedVisit = Pick<Row<typeof s.encounters>, 'patientId' | 'startsAt' | 'status'>;
-
-/**
- * A coded visit diagnosis (claim order): an encounter-diagnosis Condition the Encounter ranks. It is
- * what the clinician assessed at the visit, so it is active from the visit's start (QI-Core readers
- * take its prevalence from clinicalStatus and onset; without them it has no time span at all), and
- * recorded then. A diagnosis of a visit entered in error is entered in error too; one of a visit that
- * has not finished is only provisional (quality measures count finished visits' diagnoses).
- */
-export function encounterDiagnosisCondition(row: Row<typeof s.encounterDiagnoses>, visit: DiagnosedVisit): Condition {
-  const verification = visit.status === 'finished' ? 'confirmed' : visit.status === 'entered-in-error' ? 'entered-in-error' : 'provisional';
-  return clean<Condition>({
-    resourceType: 'Condition',
-    id: resourceId(idPrefix.encounterDiagnosis, row.id),
-    meta: meta(Profile.conditionEncounterDiagnosis),
-    clinicalStatus: verification === 'entered-in-error' ? undefined : { coding: [{ system: System.conditionClinical, code: 'active' }] },
-    verificationStatus: { coding: [{ system: System.conditionVerification, code: verification }] },
-    category: [{ coding: [{ system: System.conditionCategory, code: 'encounter-diagnosis', display: 'Encounter Diagnosis' }] }],
-    code: concept(row.codeSystem, row.code, row.display),
-    subject: patientRef(visit.patientId),
-    encounter: encounterRef(row.encounterId),
-    onsetDateTime: iso(visit.startsAt),
-    recordedDate: iso(visit.startsAt),
-  });
-}
-
 function quantity(value: string | null, unit: string | null): Quantity | undefined {
   if (value === null) return undefined;
   const code = ucumCode(unit);
   // The UCUM code doubles as the unit text, so a receiver that keeps either one gives back the same unit.
   return clean({ value: Number(value), unit: code ?? unit ?? undefined, system: code ? System.ucum : undefined, code });
-}
-
-function observationValue(row: Row<typeof s.observations>): Partial<Observation> {
-  if (row.valueNumeric !== null) return { valueQuantity: quantity(row.valueNumeric, row.valueUnit) };
-  if (row.valueCode) return { valueCodeableConcept: concept(row.valueCodeSystem, row.valueCode, undefined, row.valueText) };
-  if (row.valueText !== null) return { valueString: row.valueText };
-  return {};
-}
-
-function observationProfiles(row: Row<typeof s.observations>): string[] {
-  if (row.category === 'vital-signs') {
-    const specific = row.codeSystem === CodeSystem.loinc ? vitalSignProfiles[row.code] : undefined;
-    return specific ? [Profile.vitalSigns, specific] : [Profile.vitalSigns];
-  }
-  if (row.category === 'laboratory') return [Profile.lab];
-  if (row.category === 'social-history') {
-    return row.codeSystem === CodeSystem.loinc && SMOKING_STATUS_LOINC.includes(row.code) ? [Profile.smokingStatus] : [Profile.socialHistory];
-  }
-  return [Profile.clinicalResult];
-}
-
-/** An observation row; a panel (such as a blood pressure, 85354-9) carries its rows as components. */
-export function observationResource(row: Row<typeof s.observations>, components: Row<typeof s.observations>[]): Observation {
-  const interpretation = row.interpretation ? [{ coding: [{ system: System.interpretation, code: row.interpretation }] }] : undefined;
-  const component: ObservationComponent[] = components.map((c) =>
-    clean({ code: concept(c.codeSystem, c.code, c.display)!, ...observationValue(c) }),
-  );
-  const isBloodPressure = row.codeSystem === CodeSystem.loinc && row.code === BLOOD_PRESSURE_PANEL;
-  return clean<Observation>({
-    resourceType: 'Observation',
-    id: resourceId(idPrefix.observation, row.id),
-    meta: meta(...observationProfiles(row)),
-    status: row.status as Observation['status'],
-    category: [{ coding: [{ system: System.observationCategory, code: row.category }] }],
-    code: concept(row.codeSystem, row.code, row.display)!,
-    subject: patientRef(row.patientId),
-    encounter: encounterRef(row.encounterId),
-    basedOn: row.orderId ? [ref('ServiceRequest', idPrefix.order, row.orderId)!] : undefined,
-    effectiveDateTime: iso(row.effectiveAt),
-    issued: iso(row.issuedAt),
-    ...(isBloodPressure ? {} : observationValue(row)),
-    interpretation,
-    referenceRange:
-      row.referenceLow !== null || row.referenceHigh !== null || row.referenceText
-        ? [clean({ low: quantity(row.referenceLow, row.valueUnit), high: quantity(row.referenceHigh, row.valueUnit), text: row.referenceText ?? undefined })]
-        : undefined,
-    component: component.length ? component : undefined,
-  });
-}
-
-export function medicationRequestResource(row: Row<typeof s.medications>): MedicationRequest {
-  const coding = [
-    row.rxnormCode ? { system: CodeSystem.rxnorm, code: row.rxnormCode, display: row.display } : undefined,
-    row.ndcCode ? { system: CodeSystem.ndc, code: row.ndcCode, display: row.display } : undefined,
-  ].filter((c) => !!c);
-  const dose = row.dose !== null ? quantity(row.dose, row.doseUnit) : undefined;
-  return clean<MedicationRequest>({
-    resourceType: 'MedicationRequest',
-    id: resourceId(idPrefix.medication, row.id),
-    meta: meta(Profile.medicationRequest),
-    status: row.status as MedicationRequest['status'],
-    statusReason: row.statusNote ? { text: row.statusNote } : undefined,
-    // A medication the patient reports is recorded as a plan, not an order we placed (US Core guidance);
-    // a request keeps the intent it was written with (only the order family is an order to QI-Core).
-    intent: row.kind === 'statement' ? 'plan' : (row.intent as MedicationRequest['intent']),
-    reportedBoolean: row.kind === 'statement' ? true : undefined,
-    medicationCodeableConcept: { coding, text: row.display },
-    subject: patientRef(row.patientId),
-    encounter: encounterRef(row.encounterId),
-    authoredOn: row.startDate ?? undefined,
-    // US Core needs a requester: for a reported medication, the patient who reported it; when the
-    // prescriber was not recorded (imported history), the standard "unknown" data-absent reason.
-    requester: practitionerRef(row.prescriberId) ?? (row.kind === 'statement' ? patientRef(row.patientId) : { extension: [{ url: DATA_ABSENT_REASON, valueCode: 'unknown' }] }),
-    dosageInstruction:
-      dose || row.route || row.frequency
-        ? [
-            clean({
-              text: row.frequency ?? undefined,
-              route: row.route ? { text: row.route } : undefined,
-              doseAndRate: dose ? [{ doseQuantity: dose }] : undefined,
-            }),
-          ]
-        : undefined,
-    dispenseRequest:
-      row.quantity !== null || row.refills !== null || row.startDate || row.stopDate
-        ? clean({
-            numberOfRepeatsAllowed: row.refills ?? undefined,
-            quantity: row.quantity !== null ? { value: Number(row.quantity) } : undefined,
-            validityPeriod: row.startDate || row.stopDate ? clean({ start: row.startDate ?? undefined, end: row.stopDate ?? undefined }) : undefined,
-          })
-        : undefined,
-  });
 }
 
 export function allergyResource(row: Row<typeof s.allergies>): AllergyIntolerance {
@@ -366,44 +125,6 @@ export function allergyResource(row: Row<typeof s.allergies>): AllergyIntoleranc
       row.reaction || row.severity
         ? [clean({ manifestation: [{ text: row.reaction ?? 'unspecified reaction' }], severity: (row.severity as 'mild') ?? undefined })]
         : undefined,
-  });
-}
-
-export function immunizationResource(row: Row<typeof s.immunizations>): Immunization {
-  return clean<Immunization>({
-    resourceType: 'Immunization',
-    id: resourceId(idPrefix.immunization, row.id),
-    meta: meta(Profile.immunization),
-    status: row.status as Immunization['status'],
-    statusReason: concept(row.statusReasonSystem, row.statusReasonCode),
-    vaccineCode: concept(CodeSystem.cvx, row.cvxCode, row.display)!,
-    patient: patientRef(row.patientId),
-    encounter: encounterRef(row.encounterId),
-    occurrenceDateTime: row.occurrenceDate,
-    primarySource: row.primarySource,
-    manufacturer: row.manufacturer ? { display: row.manufacturer } : undefined,
-    lotNumber: row.lotNumber ?? undefined,
-    expirationDate: row.expirationDate ?? undefined,
-    site: row.site ? { text: row.site } : undefined,
-    route: row.route ? { text: row.route } : undefined,
-    doseQuantity: quantity(row.doseQuantity, row.doseUnit),
-    performer: row.performerId ? [{ actor: practitionerRef(row.performerId)! }] : undefined,
-  });
-}
-
-export function procedureResource(row: Row<typeof s.procedures>): Procedure {
-  return clean<Procedure>({
-    resourceType: 'Procedure',
-    id: resourceId(idPrefix.procedure, row.id),
-    meta: meta(Profile.procedure),
-    status: row.status as Procedure['status'],
-    code: concept(row.codeSystem, row.code, row.display),
-    subject: patientRef(row.patientId),
-    encounter: encounterRef(row.encounterId),
-    performedPeriod: row.performedStart ? clean({ start: iso(row.performedStart), end: iso(row.performedEnd) }) : undefined,
-    performer: row.providerId ? [{ actor: practitionerRef(row.providerId)! }] : undefined,
-    bodySite: row.bodySite ? [{ text: row.bodySite }] : undefined,
-    reasonCode: row.reasonCode ? [concept(row.reasonSystem, row.reasonCode)!] : undefined,
   });
 }
 
@@ -570,27 +291,6 @@ export function referralServiceRequest(row: Row<typeof s.referrals>, authNumber?
     ],
     reasonCode: [concept(row.reasonSystem, row.reasonCode, undefined, row.reason)!],
     occurrenceDateTime: row.followUpDate ?? undefined,
-  });
-}
-
-const relationshipCodes: Record<string, string> = { '18': 'self', '01': 'spouse', '19': 'child', '20': 'other', '21': 'other', '39': 'other', '40': 'other', '53': 'other', G8: 'other' };
-
-export function coverageResource(row: Row<typeof s.coverages>): Coverage {
-  return clean<Coverage>({
-    resourceType: 'Coverage',
-    id: resourceId(idPrefix.coverage, row.id),
-    meta: meta(Profile.coverage),
-    identifier: [{ type: { coding: [{ system: System.identifierType, code: 'MB' }] }, value: row.memberId }],
-    status: row.active ? 'active' : 'cancelled',
-    subscriberId: row.memberId,
-    beneficiary: patientRef(row.patientId),
-    relationship: { coding: [{ system: System.subscriberRelationship, code: relationshipCodes[row.relationship] ?? 'other' }], text: row.relationship },
-    period: row.effectiveFrom || row.effectiveTo ? clean({ start: row.effectiveFrom ?? undefined, end: row.effectiveTo ?? undefined }) : undefined,
-    payor: [ref('Organization', idPrefix.payer, row.payerId)!],
-    class: row.groupNumber
-      ? [clean({ type: { coding: [{ system: System.coverageClass, code: 'group' }] }, value: row.groupNumber, name: row.planName ?? undefined })]
-      : undefined,
-    order: row.priority,
   });
 }
 

@@ -7,6 +7,9 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import * as s from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import * as map from './resources.js';
+import * as built from './resources-sql.js';
+import type { SqlResource } from './resources-sql.js';
+import { resourceText } from './json-sql.js';
 
 /** One patient's record, or the whole practice (optionally only what changed since a time). */
 export type ExportScope = { patientId: number } | { since?: Date };
@@ -15,13 +18,24 @@ interface KeyedTable {
   id: PgColumn;
 }
 
-interface Source {
+interface SourceBase {
   resourceType: ResourceType;
   table: PgTable & KeyedTable;
   /** The rows in scope; undefined means every row. */
   where(scope: ExportScope): SQL | undefined;
+}
+
+/** A type built in SQL (resources-sql.ts): the database hands back each resource as JSON text. */
+interface SqlSource extends SourceBase {
+  built: () => SqlResource;
+}
+
+/** A small-volume type still mapped in JS (resources.ts), from whole rows. */
+interface JsSource extends SourceBase {
   toResources(db: DbOrTx, rows: any[]): Promise<Resource[]>;
 }
+
+type Source = SqlSource | JsSource;
 
 const isPatientScope = (scope: ExportScope): scope is { patientId: number } => 'patientId' in scope;
 
@@ -96,13 +110,7 @@ export const sources: Source[] = [
     resourceType: 'Patient',
     table: s.patients,
     where: (scope) => (isPatientScope(scope) ? eq(s.patients.id, scope.patientId) : scope.since ? gte(s.patients.updatedAt, scope.since) : undefined),
-    async toResources(db, rows: (typeof s.patients.$inferSelect)[]) {
-      const ids = rows.map((r) => r.id);
-      const identifiers = await childrenOf(ids, 'patientId', (p) => readRows<typeof s.patientIdentifiers.$inferSelect>(db, s.patientIdentifiers, anyOf(s.patientIdentifiers.patientId, p), s.patientIdentifiers.id));
-      const contacts = await childrenOf(ids, 'patientId', (p) => readRows<typeof s.emergencyContacts.$inferSelect>(db, s.emergencyContacts, anyOf(s.emergencyContacts.patientId, p), s.emergencyContacts.id));
-      const [org] = await db.select({ id: s.practice.id }).from(s.practice).limit(1);
-      return rows.map((r) => map.patientResource(r, identifiers.get(r.id) ?? [], contacts.get(r.id) ?? [], org?.id));
-    },
+    built: built.patientResource,
   },
   {
     resourceType: 'Organization',
@@ -125,20 +133,12 @@ export const sources: Source[] = [
     where: (scope) => (isPatientScope(scope) ? providersOfPatient(scope.patientId) : scope.since ? gte(s.providers.updatedAt, scope.since) : undefined),
     toResources: same(map.practitionerResource),
   },
-  {
-    resourceType: 'Encounter',
-    table: s.encounters,
-    where: patientRows(s.encounters),
-    async toResources(db, rows: (typeof s.encounters.$inferSelect)[]) {
-      const diagnoses = await childrenOf(rows.map((r) => r.id), 'encounterId', (ids) => readRows<typeof s.encounterDiagnoses.$inferSelect>(db, s.encounterDiagnoses, anyOf(s.encounterDiagnoses.encounterId, ids), s.encounterDiagnoses.position));
-      return rows.map((r) => map.encounterResource(r, diagnoses.get(r.id) ?? []));
-    },
-  },
+  { resourceType: 'Encounter', table: s.encounters, where: patientRows(s.encounters), built: built.encounterResource },
   {
     resourceType: 'Condition',
     table: s.problems,
     where: patientRows(s.problems),
-    toResources: same(map.problemCondition),
+    built: built.problemCondition,
   },
   {
     resourceType: 'Condition',
@@ -147,29 +147,19 @@ export const sources: Source[] = [
       isPatientScope(scope)
         ? inArray(s.encounterDiagnoses.encounterId, sql`(select ${s.encounters.id} from ${s.encounters} where ${s.encounters.patientId} = ${scope.patientId})`)
         : scope.since ? gte(s.encounterDiagnoses.createdAt, scope.since) : undefined,
-    async toResources(db, rows: (typeof s.encounterDiagnoses.$inferSelect)[]) {
-      const encounterIds = [...new Set(rows.map((r) => r.encounterId))];
-      const visits = encounterIds.length
-        ? await db.select({ id: s.encounters.id, patientId: s.encounters.patientId, startsAt: s.encounters.startsAt, status: s.encounters.status }).from(s.encounters).where(anyOf(s.encounters.id, encounterIds))
-        : [];
-      const visitOf = new Map(visits.map((v) => [v.id, v]));
-      return rows.map((r) => map.encounterDiagnosisCondition(r, visitOf.get(r.encounterId)!));
-    },
+    built: built.encounterDiagnosisCondition,
   },
   {
     resourceType: 'Observation',
     table: s.observations,
     // Rows inside a panel travel as components of the panel's Observation.
     where: patientRows(s.observations, isNull(s.observations.panelId)),
-    async toResources(db, rows: (typeof s.observations.$inferSelect)[]) {
-      const components = await childrenOf(rows.map((r) => r.id), 'panelId', (ids) => readRows<typeof s.observations.$inferSelect>(db, s.observations, anyOf(s.observations.panelId, ids), s.observations.id));
-      return rows.map((r) => map.observationResource(r, components.get(r.id) ?? []));
-    },
+    built: built.observationResource,
   },
-  { resourceType: 'MedicationRequest', table: s.medications, where: patientRows(s.medications), toResources: same(map.medicationRequestResource) },
+  { resourceType: 'MedicationRequest', table: s.medications, where: patientRows(s.medications), built: built.medicationRequestResource },
   { resourceType: 'AllergyIntolerance', table: s.allergies, where: patientRows(s.allergies), toResources: same(map.allergyResource) },
-  { resourceType: 'Immunization', table: s.immunizations, where: patientRows(s.immunizations), toResources: same(map.immunizationResource) },
-  { resourceType: 'Procedure', table: s.procedures, where: patientRows(s.procedures), toResources: same(map.procedureResource) },
+  { resourceType: 'Immunization', table: s.immunizations, where: patientRows(s.immunizations), built: built.immunizationResource },
+  { resourceType: 'Procedure', table: s.procedures, where: patientRows(s.procedures), built: built.procedureResource },
   {
     resourceType: 'DiagnosticReport',
     table: s.orders,
@@ -212,7 +202,7 @@ export const sources: Source[] = [
       return rows.map((r) => map.referralServiceRequest(r, r.priorAuthorizationId ? numberOf.get(r.priorAuthorizationId) : undefined));
     },
   },
-  { resourceType: 'Coverage', table: s.coverages, where: patientRows(s.coverages), toResources: same(map.coverageResource) },
+  { resourceType: 'Coverage', table: s.coverages, where: patientRows(s.coverages), built: built.coverageResource },
   { resourceType: 'Condition', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'past-illness')), toResources: same(map.pastIllnessCondition) },
   { resourceType: 'FamilyMemberHistory', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'family')), toResources: same(map.familyHistoryResource) },
   { resourceType: 'Observation', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'social')), toResources: same(map.socialHistoryObservation) },
@@ -237,26 +227,65 @@ export async function countInScope(db: DbOrTx, scope: ExportScope): Promise<numb
   return total;
 }
 
+/** One page of one source: its resources as NDJSON (one compact JSON a line, no newline at the end). */
+export interface ResourcePage {
+  resourceType: ResourceType;
+  /** Source rows the page consumed (one resource each). */
+  rows: number;
+  ndjson: string;
+}
+
+/** A page's resources as objects (bundles link their references). */
+export function pageResources(page: ResourcePage): Resource[] {
+  return page.ndjson.split('\n').map((line) => JSON.parse(line) as Resource);
+}
+
+interface Page extends ResourcePage {
+  lastId: number;
+}
+
+const builtSql = new Map<SqlSource, SqlResource>();
+
+/**
+ * The page's resources built by the database and joined into one text there: Node receives one value
+ * per page (JSON text escapes newlines, so a line is a resource).
+ */
+async function builtPage(db: DbOrTx, source: SqlSource, where: SQL | undefined, pageSize: number): Promise<Page> {
+  let resource = builtSql.get(source);
+  if (!resource) builtSql.set(source, (resource = source.built()));
+  const id = source.table.id;
+  const result = await db.execute(sql`select count(*)::int as rows, max(page.id) as last, string_agg(page.resource, E'\n' order by page.id) as ndjson
+    from (select ${id} as id, ${resourceText(resource.json)} as resource from ${resource.from}${where ? sql` where ${where}` : sql``} order by ${id} limit ${sql.raw(String(pageSize))}) page`);
+  const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { rows: number; last: number | null; ndjson: string | null }[];
+  return { resourceType: source.resourceType, rows: Number(row?.rows ?? 0), lastId: Number(row?.last ?? 0), ndjson: row?.ndjson ?? '' };
+}
+
+async function mappedPage(db: DbOrTx, source: JsSource, where: SQL | undefined, pageSize: number): Promise<Page> {
+  const rows = await readRows<{ id: number }>(db, source.table, where, source.table.id, pageSize);
+  const resources = rows.length ? await source.toResources(db, rows) : [];
+  return { resourceType: source.resourceType, rows: rows.length, lastId: rows[rows.length - 1]?.id ?? 0, ndjson: resources.map((r) => JSON.stringify(r)).join('\n') };
+}
+
 /**
  * Every resource in scope, a page at a time, in source order then id order (so exports are repeatable).
  * `onRows` is told how many source rows each page consumed, for progress.
  */
-export async function* readResources(db: DbOrTx, scope: ExportScope, pageSize = DEFAULT_PAGE_SIZE, onRows?: (n: number) => void): AsyncGenerator<Resource[]> {
+export async function* readResources(db: DbOrTx, scope: ExportScope, pageSize = DEFAULT_PAGE_SIZE, onRows?: (n: number) => void): AsyncGenerator<ResourcePage> {
   for (const source of sources) {
-    const page = async (after: number) => {
-      const rows = await readRows<{ id: number }>(db, source.table, and(source.where(scope), gt(source.table.id, after)), source.table.id, pageSize);
-      return { rows, resources: rows.length ? await source.toResources(db, rows) : [] };
+    const page = (after: number) => {
+      const where = and(source.where(scope), gt(source.table.id, after));
+      return 'built' in source ? builtPage(db, source, where, pageSize) : mappedPage(db, source, where, pageSize);
     };
     let next = page(0);
     for (;;) {
-      const { rows, resources } = await next;
-      if (rows.length === 0) break;
-      const more = rows.length === pageSize;
+      const current = await next;
+      if (current.rows === 0) break;
+      const more = current.rows === pageSize;
       // The next page is read while the caller writes this one, so Node and the database work at once.
       // Marked handled: if the caller stops early, its failure must not surface as an unhandled rejection.
-      if (more) (next = page(rows[rows.length - 1]!.id)).catch(() => undefined);
-      yield resources;
-      onRows?.(rows.length);
+      if (more) (next = page(current.lastId)).catch(() => undefined);
+      yield { resourceType: current.resourceType, rows: current.rows, ndjson: current.ndjson };
+      onRows?.(current.rows);
       if (!more) break;
     }
   }

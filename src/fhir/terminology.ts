@@ -97,7 +97,7 @@ export const SMOKING_STATUS_LOINC = [SMOKING_STATUS, '39240-7'];
 export const BLOOD_PRESSURE_PANEL = '85354-9';
 
 // Units as typed in charts and exports -> UCUM codes (case-sensitive UCUM is what US Core requires).
-const ucumAliases: Record<string, string> = {
+export const ucumAliases: Record<string, string> = {
   mmhg: 'mm[Hg]',
   'mm[hg]': 'mm[Hg]',
   kg: 'kg',
