@@ -48,11 +48,13 @@ export function copyLinesAndDiagnoses(pairs: SQL): SQL {
     copied_lines as (
       insert into claim_lines (claim_id, ${columns})
       select p.target_id, ${columns} from ${pairs} join claim_lines l on l.claim_id = p.source_id
+      order by p.target_id, l.line_number
       returning 1
     ),
     copied_diagnoses as (
       insert into claim_diagnoses (claim_id, position, code_system, code)
       select p.target_id, d.position, d.code_system, d.code from ${pairs} join claim_diagnoses d on d.claim_id = p.source_id
+      order by p.target_id, d.position
       returning 1
     )`;
 }
@@ -124,12 +126,15 @@ async function buildIn(tx: DbOrTx, options: BuildOptions): Promise<BuildResult> 
       select g.claim_id, p.charge_id, p.line_number, p.code_system, p.code, p.modifiers, p.units, p.amount_cents,
              p.pointers, p.service_date, p.place_of_service, p.ndc_code, p.ndc_quantity, p.ndc_unit, p.ndc_reference_qualifier, p.ndc_reference
       from parted p join grouped g using (grp)
+      -- Line and diagnosis ids in claim order too, for the same reason.
+      order by g.claim_id, p.line_number
       returning 1
     ),
     new_diagnoses as (
       insert into claim_diagnoses (claim_id, position, code_system, code)
       select g.claim_id, d.position, d.code_system, d.code
       from grouped g join encounter_diagnoses d on d.encounter_id = g.encounter_id
+      order by g.claim_id, d.position
       returning 1
     ),
     billed as (
