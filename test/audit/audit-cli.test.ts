@@ -28,8 +28,9 @@ describeEachBackend('audit trail', (t) => {
   let mrn: string;
   const cli = (args: string[], options: Parameters<typeof runCli>[1] = {}) => runCli(args, { database: t.handle, now: NOW, ...options });
 
+  // A clean trail per test; the bundled value sets the chart's care gaps read are loaded by the first test only.
   beforeEach(async () => {
-    await truncateAll(t.db);
+    await truncateAll(t.db, { keepReference: true });
     await seedPractice(t.db);
     const added = await cli(['--json', '--user', 'frontdesk', 'patients', 'add', '--first', 'Maria', '--last', 'Garcia', '--dob', '1980-04-23', '--sex', 'F']);
     expect(added.code).toBe(0);
@@ -128,7 +129,7 @@ describeEachBackend('audit trail', (t) => {
     await cli(['patients', 'show', mrn]);
     await tamper(t.db, [sql`delete from audit_log where seq = 1`]);
     expect((await cli(['--json', 'audit', 'verify'])).json().broken).toMatchObject({ kind: 'missing', seq: 2 });
-    await truncateAll(t.db);
+    await truncateAll(t.db, { keepReference: true });
     await recordAudit(t.db, { actor: 'x', command: 'practice test' }, { action: 'read', entity: 'patients' });
     await tamper(t.db, [sql`insert into audit_log (actor, action, entity) values ('intruder', 'read', 'patients')`]);
     const verify = await cli(['--json', 'audit', 'verify']);
@@ -151,7 +152,7 @@ describeEachBackend('audit trail', (t) => {
     expect((await cli(['audit', 'verify', '--head', hashOnly])).code).toBe(1);
 
     // The owner rewrites entry 2 and recomputes every hash after it: the chain holds, the head does not.
-    await truncateAll(t.db);
+    await truncateAll(t.db, { keepReference: true });
     for (let i = 0; i < 3; i++) await recordAudit(t.db, { actor: 'dr.quill', command: 'practice test' }, { action: 'read', entity: 'patients', entityId: 1 });
     const before = (await cli(['--json', 'audit', 'head'])).json().head as string;
     await tamper(t.db, [

@@ -3,12 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { getTableName, sql } from 'drizzle-orm';
+import { getTableConfig } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import * as schema from '../../src/db/schema/index.js';
 import type { PracticeDatabase } from '../../src/db/client.js';
 import type { Backend, Db } from '../../src/db/types.js';
 import { practiceTables } from '../../src/db/status.js';
 import { DEFAULT_SCHEMA, searchPath } from '../../src/db/practices.js';
+import { REFERENCE_SCHEMA } from '../../src/db/schema/reference.js';
 import { serverDatabaseUrl } from './templates.js';
 
 export const backends: Backend[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -45,9 +47,14 @@ export async function createTestDatabase(backend: Backend): Promise<PracticeData
   };
 }
 
-/** Empties every table (and restarts ids) between tests that need a clean slate. */
-export async function truncateAll(db: Db): Promise<void> {
-  const names = practiceTables.map((t) => sql.identifier(getTableName(t)));
+/**
+ * Empties every table (and restarts ids) between tests that need a clean slate. keepReference keeps the
+ * shared national reference data (value sets, fee schedule), as every practice of a database shares it,
+ * so a suite that reads it loads the bundled copy once instead of once per test.
+ */
+export async function truncateAll(db: Db, { keepReference = false } = {}): Promise<void> {
+  const tables = keepReference ? practiceTables.filter((t) => getTableConfig(t).schema !== REFERENCE_SCHEMA) : practiceTables;
+  const names = tables.map((t) => sql.identifier(getTableName(t)));
   await db.execute(sql`truncate ${sql.join(names, sql`, `)} restart identity cascade`);
 }
 
