@@ -1,4 +1,4 @@
-// practice recall rules list|add|edit|disable, recall refresh, recall list, recall run
+// practice recall rules list|add|edit|disable, recall refresh, recall list, recall run, recall settle
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
@@ -297,7 +297,7 @@ Example (cron, every morning at 8:30, after the quiet hours end):
         for (const warning of summary.warnings) ctx.warn(warning);
         if (summary.busy) ctx.warn('Another "practice recall run" is sending right now; this one sent nothing.');
         if (summary.released) ctx.warn(`${summary.released} message(s) claimed by an interrupted run were never confirmed sent; ${opts.dryRun ? 'this run would send them' : 'they go out with this run'}.`);
-        if (summary.unconfirmed) ctx.warn(`${summary.unconfirmed} message(s) were given to the channel by an interrupted run that never learnt whether they went out; they are not sent again (a patient never gets the same reminder twice): check with the patients listed in the output.`);
+        if (summary.unconfirmed) ctx.warn(`${summary.unconfirmed} message(s) unconfirmed: they reached the mail server, SMS gateway or file, but no confirmation came back (an interrupted run, or a dropped connection), so they may have gone out; they are not sent again (a patient never gets the same reminder twice). Check with the patients listed in the output, then run "practice recall settle <mrn> --received" or "--resend".`);
         if (summary.claimsHeldUntil) {
           const held = (summary.skipped['claimed-by-another-run'] ?? 0) + (summary.appointments.skipped['claimed-by-another-run'] ?? 0);
           ctx.warn(`${held} reminder(s) are claimed by another run that is sending now or was interrupted; if it was interrupted, the first run after ${localTime(summary.claimsHeldUntil)} sends them.`);
@@ -321,6 +321,37 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           ...summary.unsent.map((u) => `${opts.dryRun ? 'Would not be sent' : 'Not sent'} (${u.purpose}, ${u.reason}): ${u.mrns.join(', ')}`),
         ].filter(Boolean).join('\n');
         return { data: summary, human, exitCode: !opts.dryRun && summary.unsent.length > 0 ? ExitCode.partial : ExitCode.ok };
+      }),
+    );
+
+  recall
+    .command('settle <mrn>')
+    .description("record what staff learnt about a patient's unconfirmed reminders: received (counts as sent) or resend (the next run sends it)")
+    .option('--received', 'the patient got it: it counts as sent')
+    .option('--resend', 'it did not arrive: the next "recall run" sends it once')
+    .option('--dry-run', 'show which messages would be settled, without saving')
+    .addHelpText(
+      'after',
+      `
+A reminder is unconfirmed when it reached the mail server, SMS gateway or file but no confirmation came back
+(the run was interrupted, or the connection dropped after the server had the whole message). "recall run"
+never sends it again by itself, lists its chart and exits 3. Check with the patient, then settle every
+unconfirmed reminder of that chart.
+
+Examples:
+  practice recall settle MRN-1042 --received
+  practice recall settle MRN-1042 --resend`,
+    )
+    .action(
+      action(async (ctx, mrn: string, opts: { received?: boolean; resend?: boolean; dryRun?: boolean }) => {
+        if (Boolean(opts.received) === Boolean(opts.resend)) throw new UsageError('Say what the patient told you: --received or --resend.');
+        const { settleUnconfirmed } = await import('../recall/settle.js');
+        const result = await settleUnconfirmed(await ctx.db(), ctx.auditActor, mrn, opts.received ? 'received' : 'resend', { now: ctx.now, dryRun: opts.dryRun });
+        const n = result.messages.length;
+        const human = n === 0
+          ? `${mrn} has no unconfirmed reminder; nothing to settle.`
+          : `${opts.dryRun ? 'Would settle' : 'Settled'} ${n} unconfirmed reminder(s) for ${mrn}: ${opts.received ? 'marked sent' : 'the next "practice recall run" sends them once'}.`;
+        return { data: { ...result, dryRun: Boolean(opts.dryRun) }, human };
       }),
     );
 }

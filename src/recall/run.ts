@@ -122,7 +122,7 @@ export interface RunSummary {
   released: number;
   /** Messages sent in place of an interrupted run's claim. */
   recovered: number;
-  /** Claims of an interrupted run that had handed them to the channel: they may have gone out, so they are not sent again. */
+  /** Messages that may have gone out but were never confirmed (an interrupted run's, or the connection dropped after the server had the whole message): not sent again until staff settle them. */
   unconfirmed: number;
   /** Messages the channel refused or that could not be written. */
   failed: number;
@@ -534,7 +534,7 @@ async function settle(db: Db, actor: AuditActor, runId: string, sent: Outgoing[]
       .set(
         delivery.accepted
           ? { status: 'sent', sentAt: at, transportMessageId: delivery.messageId ?? null, updatedAt: at }
-          : { status: 'failed', failureReason: delivery.reason, updatedAt: at },
+          : { status: delivery.inDoubt ? 'unconfirmed' : 'failed', failureReason: delivery.reason, updatedAt: at },
       )
       .where(and(inArray(reminderMessages.id, ids), eq(reminderMessages.status, 'claimed'), eq(reminderMessages.claimedBy, runId)))
       .returning({ id: reminderMessages.id });
@@ -546,11 +546,14 @@ async function settle(db: Db, actor: AuditActor, runId: string, sent: Outgoing[]
         .set(
           delivery.accepted
             ? { status: 'sent', sentAt: at, transportMessageId: delivery.messageId ?? null, updatedAt: at }
-            : { status: 'failed', failureReason: delivery.reason, nextAttemptAfter: backoffUntil(at, priorFailures), updatedAt: at },
+            : delivery.inDoubt
+              ? { status: 'unconfirmed', failureReason: delivery.reason, updatedAt: at }
+              : { status: 'failed', failureReason: delivery.reason, nextAttemptAfter: backoffUntil(at, priorFailures), updatedAt: at },
         )
         .where(and(eq(reminderLog.messageId, o.messageId!), eq(reminderLog.status, 'pending')));
     }
-    await recordAudit(tx, actor, settled.map((m) => ({ action: 'update', entity: 'reminder_messages', entityId: m.id, details: { status: delivery.accepted ? 'sent' : 'failed' } })));
+    const status = delivery.accepted ? 'sent' : delivery.inDoubt ? 'unconfirmed' : 'failed';
+    await recordAudit(tx, actor, settled.map((m) => ({ action: 'update', entity: 'reminder_messages', entityId: m.id, details: { status } })));
     return settled.length;
   });
 }
@@ -583,6 +586,11 @@ function record(summary: RunSummary, o: Outgoing, delivery: Delivery): void {
   if (delivery.accepted) {
     counts[o.channel]++;
     if (o.replacesId !== undefined) summary.recovered++;
+    return;
+  }
+  if (delivery.inDoubt) {
+    summary.unconfirmed++;
+    addUnsent(summary, o.purpose, `${o.channel}: ${delivery.reason}; it may have gone out, so it is not sent again: check with the patient, then "practice recall settle"`, o.patient.mrn);
     return;
   }
   summary.failed++;
@@ -769,7 +777,7 @@ async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<
     summary.released = expired.released;
     summary.unconfirmed = expired.unconfirmed.length;
     for (const m of expired.unconfirmed) {
-      addUnsent(summary, m.purpose, `${m.channel}: an interrupted run gave it to the channel but never learnt whether it went out; it is not sent again, so check with the patient`, m.mrn);
+      addUnsent(summary, m.purpose, `${m.channel}: an interrupted run gave it to the channel but never learnt whether it went out; it is not sent again: check with the patient, then "practice recall settle"`, m.mrn);
     }
   }
   const recoveries = await pendingRecoveries(db, options.now);

@@ -18,6 +18,8 @@ export interface TestSmtp {
   received: ReceivedMail[];
   /** Recipients the server refuses with 550. */
   refuse: Set<string>;
+  /** How many of the next messages the server keeps (it may deliver them) but drops the connection before answering. */
+  dropAfterData: number;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export interface TestSmtp {
 export async function startSmtp(options: { starttls?: boolean } = {}): Promise<TestSmtp> {
   const received: ReceivedMail[] = [];
   const refuse = new Set<string>();
+  const control = { dropAfterData: 0 };
   const server = new SMTPServer({
     authOptional: true,
     hideSTARTTLS: !options.starttls,
@@ -43,6 +46,13 @@ export async function startSmtp(options: { starttls?: boolean } = {}): Promise<T
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         received.push({ to: session.envelope.rcptTo.map((r) => r.address), secure: Boolean(session.secure), text: raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))) });
+        if (control.dropAfterData > 0) {
+          // The whole message is in, its "250 OK" never goes out: the client cannot know it was delivered.
+          control.dropAfterData--;
+          const connections = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+          [...connections].find((c) => c.id === session.id)?._socket.destroy();
+          return;
+        }
         callback();
       });
     },
@@ -53,6 +63,12 @@ export async function startSmtp(options: { starttls?: boolean } = {}): Promise<T
     url: `smtp://127.0.0.1:${port}`,
     received,
     refuse,
+    get dropAfterData() {
+      return control.dropAfterData;
+    },
+    set dropAfterData(n: number) {
+      control.dropAfterData = n;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
