@@ -10,8 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Vitest's default leaves one core idle, which on a 2-core CI machine runs the files one at a time;
-    // most files spend their time waiting on spawned CLI processes and the database, so run one more
-    // file than there are cores.
-    maxWorkers: Math.max(3, availableParallelism() + 1),
+    // most files spend their time waiting on spawned CLI processes and the database, so use every core.
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });
