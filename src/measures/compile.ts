@@ -546,6 +546,8 @@ export type Population = (typeof POPULATIONS)[number];
 /** Column name of a group's population flag, e.g. g1_numer. */
 export const flagColumn = (groupIndex: number, population: Population) => `g${groupIndex + 1}_${population}`;
 export const stratumColumn = (index: number) => `s${index + 1}`;
+/** Column name of whether a patient meets one part of a group's numerator, e.g. g1_part3. */
+export const partColumn = (groupIndex: number, part: number) => `g${groupIndex + 1}_part${part + 1}`;
 
 /**
  * One row per patient in any group's initial population: the population flags of every group after
@@ -571,6 +573,11 @@ export function compileMeasure(measure: MeasureDefinition, period: Period, patie
     const denexcep = sql`(${den} and not ${denex} and not ${numer} and coalesce(r.${rawCol('denexcep')}, false))`;
     chained.push(sql`${ip} as ${col('ip')}`, sql`${den} as ${col('den')}`, sql`${denex} as ${col('denex')}`);
     chained.push(sql`${numer} as ${col('numer')}`, sql`${denexcep} as ${col('denexcep')}`);
+    (group.numeratorParts?.parts ?? []).forEach((part, k) => {
+      const column = partColumn(g, k);
+      raw.push(sql`${c.criterion(part.criterion)} as ${sql.identifier(`raw_${column}`)}`);
+      chained.push(sql`coalesce(r.${sql.identifier(`raw_${column}`)}, false) as ${sql.identifier(column)}`);
+    });
   });
   (measure.strata ?? []).forEach((stratum, s) => {
     raw.push(sql`${c.criterion(stratum.criterion)} as ${sql.identifier(`raw_${stratumColumn(s)}`)}`);

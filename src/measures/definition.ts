@@ -174,9 +174,18 @@ export interface PopulationCriteria {
   exception?: Criterion;
 }
 
+/** A numerator made of parts a patient meets one by one (each antigen of a vaccine series). */
+export interface NumeratorParts {
+  /** What a care gap says before the parts still unmet, e.g. "still due by the 2nd birthday". */
+  lead: string;
+  parts: readonly { label: string; criterion: Criterion }[];
+}
+
 export interface MeasureGroup extends PopulationCriteria {
   id: string;
   title: string;
+  /** When given, a care gap names the parts this patient has not met instead of the whole requirement. */
+  numeratorParts?: NumeratorParts;
   /** Overrides the measure's direction for this rate (HEDIS GSD: < 8% higher is better, > 9% lower). */
   inverse?: boolean;
 }

@@ -5,7 +5,7 @@ import { patients } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
-import { measureTimeZone, qualityDetail, type QualityQuery } from './run.js';
+import { measureTimeZone, qualityDetail, type DetailRow, type QualityQuery } from './run.js';
 import { measuresMissingValueSets } from './valuesets.js';
 
 export interface CareGap {
@@ -21,6 +21,12 @@ export interface CareGap {
   missing: string;
   /** The end of the reporting period: done by then, it counts. */
   dueBy: string;
+}
+
+/** What this patient still needs: the unmet parts when the numerator has parts, else the whole requirement. */
+function gapText(measure: MeasureDefinition, row: DetailRow): string {
+  const parts = measure.groups.find((g) => g.id === row.group)?.numeratorParts;
+  return parts && row.unmetParts.length > 0 ? `${parts.lead}: ${row.unmetParts.join(', ')}` : measure.gap;
 }
 
 export async function careGaps(db: DbOrTx, query: QualityQuery): Promise<CareGap[]> {
@@ -48,7 +54,7 @@ export async function careGaps(db: DbOrTx, query: QualityQuery): Promise<CareGap
       dob: p.dob,
       phone: p.phoneMobile ?? p.phoneHome ?? null,
       providerNpi: r.providerNpi,
-      missing: measure.gap,
+      missing: gapText(measure, r),
       dueBy: query.period.end,
     };
   });
@@ -79,6 +85,6 @@ export async function careGapsForPatient(db: DbOrTx, patientId: number, today: s
   return rows.map((r) => {
     const measure = byId.get(r.measure)!;
     const group = measure.groups.length > 1 ? measure.groups.find((g) => g.id === r.group)!.title : undefined;
-    return { measure: r.measure, title: group ? `${measure.title}: ${group}` : measure.title, action: `${measure.gap}, by ${period.end}` };
+    return { measure: r.measure, title: group ? `${measure.title}: ${group}` : measure.title, action: `${gapText(measure, r)}, by ${period.end}` };
   });
 }

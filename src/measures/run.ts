@@ -9,7 +9,7 @@ import { queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { UsageError } from '../errors.js';
 import { providerNotFound } from '../chart/lookup.js';
-import { compileMeasure, flagColumn, POPULATIONS, stratumColumn, type Period, type Population } from './compile.js';
+import { compileMeasure, flagColumn, partColumn, POPULATIONS, stratumColumn, type Period, type Population } from './compile.js';
 import type { MeasureDefinition } from './definition.js';
 import { measureDefinitions } from './definitions/index.js';
 import { measureValueSetCodes } from './valuesets.js';
@@ -77,6 +77,8 @@ export interface DetailRow {
   numer: boolean;
   denexcep: boolean;
   strata: string[];
+  /** For a group whose numerator has parts: the ones this patient has not met (empty when it has none). */
+  unmetParts: string[];
 }
 
 /** "2026" or "2026-01-01..2026-06-30" (a year to date inside one performance year). */
@@ -287,6 +289,7 @@ export async function qualityDetail(db: DbOrTx, query: QualityQuery, options: { 
           numer: flag('numer'),
           denexcep: flag('denexcep'),
           strata: strata.filter((_, s) => row[stratumColumn(s)] === true).map((s) => s.id),
+          unmetParts: (group.numeratorParts?.parts ?? []).filter((_, k) => row[partColumn(g, k)] !== true).map((part) => part.label),
         });
       });
     }

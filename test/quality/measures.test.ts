@@ -62,7 +62,7 @@ const charts = {
   depressionTooEarly: new Chart('PHQ 15 days before', '1990-01-01').visit('2026-05-20').result('2026-05-05', '73832-8', [SNOMED, '428171000124102'], { category: 'survey' }),
 };
 
-type Flags = { ip: boolean; den: boolean; denex: boolean; numer: boolean; denexcep: boolean };
+type Flags = { ip: boolean; den: boolean; denex: boolean; numer: boolean; denexcep: boolean; unmetParts?: string[] };
 
 describeEachBackend('quality measure edge rules', (t) => {
   let rows: Map<string, Flags & { group: string }>[];
@@ -136,6 +136,18 @@ describeEachBackend('quality measure edge rules', (t) => {
   it('CMS117: every antigen by the 2nd birthday; MMR only from the 1st', () => {
     expect(flagsOf('CMS117', charts.childComplete)).toMatchObject({ den: true, numer: true });
     expect(flagsOf('CMS117', charts.childMmrTooEarly)).toMatchObject({ den: true, numer: false });
+  });
+
+  it('CMS117: a care gap names the vaccines that child still lacks, not the whole series', async () => {
+    expect(flagsOf('CMS117', charts.childMmrTooEarly)).toMatchObject({ unmetParts: ['MMR 1 dose'] });
+    const run = await runCli(['report', 'care-gaps', '--measure', 'CMS117', '--period', '2026', '--json'], { database: t.handle });
+    expect(run.code, run.stderr).toBe(0);
+    const gaps = run.json().gaps;
+    expect(gaps.map((g: any) => g.mrn)).not.toContain(charts.childComplete.mrn);
+    expect(gaps.find((g: any) => g.mrn === charts.childMmrTooEarly.mrn).missing).toBe('childhood vaccines still due by the 2nd birthday: MMR 1 dose');
+    const hedis = await runCli(['report', 'quality', '--period', '2026', '--program', 'hedis', '--measures', 'CIS-E', '--detail', '--json'], { database: t.handle });
+    const combo10 = hedis.json().rows.find((r: any) => r.sourceIds === charts.childMmrTooEarly.label && r.group === 'CIS-E_COMBO10');
+    expect(combo10).toMatchObject({ numer: false, unmetParts: ['MMR 1 dose'] });
   });
 
   it('CMS69: a normal BMI meets it, a high one needs a plan, a declined BMI is an exception', () => {

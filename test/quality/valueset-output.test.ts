@@ -129,7 +129,7 @@ describeEachBackend('value set import and report files', (t) => {
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const text = readFileSync(out, 'utf8');
     expect(text).toContain(`"'=HYPERLINK(""x"")"`);
-    expect(text.split('\n')[0]).toBe('measure,rate_group,mrn,source_ids,provider_npi,ip,den,denex,numer,denexcep,strata');
+    expect(text.split('\n')[0]).toBe('measure,rate_group,mrn,source_ids,provider_npi,ip,den,denex,numer,denexcep,strata,still_due');
     expect(text).toContain('CMS125,Group_1,B2,,1234567893,1,1,0,1,0,Stratification_1_2');
   });
 

@@ -85,8 +85,8 @@ const flag = (b: boolean) => (b ? 1 : 0);
 
 export function detailCsv(rows: DetailRow[]): string {
   return toCsv(
-    ['measure', 'rate_group', 'mrn', 'source_ids', 'provider_npi', 'ip', 'den', 'denex', 'numer', 'denexcep', 'strata'],
-    rows.map((r) => [r.measure, r.group, r.mrn, r.sourceIds, r.providerNpi, flag(r.ip), flag(r.den), flag(r.denex), flag(r.numer), flag(r.denexcep), r.strata.join(' ')]),
+    ['measure', 'rate_group', 'mrn', 'source_ids', 'provider_npi', 'ip', 'den', 'denex', 'numer', 'denexcep', 'strata', 'still_due'],
+    rows.map((r) => [r.measure, r.group, r.mrn, r.sourceIds, r.providerNpi, flag(r.ip), flag(r.den), flag(r.denex), flag(r.numer), flag(r.denexcep), r.strata.join(' '), r.unmetParts.join('; ')]),
   );
 }
 

@@ -1,6 +1,6 @@
 // CMS117v14 Childhood Immunization Status (MIPS Q240): every antigen by the 2nd birthday.
 import { CodeSystem } from '../../../codes/systems.js';
-import { ageAtEnd, all, any, code, MP, not, snomed, union, vs, type Concept, type Criterion, type MeasureDefinition, type Window } from '../../definition.js';
+import { ageAtEnd, all, any, code, MP, not, snomed, union, vs, type Concept, type Criterion, type MeasureDefinition, type MeasureGroup, type Window } from '../../definition.js';
 import { cpt, hospice, VS } from '../../library.js';
 
 const V = '2.16.840.1.113883.3.464.1003';
@@ -85,6 +85,29 @@ export const antigens = {
   ),
 } satisfies Record<string, Criterion>;
 
+type Antigen = keyof typeof antigens;
+const antigenLabels: Record<Antigen, string> = {
+  dtap: 'DTaP 4 doses',
+  ipv: 'polio (IPV) 3 doses',
+  mmr: 'MMR 1 dose',
+  hib: 'Hib 3-4 doses',
+  hepB: 'hepatitis B 3 doses',
+  vzv: 'varicella 1 dose',
+  pcv: 'pneumococcal (PCV) 4 doses',
+  hepA: 'hepatitis A 1 dose',
+  rotavirus: 'rotavirus 2-3 doses',
+  influenza: 'flu 2 doses',
+};
+
+/** A numerator of antigens, so a child's care gap names the vaccines that child still lacks. */
+export const antigenNumerator = (names: readonly Antigen[]): Pick<MeasureGroup, 'numerator' | 'numeratorParts'> => ({
+  numerator: all(...names.map((name) => antigens[name])),
+  numeratorParts: {
+    lead: 'childhood vaccines still due by the 2nd birthday',
+    parts: names.map((name) => ({ label: antigenLabels[name], criterion: antigens[name] })),
+  },
+});
+
 /** Hospice, or an immunocompromising condition or intussusception by the 2nd birthday. */
 export const childImmunizationExclusion: Criterion = any(
   hospice,
@@ -128,7 +151,7 @@ export const cms117: MeasureDefinition = {
       title: 'All childhood vaccines by age 2',
       initialPopulation: all(ageAtEnd(2, 2), { encounter: { concept: childVisit, window: MP } }),
       exclusion: childImmunizationExclusion,
-      numerator: all(...Object.values(antigens)),
+      ...antigenNumerator(Object.keys(antigens) as Antigen[]),
     },
   ],
 };

@@ -5,7 +5,7 @@
 import { CodeSystem } from '../../../codes/systems.js';
 import { ageAtEnd, all, any, fromMpStart, MP, not, type CodedReading, type Criterion, type MeasureDefinition } from '../../definition.js';
 import { adultOutpatientConcept, frailWithAdvancedIllness, hospice, nursingHome, palliativeCare } from '../../library.js';
-import { antigens, childImmunizationExclusion, childVisit } from './cms117.js';
+import { antigenNumerator, childImmunizationExclusion, childVisit } from './cms117.js';
 import { diabetes, glycemicTest } from './cms122.js';
 import { breastExclusion, mammogramInLookBack } from './cms125.js';
 import { colorectalExclusion, colorectalScreening } from './cms130.js';
@@ -104,10 +104,9 @@ export const cbp: MeasureDefinition = {
   ],
 };
 
-const { dtap, ipv, mmr, hib, hepB, vzv, pcv, hepA, rotavirus, influenza } = antigens;
-const combination3 = [dtap, ipv, mmr, hib, hepB, vzv, pcv];
-const combination7 = [...combination3, hepA, rotavirus];
-const combination10 = [...combination7, influenza];
+const combination3 = ['dtap', 'ipv', 'mmr', 'hib', 'hepB', 'vzv', 'pcv'] as const;
+const combination7 = [...combination3, 'hepA', 'rotavirus'] as const;
+const combination10 = [...combination7, 'influenza'] as const;
 const turningTwo = all(ageAtEnd(2, 2), { encounter: { concept: childVisit, window: fromMpStart('-1 year') } });
 
 export const cisE: MeasureDefinition = {
@@ -118,9 +117,9 @@ export const cisE: MeasureDefinition = {
   description: 'Children turning 2 in the year, vaccinated by their 2nd birthday: Combination 3, 7 and 10.',
   gap: 'childhood vaccines due by the 2nd birthday (DTaP 4, IPV 3, MMR 1, Hib 3, HepB 3, VZV 1, PCV 4; HepA 1, RV 2-3; flu 2)',
   groups: [
-    { id: 'CIS-E_COMBO3', title: 'Combination 3 (DTaP, IPV, MMR, Hib, HepB, VZV, PCV)', numerator: all(...combination3) },
-    { id: 'CIS-E_COMBO7', title: 'Combination 7 (Combination 3, HepA, rotavirus)', numerator: all(...combination7) },
-    { id: 'CIS-E_COMBO10', title: 'Combination 10 (Combination 7, influenza)', numerator: all(...combination10) },
+    { id: 'CIS-E_COMBO3', title: 'Combination 3 (DTaP, IPV, MMR, Hib, HepB, VZV, PCV)', ...antigenNumerator(combination3) },
+    { id: 'CIS-E_COMBO7', title: 'Combination 7 (Combination 3, HepA, rotavirus)', ...antigenNumerator(combination7) },
+    { id: 'CIS-E_COMBO10', title: 'Combination 10 (Combination 7, influenza)', ...antigenNumerator(combination10) },
   ].map((g) => ({ ...g, initialPopulation: turningTwo, exclusion: any(childImmunizationExclusion, diedThisYear) })),
 };
 
