@@ -8,6 +8,7 @@ import { IMMUNIZATION_FIELDS } from '../records/immunization.js';
 import { MEDICATION_FIELDS, MEDICATION_STATUSES } from '../records/medication.js';
 import { NOTE_FIELDS } from '../records/note.js';
 import { PROBLEM_FIELDS, PROBLEM_STATUSES } from '../records/problem.js';
+import { vitalByCsvField } from '../records/vital.js';
 import type { Vocabulary } from '../records/record.js';
 
 export interface FieldSpec {
@@ -69,6 +70,8 @@ const f = (name: string, type: FieldType, label: string, ...aliases: string[]): 
 const sized = (max: number, field: FieldSpec): FieldSpec => ({ ...field, max });
 /** A field named in its reasons as its record's declaration names it, so every path words a bad date or number alike. */
 const named = (what: string, field: FieldSpec): FieldSpec => ({ ...field, what });
+/** A vital sign's column is named in reasons as the sign is ("Body weight"), as `vitals add` names it. */
+const vitalDisplay = (csvField: string): string => vitalByCsvField(csvField)!.display;
 /** A field whose cells the record's declaration reads. */
 const declared = (field: FieldSpec): FieldSpec => ({ ...field, declared: true });
 
@@ -188,15 +191,15 @@ export const kindSpecs = {
       chart,
       f('date', 'datetime', 'when they were taken', 'date taken', 'visit date', 'taken'),
       f('bp', 'text', 'blood pressure as 120/80', 'blood pressure', 'b/p'),
-      f('systolic', 'number', 'systolic pressure', 'sbp', 'systolic bp'),
-      f('diastolic', 'number', 'diastolic pressure', 'dbp', 'diastolic bp'),
-      f('pulse', 'quantity', 'heart rate per minute', 'heart rate', 'hr', 'pulse rate'),
-      f('respiratory_rate', 'quantity', 'breaths per minute', 'resp', 'respirations', 'rr', 'resp rate'),
-      f('temperature', 'quantity', "temperature (°F or °C by the practice's unit setting, unless written)", 'temp', 'temperature f'),
-      f('weight', 'quantity', "weight (lb or kg by the practice's unit setting, unless written)", 'wt', 'weight lbs', 'weight lb'),
-      f('height', 'quantity', "height (in or cm by the practice's unit setting, unless written)", 'ht', 'height in'),
-      f('bmi', 'number', 'body mass index', 'body mass index'),
-      f('spo2', 'quantity', 'oxygen saturation %', 'o2 sat', 'pulse ox', 'oxygen saturation', 'sat'),
+      named(vitalDisplay('systolic'), f('systolic', 'number', 'systolic pressure', 'sbp', 'systolic bp')),
+      named(vitalDisplay('diastolic'), f('diastolic', 'number', 'diastolic pressure', 'dbp', 'diastolic bp')),
+      named(vitalDisplay('pulse'), f('pulse', 'quantity', 'heart rate per minute', 'heart rate', 'hr', 'pulse rate')),
+      named(vitalDisplay('respiratory_rate'), f('respiratory_rate', 'quantity', 'breaths per minute', 'resp', 'respirations', 'rr', 'resp rate')),
+      named(vitalDisplay('temperature'), f('temperature', 'quantity', "temperature (°F or °C by the practice's unit setting, unless written)", 'temp', 'temperature f')),
+      named(vitalDisplay('weight'), f('weight', 'quantity', "weight (lb or kg by the practice's unit setting, unless written)", 'wt', 'weight lbs', 'weight lb')),
+      named(vitalDisplay('height'), f('height', 'quantity', "height (in or cm by the practice's unit setting, unless written)", 'ht', 'height in')),
+      named(vitalDisplay('bmi'), f('bmi', 'number', 'body mass index', 'body mass index')),
+      named(vitalDisplay('spo2'), f('spo2', 'quantity', 'oxygen saturation %', 'o2 sat', 'pulse ox', 'oxygen saturation', 'sat')),
     ],
     required: [['chart_number'], ['date'], ['bp', 'systolic', 'pulse', 'respiratory_rate', 'temperature', 'weight', 'height', 'bmi', 'spo2']],
   },

@@ -13,7 +13,7 @@ import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
-import { asReason, type Checked, type RecordContext } from '../records/record.js';
+import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { readIsoDate } from '../dates.js';
 import { PracticeError } from '../errors.js';
@@ -621,6 +621,9 @@ function mapObservation(r: Json, b: Builder): void {
   }) as { part: Coded; value: Record<string, unknown> }[];
   // Every value is checked (plausible, in a known unit) before any is added: one bad part rejects it all.
   for (const [coding, value] of [[code!, values], ...parts.map((p) => [p.part, p.value] as const)] as const) {
+    // A quantity's value that is not a JSON number is worded as a CSV cell or an option that is not one.
+    const sign = coding.codeSystem === CodeSystem.loinc ? vitalByLoinc(coding.code) : undefined;
+    if (value.valueNumeric != null && typeof value.valueNumeric !== 'number') return b.reject(asReason(notANumber(sign?.display ?? 'the value')));
     if (coding.codeSystem !== CodeSystem.loinc || typeof value.valueNumeric !== 'number') continue;
     const unit = value.valueUnit as string | null;
     const checked = vitalByLoinc(coding.code) && !unit ? { problem: `${vitalByLoinc(coding.code)!.display} ${value.valueNumeric} has no unit` } : checkObservationValue(coding.code, value.valueNumeric, unit, 'metric');

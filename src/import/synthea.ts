@@ -9,7 +9,8 @@ import { checkImmunization } from '../records/immunization.js';
 import { checkMedication } from '../records/medication.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem } from '../records/problem.js';
-import { asReason, type Checked, type RecordContext } from '../records/record.js';
+import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
+import { vitalByLoinc } from '../records/vital.js';
 import { practiceClock } from '../practice/clock.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import type { Db } from '../db/types.js';
@@ -185,6 +186,8 @@ const mappers: FileMapper[] = [
       const given = get('CATEGORY');
       const numeric = get('TYPE') ? get('TYPE') === 'numeric' : /^-?[0-9]+(\.[0-9]+)?$/.test(get('VALUE'));
       const unit = get('UNITS') && get('UNITS') !== 'null' ? get('UNITS') : null;
+      // A numeric row whose value is not a number is worded as a CSV cell or a FHIR value that is not one.
+      if (numeric && get('VALUE') && !/^-?[0-9]+(\.[0-9]+)?$/.test(get('VALUE'))) return void item.problems.push(asReason(notANumber(vitalByLoinc(code)?.display ?? 'the value')));
       // Synthea writes metric units; a reading without one is taken as metric too.
       const checked = numeric && get('VALUE') ? checkObservationValue(code, Number(get('VALUE')), unit, 'metric') : { value: null, unit };
       if ('problem' in checked) return void item.problems.push(asReason(checked.problem));

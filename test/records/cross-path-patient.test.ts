@@ -2,7 +2,7 @@
 // every path that registers a patient (`patients add`, a CSV patient row, a FHIR Patient, a Synthea
 // patients.csv row), and every path accepts or refuses it alike, in the same words: the CLI as a sentence of
 // its own, an import as a row's reason (the same words, its first letter small, without the full stop).
-// Then badly written dates and numbers of other record kinds through every import path: one reader, one wording.
+// Then badly written dates and numbers of other record kinds through every path: one reader, one wording.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,12 +170,16 @@ const patientCases: PatientCase[] = [
 interface RecordCase {
   name: string;
   answer: string;
+  /** Options after "<command> add <chart number>", and the option the CLI puts before the reason. */
+  cli?: { args: string[]; option: string };
   csv: Record<string, string>;
   fhir: Json;
   synthea?: Record<string, string>;
 }
 interface RecordKind {
   csvKind: string;
+  /** The command that records the kind, for the cases the CLI takes as text (a number, not a date option). */
+  command?: string;
   fhirType: string;
   fhirPatientField: 'subject' | 'patient';
   syntheaFile: string;
@@ -212,14 +216,33 @@ const recordKinds: RecordKind[] = [
   },
   {
     csvKind: 'medications',
+    command: 'medications',
     fhirType: 'MedicationRequest',
     fhirPatientField: 'subject',
     syntheaFile: 'medications.csv',
     syntheaHeader: ['START', 'STOP', 'PATIENT', 'PAYER', 'ENCOUNTER', 'CODE', 'DESCRIPTION'],
     cases: [
       { name: 'a quantity that is not a number', answer: 'the quantity must be a number (0 or more)', csv: { drug_name: 'metformin', rxnorm: '860975', quantity: 'lots' }, fhir: { status: 'active', intent: 'order', medicationCodeableConcept: coding(RXNORM, '860975'), dispenseRequest: { quantity: { value: 'lots' } } } },
-      { name: 'refills that are not a whole number', answer: 'the number of refills must be a whole number', csv: { drug_name: 'metformin', rxnorm: '860975', refills: '1.5' }, fhir: { status: 'active', intent: 'order', medicationCodeableConcept: coding(RXNORM, '860975'), dispenseRequest: { numberOfRepeatsAllowed: 1.5 } } },
+      { name: 'refills that are not a whole number', cli: { args: ['--name', 'metformin', '--rxnorm', '860975', '--refills', '1.5'], option: '--refills' }, answer: 'the number of refills must be a whole number', csv: { drug_name: 'metformin', rxnorm: '860975', refills: '1.5' }, fhir: { status: 'active', intent: 'order', medicationCodeableConcept: coding(RXNORM, '860975'), dispenseRequest: { numberOfRepeatsAllowed: 1.5 } } },
       { name: 'a stop date on a day the calendar does not have', answer: 'the stop date is not a real calendar date', csv: { drug_name: 'metformin', rxnorm: '860975', stop_date: '2025-04-31' }, fhir: { resourceType: 'MedicationStatement', status: 'completed', medicationCodeableConcept: coding(RXNORM, '860975'), effectivePeriod: { start: '2025-04-01', end: '2025-04-31' } }, synthea: { CODE: '860975', DESCRIPTION: 'metformin', START: '2025-04-01', STOP: '2025-04-31' } },
+    ],
+  },
+  {
+    csvKind: 'vitals',
+    command: 'vitals',
+    fhirType: 'Observation',
+    fhirPatientField: 'subject',
+    syntheaFile: 'observations.csv',
+    syntheaHeader: ['DATE', 'PATIENT', 'ENCOUNTER', 'CATEGORY', 'CODE', 'DESCRIPTION', 'VALUE', 'UNITS', 'TYPE'],
+    cases: [
+      {
+        name: 'a weight that is not a number',
+        answer: 'Body weight must be a number (0 or more)',
+        cli: { args: ['--weight', 'heavy'], option: '--weight' },
+        csv: { date: '2025-10-02', weight: 'heavy' },
+        fhir: { status: 'final', category: [coding('http://terminology.hl7.org/CodeSystem/observation-category', 'vital-signs')], code: coding('http://loinc.org', '29463-7'), effectiveDateTime: '2025-10-02', valueQuantity: { value: 'heavy', unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } },
+        synthea: { DATE: '2025-10-02', CATEGORY: 'vital-signs', CODE: '29463-7', DESCRIPTION: 'Body Weight', VALUE: 'heavy', UNITS: 'kg', TYPE: 'numeric' },
+      },
     ],
   },
 ];
@@ -313,6 +336,12 @@ describeEachBackend('one patient, one answer on every path', (t) => {
     await t.db.insert(patients).values({ mrn: 'REC-csv', firstName: 'Rowan', lastName: 'Record', dob: '1970-01-15', searchName: 'record rowan' });
     for (const kind of recordKinds) {
       const key = (c: RecordCase) => `${kind.csvKind}: ${c.name}`;
+      for (const c of kind.cases.filter((c) => c.cli)) {
+        const run = await cli([kind.command!, 'add', 'REC-csv', ...c.cli!.args, '--json']);
+        const message: string = run.code === 0 ? 'accepted' : run.json().error.message;
+        const prefix = `${c.cli!.option}: `;
+        answer(key(c), 'cli', message.startsWith(prefix) && message.endsWith('.') ? message.slice(prefix.length, -1) : `(not in the form "${prefix}reason."): ${message}`);
+      }
       const cols = ['chart_number', 'record_id', ...new Set(kind.cases.flatMap((c) => Object.keys(c.csv)))];
       writeFileSync(join(dir, `${kind.csvKind}.csv`), stringify([cols, ...kind.cases.map((c, i) => cols.map((col) => (col === 'chart_number' ? 'REC-csv' : col === 'record_id' ? `case-${i}` : (c.csv[col] ?? ''))))]));
       const run = await cli(['import', `${kind.csvKind}.csv`, '--kind', kind.csvKind, '--reject-file', `${kind.csvKind}.rejects.csv`, '--json']);
@@ -371,8 +400,8 @@ describeEachBackend('one patient, one answer on every path', (t) => {
   for (const kind of recordKinds) {
     describe(`${kind.csvKind}: dates and numbers`, () => {
       for (const c of kind.cases) {
-        it(`${c.name}: refused alike on every import path`, () => {
-          const paths: Path[] = c.synthea ? ['csv', 'fhir', 'synthea'] : ['csv', 'fhir'];
+        it(`${c.name}: refused alike on every path`, () => {
+          const paths = (['cli', 'csv', 'fhir', 'synthea'] as Path[]).filter((p) => c[p]);
           expect(Object.fromEntries(answers.get(`${kind.csvKind}: ${c.name}`)!)).toEqual(Object.fromEntries(paths.map((p) => [p, c.answer])));
         });
       }
