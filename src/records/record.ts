@@ -2,6 +2,7 @@
 // met it), a vocabulary of codes with the words people write for them, and the date rules. A path names
 // the field its own way when it reports a problem: the CLI prefixes its option ("--onset: ..."); an import
 // gives the reason as it is (without the final full stop, since a row's reasons are joined with "; ").
+// Dates and numbers are read here for every kind, whichever path gave them: one reader, one wording.
 import { readDate, type DateOrder } from '../dates.js';
 
 export interface RecordProblem {
