@@ -12,8 +12,13 @@ export interface DateReading {
   today: string;
   /** How 03/04/1985 is read; month first unless the file says otherwise. */
   order?: DateOrder;
-  /** What the date is, to name it in a reason ("date of birth", "--since"). */
+  /** What the date is, to name it in a reason ("the date of birth", "--since"). */
   what?: string;
+  /**
+   * A date a machine wrote (FHIR date/dateTime, Synthea): YYYY, YYYY-MM or YYYY-MM-DD (a partial date is its
+   * first day), perhaps with a time; the forms people type are not guessed at there.
+   */
+  machine?: boolean;
   /** A date after today is refused (a birth, a death, a result). */
   past?: boolean;
   /** "today", "yesterday", "tomorrow": typed at the command line, never read from a file (a rerun would move them). */
@@ -24,8 +29,8 @@ export interface DateReading {
   spreadsheet?: boolean;
 }
 
-/** The forms, for the reason a value is refused. */
-export const DATE_EXAMPLES = 'e.g. 2026-03-01 or 3/1/2026';
+/** The form every path reads, for the reason a value is refused. */
+export const DATE_EXAMPLE = 'e.g. 2026-03-01';
 
 const ok = (value: string): DateParsed => ({ value });
 const bad = (problem: string): DateParsed => ({ problem });
@@ -53,12 +58,14 @@ export function isScientific(text: string): boolean {
  * A calendar date typed any usual way: 1985-03-04, 3/4/85, 03-04-1985, 04.03.1985, 4 Mar 1985, Mar 4, 1985,
  * 19850304 (and an Excel serial, or "today", where the reading allows). Two-digit years go to the latest
  * century that does not put the date in the future. Checked by hand, not with luxon: imports run this for
- * every date cell of every row.
+ * every date cell of every row. The reasons name the date (`what`) but never quote it: a date can be a
+ * patient's (a birth), and the same reason is given at the command line, in a reject file and in a summary.
  */
 export function readDate(input: string, reading: DateReading): DateParsed {
-  const what = reading.what ?? 'date';
+  const what = reading.what ?? 'the date';
   const order = reading.order ?? 'mdy';
   const text = input.trim().replace(/\s+/g, ' ');
+  if (reading.machine) return readMachineDate(text, reading, what);
   let y: number | undefined;
   let m: number | undefined;
   let d: number | undefined;
@@ -78,7 +85,7 @@ export function readDate(input: string, reading: DateReading): DateParsed {
     y = Number(match[3]);
     twoDigitYear = match[3]!.length === 2;
     if (m > 12 && d <= 12) {
-      return bad(`${what} "${input}" does not fit the ${order === 'mdy' ? 'month/day/year' : 'day/month/year'} order; if the file uses the other order, import it with --date-order ${order === 'mdy' ? 'dmy' : 'mdy'}`);
+      return bad(`${what} does not fit the ${order === 'mdy' ? 'month/day/year' : 'day/month/year'} order; if the file uses the other order, import it with --date-order ${order === 'mdy' ? 'dmy' : 'mdy'}`);
     }
   } else if ((match = /^(\d{1,2})[ -]([A-Za-z]{3,9}\.?)[ -,]*(\d{2}|\d{4})$/.exec(text))) {
     [d, m, y] = [Number(match[1]), monthNumber(match[2]!), Number(match[3])];
@@ -91,37 +98,45 @@ export function readDate(input: string, reading: DateReading): DateParsed {
   } else if (reading.spreadsheet && /^\d{4,5}$/.test(text) && Number(text) > 366) {
     // Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in).
     const date = DateTime.fromISO('1899-12-30', { zone: 'utc' }).plus({ days: Number(text) });
-    return checkDate(date.toISODate()!, date.year, input, reading, what);
+    return checkDate(date.toISODate()!, date.year, reading, what);
   } else if (isScientific(text)) {
-    return bad(`${what} "${input}" was turned into a number by a spreadsheet; export the column as text`);
+    return bad(`${what} was turned into a number by a spreadsheet; export the column as text`);
   } else {
-    return bad(`${what} "${input}" is not a date (use ${DATE_EXAMPLES})`);
+    return notADate(what);
   }
-  if (m === undefined) return bad(`${what} "${input}" has a month name that is not known (use ${DATE_EXAMPLES})`);
+  if (m === undefined) return bad(`${what} has a month name that is not known (${DATE_EXAMPLE})`);
   if (twoDigitYear) {
     y = y! + Math.floor(Number(reading.today.slice(0, 4)) / 100) * 100;
     if (iso(y, m, Math.min(d!, 28)) > reading.today) y -= 100;
   }
-  if (m < 1 || m > 12 || d! < 1 || d! > daysInMonth(y!, m)) return bad(`${what} "${input}" is not a real calendar date`);
-  return checkDate(iso(y!, m, d!), y!, input, reading, what);
+  if (m < 1 || m > 12 || d! < 1 || d! > daysInMonth(y!, m)) return notReal(what);
+  return checkDate(iso(y!, m, d!), y!, reading, what);
 }
 
-function checkDate(date: string, year: number, input: string, reading: DateReading, what: string): DateParsed {
-  if (reading.past && date > reading.today) return bad(`${what} "${input}" is in the future`);
+const notADate = (what: string) => bad(`${what} is not a date (${DATE_EXAMPLE})`);
+const notReal = (what: string) => bad(`${what} is not a real calendar date`);
+
+function readMachineDate(text: string, reading: DateReading, what: string): DateParsed {
+  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T ]\d{2}:\d{2})/.exec(text);
+  if (!match) return notADate(what);
+  const [y, m, d] = [Number(match[1]), Number(match[2] ?? 1), Number(match[3] ?? 1)];
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return notReal(what);
+  return checkDate(iso(y, m, d), y, reading, what);
+}
+
+function checkDate(date: string, year: number, reading: DateReading, what: string): DateParsed {
+  if (reading.past && date > reading.today) return bad(`${what} is in the future`);
   const thisYear = Number(reading.today.slice(0, 4));
-  if (!reading.anyYear && (year < 1880 || year > thisYear + 5)) return bad(`${what} "${input}" is outside the years accepted (1880 to ${thisYear + 5})`);
+  if (!reading.anyYear && (year < 1880 || year > thisYear + 5)) return bad(`${what} is outside the years accepted (1880 to ${thisYear + 5})`);
   return ok(date);
 }
 
 /**
- * A date as a machine wrote it (FHIR date/dateTime, Synthea CSV): YYYY, YYYY-MM or YYYY-MM-DD, perhaps with a
- * time after it → YYYY-MM-DD, a partial date taken as its first day; undefined when absent or not a real date.
+ * A date as a machine wrote it (FHIR date/dateTime, Synthea CSV), read as readDate's machine form →
+ * YYYY-MM-DD; undefined when absent or not a real date. For checks that only ask "is this a date".
  */
 export function readIsoDate(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T ])/.exec(value);
-  if (!match) return undefined;
-  const [y, m, d] = [Number(match[1]), Number(match[2] ?? 1), Number(match[3] ?? 1)];
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return undefined;
-  return iso(y, m, d);
+  const read = readMachineDate(value.trim(), { today: '9999-12-31', anyYear: true }, 'the date');
+  return 'value' in read ? read.value : undefined;
 }

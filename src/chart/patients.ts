@@ -1,8 +1,7 @@
 // Registering and correcting patients: validation with plain messages (never echoing the values,
 // which are PHI), search tolerant of case, accents and name order, deactivation and death.
 import { and, asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
-import { isEmail, normalizePhone, normalizeZip } from '../codes/contact.js';
-import { isUsState } from '../codes/states.js';
+import { normalizePhone } from '../codes/contact.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { patients } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
@@ -10,138 +9,22 @@ import { PracticeError, ValidationError, type Issue } from '../errors.js';
 import { patientByMrn, type PatientRow } from './lookup.js';
 import { normalizeNameText, patientSearchName } from './names.js';
 import { parseDate } from './time.js';
+import { asSentence, checkPatient, PATIENT_FIELDS, type PatientField, type PatientInput, type PatientValues } from '../records/patient.js';
 
 /** What a person types for a patient: every field text, as given on the command line or in the form. */
-export interface PatientFields {
-  mrn?: string;
-  firstName?: string;
-  middleName?: string;
-  lastName?: string;
-  suffix?: string;
-  preferredName?: string;
-  dob?: string;
-  sex?: string;
-  phoneMobile?: string;
-  phoneHome?: string;
-  phoneWork?: string;
-  email?: string;
-  address1?: string;
-  address2?: string;
-  city?: string;
-  state?: string;
-  zip?: string;
-  language?: string;
-  preferredChannel?: string;
-}
+export type PatientFields = Omit<PatientInput, 'genderIdentity' | 'race' | 'ethnicity' | 'deceasedDate'>;
 
-export const PATIENT_FIELD_LABELS: Record<keyof PatientFields, string> = {
-  mrn: 'chart number (MRN)',
-  firstName: 'first name',
-  middleName: 'middle name',
-  lastName: 'last name',
-  suffix: 'suffix',
-  preferredName: 'preferred name',
-  dob: 'date of birth',
-  sex: 'sex',
-  phoneMobile: 'mobile phone',
-  phoneHome: 'home phone',
-  phoneWork: 'work phone',
-  email: 'email',
-  address1: 'address',
-  address2: 'address line 2',
-  city: 'city',
-  state: 'state',
-  zip: 'ZIP code',
-  language: 'language',
-  preferredChannel: 'preferred contact channel',
-};
+/** The fields' names without their article, for the form's questions and --help ("date of birth"). */
+export const PATIENT_FIELD_LABELS = Object.fromEntries(Object.entries(PATIENT_FIELDS).map(([field, name]) => [field, name.replace(/^the /, '')])) as Record<PatientField, string>;
 
-const SEX: Record<string, string> = { m: 'male', male: 'male', f: 'female', female: 'female', o: 'other', other: 'other', u: 'unknown', unknown: 'unknown' };
-const CHANNELS = ['email', 'sms', 'letter', 'phone'];
-
-type PatientValues = Partial<typeof patients.$inferInsert>;
-
-/** Checks and normalises the given fields; every problem is reported at once. */
+/**
+ * Checks and normalises the given fields by the patient's declaration (src/records/patient.ts); every
+ * problem is reported at once, each a sentence in the declaration's words.
+ */
 export function validatePatientFields(fields: PatientFields, today: string, options: { creating: boolean }): PatientValues {
-  const issues: Issue[] = [];
-  const problem = (path: keyof PatientFields, code: string, message: string) => issues.push({ path, code, message });
-  const values: PatientValues = {};
-  const text = (key: keyof PatientFields) => {
-    const value = fields[key]?.trim();
-    return value === undefined ? undefined : value;
-  };
-
-  for (const key of ['firstName', 'lastName'] as const) {
-    const value = text(key);
-    if (value === '' || (options.creating && value === undefined)) problem(key, 'REQUIRED', `The ${PATIENT_FIELD_LABELS[key]} is required.`);
-    else if (value !== undefined) values[key] = value;
-  }
-  const mrn = text('mrn');
-  if (mrn === '') problem('mrn', 'REQUIRED', 'The chart number (MRN) cannot be empty.');
-  else if (mrn !== undefined) values.mrn = mrn;
-  for (const key of ['middleName', 'suffix', 'preferredName', 'address1', 'address2', 'city', 'language'] as const) {
-    const value = text(key);
-    if (value !== undefined) values[key] = value === '' ? null : value;
-  }
-
-  const dob = text('dob');
-  if (dob === undefined || dob === '') {
-    if (options.creating || dob === '') problem('dob', 'REQUIRED', 'The date of birth is required.');
-  } else {
-    const parsed = parseDate(dob, today);
-    if (!parsed) problem('dob', 'DATE_FORMAT', 'The date of birth must be a date like 1980-04-23 (or 4/23/1980).');
-    else if (parsed > today) problem('dob', 'DOB_FUTURE', 'The date of birth is in the future.');
-    else if (parsed < '1900-01-01') problem('dob', 'DOB_TOO_OLD', 'The date of birth is before 1900: please check the year.');
-    else values.dob = parsed;
-  }
-
-  const sex = text('sex');
-  if (sex !== undefined && sex !== '') {
-    const mapped = SEX[sex.toLowerCase()];
-    if (!mapped) problem('sex', 'SEX', 'Sex must be one of male, female, other or unknown (or M/F/O/U).');
-    else values.sex = mapped;
-  }
-
-  for (const key of ['phoneMobile', 'phoneHome', 'phoneWork'] as const) {
-    const value = text(key);
-    if (value === undefined) continue;
-    if (value === '') values[key] = null;
-    else {
-      const phone = normalizePhone(value);
-      if (!phone) problem(key, 'PHONE', `The ${PATIENT_FIELD_LABELS[key]} is not a US phone number (10 digits, e.g. 555-123-4567).`);
-      else values[key] = phone;
-    }
-  }
-  const email = text('email');
-  if (email !== undefined) {
-    if (email === '') values.email = null;
-    else if (!isEmail(email)) problem('email', 'EMAIL', 'The email address is not valid (it should look like name@example.com).');
-    else values.email = email;
-  }
-  const state = text('state');
-  if (state !== undefined) {
-    if (state === '') values.state = null;
-    else if (!isUsState(state)) problem('state', 'STATE', 'The state must be a two-letter USPS code such as MA or NY.');
-    else values.state = state.toUpperCase();
-  }
-  const zip = text('zip');
-  if (zip !== undefined) {
-    if (zip === '') values.zip = null;
-    else {
-      const normalized = normalizeZip(zip);
-      if (!normalized) problem('zip', 'ZIP', 'The ZIP code must have 5 digits (or ZIP+4, e.g. 02134-1234).');
-      else values.zip = normalized;
-    }
-  }
-  const channel = text('preferredChannel');
-  if (channel !== undefined) {
-    if (channel === '') values.preferredChannel = null;
-    else if (!CHANNELS.includes(channel.toLowerCase())) problem('preferredChannel', 'CHANNEL', `The preferred contact channel must be one of ${CHANNELS.join(', ')}.`);
-    else values.preferredChannel = channel.toLowerCase();
-  }
-
-  if (issues.length) throw new ValidationError(issues);
-  return values;
+  const checked = checkPatient(fields, { today }, options);
+  if ('problems' in checked) throw new ValidationError(checked.problems.map((p): Issue => ({ path: p.field, code: p.code, message: asSentence(p.message) })));
+  return checked.values;
 }
 
 async function mrnTaken(db: DbOrTx, mrn: string, exceptId?: number): Promise<boolean> {

@@ -7,6 +7,7 @@ import { getTableName, sql, type SQL } from 'drizzle-orm';
 import { alias, type PgTable } from 'drizzle-orm/pg-core';
 import { CodeSystem } from '../codes/systems.js';
 import * as s from '../db/schema/index.js';
+import { LANGUAGE_TAG, SEX_SNOMED } from '../records/patient.js';
 import { idPrefix } from './ids.js';
 import {
   arr,
@@ -308,6 +309,8 @@ export function coverageResource(): SqlResource {
 }
 
 // Patients ----------------------------------------------------------------------------------------------
+// What a patient's fields mean in FHIR (the sex extension's codes, the language's form) is the patient
+// declaration's (src/records/patient.ts), which the FHIR import reads too.
 
 /**
  * A US Core race or ethnicity extension from what is stored: an OMB code, or a category's name in any
@@ -329,15 +332,13 @@ function ombExtension(url: string, stored: Expr, categories: Record<string, stri
   );
 }
 
-const sexCode: Record<string, string> = { female: '248152002', male: '248153007' };
-
 export function patientResource(): SqlResource {
   const t = s.patients;
   const { columns: identifier, from: identifierFrom } = aliased(s.patientIdentifiers, 'identifier');
   const { columns: contact, from: contactFrom } = aliased(s.emergencyContacts, 'contact');
   const phone = (value: Expr, use: string) => when(filled(value), obj({ system: 'phone', value, use }));
   const contactTelecom = listOf(when(filled(contact.phone), obj({ system: 'phone', value: contact.phone })), when(filled(contact.email), obj({ system: 'email', value: contact.email })));
-  const sex = lookup(sexCode, t.sex);
+  const sex = lookup(SEX_SNOMED as Record<string, string>, t.sex);
   return {
     from: sql`${t}`,
     json: obj({
@@ -376,7 +377,7 @@ export function patientResource(): SqlResource {
       ),
       communication: when(
         filled(t.language),
-        arr(obj({ language: when(sql`${t.language} ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'`, obj({ coding: arr(obj({ system: System.bcp47, code: t.language })) }), obj({ text: t.language })) })),
+        arr(obj({ language: when(sql`${t.language} ~ ${lit(LANGUAGE_TAG)}`, obj({ coding: arr(obj({ system: System.bcp47, code: t.language })) }), obj({ text: t.language })) })),
       ),
       contact: rowsOf(
         obj({ relationship: when(filled(contact.relationship), arr(obj({ text: contact.relationship }))), name: obj({ text: contact.name }), telecom: contactTelecom }),

@@ -3,9 +3,12 @@
 // Headers match ignoring case, spaces and punctuation ("Date of Birth", "DOB", "D.O.B." all find dob).
 import { stringify } from 'csv-stringify/sync';
 import type { FieldType } from './fields.js';
-import { ALLERGY_CATEGORIES, ALLERGY_CRITICALITIES, ALLERGY_SEVERITIES, ALLERGY_STATUSES } from '../records/allergy.js';
-import { MEDICATION_STATUSES } from '../records/medication.js';
-import { PROBLEM_STATUSES } from '../records/problem.js';
+import { ALLERGY_CATEGORIES, ALLERGY_FIELDS, ALLERGY_CRITICALITIES, ALLERGY_SEVERITIES, ALLERGY_STATUSES } from '../records/allergy.js';
+import { IMMUNIZATION_FIELDS } from '../records/immunization.js';
+import { MEDICATION_FIELDS, MEDICATION_STATUSES } from '../records/medication.js';
+import { NOTE_FIELDS } from '../records/note.js';
+import { PROBLEM_FIELDS, PROBLEM_STATUSES } from '../records/problem.js';
+import { vitalByCsvField } from '../records/vital.js';
 import type { Vocabulary } from '../records/record.js';
 
 export interface FieldSpec {
@@ -16,6 +19,13 @@ export interface FieldSpec {
   label: string;
   /** The most characters a cell may hold: a longer one rejects its row before it is parsed or written. */
   max: number;
+  /**
+   * The record's declaration (src/records/) reads the cell as written, so a value gets the same answer and
+   * words as on every other path; the type then only helps the mapping wizard guess the column.
+   */
+  declared?: boolean;
+  /** How a reason names the field, when a record's declaration has its own name for it ("the onset date"). */
+  what?: string;
 }
 
 export interface KindSpec {
@@ -58,6 +68,12 @@ export const typeLimits: Record<FieldType, number> = {
 const f = (name: string, type: FieldType, label: string, ...aliases: string[]): FieldSpec => ({ name, type, label, aliases, max: typeLimits[type] });
 /** A field whose cells are allowed more, or fewer, characters than its type's limit. */
 const sized = (max: number, field: FieldSpec): FieldSpec => ({ ...field, max });
+/** A field named in its reasons as its record's declaration names it, so every path words a bad date or number alike. */
+const named = (what: string, field: FieldSpec): FieldSpec => ({ ...field, what });
+/** A vital sign's column is named in reasons as the sign is ("Body weight"), as `vitals add` names it. */
+const vitalDisplay = (csvField: string): string => vitalByCsvField(csvField)!.display;
+/** A field whose cells the record's declaration reads. */
+const declared = (field: FieldSpec): FieldSpec => ({ ...field, declared: true });
 
 const chart = f('chart_number', 'id', "the patient's chart number", 'chart #', 'chart no', 'chart', 'mrn', 'medical record number', 'patient id', 'patient #', 'account number', 'acct #');
 const recordId = (what: string) => f('record_id', 'id', `the ${what}'s id in the old system (makes re-imports update it)`, `${what} id`, 'id', 'source id', 'legacy id');
@@ -71,25 +87,25 @@ export const kindSpecs = {
     fields: [
       chart,
       f('external_id', 'id', "the patient's id in the old system", 'old id', 'legacy id', 'external id', 'old system id', 'patient number'),
-      sized(100, f('last_name', 'text', 'family name', 'last name', 'last', 'surname', 'family name', 'lname')),
-      sized(100, f('first_name', 'text', 'given name', 'first name', 'first', 'given name', 'fname')),
-      sized(100, f('middle_name', 'text', 'middle name or initial', 'middle name', 'middle', 'mi', 'middle initial')),
+      declared(sized(100, f('last_name', 'text', 'family name', 'last name', 'last', 'surname', 'family name', 'lname'))),
+      declared(sized(100, f('first_name', 'text', 'given name', 'first name', 'first', 'given name', 'fname'))),
+      declared(sized(100, f('middle_name', 'text', 'middle name or initial', 'middle name', 'middle', 'mi', 'middle initial'))),
       sized(200, f('full_name', 'text', 'whole name, "DOE, JOHN A" or "John A Doe"', 'name', 'patient name', 'patient', 'full name')),
-      f('dob', 'past-date', 'date of birth', 'date of birth', 'birth date', 'birthdate', 'd.o.b.', 'birthday'),
-      f('sex', 'sex', 'sex: M, F, U (or male/female, 1/2)', 'gender', 'sex at birth', 'administrative sex'),
-      sized(200, f('address1', 'text', 'street address', 'address', 'street', 'address line 1', 'address 1', 'street address')),
-      sized(200, f('address2', 'text', 'address line 2', 'address line 2', 'address 2', 'apt', 'suite')),
-      sized(100, f('city', 'text', 'city', 'town')),
-      f('state', 'state', 'state (MA or Massachusetts)', 'st', 'province'),
-      f('zip', 'zip', 'ZIP code', 'zip code', 'zipcode', 'postal code', 'postcode'),
-      f('phone', 'phone', 'home phone', 'home phone', 'telephone', 'phone number', 'tel', 'phone #'),
-      f('mobile_phone', 'phone', 'mobile phone', 'cell', 'cell phone', 'mobile', 'mobile phone'),
-      f('work_phone', 'phone', 'work phone', 'work phone', 'business phone'),
-      f('email', 'email', 'e-mail address', 'e-mail', 'email address'),
-      f('race', 'race', 'race (word or CDC code)'),
-      f('ethnicity', 'ethnicity', 'ethnicity (word or CDC code)'),
-      sized(100, f('language', 'text', 'preferred language', 'preferred language', 'primary language')),
-      f('deceased_date', 'past-date', 'date of death', 'date of death', 'death date', 'deceased', 'dod'),
+      declared(f('dob', 'past-date', 'date of birth', 'date of birth', 'birth date', 'birthdate', 'd.o.b.', 'birthday')),
+      declared(f('sex', 'sex', 'sex: M, F, U (or male/female, 1/2)', 'gender', 'sex at birth', 'administrative sex')),
+      declared(sized(200, f('address1', 'text', 'street address', 'address', 'street', 'address line 1', 'address 1', 'street address'))),
+      declared(sized(200, f('address2', 'text', 'address line 2', 'address line 2', 'address 2', 'apt', 'suite'))),
+      declared(sized(100, f('city', 'text', 'city', 'town'))),
+      declared(f('state', 'state', 'state (MA or Massachusetts)', 'st', 'province')),
+      declared(f('zip', 'zip', 'ZIP code', 'zip code', 'zipcode', 'postal code', 'postcode')),
+      declared(f('phone', 'phone', 'home phone', 'home phone', 'telephone', 'phone number', 'tel', 'phone #')),
+      declared(f('mobile_phone', 'phone', 'mobile phone', 'cell', 'cell phone', 'mobile', 'mobile phone')),
+      declared(f('work_phone', 'phone', 'work phone', 'work phone', 'business phone')),
+      declared(f('email', 'email', 'e-mail address', 'e-mail', 'email address')),
+      declared(f('race', 'race', 'race (word or CDC code)')),
+      declared(f('ethnicity', 'ethnicity', 'ethnicity (word or CDC code)')),
+      declared(sized(100, f('language', 'text', 'preferred language', 'preferred language', 'primary language'))),
+      declared(f('deceased_date', 'past-date', 'date of death', 'date of death', 'death date', 'deceased', 'dod')),
     ],
     required: [['last_name', 'full_name'], ['first_name', 'full_name'], ['dob']],
   },
@@ -100,8 +116,8 @@ export const kindSpecs = {
       f('code', 'text', 'ICD-10-CM (with or without the dot) or SNOMED CT code', 'icd10', 'icd-10', 'icd 10 code', 'icd code', 'dx', 'dx code', 'diagnosis code', 'snomed'),
       codeSystem,
       f('description', 'text', 'what the problem is', 'problem', 'diagnosis', 'problem name', 'condition'),
-      f('onset_date', 'date', 'when it started', 'onset', 'date of onset', 'date diagnosed', 'diagnosed', 'start date'),
-      f('resolved_date', 'date', 'when it resolved', 'resolved', 'resolution date', 'end date', 'abatement date'),
+      named(PROBLEM_FIELDS.onsetDate, f('onset_date', 'date', 'when it started', 'onset', 'date of onset', 'date diagnosed', 'diagnosed', 'start date')),
+      named(PROBLEM_FIELDS.abatementDate, f('resolved_date', 'date', 'when it resolved', 'resolved', 'resolution date', 'end date', 'abatement date')),
       f('status', 'text', choices(PROBLEM_STATUSES), 'problem status', 'clinical status'),
     ],
     required: [['chart_number'], ['code']],
@@ -113,13 +129,13 @@ export const kindSpecs = {
       f('rxnorm', 'rxnorm', 'RxNorm concept id', 'rxcui', 'rxnorm code', 'rx norm'),
       f('ndc', 'ndc', 'National Drug Code (11 digits, or 10 with hyphens)', 'ndc code', 'national drug code'),
       f('drug_name', 'text', 'the drug as written', 'medication', 'drug', 'medication name', 'drug name', 'description'),
-      f('dose', 'quantity', 'dose with its unit (e.g. 10 mg)', 'strength', 'dosage'),
+      named(MEDICATION_FIELDS.dose, f('dose', 'quantity', 'dose with its unit (e.g. 10 mg)', 'strength', 'dosage')),
       f('route', 'text', 'route (oral, ...)', 'route of administration'),
       f('frequency', 'text', 'how often (sig)', 'sig', 'directions', 'instructions'),
-      f('start_date', 'date', 'when it was started', 'start', 'started', 'date prescribed', 'prescribed'),
-      f('stop_date', 'date', 'when it was stopped', 'stop', 'stopped', 'end date', 'discontinued'),
-      f('quantity', 'number', 'quantity dispensed', 'qty', 'dispense'),
-      f('refills', 'integer', 'refills', 'refill', '# refills'),
+      named(MEDICATION_FIELDS.startDate, f('start_date', 'date', 'when it was started', 'start', 'started', 'date prescribed', 'prescribed')),
+      named(MEDICATION_FIELDS.stopDate, f('stop_date', 'date', 'when it was stopped', 'stop', 'stopped', 'end date', 'discontinued')),
+      named(MEDICATION_FIELDS.quantity, f('quantity', 'number', 'quantity dispensed', 'qty', 'dispense')),
+      named(MEDICATION_FIELDS.refills, f('refills', 'integer', 'refills', 'refill', '# refills')),
       f('status', 'text', choices(MEDICATION_STATUSES), 'med status'),
     ],
     required: [['chart_number'], ['rxnorm', 'ndc'], ['drug_name', 'rxnorm', 'ndc']],
@@ -135,7 +151,7 @@ export const kindSpecs = {
       f('reaction', 'text', 'the reaction', 'reactions', 'manifestation'),
       f('severity', 'text', choices(ALLERGY_SEVERITIES)),
       f('criticality', 'text', `risk of a serious reaction: ${choices(ALLERGY_CRITICALITIES)}`, 'risk'),
-      f('onset_date', 'date', 'when it started', 'onset', 'date noted', 'noted'),
+      named(ALLERGY_FIELDS.onsetDate, f('onset_date', 'date', 'when it started', 'onset', 'date noted', 'noted')),
       f('status', 'text', choices(ALLERGY_STATUSES), 'allergy status'),
     ],
     required: [['chart_number'], ['substance']],
@@ -146,13 +162,13 @@ export const kindSpecs = {
       recordId('immunization'),
       f('cvx', 'cvx', 'CVX vaccine code', 'cvx code', 'vaccine code'),
       f('vaccine', 'text', 'the vaccine as written', 'vaccine name', 'immunization', 'description'),
-      date('date given', 'date given', 'administered', 'date administered', 'given'),
+      named(IMMUNIZATION_FIELDS.occurrenceDate, date('date given', 'date given', 'administered', 'date administered', 'given')),
       f('lot_number', 'text', 'lot number', 'lot', 'lot #', 'lot no'),
-      f('expiration_date', 'date', 'lot expiration date', 'expires', 'expiration', 'exp date', 'lot expiration'),
+      named(IMMUNIZATION_FIELDS.expirationDate, f('expiration_date', 'date', 'lot expiration date', 'expires', 'expiration', 'exp date', 'lot expiration')),
       f('manufacturer', 'text', 'manufacturer', 'mfr', 'maker'),
       f('site', 'text', 'body site', 'injection site'),
       f('route', 'text', 'route'),
-      f('dose', 'quantity', 'dose with unit (e.g. 0.5 mL)', 'dose amount'),
+      named(IMMUNIZATION_FIELDS.doseQuantity, f('dose', 'quantity', 'dose with unit (e.g. 0.5 mL)', 'dose amount')),
     ],
     required: [['chart_number'], ['cvx'], ['date']],
   },
@@ -175,15 +191,15 @@ export const kindSpecs = {
       chart,
       f('date', 'datetime', 'when they were taken', 'date taken', 'visit date', 'taken'),
       f('bp', 'text', 'blood pressure as 120/80', 'blood pressure', 'b/p'),
-      f('systolic', 'number', 'systolic pressure', 'sbp', 'systolic bp'),
-      f('diastolic', 'number', 'diastolic pressure', 'dbp', 'diastolic bp'),
-      f('pulse', 'quantity', 'heart rate per minute', 'heart rate', 'hr', 'pulse rate'),
-      f('respiratory_rate', 'quantity', 'breaths per minute', 'resp', 'respirations', 'rr', 'resp rate'),
-      f('temperature', 'quantity', "temperature (°F or °C by the practice's unit setting, unless written)", 'temp', 'temperature f'),
-      f('weight', 'quantity', "weight (lb or kg by the practice's unit setting, unless written)", 'wt', 'weight lbs', 'weight lb'),
-      f('height', 'quantity', "height (in or cm by the practice's unit setting, unless written)", 'ht', 'height in'),
-      f('bmi', 'number', 'body mass index', 'body mass index'),
-      f('spo2', 'quantity', 'oxygen saturation %', 'o2 sat', 'pulse ox', 'oxygen saturation', 'sat'),
+      named(vitalDisplay('systolic'), f('systolic', 'number', 'systolic pressure', 'sbp', 'systolic bp')),
+      named(vitalDisplay('diastolic'), f('diastolic', 'number', 'diastolic pressure', 'dbp', 'diastolic bp')),
+      named(vitalDisplay('pulse'), f('pulse', 'quantity', 'heart rate per minute', 'heart rate', 'hr', 'pulse rate')),
+      named(vitalDisplay('respiratory_rate'), f('respiratory_rate', 'quantity', 'breaths per minute', 'resp', 'respirations', 'rr', 'resp rate')),
+      named(vitalDisplay('temperature'), f('temperature', 'quantity', "temperature (°F or °C by the practice's unit setting, unless written)", 'temp', 'temperature f')),
+      named(vitalDisplay('weight'), f('weight', 'quantity', "weight (lb or kg by the practice's unit setting, unless written)", 'wt', 'weight lbs', 'weight lb')),
+      named(vitalDisplay('height'), f('height', 'quantity', "height (in or cm by the practice's unit setting, unless written)", 'ht', 'height in')),
+      named(vitalDisplay('bmi'), f('bmi', 'number', 'body mass index', 'body mass index')),
+      named(vitalDisplay('spo2'), f('spo2', 'quantity', 'oxygen saturation %', 'o2 sat', 'pulse ox', 'oxygen saturation', 'sat')),
     ],
     required: [['chart_number'], ['date'], ['bp', 'systolic', 'pulse', 'respiratory_rate', 'temperature', 'weight', 'height', 'bmi', 'spo2']],
   },
@@ -222,7 +238,7 @@ export const kindSpecs = {
     fields: [
       chart,
       recordId('note'),
-      date('date of the note', 'note date', 'visit date', 'dos'),
+      named(NOTE_FIELDS.noteDate, date('date of the note', 'note date', 'visit date', 'dos')),
       sized(100_000, f('subjective', 'text', 'S: what the patient reports', 's', 'history of present illness', 'hpi')),
       sized(100_000, f('objective', 'text', 'O: findings', 'o', 'exam', 'findings')),
       sized(100_000, f('assessment', 'text', 'A: assessment', 'a', 'impression')),

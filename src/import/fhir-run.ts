@@ -18,7 +18,7 @@ export async function importFhir(db: Db, input: string, options: ImportOptions &
   async function* batches(): AsyncGenerator<ImportItem[]> {
     let batch: ImportItem[] = [];
     for await (const unit of readFhirInput(input, ignored, options.limits)) {
-      batch.push(...fhirItems(unit, options.source, { today }));
+      batch.push(...fhirItems(unit, options.source, { today, dates: { form: 'machine' } }));
       // Whole folders per batch: a patient's resources land together, patients before what points to them.
       if (batch.length >= batchSize) {
         yield batch;

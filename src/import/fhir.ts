@@ -13,15 +13,14 @@ import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
-import { asReason, type Checked, type RecordContext } from '../records/record.js';
+import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
 import { vitalByLoinc } from '../records/vital.js';
-import { normalizePhone } from '../codes/contact.js';
 import { readIsoDate } from '../dates.js';
 import { PracticeError } from '../errors.js';
 import { defaultJsonLimits, formatBytes, ndjsonLines, parseJsonWithin, type JsonLimits } from '../text/json.js';
 import { textToSoap } from '../fhir/notes.js';
 import { Profile, System } from '../fhir/terminology.js';
-import { normalizeEthnicity, normalizeRace, normalizeState } from './demographics.js';
+import { checkPatient, importedPatient, normalizeState } from '../records/patient.js';
 import type { ImportItem } from './engine.js';
 import type { ClinicalRecord, ClinicalTarget, PatientRef, RecordLink } from './writer.js';
 
@@ -431,35 +430,58 @@ function telecomValue(r: Json, system: string): string | null {
   return (r.telecom ?? []).find((t: Json) => t.system === system && t.value)?.value ?? null;
 }
 
-/** A US Core race/ethnicity extension: its OMB category code, else its text as written. */
-function ombValue(resource: Json, url: string, normalize: (code: string) => string | undefined): string | null {
+/** A US Core race/ethnicity extension: its OMB category code, else its text as written (the declaration reads either). */
+function ombValue(resource: Json, url: string): string | undefined {
   const ext = (resource.extension ?? []).find((e: Json) => e.url === url);
-  const code = ext?.extension?.find((e: Json) => e.url === 'ombCategory')?.valueCoding?.code;
-  if (code) return normalize(code) ?? null;
-  return ext?.extension?.find((e: Json) => e.url === 'text')?.valueString ?? null;
+  return ext?.extension?.find((e: Json) => e.url === 'ombCategory')?.valueCoding?.code ?? ext?.extension?.find((e: Json) => e.url === 'text')?.valueString;
 }
+
+/** The patient's fields FHIR's Patient carries (src/records/patient.ts): a re-import sets each. */
+const FHIR_PATIENT_FIELDS = ['middleName', 'suffix', 'preferredName', 'genderIdentity', 'race', 'ethnicity', 'language', 'address1', 'address2', 'city', 'state', 'zip', 'phoneHome', 'phoneMobile', 'phoneWork', 'email', 'deceasedDate'] as const;
 
 const isUri = (system: unknown) => typeof system === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(system);
 
 function mapPatient(r: Json, b: Builder): void {
   const name = (r.name ?? []).find((n: Json) => n.use === 'official') ?? r.name?.[0];
-  const family = name?.family;
   const given: string[] = name?.given ?? [];
-  const dob = dateOf(r.birthDate);
-  if (!family || !given.length) b.reject('the patient has no family and given name');
-  if (!dob) b.reject('the patient has no birth date');
-  if (b.item.problems.length) return;
   const address = r.address?.[0];
-  const phone = (use: string) => {
-    const t = (r.telecom ?? []).find((c: Json) => c.system === 'phone' && (c.use ?? 'home') === use);
-    return t?.value ? (normalizePhone(t.value) ?? t.value) : null;
-  };
-  const email = telecomValue(r, 'email');
+  const phone = (use: string) => (r.telecom ?? []).find((c: Json) => c.system === 'phone' && (c.use ?? 'home') === use)?.value;
   // Our own export's chart number: kept when free here, else the resource id is.
   const chartNumber = (r.identifier ?? []).find((i: Json) => i.system === System.mrn && i.value)?.value;
-  const preferred = (r.name ?? []).find((n: Json) => n.use === 'usual' && n !== name)?.given?.[0];
   const genderIdentity = (r.extension ?? []).find((e: Json) => e.url === Profile.genderIdentity);
   const language = r.communication?.[0]?.language;
+  const patient = b.checked(
+    checkPatient(
+      {
+        mrn: chartNumber ?? r.id,
+        firstName: given[0],
+        middleName: given.slice(1).join(' '),
+        lastName: name?.family,
+        suffix: name?.suffix?.join(' '),
+        preferredName: (r.name ?? []).find((n: Json) => n.use === 'usual' && n !== name)?.given?.[0],
+        dob: r.birthDate,
+        // FHIR requires a gender; a resource without one says nothing about it.
+        sex: r.gender,
+        genderIdentity: genderIdentity ? (conceptText(genderIdentity.valueCodeableConcept) ?? genderIdentity.valueString) : undefined,
+        race: ombValue(r, Profile.race),
+        ethnicity: ombValue(r, Profile.ethnicity),
+        language: language?.coding?.[0]?.code ?? language?.text,
+        address1: address?.line?.[0],
+        address2: address?.line?.[1],
+        city: address?.city,
+        state: address?.state,
+        zip: address?.postalCode,
+        phoneHome: phone('home'),
+        phoneMobile: phone('mobile'),
+        phoneWork: phone('work'),
+        email: telecomValue(r, 'email') ?? undefined,
+        deceasedDate: r.deceasedDateTime,
+      },
+      b.context.record,
+      { creating: true },
+    ),
+  );
+  if (!patient) return;
   const key = { system: b.context.source, value: r.id };
   b.item.patients.push({
     key,
@@ -470,30 +492,7 @@ function mapPatient(r: Json, b: Builder): void {
     identifiers: chartNumber
       ? (r.identifier ?? []).filter((i: Json) => isUri(i.system) && i.system !== System.mrn && typeof i.value === 'string' && i.value).map((i: Json) => ({ system: i.system, value: i.value }))
       : [],
-    values: {
-      firstName: given[0]!,
-      middleName: given.slice(1).join(' ') || null,
-      lastName: family,
-      suffix: name?.suffix?.length ? name.suffix.join(' ') : null,
-      preferredName: preferred ?? null,
-      dob: dob!,
-      sex: ['male', 'female', 'other', 'unknown'].includes(r.gender) ? r.gender : 'unknown',
-      genderIdentity: genderIdentity ? (conceptText(genderIdentity.valueCodeableConcept) ?? genderIdentity.valueString ?? null) : null,
-      race: ombValue(r, Profile.race, normalizeRace),
-      ethnicity: ombValue(r, Profile.ethnicity, normalizeEthnicity),
-      language: language?.coding?.[0]?.code ?? language?.text ?? null,
-      active: r.active ?? true,
-      address1: address?.line?.[0] ?? null,
-      address2: address?.line?.[1] ?? null,
-      city: address?.city ?? null,
-      state: address?.state ? (normalizeState(address.state) ?? null) : null,
-      zip: address?.postalCode ?? null,
-      phoneHome: phone('home'),
-      phoneMobile: phone('mobile'),
-      phoneWork: phone('work'),
-      email,
-      deceasedDate: dateOf(r.deceasedDateTime) ?? null,
-    },
+    values: { ...importedPatient(patient, FHIR_PATIENT_FIELDS), active: r.active ?? true },
   });
   (r.contact ?? []).forEach((c: Json, i: number) => {
     const contactName = c.name?.text ?? ([...(c.name?.given ?? []), c.name?.family].filter(Boolean).join(' ') || undefined);
@@ -557,7 +556,7 @@ function mapCondition(r: Json, b: Builder): void {
   const code = coded(r.code, ...PROBLEM_CODE_SYSTEMS);
   const problem = b.checked(
     checkProblem(
-      { code: code?.code, codeSystem: code?.codeSystem, display: code?.display, status: firstCode(r.clinicalStatus), onsetDate: dateOf(when(r, 'onset').start), abatementDate: dateOf(when(r, 'abatement').start), note: noteText(r.note) },
+      { code: code?.code, codeSystem: code?.codeSystem, display: code?.display, status: firstCode(r.clinicalStatus), onsetDate: when(r, 'onset').start, abatementDate: when(r, 'abatement').start, note: noteText(r.note) },
       b.context.record,
     ),
   );
@@ -622,6 +621,9 @@ function mapObservation(r: Json, b: Builder): void {
   }) as { part: Coded; value: Record<string, unknown> }[];
   // Every value is checked (plausible, in a known unit) before any is added: one bad part rejects it all.
   for (const [coding, value] of [[code!, values], ...parts.map((p) => [p.part, p.value] as const)] as const) {
+    // A quantity's value that is not a JSON number is worded as a CSV cell or an option that is not one.
+    const sign = coding.codeSystem === CodeSystem.loinc ? vitalByLoinc(coding.code) : undefined;
+    if (value.valueNumeric != null && typeof value.valueNumeric !== 'number') return b.reject(asReason(notANumber(sign?.display ?? 'the value')));
     if (coding.codeSystem !== CodeSystem.loinc || typeof value.valueNumeric !== 'number') continue;
     const unit = value.valueUnit as string | null;
     const checked = vitalByLoinc(coding.code) && !unit ? { problem: `${vitalByLoinc(coding.code)!.display} ${value.valueNumeric} has no unit` } : checkObservationValue(coding.code, value.valueNumeric, unit, 'metric');
@@ -653,7 +655,6 @@ function mapMedication(r: Json, b: Builder): void {
   const dosage = r.dosageInstruction?.[0] ?? r.dosage?.[0];
   const dose = dosage?.doseAndRate?.[0]?.doseQuantity;
   const dispense = r.dispenseRequest;
-  const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
   const medication = b.checked(
     checkMedication(
       {
@@ -662,14 +663,14 @@ function mapMedication(r: Json, b: Builder): void {
         display: conceptText(concept),
         // FHIR requires a status; a resource without one says nothing about it.
         status: r.status ?? 'unknown',
-        dose: number(dose?.value),
+        dose: dose?.value,
         doseUnit: dose?.code ?? dose?.unit,
         route: conceptText(dosage?.route),
         frequency: dosage?.text,
-        quantity: number(dispense?.quantity?.value),
-        refills: number(dispense?.numberOfRepeatsAllowed),
-        startDate: dateOf(period.start),
-        stopDate: dateOf(period.end),
+        quantity: dispense?.quantity?.value,
+        refills: dispense?.numberOfRepeatsAllowed,
+        startDate: period.start,
+        stopDate: period.end,
       },
       b.context.record,
     ),
@@ -700,7 +701,7 @@ function mapAllergy(r: Json, b: Builder): void {
         severity: reaction?.severity,
         criticality: r.criticality,
         status: firstCode(r.clinicalStatus),
-        onsetDate: dateOf(when(r, 'onset').start),
+        onsetDate: when(r, 'onset').start,
       },
       b.context.record,
     ),
@@ -724,14 +725,14 @@ function mapImmunization(r: Json, b: Builder): void {
       {
         cvx: vaccine?.codeSystem === CodeSystem.cvx ? vaccine.code : undefined,
         display: vaccine?.display,
-        occurrenceDate: dateOf(at),
+        occurrenceDate: at,
         status: r.status,
         lotNumber: r.lotNumber,
-        expirationDate: dateOf(r.expirationDate),
+        expirationDate: r.expirationDate,
         manufacturer: r.manufacturer?.display,
         site: conceptText(r.site),
         route: conceptText(r.route),
-        doseQuantity: typeof r.doseQuantity?.value === 'number' ? r.doseQuantity.value : undefined,
+        doseQuantity: r.doseQuantity?.value,
         doseUnit: r.doseQuantity?.code ?? r.doseQuantity?.unit,
       },
       b.context.record,
@@ -934,7 +935,7 @@ function mapProgressNote(r: Json, b: Builder): void {
   if (!(r.type?.coding ?? []).some((c: Json) => c.code === PROGRESS_NOTE)) return void (b.item.skip = true);
   const patient = b.patientRef(r.subject);
   const text = attachmentText(r.content?.[0]?.attachment);
-  const note = b.checked(checkNote({ noteDate: dateOf(r.context?.period?.start ?? r.date), ...(text === undefined ? {} : textToSoap(text)) }, b.context.record));
+  const note = b.checked(checkNote({ noteDate: r.context?.period?.start ?? r.date, ...(text === undefined ? {} : textToSoap(text)) }, b.context.record));
   if (!patient || !note) return;
   // Our export dates an unsigned note at midnight of its day; any other time is when it was signed.
   const signedAt = r.date && r.date.length > 10 && Date.parse(r.date) !== Date.parse(`${note.noteDate}T00:00:00Z`) ? r.date : null;

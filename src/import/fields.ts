@@ -2,16 +2,16 @@
 // codes, codes of every system, quantities with units, money. Each returns the stored form or a plain
 // reason; a value a spreadsheet has mangled (1.23E+05, a ZIP without its leading zero) is refused, never guessed.
 import { DateTime } from 'luxon';
-import { normalizePhone, normalizeZip, isEmail } from '../codes/contact.js';
+import { isEmail } from '../codes/contact.js';
 import { readCvx } from '../codes/code-lists.js';
 import { readRxnorm } from '../codes/drug-codes.js';
 import { describeLoincProblem } from '../codes/loinc.js';
 import { readNdc } from '../codes/ndc.js';
 import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
-import { asReason } from '../records/record.js';
+import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState, PATIENT_FIELDS, readPhone, readZip } from '../records/patient.js';
+import { asReason, notANumber, readNumber } from '../records/record.js';
 import { isScientific, readDate, type DateOrder } from '../dates.js';
 import { parseMoney } from '../money.js';
-import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState } from './demographics.js';
 
 
 export interface FieldContext {
@@ -26,6 +26,8 @@ const ok = <T>(value: T): Parsed<T> => ({ value });
 const bad = (problem: string): Parsed<never> => ({ problem });
 /** A code read by its code list's reader: the reason in the words every path gives. */
 const code = (read: { code: string } | { problem: string }): Parsed<string> => ('code' in read ? ok(read.code) : bad(asReason(read.problem)));
+/** A value read by a declaration's reader (src/records/): its reason as a row's, without the full stop. */
+const reason = <T>(read: { value: T } | { problem: string }): Parsed<T> => ('value' in read ? read : bad(asReason(read.problem)));
 
 /**
  * Why a cell is too long for its field, or undefined: names the field, its length and the limit, never
@@ -45,7 +47,7 @@ export function tooLong(field: string, cell: string, max: number): string | unde
 const todayIso = new WeakMap<DateTime, string>();
 
 /** A date cell, read as every date is (src/dates.ts); a bare number is an Excel serial, as spreadsheets save them. */
-export function parseDate(input: string, context: FieldContext, what = 'date', past = false): Parsed<string> {
+export function parseDate(input: string, context: FieldContext, what = 'the date', past = false): Parsed<string> {
   let today = todayIso.get(context.today);
   if (today === undefined) todayIso.set(context.today, (today = context.today.toISODate()!));
   return readDate(input, { today, order: context.dateOrder, what, past, spreadsheet: true });
@@ -116,7 +118,8 @@ export function normalizeUnit(input: string): string {
 /** "180 lb", "180lbs", "72.5", "98.6 F" → value and UCUM unit (the default unit when none is written). */
 export function parseQuantity(input: string, what: string, defaultUnit?: string): Parsed<{ value: number; unit: string | null }> {
   const m = /^([+-]?[0-9]+(?:[.,][0-9]+)?)\s*(.*)$/.exec(input.trim());
-  if (!m || isScientific(input)) return bad(`${what} "${input}" is not a number`);
+  // A sign is kept for the record's own check, which names the rule (a dose below zero).
+  if (!m || isScientific(input)) return bad(asReason(notANumber(what)));
   const value = Number(m[1]!.replace(',', '.'));
   const unit = m[2] ? normalizeUnit(m[2]) : (defaultUnit ?? null);
   return ok({ value, unit });
@@ -183,23 +186,15 @@ export function parseField(type: FieldType, raw: string, label: string, context:
       const sex = normalizeSex(text);
       return sex ? ok(sex) : bad(`${label} "${text}" is not a sex code (M, F, U, male, female, 1, 2)`);
     }
-    case 'phone': {
-      if (isScientific(text)) return bad(`${label} "${text}" was turned into a number by a spreadsheet; its digits are lost`);
-      const phone = normalizePhone(text);
-      return phone ? ok(phone) : bad(`${label} "${text}" is not a 10-digit US phone number`);
-    }
+    case 'phone':
+      return reason(readPhone(text, label));
     case 'email':
       return isEmail(text) ? ok(text.toLowerCase()) : bad(`${label} "${text}" is not an e-mail address`);
-    case 'zip': {
-      if (/^[0-9]{3,4}$/.test(text) || /^[0-9]{3,4}-?[0-9]{4}$/.test(text) && text.replace('-', '').length < 9) {
-        return bad(`ZIP code "${text}" is missing its leading zero(s), probably lost in a spreadsheet; write it as text (e.g. ${text.split('-')[0]!.padStart(5, '0')})`);
-      }
-      const zip = normalizeZip(text);
-      return zip ? ok(zip) : bad(`ZIP code "${text}" is not a US ZIP code (12345 or 12345-6789)`);
-    }
+    case 'zip':
+      return reason(readZip(text));
     case 'state': {
       const state = normalizeState(text);
-      return state ? ok(state) : bad(`state "${text}" is not a US state or territory`);
+      return state ? ok(state) : bad(`${PATIENT_FIELDS.state} "${text}" is not a US state or territory`);
     }
     case 'race':
       return ok(normalizeRace(text) ?? text);
@@ -229,14 +224,10 @@ export function parseField(type: FieldType, raw: string, label: string, context:
       if (modifiers.length > 4) return bad('a charge line takes at most 4 modifiers');
       return ok(modifiers);
     }
-    case 'number': {
-      if (!/^[+-]?[0-9]+(\.[0-9]+)?$/.test(text)) return bad(`${label} "${text}" is not a number`);
-      return ok(Number(text));
-    }
-    case 'integer': {
-      if (!/^[0-9]+$/.test(text)) return bad(`${label} "${text}" is not a whole number`);
-      return ok(Number(text));
-    }
+    case 'number':
+      return reason(readNumber(text, label));
+    case 'integer':
+      return reason(readNumber(text, label, true));
     case 'money':
       return parseMoneyField(text, label);
     case 'quantity':

@@ -9,13 +9,14 @@ import type { ImportItem } from './engine.js';
 import { parseField, tooLong, type FieldContext } from './fields.js';
 import { parseDiagnosisPointers } from '../chart/encounters.js';
 import { patientSearchName } from '../chart/names.js';
-import { splitFullName, tidyName } from './names.js';
+import { splitFullName } from './names.js';
 import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
 import { checkAllergy } from '../records/allergy.js';
 import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
 import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
+import { checkPatient, importedPatient } from '../records/patient.js';
 import { checkProblem, readDiagnosisCode } from '../records/problem.js';
 import { asReason, type Checked, type RecordContext } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
@@ -56,12 +57,12 @@ type Values = Record<string, any>;
 const recordContexts = new WeakMap<RowContext, RecordContext>();
 function recordContext(context: RowContext): RecordContext {
   let found = recordContexts.get(context);
-  if (!found) recordContexts.set(context, (found = { today: context.today.toISODate()! }));
+  if (!found) recordContexts.set(context, (found = { today: context.today.toISODate()!, dates: { form: 'file', order: context.dateOrder } }));
   return found;
 }
 
 /** Kinds declared in src/records/: their own check says what is missing, in the words the CLI uses. */
-const declaredKinds = new Set<ImportKind>(['problems', 'medications', 'allergies', 'immunizations', 'notes']);
+const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes']);
 
 class Row {
   readonly item: ImportItem;
@@ -127,7 +128,11 @@ export function rowItem(cells: string[], rowNumber: number, context: RowContext)
       row.reject(long);
       continue;
     }
-    const parsed = parseField(field.type, raw, field.label, context);
+    if (field.declared) {
+      row.v[field.name] = raw.trim();
+      continue;
+    }
+    const parsed = parseField(field.type, raw, field.what ?? field.label, context);
     if ('problem' in parsed) row.reject(parsed.problem);
     else row.v[field.name] = parsed.value;
   }
@@ -146,55 +151,60 @@ function describeGroup(kind: ImportKind, group: string[]): string {
   return group.map((name) => fields.find((f) => f.name === name)?.label ?? name).join(' or ');
 }
 
+/** The patient's fields a CSV patient file can hold (src/records/patient.ts): a re-import sets each. */
+const CSV_PATIENT_FIELDS = ['middleName', 'address1', 'address2', 'city', 'state', 'zip', 'phoneHome', 'phoneMobile', 'phoneWork', 'email', 'race', 'ethnicity', 'language', 'deceasedDate'] as const;
+
 const builders: Record<ImportKind, (row: Row) => void> = {
   patients(row) {
     const v = row.v;
-    let last = v.last_name ? tidyName(v.last_name) : undefined;
-    let first = v.first_name ? tidyName(v.first_name) : undefined;
-    let middle = v.middle_name ? tidyName(v.middle_name) : undefined;
+    let last: string | undefined = v.last_name;
+    let first: string | undefined = v.first_name;
+    let middle: string | undefined = v.middle_name;
     // "DOE, JOHN A" typed into the last-name column, or a single name column.
     const whole = v.full_name ?? (last && !first && last.includes(',') ? last : undefined);
     if (whole) {
       const split = splitFullName(whole);
-      if (!split) return row.reject(`name "${whole}" cannot be split into last and first name (write it "LAST, FIRST")`);
+      if (!split) return row.reject(`the name cannot be split into last and first name (write it "LAST, FIRST")`);
       ({ last, first } = split);
       middle = middle ?? split.middle;
     }
-    if (!last || !first) return row.reject('the last or first name is empty');
-    if (v.deceased_date && v.deceased_date < v.dob) return row.reject('the date of death is before the date of birth');
+    const patient = row.checked(
+      checkPatient(
+        {
+          firstName: first,
+          middleName: middle,
+          lastName: last,
+          dob: v.dob,
+          sex: v.sex,
+          address1: v.address1,
+          address2: v.address2,
+          city: v.city,
+          state: v.state,
+          zip: v.zip,
+          phoneHome: v.phone,
+          phoneMobile: v.mobile_phone,
+          phoneWork: v.work_phone,
+          email: v.email,
+          race: v.race,
+          ethnicity: v.ethnicity,
+          language: v.language,
+          deceasedDate: v.deceased_date,
+        },
+        row.recordContext,
+        { creating: true },
+      ),
+    );
+    if (!patient) return;
     const { source } = row.context;
     // The key that makes a re-import find this patient again: chart number, else old-system id, else name + birth date.
     const key: PatientRef = v.chart_number
       ? { system: source, value: v.chart_number }
       : v.external_id
         ? { system: `${source}:external`, value: v.external_id }
-        : { system: `${source}:name-dob`, value: `${patientSearchName({ lastName: last, firstName: first })}|${v.dob}` };
+        : { system: `${source}:name-dob`, value: `${patientSearchName({ lastName: patient.lastName!, firstName: patient.firstName! })}|${patient.dob}` };
     const mrn = v.chart_number ?? `I${hash('sha256', `${key.system}|${key.value}`).slice(0, 9).toUpperCase()}`;
     row.item.allowNameMatch = !v.chart_number;
-    row.item.patients.push({
-      key,
-      mrn,
-      values: {
-        firstName: first,
-        middleName: middle ?? null,
-        lastName: last,
-        dob: v.dob,
-        sex: v.sex ?? 'unknown',
-        address1: v.address1 ?? null,
-        address2: v.address2 ?? null,
-        city: v.city ? tidyName(v.city) : null,
-        state: v.state ?? null,
-        zip: v.zip ?? null,
-        phoneHome: v.phone ?? null,
-        phoneMobile: v.mobile_phone ?? null,
-        phoneWork: v.work_phone ?? null,
-        email: v.email ?? null,
-        race: v.race ?? null,
-        ethnicity: v.ethnicity ?? null,
-        language: v.language ?? null,
-        deceasedDate: v.deceased_date ?? null,
-      },
-    });
+    row.item.patients.push({ key, mrn, values: importedPatient(patient, CSV_PATIENT_FIELDS) });
   },
 
   problems(row) {

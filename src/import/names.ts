@@ -1,11 +1,5 @@
-// How names typed into transcriptions are tidied and split (matching uses src/chart's search-name form).
-
-/** Names typed in capitals ("DOE") become "Doe"; mixed case is kept as typed ("McDonald"). */
-export function tidyName(input: string): string {
-  const text = input.trim().replace(/\s+/g, ' ');
-  if (text !== text.toUpperCase() || text === text.toLowerCase()) return text;
-  return text.toLowerCase().replace(/(^|[\s'-])(\p{L})/gu, (_m, sep: string, ch: string) => sep + ch.toUpperCase());
-}
+// How whole names typed into transcriptions are split (each part tidied as the patient declaration does).
+import { tidyName } from '../records/patient.js';
 
 /** "DOE, JOHN A" → last Doe, first John, middle A; "John A Doe" → the same. */
 export function splitFullName(input: string): { last: string; first: string; middle?: string } | undefined {

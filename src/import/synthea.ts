@@ -4,13 +4,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { normalizeZip } from '../codes/contact.js';
 import { checkAllergy } from '../records/allergy.js';
 import { checkImmunization } from '../records/immunization.js';
 import { checkMedication } from '../records/medication.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem } from '../records/problem.js';
-import { asReason, type Checked, type RecordContext } from '../records/record.js';
+import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
+import { vitalByLoinc } from '../records/vital.js';
 import { practiceClock } from '../practice/clock.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import type { Db } from '../db/types.js';
@@ -18,7 +18,7 @@ import { readIsoDate } from '../dates.js';
 import { PracticeError } from '../errors.js';
 import { checkCsvReadable, readCsv, sniffCsv } from './csv.js';
 import { tooLong } from './fields.js';
-import { normalizeEthnicity, normalizeRace, normalizeState } from './demographics.js';
+import { checkPatient, importedPatient } from '../records/patient.js';
 import { emptyCounts, type BucketCounts, type ImportItem } from './engine.js';
 import { RejectWriter } from './rejects.js';
 import { fingerprint, runImport, summarise, type ImportOptions, type ImportSummary } from './run.js';
@@ -58,34 +58,41 @@ function record(item: ImportItem, source: string, target: ClinicalTarget, source
   item.records.push(r);
 }
 
+/** The patient's fields Synthea's patients.csv holds (src/records/patient.ts): a re-import sets each. */
+const SYNTHEA_PATIENT_FIELDS = ['middleName', 'suffix', 'race', 'ethnicity', 'address1', 'city', 'state', 'zip', 'deceasedDate'] as const;
+
 /** The files we store, in the order they must be written; the others are listed as not imported. */
 const mappers: FileMapper[] = [
   {
     file: 'patients.csv',
-    build(get, item, source) {
+    build(get, item, source, _payers, context) {
       const id = get('Id');
-      const dob = day(get('BIRTHDATE'));
-      if (!id || !dob || !get('FIRST') || !get('LAST')) return void item.problems.push('the patient has no Id, name or birth date');
-      const death = day(get('DEATHDATE'));
-      item.patients.push({
-        key: { system: source, value: id },
-        mrn: id,
-        values: {
-          firstName: get('FIRST'),
-          middleName: get('MIDDLE') || null,
-          lastName: get('LAST'),
-          suffix: get('SUFFIX') || null,
-          dob,
-          sex: get('GENDER') === 'M' ? 'male' : get('GENDER') === 'F' ? 'female' : 'unknown',
-          race: normalizeRace(get('RACE')) ?? null,
-          ethnicity: normalizeEthnicity(get('ETHNICITY')) ?? null,
-          address1: get('ADDRESS') || null,
-          city: get('CITY') || null,
-          state: normalizeState(get('STATE')) ?? null,
-          zip: normalizeZip(get('ZIP')) ?? null,
-          deceasedDate: death && death >= dob ? death : null,
-        },
-      });
+      if (!id) return void item.problems.push('the patient has no Id');
+      const patient = checked(
+        item,
+        checkPatient(
+          {
+            mrn: id,
+            firstName: get('FIRST'),
+            middleName: get('MIDDLE'),
+            lastName: get('LAST'),
+            suffix: get('SUFFIX'),
+            dob: get('BIRTHDATE'),
+            sex: get('GENDER'),
+            race: get('RACE'),
+            ethnicity: get('ETHNICITY'),
+            address1: get('ADDRESS'),
+            city: get('CITY'),
+            state: get('STATE'),
+            zip: get('ZIP'),
+            deceasedDate: get('DEATHDATE'),
+          },
+          context,
+          { creating: true },
+        ),
+      );
+      if (!patient) return;
+      item.patients.push({ key: { system: source, value: id }, mrn: id, values: importedPatient(patient, SYNTHEA_PATIENT_FIELDS) });
     },
   },
   {
@@ -128,7 +135,7 @@ const mappers: FileMapper[] = [
     file: 'conditions.csv',
     build(get, item, source, _payers, context) {
       // Synthea's conditions are SNOMED CT unless its SYSTEM column (3.x) says otherwise.
-      const problem = checked(item, checkProblem({ code: get('CODE'), codeSystem: get('SYSTEM') || CodeSystem.snomed, display: get('DESCRIPTION'), onsetDate: day(get('START')) ?? undefined, abatementDate: day(get('STOP')) ?? undefined }, context));
+      const problem = checked(item, checkProblem({ code: get('CODE'), codeSystem: get('SYSTEM') || CodeSystem.snomed, display: get('DESCRIPTION'), onsetDate: get('START'), abatementDate: get('STOP') }, context));
       if (!problem) return;
       record(item, source, 'problems', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('START')), get('PATIENT'), get('ENCOUNTER'), { ...problem });
     },
@@ -137,7 +144,7 @@ const mappers: FileMapper[] = [
     file: 'medications.csv',
     build(get, item, source, _payers, context) {
       // Synthea's medications are RxNorm concepts.
-      const medication = checked(item, checkMedication({ rxnorm: get('CODE'), display: get('DESCRIPTION'), startDate: day(get('START')) ?? undefined, stopDate: day(get('STOP')) ?? undefined }, context));
+      const medication = checked(item, checkMedication({ rxnorm: get('CODE'), display: get('DESCRIPTION'), startDate: get('START'), stopDate: get('STOP') }, context));
       if (!medication) return;
       record(item, source, 'medications', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('START'), get('STOP')), get('PATIENT'), get('ENCOUNTER'), {
         ...medication,
@@ -154,7 +161,7 @@ const mappers: FileMapper[] = [
       const allergy = checked(
         item,
         checkAllergy(
-          { substance: get('DESCRIPTION') || get('CODE'), code: get('CODE'), codeSystem: get('SYSTEM') || CodeSystem.snomed, category: get('CATEGORY'), reaction: get('DESCRIPTION1'), severity: get('SEVERITY1'), status: get('STOP') ? 'inactive' : 'active', onsetDate: day(get('START')) ?? undefined },
+          { substance: get('DESCRIPTION') || get('CODE'), code: get('CODE'), codeSystem: get('SYSTEM') || CodeSystem.snomed, category: get('CATEGORY'), reaction: get('DESCRIPTION1'), severity: get('SEVERITY1'), status: get('STOP') ? 'inactive' : 'active', onsetDate: get('START') },
           context,
         ),
       );
@@ -165,7 +172,7 @@ const mappers: FileMapper[] = [
   {
     file: 'immunizations.csv',
     build(get, item, source, _payers, context) {
-      const immunization = checked(item, checkImmunization({ cvx: get('CODE'), display: get('DESCRIPTION'), occurrenceDate: day(get('DATE')) ?? undefined }, context));
+      const immunization = checked(item, checkImmunization({ cvx: get('CODE'), display: get('DESCRIPTION'), occurrenceDate: get('DATE') }, context));
       if (!immunization) return;
       record(item, source, 'immunizations', keyOf(get('PATIENT'), get('ENCOUNTER'), get('CODE'), get('DATE')), get('PATIENT'), get('ENCOUNTER'), { ...immunization });
     },
@@ -179,6 +186,8 @@ const mappers: FileMapper[] = [
       const given = get('CATEGORY');
       const numeric = get('TYPE') ? get('TYPE') === 'numeric' : /^-?[0-9]+(\.[0-9]+)?$/.test(get('VALUE'));
       const unit = get('UNITS') && get('UNITS') !== 'null' ? get('UNITS') : null;
+      // A numeric row whose value is not a number is worded as a CSV cell or a FHIR value that is not one.
+      if (numeric && get('VALUE') && !/^-?[0-9]+(\.[0-9]+)?$/.test(get('VALUE'))) return void item.problems.push(asReason(notANumber(vitalByLoinc(code)?.display ?? 'the value')));
       // Synthea writes metric units; a reading without one is taken as metric too.
       const checked = numeric && get('VALUE') ? checkObservationValue(code, Number(get('VALUE')), unit, 'metric') : { value: null, unit };
       if ('problem' in checked) return void item.problems.push(asReason(checked.problem));
@@ -237,7 +246,7 @@ export async function importSynthea(db: Db, dir: string, options: ImportOptions)
   }
   const payers = await payerNames(dir);
   const { today } = await practiceClock(db, options.now);
-  const context: RecordContext = { today };
+  const context: RecordContext = { today, dates: { form: 'machine' } };
   const rejects = new RejectWriter(options.rejectFile ?? `${dir.replace(/[\\/]+$/, '')}.rejects.csv`, ['file', 'row']);
   const total = emptyCounts();
   const files: { file: string; counts: BucketCounts }[] = [];

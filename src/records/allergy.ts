@@ -26,7 +26,7 @@ export const ALLERGY_FIELDS = {
   onsetDate: 'the onset date',
 } as const;
 
-/** An allergy as a path read it: words as written, the onset read to YYYY-MM-DD. */
+/** An allergy as a path read it: words and the onset as written (dates are read by the record check). */
 export interface AllergyInput {
   substance?: string;
   code?: string;

@@ -14,7 +14,7 @@ export const IMMUNIZATION_FIELDS = {
   status: 'the status',
 } as const;
 
-/** An immunization as a path read it: the code as written, dates as YYYY-MM-DD. */
+/** An immunization as a path read it: the code as written, dates as written (read by the record check). */
 export interface ImmunizationInput {
   cvx?: string;
   display?: string;
@@ -25,7 +25,7 @@ export interface ImmunizationInput {
   manufacturer?: string;
   site?: string;
   route?: string;
-  doseQuantity?: number;
+  doseQuantity?: number | string;
   doseUnit?: string;
 }
 
@@ -49,7 +49,7 @@ export function checkImmunization(input: ImmunizationInput, context: RecordConte
   const text = c.required('cvxCode', input.cvx?.trim(), 'the immunization has no CVX vaccine code.');
   const cvx = c.code('cvxCode', text, readCvx, 'CVX')?.code;
   const given = c.pastDate('occurrenceDate', IMMUNIZATION_FIELDS.occurrenceDate, c.required('occurrenceDate', input.occurrenceDate, 'the immunization has no date.'));
-  const expires = input.expirationDate;
+  const expires = c.date('expirationDate', IMMUNIZATION_FIELDS.expirationDate, input.expirationDate);
   if (given && expires && expires < given) c.fail('expirationDate', 'EXPIRED', 'the lot had expired when the vaccine was given (its expiration date is before the date given).');
   const status = c.choice('status', IMMUNIZATION_FIELDS.status, input.status, IMMUNIZATION_STATUSES);
   const dose = c.amount('doseQuantity', IMMUNIZATION_FIELDS.doseQuantity, input.doseQuantity);

@@ -23,18 +23,18 @@ export const MEDICATION_FIELDS = {
   stopDate: 'the stop date',
 } as const;
 
-/** A medication as a path read it: codes and words as written, numbers read, dates as YYYY-MM-DD. */
+/** A medication as a path read it: codes, words, numbers and dates as written (read by the record check). */
 export interface MedicationInput {
   display?: string;
   rxnorm?: string;
   ndc?: string;
   status?: string;
-  dose?: number;
+  dose?: number | string;
   doseUnit?: string;
   route?: string;
   frequency?: string;
-  quantity?: number;
-  refills?: number;
+  quantity?: number | string;
+  refills?: number | string;
   startDate?: string;
   stopDate?: string;
 }

@@ -48,7 +48,7 @@ export function readDiagnosisCode(text: string, system?: string): { codeSystem: 
   return { problem: `"${code}" is neither an ICD-10-CM nor a SNOMED CT code.` };
 }
 
-/** A problem as a path read it: text as written, dates already read to YYYY-MM-DD. */
+/** A problem as a path read it: text and dates as written (dates are read by the record check). */
 export interface ProblemInput {
   code?: string;
   /** The code's system when the source names it; without it the code's form says which. */

@@ -2,6 +2,8 @@
 // met it), a vocabulary of codes with the words people write for them, and the date rules. A path names
 // the field its own way when it reports a problem: the CLI prefixes its option ("--onset: ..."); an import
 // gives the reason as it is (without the final full stop, since a row's reasons are joined with "; ").
+// Dates and numbers are read here for every kind, whichever path gave them: one reader, one wording.
+import { readDate, type DateOrder } from '../dates.js';
 
 export interface RecordProblem {
   /** The declaration's field name (onsetDate), which each path maps to its option, column or element. */
@@ -14,10 +16,44 @@ export interface RecordProblem {
 
 export type Checked<T> = { values: T } | { problems: RecordProblem[] };
 
+/**
+ * How the path that met a record writes its dates: typed at the command line ("today" allowed), a cell of a
+ * file people filled (any usual form, in the file's day/month order, an Excel serial), or written by a
+ * machine (FHIR, Synthea: ISO forms only). One reader (src/dates.ts) and one wording for all three.
+ */
+export interface DateForm {
+  form: 'typed' | 'file' | 'machine';
+  order?: DateOrder;
+}
+
 /** What a check needs to know about the day and the patient: the practice's today, the birth date when known. */
 export interface RecordContext {
   today: string;
   dob?: string;
+  /** How dates given as text are read; typed at the command line unless said. */
+  dates?: DateForm;
+}
+
+/** The one wording for a number that is not one (or is below zero). */
+export const notANumber = (what: string): string => `${what} must be a number (0 or more).`;
+
+/**
+ * A number as any path gives it (a cell's text, a JSON value, an option) → the number, or the one wording
+ * every path gives. Every number a record holds is a measure of something (a dose, a count, a reading),
+ * never below zero; `whole` for counts.
+ */
+export function readNumber(given: string | number, what: string, whole = false): { value: number } | { problem: string } {
+  const value = typeof given === 'number' ? given : /^\s*[+-]?[0-9]+(?:\.[0-9]+)?\s*$/.test(given) ? Number(given) : Number.NaN;
+  if (!Number.isFinite(value) || value < 0) return { problem: notANumber(what) };
+  if (whole && !Number.isInteger(value)) return { problem: `${what} must be a whole number.` };
+  return { value };
+}
+
+/** A date given as text by any path → YYYY-MM-DD, or the one wording (src/dates.ts) as a sentence. */
+export function readRecordDate(text: string, what: string, context: RecordContext): { value: string } | { problem: string } {
+  const form = context.dates?.form ?? 'typed';
+  const read = readDate(text, { today: context.today, what, order: context.dates?.order, relative: form === 'typed', spreadsheet: form === 'file', machine: form === 'machine', anyYear: true });
+  return 'value' in read ? read : { problem: `${read.problem}.` };
 }
 
 /** A status, category or severity: its codes (as stored, FHIR's) and the other words files use for them. */
@@ -60,26 +96,34 @@ export class RecordCheck {
     return code ?? this.fail(field, 'CHOICE', `${label} must be one of: ${vocabulary.codes.join(', ')}.`);
   }
 
-  /** A date (YYYY-MM-DD) that cannot be after today, nor before the patient was born. */
-  pastDate(field: string, label: string, date: string | undefined): string | undefined {
+  /** A date (as text: read by this.date) that cannot be after today, nor before the patient was born. */
+  pastDate(field: string, label: string, text: string | undefined): string | undefined {
+    const date = this.date(field, label, text);
     if (date === undefined) return undefined;
     if (date > this.context.today) return this.fail(field, 'DATE_FUTURE', `${label} is in the future.`);
     return this.notBeforeBirth(field, label, date);
   }
 
   /** A date that may be ahead (a start, an expiry), but not before the patient was born. */
-  notBeforeBirth(field: string, label: string, date: string | undefined): string | undefined {
+  notBeforeBirth(field: string, label: string, text: string | undefined): string | undefined {
+    const date = this.date(field, label, text);
     if (date === undefined) return undefined;
     if (this.context.dob && date < this.context.dob) return this.fail(field, 'BEFORE_BIRTH', `${label} is before the date of birth.`);
     return date;
   }
 
+  /** A date given as text, read as every path reads dates (the context says how it was written). */
+  date(field: string, label: string, text: string | undefined): string | undefined {
+    if (text === undefined || text.trim() === '') return undefined;
+    const read = readRecordDate(text, label, this.context);
+    return 'value' in read ? read.value : this.fail(field, 'DATE_FORMAT', read.problem);
+  }
+
   /** A number that cannot be below zero (a dose, a quantity); `whole` for counts (refills). */
-  amount(field: string, label: string, value: number | undefined, whole = false): number | undefined {
+  amount(field: string, label: string, value: number | string | undefined, whole = false): number | undefined {
     if (value === undefined) return undefined;
-    if (!Number.isFinite(value) || value < 0) return this.fail(field, 'NUMBER', `${label} must be a number (0 or more).`);
-    if (whole && !Number.isInteger(value)) return this.fail(field, 'NUMBER', `${label} must be a whole number.`);
-    return value;
+    const read = readNumber(value, label, whole);
+    return 'value' in read ? read.value : this.fail(field, 'NUMBER', read.problem);
   }
 
   result<T>(values: T): Checked<T> {

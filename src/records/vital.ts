@@ -3,6 +3,7 @@
 // have. `vitals add`, the CSV, Synthea and FHIR imports and the demo all read this table, so the same
 // reading is accepted, converted or refused the same way on every path.
 import { CodeSystem } from '../codes/systems.js';
+import { notANumber } from './record.js';
 
 /** The practice's setting for a number typed without a unit: US customary or metric. */
 export type UnitSystem = 'us' | 'metric';
@@ -58,6 +59,11 @@ const ALL = [...VITAL_SIGNS, SYSTOLIC, DIASTOLIC, BMI];
 export const VITAL_CODES = [BP_PANEL.loinc, ...ALL.map((v) => v.loinc)];
 export const LOINC = CodeSystem.loinc;
 
+/** The declaration a CSV vitals column records. */
+export function vitalByCsvField(csvField: string): VitalSign | undefined {
+  return ALL.find((v) => v.csvField === csvField);
+}
+
 /** The declaration for a LOINC code, when it is one of the vital signs checked here. */
 export function vitalByLoinc(loinc: string): VitalSign | undefined {
   return ALL.find((v) => v.loinc === loinc);
@@ -95,7 +101,7 @@ export function readVitalValue(sign: VitalSign, value: number, written: string |
 /** "80kg", "176 lb", "98.6F", "180" (in the practice's units) → the stored value, or the message. */
 export function readVitalText(sign: VitalSign, text: string, system: UnitSystem): VitalReading {
   const match = /^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*(\S*(?:\s\S+)?)\s*$/.exec(text);
-  if (!match) return { problem: `${sign.display} "${text.trim()}" is not a number (units: ${sign.units.map((u) => u.label).join(', ')}).` };
+  if (!match) return { problem: notANumber(sign.display) };
   return readVitalValue(sign, Number(match[1]), match[2], system);
 }
 
