@@ -3,10 +3,9 @@
 // patients.csv row), and every path accepts or refuses it alike, in the same words: the CLI as a sentence of
 // its own, an import as a row's reason (the same words, its first letter small, without the full stop).
 // Then badly written dates and numbers of other record kinds through every path: one reader, one wording.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { patients } from '../../src/db/schema/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { NOW, seedPractice } from '../chart/setup.js';
+import { coding, CVX, FUTURE, ICD10, reasonsBy, RXNORM } from './paths.js';
 
 type Path = 'cli' | 'csv' | 'fhir' | 'synthea';
 type Json = Record<string, any>;
@@ -33,7 +33,6 @@ interface PatientCase {
 }
 
 // NOW is 2026-03-10 in the practice: the 1st of April is ahead.
-const FUTURE = '2026-04-01';
 const BAD_FORM = 'April the 23rd, 1980';
 
 const patientCases: PatientCase[] = [
@@ -187,10 +186,6 @@ interface RecordKind {
   cases: RecordCase[];
 }
 
-const coding = (system: string, code: string) => ({ coding: [{ system, code }] });
-const ICD10 = 'http://hl7.org/fhir/sid/icd-10-cm';
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const CVX = 'http://hl7.org/fhir/sid/cvx';
 const recordKinds: RecordKind[] = [
   {
     csvKind: 'problems',
@@ -247,24 +242,6 @@ const recordKinds: RecordKind[] = [
   },
 ];
 
-// A FHIR reject row has no cells of its own before its place and reason: rows of different lengths.
-const cellsOf = (file: string) => parse(readFileSync(file, 'utf8'), { columns: false, skip_empty_lines: true, relax_column_count: true }) as string[][];
-/** The reason column of a reject file by a key taken from each row, or nothing when no file was written (no rejects). */
-function reasonsBy(file: string, key: (row: string[], header: string[]) => string | undefined): Map<string, string> {
-  const reasons = new Map<string, string>();
-  let rows: string[][];
-  try {
-    rows = cellsOf(file);
-  } catch {
-    return reasons;
-  }
-  const [header, ...rest] = rows;
-  for (const row of rest) {
-    const k = key(row, header!);
-    if (k) reasons.set(k, row.at(-1)!);
-  }
-  return reasons;
-}
 const fhirId = (row: string[]) => /\/([a-z]+-[0-9]+)\)/.exec(row.join(' '))?.[1];
 const SYNTHEA_PATIENT_COLUMNS = ['Id', 'BIRTHDATE', 'DEATHDATE', 'FIRST', 'LAST', 'SUFFIX', 'GENDER', 'ADDRESS', 'CITY', 'STATE', 'ZIP'];
 

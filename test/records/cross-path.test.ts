@@ -2,10 +2,9 @@
 // path that records it (the CLI command, a CSV import row, a FHIR resource, a Synthea row where the kind
 // exists), and every path accepts or refuses it alike, in the same words. The CLI puts its option before
 // the reason ("--icd10: ..."); an import gives the reason alone, without its final full stop.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { queryRows } from '../../src/db/query.js';
 import { runCli } from '../helpers/cli.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { NOW, seedPractice } from '../chart/setup.js';
+import { coding, CVX, FUTURE, ICD10, NDC, reasonsBy, RXNORM } from './paths.js';
 
 type Path = 'cli' | 'csv' | 'fhir' | 'synthea';
 type Json = Record<string, any>;
@@ -43,14 +43,7 @@ interface Kind {
   cases: Case[];
 }
 
-const coding = (system: string, code: string, display?: string) => ({ coding: [{ system, code, ...(display ? { display } : {}) }] });
-const ICD10 = 'http://hl7.org/fhir/sid/icd-10-cm';
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const NDC = 'http://hl7.org/fhir/sid/ndc';
-const CVX = 'http://hl7.org/fhir/sid/cvx';
 const active = { clinicalStatus: coding('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active') };
-// NOW is 2026-03-10 in the practice: the 1st of April is ahead.
-const FUTURE = '2026-04-01';
 
 const kinds: Kind[] = [
   {
@@ -128,8 +121,6 @@ const syntheaColumns: Record<string, string[]> = {
 };
 /** The chart each path records on, so what a path stored is read back from its own patient. */
 const chartOf = (kind: Kind, path: Path) => `${kind.command.slice(0, 3).toUpperCase()}-${path}`;
-// A FHIR reject row has no cells of its own before its place and reason: rows of different lengths.
-const cellsOf = (file: string) => parse(readFileSync(file, 'utf8'), { columns: false, skip_empty_lines: true, relax_column_count: true }) as string[][];
 
 describeEachBackend('one record kind, one answer on every path', (t) => {
   let dir: string;
@@ -168,13 +159,7 @@ describeEachBackend('one record kind, one answer on every path', (t) => {
       const csvRejects = join(dir, `${kind.csvKind}.rejects.csv`);
       const csvRun = await cli(['import', csvFile, '--kind', kind.csvKind, '--reject-file', csvRejects, '--json']);
       expect(csvRun.code, csvRun.stderr).toBeLessThanOrEqual(3);
-      const csvReasons = new Map<string, string>();
-      try {
-        const [header, ...rows] = cellsOf(csvRejects);
-        for (const row of rows) csvReasons.set(row[header!.indexOf('record_id')]!, row.at(-1)!);
-      } catch {
-        // No reject file: nothing was rejected.
-      }
+      const csvReasons = reasonsBy(csvRejects, (row, header) => row[header.indexOf('record_id')]);
       csvCases.forEach((c, i) => answer(kind, c, 'csv', csvReasons.get(`case-${i}`) ?? 'accepted'));
 
       // The FHIR import: one bundle, one resource per case.
@@ -193,15 +178,7 @@ describeEachBackend('one record kind, one answer on every path', (t) => {
       const fhirRejects = join(dir, `${kind.command}.fhir-rejects.csv`);
       const fhirRun = await cli(['import', fhirFile, '--format', 'fhir', '--reject-file', fhirRejects, '--json']);
       expect(fhirRun.code, fhirRun.stderr).toBeLessThanOrEqual(3);
-      const fhirReasons = new Map<string, string>();
-      try {
-        for (const row of cellsOf(fhirRejects).slice(1)) {
-          const id = /\/(case-[0-9]+)\)/.exec(row.join(' '))?.[1];
-          if (id) fhirReasons.set(id, row.at(-1)!);
-        }
-      } catch {
-        // No reject file: nothing was rejected.
-      }
+      const fhirReasons = reasonsBy(fhirRejects, (row) => /\/(case-[0-9]+)\)/.exec(row.join(' '))?.[1]);
       fhirCases.forEach((c, i) => answer(kind, c, 'fhir', fhirReasons.get(`case-${i}`) ?? 'accepted'));
 
       // The Synthea import: a folder with the patient and the kind's file, one row per case.
@@ -217,14 +194,9 @@ describeEachBackend('one record kind, one answer on every path', (t) => {
         const syntheaRejects = join(dir, `${kind.command}.synthea-rejects.csv`);
         const syntheaRun = await cli(['import', folder, '--format', 'synthea', '--reject-file', syntheaRejects, '--json']);
         expect(syntheaRun.code, syntheaRun.stderr).toBeLessThanOrEqual(3);
-        const syntheaReasons = new Map<number, string>();
-        try {
-          // Columns: file, the row as read, its row number (the header is row 1), the reason.
-          for (const r of cellsOf(syntheaRejects).slice(1)) if (r[0] === kind.syntheaFile) syntheaReasons.set(Number(r.at(-2)), r.at(-1)!);
-        } catch {
-          // No reject file: nothing was rejected.
-        }
-        syntheaCases.forEach((c, i) => answer(kind, c, 'synthea', syntheaReasons.get(i + 2) ?? 'accepted'));
+        // Columns: file, the row as read, its row number (the header is row 1), the reason.
+        const syntheaReasons = reasonsBy(syntheaRejects, (r) => (r[0] === kind.syntheaFile ? r.at(-2) : undefined));
+        syntheaCases.forEach((c, i) => answer(kind, c, 'synthea', syntheaReasons.get(String(i + 2)) ?? 'accepted'));
       }
     }
   });
