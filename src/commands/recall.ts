@@ -256,6 +256,8 @@ Environment:
   PRACTICE_SMS_URL      Twilio-style gateway base URL, e.g. https://SID:TOKEN@api.example.com/2010-04-01/Accounts/SID
   PRACTICE_SMS_FROM     the number texts come from, e.g. +15551234567
   PRACTICE_SMS_USER, PRACTICE_SMS_PASSWORD   gateway credentials when they are not in the URL
+  PRACTICE_SMS_TIMEOUT  seconds to wait for the gateway's answer (default 15); a text whose answer never
+                        came is unconfirmed, not resent
 
 Exit codes: 0 everything due went out (or is held back on purpose), 3 something was left unsent: a channel
 failed (retried on a later run) or a patient has no way to be reached; stderr says what and why.
@@ -274,6 +276,8 @@ Example (cron, every morning at 8:30, after the quiet hours end):
         if (env.PRACTICE_SMS_URL && !env.PRACTICE_SMS_FROM) throw new UsageError('PRACTICE_SMS_URL is set but PRACTICE_SMS_FROM is not.', 'Set PRACTICE_SMS_FROM to the number texts come from.');
         if (opts.channel === 'email' && !env.PRACTICE_SMTP_URL) throw new UsageError('--channel email needs PRACTICE_SMTP_URL.');
         if (opts.channel === 'sms' && !env.PRACTICE_SMS_URL) throw new UsageError('--channel sms needs PRACTICE_SMS_URL.');
+        const smsTimeout = env.PRACTICE_SMS_TIMEOUT === undefined ? undefined : wholeNumber('PRACTICE_SMS_TIMEOUT', 300)(env.PRACTICE_SMS_TIMEOUT.trim());
+        if (smsTimeout === 0) throw new UsageError('PRACTICE_SMS_TIMEOUT must be at least 1 second.');
         const fallbackOrder = parseChannelList(opts.fallback);
         const quietHours = parseQuietHours(opts.quietHours);
         const handle = await ctx.database();
@@ -289,7 +293,7 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           quietHours,
           outDir: resolve(ctx.io.cwd, opts.outDir ?? '.'),
           email: env.PRACTICE_SMTP_URL ? { url: env.PRACTICE_SMTP_URL, from: env.PRACTICE_SMTP_FROM! } : undefined,
-          sms: env.PRACTICE_SMS_URL ? { url: env.PRACTICE_SMS_URL, from: env.PRACTICE_SMS_FROM!, user: env.PRACTICE_SMS_USER, password: env.PRACTICE_SMS_PASSWORD } : undefined,
+          sms: env.PRACTICE_SMS_URL ? { url: env.PRACTICE_SMS_URL, from: env.PRACTICE_SMS_FROM!, user: env.PRACTICE_SMS_USER, password: env.PRACTICE_SMS_PASSWORD, timeoutMs: smsTimeout === undefined ? undefined : smsTimeout * 1000 } : undefined,
           appointments: opts.appointments ? { daysBefore: opts.appointmentDays, noShowExtraDays: opts.missedVisitDays } : false,
           useAdvisoryLock: handle.backend === 'postgres',
           signal: ctx.signal,
