@@ -298,6 +298,12 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           useAdvisoryLock: handle.backend === 'postgres',
           signal: ctx.signal,
         });
+        // The charts listed for staff (unsent, unconfirmed) are shown: a chart read, by a dry run too.
+        const shown = summary.unsent.flatMap((u) => u.mrns);
+        if (shown.length) {
+          const { recordChartRead } = await import('../db/audit.js');
+          await recordChartRead(handle.db, ctx.auditActor, { mrns: shown }, opts.dryRun ? 'recall-run-dry-run' : 'recall-run', { listed: shown.length });
+        }
         for (const warning of summary.warnings) ctx.warn(warning);
         if (summary.busy) ctx.warn('Another "practice recall run" is sending right now; this one sent nothing.');
         if (summary.released) ctx.warn(`${summary.released} message(s) claimed by an interrupted run were never confirmed sent; ${opts.dryRun ? 'this run would send them' : 'they go out with this run'}.`);
@@ -320,8 +326,8 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           apptSkipped ? `Appointment reminders not sent: ${apptSkipped}.` : '',
           summary.recovered ? `Recovered: ${summary.recovered} message(s) an interrupted run had claimed were sent once.` : '',
           summary.failed ? `Failed: ${summary.failed}.` : '',
-          summary.files.letters ? `Letters to print: ${summary.files.letters}` : '',
-          summary.files.calls ? `Call list: ${summary.files.calls}` : '',
+          summary.files.letters ? `${opts.dryRun ? 'Would write the letters to print to' : 'Letters to print:'} ${summary.files.letters}` : '',
+          summary.files.calls ? `${opts.dryRun ? 'Would write the call list to' : 'Call list:'} ${summary.files.calls}` : '',
           ...summary.unsent.map((u) => `${opts.dryRun ? 'Would not be sent' : 'Not sent'} (${u.purpose}, ${u.reason}): ${u.mrns.join(', ')}`),
         ].filter(Boolean).join('\n');
         return { data: summary, human, exitCode: !opts.dryRun && summary.unsent.length > 0 ? ExitCode.partial : ExitCode.ok };
