@@ -17,7 +17,7 @@ import { seedBuiltClaims, seedRecalls } from './seeds.js';
 import { builtWith, practice, root, type Run } from './spawn.js';
 
 const built = builtWith('cli/main.js', 'main');
-const DISK_FULL = /^error: .*The disk is full: .*(Free some space|free some space)/;
+const DISK_FULL = /^error: .*(The disk is full: |The disk holding the practice database .* is full).*(Free some space|free some space)/;
 const FROM = 'Maple Street Family Clinic <reminders@maple.example>';
 
 /** Why mounting a tmpfs is impossible here, or undefined when it works. */
@@ -148,6 +148,27 @@ describe('a really full filesystem (tmpfs) under the embedded database and the o
     expect(await count(dataDir, sql`select count(distinct mrn)::int as n from patients`)).toBe(3000);
   }, 300_000);
 
+  it('import: a disk too full for the database to start says so (not "damaged"), and the rerun imports every row once', async (ctx) => {
+    needsMount(ctx);
+    const dataDir = onTmpfs(emptyDb, 48);
+    const dir = mkdtempSync(join(tmpdir(), 'pk-tmpfs-start-'));
+    const file = join(dir, 'patients.csv');
+    writeFileSync(file, `chart_number,last_name,first_name,dob\n${Array.from({ length: 200 }, (_, i) => `S${i},Start${i},First${i},1960-01-0${1 + (i % 9)}`).join('\n')}\n`);
+    const args = ['--data-dir', dataDir, '--json', 'import', file, '--kind', 'patients'];
+    // Room for the data folder's lock file, none for the database.
+    const filler = fill(join(dataDir, '..'), 4);
+
+    const full = await practice(args);
+    expectOnePlainLine(full);
+    expect(full.stderr).not.toMatch(/damaged/);
+    expect(JSON.parse(full.stdout).error.code).toBe('DISK_FULL');
+
+    rmSync(filler);
+    const again = await practice(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).counts).toMatchObject({ read: 200, inserted: 200 });
+  }, 300_000);
+
   it('import: SIGTERM while the database is on a full disk is honoured, and the rerun finishes once', async (ctx) => {
     needsMount(ctx);
     const dataDir = onTmpfs(emptyDb, 48);
@@ -169,7 +190,7 @@ describe('a really full filesystem (tmpfs) under the embedded database and the o
     expect(await count(dataDir, sql`select count(*)::int as n from patients`)).toBe(3000);
   }, 300_000);
 
-  it('claims export: --out on a full disk leaves no partial 837 file and no claim marked exported; the rerun writes one file', async (ctx) => {
+  it('claims export: --out on a full disk leaves no partial 837 file, the batch stays open (not marked written); the rerun writes one file', async (ctx) => {
     needsMount(ctx);
     const dataDir = onTmpfs(claimsDb, 48);
     const out = join(mountTmpfs(1), 'out');
