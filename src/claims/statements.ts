@@ -2,11 +2,13 @@
 // their visits (what was billed, what insurance paid, what they owe), the payments they made, the
 // amount due and how to pay. One PDF per patient, one print file with all of them, and a CSV (files
 // 0600, spreadsheet formulas neutralised). What a patient owes comes from ar.ts, like every balance.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
-import type { DbOrTx } from '../db/types.js';
+import { planThenApply } from '../db/transaction.js';
+import type { Db, DbOrTx } from '../db/types.js';
 import { PracticeError } from '../errors.js';
 import { writePrivateFile } from '../files/private-file.js';
 import { numberFormats, toCsv } from '../reports/format.js';
@@ -85,8 +87,8 @@ async function practiceContact(db: DbOrTx): Promise<PracticeContact> {
   return { legal_name: row.legal_name, phone: row.phone, lines: [row.a1, row.a2, [row.city, [row.state, row.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ')].filter((l): l is string => Boolean(l)) };
 }
 
-/** Statements for everyone who owes at the end of the month; writes the files unless it is a dry run. */
-export async function writeStatements(db: DbOrTx, actor: AuditActor, options: { month: string; outDir?: string; dryRun?: boolean; now: Date }): Promise<StatementRun> {
+/** Who gets a statement and what it says, and (with outDir) the files it goes in. */
+async function planStatements(db: DbOrTx, options: { month: string; outDir?: string }): Promise<{ run: StatementRun; patientIds: number[] }> {
   const statementDate = parseMonth(options.month).endOf('month').toISODate()!;
   const timeZone = await practiceTimeZone(db);
   const owing = (await patientBalances(db, { asOf: statementDate, timeZone })).filter((b) => b.balanceCents > 0);
@@ -108,6 +110,7 @@ export async function writeStatements(db: DbOrTx, actor: AuditActor, options: { 
   );
   const person = new Map(people.map((p) => [p.id, p]));
   const serviceText = new Map(services.map((s) => [s.claim_id, s.services]));
+  const inOut = (name: string) => (options.outDir && owing.length ? join(options.outDir, name) : null);
   const statements: Statement[] = owing.map((b) => {
     const p = person.get(b.patientId)!;
     return {
@@ -120,34 +123,57 @@ export async function writeStatements(db: DbOrTx, actor: AuditActor, options: { 
       chargedCents: b.chargedCents,
       paidCents: b.paidCents,
       amountDueCents: b.balanceCents,
-      file: null,
+      file: inOut(`statement-${options.month}-${p.mrn.replace(/[^A-Za-z0-9_-]/g, '_')}.pdf`),
     };
   });
-  const run: StatementRun = { month: options.month, statementDate, statements, printFile: null, csvFile: null, dryRun: Boolean(options.dryRun) };
-  if (options.dryRun || statements.length === 0) return run;
-  if (!options.outDir) throw new PracticeError('NO_OUT', 'Say where to write the statements with --out <dir>.');
+  return {
+    run: { month: options.month, statementDate, statements, printFile: inOut(`statements-${options.month}-print.pdf`), csvFile: inOut(`statements-${options.month}.csv`), dryRun: false },
+    patientIds: ids,
+  };
+}
+
+/** Writes the planned files (each whole, 0600) and audits the read; a failure removes what this run wrote. */
+async function writeStatementFiles(db: DbOrTx, actor: AuditActor, run: StatementRun, patientIds: number[], now: Date): Promise<void> {
+  if (run.statements.length === 0) return;
+  if (!run.printFile || !run.csvFile) throw new PracticeError('NO_OUT', 'Say where to write the statements with --out <dir>.');
   const practice = await practiceContact(db);
-  const pdfOptions = { title: 'Patient statement', practiceName: practice.legal_name, period: monthLabel(options.month), createdAt: options.now };
-  const print = new PdfReport(pdfOptions);
-  for (const [i, s] of statements.entries()) {
-    const one = new PdfReport(pdfOptions);
-    statementPage(one, s, practice, statementDate);
-    s.file = join(options.outDir, `statement-${options.month}-${s.mrn.replace(/[^A-Za-z0-9_-]/g, '_')}.pdf`);
-    await writePrivateFile(s.file, await one.finish());
-    if (i > 0) print.newPage();
-    statementPage(print, s, practice, statementDate);
+  const pdfOptions = { title: 'Patient statement', practiceName: practice.legal_name, period: monthLabel(run.month), createdAt: now };
+  const written: string[] = [];
+  try {
+    const print = new PdfReport(pdfOptions);
+    for (const [i, s] of run.statements.entries()) {
+      const one = new PdfReport(pdfOptions);
+      statementPage(one, s, practice, run.statementDate);
+      await writePrivateFile(s.file!, await one.finish());
+      written.push(s.file!);
+      if (i > 0) print.newPage();
+      statementPage(print, s, practice, run.statementDate);
+    }
+    await writePrivateFile(run.printFile, await print.finish());
+    written.push(run.printFile);
+    await writePrivateFile(
+      run.csvFile,
+      toCsv(
+        ['month', 'mrn', 'name', 'address', 'visits', 'patient_share_cents', 'payments_cents', 'amount_due_cents'],
+        run.statements.map((s) => [run.month, s.mrn, s.name, s.addressLines.join(', '), s.visits.length, s.chargedCents, s.paidCents, s.amountDueCents]),
+      ),
+    );
+    written.push(run.csvFile);
+    // Writing a statement reads each patient's account: audited, ids and counts only.
+    await recordAudit(db, actor, { action: 'statements', entity: 'patients', details: { month: run.month, statements: run.statements.length, patientIds } });
+  } catch (error) {
+    // Half a month's statements would be mailed as if complete: none, and the rerun writes them all.
+    await Promise.all(written.map((f) => rm(f, { force: true }).catch(() => undefined)));
+    throw error;
   }
-  run.printFile = join(options.outDir, `statements-${options.month}-print.pdf`);
-  await writePrivateFile(run.printFile, await print.finish());
-  run.csvFile = join(options.outDir, `statements-${options.month}.csv`);
-  await writePrivateFile(
-    run.csvFile,
-    toCsv(
-      ['month', 'mrn', 'name', 'address', 'visits', 'patient_share_cents', 'payments_cents', 'amount_due_cents'],
-      statements.map((s) => [options.month, s.mrn, s.name, s.addressLines.join(', '), s.visits.length, s.chargedCents, s.paidCents, s.amountDueCents]),
-    ),
-  );
-  // Writing a statement reads each patient's account: audited, ids and counts only.
-  await recordAudit(db, actor, { action: 'statements', entity: 'patients', details: { month: options.month, statements: statements.length, patientIds: ids } });
-  return run;
+}
+
+/**
+ * Statements for everyone who owes at the end of the month. The dry run runs the same planning (file
+ * names included, with outDir) and writes nothing.
+ */
+export async function writeStatements(db: Db, actor: AuditActor, options: { month: string; outDir?: string; dryRun?: boolean; now: Date }): Promise<StatementRun> {
+  const dryRun = Boolean(options.dryRun);
+  const { run } = await planThenApply(db, dryRun, (tx) => planStatements(tx, options), (tx, planned) => writeStatementFiles(tx, actor, planned.run, planned.patientIds, options.now));
+  return { ...run, dryRun };
 }

@@ -256,6 +256,8 @@ Environment:
   PRACTICE_SMS_URL      Twilio-style gateway base URL, e.g. https://SID:TOKEN@api.example.com/2010-04-01/Accounts/SID
   PRACTICE_SMS_FROM     the number texts come from, e.g. +15551234567
   PRACTICE_SMS_USER, PRACTICE_SMS_PASSWORD   gateway credentials when they are not in the URL
+  PRACTICE_SMS_TIMEOUT  seconds to wait for the gateway's answer (default 15); a text whose answer never
+                        came is unconfirmed, not resent
 
 Exit codes: 0 everything due went out (or is held back on purpose), 3 something was left unsent: a channel
 failed (retried on a later run) or a patient has no way to be reached; stderr says what and why.
@@ -274,6 +276,8 @@ Example (cron, every morning at 8:30, after the quiet hours end):
         if (env.PRACTICE_SMS_URL && !env.PRACTICE_SMS_FROM) throw new UsageError('PRACTICE_SMS_URL is set but PRACTICE_SMS_FROM is not.', 'Set PRACTICE_SMS_FROM to the number texts come from.');
         if (opts.channel === 'email' && !env.PRACTICE_SMTP_URL) throw new UsageError('--channel email needs PRACTICE_SMTP_URL.');
         if (opts.channel === 'sms' && !env.PRACTICE_SMS_URL) throw new UsageError('--channel sms needs PRACTICE_SMS_URL.');
+        const smsTimeout = env.PRACTICE_SMS_TIMEOUT === undefined ? undefined : wholeNumber('PRACTICE_SMS_TIMEOUT', 300)(env.PRACTICE_SMS_TIMEOUT.trim());
+        if (smsTimeout === 0) throw new UsageError('PRACTICE_SMS_TIMEOUT must be at least 1 second.');
         const fallbackOrder = parseChannelList(opts.fallback);
         const quietHours = parseQuietHours(opts.quietHours);
         const handle = await ctx.database();
@@ -289,11 +293,17 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           quietHours,
           outDir: resolve(ctx.io.cwd, opts.outDir ?? '.'),
           email: env.PRACTICE_SMTP_URL ? { url: env.PRACTICE_SMTP_URL, from: env.PRACTICE_SMTP_FROM! } : undefined,
-          sms: env.PRACTICE_SMS_URL ? { url: env.PRACTICE_SMS_URL, from: env.PRACTICE_SMS_FROM!, user: env.PRACTICE_SMS_USER, password: env.PRACTICE_SMS_PASSWORD } : undefined,
+          sms: env.PRACTICE_SMS_URL ? { url: env.PRACTICE_SMS_URL, from: env.PRACTICE_SMS_FROM!, user: env.PRACTICE_SMS_USER, password: env.PRACTICE_SMS_PASSWORD, timeoutMs: smsTimeout === undefined ? undefined : smsTimeout * 1000 } : undefined,
           appointments: opts.appointments ? { daysBefore: opts.appointmentDays, noShowExtraDays: opts.missedVisitDays } : false,
           useAdvisoryLock: handle.backend === 'postgres',
           signal: ctx.signal,
         });
+        // The charts listed for staff (unsent, unconfirmed) are shown: a chart read, by a dry run too.
+        const shown = summary.unsent.flatMap((u) => u.mrns);
+        if (shown.length) {
+          const { recordChartRead } = await import('../db/audit.js');
+          await recordChartRead(handle.db, ctx.auditActor, { mrns: shown }, opts.dryRun ? 'recall-run-dry-run' : 'recall-run', { listed: shown.length });
+        }
         for (const warning of summary.warnings) ctx.warn(warning);
         if (summary.busy) ctx.warn('Another "practice recall run" is sending right now; this one sent nothing.');
         if (summary.released) ctx.warn(`${summary.released} message(s) claimed by an interrupted run were never confirmed sent; ${opts.dryRun ? 'this run would send them' : 'they go out with this run'}.`);
@@ -316,8 +326,8 @@ Example (cron, every morning at 8:30, after the quiet hours end):
           apptSkipped ? `Appointment reminders not sent: ${apptSkipped}.` : '',
           summary.recovered ? `Recovered: ${summary.recovered} message(s) an interrupted run had claimed were sent once.` : '',
           summary.failed ? `Failed: ${summary.failed}.` : '',
-          summary.files.letters ? `Letters to print: ${summary.files.letters}` : '',
-          summary.files.calls ? `Call list: ${summary.files.calls}` : '',
+          summary.files.letters ? `${opts.dryRun ? 'Would write the letters to print to' : 'Letters to print:'} ${summary.files.letters}` : '',
+          summary.files.calls ? `${opts.dryRun ? 'Would write the call list to' : 'Call list:'} ${summary.files.calls}` : '',
           ...summary.unsent.map((u) => `${opts.dryRun ? 'Would not be sent' : 'Not sent'} (${u.purpose}, ${u.reason}): ${u.mrns.join(', ')}`),
         ].filter(Boolean).join('\n');
         return { data: summary, human, exitCode: !opts.dryRun && summary.unsent.length > 0 ? ExitCode.partial : ExitCode.ok };

@@ -14,7 +14,7 @@ export function register(program: Command, action: ActionFactory): void {
     .description("write the month's patient statements: visits, what insurance paid, what the patient owes and how to pay")
     .requiredOption('--month <YYYY-MM>', 'the month; balances are as of its last day')
     .option('--out <dir>', 'folder to write the statements in (files are 0600)')
-    .option('--dry-run', 'list who would get a statement, write nothing')
+    .option('--dry-run', 'list who would get a statement (and, with --out, the files), write nothing')
     .addHelpText('after', '\nExamples:\n  practice statements --month 2026-02 --dry-run\n  practice statements --month 2026-02 --out ./statements')
     .action(
       action(async (ctx, opts: { month: string; out?: string; dryRun?: boolean }) => {
@@ -22,7 +22,13 @@ export function register(program: Command, action: ActionFactory): void {
         const { parseMonth } = await import('../reports/periods.js');
         parseMonth(opts.month);
         const { writeStatements } = await import('../claims/statements.js');
-        const run = await writeStatements(await ctx.db(), ctx.auditActor, { month: opts.month, outDir: opts.out ? resolve(ctx.io.cwd, opts.out) : undefined, dryRun: opts.dryRun, now: ctx.now });
+        const db = await ctx.db();
+        const run = await writeStatements(db, ctx.auditActor, { month: opts.month, outDir: opts.out ? resolve(ctx.io.cwd, opts.out) : undefined, dryRun: opts.dryRun, now: ctx.now });
+        if (run.dryRun && run.statements.length) {
+          // The dry run still shows each patient's account: a chart read.
+          const { recordChartRead } = await import('../db/audit.js');
+          await recordChartRead(db, ctx.auditActor, run.statements.map((s) => s.patientId), 'statements-dry-run', { month: opts.month });
+        }
         const table = renderTable(run.statements, [
           { header: 'MRN', value: (s) => s.mrn },
           { header: 'Visits', value: (s) => s.visits.length, align: 'right' },
@@ -33,7 +39,7 @@ export function register(program: Command, action: ActionFactory): void {
         const summary = run.statements.length === 0
           ? `No patient owes anything at the end of ${opts.month}.`
           : run.dryRun
-            ? `${run.statements.length} statement(s) would be written.`
+            ? `${run.statements.length} statement(s) would be written${run.printFile ? `, with the print file ${run.printFile} and ${run.csvFile}` : ''}; nothing was written.`
             : `Wrote ${run.statements.length} statement(s), the print file ${run.printFile} and ${run.csvFile}.`;
         return { data: run, human: run.statements.length ? `${table}\n${summary}` : summary };
       }),

@@ -2,7 +2,7 @@
 // through postgres.js when a URL is given. The only module that knows which one is in use.
 import { constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { access } from 'node:fs/promises';
+import { access, statfs } from 'node:fs/promises';
 import { ensurePrivateFolder } from '../files/private-file.js';
 import * as tables from './schema/index.js';
 import { ExitCode, PracticeError } from '../errors.js';
@@ -127,13 +127,23 @@ export async function openEmbedded(options: OpenOptions): Promise<PracticeDataba
   } catch (error) {
     await lock.release();
     if (error instanceof DatabaseError) throw error;
-    throw diskFullError(error) ?? new DatabaseError(
+    throw diskFullError(error) ?? (await fullDiskUnder(dataDir, error)) ?? new DatabaseError(
       'DB_OPEN_FAILED',
       `Cannot open the practice database in ${dataDir}.`,
       'Check the folder is a practicekit data folder and not damaged; run with --debug for details.',
       { cause: error },
     );
   }
+}
+
+// PostgreSQL needs room to start (its WAL, the startup checkpoint); PGlite then fails with no reason.
+const ROOM_TO_START = 1024 * 1024;
+
+/** The embedded database would not start and its disk is (all but) full: say that, not "damaged". */
+async function fullDiskUnder(dataDir: string, cause: unknown): Promise<DatabaseError | undefined> {
+  const fs = await statfs(dataDir).catch(() => undefined);
+  if (!fs || fs.bavail * fs.bsize >= ROOM_TO_START) return undefined;
+  return new DatabaseError('DISK_FULL', `The disk holding the practice database (${dataDir}) is full, so the database could not be opened; nothing was changed. Free some space, then run the command again.`, undefined, { cause });
 }
 
 export interface ServerOptions {

@@ -13,7 +13,8 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { queryRows } from '../db/query.js';
 import { tryPracticeLock } from '../db/advisory.js';
 import { reminderLog, reminderMessages } from '../db/schema/index.js';
-import type { Db } from '../db/types.js';
+import { planThenApply } from '../db/transaction.js';
+import type { Db, DbOrTx } from '../db/types.js';
 import { failpoint } from '../faults/failpoint.js';
 import { FileWriteError } from '../files/private-file.js';
 import { Stopped, throwIfStopped } from '../errors.js';
@@ -217,7 +218,7 @@ const contactColumns = sql`p.id as patient_id, p.mrn, p.first_name, p.last_name,
   (select array_agg(cc.channel) from communication_consents cc where cc.patient_id = p.id and cc.opted_out) as opted_out`;
 
 /** Each rule's age bounds on `today`, from its declaration: patients who outgrew a rule are not reminded. */
-async function ageBoundsByRule(db: Db, today: SQL): Promise<SQL> {
+async function ageBoundsByRule(db: DbOrTx, today: SQL): Promise<SQL> {
   const rules = await listRecallRules(db, { activeOnly: true });
   const cases = rules.flatMap((r) => {
     const bounds = ageBounds(r.definition, sql`p.dob`, today);
@@ -227,7 +228,7 @@ async function ageBoundsByRule(db: Db, today: SQL): Promise<SQL> {
 }
 
 /** Open recalls whose reminder time has come, with everything the decision needs, in one query. */
-async function dueRecalls(db: Db, at: Date, today: string): Promise<DueRecallRow[]> {
+async function dueRecalls(db: DbOrTx, at: Date, today: string): Promise<DueRecallRow[]> {
   // postgres.js binds raw parameters as text, so the instant goes in as ISO text.
   const now = sql`${at.toISOString()}::timestamptz`;
   const withinAge = await ageBoundsByRule(db, sql`${today}::date`);
@@ -268,7 +269,7 @@ async function dueRecalls(db: Db, at: Date, today: string): Promise<DueRecallRow
 }
 
 /** Booked visits inside the reminder window, soonest first. */
-async function dueAppointments(db: Db, at: Date, today: string, timeZone: string, maxDays: number): Promise<AppointmentRow[]> {
+async function dueAppointments(db: DbOrTx, at: Date, today: string, timeZone: string, maxDays: number): Promise<AppointmentRow[]> {
   const now = sql`${at.toISOString()}::timestamptz`;
   const day = sql`(a.starts_at at time zone ${timeZone})::date`;
   return queryRows<AppointmentRow>(
@@ -291,7 +292,7 @@ async function dueAppointments(db: Db, at: Date, today: string, timeZone: string
 }
 
 /** Released claims not yet sent again: which patient's recall message or which appointment they were. */
-async function pendingRecoveries(db: Db, at: Date): Promise<{ recall: Map<number, number>; appointment: Map<number, number> }> {
+async function pendingRecoveries(db: DbOrTx, at: Date): Promise<{ recall: Map<number, number>; appointment: Map<number, number> }> {
   const rows = await queryRows<{ root: number; purpose: string; patient_id: number; appointment_id: number | null }>(
     db,
     sql`select coalesce(m.replaces_id, m.id) as root, m.purpose, m.patient_id, m.appointment_id from reminder_messages m
@@ -422,7 +423,7 @@ function earliest(a: string | undefined, b: string | null, timeZone: string): st
  * again. Handed over: the channel may have sent them, so they are unconfirmed and never sent again.
  * With runId: this run's own claims, when it was asked to stop.
  */
-async function releaseExpired(db: Db, actor: AuditActor, at: Date, runId?: string): Promise<{ released: number; unconfirmed: { purpose: 'recall' | 'appointment'; channel: Channel; mrn: string }[] }> {
+async function releaseExpired(db: DbOrTx, actor: AuditActor, at: Date, runId?: string): Promise<{ released: number; unconfirmed: { purpose: 'recall' | 'appointment'; channel: Channel; mrn: string }[] }> {
   return db.transaction(async (tx) => {
     const now = sql`${at.toISOString()}::timestamptz`;
     const whose = runId === undefined ? sql`m.lease_expires_at <= ${now}` : sql`m.claimed_by = ${runId}`;
@@ -461,7 +462,7 @@ async function handOver(db: Db, actor: AuditActor, runId: string, messages: Outg
 }
 
 /** Claims messages under the run's lease; returns the ones this run owns (another run may have won some). */
-async function claim(db: Db, actor: AuditActor, runId: string, outgoing: Outgoing[], at: Date, leaseSeconds: number): Promise<Outgoing[]> {
+async function claim(db: DbOrTx, actor: AuditActor, runId: string, outgoing: Outgoing[], at: Date, leaseSeconds: number): Promise<Outgoing[]> {
   if (outgoing.length === 0) return [];
   const leaseExpiresAt = new Date(at.getTime() + leaseSeconds * 1000);
   return db.transaction(async (tx) => {
@@ -763,39 +764,61 @@ function planAppointments(rows: AppointmentRow[], config: AppointmentReminderOpt
   return planned;
 }
 
-async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<RunSummary> {
-  const practice = await practiceInfo(db);
-  const today = practiceToday(options.now, practice.timeZone);
-  const summary = emptySummary(options);
-  const runId = randomUUID();
-  const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-  if (options.dryRun) {
-    const expired = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from reminder_messages where status = 'claimed' and handed_over_at is null and lease_expires_at <= ${options.now.toISOString()}::timestamptz`);
-    summary.released = expired[0]?.n ?? 0;
-  } else {
-    const expired = await releaseExpired(db, actor, options.now);
+interface RunPlan {
+  summary: RunSummary;
+  practice: PracticeInfo;
+  /** The messages this run claimed (a dry run: would claim). */
+  mine: Outgoing[];
+  files: { letters: string; calls: string };
+}
+
+/**
+ * Everything up to the sending, in one transaction: interrupted runs' claims settled, what is due planned
+ * and claimed. A real run commits it (the claims must be durable before anything leaves); a dry run runs
+ * exactly this and rolls it back, so it reports what the real run would send and writes nothing.
+ */
+async function planRun(db: Db, actor: AuditActor, options: RunOptions, runId: string): Promise<RunPlan> {
+  return planThenApply(db, Boolean(options.dryRun), async (tx) => {
+    const practice = await practiceInfo(tx);
+    const today = practiceToday(options.now, practice.timeZone);
+    const summary = emptySummary(options);
+    const expired = await releaseExpired(tx, actor, options.now);
     summary.released = expired.released;
     summary.unconfirmed = expired.unconfirmed.length;
     for (const m of expired.unconfirmed) {
       addUnsent(summary, m.purpose, `${m.channel}: an interrupted run gave it to the channel but never learnt whether it went out; it is not sent again: check with the patient, then "practice recall settle"`, m.mrn);
     }
-  }
-  const recoveries = await pendingRecoveries(db, options.now);
+    const recoveries = await pendingRecoveries(tx, options.now);
 
-  const recallRows = await dueRecalls(db, options.now, today);
-  const outgoing = planRecalls(recallRows, options, practice, recoveries.recall, today, summary);
-  const appointments = options.appointments === false ? undefined : (options.appointments ?? DEFAULT_APPOINTMENT_REMINDERS);
-  if (appointments) {
-    const maxDays = Math.max(0, ...appointments.daysBefore, ...appointments.noShowExtraDays);
-    const rows = await dueAppointments(db, options.now, today, practice.timeZone, maxDays);
-    outgoing.push(...planAppointments(rows, appointments, options, practice, recoveries.appointment, summary));
-  }
-  if (outgoing.length > 0 && !practice.phone) summary.warnings.push('The practice has no phone number on record, so reminders cannot say how to book, confirm or cancel: set it with "practice setup".');
+    const recallRows = await dueRecalls(tx, options.now, today);
+    const outgoing = planRecalls(recallRows, options, practice, recoveries.recall, today, summary);
+    const appointments = options.appointments === false ? undefined : (options.appointments ?? DEFAULT_APPOINTMENT_REMINDERS);
+    if (appointments) {
+      const maxDays = Math.max(0, ...appointments.daysBefore, ...appointments.noShowExtraDays);
+      const rows = await dueAppointments(tx, options.now, today, practice.timeZone, maxDays);
+      outgoing.push(...planAppointments(rows, appointments, options, practice, recoveries.appointment, summary));
+    }
+    if (outgoing.length > 0 && !practice.phone) summary.warnings.push('The practice has no phone number on record, so reminders cannot say how to book, confirm or cancel: set it with "practice setup".');
+
+    const mine = await claim(tx, actor, runId, outgoing, options.now, options.leaseSeconds ?? DEFAULT_LEASE_SECONDS);
+    const lost = outgoing.length - mine.length;
+    if (lost > 0) bump(summary.skipped, 'sent-by-another-run', lost);
+    const stamp = DateTime.fromJSDate(options.now, { zone: practice.timeZone }).toFormat("yyyyLLdd'-'HHmmss");
+    const files = { letters: join(options.outDir, `recall-letters-${stamp}.pdf`), calls: join(options.outDir, `recall-calls-${stamp}.csv`) };
+    // A dry run names the files the real run would write; a real run names them once they are written.
+    if (options.dryRun) {
+      if (mine.some((o) => o.channel === 'letter')) summary.files.letters = files.letters;
+      if (mine.some((o) => o.channel === 'calls')) summary.files.calls = files.calls;
+    }
+    return { summary, practice, mine, files };
+  });
+}
+
+async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<RunSummary> {
+  const runId = randomUUID();
+  const { summary, practice, mine, files } = await planRun(db, actor, options, runId);
   if (options.dryRun) return summary;
 
-  const mine = await claim(db, actor, runId, outgoing, options.now, leaseSeconds);
-  const lost = outgoing.length - mine.length;
-  if (lost > 0) bump(summary.skipped, 'sent-by-another-run', lost);
   const sender = new Sender(db, actor, runId, options, practice, summary);
   const on = (channel: Channel) => mine.filter((o) => o.channel === channel);
   // Appointment reminders first within each channel: they are the ones with a deadline.
@@ -803,11 +826,10 @@ async function sendDue(db: Db, actor: AuditActor, options: RunOptions): Promise<
   try {
     if (options.email && on('email').length) await sender.each(emailTransport(options.email), ordered(on('email')));
     if (options.sms && on('sms').length) await sender.each(smsTransport(options.sms), ordered(on('sms')));
-    const stamp = DateTime.fromJSDate(options.now, { zone: practice.timeZone }).toFormat("yyyyLLdd'-'HHmmss");
     await throwIfStopped(options.signal);
-    await sender.batch(on('letter'), 'letter', join(options.outDir, `recall-letters-${stamp}.pdf`));
+    await sender.batch(on('letter'), 'letter', files.letters);
     await throwIfStopped(options.signal);
-    await sender.batch(ordered(on('calls')), 'calls', join(options.outDir, `recall-calls-${stamp}.csv`));
+    await sender.batch(ordered(on('calls')), 'calls', files.calls);
   } catch (error) {
     // Stopped between two messages: what was not sent is released at once, so the rerun sends it. Failed
     // (a full disk, a lost connection): the lease ends now, so the rerun settles this run's claims as a

@@ -36,7 +36,18 @@ describeEachBackend('patient statements and payments', (t) => {
 
   it("writes a statement for what insurance left to the patient: visits, insurance paid, amount due, files 0600", async () => {
     const out = mkdtempSync(join(dir, 'feb-'));
+    // The dry run plans exactly what the real run then writes, and writes nothing but the chart reads.
+    const auditBefore = (await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from audit_log`))[0]!.n;
+    const dry = await run(['statements', '--month', '2025-02', '--out', out, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(readdirSync(out)).toEqual([]);
+    const added = await queryRows<{ action: string; view: string; patient: string }>(
+      t.db,
+      sql`select a.action, a.details->>'view' as view, p.mrn as patient from audit_log a left join patients p on p.id = a.patient_id order by a.id offset ${auditBefore}`,
+    );
+    expect(added).toEqual([{ action: 'read', view: 'statements-dry-run', patient: 'M1' }]);
     const result = await run(['statements', '--month', '2025-02', '--out', out]);
+    expect({ ...result.json(), dryRun: true }).toEqual(dry.json());
     expect(result.code, result.stderr).toBe(0);
     const statements = result.json().statements;
     // Jane owes the deductible and copay (25.00); Emma's denied visit is still the payer's to pay.

@@ -86,11 +86,15 @@ export interface TestSmsGateway {
   received: SentSms[];
   /** How many of the next requests get HTTP 503. */
   failNext: number;
+  /** How many of the next requests the gateway keeps (it may text them) but never answers. */
+  hangNext: number;
+  /** How many of the next requests the gateway keeps (it may text them), then drops the connection without answering. */
+  dropNext: number;
   close(): Promise<void>;
 }
 
 export async function startSmsGateway(): Promise<TestSmsGateway> {
-  const gateway: TestSmsGateway = { url: '', received: [], failNext: 0, close: async () => undefined };
+  const gateway: TestSmsGateway = { url: '', received: [], failNext: 0, hangNext: 0, dropNext: 0, close: async () => undefined };
   let counter = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -107,13 +111,27 @@ export async function startSmsGateway(): Promise<TestSmsGateway> {
       }
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       gateway.received.push({ to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '', authorization: req.headers.authorization });
+      if (gateway.hangNext > 0) {
+        gateway.hangNext--;
+        return;
+      }
+      if (gateway.dropNext > 0) {
+        gateway.dropNext--;
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${++counter}`, status: 'queued' }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   gateway.url = `http://AC123:secret-token@127.0.0.1:${port}/2010-04-01/Accounts/AC123`;
-  gateway.close = () => new Promise((resolve) => server.close(() => resolve()));
+  gateway.close = () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      // A request left hanging on purpose would keep the server open.
+      server.closeAllConnections();
+    });
   return gateway;
 }
 
