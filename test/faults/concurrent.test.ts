@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/query.js';
 import { seedPractice } from '../claims/seed.js';
+import { runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/db.js';
 import { startSmtp } from '../recall/servers.js';
 import { EMAILED, seedBuiltClaims, seedDoseDueNow, seedRecalls, twoPayments } from './seeds.js';
@@ -91,7 +92,8 @@ for (const backend of backends) {
     it('the same 835 posted twice at once: posted once, the other run says it already was', async () => {
       const place = await billed.fresh('post');
       const out = scratch();
-      const exported = await practice([...place.args, '--json', 'claims', 'export', '--all', '--out', out], place.env);
+      // Set-up in process: only the two postings need processes of their own.
+      const exported = await place.use((database) => runCli(['--json', 'claims', 'export', '--all', '--out', out], { database }));
       expect(exported.code, exported.stderr).toBe(0);
       const file = join(out, 'two-payments.835');
       writeFileSync(file, twoPayments());
@@ -109,11 +111,14 @@ for (const backend of backends) {
       expect(posted[0]!.remittances).toBe(2);
       // Both runs are audited: the posting, and the refusal of the same file again.
       expect(posted[0]!.audited).toBe(2);
+      // The same file posted once, alone (in process): the payments one posting makes.
       const single = await billed.fresh('post-once');
-      const alone = await practice([...single.args, '--json', 'claims', 'export', '--all', '--out', scratch()], single.env);
-      expect(alone.code, alone.stderr).toBe(0);
-      expect((await practice([...single.args, '--json', 'claims', 'post', file], single.env)).code).toBe(0);
-      const once = await single.use((h) => queryRows<{ n: number }>(h.db, sql`select count(*)::int as n from payments where remittance_id is not null`));
+      const once = await single.use(async (database) => {
+        const alone = await runCli(['--json', 'claims', 'export', '--all', '--out', scratch()], { database });
+        expect(alone.code, alone.stderr).toBe(0);
+        expect((await runCli(['--json', 'claims', 'post', file], { database })).code).toBe(0);
+        return queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from payments where remittance_id is not null`);
+      });
       expect(posted[0]!.payments).toBe(once[0]!.n);
     }, 300_000);
 

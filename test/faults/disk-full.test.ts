@@ -40,6 +40,13 @@ const outDir = (name: string) => mkdtempSync(join(tmpdir(), `pk-disk-full-${name
 
 for (const backend of backends) {
   describe.skipIf(!built)(`a full disk under the database in a real command (built CLI) [${backend}]`, () => {
+    // The claims export and the FHIR bulk export start from the same built claims: seeded once.
+    let billed: Seeded;
+    beforeAll(async () => {
+      billed = await seeded(backend, seedBuiltClaims);
+    }, 300_000);
+    afterAll(async () => billed?.close());
+
     describe('import', () => {
       let db: Seeded;
       beforeAll(async () => {
@@ -77,26 +84,22 @@ for (const backend of backends) {
     });
 
     describe('claims export', () => {
-      let db: Seeded;
-      beforeAll(async () => {
-        db = await seeded(backend, seedBuiltClaims);
-      }, 300_000);
-      afterAll(async () => db?.close());
 
       // @1: recording the batch; @2: marking it written, once its file is in place.
       it.each([1, 2])('met at audit entry %i: no batch half-recorded, and the rerun leaves each claim in exactly one file', async (n) => {
-        const place = await db.fresh(`claims-${n}`);
+        const place = await billed.fresh(`claims-${n}`);
         const out = outDir(`claims-${n}`);
         const args = [...place.args, '--json', 'claims', 'export', '--all', '--out', out];
         const before = await place.use(audits);
 
         expectDiskFull(await practice(args, { ...place.env, ...killAt(`db:disk-full@${n}`) }));
-        const batches = () => place.use((h) => queryRows<{ status: string; claims: number }>(h.db, sql`select b.status, count(c.id)::int as claims from claim_batches b left join claims c on c.batch_id = b.id group by b.id, b.status order by b.id`));
+        const batchesIn = (h: PracticeDatabase) => queryRows<{ status: string; claims: number }>(h.db, sql`select b.status, count(c.id)::int as claims from claim_batches b left join claims c on c.batch_id = b.id group by b.id, b.status order by b.id`);
+        const batches = () => place.use(batchesIn);
         if (n === 1) {
           // Nothing recorded: no batch, no claim taken, no control number used, no file, no audit entry.
-          expect(await batches()).toEqual([]);
           expect(allFiles(out)).toEqual([]);
           await place.use(async (h) => {
+            expect(await batchesIn(h)).toEqual([]);
             expect(await count(h, sql`select count(*)::int as n from claims where status = 'ready'`)).toBe(2);
             expect(await count(h, sql`select count(*)::int as n from x12_counters`)).toBe(0);
             expect(await audits(h)).toBe(before);
@@ -119,14 +122,9 @@ for (const backend of backends) {
     });
 
     describe('FHIR bulk export', () => {
-      let db: Seeded;
-      beforeAll(async () => {
-        db = await seeded(backend, seedBuiltClaims);
-      }, 300_000);
-      afterAll(async () => db?.close());
 
       it('met recording the export: no file is left (an export nobody can account for), and the rerun writes it once', async () => {
-        const place = await db.fresh('fhir');
+        const place = await billed.fresh('fhir');
         const out = join(outDir('fhir'), 'bulk');
         const args = [...place.args, '--json', 'fhir', 'export', '--all', '--out', out];
         const before = await place.use(audits);

@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.js';
 import { backends } from '../helpers/db.js';
 import { seedPractice } from '../claims/seed.js';
 import { twoPayments } from './seeds.js';
-import { builtWith, killAt, practice, seeded, type Place, type Seeded } from './spawn.js';
+import { builtWith, killAt, practice, seeded, type Seeded } from './spawn.js';
 
 const built = builtWith('claims/post-835.js', 'post-835:');
 
@@ -30,9 +30,9 @@ async function ledger(handle: PracticeDatabase) {
 }
 
 /** Every claim balances: paid + adjusted + patient's share + open balance - credit = billed. */
-async function expectBalanced(place: Place): Promise<void> {
+async function expectBalanced(database: PracticeDatabase): Promise<void> {
   // The listing in process, on the test's own handle: only the posting needs a process to kill.
-  const list = await place.use((database) => runCli(['--json', 'claims', 'list'], { database }));
+  const list = await runCli(['--json', 'claims', 'list'], { database });
   expect(list.code, list.stderr).toBe(0);
   const claims: { patientControlNumber: string; totalCents: number; paidCents: number; adjustmentCents: number; patientResponsibilityCents: number; balanceCents: number; creditCents: number }[] = JSON.parse(list.stdout).claims;
   expect(claims).toHaveLength(2);
@@ -64,18 +64,21 @@ for (const backend of backends) {
         const exported = await runCli(['--json', 'claims', 'export', '--all', '--out', dir], { database: handle });
         expect(exported.code, exported.stderr).toBe(0);
       });
-      // The uninterrupted posting, twice: the ledger every killed-and-rerun posting must end with.
+      // The uninterrupted posting, twice: the ledger every killed-and-rerun posting must end with. In
+      // process: only the killed postings need a process of their own.
       const place = await db.fresh('reference');
-      const first = await practice([...place.args, '--json', 'claims', 'post', file], place.env);
-      expect(first.code, first.stdout).toBe(0);
-      expect(JSON.parse(first.stdout)).toMatchObject({ claimsMatched: 2, unmatched: [] });
-      const again = await practice([...place.args, '--json', 'claims', 'post', file], place.env);
-      expect(JSON.parse(again.stdout).alreadyPosted).toBe(true);
-      expected = await place.use(ledger);
+      expected = await place.use(async (database) => {
+        const first = await runCli(['--json', 'claims', 'post', file], { database });
+        expect(first.code, first.stdout).toBe(0);
+        expect(first.json()).toMatchObject({ claimsMatched: 2, unmatched: [] });
+        const again = await runCli(['--json', 'claims', 'post', file], { database });
+        expect(again.json().alreadyPosted).toBe(true);
+        await expectBalanced(database);
+        return ledger(database);
+      });
       expect(expected.remittances).toHaveLength(2);
       expect(expected.payments.length).toBeGreaterThan(0);
       expect(expected.audited).toEqual([{ n: 2 }]);
-      await expectBalanced(place);
     }, 300_000);
 
     afterAll(async () => db?.close());
@@ -93,8 +96,10 @@ for (const backend of backends) {
       const rerun = await practice(args, place.env);
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(JSON.parse(rerun.stdout).alreadyPosted).toBe(point === 'after-commit');
-      expect(await place.use(ledger)).toEqual(expected);
-      await expectBalanced(place);
+      await place.use(async (database) => {
+        expect(await ledger(database)).toEqual(expected);
+        await expectBalanced(database);
+      });
     }, 300_000);
   });
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { openEmbedded, openServer, type PracticeDatabase } from '../../src/db/client.js';
 import type { Backend } from '../../src/db/types.js';
+import { ensurePrivateFolder } from '../../src/files/private-file.js';
 import { serverDatabaseUrl } from '../helpers/templates.js';
 
 export const root = join(import.meta.dirname, '../..');
@@ -67,11 +68,23 @@ async function using<T>(open: () => Promise<PracticeDatabase>, fn: (handle: Prac
   }
 }
 
+/**
+ * A data directory holding the run's migrated template (test/helpers/templates.ts), private as
+ * openEmbedded leaves a new one: migrating an empty folder instead takes many seconds per seed.
+ */
+async function migratedDataDir(dataDir: string): Promise<void> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pglite = await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(inject('pgliteTemplate'))]) });
+  await pglite.close();
+  await ensurePrivateFolder(dataDir, { all: true });
+}
+
 /** Seeds one database on the backend, then hands out copies of it. */
 export async function seeded(backend: Backend, seed: (handle: PracticeDatabase) => Promise<void>): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'pk-faults-'));
   if (backend === 'pglite') {
     const seededDir = join(dir, 'seeded');
+    await migratedDataDir(seededDir);
     await using(() => openEmbedded({ dataDir: seededDir, waitSeconds: 60, owner: owner() }), seed);
     return {
       async fresh(name) {

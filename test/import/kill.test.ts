@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PracticeDatabase } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/query.js';
 import { IMPORT_FAILPOINTS } from '../../src/import/run.js';
 import { runCli } from '../helpers/cli.js';
@@ -59,8 +60,8 @@ const turn: Record<(typeof IMPORT_FAILPOINTS)[number], number> = { 'after-row': 
  */
 const STEPS = IMPORT_FAILPOINTS.filter((step) => step !== 'after-batch');
 
-const encounters = (place: Place) =>
-  place.use(async (h) => (await queryRows<{ n: number; ids: number }>(h.db, sql`select count(*)::int as n, count(distinct source_id)::int as ids from encounters`))[0]!);
+const encountersIn = async (h: PracticeDatabase) => (await queryRows<{ n: number; ids: number }>(h.db, sql`select count(*)::int as n, count(distinct source_id)::int as ids from encounters`))[0]!;
+const encounters = (place: Place) => place.use(encountersIn);
 
 /** Kills the import at the step, checks what the killed run left, runs it again and checks the whole. */
 async function killAndRerun(place: Place, dir: string, step: (typeof IMPORT_FAILPOINTS)[number]): Promise<void> {
@@ -68,12 +69,14 @@ async function killAndRerun(place: Place, dir: string, step: (typeof IMPORT_FAIL
   const killed = await practice(args, { ...place.env, ...killAt(`import:${step}@${turn[step]}`) });
   expect(killed.signal, killed.stderr).toBe('SIGKILL');
   // The import log read in process, between the runs: only the import needs a process to kill.
-  const log = () => place.use(async (database) => (await runCli(['import', 'log', '--json'], { database })).json() as { kind: string; rowsRead: number; inserted: number; rejected: number }[]);
-  const [left] = (await log()).filter((r) => r.kind === 'encounters');
+  const { left, stored } = await place.use(async (database) => {
+    const log = (await runCli(['import', 'log', '--json'], { database })).json() as { kind: string; rowsRead: number; inserted: number; rejected: number }[];
+    return { left: log.find((r) => r.kind === 'encounters'), stored: await encountersIn(database) };
+  });
   // Whole batches or nothing: the batch killed before its commit is not there, its counts neither.
   const committed = step === 'after-commit' || step === 'after-rejects' ? 2 : 1;
   expect(left!.rowsRead).toBe(committed * BATCH);
-  expect((await encounters(place)).n).toBe(left!.inserted);
+  expect(stored.n).toBe(left!.inserted);
 
   const again = await practice(args, place.env);
   expect(again.code, again.stderr).toBe(3);
