@@ -53,8 +53,6 @@ export function accepted<T>(kind: string, checked: Checked<T>): T {
   return checked.values;
 }
 
-const readProblem = (read: object): string | undefined => ('problem' in read ? String(read.problem) : undefined);
-
 /** A vital sign in the unit it is stored in, checked against its declared range. */
 function storedVital(sign: VitalSign, value: number): number {
   const read = readVitalValue(sign, value, sign.stored, 'metric');
@@ -201,9 +199,11 @@ export class PatientChart {
    */
   labResult(o: { coding: Coding; at: Date; encounterId: number; orderId: number; panelId?: number; value: number; low: string | null; high: string | null; interpretation: string }): number {
     const test = LAB_TESTS[o.coding.code];
-    const problem = test ? (describeLoincProblem(o.coding.code) ?? readProblem(checkObservationValue(o.coding.code, o.value, test.unit, 'metric'))) : `LOINC ${o.coding.code} is not one of the declared lab tests`;
+    if (!test) throw new DemoRecordError('a lab result', [`LOINC ${o.coding.code} is not one of the declared lab tests`]);
+    const checked = checkObservationValue(o.coding.code, o.value, test.unit, 'metric');
+    const problem = describeLoincProblem(o.coding.code) ?? ('problem' in checked ? checked.problem : undefined);
     if (problem) throw new DemoRecordError('a lab result', [asReason(problem)]);
-    return this.observation({ category: 'laboratory', ...o, unit: test!.unit });
+    return this.observation({ category: 'laboratory', ...o, unit: test.unit });
   }
 
   appointment(day: number, minutes: number, duration: number, providerId: number, reason: string, status: AppointmentStatus): number {
