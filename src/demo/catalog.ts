@@ -1,6 +1,13 @@
 // The codes the demo practice uses, as published (ICD-10-CM, SNOMED CT, LOINC, RxNorm, CVX, CPT/HCPCS
 // codes without their licensed descriptors), chosen so the quality measures find what they look for.
-// Fees are the demo practice's own charge master, in cents.
+// Fees are the demo practice's own charge master, in cents. What src/records/ declares (vital signs, lab
+// tests' units and ranges, statuses, categories, code systems) is read from there, not repeated here.
+import { CodeSystem } from '../codes/systems.js';
+import type { ALLERGY_CATEGORIES, ALLERGY_CODE_SYSTEMS } from '../records/allergy.js';
+import type { Vocabulary } from '../records/record.js';
+
+/** A code of a declared vocabulary (a status, a category), as the generator picks it. */
+export type VocabularyCode<V> = V extends Vocabulary<infer T> ? T : never;
 
 export interface Coding {
   code: string;
@@ -10,11 +17,11 @@ export interface Coding {
 export interface Drug {
   rxnorm: string;
   display: string;
-  dose: string;
+  dose: number;
   doseUnit: string;
   route: string;
   frequency: string;
-  quantity: string;
+  quantity: number;
 }
 
 export type ConditionId = 'hypertension' | 'diabetes' | 'hyperlipidemia' | 'asthma' | 'depression' | 'obesity' | 'prediabetes' | 'tobacco';
@@ -30,23 +37,23 @@ export interface Condition {
   followUpDays?: number;
 }
 
-const tablet = (rxnorm: string, display: string, dose: string, frequency = 'once daily'): Drug => ({
+const tablet = (rxnorm: string, display: string, dose: number, frequency = 'once daily'): Drug => ({
   rxnorm,
   display,
   dose,
   doseUnit: 'mg',
   route: 'oral',
   frequency,
-  quantity: '90',
+  quantity: 90,
 });
 const inhaler = (rxnorm: string, display: string, frequency: string): Drug => ({
   rxnorm,
   display,
-  dose: '2',
+  dose: 2,
   doseUnit: 'puff',
   route: 'inhalation',
   frequency,
-  quantity: '1',
+  quantity: 1,
 });
 
 export const CONDITIONS: Record<ConditionId, Condition> = {
@@ -55,9 +62,9 @@ export const CONDITIONS: Record<ConditionId, Condition> = {
     icd10: { code: 'I10', display: 'Essential (primary) hypertension' },
     snomed: { code: '59621000', display: 'Essential hypertension (disorder)' },
     drugs: [
-      [tablet('314076', 'lisinopril 10 MG Oral Tablet', '10'), 0.6],
-      [tablet('310798', 'Hydrochlorothiazide 25 MG Oral Tablet', '25'), 0.35],
-      [tablet('197361', 'Amlodipine 5 MG Oral Tablet', '5'), 0.3],
+      [tablet('314076', 'lisinopril 10 MG Oral Tablet', 10), 0.6],
+      [tablet('310798', 'Hydrochlorothiazide 25 MG Oral Tablet', 25), 0.35],
+      [tablet('197361', 'Amlodipine 5 MG Oral Tablet', 5), 0.3],
     ],
     followUpDays: 180,
   },
@@ -65,7 +72,7 @@ export const CONDITIONS: Record<ConditionId, Condition> = {
     id: 'diabetes',
     icd10: { code: 'E11.9', display: 'Type 2 diabetes mellitus without complications' },
     snomed: { code: '44054006', display: 'Diabetes mellitus type 2 (disorder)' },
-    drugs: [[tablet('860975', '24 HR metformin hydrochloride 500 MG Extended Release Oral Tablet', '500', 'twice daily'), 0.85]],
+    drugs: [[tablet('860975', '24 HR metformin hydrochloride 500 MG Extended Release Oral Tablet', 500, 'twice daily'), 0.85]],
     followUpDays: 95,
   },
   hyperlipidemia: {
@@ -73,8 +80,8 @@ export const CONDITIONS: Record<ConditionId, Condition> = {
     icd10: { code: 'E78.5', display: 'Hyperlipidemia, unspecified' },
     snomed: { code: '55822004', display: 'Hyperlipidemia (disorder)' },
     drugs: [
-      [tablet('312961', 'Simvastatin 20 MG Oral Tablet', '20'), 0.4],
-      [tablet('259255', 'Atorvastatin 80 MG Oral Tablet', '80'), 0.3],
+      [tablet('312961', 'Simvastatin 20 MG Oral Tablet', 20), 0.4],
+      [tablet('259255', 'Atorvastatin 80 MG Oral Tablet', 80), 0.3],
     ],
     followUpDays: 365,
   },
@@ -93,8 +100,8 @@ export const CONDITIONS: Record<ConditionId, Condition> = {
     icd10: { code: 'F32.A', display: 'Depression, unspecified' },
     snomed: { code: '35489007', display: 'Depressive disorder (disorder)' },
     drugs: [
-      [tablet('312941', 'sertraline 50 MG Oral Tablet', '50'), 0.6],
-      [tablet('310385', 'fluoxetine 20 MG Oral Capsule', '20'), 0.2],
+      [tablet('312941', 'sertraline 50 MG Oral Tablet', 50), 0.6],
+      [tablet('310385', 'fluoxetine 20 MG Oral Capsule', 20), 0.2],
     ],
     followUpDays: 120,
   },
@@ -136,15 +143,8 @@ export const ENCOUNTER_DX = {
   immunization: { code: 'Z23', display: 'Encounter for immunization' },
 } satisfies Record<string, Coding>;
 
-/** LOINC codes of what the demo measures. */
+/** LOINC codes of the demo's lab tests (named as the lab reports them), screenings and imaging; vital signs are src/records/vital.ts's. */
 export const LOINC = {
-  bpPanel: { code: '85354-9', display: 'Blood pressure panel with all children optional' },
-  systolic: { code: '8480-6', display: 'Systolic blood pressure' },
-  diastolic: { code: '8462-4', display: 'Diastolic blood pressure' },
-  weight: { code: '29463-7', display: 'Body weight' },
-  height: { code: '8302-2', display: 'Body height' },
-  bmi: { code: '39156-5', display: 'Body mass index (BMI) [Ratio]' },
-  heartRate: { code: '8867-4', display: 'Heart rate' },
   a1c: { code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood' },
   lipidPanel: { code: '24331-1', display: 'Lipid 1996 panel - Serum or Plasma' },
   cholesterol: { code: '2093-3', display: 'Cholesterol [Mass/volume] in Serum or Plasma' },
@@ -238,21 +238,21 @@ export const WELL_CHILD: [number, Vaccine[]][] = [
 
 export interface AllergySpec {
   substance: string;
-  system: 'rxnorm' | 'snomed';
+  system: (typeof ALLERGY_CODE_SYSTEMS)[number];
   code: string;
-  category: 'medication' | 'food' | 'environment';
+  category: VocabularyCode<typeof ALLERGY_CATEGORIES>;
   reaction: string;
   share: number;
 }
 
 export const ALLERGIES: AllergySpec[] = [
-  { substance: 'Penicillin V', system: 'rxnorm', code: '7984', category: 'medication', reaction: 'Hives', share: 0.08 },
-  { substance: 'Aspirin', system: 'rxnorm', code: '1191', category: 'medication', reaction: 'Wheezing', share: 0.02 },
-  { substance: 'Peanut', system: 'snomed', code: '762952008', category: 'food', reaction: 'Swelling of the lips and tongue', share: 0.02 },
-  { substance: 'Shellfish', system: 'snomed', code: '735029006', category: 'food', reaction: 'Hives', share: 0.02 },
-  { substance: 'Latex', system: 'snomed', code: '111088007', category: 'environment', reaction: 'Contact dermatitis', share: 0.01 },
-  { substance: 'Grass pollen', system: 'snomed', code: '256277009', category: 'environment', reaction: 'Sneezing and itchy eyes', share: 0.05 },
-  { substance: 'House dust mite', system: 'snomed', code: '260147004', category: 'environment', reaction: 'Nasal congestion', share: 0.03 },
+  { substance: 'Penicillin V', system: CodeSystem.rxnorm, code: '7984', category: 'medication', reaction: 'Hives', share: 0.08 },
+  { substance: 'Aspirin', system: CodeSystem.rxnorm, code: '1191', category: 'medication', reaction: 'Wheezing', share: 0.02 },
+  { substance: 'Peanut', system: CodeSystem.snomed, code: '762952008', category: 'food', reaction: 'Swelling of the lips and tongue', share: 0.02 },
+  { substance: 'Shellfish', system: CodeSystem.snomed, code: '735029006', category: 'food', reaction: 'Hives', share: 0.02 },
+  { substance: 'Latex', system: CodeSystem.snomed, code: '111088007', category: 'environment', reaction: 'Contact dermatitis', share: 0.01 },
+  { substance: 'Grass pollen', system: CodeSystem.snomed, code: '256277009', category: 'environment', reaction: 'Sneezing and itchy eyes', share: 0.05 },
+  { substance: 'House dust mite', system: CodeSystem.snomed, code: '260147004', category: 'environment', reaction: 'Nasal congestion', share: 0.03 },
 ];
 
 /** CDC Race & Ethnicity code set (OMB categories), with the demo's mix. */

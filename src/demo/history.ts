@@ -2,9 +2,19 @@
 // SNOMED CT the way other EHRs send them), the medications for it, allergies, and screenings done
 // elsewhere (mammograms, colonoscopies, an old Tdap, a child's shots from before the chart's first visit).
 import { CodeSystem } from '../codes/systems.js';
-import { ALLERGIES, CONDITIONS, LOINC, SNOMED, VACCINES, WELL_CHILD } from './catalog.js';
+import type { ALLERGY_CRITICALITIES, ALLERGY_SEVERITIES, ALLERGY_STATUSES } from '../records/allergy.js';
+import type { MEDICATION_STATUSES } from '../records/medication.js';
+import type { PROBLEM_STATUSES } from '../records/problem.js';
+import { ALLERGIES, CONDITIONS, LOINC, SNOMED, VACCINES, WELL_CHILD, type VocabularyCode } from './catalog.js';
 import type { Person } from './person.js';
 import type { Registration } from './registration.js';
+
+// The declarations' own words (src/records/), typed so a word they do not have cannot be written.
+const active: VocabularyCode<typeof PROBLEM_STATUSES> & VocabularyCode<typeof ALLERGY_STATUSES> = 'active';
+const taking: VocabularyCode<typeof MEDICATION_STATUSES> = 'active';
+const stoppedStatus: VocabularyCode<typeof MEDICATION_STATUSES> = 'stopped';
+const [low, high]: VocabularyCode<typeof ALLERGY_CRITICALITIES>[] = ['low', 'high'];
+const SEVERITY_MIX: [VocabularyCode<typeof ALLERGY_SEVERITIES>, number][] = [['mild', 50], ['moderate', 40], ['severe', 10]];
 
 export function recordHistory(person: Person, reg: Registration, historyDays: number): void {
   const { chart } = reg;
@@ -18,62 +28,45 @@ export function recordHistory(person: Person, reg: Registration, historyDays: nu
     const since = Math.min(onsetDay(id), reg.startDay);
     const useSnomed = condition.snomed !== undefined && r.chance(0.25);
     const coding = useSnomed ? condition.snomed! : condition.icd10;
-    sink.add('problems', {
-      patientId,
-      encounterId: null,
-      codeSystem: useSnomed ? CodeSystem.snomed : CodeSystem.icd10cm,
-      code: coding.code,
-      display: coding.display,
-      category: 'problem-list-item',
-      clinicalStatus: 'active',
-      verificationStatus: 'confirmed',
-      onsetDate: cal.date(since),
-      abatementDate: null,
-      recordedDate: cal.date(Math.max(since, reg.startDay - 400)),
-      note: null,
-    });
+    chart.problem({ code: coding.code, codeSystem: useSnomed ? CodeSystem.snomed : CodeSystem.icd10cm, display: coding.display, status: active, onsetDate: cal.date(since) }, cal.date(Math.max(since, reg.startDay - 400)));
     for (const [drug, share] of condition.drugs) {
       if (!r.chance(share)) continue;
       const start = Math.min(since + r.int(0, 60), reg.lastDay);
       const stopped = r.chance(0.1) ? Math.min(reg.lastDay, start + r.int(30, 700)) : null;
-      sink.add('medications', {
-        patientId,
-        encounterId: null,
-        prescriberId: reg.pcp,
-        rxnormCode: drug.rxnorm,
-        ndcCode: null,
-        display: drug.display,
-        dose: drug.dose,
-        doseUnit: drug.doseUnit,
-        route: drug.route,
-        frequency: drug.frequency,
-        startDate: cal.date(start),
-        stopDate: stopped === null ? null : cal.date(stopped),
-        quantity: drug.quantity,
-        refills: r.int(0, 5),
-        status: stopped === null ? 'active' : 'stopped',
-        kind: 'request',
-        overrideReason: null,
-      });
+      chart.medication(
+        {
+          rxnorm: drug.rxnorm,
+          display: drug.display,
+          dose: drug.dose,
+          doseUnit: drug.doseUnit,
+          route: drug.route,
+          frequency: drug.frequency,
+          startDate: cal.date(start),
+          stopDate: stopped === null ? undefined : cal.date(stopped),
+          quantity: drug.quantity,
+          refills: r.int(0, 5),
+          status: stopped === null ? taking : stoppedStatus,
+        },
+        reg.pcp,
+      );
     }
   }
 
   for (const allergy of ALLERGIES) {
     if (!r.chance(allergy.share)) continue;
-    sink.add('allergies', {
-      patientId,
-      substance: allergy.substance,
-      codeSystem: allergy.system === 'rxnorm' ? CodeSystem.rxnorm : CodeSystem.snomed,
-      code: allergy.code,
-      category: allergy.category,
-      criticality: allergy.category === 'environment' ? 'low' : 'high',
-      reaction: allergy.reaction,
-      severity: r.weighted([['mild', 50], ['moderate', 40], ['severe', 10]] as const),
-      clinicalStatus: 'active',
-      verificationStatus: 'confirmed',
-      onsetDate: null,
-      recordedDate: cal.date(reg.startDay),
-    });
+    chart.allergy(
+      {
+        substance: allergy.substance,
+        codeSystem: allergy.system,
+        code: allergy.code,
+        category: allergy.category,
+        criticality: allergy.category === 'environment' ? low : high,
+        reaction: allergy.reaction,
+        severity: r.weighted(SEVERITY_MIX),
+        status: active,
+      },
+      cal.date(reg.startDay),
+    );
   }
 
   if (sex === 'female' && age >= 42 && age <= 74 && r.chance(0.72)) {
@@ -126,7 +119,9 @@ function recordEarlierChildhoodShots(person: Person, reg: Registration): void {
   const { r, cal } = chart;
   const givenHere = !reg.isNew;
   for (const [months, vaccines] of WELL_CHILD) {
-    const day = cal.weekday(person.dobDay + Math.round(months * 30.44) + r.int(0, 10));
+    // The birth-dose of a child born on a Saturday is given on the Monday, not the Friday before.
+    const scheduled = cal.weekday(person.dobDay + Math.round(months * 30.44) + r.int(0, 10));
+    const day = scheduled < person.dobDay ? scheduled + 3 : scheduled;
     if (day >= reg.startDay || !r.chance(0.93)) continue;
     for (const vaccine of vaccines) if (r.chance(0.95)) chart.immunization(vaccine, day, null, givenHere);
   }

@@ -6,9 +6,12 @@ import { procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem } from '../codes/systems.js';
 import { ACUTE_DIAGNOSES, CONDITIONS, E_M, ENCOUNTER_DX, LOINC, OTITIS, PREVENTIVE, SNOMED, VACCINES, type Coding, type Vaccine } from './catalog.js';
 import type { PlannedVisit } from './life.js';
+import { BMI, VITAL_SIGNS, bodyMassIndex } from '../records/vital.js';
 import { childHeightCm, type Person } from './person.js';
 import type { Registration } from './registration.js';
 
+const vitalSign = (option: string) => VITAL_SIGNS.find((v) => v.option === option)!;
+const [WEIGHT, HEIGHT, PULSE] = [vitalSign('weight'), vitalSign('height'), vitalSign('pulse')];
 const FLU = new Set<Vaccine>([VACCINES.flu, VACCINES.fluPreservativeFree, VACCINES.fluHighDose]);
 
 /** What carries over from visit to visit: when labs were last drawn, which vaccines are done. */
@@ -110,10 +113,9 @@ export function recordVisit(person: Person, reg: Registration, visit: PlannedVis
   const billed = { encounterId, providerId: provider, day, placeOfService: reg.placeOfService };
   const charge = (code: string, pointers: number[]) => chart.charge(billed, code, pointers);
 
-  // Vitals: BP panel with its two components, weight, height, BMI, pulse.
+  // Vitals as `practice vitals add` records them: BP panel with its two components, weight, height, the
+  // BMI worked out from the weight and height as recorded, pulse.
   const vitalsAt = cal.at(day, minutes + 5);
-  const vital = (coding: Coding, value: number, unit: string, panelId: number | null = null) =>
-    chart.observation({ category: 'vital-signs', coding, at: vitalsAt, encounterId, value, unit, panelId });
   if (ageNow >= 3) {
     const [sys, dia] = has('hypertension')
       ? person.bpControlled
@@ -122,20 +124,20 @@ export function recordVisit(person: Person, reg: Registration, visit: PlannedVis
       : ageNow < 18
         ? [r.normal(106, 7, 88, 124), r.normal(66, 6, 50, 80)]
         : [r.normal(118, 9, 95, 138), r.normal(75, 6, 58, 88)];
-    const panel = chart.observation({ category: 'vital-signs', coding: LOINC.bpPanel, at: vitalsAt, encounterId });
-    vital(LOINC.systolic, Math.round(sys), 'mm[Hg]', panel);
-    vital(LOINC.diastolic, Math.round(dia), 'mm[Hg]', panel);
+    chart.bloodPressure(Math.round(sys), Math.round(dia), vitalsAt, encounterId);
   }
   const ageYears = (day - person.dobDay) / 365.25;
   const height = person.adult ? person.heightCm : childHeightCm(ageYears) * r.normal(1, 0.03, 0.9, 1.1);
   const visitBmi = ageYears < 2 ? 17 : person.bmi + r.normal(0, 0.4, -1.5, 1.5);
   const weight = visitBmi * (height / 100) ** 2 * (ageYears < 2 ? 0.9 : 1);
-  vital(LOINC.weight, Number(weight.toFixed(1)), 'kg');
-  vital(LOINC.height, Number(height.toFixed(1)), 'cm');
-  if (ageYears >= 2) vital(LOINC.bmi, Number((weight / (height / 100) ** 2).toFixed(1)), 'kg/m2');
-  vital(LOINC.heartRate, Math.round(r.normal(ageYears < 2 ? 120 : ageYears < 12 ? 95 : 74, 9, 50, 160)), '/min');
+  const weightKg = Number(weight.toFixed(1));
+  const heightCm = Number(height.toFixed(1));
+  chart.vital(WEIGHT, weightKg, vitalsAt, encounterId);
+  chart.vital(HEIGHT, heightCm, vitalsAt, encounterId);
+  if (ageYears >= 2) chart.vital(BMI, bodyMassIndex(weightKg, heightCm), vitalsAt, encounterId);
+  chart.vital(PULSE, Math.round(r.normal(ageYears < 2 ? 120 : ageYears < 12 ? 95 : 74, 9, 50, 160)), vitalsAt, encounterId);
 
-  // Labs, ordered and resulted the same day; one blood draw charge per visit.
+  // Labs, ordered and resulted the same day, in the declared tests' units; one blood draw charge per visit.
   let drawn = false;
   const lab = (coding: Coding, dxCode: string | null) => {
     const orderId = sink.add('orders', {
@@ -165,7 +167,7 @@ export function recordVisit(person: Person, reg: Registration, visit: PlannedVis
     memory.lastA1c = day;
     const orderId = lab(LOINC.a1c, diabetic ? chronicCodes.find((c) => c.code.startsWith('E11'))!.code : null);
     const value = Number(r.normal(person.a1cMean, 0.4, 4.2, 14).toFixed(1));
-    chart.observation({ category: 'laboratory', coding: LOINC.a1c, at: resultAt, encounterId, orderId, value, unit: '%', low: '4.0', high: '5.6', interpretation: value >= 5.7 ? 'H' : 'N' });
+    chart.labResult({ coding: LOINC.a1c, at: resultAt, encounterId, orderId, value, low: '4.0', high: '5.6', interpretation: value >= 5.7 ? 'H' : 'N' });
   }
   if (person.adult && day - memory.lastLipids >= 330 && (has('hyperlipidemia') || diabetic ? r.chance(0.85) : visit.kind === 'preventive' && ageNow >= 20 && r.chance(0.4))) {
     memory.lastLipids = day;
@@ -175,9 +177,9 @@ export function recordVisit(person: Person, reg: Registration, visit: PlannedVis
     const hdl = Math.round(r.normal(person.sex === 'female' ? 58 : 47, 10, 25, 95));
     const triglycerides = Math.round(r.normal(high || diabetic ? 185 : 120, 40, 45, 450));
     const ldl = Math.max(40, Math.round(total - hdl - triglycerides / 5));
-    const panel = chart.observation({ category: 'laboratory', coding: LOINC.lipidPanel, at: resultAt, encounterId, orderId });
+    const panel = chart.labPanel(LOINC.lipidPanel, resultAt, encounterId, orderId);
     const result = (coding: Coding, value: number, low: string | null, highLimit: string | null, flag: string) =>
-      chart.observation({ category: 'laboratory', coding, at: resultAt, encounterId, orderId, panelId: panel, value, unit: 'mg/dL', low, high: highLimit, interpretation: flag });
+      chart.labResult({ coding, at: resultAt, encounterId, orderId, panelId: panel, value, low, high: highLimit, interpretation: flag });
     result(LOINC.cholesterol, total, null, '199', total >= 200 ? 'H' : 'N');
     result(LOINC.triglycerides, triglycerides, null, '149', triglycerides >= 150 ? 'H' : 'N');
     result(LOINC.hdl, hdl, '40', null, hdl < 40 ? 'L' : 'N');
