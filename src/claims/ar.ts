@@ -8,7 +8,7 @@
 // replaced by a claim that was sent stands at 0 (its posted amounts become a credit until the payer
 // takes them back).
 import { sql, type SQL } from 'drizzle-orm';
-import { idArray, queryRows } from '../db/query.js';
+import { idArray, queryRows, textArray } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { practiceTimeZone } from '../practice/clock.js';
 
@@ -101,14 +101,18 @@ export function claimFigures(options: FigureOptions): SQL {
 
 /**
  * After posting or a write-off: the claims' stored totals (what the 835s said: read by the secondary
- * claim's COB loops) and status, from the same figures.
+ * claim's COB loops) and status, from the same figures. After posting, `adjudicated` gives the claims'
+ * payer claim numbers (CLP07; a claim without one keeps its own) and marks them adjudicated now, in the
+ * same update: a claim updated twice in one transaction has every foreign key of it checked again.
  */
-export async function refreshClaims(tx: DbOrTx, claimIds: number[]): Promise<void> {
+export async function refreshClaims(tx: DbOrTx, claimIds: number[], adjudicated?: Map<number, string>): Promise<void> {
   if (claimIds.length === 0) return;
   const timeZone = await practiceTimeZone(tx);
   const ids = idArray([...new Set(claimIds)]);
+  const numbered = [...(adjudicated ?? new Map<number, string>())];
   await tx.execute(sql`
     update claims c set paid_cents = f.paid_cents, adjusted_cents = f.payer_adjusted_cents, patient_responsibility_cents = f.payer_patient_cents,
+      ${adjudicated ? sql`payer_claim_control_number = coalesce(n.pccn, c.payer_claim_control_number), adjudicated_at = now(),` : sql``}
       status = case
         when f.status = 'void' then 'void'
         when f.credit_cents > 0 then 'overpaid'
@@ -119,6 +123,7 @@ export async function refreshClaims(tx: DbOrTx, claimIds: number[]): Promise<voi
         else 'accepted' end,
       updated_at = now()
     from (${claimFigures({ timeZone, claimIds })}) f
+    ${adjudicated ? sql`left join unnest(${idArray(numbered.map(([id]) => id))}, ${textArray(numbered.map(([, pccn]) => pccn))}) as n(id, pccn) on n.id = f.claim_id` : sql``}
     where f.claim_id = c.id`);
   // Lines: what was paid on each, and how the payer decided it.
   await tx.execute(sql`
