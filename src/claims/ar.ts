@@ -321,11 +321,15 @@ export async function patientBalances(db: DbOrTx, options: { asOf: string; patie
   const onlyPatients = options.patientIds
     ? sql`and v.patient_id = any(${idArray(options.patientIds)})`
     : sql``;
+  // For some patients, the figures of their claims only (a visit's chain of claims is all the patient's).
+  const claimIds = options.patientIds
+    ? (await queryRows<{ id: number }>(db, sql`select id from claims where patient_id = any(${idArray(options.patientIds)})`)).map((r) => r.id)
+    : undefined;
   const visits = await queryRows<{ root_id: number; patient_id: number; service_date: string; billed_cents: number; insurance_paid_cents: number; patient_cents: number; insurance_pending: boolean }>(
     db,
     sql`select v.root_id, v.patient_id, v.service_date::text as service_date, coalesce(v.billed_cents, 0)::int as billed_cents, v.insurance_paid_cents,
                coalesce(v.patient_cents, 0)::int as patient_cents, v.insurance_pending
-        from (${visitChains(claimFigures({ timeZone, asOf: options.asOf }))}) v
+        from (${visitChains(claimFigures({ timeZone, asOf: options.asOf, claimIds }))}) v
         where true ${onlyPatients} order by v.patient_id, v.service_date, v.root_id`,
   );
   const paid = await queryRows<{ patient_id: number; paid: number }>(
