@@ -4,7 +4,7 @@
 // is held until it is changed and passes the edits again, or the biller resubmits it as it is.
 import { eq, sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { queryRows } from '../db/query.js';
+import { idArray, queryRows, textArray } from '../db/query.js';
 import { claimBatches, claimRejections } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, ValidationError } from '../errors.js';
@@ -101,7 +101,7 @@ async function setStatus(db: DbOrTx, ids: number[], status: 'accepted' | 'reject
   const rows = await queryRows<{ id: number }>(
     db,
     sql`update claims set status = ${status}, updated_at = now() ${status === 'rejected' ? sql`, batch_id = null` : sql``}
-        where id in (select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::int) and status in ('exported', 'accepted')
+        where id = any(${idArray(ids)}) and status in ('exported', 'accepted')
         returning id`,
   );
   return rows.map((r) => r.id);
@@ -111,7 +111,7 @@ async function claimIdsByNumber(db: DbOrTx, pcns: string[]): Promise<Map<string,
   if (pcns.length === 0) return new Map();
   const rows = await queryRows<{ id: number; pcn: string }>(
     db,
-    sql`select id, patient_control_number as pcn from claims where patient_control_number in (select jsonb_array_elements_text(${JSON.stringify(pcns)}::jsonb))`,
+    sql`select id, patient_control_number as pcn from claims where patient_control_number = any(${textArray(pcns)})`,
   );
   return new Map(rows.map((r) => [r.pcn, r.id]));
 }
@@ -264,7 +264,7 @@ async function import277ca(db: Db, actor: AuditActor, doc: X12Document): Promise
     const sentIn = await queryRows<{ id: number; batch_id: number | null; content: string | null }>(
       tx,
       sql`select c.id, c.batch_id, b.content from claims c left join claim_batches b on b.id = c.batch_id
-          where c.id in (select (jsonb_array_elements_text(${JSON.stringify(pick(true))}::jsonb))::int)`,
+          where c.id = any(${idArray(pick(true))})`,
     );
     const accepted = await setStatus(tx, pick(false), 'accepted');
     const changed = new Set(await setStatus(tx, pick(true), 'rejected'));
@@ -313,7 +313,7 @@ export async function rejectionsOf(db: DbOrTx, claimIds: number[]): Promise<Map<
   const rows = await queryRows<Omit<RejectionView, 'receivedAt' | 'resolvedAt'> & { claimId: number; receivedAt: string | Date; resolvedAt: string | Date | null } & Record<string, unknown>>(
     db,
     sql`select claim_id as "claimId", source, codes, message, received_at as "receivedAt", resolved_at as "resolvedAt", resolution
-        from claim_rejections where claim_id in (select (jsonb_array_elements_text(${JSON.stringify(claimIds)}::jsonb))::int)
+        from claim_rejections where claim_id = any(${idArray(claimIds)})
         order by claim_id, received_at desc, id desc`,
   );
   for (const { claimId, ...r } of rows) {

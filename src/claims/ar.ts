@@ -8,7 +8,7 @@
 // replaced by a claim that was sent stands at 0 (its posted amounts become a credit until the payer
 // takes them back).
 import { sql, type SQL } from 'drizzle-orm';
-import { idArray, queryRows } from '../db/query.js';
+import { idArray, queryRows, textArray } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { practiceTimeZone } from '../practice/clock.js';
 
@@ -101,14 +101,18 @@ export function claimFigures(options: FigureOptions): SQL {
 
 /**
  * After posting or a write-off: the claims' stored totals (what the 835s said: read by the secondary
- * claim's COB loops) and status, from the same figures.
+ * claim's COB loops) and status, from the same figures. After posting, `adjudicated` gives the claims'
+ * payer claim numbers (CLP07; a claim without one keeps its own) and marks them adjudicated now, in the
+ * same update: a claim updated twice in one transaction has every foreign key of it checked again.
  */
-export async function refreshClaims(tx: DbOrTx, claimIds: number[]): Promise<void> {
+export async function refreshClaims(tx: DbOrTx, claimIds: number[], adjudicated?: Map<number, string>): Promise<void> {
   if (claimIds.length === 0) return;
   const timeZone = await practiceTimeZone(tx);
   const ids = idArray([...new Set(claimIds)]);
+  const numbered = [...(adjudicated ?? new Map<number, string>())];
   await tx.execute(sql`
     update claims c set paid_cents = f.paid_cents, adjusted_cents = f.payer_adjusted_cents, patient_responsibility_cents = f.payer_patient_cents,
+      ${adjudicated ? sql`payer_claim_control_number = coalesce(n.pccn, c.payer_claim_control_number), adjudicated_at = now(),` : sql``}
       status = case
         when f.status = 'void' then 'void'
         when f.credit_cents > 0 then 'overpaid'
@@ -119,6 +123,7 @@ export async function refreshClaims(tx: DbOrTx, claimIds: number[]): Promise<voi
         else 'accepted' end,
       updated_at = now()
     from (${claimFigures({ timeZone, claimIds })}) f
+    ${adjudicated ? sql`left join unnest(${idArray(numbered.map(([id]) => id))}, ${textArray(numbered.map(([, pccn]) => pccn))}) as n(id, pccn) on n.id = f.claim_id` : sql``}
     where f.claim_id = c.id`);
   // Lines: what was paid on each, and how the payer decided it.
   await tx.execute(sql`
@@ -316,11 +321,15 @@ export async function patientBalances(db: DbOrTx, options: { asOf: string; patie
   const onlyPatients = options.patientIds
     ? sql`and v.patient_id = any(${idArray(options.patientIds)})`
     : sql``;
+  // For some patients, the figures of their claims only (a visit's chain of claims is all the patient's).
+  const claimIds = options.patientIds
+    ? (await queryRows<{ id: number }>(db, sql`select id from claims where patient_id = any(${idArray(options.patientIds)})`)).map((r) => r.id)
+    : undefined;
   const visits = await queryRows<{ root_id: number; patient_id: number; service_date: string; billed_cents: number; insurance_paid_cents: number; patient_cents: number; insurance_pending: boolean }>(
     db,
     sql`select v.root_id, v.patient_id, v.service_date::text as service_date, coalesce(v.billed_cents, 0)::int as billed_cents, v.insurance_paid_cents,
                coalesce(v.patient_cents, 0)::int as patient_cents, v.insurance_pending
-        from (${visitChains(claimFigures({ timeZone, asOf: options.asOf }))}) v
+        from (${visitChains(claimFigures({ timeZone, asOf: options.asOf, claimIds }))}) v
         where true ${onlyPatients} order by v.patient_id, v.service_date, v.root_id`,
   );
   const paid = await queryRows<{ patient_id: number; paid: number }>(

@@ -5,7 +5,7 @@
 // AMT*D paid and AMT*EAF remaining patient liability, and each service line gets a 2430 (SVD line
 // adjudication, CAS line adjustments, DTP*573 adjudication date).
 import { sql, type SQL } from 'drizzle-orm';
-import { queryRows } from '../db/query.js';
+import { idArray, queryRows } from '../db/query.js';
 import type { DbOrTx } from '../db/types.js';
 import { x12Amount } from './x12/model.js';
 import type { X12Writer } from './x12/writer.js';
@@ -128,21 +128,21 @@ export async function loadOtherPayers(db: DbOrTx, chosen: SQL): Promise<Map<numb
 async function loadAdjudications(db: DbOrTx, claimIds: number[]): Promise<Map<number, Adjudication>> {
   const result = new Map<number, Adjudication>();
   if (claimIds.length === 0) return result;
-  const ids = sql`select (jsonb_array_elements_text(${JSON.stringify(claimIds)}::jsonb))::int`;
+  const ids = idArray(claimIds);
   const heads = await queryRows<{ id: number; paid: number; patient: number; pccn: string | null; adjudicated: string | null }>(
     db,
     sql`select id, paid_cents as paid, patient_responsibility_cents as patient, payer_claim_control_number as pccn,
                (adjudicated_at at time zone 'UTC')::date::text as adjudicated
-        from claims where id in (${ids})`,
+        from claims where id = any(${ids})`,
   );
   // Amounts per claim, line and CAS group/reason (rows without a group only carry the payment date).
   const events = await queryRows<{ claim_id: number; line_number: number | null; group_code: string | null; reason_code: string | null; amount: number; on_date: string }>(
     db,
     sql`with ev as (
           select claim_id, claim_line_id, null::text as group_code, null::text as reason_code, 0 as amount_cents, paid_on as on_date
-          from payments where claim_id in (${ids}) and source = 'payer'
+          from payments where claim_id = any(${ids}) and source = 'payer'
           union all
-          select claim_id, claim_line_id, group_code::text, reason_code, amount_cents, adjusted_on from adjustments where claim_id in (${ids})
+          select claim_id, claim_line_id, group_code::text, reason_code, amount_cents, adjusted_on from adjustments where claim_id = any(${ids})
         )
         select ev.claim_id, l.line_number, ev.group_code, ev.reason_code, sum(ev.amount_cents)::int as amount, max(ev.on_date)::text as on_date
         from ev left join claim_lines l on l.id = ev.claim_line_id
@@ -152,7 +152,7 @@ async function loadAdjudications(db: DbOrTx, claimIds: number[]): Promise<Map<nu
   const lines = await queryRows<{ claim_id: number; line_number: number; code: string; modifiers: string[]; units: number; paid_cents: number }>(
     db,
     sql`select claim_id, line_number, code, modifiers, units, paid_cents from claim_lines
-        where claim_id in (${ids}) and status <> 'open' order by claim_id, line_number`,
+        where claim_id = any(${ids}) and status <> 'open' order by claim_id, line_number`,
   );
   for (const h of heads) {
     result.set(h.id, {

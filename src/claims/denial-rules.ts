@@ -6,7 +6,7 @@
 // DENIAL_RULE edit reads, so the next such claim is held with the reason.
 import { sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { queryRows } from '../db/query.js';
+import { queryRows, textArray } from '../db/query.js';
 import { learnedClaimEdits } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError } from '../errors.js';
@@ -42,7 +42,7 @@ export async function suggestDenialEdits(db: DbOrTx, options: { minClaims?: numb
     sql`select c.payer_id, py.payer_id as payer_code, py.name as payer, l.code, d.carc_code as carc, d.claim_id, d.rarc_codes as rarcs
         from denials d join claims c on c.id = d.claim_id join payers py on py.id = c.payer_id
         join claim_lines l on l.claim_id = d.claim_id and (d.claim_line_id is null or l.id = d.claim_line_id)
-        where d.carc_code in ${sql`(select jsonb_array_elements_text(${JSON.stringify([...MODIFIER_CARCS, ...DIAGNOSIS_CARCS])}::jsonb))`}
+        where d.carc_code = any(${textArray([...MODIFIER_CARCS, ...DIAGNOSIS_CARCS])})
           ${options.since ? sql`and d.denied_on >= ${options.since}::date` : sql``}`,
   );
   const groups = new Map<string, { payerId: number; payerCode: string; payer: string; code: string; carc: string; claims: Set<number>; rarcs: Set<string> }>();

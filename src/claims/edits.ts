@@ -12,7 +12,7 @@ import { isValidNpi } from '../codes/npi.js';
 import { isModifier, procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem } from '../codes/systems.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { queryRows } from '../db/query.js';
+import { idArray, queryRows } from '../db/query.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { CLAIM_FILING_INDICATORS, PLACES_OF_SERVICE } from '../practice/code-lists.js';
 import { adjudicationDate } from './cob.js';
@@ -125,7 +125,7 @@ export interface EditScope {
 
 export function scopeCondition(scope: EditScope, alias = sql`c`): SQL {
   const parts: SQL[] = [];
-  if (scope.claimIds) parts.push(sql`${alias}.id in (select unnest(${textArray(scope.claimIds.map(String))}::int[]))`);
+  if (scope.claimIds) parts.push(sql`${alias}.id = any(${idArray(scope.claimIds)})`);
   else parts.push(sql`${alias}.status in ('ready', 'held', 'rejected') and ${alias}.batch_id is null`);
   if (scope.payerId !== undefined) parts.push(sql`${alias}.payer_id = ${scope.payerId}`);
   return sql.join(parts, sql` and `);

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { queryRows } from '../db/query.js';
+import { idArray, queryRows } from '../db/query.js';
 import { waitForPracticeLock } from '../db/advisory.js';
 import { claimBatches, x12Counters } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
@@ -72,9 +72,9 @@ const step = (name: (typeof EXPORT_FAILPOINTS)[number]) => failpoint(`claims-exp
 const WRITER_STEPS = { written: 'after-write', flushed: 'after-fsync', renamed: 'after-rename' } as const;
 
 /** Open rejections of claims now in a new batch are settled: the claim was changed and passed the edits. */
-async function settleRejections(tx: DbOrTx, batchId: number): Promise<void> {
+async function settleRejections(tx: DbOrTx, batchClaims: SQL): Promise<void> {
   await tx.execute(sql`update claim_rejections set resolved_at = now(), resolution = 'changed'
-                       where resolved_at is null and claim_id in (select id from claims where batch_id = ${batchId})`);
+                       where resolved_at is null and claim_id = any(${batchClaims})`);
 }
 
 /** The folder must exist and take files before any batch is recorded for it. */
@@ -200,11 +200,17 @@ export async function exportClaims(db: Db, actor: AuditActor, options: ExportOpt
       })
       .returning();
     const reference = batchReference(batch!.id, DateTime.fromJSDate(createdAt, { zone: pr.timeZone }));
-    await tx.execute(sql`update claims c set batch_id = ${batch!.id}, status = 'exported', exported_at = ${createdAt.toISOString()}, updated_at = now()
-                         where ${scopeCondition(scope)} and c.status = 'ready'`);
+    const marked = await queryRows<{ id: number }>(
+      tx,
+      sql`update claims c set batch_id = ${batch!.id}, status = 'exported', exported_at = ${createdAt.toISOString()}, updated_at = now()
+          where ${scopeCondition(scope)} and c.status = 'ready' returning c.id`,
+    );
+    // The batch's claims by their ids, not by batch_id: the statistics still say no claim has this batch
+    // (it was just set), and planned on them the reads below loop over every claim one by one.
+    const batchClaims = idArray(marked.map((m) => m.id));
     // A claim sent again after a rejection: the rejection is settled by this new sending.
-    await settleRejections(tx, batch!.id);
-    const claims = await loadClaims(tx, sql`c.batch_id = ${batch!.id}`);
+    await settleRejections(tx, batchClaims);
+    const claims = await loadClaims(tx, sql`c.id = any(${batchClaims})`);
     // A last look with the reader's rules, segment by segment as the file is written: one that breaks them is never written.
     const lint = new Lint837p(separatorsOf(ch));
     const text = render837p({ ...batch!, reference, createdAt, timeZone: pr.timeZone }, ch, pr, claims, await loadPayTo(tx), lint.segment);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { queryRows } from '../db/query.js';
+import { idArray, queryRows, textArray } from '../db/query.js';
 import { remittances } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { throwIfStopped } from '../errors.js';
@@ -118,7 +118,6 @@ async function insertJson(db: DbOrTx, table: string, columns: [string, string][]
   await db.execute(sql`insert into ${sql.identifier(table)} (${names}) select ${names} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${types})`);
 }
 
-const jsonIds = (ids: unknown[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(':') === [...b].sort().join(':');
 const describeLine = (l: EraLine, date: string | null) =>
   `${l.billedCode}${l.billedModifiers.length ? `-${l.billedModifiers.join('-')}` : ''}${date ? ` on ${date}` : ''}, ${l.units} unit(s)`;
@@ -129,7 +128,7 @@ async function resolvePayer(tx: DbOrTx, payment: EraPayment): Promise<{ payer?: 
   const name = (payment.payerName ?? '').trim().replace(/\s+/g, ' ').toUpperCase();
   const rows = await queryRows<{ id: number; name: string; payer_id: string }>(
     tx,
-    sql`select id, name, payer_id from payers where payer_id in ${jsonIds(ids)} or upper(trim(name)) = ${name} order by id`,
+    sql`select id, name, payer_id from payers where payer_id = any(${textArray(ids)}) or upper(trim(name)) = ${name} order by id`,
   );
   const byId = (id: string | null) => (id ? rows.find((r) => r.payer_id === id) : undefined);
   const byName = rows.filter((r) => r.name.trim().replace(/\s+/g, ' ').toUpperCase() === name && name !== '');
@@ -153,12 +152,14 @@ export async function postRemittance(db: Db, actor: AuditActor, text: string, op
   const posted = await db.transaction(async (tx) => {
     const timeZone = await practiceTimeZone(tx);
     const touched = new Set<number>();
+    // The payer's claim numbers (CLP07) of the file's claims, stored with their figures at the end.
+    const claimNumbers = new Map<number, string>();
     for (const payment of era.payments) {
       await throwIfStopped(options.signal);
-      result.remittances.push(await postPayment(tx, actor, payment, { ...options, sha, text, timeZone }, result, touched));
+      result.remittances.push(await postPayment(tx, actor, payment, { ...options, sha, text, timeZone }, result, touched, claimNumbers));
       step('after-payment');
     }
-    await refreshClaims(tx, [...touched]);
+    await refreshClaims(tx, [...touched], claimNumbers);
     result.alreadyPosted = result.remittances.length > 0 && result.remittances.every((r) => r.alreadyPosted);
     step('before-commit');
     return result;
@@ -174,6 +175,7 @@ async function postPayment(
   options: PostOptions & { sha: string; text: string; timeZone: string },
   result: PostResult,
   touched: Set<number>,
+  claimNumbers: Map<number, string>,
 ): Promise<PostedPayment> {
   const { payer, problem: payerProblem } = await resolvePayer(tx, payment);
   const paymentKey = payer
@@ -196,6 +198,7 @@ async function postPayment(
     return { ...summary, remittanceId: earlier!.id, alreadyPosted: true, postedOn: earlier!.posted_on, claimsPosted: 0, claimsUnmatched: 0 };
   }
   const remittanceId = inserted[0]!.id;
+  const earlierNumbers = new Map(claimNumbers);
   step('after-remittance');
   const paidOn = payment.paymentDate ?? options.today;
 
@@ -204,7 +207,7 @@ async function postPayment(
   const sent = sql.join(SENT_STATUSES.map((s) => sql`${s}`), sql`, `);
   const claimRows = await queryRows<OurClaim>(
     tx,
-    sql`with named as (select id from claims where patient_control_number in ${jsonIds(pcns)}),
+    sql`with named as (select id from claims where patient_control_number = any(${textArray(pcns)})),
              wanted as (select id from named union select original_claim_id from claims where id in (select id from named) and frequency_code = '8')
         select c.id, c.patient_control_number as pcn, c.payer_id, py.name as payer, py.payer_id as payer_code, c.status,
                (c.exported_at is not null and c.status in (${sent}, 'void')) as sent, c.frequency_code, c.original_claim_id,
@@ -220,7 +223,7 @@ async function postPayment(
   const lineRows = await queryRows<OurLine>(
     tx,
     sql`select id, claim_id, line_number, code, modifiers, units, service_date::text as service_date from claim_lines
-        where claim_id in (select v::int from ${jsonIds(claimIds)} t(v)) order by claim_id, line_number`,
+        where claim_id = any(${idArray(claimIds)}) order by claim_id, line_number`,
   );
   const linesByClaim = new Map<number, OurLine[]>();
   for (const l of lineRows) {
@@ -232,7 +235,7 @@ async function postPayment(
     (await queryRows<{ k: string }>(
       tx,
       sql`select distinct claim_id || '|' || coalesce(claim_line_id::text, '') || '|' || group_code || '|' || reason_code as k
-          from adjustments where denial and claim_id in (select v::int from ${jsonIds(claimIds)} t(v))`,
+          from adjustments where denial and claim_id = any(${idArray(claimIds)})`,
     )).map((r) => r.k),
   );
 
@@ -241,7 +244,6 @@ async function postPayment(
   const denials: Row[] = [];
   const unmatched: Row[] = [];
   const resolvedDenials = new Set<number>();
-  const claimNumbers = new Map<number, string>();
   let claimsPosted = 0;
   const base = { remittance_id: remittanceId };
 
@@ -343,7 +345,7 @@ async function postPayment(
 
   if (resolvedDenials.size) {
     await tx.execute(sql`update denials set status = 'resolved', updated_at = now()
-                         where status = 'open' and claim_line_id is null and claim_id in (select v::int from ${jsonIds([...resolvedDenials])} t(v))`);
+                         where status = 'open' and claim_line_id is null and claim_id = any(${idArray([...resolvedDenials])})`);
   }
   const common = (rows: Row[]) => rows.map((r) => ({ ...r, paid_on: paidOn, method: payment.paymentMethod, reference: payment.traceNumber, payer_id: payer?.id ?? null, source: 'payer' }));
   await insertJson(tx, 'payments', [['claim_id', 'int'], ['claim_line_id', 'int'], ['remittance_id', 'int'], ['payer_id', 'int'], ['source', 'text'], ['amount_cents', 'int'], ['paid_on', 'date'], ['method', 'text'], ['reference', 'text']], common(payments));
@@ -352,12 +354,15 @@ async function postPayment(
   await insertJson(tx, 'remittance_unmatched', [['remittance_id', 'int'], ['level', 'text'], ['patient_control_number', 'text'], ['claim_id', 'int'], ['reason', 'text'], ['claim_status_code', 'text'], ['payer_claim_control_number', 'text'], ['billed_cents', 'int'], ['paid_cents', 'int']], unmatched);
   // PLB: linked to the payer's claim its reference names (our claim number or the payer's), when one does.
   const references = payment.providerAdjustments.map((p) => p.reference).filter((r): r is string => Boolean(r));
+  // The payer's claim numbers are stored at the end of the file: those of its earlier payments count as stored.
+  const pendingNamed = [...earlierNumbers].filter(([, pccn]) => references.includes(pccn)).map(([id]) => id);
   const referenced = payer && references.length
-    ? await queryRows<{ id: number; pcn: string; pccn: string | null }>(
+    ? (await queryRows<{ id: number; pcn: string; pccn: string | null }>(
         tx,
         sql`select id, patient_control_number as pcn, payer_claim_control_number as pccn from claims
-            where payer_id = ${payer.id} and (patient_control_number in ${jsonIds(references)} or payer_claim_control_number in ${jsonIds(references)})`,
-      )
+            where payer_id = ${payer.id} and (patient_control_number = any(${textArray(references)}) or payer_claim_control_number = any(${textArray(references)})
+                                           or id = any(${idArray(pendingNamed)}))`,
+      )).map((r) => ({ ...r, pccn: earlierNumbers.get(r.id) ?? r.pccn }))
     : [];
   await insertJson(
     tx,
@@ -368,11 +373,6 @@ async function postPayment(
       return { remittance_id: remittanceId, claim_id: named.length === 1 ? named[0]!.id : null, provider_identifier: p.providerIdentifier, fiscal_period_date: p.fiscalPeriodDate, reason_code: p.reasonCode, reference: p.reference, amount_cents: p.amountCents };
     }),
   );
-  if (touched.size) {
-    const rows = [...touched].map((id) => ({ id, pccn: claimNumbers.get(id) ?? null }));
-    await tx.execute(sql`update claims c set payer_claim_control_number = coalesce(x.pccn, c.payer_claim_control_number), adjudicated_at = now()
-                         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id int, pccn text) where c.id = x.id`);
-  }
   result.payments += payments.length;
   result.adjustments += adjustments.length;
   result.denials += denials.length;

@@ -7,7 +7,7 @@ import { eq, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { icd10ForClaim } from '../codes/icd10.js';
 import { normalizeNdc } from '../codes/ndc.js';
-import { queryRows } from '../db/query.js';
+import { idArray, queryRows } from '../db/query.js';
 import { claimLines, clearinghouses, payToAddress, practice } from '../db/schema/index.js';
 import type { DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError } from '../errors.js';
@@ -394,7 +394,7 @@ export async function currentFingerprints(db: DbOrTx, claims: { claimId: number;
   for (const [clearinghouseId, ids] of byClearinghouse) {
     const [chosen] = clearinghouseId === null ? [] : await db.select().from(clearinghouses).where(eq(clearinghouses.id, clearinghouseId));
     const ch = chosen ?? (await findClearinghouse(db));
-    const loaded = await loadClaims(db, sql`c.id in (select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::int)`);
+    const loaded = await loadClaims(db, sql`c.id = any(${idArray(ids)})`);
     const header: BatchHeader = { interchangeControlNumber: 1, groupControlNumber: 1, reference: 'FINGERPRINT', createdAt: new Date(0), timeZone: pr.timeZone };
     const pcnToId = new Map(loaded.map((c) => [c.patientControlNumber, c.id]));
     for (const block of claimBlocks(parseX12(render837p(header, ch, pr, loaded, payTo)))) {

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { recordAudit, type AuditActor } from '../db/audit.js';
-import { queryRows } from '../db/query.js';
+import { idArray, queryRows } from '../db/query.js';
 import { planThenApply } from '../db/transaction.js';
 import type { Db, DbOrTx } from '../db/types.js';
 import { PracticeError } from '../errors.js';
@@ -93,20 +93,20 @@ async function planStatements(db: DbOrTx, options: { month: string; outDir?: str
   const timeZone = await practiceTimeZone(db);
   const owing = (await patientBalances(db, { asOf: statementDate, timeZone })).filter((b) => b.balanceCents > 0);
   const ids = owing.map((b) => b.patientId);
-  const idList = sql`(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::int)`;
+  const idList = idArray(ids);
   const people = await queryRows<{ id: number; mrn: string; first_name: string; last_name: string; address1: string | null; address2: string | null; city: string | null; state: string | null; zip: string | null }>(
     db,
-    sql`select id, mrn, first_name, last_name, address1, address2, city, state, zip from patients where id in ${idList}`,
+    sql`select id, mrn, first_name, last_name, address1, address2, city, state, zip from patients where id = any(${idList})`,
   );
   const services = await queryRows<{ claim_id: number; services: string }>(
     db,
     sql`select claim_id, string_agg(code || case when cardinality(modifiers) > 0 then '-' || array_to_string(modifiers, '-') else '' end, ', ' order by line_number) as services
-        from claim_lines where claim_id in (select id from claims where patient_id in ${idList}) group by claim_id`,
+        from claim_lines where claim_id in (select id from claims where patient_id = any(${idList})) group by claim_id`,
   );
   const patientPayments = await queryRows<{ patient_id: number; paid_on: string; method: string | null; amount_cents: number }>(
     db,
     sql`select patient_id, paid_on::text as paid_on, method, amount_cents from payments
-        where source = 'patient' and patient_id in ${idList} and paid_on <= ${statementDate}::date order by paid_on, id`,
+        where source = 'patient' and patient_id = any(${idList}) and paid_on <= ${statementDate}::date order by paid_on, id`,
   );
   const person = new Map(people.map((p) => [p.id, p]));
   const serviceText = new Map(services.map((s) => [s.claim_id, s.services]));

@@ -17,3 +17,11 @@ export async function queryRows<T extends Record<string, unknown>>(db: DbOrTx, q
 export function idArray(ids: readonly number[]): SQL {
   return sql`${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::int[]`;
 }
+
+/**
+ * Texts as one text[] parameter, for `column = any(${textArray(values)})` (see idArray). Each element is
+ * quoted in the array literal, so commas, quotes, braces and backslashes in a value stay part of it.
+ */
+export function textArray(values: readonly string[]): SQL {
+  return sql`${`{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`}::text[]`;
+}
