@@ -7,7 +7,7 @@
 import { isEmail, normalizePhone, normalizeZip } from '../codes/contact.js';
 import { isScientific } from '../dates.js';
 import { isUsState } from '../codes/states.js';
-import { RecordCheck, type Checked, type RecordContext, type Vocabulary } from './record.js';
+import { RecordCheck, vocabularyCode, type Checked, type RecordContext, type Vocabulary } from './record.js';
 
 export type PatientSex = 'male' | 'female' | 'other' | 'unknown';
 
@@ -112,13 +112,13 @@ const stateNames: Record<string, string> = {
 export function normalizeState(input: string): string | undefined {
   const text = input.trim().replace(/\s+/g, ' ');
   if (text.length === 2 && isUsState(text)) return text.toUpperCase();
-  return stateNames[text.toLowerCase().replace(/\./g, '')];
+  const name = text.toLowerCase().replace(/\./g, '');
+  return Object.hasOwn(stateNames, name) ? stateNames[name] : undefined;
 }
 
 /** M/F/Male/female/1/2/U → FHIR administrative gender; undefined when it is none of them. */
 export function normalizeSex(input: string): PatientSex | undefined {
-  const key = input.trim().toLowerCase();
-  return PATIENT_SEXES.codes.find((c) => c === key) ?? PATIENT_SEXES.words?.[key];
+  return vocabularyCode(PATIENT_SEXES, input);
 }
 
 const raceCodes: Record<string, string> = {
@@ -135,16 +135,18 @@ const ethnicityCodes: Record<string, string> = {
 };
 
 const CDC_CODE = /^[0-9]{4}-[0-9]$/;
+// Own keys only: a word such as "constructor" must not find Object's members.
+const ownEntry = (table: Record<string, string>, key: string): string | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 /** A race word or CDC code → the CDC code; undefined when unrecognised (kept as written rather than guessed). */
 export function normalizeRace(input: string): string | undefined {
   const text = input.trim();
-  return CDC_CODE.test(text) ? text : raceCodes[text.toLowerCase()];
+  return CDC_CODE.test(text) ? text : ownEntry(raceCodes, text.toLowerCase());
 }
 
 export function normalizeEthnicity(input: string): string | undefined {
   const text = input.trim();
-  return CDC_CODE.test(text) ? text : ethnicityCodes[text.toLowerCase()];
+  return CDC_CODE.test(text) ? text : ownEntry(ethnicityCodes, text.toLowerCase());
 }
 
 /** A phone as written → 555-123-4567, or the reason (a number a spreadsheet mangled is refused, not guessed). */
@@ -235,8 +237,7 @@ export function checkPatient(input: PatientInput, context: RecordContext, option
   optional('race', (text) => normalizeRace(text) ?? text, 'TEXT');
   optional('ethnicity', (text) => normalizeEthnicity(text) ?? text, 'TEXT');
   optional('preferredChannel', (text) => {
-    const key = text.toLowerCase();
-    return CONTACT_CHANNELS.codes.find((ch) => ch === key) ?? CONTACT_CHANNELS.words?.[key] ?? { problem: `${PATIENT_FIELDS.preferredChannel} must be one of: ${CONTACT_CHANNELS.codes.join(', ')}.` };
+    return vocabularyCode(CONTACT_CHANNELS, text) ?? { problem: `${PATIENT_FIELDS.preferredChannel} must be one of: ${CONTACT_CHANNELS.codes.join(', ')}.` };
   }, 'CHANNEL');
   return c.result(values);
 }

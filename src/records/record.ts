@@ -62,6 +62,13 @@ export interface Vocabulary<T extends string = string> {
   words?: Record<string, T>;
 }
 
+/** A word of a vocabulary, any case, or one of its other words → its code; undefined for any other text. */
+export function vocabularyCode<T extends string>(vocabulary: Vocabulary<T>, text: string): T | undefined {
+  const key = text.trim().toLowerCase();
+  // Own keys only: "constructor" or "toString" typed in a field must not find Object's members.
+  return vocabulary.codes.find((c) => c === key) ?? (vocabulary.words && Object.hasOwn(vocabulary.words, key) ? vocabulary.words[key] : undefined);
+}
+
 /** An import's row-level reason for a declaration's message: the same words, without the final full stop. */
 export const asReason = (message: string): string => message.replace(/\.$/, '');
 
@@ -91,9 +98,7 @@ export class RecordCheck {
   /** A word of a vocabulary, any case, or one of its other words → its code. */
   choice<T extends string>(field: string, label: string, text: string | undefined, vocabulary: Vocabulary<T>): T | undefined {
     if (text === undefined || text.trim() === '') return undefined;
-    const key = text.trim().toLowerCase();
-    const code = vocabulary.codes.find((c) => c === key) ?? vocabulary.words?.[key];
-    return code ?? this.fail(field, 'CHOICE', `${label} must be one of: ${vocabulary.codes.join(', ')}.`);
+    return vocabularyCode(vocabulary, text) ?? this.fail(field, 'CHOICE', `${label} must be one of: ${vocabulary.codes.join(', ')}.`);
   }
 
   /** A date (as text: read by this.date) that cannot be after today, nor before the patient was born. */

@@ -143,6 +143,15 @@ const patientCases: PatientCase[] = [
     synthea: { STATE: 'ZZ' },
   },
   {
+    // Words an object already answers to (its members) are no vocabulary's words.
+    name: 'a sex and a state that are names of an object member',
+    answer: 'the sex must be one of: male, female, other, unknown (or M, F, O, U); the state must be a two-letter USPS code such as MA or NY',
+    cli: { '--sex': 'constructor', '--state': 'toString' },
+    csv: { sex: 'constructor', state: 'toString' },
+    fhir: { gender: 'constructor', address: [{ state: 'toString' }] },
+    synthea: { GENDER: 'constructor', STATE: 'toString' },
+  },
+  {
     name: 'a phone number that is not one',
     answer: 'the home phone is not a US phone number (10 digits, e.g. 555-123-4567)',
     cli: { '--home-phone': '555-12' },
@@ -270,8 +279,10 @@ describeEachBackend('one patient, one answer on every path', (t) => {
       const run = await cli(['patients', 'add', ...args, '--json']);
       if (run.code === 0) answer(c.name, 'cli', 'accepted');
       else {
-        const message: string = run.json().error.message;
-        answer(c.name, 'cli', /^[A-Z].*\.$/.test(message) ? `${message.charAt(0).toLowerCase()}${message.slice(1, -1)}` : `(not a sentence): ${message}`);
+        // Several problems: each its own sentence in the error's issues, as a reject row lists them.
+        const { message, issues } = run.json().error as { message: string; issues?: { message: string }[] };
+        const sentences = issues && issues.length > 1 ? issues.map((i) => i.message) : [message];
+        answer(c.name, 'cli', sentences.every((m) => /^[A-Z].*\.$/.test(m)) ? sentences.map((m) => `${m.charAt(0).toLowerCase()}${m.slice(1, -1)}`).join('; ') : `(not a sentence): ${message}`);
       }
     }
 
