@@ -57,7 +57,7 @@ export class ValidationError extends PracticeError {
   readonly issues: Issue[];
   constructor(issues: Issue[], summary?: string) {
     const first = issues[0]?.message ?? 'invalid input';
-    super('INVALID', summary ?? (issues.length === 1 ? first : `${issues.length} problems: ${issues.map((i) => i.message).join('; ')}`), {
+    super('INVALID', summary ?? (issues.length === 1 ? first : `${issues.length} problems: ${issues.map((i) => i.message.replace(/\.$/, '')).join('; ')}.`), {
       exitCode: issues.length > 0 && issues.every((i) => i.usage) ? ExitCode.usage : ExitCode.failure,
     });
     this.issues = issues;
