@@ -17,13 +17,13 @@ import { parseDate, parseLocalDateTime } from './time.js';
 import { practiceUnits } from '../practice/clock.js';
 import { ALLERGY_FIELDS, checkAllergy } from '../records/allergy.js';
 import { checkImmunization, IMMUNIZATION_FIELDS } from '../records/immunization.js';
-import { readLabUnit } from '../records/lab.js';
+import { LAB_FIELDS, readLabUnit } from '../records/lab.js';
 import { checkMedication, MEDICATION_FIELDS } from '../records/medication.js';
 import { checkNote, NOTE_FIELDS, NOTE_SECTIONS } from '../records/note.js';
 import { ACTIVE_PROBLEM_STATUSES, checkProblem, PROBLEM_FIELDS } from '../records/problem.js';
 import { byOption, fieldOptions, type Checked, type RecordFields } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
-import { BP_PANEL, BMI, DIASTOLIC, LOINC, SYSTOLIC, VITAL_CODES, VITAL_SIGNS, bodyMassIndex, readBloodPressure, readVitalText } from '../records/vital.js';
+import { BP_PANEL, BMI, DIASTOLIC, LOINC, SYSTOLIC, VITAL_CODES, VITAL_FIELDS, VITAL_SIGNS, bodyMassIndex, readBloodPressure, readVitalText } from '../records/vital.js';
 
 export type EntryOptions = Record<string, string | boolean | undefined>;
 export interface EntryClock {
@@ -313,11 +313,7 @@ const vitalsKind: EntryKind = {
   noun: 'vital signs',
   summary: 'vital signs (stored as LOINC observations), with plausible-range checks',
   example: 'practice vitals add C100 --bp 128/82 --pulse 72 --weight 180 --height 70in --temp 98.6',
-  options: [
-    { flags: '--bp <systolic/diastolic>', description: 'blood pressure in mmHg, e.g. 128/82' },
-    ...VITAL_SIGNS.map((v) => ({ flags: `--${v.option} <value>`, description: `${v.display.toLowerCase()} (${v.units.map((u) => u.label).join(', ')}; without a unit: ${[...new Set([v.bare.us, v.bare.metric])].map((b) => v.units.find((u) => u.ucum === b)!.label).join(' or ')} by the practice's unit setting)` })),
-    { flags: '--at <when>', description: 'when measured, "2026-03-01 09:30" (default now)' },
-  ],
+  options: fieldOptions(VITAL_FIELDS),
   columns: tableColumns({ When: 'effectiveAt', 'Vital sign': 'display', Value: 'value', Unit: 'unit' }),
   async add(tx, patient, c, clock) {
     const at = c.instant('at', '--at');
@@ -382,14 +378,7 @@ const labKind: EntryKind = {
   summary: 'lab results (LOINC, check digit verified)',
   example: 'practice labs add C100 --loinc 4548-4 --value 7.2 --unit % --high 5.6 --date 2026-03-01',
   options: [
-    { flags: '--loinc <code>', description: 'LOINC code, e.g. 4548-4 (required)' },
-    { flags: '--value <value>', description: 'the result: a number, or text such as "negative" (required)' },
-    { flags: '--unit <unit>', description: 'UCUM unit, e.g. mg/dL' },
-    { flags: '--name <text>', description: 'test name as reported' },
-    { flags: '--low <number>', description: 'reference range low' },
-    { flags: '--high <number>', description: 'reference range high' },
-    { flags: '--flag <flag>', description: 'abnormal flag N, H, L, HH, LL or A (worked out from the range when omitted)' },
-    { flags: '--date <when>', description: 'when collected (default now)' },
+    ...fieldOptions(LAB_FIELDS),
     { flags: '--order <id>', description: 'the lab order this result answers (from "practice orders list"); it is marked completed' },
     { flags: '--partial', description: 'with --order: more results are to come, so the order stays open' },
   ],

@@ -6,11 +6,12 @@
 import { stringify } from 'csv-stringify/sync';
 import { ALLERGY_FIELDS } from '../records/allergy.js';
 import { IMMUNIZATION_FIELDS } from '../records/immunization.js';
+import { LAB_FIELDS } from '../records/lab.js';
 import { MEDICATION_FIELDS } from '../records/medication.js';
 import { NOTE_FIELDS } from '../records/note.js';
 import { PATIENT_FIELDS } from '../records/patient.js';
 import { PROBLEM_FIELDS } from '../records/problem.js';
-import { vitalByCsvField } from '../records/vital.js';
+import { VITAL_FIELDS } from '../records/vital.js';
 import type { FieldType, RecordFields } from '../records/record.js';
 
 export interface FieldSpec {
@@ -70,10 +71,6 @@ export const typeLimits: Record<FieldType, number> = {
 const f = (name: string, type: FieldType, label: string, ...aliases: string[]): FieldSpec => ({ name, type, label, aliases, max: typeLimits[type] });
 /** A field whose cells are allowed more, or fewer, characters than its type's limit. */
 const sized = (max: number, field: FieldSpec): FieldSpec => ({ ...field, max });
-/** A field named in its reasons as its record's declaration names it, so every path words a bad date or number alike. */
-const named = (what: string, field: FieldSpec): FieldSpec => ({ ...field, what });
-/** A vital sign's column is named in reasons as the sign is ("Body weight"), as `vitals add` names it. */
-const vitalDisplay = (csvField: string): string => vitalByCsvField(csvField)!.display;
 
 /** A declaration's columns (src/records/), in its order, each named in reasons as the declaration names its field. */
 export function declaredColumns(fields: RecordFields): FieldSpec[] {
@@ -129,35 +126,12 @@ export const kindSpecs = {
     required: declaredRequired(IMMUNIZATION_FIELDS),
   },
   labs: {
-    fields: [
-      chart,
-      recordId('result'),
-      f('loinc', 'loinc', 'LOINC code with its check digit (e.g. 4548-4)', 'loinc code', 'test code', 'loinc #'),
-      f('test_name', 'text', 'the test as written', 'test', 'lab', 'lab test', 'description', 'component'),
-      f('value', 'text', 'the result (number or text)', 'result', 'result value', 'value'),
-      f('unit', 'text', 'unit (mg/dL, %, ...)', 'units', 'uom'),
-      f('reference_range', 'text', 'normal range', 'ref range', 'normal range', 'range', 'reference'),
-      f('flag', 'text', 'abnormal flag (H, L, N, A)', 'abnormal flag', 'abn', 'interpretation'),
-      f('date', 'datetime', 'when the sample was taken', 'collected', 'collection date', 'result date', 'date collected', 'resulted'),
-    ],
-    required: [['chart_number'], ['loinc'], ['value'], ['date']],
+    fields: [chart, recordId('result'), ...declaredColumns(LAB_FIELDS)],
+    required: declaredRequired(LAB_FIELDS),
   },
   vitals: {
-    fields: [
-      chart,
-      f('date', 'datetime', 'when they were taken', 'date taken', 'visit date', 'taken'),
-      f('bp', 'text', 'blood pressure as 120/80', 'blood pressure', 'b/p'),
-      named(vitalDisplay('systolic'), f('systolic', 'number', 'systolic pressure', 'sbp', 'systolic bp')),
-      named(vitalDisplay('diastolic'), f('diastolic', 'number', 'diastolic pressure', 'dbp', 'diastolic bp')),
-      named(vitalDisplay('pulse'), f('pulse', 'quantity', 'heart rate per minute', 'heart rate', 'hr', 'pulse rate')),
-      named(vitalDisplay('respiratory_rate'), f('respiratory_rate', 'quantity', 'breaths per minute', 'resp', 'respirations', 'rr', 'resp rate')),
-      named(vitalDisplay('temperature'), f('temperature', 'quantity', "temperature (°F or °C by the practice's unit setting, unless written)", 'temp', 'temperature f')),
-      named(vitalDisplay('weight'), f('weight', 'quantity', "weight (lb or kg by the practice's unit setting, unless written)", 'wt', 'weight lbs', 'weight lb')),
-      named(vitalDisplay('height'), f('height', 'quantity', "height (in or cm by the practice's unit setting, unless written)", 'ht', 'height in')),
-      named(vitalDisplay('bmi'), f('bmi', 'number', 'body mass index', 'body mass index')),
-      named(vitalDisplay('spo2'), f('spo2', 'quantity', 'oxygen saturation %', 'o2 sat', 'pulse ox', 'oxygen saturation', 'sat')),
-    ],
-    required: [['chart_number'], ['date'], ['bp', 'systolic', 'pulse', 'respiratory_rate', 'temperature', 'weight', 'height', 'bmi', 'spo2']],
+    fields: [chart, ...declaredColumns(VITAL_FIELDS)],
+    required: declaredRequired(VITAL_FIELDS),
   },
   encounters: {
     fields: [

@@ -7,19 +7,23 @@ import { ENTRY_KINDS } from '../../src/chart/entries.js';
 import { declaredColumns, declaredRequired, kindSpecs } from '../../src/import/columns.js';
 import { ALLERGY_FIELDS } from '../../src/records/allergy.js';
 import { IMMUNIZATION_FIELDS } from '../../src/records/immunization.js';
+import { LAB_FIELDS } from '../../src/records/lab.js';
 import { MEDICATION_FIELDS } from '../../src/records/medication.js';
 import { NOTE_FIELDS } from '../../src/records/note.js';
 import { PATIENT_FIELDS } from '../../src/records/patient.js';
 import { PROBLEM_FIELDS } from '../../src/records/problem.js';
 import { byOption, fieldOptions, type RecordFields } from '../../src/records/record.js';
+import { VITAL_FIELDS } from '../../src/records/vital.js';
 import { runCli } from '../helpers/cli.js';
 
 /** Each declared kind, with the options its command has of its own (not a record's field) and the import's own columns. */
-const kinds: { kind: 'problems' | 'medications' | 'allergies' | 'immunizations' | 'notes'; fields: RecordFields; commandOnly: string[] }[] = [
+const kinds: { kind: 'problems' | 'medications' | 'allergies' | 'immunizations' | 'vitals' | 'labs' | 'notes'; fields: RecordFields; commandOnly: string[] }[] = [
   { kind: 'problems', fields: PROBLEM_FIELDS, commandOnly: [] },
   { kind: 'medications', fields: MEDICATION_FIELDS, commandOnly: ['--prescriber', '--reported', '--override'] },
   { kind: 'allergies', fields: ALLERGY_FIELDS, commandOnly: [] },
   { kind: 'immunizations', fields: IMMUNIZATION_FIELDS, commandOnly: ['--given-by', '--historical'] },
+  { kind: 'vitals', fields: VITAL_FIELDS, commandOnly: [] },
+  { kind: 'labs', fields: LAB_FIELDS, commandOnly: ['--order', '--partial'] },
   { kind: 'notes', fields: NOTE_FIELDS, commandOnly: ['--provider'] },
 ];
 const IMPORT_ONLY = ['chart_number', 'record_id'];
