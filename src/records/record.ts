@@ -214,7 +214,7 @@ export type RecordFields = Readonly<Record<string, RecordField>>;
 export const fieldOptions = (fields: RecordFields): FieldOption[] => Object.values(fields).flatMap((field) => (field.option ? [field.option] : []));
 
 /** The option a field is given by ("--onset"), when it has one. */
-export const optionName = (field: RecordField | undefined): string | undefined => field?.option?.flags.split(/[ ,]/)[0];
+const optionName = (field: RecordField | undefined): string | undefined => field?.option?.flags.split(/[ ,]/)[0];
 
 /**
  * Problems with a record's fields as the command line reports them: each after the option the user typed
