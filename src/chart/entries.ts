@@ -15,15 +15,15 @@ import { patientByMrn, providerByNpi, type PatientRow } from './lookup.js';
 import { parseSoap } from './soap.js';
 import { parseDate, parseLocalDateTime } from './time.js';
 import { practiceUnits } from '../practice/clock.js';
-import { checkAllergy } from '../records/allergy.js';
-import { checkImmunization } from '../records/immunization.js';
-import { readLabUnit } from '../records/lab.js';
-import { checkMedication } from '../records/medication.js';
-import { checkNote, NOTE_SECTIONS } from '../records/note.js';
-import { ACTIVE_PROBLEM_STATUSES, checkProblem, PROBLEM_STATUSES } from '../records/problem.js';
-import type { Checked } from '../records/record.js';
+import { ALLERGY_FIELDS, checkAllergy } from '../records/allergy.js';
+import { checkImmunization, IMMUNIZATION_FIELDS } from '../records/immunization.js';
+import { LAB_FIELDS, readLabUnit } from '../records/lab.js';
+import { checkMedication, MEDICATION_FIELDS } from '../records/medication.js';
+import { checkNote, NOTE_FIELDS, NOTE_SECTIONS } from '../records/note.js';
+import { ACTIVE_PROBLEM_STATUSES, checkProblem, PROBLEM_FIELDS } from '../records/problem.js';
+import { byOption, fieldOptions, type Checked, type RecordFields } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
-import { BP_PANEL, BMI, DIASTOLIC, LOINC, SYSTOLIC, VITAL_CODES, VITAL_SIGNS, bodyMassIndex, readBloodPressure, readVitalText } from '../records/vital.js';
+import { BP_PANEL, BMI, DIASTOLIC, LOINC, SYSTOLIC, VITAL_CODES, VITAL_FIELDS, VITAL_SIGNS, bodyMassIndex, readBloodPressure, readVitalText } from '../records/vital.js';
 
 export type EntryOptions = Record<string, string | boolean | undefined>;
 export interface EntryClock {
@@ -93,13 +93,13 @@ export class Checks {
     if (value === undefined || allowed.includes(value)) return value;
     return this.fail(option, 'CHOICE', `${option} must be one of ${allowed.join(', ')}.`);
   }
-  /** A date, not after today. */
-  date(key: string, option: string, options: { future?: boolean } = {}): string | undefined {
+  /** A date, not after today, for a kind with no declaration to read it (src/records/ reads the others'). */
+  date(key: string, option: string): string | undefined {
     const value = this.text(key);
     if (value === undefined) return undefined;
     const date = parseDate(value, this.clock.today);
     if (!date) return this.mistake(badDate(option));
-    if (!options.future && date > this.clock.today) return this.fail(option, 'DATE_FUTURE', `${option} is in the future.`);
+    if (date > this.clock.today) return this.fail(option, 'DATE_FUTURE', `${option} is in the future.`);
     return date;
   }
   /** A date and time in the practice's zone (or a date: noon), default now; never in the future. */
@@ -118,20 +118,16 @@ export class Checks {
     if (!Number.isFinite(n) || n < min) return this.fail(option, 'NUMBER', `${option} must be a number${min === 0 ? ' (0 or more)' : ''}.`);
     return n;
   }
-  /** A value typed as a number, for the record's own check (which says why "abc" or -1 cannot be one). */
-  amount(key: string): number | undefined {
-    const value = this.text(key);
-    return value === undefined ? undefined : Number(value);
-  }
   /**
-   * A record checked by its kind's declaration (src/records/): each problem in the declaration's words,
-   * after the option it came from (`options` maps the declaration's field to it).
+   * A record checked by its kind's declaration (src/records/), which read every value as typed: each problem
+   * in the declaration's words, after the option it came from. A date the declaration could not read is the
+   * typing mistake every command words alike (src/errors.ts).
    */
-  record<T>(checked: Checked<T>, options: Record<string, string>): T | undefined {
+  record<T>(checked: Checked<T>, fields: RecordFields): T | undefined {
     if ('values' in checked) return checked.values;
-    for (const p of checked.problems) {
-      const option = options[p.field] ?? Object.values(options)[0]!;
-      this.fail(option, p.code, `${option}: ${p.message}`);
+    for (const issue of byOption(checked.problems.map((p) => ({ path: p.field, code: p.code, message: p.message })), fields)) {
+      if (issue.code === 'DATE_FORMAT') this.mistake(badDate(issue.path!));
+      else this.issues.push(issue);
     }
     return undefined;
   }
@@ -149,20 +145,12 @@ const problemKind: EntryKind = {
   noun: 'problem',
   summary: 'the problem list (ICD-10-CM)',
   example: 'practice problems add C100 --icd10 E11.9 --name "Type 2 diabetes" --onset 2019-05-01',
-  options: [
-    { flags: '--icd10 <code>', description: 'ICD-10-CM code, e.g. E11.9 (required)' },
-    { flags: '--name <text>', description: 'how the problem reads on the chart' },
-    { flags: '--onset <date>', description: 'when it started' },
-    { flags: '--status <status>', description: `${PROBLEM_STATUSES.codes.join(', ')} (default active)` },
-    { flags: '--note <text>', description: 'a short note' },
-  ],
+  options: fieldOptions(PROBLEM_FIELDS),
   columns: tableColumns({ 'ICD-10-CM': 'code', Problem: 'display', Status: 'status', Onset: 'onsetDate' }),
   async add(tx, patient, c, clock) {
-    // The declaration says whether the onset may be today or later; the option reader only reads the date.
-    const onset = c.date('onset', '--onset', { future: true });
     const problem = c.record(
-      checkProblem({ code: c.text('icd10'), codeSystem: CodeSystem.icd10cm, display: c.text('name'), status: c.text('status'), onsetDate: onset, note: c.text('note') }, { today: clock.today, dob: patient.dob }),
-      { code: '--icd10', clinicalStatus: '--status', onsetDate: '--onset' },
+      checkProblem({ code: c.text('icd10'), codeSystem: CodeSystem.icd10cm, display: c.text('name'), status: c.text('status'), onsetDate: c.text('onset'), note: c.text('note') }, { today: clock.today, dob: patient.dob }),
+      PROBLEM_FIELDS,
     );
     c.done();
     const duplicate = await tx
@@ -190,16 +178,7 @@ const medicationKind: EntryKind = {
   summary: 'medications (RxNorm or NDC), with allergy and duplicate checks',
   example: 'practice medications add C100 --name "metformin 500 MG Oral Tablet" --rxnorm 860975 --dose 500 --unit mg --frequency "twice daily"',
   options: [
-    { flags: '--name <text>', description: 'the medication as prescribed (required)' },
-    { flags: '--rxnorm <code>', description: 'RxNorm concept id (this or --ndc is required)' },
-    { flags: '--ndc <code>', description: 'NDC in 4-4-2, 5-3-2, 5-4-1 or 11-digit 5-4-2 form' },
-    { flags: '--dose <number>', description: 'dose amount' },
-    { flags: '--unit <unit>', description: 'dose unit, e.g. mg' },
-    { flags: '--route <route>', description: 'e.g. oral' },
-    { flags: '--frequency <text>', description: 'e.g. "twice daily"' },
-    { flags: '--start <date>', description: 'start date (default today)' },
-    { flags: '--quantity <number>', description: 'quantity dispensed' },
-    { flags: '--refills <n>', description: 'refills allowed' },
+    ...fieldOptions(MEDICATION_FIELDS),
     { flags: '--prescriber <npi>', description: 'prescribing provider' },
     { flags: '--reported', description: 'taken by the patient but prescribed elsewhere (a medication statement)' },
     { flags: '--override <reason>', description: 'record it despite an allergy warning, and why' },
@@ -208,13 +187,12 @@ const medicationKind: EntryKind = {
   async add(tx, patient, c, clock) {
     // The name is what the allergy and duplicate checks read: a prescription written here always has one.
     const name = c.required('name', '--name');
-    const start = c.date('start', '--start', { future: true }) ?? clock.today;
     const medication = c.record(
       checkMedication(
-        { display: name, rxnorm: c.text('rxnorm'), ndc: c.text('ndc'), dose: c.amount('dose'), doseUnit: c.text('unit'), route: c.text('route'), frequency: c.text('frequency'), quantity: c.amount('quantity'), refills: c.amount('refills'), startDate: start },
+        { display: name, rxnorm: c.text('rxnorm'), ndc: c.text('ndc'), dose: c.text('dose'), doseUnit: c.text('unit'), route: c.text('route'), frequency: c.text('frequency'), quantity: c.text('quantity'), refills: c.text('refills'), startDate: c.text('start') ?? clock.today },
         { today: clock.today, dob: patient.dob },
       ),
-      { rxnormCode: '--rxnorm', ndcCode: '--ndc', dose: '--dose', quantity: '--quantity', refills: '--refills', startDate: '--start' },
+      MEDICATION_FIELDS,
     );
     c.done();
     const rxnorm = medication!.rxnormCode ?? undefined;
@@ -267,25 +245,16 @@ const allergyKind: EntryKind = {
   noun: 'allergy',
   summary: 'allergies and intolerances',
   example: 'practice allergies add C100 --substance Penicillin --reaction hives --severity moderate',
-  options: [
-    { flags: '--substance <text>', description: 'what the patient is allergic to (required)' },
-    { flags: '--rxnorm <code>', description: 'RxNorm ingredient code, when known' },
-    { flags: '--category <category>', description: 'medication (default), food, environment or biologic' },
-    { flags: '--reaction <text>', description: 'e.g. hives' },
-    { flags: '--severity <severity>', description: 'mild, moderate or severe' },
-    { flags: '--criticality <level>', description: 'low, high or unable-to-assess' },
-    { flags: '--onset <date>', description: 'when it was first noticed' },
-  ],
+  options: fieldOptions(ALLERGY_FIELDS),
   columns: tableColumns({ Substance: 'substance', Category: 'category', Reaction: 'reaction', Severity: 'severity', Status: 'status' }),
   async add(tx, patient, c, clock) {
-    const onset = c.date('onset', '--onset', { future: true });
     const rxnorm = c.text('rxnorm');
     const allergy = c.record(
       checkAllergy(
-        { substance: c.text('substance'), code: rxnorm, codeSystem: rxnorm === undefined ? undefined : CodeSystem.rxnorm, category: c.text('category'), reaction: c.text('reaction'), severity: c.text('severity'), criticality: c.text('criticality'), onsetDate: onset },
+        { substance: c.text('substance'), code: rxnorm, codeSystem: rxnorm === undefined ? undefined : CodeSystem.rxnorm, category: c.text('category'), reaction: c.text('reaction'), severity: c.text('severity'), criticality: c.text('criticality'), onsetDate: c.text('onset') },
         { today: clock.today, dob: patient.dob },
       ),
-      { substance: '--substance', code: '--rxnorm', category: '--category', severity: '--severity', criticality: '--criticality', onsetDate: '--onset' },
+      ALLERGY_FIELDS,
     );
     c.done();
     const [row] = await tx
@@ -309,27 +278,18 @@ const immunizationKind: EntryKind = {
   summary: 'immunizations (CVX)',
   example: 'practice immunizations add C100 --cvx 140 --date 2025-10-02 --lot AB123',
   options: [
-    { flags: '--cvx <code>', description: 'CVX vaccine code, e.g. 140 (required)' },
-    { flags: '--date <date>', description: 'when it was given (default today)' },
-    { flags: '--name <text>', description: 'vaccine name' },
-    { flags: '--lot <lot>', description: 'lot number' },
-    { flags: '--expires <date>', description: 'lot expiration date' },
-    { flags: '--manufacturer <name>', description: 'manufacturer' },
-    { flags: '--site <site>', description: 'e.g. left deltoid' },
-    { flags: '--route <route>', description: 'e.g. IM' },
+    ...fieldOptions(IMMUNIZATION_FIELDS),
     { flags: '--given-by <npi>', description: 'provider who gave it' },
     { flags: '--historical', description: 'given elsewhere, recorded from the patient or old records' },
   ],
   columns: tableColumns({ Date: 'date', CVX: 'cvxCode', Vaccine: 'display', Lot: 'lotNumber', Status: 'status' }),
   async add(tx, patient, c, clock) {
-    const date = c.date('date', '--date', { future: true }) ?? clock.today;
-    const expires = c.date('expires', '--expires', { future: true });
     const immunization = c.record(
       checkImmunization(
-        { cvx: c.text('cvx'), display: c.text('name'), occurrenceDate: date, lotNumber: c.text('lot'), expirationDate: expires, manufacturer: c.text('manufacturer'), site: c.text('site'), route: c.text('route') },
+        { cvx: c.text('cvx'), display: c.text('name'), occurrenceDate: c.text('date') ?? clock.today, lotNumber: c.text('lot'), expirationDate: c.text('expires'), manufacturer: c.text('manufacturer'), site: c.text('site'), route: c.text('route') },
         { today: clock.today, dob: patient.dob },
       ),
-      { cvxCode: '--cvx', occurrenceDate: '--date', expirationDate: '--expires' },
+      IMMUNIZATION_FIELDS,
     );
     c.done();
     const performerId = await optionalProvider(tx, c.text('givenBy'));
@@ -353,11 +313,7 @@ const vitalsKind: EntryKind = {
   noun: 'vital signs',
   summary: 'vital signs (stored as LOINC observations), with plausible-range checks',
   example: 'practice vitals add C100 --bp 128/82 --pulse 72 --weight 180 --height 70in --temp 98.6',
-  options: [
-    { flags: '--bp <systolic/diastolic>', description: 'blood pressure in mmHg, e.g. 128/82' },
-    ...VITAL_SIGNS.map((v) => ({ flags: `--${v.option} <value>`, description: `${v.display.toLowerCase()} (${v.units.map((u) => u.label).join(', ')}; without a unit: ${[...new Set([v.bare.us, v.bare.metric])].map((b) => v.units.find((u) => u.ucum === b)!.label).join(' or ')} by the practice's unit setting)` })),
-    { flags: '--at <when>', description: 'when measured, "2026-03-01 09:30" (default now)' },
-  ],
+  options: fieldOptions(VITAL_FIELDS),
   columns: tableColumns({ When: 'effectiveAt', 'Vital sign': 'display', Value: 'value', Unit: 'unit' }),
   async add(tx, patient, c, clock) {
     const at = c.instant('at', '--at');
@@ -422,14 +378,7 @@ const labKind: EntryKind = {
   summary: 'lab results (LOINC, check digit verified)',
   example: 'practice labs add C100 --loinc 4548-4 --value 7.2 --unit % --high 5.6 --date 2026-03-01',
   options: [
-    { flags: '--loinc <code>', description: 'LOINC code, e.g. 4548-4 (required)' },
-    { flags: '--value <value>', description: 'the result: a number, or text such as "negative" (required)' },
-    { flags: '--unit <unit>', description: 'UCUM unit, e.g. mg/dL' },
-    { flags: '--name <text>', description: 'test name as reported' },
-    { flags: '--low <number>', description: 'reference range low' },
-    { flags: '--high <number>', description: 'reference range high' },
-    { flags: '--flag <flag>', description: 'abnormal flag N, H, L, HH, LL or A (worked out from the range when omitted)' },
-    { flags: '--date <when>', description: 'when collected (default now)' },
+    ...fieldOptions(LAB_FIELDS),
     { flags: '--order <id>', description: 'the lab order this result answers (from "practice orders list"); it is marked completed' },
     { flags: '--partial', description: 'with --order: more results are to come, so the order stays open' },
   ],
@@ -561,17 +510,12 @@ const noteKind: EntryKind = {
   noun: 'progress note',
   summary: 'SOAP progress notes',
   example: 'practice notes add C100 --file visit.txt --provider 1234567893',
-  options: [
-    { flags: '--file <file>', description: 'a text file with S:, O:, A: and P: sections (an editor opens on a terminal when omitted)' },
-    { flags: '--provider <npi>', description: 'author' },
-    { flags: '--date <date>', description: 'note date (default today)' },
-  ],
+  options: [...fieldOptions(NOTE_FIELDS), { flags: '--provider <npi>', description: 'author' }],
   columns: tableColumns({ Date: 'noteDate', Author: 'author', Assessment: 'assessment', Plan: 'plan' }),
   async add(tx, patient, c, clock) {
-    const date = c.date('date', '--date', { future: true }) ?? clock.today;
     // Where the text comes from is the command's own matter; what a note must hold is the declaration's.
     const text = c.required('noteText', '--file');
-    const note = text === undefined ? undefined : c.record(checkNote({ noteDate: date, ...parseSoap(text) }, { today: clock.today, dob: patient.dob }), { noteDate: '--date', text: '--file' });
+    const note = text === undefined ? undefined : c.record(checkNote({ noteDate: c.text('date') ?? clock.today, ...parseSoap(text) }, { today: clock.today, dob: patient.dob }), NOTE_FIELDS);
     c.done();
     const authorId = await optionalProvider(tx, c.text('provider'));
     const [row] = await tx

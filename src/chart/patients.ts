@@ -15,7 +15,7 @@ import { asSentence, checkPatient, PATIENT_FIELDS, type PatientField, type Patie
 export type PatientFields = Omit<PatientInput, 'genderIdentity' | 'race' | 'ethnicity' | 'deceasedDate'>;
 
 /** The fields' names without their article, for the form's questions and --help ("date of birth"). */
-export const PATIENT_FIELD_LABELS = Object.fromEntries(Object.entries(PATIENT_FIELDS).map(([field, name]) => [field, name.replace(/^the /, '')])) as Record<PatientField, string>;
+export const PATIENT_FIELD_LABELS = Object.fromEntries(Object.entries(PATIENT_FIELDS).map(([field, { label }]) => [field, label.replace(/^the /, '')])) as Record<PatientField, string>;
 
 /**
  * Checks and normalises the given fields by the patient's declaration (src/records/patient.ts); every

@@ -157,7 +157,8 @@ function reportError(error: unknown, io: CliIo, chalk: ReturnType<typeof makeCha
   // The default summary of several problems already joins them; on a terminal they are listed instead.
   const headline = listed.length && message.startsWith(`${listed.length} problems: `) ? `${listed.length} problems:` : message;
   io.stderr.write(`${chalk.red('error:')} ${headline}\n`);
-  for (const issue of listed) io.stderr.write(`  - ${issue.path ? `${issue.path}: ` : ''}${issue.message}\n`);
+  // Each problem after where it is (an option, a column); one that already begins with its option is not prefixed again.
+  for (const issue of listed) io.stderr.write(`  - ${issue.path && !issue.message.startsWith(issue.path) ? `${issue.path}: ` : ''}${issue.message}\n`);
   if (hint) io.stderr.write(`${chalk.dim(hint)}\n`);
   if (debug) io.stderr.write(debugDetails(error));
   return exitCode;

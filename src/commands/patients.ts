@@ -16,43 +16,28 @@ import { chartSummary } from '../chart/summary.js';
 import { formatLocal, requireDate } from '../chart/time.js';
 import { practiceClock } from '../practice/clock.js';
 import { PracticeError, UsageError, ValidationError } from '../errors.js';
+import { PATIENT_FIELDS, type PatientField } from '../records/patient.js';
+import { byOption, type RecordField } from '../records/record.js';
 
-// Option → field; the order is the order of the form on a terminal.
-const FIELD_OPTIONS: [flags: string, field: keyof PatientFields, asked: boolean][] = [
-  ['--first <name>', 'firstName', true],
-  ['--middle <name>', 'middleName', false],
-  ['--last <name>', 'lastName', true],
-  ['--suffix <suffix>', 'suffix', false],
-  ['--preferred-name <name>', 'preferredName', false],
-  ['--dob <date>', 'dob', true],
-  ['--sex <sex>', 'sex', true],
-  ['--mrn <chart-number>', 'mrn', false],
-  ['--phone <number>', 'phoneMobile', true],
-  ['--home-phone <number>', 'phoneHome', false],
-  ['--work-phone <number>', 'phoneWork', false],
-  ['--email <address>', 'email', true],
-  ['--address <line>', 'address1', true],
-  ['--address2 <line>', 'address2', false],
-  ['--city <city>', 'city', true],
-  ['--state <code>', 'state', true],
-  ['--zip <zip>', 'zip', true],
-  ['--language <language>', 'language', false],
-  ['--channel <channel>', 'preferredChannel', false],
-];
+/** The fields the form on a terminal asks when registering (editing asks every field that has an option). */
+const ASKED = new Set<PatientField>(['firstName', 'lastName', 'dob', 'sex', 'phoneMobile', 'email', 'address1', 'city', 'state', 'zip']);
+
+// Option → field, from the patient's declaration; its order is the order of the form on a terminal.
+const FIELD_OPTIONS = Object.entries(PATIENT_FIELDS).flatMap(([field, { option }]: [string, RecordField]) => (option ? [{ field: field as keyof PatientFields, option }] : []));
 
 function optionKey(flags: string): string {
   return flags.split(' ')[0]!.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 function addFieldOptions(command: Command): Command {
-  for (const [flags, field] of FIELD_OPTIONS) command.option(flags, PATIENT_FIELD_LABELS[field]);
+  for (const { option } of FIELD_OPTIONS) command.option(option.flags, option.description);
   return command;
 }
 
 function fieldsFromOptions(options: Record<string, string | undefined>): PatientFields {
   const fields: PatientFields = {};
-  for (const [flags, field] of FIELD_OPTIONS) {
-    const value = options[optionKey(flags)];
+  for (const { field, option } of FIELD_OPTIONS) {
+    const value = options[optionKey(option.flags)];
     if (value !== undefined) fields[field] = value;
   }
   return fields;
@@ -61,8 +46,8 @@ function fieldsFromOptions(options: Record<string, string | undefined>): Patient
 /** The form a front-desk user fills in on a terminal; each answer is checked as it is typed. */
 async function askPatientFields(ctx: CommandContext, today: string, current?: PatientRow): Promise<PatientFields> {
   const fields: PatientFields = {};
-  for (const [, field, asked] of FIELD_OPTIONS) {
-    if (!asked && !current) continue;
+  for (const { field } of FIELD_OPTIONS) {
+    if (!ASKED.has(field) && !current) continue;
     const existing = current ? (current[field as keyof PatientRow] as string | null) : undefined;
     const answer = await ctx.prompter.input(`${PATIENT_FIELD_LABELS[field][0]!.toUpperCase()}${PATIENT_FIELD_LABELS[field].slice(1)}`, {
       default: existing ?? undefined,
@@ -80,6 +65,11 @@ async function askPatientFields(ctx: CommandContext, today: string, current?: Pa
     if (answer.trim() !== '' || existing) fields[field] = answer;
   }
   return fields;
+}
+
+/** A refusal of the patient's details as typed: each problem after the option the user typed ("--dob: ..."). */
+function byTypedOption(error: unknown): unknown {
+  return error instanceof ValidationError ? new ValidationError(byOption(error.issues, PATIENT_FIELDS)) : error;
 }
 
 function patientRow(p: PatientRow) {
@@ -164,8 +154,9 @@ export function register(program: Command, action: ActionFactory): void {
         fields = await askPatientFields(ctx, today);
       }
       const patient = await addPatient(db, ctx.auditActor, fields, today, { notADuplicate: options.notADuplicate }).catch(async (error: unknown) => {
+        if (!asked) throw byTypedOption(error);
         // On the form, the answers are not lost to the doubt: it is asked there and then.
-        if (!asked || !(error instanceof PracticeError) || error.code !== POSSIBLE_DUPLICATE) throw error;
+        if (!(error instanceof PracticeError) || error.code !== POSSIBLE_DUPLICATE) throw error;
         ctx.warn(error.message.replace(': nothing was registered.', '.'));
         if (!(await ctx.prompter.confirm('Is this a different person (register a new chart)?', { default: false }))) throw error;
         return addPatient(db, ctx.auditActor, fields, today, { notADuplicate: true });
@@ -185,11 +176,14 @@ export function register(program: Command, action: ActionFactory): void {
       const db = await ctx.db();
       const { today } = await practiceClock(db, ctx.now);
       let fields = fieldsFromOptions(options);
-      if (Object.keys(fields).length === 0) {
+      const asked = Object.keys(fields).length === 0;
+      if (asked) {
         if (!ctx.io.stdinIsTTY && !ctx.io.prompter) throw new UsageError('Give the fields to change as options, e.g. --phone 555-201-3344.', 'See "practice patients edit --help".');
         fields = await askPatientFields(ctx, today, await patientByMrn(db, mrn));
       }
-      const { patient, changed } = await editPatient(db, ctx.auditActor, mrn, fields, today);
+      const { patient, changed } = await editPatient(db, ctx.auditActor, mrn, fields, today).catch((error: unknown) => {
+        throw asked ? error : byTypedOption(error);
+      });
       return {
         data: { mrn: patient.mrn, changed },
         human: changed.length ? `Updated ${changed.map((f) => PATIENT_FIELD_LABELS[f as keyof PatientFields] ?? f).join(', ')}.` : 'Nothing to change: the chart already says that.',

@@ -1,15 +1,18 @@
 // The columns each kind of CSV import understands, as one table: canonical name, the header variants
 // people type, the value type, the most characters a cell may hold, and which fields must be present.
 // Headers match ignoring case, spaces and punctuation ("Date of Birth", "DOB", "D.O.B." all find dob).
+// A kind declared in src/records/ gets its columns from its declaration's fields; only the import's own
+// columns (the chart number, the old system's id) are written here.
 import { stringify } from 'csv-stringify/sync';
-import type { FieldType } from './fields.js';
-import { ALLERGY_CATEGORIES, ALLERGY_FIELDS, ALLERGY_CRITICALITIES, ALLERGY_SEVERITIES, ALLERGY_STATUSES } from '../records/allergy.js';
+import { ALLERGY_FIELDS } from '../records/allergy.js';
 import { IMMUNIZATION_FIELDS } from '../records/immunization.js';
-import { MEDICATION_FIELDS, MEDICATION_STATUSES } from '../records/medication.js';
+import { LAB_FIELDS } from '../records/lab.js';
+import { MEDICATION_FIELDS } from '../records/medication.js';
 import { NOTE_FIELDS } from '../records/note.js';
-import { PROBLEM_FIELDS, PROBLEM_STATUSES } from '../records/problem.js';
-import { vitalByCsvField } from '../records/vital.js';
-import type { Vocabulary } from '../records/record.js';
+import { PATIENT_FIELDS } from '../records/patient.js';
+import { PROBLEM_FIELDS } from '../records/problem.js';
+import { VITAL_FIELDS } from '../records/vital.js';
+import type { FieldType, RecordFields } from '../records/record.js';
 
 export interface FieldSpec {
   name: string;
@@ -68,18 +71,31 @@ export const typeLimits: Record<FieldType, number> = {
 const f = (name: string, type: FieldType, label: string, ...aliases: string[]): FieldSpec => ({ name, type, label, aliases, max: typeLimits[type] });
 /** A field whose cells are allowed more, or fewer, characters than its type's limit. */
 const sized = (max: number, field: FieldSpec): FieldSpec => ({ ...field, max });
-/** A field named in its reasons as its record's declaration names it, so every path words a bad date or number alike. */
-const named = (what: string, field: FieldSpec): FieldSpec => ({ ...field, what });
-/** A vital sign's column is named in reasons as the sign is ("Body weight"), as `vitals add` names it. */
-const vitalDisplay = (csvField: string): string => vitalByCsvField(csvField)!.display;
-/** A field whose cells the record's declaration reads. */
-const declared = (field: FieldSpec): FieldSpec => ({ ...field, declared: true });
+
+/** A declaration's columns (src/records/), in its order, each named in reasons as the declaration names its field. */
+export function declaredColumns(fields: RecordFields): FieldSpec[] {
+  return Object.values(fields).flatMap(({ label, column }) =>
+    column ? [{ name: column.name, type: column.type, label: column.description, aliases: [...(column.aliases ?? [])], max: column.max ?? typeLimits[column.type], what: label, ...(column.asWritten ? { declared: true } : {}) }] : [],
+  );
+}
+
+/**
+ * A declaration's required fields as column groups (one column of a group is enough), after the chart number;
+ * `standsFor` adds the import's own columns that can stand in for one (a whole name for the last name).
+ */
+export function declaredRequired(fields: RecordFields, standsFor: Record<string, string[]> = {}): string[][] {
+  const groups = new Map<true | string, string[]>();
+  for (const [name, field] of Object.entries(fields)) {
+    if (!field.required || !field.column) continue;
+    const key = field.required === true ? name : field.required;
+    groups.set(key, [...(groups.get(key) ?? []), field.column.name, ...(standsFor[field.column.name] ?? [])]);
+  }
+  return [['chart_number'], ...groups.values()];
+}
 
 const chart = f('chart_number', 'id', "the patient's chart number", 'chart #', 'chart no', 'chart', 'mrn', 'medical record number', 'patient id', 'patient #', 'account number', 'acct #');
 const recordId = (what: string) => f('record_id', 'id', `the ${what}'s id in the old system (makes re-imports update it)`, `${what} id`, 'id', 'source id', 'legacy id');
 const date = (label: string, ...aliases: string[]) => f('date', 'date', label, 'date', ...aliases);
-/** "active, inactive or resolved": a vocabulary's codes, for a column's description. */
-const choices = (vocabulary: Vocabulary) => `${vocabulary.codes.slice(0, -1).join(', ')} or ${vocabulary.codes.at(-1)}`;
 const codeSystem = f('code_system', 'text', 'code system (ICD-10-CM, SNOMED, or a URI)', 'system', 'coding system', 'code type');
 
 export const kindSpecs = {
@@ -87,121 +103,35 @@ export const kindSpecs = {
     fields: [
       chart,
       f('external_id', 'id', "the patient's id in the old system", 'old id', 'legacy id', 'external id', 'old system id', 'patient number'),
-      declared(sized(100, f('last_name', 'text', 'family name', 'last name', 'last', 'surname', 'family name', 'lname'))),
-      declared(sized(100, f('first_name', 'text', 'given name', 'first name', 'first', 'given name', 'fname'))),
-      declared(sized(100, f('middle_name', 'text', 'middle name or initial', 'middle name', 'middle', 'mi', 'middle initial'))),
+      ...declaredColumns(PATIENT_FIELDS),
       sized(200, f('full_name', 'text', 'whole name, "DOE, JOHN A" or "John A Doe"', 'name', 'patient name', 'patient', 'full name')),
-      declared(f('dob', 'past-date', 'date of birth', 'date of birth', 'birth date', 'birthdate', 'd.o.b.', 'birthday')),
-      declared(f('sex', 'sex', 'sex: M, F, U (or male/female, 1/2)', 'gender', 'sex at birth', 'administrative sex')),
-      declared(sized(200, f('address1', 'text', 'street address', 'address', 'street', 'address line 1', 'address 1', 'street address'))),
-      declared(sized(200, f('address2', 'text', 'address line 2', 'address line 2', 'address 2', 'apt', 'suite'))),
-      declared(sized(100, f('city', 'text', 'city', 'town'))),
-      declared(f('state', 'state', 'state (MA or Massachusetts)', 'st', 'province')),
-      declared(f('zip', 'zip', 'ZIP code', 'zip code', 'zipcode', 'postal code', 'postcode')),
-      declared(f('phone', 'phone', 'home phone', 'home phone', 'telephone', 'phone number', 'tel', 'phone #')),
-      declared(f('mobile_phone', 'phone', 'mobile phone', 'cell', 'cell phone', 'mobile', 'mobile phone')),
-      declared(f('work_phone', 'phone', 'work phone', 'work phone', 'business phone')),
-      declared(f('email', 'email', 'e-mail address', 'e-mail', 'email address')),
-      declared(f('race', 'race', 'race (word or CDC code)')),
-      declared(f('ethnicity', 'ethnicity', 'ethnicity (word or CDC code)')),
-      declared(sized(100, f('language', 'text', 'preferred language', 'preferred language', 'primary language'))),
-      declared(f('deceased_date', 'past-date', 'date of death', 'date of death', 'death date', 'deceased', 'dod')),
     ],
-    required: [['last_name', 'full_name'], ['first_name', 'full_name'], ['dob']],
+    // The patient's key is its chart number or old id, else its name and birth date: no chart number needed.
+    required: declaredRequired(PATIENT_FIELDS, { last_name: ['full_name'], first_name: ['full_name'] }).slice(1),
   },
   problems: {
-    fields: [
-      chart,
-      recordId('problem'),
-      f('code', 'text', 'ICD-10-CM (with or without the dot) or SNOMED CT code', 'icd10', 'icd-10', 'icd 10 code', 'icd code', 'dx', 'dx code', 'diagnosis code', 'snomed'),
-      codeSystem,
-      f('description', 'text', 'what the problem is', 'problem', 'diagnosis', 'problem name', 'condition'),
-      named(PROBLEM_FIELDS.onsetDate, f('onset_date', 'date', 'when it started', 'onset', 'date of onset', 'date diagnosed', 'diagnosed', 'start date')),
-      named(PROBLEM_FIELDS.abatementDate, f('resolved_date', 'date', 'when it resolved', 'resolved', 'resolution date', 'end date', 'abatement date')),
-      f('status', 'text', choices(PROBLEM_STATUSES), 'problem status', 'clinical status'),
-    ],
-    required: [['chart_number'], ['code']],
+    fields: [chart, recordId('problem'), ...declaredColumns(PROBLEM_FIELDS)],
+    required: declaredRequired(PROBLEM_FIELDS),
   },
   medications: {
-    fields: [
-      chart,
-      recordId('medication'),
-      f('rxnorm', 'rxnorm', 'RxNorm concept id', 'rxcui', 'rxnorm code', 'rx norm'),
-      f('ndc', 'ndc', 'National Drug Code (11 digits, or 10 with hyphens)', 'ndc code', 'national drug code'),
-      f('drug_name', 'text', 'the drug as written', 'medication', 'drug', 'medication name', 'drug name', 'description'),
-      named(MEDICATION_FIELDS.dose, f('dose', 'quantity', 'dose with its unit (e.g. 10 mg)', 'strength', 'dosage')),
-      f('route', 'text', 'route (oral, ...)', 'route of administration'),
-      f('frequency', 'text', 'how often (sig)', 'sig', 'directions', 'instructions'),
-      named(MEDICATION_FIELDS.startDate, f('start_date', 'date', 'when it was started', 'start', 'started', 'date prescribed', 'prescribed')),
-      named(MEDICATION_FIELDS.stopDate, f('stop_date', 'date', 'when it was stopped', 'stop', 'stopped', 'end date', 'discontinued')),
-      named(MEDICATION_FIELDS.quantity, f('quantity', 'number', 'quantity dispensed', 'qty', 'dispense')),
-      named(MEDICATION_FIELDS.refills, f('refills', 'integer', 'refills', 'refill', '# refills')),
-      f('status', 'text', choices(MEDICATION_STATUSES), 'med status'),
-    ],
-    required: [['chart_number'], ['rxnorm', 'ndc'], ['drug_name', 'rxnorm', 'ndc']],
+    fields: [chart, recordId('medication'), ...declaredColumns(MEDICATION_FIELDS)],
+    required: declaredRequired(MEDICATION_FIELDS),
   },
   allergies: {
-    fields: [
-      chart,
-      recordId('allergy'),
-      f('substance', 'text', 'what the patient is allergic to', 'allergen', 'allergy', 'allergic to', 'agent'),
-      f('code', 'text', 'RxNorm, SNOMED CT or UNII code of the substance', 'allergen code', 'substance code'),
-      f('code_system', 'text', 'code system (RxNorm, SNOMED, UNII, or a URI)', 'system', 'coding system', 'code type'),
-      f('category', 'text', choices(ALLERGY_CATEGORIES), 'type', 'allergy type'),
-      f('reaction', 'text', 'the reaction', 'reactions', 'manifestation'),
-      f('severity', 'text', choices(ALLERGY_SEVERITIES)),
-      f('criticality', 'text', `risk of a serious reaction: ${choices(ALLERGY_CRITICALITIES)}`, 'risk'),
-      named(ALLERGY_FIELDS.onsetDate, f('onset_date', 'date', 'when it started', 'onset', 'date noted', 'noted')),
-      f('status', 'text', choices(ALLERGY_STATUSES), 'allergy status'),
-    ],
-    required: [['chart_number'], ['substance']],
+    fields: [chart, recordId('allergy'), ...declaredColumns(ALLERGY_FIELDS)],
+    required: declaredRequired(ALLERGY_FIELDS),
   },
   immunizations: {
-    fields: [
-      chart,
-      recordId('immunization'),
-      f('cvx', 'cvx', 'CVX vaccine code', 'cvx code', 'vaccine code'),
-      f('vaccine', 'text', 'the vaccine as written', 'vaccine name', 'immunization', 'description'),
-      named(IMMUNIZATION_FIELDS.occurrenceDate, date('date given', 'date given', 'administered', 'date administered', 'given')),
-      f('lot_number', 'text', 'lot number', 'lot', 'lot #', 'lot no'),
-      named(IMMUNIZATION_FIELDS.expirationDate, f('expiration_date', 'date', 'lot expiration date', 'expires', 'expiration', 'exp date', 'lot expiration')),
-      f('manufacturer', 'text', 'manufacturer', 'mfr', 'maker'),
-      f('site', 'text', 'body site', 'injection site'),
-      f('route', 'text', 'route'),
-      named(IMMUNIZATION_FIELDS.doseQuantity, f('dose', 'quantity', 'dose with unit (e.g. 0.5 mL)', 'dose amount')),
-    ],
-    required: [['chart_number'], ['cvx'], ['date']],
+    fields: [chart, recordId('immunization'), ...declaredColumns(IMMUNIZATION_FIELDS)],
+    required: declaredRequired(IMMUNIZATION_FIELDS),
   },
   labs: {
-    fields: [
-      chart,
-      recordId('result'),
-      f('loinc', 'loinc', 'LOINC code with its check digit (e.g. 4548-4)', 'loinc code', 'test code', 'loinc #'),
-      f('test_name', 'text', 'the test as written', 'test', 'lab', 'lab test', 'description', 'component'),
-      f('value', 'text', 'the result (number or text)', 'result', 'result value', 'value'),
-      f('unit', 'text', 'unit (mg/dL, %, ...)', 'units', 'uom'),
-      f('reference_range', 'text', 'normal range', 'ref range', 'normal range', 'range', 'reference'),
-      f('flag', 'text', 'abnormal flag (H, L, N, A)', 'abnormal flag', 'abn', 'interpretation'),
-      f('date', 'datetime', 'when the sample was taken', 'collected', 'collection date', 'result date', 'date collected', 'resulted'),
-    ],
-    required: [['chart_number'], ['loinc'], ['value'], ['date']],
+    fields: [chart, recordId('result'), ...declaredColumns(LAB_FIELDS)],
+    required: declaredRequired(LAB_FIELDS),
   },
   vitals: {
-    fields: [
-      chart,
-      f('date', 'datetime', 'when they were taken', 'date taken', 'visit date', 'taken'),
-      f('bp', 'text', 'blood pressure as 120/80', 'blood pressure', 'b/p'),
-      named(vitalDisplay('systolic'), f('systolic', 'number', 'systolic pressure', 'sbp', 'systolic bp')),
-      named(vitalDisplay('diastolic'), f('diastolic', 'number', 'diastolic pressure', 'dbp', 'diastolic bp')),
-      named(vitalDisplay('pulse'), f('pulse', 'quantity', 'heart rate per minute', 'heart rate', 'hr', 'pulse rate')),
-      named(vitalDisplay('respiratory_rate'), f('respiratory_rate', 'quantity', 'breaths per minute', 'resp', 'respirations', 'rr', 'resp rate')),
-      named(vitalDisplay('temperature'), f('temperature', 'quantity', "temperature (°F or °C by the practice's unit setting, unless written)", 'temp', 'temperature f')),
-      named(vitalDisplay('weight'), f('weight', 'quantity', "weight (lb or kg by the practice's unit setting, unless written)", 'wt', 'weight lbs', 'weight lb')),
-      named(vitalDisplay('height'), f('height', 'quantity', "height (in or cm by the practice's unit setting, unless written)", 'ht', 'height in')),
-      named(vitalDisplay('bmi'), f('bmi', 'number', 'body mass index', 'body mass index')),
-      named(vitalDisplay('spo2'), f('spo2', 'quantity', 'oxygen saturation %', 'o2 sat', 'pulse ox', 'oxygen saturation', 'sat')),
-    ],
-    required: [['chart_number'], ['date'], ['bp', 'systolic', 'pulse', 'respiratory_rate', 'temperature', 'weight', 'height', 'bmi', 'spo2']],
+    fields: [chart, ...declaredColumns(VITAL_FIELDS)],
+    required: declaredRequired(VITAL_FIELDS),
   },
   encounters: {
     fields: [
@@ -235,17 +165,8 @@ export const kindSpecs = {
     required: [['chart_number'], ['service_date'], ['code'], ['amount']],
   },
   notes: {
-    fields: [
-      chart,
-      recordId('note'),
-      named(NOTE_FIELDS.noteDate, date('date of the note', 'note date', 'visit date', 'dos')),
-      sized(100_000, f('subjective', 'text', 'S: what the patient reports', 's', 'history of present illness', 'hpi')),
-      sized(100_000, f('objective', 'text', 'O: findings', 'o', 'exam', 'findings')),
-      sized(100_000, f('assessment', 'text', 'A: assessment', 'a', 'impression')),
-      sized(100_000, f('plan', 'text', 'P: plan', 'p')),
-      sized(100_000, f('note', 'text', 'free-text note (kept as the subjective part)', 'text', 'note text', 'comments', 'progress note')),
-    ],
-    required: [['chart_number'], ['date'], ['subjective', 'objective', 'assessment', 'plan', 'note']],
+    fields: [chart, recordId('note'), ...declaredColumns(NOTE_FIELDS)],
+    required: declaredRequired(NOTE_FIELDS),
   },
   history: {
     fields: [

@@ -9,7 +9,7 @@ import { describeLoincProblem } from '../codes/loinc.js';
 import { readNdc } from '../codes/ndc.js';
 import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
 import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState, PATIENT_FIELDS, readPhone, readZip } from '../records/patient.js';
-import { asReason, notANumber, readNumber } from '../records/record.js';
+import { asReason, notANumber, readNumber, type FieldType } from '../records/record.js';
 import { isScientific, readDate, type DateOrder } from '../dates.js';
 import { parseMoney } from '../money.js';
 
@@ -130,32 +130,6 @@ export function parseMoneyField(input: string, what: string): Parsed<number> {
   const cents = parseMoney(input);
   return cents === undefined ? bad(`${what} "${input}" is not an amount of money (e.g. 125.00)`) : ok(cents);
 }
-
-export type FieldType =
-  | 'text'
-  | 'id'
-  | 'date'
-  | 'past-date'
-  | 'datetime'
-  | 'time'
-  | 'sex'
-  | 'phone'
-  | 'email'
-  | 'zip'
-  | 'state'
-  | 'race'
-  | 'ethnicity'
-  | 'loinc'
-  | 'rxnorm'
-  | 'ndc'
-  | 'ndc-unit'
-  | 'cvx'
-  | 'procedure'
-  | 'modifiers'
-  | 'number'
-  | 'integer'
-  | 'money'
-  | 'quantity';
 
 /** The 837P CTP05 units (loop 2410) and the ways people write them. */
 const NDC_UNITS: Record<string, string> = {

@@ -4,7 +4,7 @@
 // add`, the CSV, Synthea and FHIR imports all check an allergy here.
 import { readRxnorm } from '../codes/drug-codes.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
-import { RecordCheck, type Checked, type RecordContext, type Vocabulary } from './record.js';
+import { choices, RecordCheck, type Checked, type RecordContext, type RecordFields, type Vocabulary } from './record.js';
 
 export const ALLERGY_CODE_SYSTEMS = [CodeSystem.rxnorm, CodeSystem.snomed, CodeSystem.unii] as const;
 
@@ -16,15 +16,47 @@ export const ALLERGY_SEVERITIES: Vocabulary<'mild' | 'moderate' | 'severe'> = { 
 export const ALLERGY_CRITICALITIES: Vocabulary<'low' | 'high' | 'unable-to-assess'> = { codes: ['low', 'high', 'unable-to-assess'] };
 export const ALLERGY_STATUSES: Vocabulary<'active' | 'inactive' | 'resolved'> = { codes: ['active', 'inactive', 'resolved'] };
 
+/** An allergy's fields: how they are named in its reasons, their options in `allergies add`, their CSV columns. */
 export const ALLERGY_FIELDS = {
-  substance: 'the substance',
-  code: 'the substance code',
-  category: 'the category',
-  severity: 'the severity',
-  criticality: 'the criticality',
-  clinicalStatus: 'the status',
-  onsetDate: 'the onset date',
-} as const;
+  substance: {
+    label: 'the substance',
+    required: true,
+    option: { flags: '--substance <text>', description: 'what the patient is allergic to (required)' },
+    column: { name: 'substance', type: 'text', description: 'what the patient is allergic to', aliases: ['allergen', 'allergy', 'allergic to', 'agent'] },
+  },
+  code: {
+    label: 'the substance code',
+    option: { flags: '--rxnorm <code>', description: 'RxNorm ingredient code, when known' },
+    column: { name: 'code', type: 'text', description: 'RxNorm, SNOMED CT or UNII code of the substance', aliases: ['allergen code', 'substance code'] },
+  },
+  codeSystem: { label: 'the code system', column: { name: 'code_system', type: 'text', description: 'code system (RxNorm, SNOMED, UNII, or a URI)', aliases: ['system', 'coding system', 'code type'] } },
+  category: {
+    label: 'the category',
+    option: { flags: '--category <category>', description: 'medication (default), food, environment or biologic' },
+    column: { name: 'category', type: 'text', description: choices(ALLERGY_CATEGORIES), aliases: ['type', 'allergy type'] },
+  },
+  reaction: {
+    label: 'the reaction',
+    option: { flags: '--reaction <text>', description: 'e.g. hives' },
+    column: { name: 'reaction', type: 'text', description: 'the reaction', aliases: ['reactions', 'manifestation'] },
+  },
+  severity: {
+    label: 'the severity',
+    option: { flags: '--severity <severity>', description: 'mild, moderate or severe' },
+    column: { name: 'severity', type: 'text', description: choices(ALLERGY_SEVERITIES) },
+  },
+  criticality: {
+    label: 'the criticality',
+    option: { flags: '--criticality <level>', description: 'low, high or unable-to-assess' },
+    column: { name: 'criticality', type: 'text', description: `risk of a serious reaction: ${choices(ALLERGY_CRITICALITIES)}`, aliases: ['risk'] },
+  },
+  onsetDate: {
+    label: 'the onset date',
+    option: { flags: '--onset <date>', description: 'when it was first noticed' },
+    column: { name: 'onset_date', type: 'date', description: 'when it started', aliases: ['onset', 'date noted', 'noted'] },
+  },
+  clinicalStatus: { label: 'the status', column: { name: 'status', type: 'text', description: choices(ALLERGY_STATUSES), aliases: ['allergy status'] } },
+} satisfies RecordFields;
 
 /** An allergy as a path read it: words and the onset as written (dates are read by the record check). */
 export interface AllergyInput {
@@ -72,11 +104,11 @@ export function checkAllergy(input: AllergyInput, context: RecordContext): Check
   const c = new RecordCheck(context);
   const substance = c.required('substance', input.substance?.trim(), 'the allergy names no substance.');
   const coded = c.code('code', input.code?.trim(), (s) => readSubstanceCode(s, input.codeSystem), 'CODE');
-  const category = c.choice('category', ALLERGY_FIELDS.category, input.category, ALLERGY_CATEGORIES);
-  const severity = c.choice('severity', ALLERGY_FIELDS.severity, input.severity, ALLERGY_SEVERITIES);
-  const criticality = c.choice('criticality', ALLERGY_FIELDS.criticality, input.criticality, ALLERGY_CRITICALITIES);
-  const status = c.choice('clinicalStatus', ALLERGY_FIELDS.clinicalStatus, input.status, ALLERGY_STATUSES);
-  const onset = c.pastDate('onsetDate', ALLERGY_FIELDS.onsetDate, input.onsetDate);
+  const category = c.choice('category', ALLERGY_FIELDS.category.label, input.category, ALLERGY_CATEGORIES);
+  const severity = c.choice('severity', ALLERGY_FIELDS.severity.label, input.severity, ALLERGY_SEVERITIES);
+  const criticality = c.choice('criticality', ALLERGY_FIELDS.criticality.label, input.criticality, ALLERGY_CRITICALITIES);
+  const status = c.choice('clinicalStatus', ALLERGY_FIELDS.clinicalStatus.label, input.status, ALLERGY_STATUSES);
+  const onset = c.pastDate('onsetDate', ALLERGY_FIELDS.onsetDate.label, input.onsetDate);
   return c.result({
     substance: substance!,
     codeSystem: coded?.codeSystem ?? null,

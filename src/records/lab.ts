@@ -3,6 +3,47 @@
 // table of common tests with the range a result could plausibly have. `labs add` and the CSV, Synthea
 // and FHIR imports all check a result here, so the same value is refused the same way on every path.
 import { createRequire } from 'node:module';
+import type { RecordFields } from './record.js';
+
+/** A lab result's fields: how they are named, their options in `labs add`, their CSV columns. */
+export const LAB_FIELDS = {
+  loinc: {
+    label: 'the LOINC code',
+    required: true,
+    option: { flags: '--loinc <code>', description: 'LOINC code, e.g. 4548-4 (required)' },
+    column: { name: 'loinc', type: 'loinc', description: 'LOINC code with its check digit (e.g. 4548-4)', aliases: ['loinc code', 'test code', 'loinc #'] },
+  },
+  display: {
+    label: 'the test name',
+    option: { flags: '--name <text>', description: 'test name as reported' },
+    column: { name: 'test_name', type: 'text', description: 'the test as written', aliases: ['test', 'lab', 'lab test', 'description', 'component'] },
+  },
+  value: {
+    label: 'the result',
+    required: true,
+    option: { flags: '--value <value>', description: 'the result: a number, or text such as "negative" (required)' },
+    column: { name: 'value', type: 'text', description: 'the result (number or text)', aliases: ['result', 'result value', 'value'] },
+  },
+  unit: {
+    label: 'the unit',
+    option: { flags: '--unit <unit>', description: 'UCUM unit, e.g. mg/dL' },
+    column: { name: 'unit', type: 'text', description: 'unit (mg/dL, %, ...)', aliases: ['units', 'uom'] },
+  },
+  referenceRange: { label: 'the reference range', column: { name: 'reference_range', type: 'text', description: 'normal range', aliases: ['ref range', 'normal range', 'range', 'reference'] } },
+  referenceLow: { label: 'the reference range low', option: { flags: '--low <number>', description: 'reference range low' } },
+  referenceHigh: { label: 'the reference range high', option: { flags: '--high <number>', description: 'reference range high' } },
+  interpretation: {
+    label: 'the abnormal flag',
+    option: { flags: '--flag <flag>', description: 'abnormal flag N, H, L, HH, LL or A (worked out from the range when omitted)' },
+    column: { name: 'flag', type: 'text', description: 'abnormal flag (H, L, N, A)', aliases: ['abnormal flag', 'abn', 'interpretation'] },
+  },
+  effectiveAt: {
+    label: 'the collection date',
+    required: true,
+    option: { flags: '--date <when>', description: 'when collected (default now)' },
+    column: { name: 'date', type: 'datetime', description: 'when the sample was taken', aliases: ['collected', 'collection date', 'result date', 'date collected', 'resulted'] },
+  },
+} satisfies RecordFields;
 
 /** Lab-report spellings that are not UCUM (or are UCUM for something else) → the UCUM unit meant. */
 const SPELLINGS: Record<string, string> = {

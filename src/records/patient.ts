@@ -7,7 +7,7 @@
 import { isEmail, normalizePhone, normalizeZip } from '../codes/contact.js';
 import { isScientific } from '../dates.js';
 import { isUsState } from '../codes/states.js';
-import { RecordCheck, vocabularyCode, type Checked, type RecordContext, type Vocabulary } from './record.js';
+import { RecordCheck, vocabularyCode, type Checked, type RecordContext, type RecordFields, type Vocabulary } from './record.js';
 
 export type PatientSex = 'male' | 'female' | 'other' | 'unknown';
 
@@ -20,32 +20,35 @@ export const PATIENT_SEXES: Vocabulary<PatientSex> = {
 /** The channels a recall or reminder can go by (communication_consents keeps the opt-outs per channel). */
 export const CONTACT_CHANNELS: Vocabulary<'email' | 'sms' | 'letter' | 'phone'> = { codes: ['email', 'sms', 'letter', 'phone'], words: { text: 'sms', mail: 'letter', 'e-mail': 'email' } };
 
-/** How the patient's fields are named, in the form, in --help and in every reason. */
+/**
+ * The patient's fields: how they are named in the form, in --help and in every reason, their options in
+ * `patients add|edit` (in the form's order) and their columns in a CSV patient file (every cell read here, as written).
+ */
 export const PATIENT_FIELDS = {
-  mrn: 'the chart number (MRN)',
-  firstName: 'the first name',
-  middleName: 'the middle name',
-  lastName: 'the last name',
-  suffix: 'the suffix',
-  preferredName: 'the preferred name',
-  dob: 'the date of birth',
-  sex: 'the sex',
-  genderIdentity: 'the gender identity',
-  race: 'the race',
-  ethnicity: 'the ethnicity',
-  phoneMobile: 'the mobile phone',
-  phoneHome: 'the home phone',
-  phoneWork: 'the work phone',
-  email: 'the email address',
-  address1: 'the address',
-  address2: 'the address line 2',
-  city: 'the city',
-  state: 'the state',
-  zip: 'the ZIP code',
-  language: 'the language',
-  preferredChannel: 'the preferred contact channel',
-  deceasedDate: 'the date of death',
-} as const;
+  lastName: { label: 'the last name', required: true, option: { flags: '--last <name>', description: 'last name' }, column: { name: 'last_name', type: 'text', description: 'family name', aliases: ['last name', 'last', 'surname', 'family name', 'lname'], max: 100, asWritten: true } },
+  firstName: { label: 'the first name', required: true, option: { flags: '--first <name>', description: 'first name' }, column: { name: 'first_name', type: 'text', description: 'given name', aliases: ['first name', 'first', 'given name', 'fname'], max: 100, asWritten: true } },
+  middleName: { label: 'the middle name', option: { flags: '--middle <name>', description: 'middle name' }, column: { name: 'middle_name', type: 'text', description: 'middle name or initial', aliases: ['middle name', 'middle', 'mi', 'middle initial'], max: 100, asWritten: true } },
+  suffix: { label: 'the suffix', option: { flags: '--suffix <suffix>', description: 'suffix' } },
+  preferredName: { label: 'the preferred name', option: { flags: '--preferred-name <name>', description: 'preferred name' } },
+  dob: { label: 'the date of birth', required: true, option: { flags: '--dob <date>', description: 'date of birth' }, column: { name: 'dob', type: 'past-date', description: 'date of birth', aliases: ['date of birth', 'birth date', 'birthdate', 'd.o.b.', 'birthday'], asWritten: true } },
+  sex: { label: 'the sex', option: { flags: '--sex <sex>', description: 'sex' }, column: { name: 'sex', type: 'sex', description: 'sex: M, F, U (or male/female, 1/2)', aliases: ['gender', 'sex at birth', 'administrative sex'], asWritten: true } },
+  mrn: { label: 'the chart number (MRN)', option: { flags: '--mrn <chart-number>', description: 'chart number (MRN)' } },
+  genderIdentity: { label: 'the gender identity' },
+  address1: { label: 'the address', option: { flags: '--address <line>', description: 'address' }, column: { name: 'address1', type: 'text', description: 'street address', aliases: ['address', 'street', 'address line 1', 'address 1', 'street address'], max: 200, asWritten: true } },
+  address2: { label: 'the address line 2', option: { flags: '--address2 <line>', description: 'address line 2' }, column: { name: 'address2', type: 'text', description: 'address line 2', aliases: ['address line 2', 'address 2', 'apt', 'suite'], max: 200, asWritten: true } },
+  city: { label: 'the city', option: { flags: '--city <city>', description: 'city' }, column: { name: 'city', type: 'text', description: 'city', aliases: ['town'], max: 100, asWritten: true } },
+  state: { label: 'the state', option: { flags: '--state <code>', description: 'state' }, column: { name: 'state', type: 'state', description: 'state (MA or Massachusetts)', aliases: ['st', 'province'], asWritten: true } },
+  zip: { label: 'the ZIP code', option: { flags: '--zip <zip>', description: 'ZIP code' }, column: { name: 'zip', type: 'zip', description: 'ZIP code', aliases: ['zip code', 'zipcode', 'postal code', 'postcode'], asWritten: true } },
+  phoneHome: { label: 'the home phone', option: { flags: '--home-phone <number>', description: 'home phone' }, column: { name: 'phone', type: 'phone', description: 'home phone', aliases: ['home phone', 'telephone', 'phone number', 'tel', 'phone #'], asWritten: true } },
+  phoneMobile: { label: 'the mobile phone', option: { flags: '--phone <number>', description: 'mobile phone' }, column: { name: 'mobile_phone', type: 'phone', description: 'mobile phone', aliases: ['cell', 'cell phone', 'mobile', 'mobile phone'], asWritten: true } },
+  phoneWork: { label: 'the work phone', option: { flags: '--work-phone <number>', description: 'work phone' }, column: { name: 'work_phone', type: 'phone', description: 'work phone', aliases: ['work phone', 'business phone'], asWritten: true } },
+  email: { label: 'the email address', option: { flags: '--email <address>', description: 'email address' }, column: { name: 'email', type: 'email', description: 'e-mail address', aliases: ['e-mail', 'email address'], asWritten: true } },
+  race: { label: 'the race', column: { name: 'race', type: 'race', description: 'race (word or CDC code)', asWritten: true } },
+  ethnicity: { label: 'the ethnicity', column: { name: 'ethnicity', type: 'ethnicity', description: 'ethnicity (word or CDC code)', asWritten: true } },
+  language: { label: 'the language', option: { flags: '--language <language>', description: 'language' }, column: { name: 'language', type: 'text', description: 'preferred language', aliases: ['preferred language', 'primary language'], max: 100, asWritten: true } },
+  preferredChannel: { label: 'the preferred contact channel', option: { flags: '--channel <channel>', description: 'preferred contact channel' } },
+  deceasedDate: { label: 'the date of death', column: { name: 'deceased_date', type: 'past-date', description: 'date of death', aliases: ['date of death', 'death date', 'deceased', 'dod'], asWritten: true } },
+} satisfies RecordFields;
 
 export type PatientField = keyof typeof PATIENT_FIELDS;
 
@@ -159,10 +162,10 @@ export function readPhone(text: string, label: string): { value: string } | { pr
 /** A ZIP as written → 12345 or 12345-6789, or the reason; one that lost its leading zero in a spreadsheet is named so. */
 export function readZip(text: string): { value: string } | { problem: string } {
   if (/^[0-9]{3,4}$/.test(text) || (/^[0-9]{3,4}-?[0-9]{4}$/.test(text) && text.replace('-', '').length < 9)) {
-    return { problem: `${PATIENT_FIELDS.zip} has lost its leading zero(s), probably in a spreadsheet; write it as text with all 5 digits.` };
+    return { problem: `${PATIENT_FIELDS.zip.label} has lost its leading zero(s), probably in a spreadsheet; write it as text with all 5 digits.` };
   }
   const zip = normalizeZip(text);
-  return zip ? { value: zip } : { problem: `${PATIENT_FIELDS.zip} must have 5 digits (or ZIP+4, e.g. 02134-1234).` };
+  return zip ? { value: zip } : { problem: `${PATIENT_FIELDS.zip.label} must have 5 digits (or ZIP+4, e.g. 02134-1234).` };
 }
 
 const read = <T>(r: { value: T } | { problem: string }): T | { problem: string } => ('value' in r ? r.value : r);
@@ -192,13 +195,13 @@ export function checkPatient(input: PatientInput, context: RecordContext, option
 
   for (const field of ['firstName', 'lastName'] as const) {
     const text = given(field);
-    if (text === '' || (options.creating && text === undefined)) c.fail(field, 'REQUIRED', `${PATIENT_FIELDS[field]} is required.`);
+    if (text === '' || (options.creating && text === undefined)) c.fail(field, 'REQUIRED', `${PATIENT_FIELDS[field].label} is required.`);
     else if (text !== undefined) values[field] = tidyName(text);
   }
   const mrn = given('mrn');
-  if (mrn === '') c.fail('mrn', 'REQUIRED', `${PATIENT_FIELDS.mrn} cannot be empty.`);
+  if (mrn === '') c.fail('mrn', 'REQUIRED', `${PATIENT_FIELDS.mrn.label} cannot be empty.`);
   else if (mrn !== undefined) {
-    if ([...mrn].length > MRN_MAX || /[\p{Cc}]/u.test(mrn)) c.fail('mrn', 'MRN', `${PATIENT_FIELDS.mrn} must be at most ${MRN_MAX} characters on one line.`);
+    if ([...mrn].length > MRN_MAX || /[\p{Cc}]/u.test(mrn)) c.fail('mrn', 'MRN', `${PATIENT_FIELDS.mrn.label} must be at most ${MRN_MAX} characters on one line.`);
     else values.mrn = mrn;
   }
   for (const field of ['middleName', 'suffix', 'preferredName'] as const) optional(field, tidyName, 'TEXT');
@@ -207,37 +210,37 @@ export function checkPatient(input: PatientInput, context: RecordContext, option
 
   const dobText = given('dob');
   if (dobText === undefined || dobText === '') {
-    if (options.creating || dobText === '') c.fail('dob', 'REQUIRED', `${PATIENT_FIELDS.dob} is required.`);
+    if (options.creating || dobText === '') c.fail('dob', 'REQUIRED', `${PATIENT_FIELDS.dob.label} is required.`);
   } else {
-    const dob = c.date('dob', PATIENT_FIELDS.dob, dobText);
-    if (dob !== undefined && dob > context.today) c.fail('dob', 'DOB_FUTURE', `${PATIENT_FIELDS.dob} is in the future.`);
-    else if (dob !== undefined && dob < EARLIEST_BIRTH) c.fail('dob', 'DOB_TOO_OLD', `${PATIENT_FIELDS.dob} is before 1900: please check the year.`);
+    const dob = c.date('dob', PATIENT_FIELDS.dob.label, dobText);
+    if (dob !== undefined && dob > context.today) c.fail('dob', 'DOB_FUTURE', `${PATIENT_FIELDS.dob.label} is in the future.`);
+    else if (dob !== undefined && dob < EARLIEST_BIRTH) c.fail('dob', 'DOB_TOO_OLD', `${PATIENT_FIELDS.dob.label} is before 1900: please check the year.`);
     else if (dob !== undefined) values.dob = dob;
   }
   const deathText = given('deceasedDate');
   if (deathText === '') values.deceasedDate = null;
   else if (deathText !== undefined) {
-    const death = c.date('deceasedDate', PATIENT_FIELDS.deceasedDate, deathText);
-    if (death !== undefined && death > context.today) c.fail('deceasedDate', 'DATE_FUTURE', `${PATIENT_FIELDS.deceasedDate} is in the future.`);
-    else if (death !== undefined && values.dob && death < values.dob) c.fail('deceasedDate', 'DEATH_BEFORE_BIRTH', `${PATIENT_FIELDS.deceasedDate} is before the date of birth.`);
+    const death = c.date('deceasedDate', PATIENT_FIELDS.deceasedDate.label, deathText);
+    if (death !== undefined && death > context.today) c.fail('deceasedDate', 'DATE_FUTURE', `${PATIENT_FIELDS.deceasedDate.label} is in the future.`);
+    else if (death !== undefined && values.dob && death < values.dob) c.fail('deceasedDate', 'DEATH_BEFORE_BIRTH', `${PATIENT_FIELDS.deceasedDate.label} is before the date of birth.`);
     else if (death !== undefined) values.deceasedDate = death;
   }
 
   const sexText = given('sex');
   if (sexText !== undefined && sexText !== '') {
     const sex = normalizeSex(sexText);
-    if (!sex) c.fail('sex', 'SEX', `${PATIENT_FIELDS.sex} must be one of: male, female, other, unknown (or M, F, O, U).`);
+    if (!sex) c.fail('sex', 'SEX', `${PATIENT_FIELDS.sex.label} must be one of: male, female, other, unknown (or M, F, O, U).`);
     else values.sex = sex;
   } else if (options.creating) values.sex = 'unknown';
 
-  for (const field of ['phoneMobile', 'phoneHome', 'phoneWork'] as const) optional(field, (text) => read(readPhone(text, PATIENT_FIELDS[field])), 'PHONE');
-  optional('email', (text) => (isEmail(text) ? text.toLowerCase() : { problem: `${PATIENT_FIELDS.email} is not valid (it should look like name@example.com).` }), 'EMAIL');
-  optional('state', (text) => normalizeState(text) ?? { problem: `${PATIENT_FIELDS.state} must be a two-letter USPS code such as MA or NY.` }, 'STATE');
+  for (const field of ['phoneMobile', 'phoneHome', 'phoneWork'] as const) optional(field, (text) => read(readPhone(text, PATIENT_FIELDS[field].label)), 'PHONE');
+  optional('email', (text) => (isEmail(text) ? text.toLowerCase() : { problem: `${PATIENT_FIELDS.email.label} is not valid (it should look like name@example.com).` }), 'EMAIL');
+  optional('state', (text) => normalizeState(text) ?? { problem: `${PATIENT_FIELDS.state.label} must be a two-letter USPS code such as MA or NY.` }, 'STATE');
   optional('zip', (text) => read(readZip(text)), 'ZIP');
   optional('race', (text) => normalizeRace(text) ?? text, 'TEXT');
   optional('ethnicity', (text) => normalizeEthnicity(text) ?? text, 'TEXT');
   optional('preferredChannel', (text) => {
-    return vocabularyCode(CONTACT_CHANNELS, text) ?? { problem: `${PATIENT_FIELDS.preferredChannel} must be one of: ${CONTACT_CHANNELS.codes.join(', ')}.` };
+    return vocabularyCode(CONTACT_CHANNELS, text) ?? { problem: `${PATIENT_FIELDS.preferredChannel.label} must be one of: ${CONTACT_CHANNELS.codes.join(', ')}.` };
   }, 'CHANNEL');
   return c.result(values);
 }

@@ -5,7 +5,7 @@
 import { readIcd10 } from '../codes/code-lists.js';
 import { normalizeIcd10 } from '../codes/icd10.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
-import { RecordCheck, type Checked, type RecordContext, type Vocabulary } from './record.js';
+import { choices, RecordCheck, type Checked, type RecordContext, type RecordFields, type Vocabulary } from './record.js';
 
 export const PROBLEM_CODE_SYSTEMS = [CodeSystem.icd10cm, CodeSystem.snomed] as const;
 
@@ -16,13 +16,33 @@ export const PROBLEM_STATUSES: Vocabulary<'active' | 'recurrence' | 'relapse' | 
 /** The statuses that keep a problem on the active list. */
 export const ACTIVE_PROBLEM_STATUSES = ['active', 'recurrence', 'relapse'];
 
-/** How a problem's fields are named in its reasons. */
+/** A problem's fields: how they are named in its reasons, their options in `problems add`, their CSV columns. */
 export const PROBLEM_FIELDS = {
-  code: 'the diagnosis code',
-  clinicalStatus: 'the status',
-  onsetDate: 'the onset date',
-  abatementDate: 'the resolved date',
-} as const;
+  code: {
+    label: 'the diagnosis code',
+    required: true,
+    option: { flags: '--icd10 <code>', description: 'ICD-10-CM code, e.g. E11.9 (required)' },
+    column: { name: 'code', type: 'text', description: 'ICD-10-CM (with or without the dot) or SNOMED CT code', aliases: ['icd10', 'icd-10', 'icd 10 code', 'icd code', 'dx', 'dx code', 'diagnosis code', 'snomed'] },
+  },
+  codeSystem: { label: 'the code system', column: { name: 'code_system', type: 'text', description: 'code system (ICD-10-CM, SNOMED, or a URI)', aliases: ['system', 'coding system', 'code type'] } },
+  display: {
+    label: 'the problem',
+    option: { flags: '--name <text>', description: 'how the problem reads on the chart' },
+    column: { name: 'description', type: 'text', description: 'what the problem is', aliases: ['problem', 'diagnosis', 'problem name', 'condition'] },
+  },
+  onsetDate: {
+    label: 'the onset date',
+    option: { flags: '--onset <date>', description: 'when it started' },
+    column: { name: 'onset_date', type: 'date', description: 'when it started', aliases: ['onset', 'date of onset', 'date diagnosed', 'diagnosed', 'start date'] },
+  },
+  abatementDate: { label: 'the resolved date', column: { name: 'resolved_date', type: 'date', description: 'when it resolved', aliases: ['resolved', 'resolution date', 'end date', 'abatement date'] } },
+  clinicalStatus: {
+    label: 'the status',
+    option: { flags: '--status <status>', description: `${PROBLEM_STATUSES.codes.join(', ')} (default active)` },
+    column: { name: 'status', type: 'text', description: choices(PROBLEM_STATUSES), aliases: ['problem status', 'clinical status'] },
+  },
+  note: { label: 'the note', option: { flags: '--note <text>', description: 'a short note' } },
+} satisfies RecordFields;
 
 /**
  * A diagnosis code (a problem's, a history item's) with the system it is in, when given → its system and
@@ -73,11 +93,11 @@ export interface ProblemValues {
 /** Every problem with a problem at once, or its stored values. */
 export function checkProblem(input: ProblemInput, context: RecordContext): Checked<ProblemValues> {
   const c = new RecordCheck(context);
-  const text = c.required('code', input.code, `${PROBLEM_FIELDS.code} is missing.`);
+  const text = c.required('code', input.code, `${PROBLEM_FIELDS.code.label} is missing.`);
   const coded = c.code('code', text, (s) => readDiagnosisCode(s, input.codeSystem), 'CODE');
-  const status = c.choice('clinicalStatus', PROBLEM_FIELDS.clinicalStatus, input.status, PROBLEM_STATUSES);
-  const onset = c.pastDate('onsetDate', PROBLEM_FIELDS.onsetDate, input.onsetDate);
-  const abatement = c.pastDate('abatementDate', PROBLEM_FIELDS.abatementDate, input.abatementDate);
+  const status = c.choice('clinicalStatus', PROBLEM_FIELDS.clinicalStatus.label, input.status, PROBLEM_STATUSES);
+  const onset = c.pastDate('onsetDate', PROBLEM_FIELDS.onsetDate.label, input.onsetDate);
+  const abatement = c.pastDate('abatementDate', PROBLEM_FIELDS.abatementDate.label, input.abatementDate);
   if (onset && abatement && abatement < onset) c.fail('abatementDate', 'DATE_ORDER', 'the problem resolved before its onset.');
   return c.result({
     ...coded!,

@@ -3,7 +3,9 @@
 // the field its own way when it reports a problem: the CLI prefixes its option ("--onset: ..."); an import
 // gives the reason as it is (without the final full stop, since a row's reasons are joined with "; ").
 // Dates and numbers are read here for every kind, whichever path gave them: one reader, one wording.
+// Each kind's fields are declared here too (RecordField): the CLI's options and the CSV columns come from them.
 import { readDate, type DateOrder } from '../dates.js';
+import type { Issue } from '../errors.js';
 
 export interface RecordProblem {
   /** The declaration's field name (onsetDate), which each path maps to its option, column or element. */
@@ -61,6 +63,9 @@ export interface Vocabulary<T extends string = string> {
   codes: readonly T[];
   words?: Record<string, T>;
 }
+
+/** "active, inactive or resolved": a vocabulary's codes, for a field's description. */
+export const choices = (vocabulary: Vocabulary): string => `${vocabulary.codes.slice(0, -1).join(', ')} or ${vocabulary.codes.at(-1)}`;
 
 /** A word of a vocabulary, any case, or one of its other words → its code; undefined for any other text. */
 export function vocabularyCode<T extends string>(vocabulary: Vocabulary<T>, text: string): T | undefined {
@@ -134,4 +139,95 @@ export class RecordCheck {
   result<T>(values: T): Checked<T> {
     return this.problems.length ? { problems: this.problems } : { values };
   }
+}
+
+/** How an import reads a cell before the declaration sees it (src/import/fields.ts has a reader for each). */
+export type FieldType =
+  | 'text'
+  | 'id'
+  | 'date'
+  | 'past-date'
+  | 'datetime'
+  | 'time'
+  | 'sex'
+  | 'phone'
+  | 'email'
+  | 'zip'
+  | 'state'
+  | 'race'
+  | 'ethnicity'
+  | 'loinc'
+  | 'rxnorm'
+  | 'ndc'
+  | 'ndc-unit'
+  | 'cvx'
+  | 'procedure'
+  | 'modifiers'
+  | 'number'
+  | 'integer'
+  | 'money'
+  | 'quantity';
+
+/** A field's option on the command line: commander's flags ("--onset <date>") and its line in --help. */
+export interface FieldOption {
+  flags: string;
+  description: string;
+}
+
+/** A field's column in a CSV import of its kind. */
+export interface FieldColumn {
+  /** The canonical column name, as the template writes it. */
+  name: string;
+  type: FieldType;
+  /** What the column holds, for the template's documentation and the mapping wizard. */
+  description: string;
+  /** Other headers people write for it; headers match ignoring case, spaces and punctuation. */
+  aliases?: readonly string[];
+  /** The most characters a cell may hold, when not its type's limit. */
+  max?: number;
+  /** The declaration reads the cell as written; its type then only helps the mapping wizard guess the column. */
+  asWritten?: boolean;
+}
+
+/**
+ * One field of a record kind, declared once (the key it is declared under is the name its problems carry):
+ * how the practice names it, the option that gives it on the command line and the column that carries it in
+ * a CSV import (either may be absent). The CLI's options and the import's columns are made from these, so a
+ * new field is one entry here (and its check).
+ */
+export interface RecordField {
+  /** How every reason, the form and --help name it ("the onset date"). */
+  label: string;
+  option?: FieldOption;
+  column?: FieldColumn;
+  /**
+   * A record needs it (an import wants its column mapped): true, or the name of a group of fields of which
+   * one is enough (a medication's RxNorm code or NDC).
+   */
+  required?: true | string;
+}
+
+/** A kind's fields by their declared names, in the order of its CSV template and --help. */
+export type RecordFields = Readonly<Record<string, RecordField>>;
+
+/** A kind's command-line options, in its fields' order: what `<kind> add` declares to commander. */
+export const fieldOptions = (fields: RecordFields): FieldOption[] => Object.values(fields).flatMap((field) => (field.option ? [field.option] : []));
+
+/** The option a field is given by ("--onset"), when it has one. */
+const optionName = (field: RecordField | undefined): string | undefined => field?.option?.flags.split(/[ ,]/)[0];
+
+/**
+ * Problems with a record's fields as the command line reports them: each after the option the user typed
+ * ("--dob: the date of birth is in the future."), not the declaration's field name. A problem of a field
+ * with no option of its own (a rule between two fields) is put after the kind's first option.
+ */
+export function byOption(issues: Issue[], fields: RecordFields): Issue[] {
+  const first = Object.values(fields).map(optionName).find((o) => o !== undefined);
+  return issues.map((issue) => {
+    const option = issue.path !== undefined && Object.hasOwn(fields, issue.path) ? (optionName(fields[issue.path]) ?? first) : undefined;
+    if (!option) return issue;
+    // A sentence's capital (the form shows it alone) goes: after the option it is the middle of one.
+    const message = /^[A-Z][a-z]/.test(issue.message) ? issue.message.charAt(0).toLowerCase() + issue.message.slice(1) : issue.message;
+    return { ...issue, path: option, message: `${option}: ${message}` };
+  });
 }

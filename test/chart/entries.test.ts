@@ -85,6 +85,15 @@ describeEachBackend('clinical entries', (t) => {
   it('records allergies and blocks a matching medication unless overridden with a reason', async () => {
     expect((await cli(['allergies', 'add', 'E1', '--substance', 'Penicillin', '--reaction', 'hives', '--severity', 'moderate'])).code).toBe(0);
     expect((await cli(['allergies', 'add', 'E1', '--substance', 'Latex', '--severity', 'awful'])).stderr).toContain('--severity: the severity must be one of: mild, moderate, severe.');
+    // Several problems: each line after the option typed, once, and a date it cannot read worded as every command words it.
+    const several = await cli(['allergies', 'add', 'E1', '--substance', 'Oak', '--severity', 'awful', '--category', 'plant', '--onset', '2026-02-30']);
+    expect(several.code).toBe(1);
+    expect(several.stderr).toBe(
+      'error: 3 problems:\n' +
+        '  - --category: the category must be one of: medication, food, environment, biologic.\n' +
+        '  - --severity: the severity must be one of: mild, moderate, severe.\n' +
+        '  - --onset must be a date like 2026-03-01 (or 3/1/2026).\n',
+    );
 
     const blocked = await cli(['medications', 'add', 'E1', '--name', 'Amoxicillin 500 MG Oral Capsule', '--rxnorm', '308182']);
     expect(blocked.code).toBe(1);

@@ -1,7 +1,7 @@
 // One patient, one answer (issues #22 and #20 "one voice"): a table of good and bad patient values goes through
 // every path that registers a patient (`patients add`, a CSV patient row, a FHIR Patient, a Synthea
-// patients.csv row), and every path accepts or refuses it alike, in the same words: the CLI as a sentence of
-// its own, an import as a row's reason (the same words, its first letter small, without the full stop).
+// patients.csv row), and every path accepts or refuses it alike, in the same words: the CLI after the option
+// typed ("--dob: the date of birth is in the future."), an import as a row's reason (without the full stop).
 // Then badly written dates and numbers of other record kinds through every path: one reader, one wording.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -271,7 +271,7 @@ describeEachBackend('one patient, one answer on every path', (t) => {
     // Each case its own last name: the same name and birth date twice would stop as a possible duplicate.
     const lastName = (i: number) => `Case${String.fromCharCode(97 + i)}`;
 
-    // The CLI: one registration per case; a refusal is one sentence, its first letter a capital.
+    // The CLI: one registration per case; a refusal names the option typed before each reason ("--dob: ...").
     for (const [i, c] of patientCases.entries()) {
       if (!c.cli) continue;
       const options: Record<string, string | undefined> = { '--first': 'Rowan', '--last': lastName(i), '--dob': '1975-06-01', ...c.cli, '--mrn': mrnOf('cli', i) };
@@ -279,10 +279,10 @@ describeEachBackend('one patient, one answer on every path', (t) => {
       const run = await cli(['patients', 'add', ...args, '--json']);
       if (run.code === 0) answer(c.name, 'cli', 'accepted');
       else {
-        // Several problems: each its own sentence in the error's issues, as a reject row lists them.
-        const { message, issues } = run.json().error as { message: string; issues?: { message: string }[] };
-        const sentences = issues && issues.length > 1 ? issues.map((i) => i.message) : [message];
-        answer(c.name, 'cli', sentences.every((m) => /^[A-Z].*\.$/.test(m)) ? sentences.map((m) => `${m.charAt(0).toLowerCase()}${m.slice(1, -1)}`).join('; ') : `(not a sentence): ${message}`);
+        // Several problems: each its own issue, as a reject row lists them, after one of the options this case typed.
+        const { message, issues } = run.json().error as { message: string; issues: { message: string }[] };
+        const reasons = issues.map((issue) => /^(--[a-z0-9-]+): (.*)\.$/.exec(issue.message)).map((m) => (m && m[1]! in c.cli! ? m[2] : undefined));
+        answer(c.name, 'cli', reasons.every((r) => r !== undefined) ? reasons.join('; ') : `(not "--option: reason." for an option typed): ${message}`);
       }
     }
 

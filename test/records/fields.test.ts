@@ -1,0 +1,73 @@
+// Adding a field is one edit (issue #22): each record kind's fields are declared once (src/records/), and the
+// command's options and the CSV import's columns are made from them. Every declared option is an option of
+// `<kind> add` and every declared column a column of the import, in the declaration's order, and the command
+// and the import have no field the declaration does not; a field added to a copy of a declaration shows up in both.
+import { describe, expect, it } from 'vitest';
+import { ENTRY_KINDS } from '../../src/chart/entries.js';
+import { declaredColumns, declaredRequired, kindSpecs } from '../../src/import/columns.js';
+import { ALLERGY_FIELDS } from '../../src/records/allergy.js';
+import { IMMUNIZATION_FIELDS } from '../../src/records/immunization.js';
+import { LAB_FIELDS } from '../../src/records/lab.js';
+import { MEDICATION_FIELDS } from '../../src/records/medication.js';
+import { NOTE_FIELDS } from '../../src/records/note.js';
+import { PATIENT_FIELDS } from '../../src/records/patient.js';
+import { PROBLEM_FIELDS } from '../../src/records/problem.js';
+import { byOption, fieldOptions, type RecordFields } from '../../src/records/record.js';
+import { VITAL_FIELDS } from '../../src/records/vital.js';
+import { runCli } from '../helpers/cli.js';
+
+/** Each declared kind, with the options its command has of its own (not a record's field) and the import's own columns. */
+const kinds: { kind: 'problems' | 'medications' | 'allergies' | 'immunizations' | 'vitals' | 'labs' | 'notes'; fields: RecordFields; commandOnly: string[] }[] = [
+  { kind: 'problems', fields: PROBLEM_FIELDS, commandOnly: [] },
+  { kind: 'medications', fields: MEDICATION_FIELDS, commandOnly: ['--prescriber', '--reported', '--override'] },
+  { kind: 'allergies', fields: ALLERGY_FIELDS, commandOnly: [] },
+  { kind: 'immunizations', fields: IMMUNIZATION_FIELDS, commandOnly: ['--given-by', '--historical'] },
+  { kind: 'vitals', fields: VITAL_FIELDS, commandOnly: [] },
+  { kind: 'labs', fields: LAB_FIELDS, commandOnly: ['--order', '--partial'] },
+  { kind: 'notes', fields: NOTE_FIELDS, commandOnly: ['--provider'] },
+];
+const IMPORT_ONLY = ['chart_number', 'record_id'];
+const flag = (flags: string) => flags.split(' ')[0]!;
+const declaredOptions = (fields: RecordFields) => Object.values(fields).flatMap((f) => (f.option ? [flag(f.option.flags)] : []));
+const declaredColumnNames = (fields: RecordFields) => Object.values(fields).flatMap((f) => (f.column ? [f.column.name] : []));
+
+describe('a record kind declared once', () => {
+  for (const { kind, fields, commandOnly } of kinds) {
+    it(`${kind}: every declared field is an option and a column, and nothing else is`, () => {
+      const options = ENTRY_KINDS[kind].options.map((o) => flag(o.flags));
+      expect(options.filter((o) => !commandOnly.includes(o))).toEqual(declaredOptions(fields));
+      expect(ENTRY_KINDS[kind].options.filter((o) => !commandOnly.includes(flag(o.flags)))).toEqual(fieldOptions(fields));
+      const columns = kindSpecs[kind].fields.map((c) => c.name);
+      expect(columns.filter((c) => !IMPORT_ONLY.includes(c))).toEqual(declaredColumnNames(fields));
+      // Each column is named in a reason as the declaration names its field.
+      for (const column of kindSpecs[kind].fields.filter((c) => !IMPORT_ONLY.includes(c.name))) {
+        expect(column.what, column.name).toBe(Object.values(fields).find((f) => f.column?.name === column.name)!.label);
+      }
+    });
+  }
+
+  it('patients: every declared option is an option of add and edit, every column one of the patient import', async () => {
+    for (const command of ['add', 'edit']) {
+      const help = (await runCli(['patients', command, '--help'])).stdout;
+      const listed = [...help.matchAll(/^ {2}(--[a-z0-9-]+)/gm)].map((m) => m[1]!);
+      expect(listed.filter((o) => !['--not-a-duplicate', '--help'].includes(o)), command).toEqual(declaredOptions(PATIENT_FIELDS));
+    }
+    const columns = kindSpecs.patients.fields.map((c) => c.name);
+    expect(columns.filter((c) => !['chart_number', 'external_id', 'full_name'].includes(c))).toEqual(declaredColumnNames(PATIENT_FIELDS));
+    expect(kindSpecs.patients.required).toEqual([['last_name', 'full_name'], ['first_name', 'full_name'], ['dob']]);
+  });
+
+  it('a field added to a declaration shows up as an option, a column and, when required, a required column', () => {
+    const copy: RecordFields = {
+      ...PROBLEM_FIELDS,
+      severity: { label: 'the severity', required: 'grade', option: { flags: '--severity <grade>', description: 'mild, moderate or severe' }, column: { name: 'severity', type: 'text', description: 'how severe', aliases: ['grade'], max: 20 } },
+    };
+    expect(fieldOptions(copy).at(-1)).toEqual({ flags: '--severity <grade>', description: 'mild, moderate or severe' });
+    expect(declaredColumns(copy).at(-1)).toEqual({ name: 'severity', type: 'text', label: 'how severe', aliases: ['grade'], max: 20, what: 'the severity' });
+    expect(declaredRequired(copy)).toEqual([['chart_number'], ['code'], ['severity']]);
+    // A problem with it is reported after its option, in the declaration's words.
+    expect(byOption([{ path: 'severity', code: 'CHOICE', message: 'the severity must be one of: mild, moderate, severe.' }], copy)).toEqual([
+      { path: '--severity', code: 'CHOICE', message: '--severity: the severity must be one of: mild, moderate, severe.' },
+    ]);
+  });
+});
