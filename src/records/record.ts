@@ -45,6 +45,8 @@ export const notANumber = (what: string): string => `${what} must be a number (0
  * never below zero; `whole` for counts.
  */
 export function readNumber(given: string | number, what: string, whole = false): { value: number } | { problem: string } {
+  // ".5" is refused with its own reason: a dose written without its leading zero is read as 5 (ISMP).
+  if (typeof given === 'string' && /^\s*\.[0-9]+\s*$/.test(given)) return { problem: `${what} needs a zero before the decimal point (0${given.trim()}, not ${given.trim()}).` };
   const value = typeof given === 'number' ? given : /^\s*[+-]?[0-9]+(?:\.[0-9]+)?\s*$/.test(given) ? Number(given) : Number.NaN;
   if (!Number.isFinite(value) || value < 0) return { problem: notANumber(what) };
   if (whole && !Number.isInteger(value)) return { problem: `${what} must be a whole number.` };

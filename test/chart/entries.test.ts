@@ -121,6 +121,10 @@ describeEachBackend('clinical entries', (t) => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is not an NDC');
     expect(bad.stderr).toContain('--dose: the dose must be a number');
+    // A dose without its leading zero is a known misreading (".5" taken for 5): refused, saying how to write it.
+    const naked = await cli(['medications', 'add', 'E1', '--name', 'Warfarin', '--rxnorm', '855332', '--dose', '.5', '--unit', 'mg']);
+    expect(naked.code).toBe(1);
+    expect(naked.stderr).toContain('--dose: the dose needs a zero before the decimal point (0.5, not .5).');
     const none = await cli(['medications', 'add', 'E1', '--name', 'Something']);
     expect(none.stderr).toContain('--rxnorm: the medication has no RxNorm or NDC code.');
     const list = (await cli(['medications', 'list', 'E1', '--json'])).json();
