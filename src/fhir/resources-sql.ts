@@ -8,6 +8,7 @@ import { alias, type PgTable } from 'drizzle-orm/pg-core';
 import { CodeSystem } from '../codes/systems.js';
 import * as s from '../db/schema/index.js';
 import { LANGUAGE_TAG, SEX_SNOMED } from '../records/patient.js';
+import { FHIR_RELATIONSHIP_OF_X12 } from '../records/coverage.js';
 import { idPrefix } from './ids.js';
 import {
   arr,
@@ -284,8 +285,6 @@ export function procedureResource(): SqlResource {
 
 // Coverage ----------------------------------------------------------------------------------------------
 
-/** X12 individual relationship codes -> FHIR subscriber-relationship (anything else is "other"). */
-const relationshipCodes: Record<string, string> = { '18': 'self', '01': 'spouse', '19': 'child', '20': 'other', '21': 'other', '39': 'other', '40': 'other', '53': 'other', G8: 'other' };
 
 export function coverageResource(): SqlResource {
   const t = s.coverages;
@@ -299,7 +298,7 @@ export function coverageResource(): SqlResource {
       status: when(t.active, 'active', 'cancelled'),
       subscriberId: t.memberId,
       beneficiary: patientRef(t.patientId),
-      relationship: obj({ coding: arr(obj({ system: System.subscriberRelationship, code: sql`coalesce(${lookup(relationshipCodes, t.relationship)}, 'other')` })), text: t.relationship }),
+      relationship: obj({ coding: arr(obj({ system: System.subscriberRelationship, code: sql`coalesce(${lookup(FHIR_RELATIONSHIP_OF_X12, t.relationship)}, 'other')` })), text: t.relationship }),
       period: when(sql`(${present(t.effectiveFrom)} or ${present(t.effectiveTo)})`, obj({ start: t.effectiveFrom, end: t.effectiveTo })),
       payor: arr(refTo('Organization', idPrefix.payer, t.payerId)),
       class: when(filled(t.groupNumber), arr(obj({ type: coding(System.coverageClass, 'group'), value: t.groupNumber, name: t.planName }))),

@@ -9,6 +9,7 @@ import { MEDICATION_FIELDS, MEDICATION_STATUSES } from '../records/medication.js
 import { NOTE_FIELDS } from '../records/note.js';
 import { PROBLEM_FIELDS, PROBLEM_STATUSES } from '../records/problem.js';
 import { vitalByCsvField } from '../records/vital.js';
+import { COVERAGE_ORDERS, SUBSCRIBER_RELATIONSHIPS } from '../records/coverage.js';
 import type { Vocabulary } from '../records/record.js';
 
 export interface FieldSpec {
@@ -267,13 +268,13 @@ export const kindSpecs = {
       recordId('policy'),
       f('payer_name', 'text', 'insurance company', 'insurance', 'payer', 'carrier', 'insurance company', 'plan'),
       f('payer_id', 'id', "payer id the clearinghouse routes on", 'payer #', 'payor id', 'carrier id'),
-      f('member_id', 'id', 'member / subscriber id', 'member #', 'subscriber id', 'policy number', 'policy #', 'id number', 'insured id'),
-      f('group_number', 'id', 'group number', 'group', 'group #', 'group no'),
-      f('plan_name', 'text', 'plan name', 'plan name'),
-      f('priority', 'text', 'primary, secondary, tertiary (or 1, 2, 3)', 'order', 'coverage order', 'level'),
-      f('relationship', 'text', 'patient is the subscriber\'s: self, spouse, child, other', 'relationship to subscriber', 'relation to insured'),
-      f('effective_from', 'date', 'coverage start', 'effective date', 'start date', 'effective'),
-      f('effective_to', 'date', 'coverage end', 'termination date', 'end date', 'term date'),
+      declared(f('member_id', 'id', 'member / subscriber id', 'member #', 'subscriber id', 'policy number', 'policy #', 'id number', 'insured id')),
+      declared(f('group_number', 'id', 'group number', 'group', 'group #', 'group no')),
+      declared(f('plan_name', 'text', 'plan name', 'plan name')),
+      declared(f('priority', 'text', `${choices(COVERAGE_ORDERS)} (or 1, 2, 3)`, 'order', 'coverage order', 'level')),
+      declared(f('relationship', 'text', `patient is the subscriber's: ${choices(SUBSCRIBER_RELATIONSHIPS)}`, 'relationship to subscriber', 'relation to insured')),
+      declared(f('effective_from', 'date', 'coverage start', 'effective date', 'start date', 'effective')),
+      declared(f('effective_to', 'date', 'coverage end', 'termination date', 'end date', 'term date')),
     ],
     required: [['chart_number'], ['payer_name', 'payer_id'], ['member_id']],
   },
