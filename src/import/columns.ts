@@ -10,6 +10,7 @@ import { NOTE_FIELDS } from '../records/note.js';
 import { PROBLEM_FIELDS, PROBLEM_STATUSES } from '../records/problem.js';
 import { vitalByCsvField } from '../records/vital.js';
 import { COVERAGE_ORDERS, SUBSCRIBER_RELATIONSHIPS } from '../records/coverage.js';
+import { APPOINTMENT_FIELDS, APPOINTMENT_LENGTH, APPOINTMENT_STATUSES } from '../records/appointment.js';
 import type { Vocabulary } from '../records/record.js';
 
 export interface FieldSpec {
@@ -282,11 +283,11 @@ export const kindSpecs = {
     fields: [
       chart,
       recordId('appointment'),
-      date('appointment date', 'appt date', 'appointment date'),
-      f('time', 'time', 'start time', 'appt time', 'appointment time', 'start time'),
-      f('duration', 'integer', 'minutes', 'minutes', 'length', 'duration minutes'),
-      f('reason', 'text', 'what it is for', 'visit reason', 'appointment type', 'type'),
-      f('status', 'text', 'scheduled, kept, no-show, cancelled', 'appt status'),
+      declared(named(APPOINTMENT_FIELDS.date, date('appointment date', 'appt date', 'appointment date'))),
+      declared(named(APPOINTMENT_FIELDS.time, f('time', 'time', 'start time', 'appt time', 'appointment time', 'start time'))),
+      declared(f('duration', 'integer', `minutes (1 to ${APPOINTMENT_LENGTH.max}, default ${APPOINTMENT_LENGTH.default})`, 'minutes', 'length', 'duration minutes')),
+      declared(f('reason', 'text', 'what it is for', 'visit reason', 'appointment type', 'type')),
+      declared(f('status', 'text', choices(APPOINTMENT_STATUSES), 'appt status')),
     ],
     required: [['chart_number'], ['date']],
   },

@@ -12,6 +12,7 @@ import { patientSearchName } from '../chart/names.js';
 import { splitFullName } from './names.js';
 import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
 import { checkAllergy } from '../records/allergy.js';
+import { checkAppointment } from '../records/appointment.js';
 import { checkCoverage } from '../records/coverage.js';
 import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
@@ -398,14 +399,11 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   appointments(row) {
     const v = row.v;
-    const startsAt = `${v.date}T${v.time ?? '00:00'}:00`;
-    const status = row.oneOf('status', { scheduled: 'scheduled', booked: 'scheduled', kept: 'kept', arrived: 'kept', completed: 'kept', 'no-show': 'no-show', 'no show': 'no-show', noshow: 'no-show', cancelled: 'cancelled', canceled: 'cancelled', rescheduled: 'rescheduled' }, 'scheduled', 'status');
-    row.add('appointments', row.key('appointment', startsAt), {
-      startsAt: practiceInstant(startsAt, row.context),
-      durationMinutes: v.duration ?? 15,
-      reason: v.reason ?? null,
-      status,
-    });
+    const appointment = row.checked(checkAppointment({ date: v.date, time: v.time, duration: v.duration, reason: v.reason, status: v.status }, { ...row.recordContext, zone: row.context.timeZone }));
+    if (!appointment) return;
+    // Keyed by the wall-clock time as written, as before the declaration read it.
+    const local = DateTime.fromISO(appointment.startsAt, { setZone: true }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+    row.add('appointments', row.key('appointment', local), { ...appointment });
   },
 };
 
