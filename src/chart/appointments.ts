@@ -7,7 +7,8 @@ import { appointments, locations, patients, providers } from '../db/schema/index
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, ValidationError, type Issue } from '../errors.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
-import { checkAppointment, type AppointmentField, type AppointmentValues } from '../records/appointment.js';
+import { namedAs } from '../records/record.js';
+import { APPOINTMENT_FIELDS, checkAppointment, type AppointmentField, type AppointmentValues } from '../records/appointment.js';
 
 export interface Clock {
   now: Date;
@@ -33,7 +34,7 @@ const OPTIONS: Record<AppointmentField, string> = { startsAt: '--at', date: '--a
 function readBooking(at: string, duration: string | undefined, reason: string | undefined, clock: Clock): AppointmentValues & { start: Date } {
   const context = { today: clock.today, zone: clock.zone };
   const checked = checkAppointment({ at, duration, reason }, context);
-  const issues: Issue[] = 'problems' in checked ? checked.problems.map((p) => ({ path: OPTIONS[p.field as AppointmentField], code: p.code, message: `${OPTIONS[p.field as AppointmentField]}: ${p.message}` })) : [];
+  const issues: Issue[] = 'problems' in checked ? checked.problems.map((p) => ({ path: OPTIONS[p.field as AppointmentField], code: p.code, message: namedAs(p, OPTIONS[p.field as AppointmentField], APPOINTMENT_FIELDS[p.field as AppointmentField]) })) : [];
   // The time alone, so that its having passed is told beside a bad --duration.
   const time = 'values' in checked ? checked : checkAppointment({ at }, context);
   const start = 'values' in time ? new Date(time.values.startsAt) : undefined;

@@ -6,7 +6,8 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { coverages, payers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
 import { badDate, mistake, NotFoundError, UsageError, ValidationError, type Issue } from '../errors.js';
-import { checkCoverage as checkCoverageFields, orderOf, SELF, X12_RELATIONSHIPS, type CoverageField, type CoverageInput, type CoverageValues as DeclaredValues } from '../records/coverage.js';
+import { namedAs } from '../records/record.js';
+import { checkCoverage as checkCoverageFields, COVERAGE_FIELDS, orderOf, SELF, X12_RELATIONSHIPS, type CoverageField, type CoverageInput, type CoverageValues as DeclaredValues } from '../records/coverage.js';
 import { patientByMrn, payerByIdOrName } from './lookup.js';
 import { parseDate } from './time.js';
 
@@ -36,7 +37,7 @@ async function readInput(db: DbOrTx, input: CoverageInput, today: string, creati
   const checked = creating ? checkCoverageFields(input, { today }, { creating: true }) : checkCoverageFields(input, { today }, { creating: false });
   let declared: Partial<DeclaredValues> = {};
   if ('values' in checked) declared = checked.values;
-  else for (const p of checked.problems) issues.push({ path: OPTIONS[p.field as CoverageField], code: p.code, message: `${OPTIONS[p.field as CoverageField]}: ${p.message}` });
+  else for (const p of checked.problems) issues.push({ path: OPTIONS[p.field as CoverageField], code: p.code, message: namedAs(p, OPTIONS[p.field as CoverageField], COVERAGE_FIELDS[p.field as CoverageField]) });
   // The payer is looked up even when other fields have problems: all of them are told at once.
   const { payer: checkedPayer, ...values } = declared;
   const payer = checkedPayer ?? (input.payer?.trim() || undefined);
@@ -95,7 +96,7 @@ export async function addCoverage(db: Db, actor: AuditActor, mrn: string, input:
   return db.transaction(async (tx) => {
     const patient = await patientByMrn(tx, mrn);
     const issues: Issue[] = [];
-    const coverage = await readInput(tx, input, today, true, issues);
+    const coverage: CoverageValues = { priority: 1, relationship: SELF, ...(await readInput(tx, input, today, true, issues)) };
     await checkCoverage(tx, patient.id, null, coverage, issues);
     if (issues.length) throw new ValidationError(issues);
     const [row] = await tx

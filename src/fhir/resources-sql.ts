@@ -8,6 +8,7 @@ import { alias, type PgTable } from 'drizzle-orm/pg-core';
 import { CodeSystem } from '../codes/systems.js';
 import * as s from '../db/schema/index.js';
 import { LANGUAGE_TAG, SEX_SNOMED } from '../records/patient.js';
+import { FHIR_APPOINTMENT_STATUSES } from '../records/appointment.js';
 import { FHIR_RELATIONSHIP_OF_X12 } from '../records/coverage.js';
 import { idPrefix } from './ids.js';
 import {
@@ -303,6 +304,26 @@ export function coverageResource(): SqlResource {
       payor: arr(refTo('Organization', idPrefix.payer, t.payerId)),
       class: when(filled(t.groupNumber), arr(obj({ type: coding(System.coverageClass, 'group'), value: t.groupNumber, name: t.planName }))),
       order: t.priority,
+    }),
+  };
+}
+
+// Appointments ------------------------------------------------------------------------------------------
+
+export function appointmentResource(): SqlResource {
+  const t = s.appointments;
+  return {
+    from: sql`${t}`,
+    json: obj({
+      resourceType: 'Appointment',
+      id: idOf(idPrefix.appointment, t.id),
+      status: lookup(FHIR_APPOINTMENT_STATUSES, t.status),
+      cancelationReason: when(filled(t.cancelReason), obj({ text: t.cancelReason })),
+      reasonCode: when(filled(t.reason), arr(obj({ text: t.reason }))),
+      start: iso(t.startsAt),
+      end: iso(sql`(${t.startsAt} + make_interval(mins => ${t.durationMinutes}))`),
+      minutesDuration: t.durationMinutes,
+      participant: listOf(obj({ actor: patientRef(t.patientId), status: 'accepted' }), when(present(t.providerId), obj({ actor: practitionerRef(t.providerId), status: 'accepted' }))),
     }),
   };
 }

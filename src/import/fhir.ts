@@ -13,6 +13,7 @@ import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
+import { checkAppointment } from '../records/appointment.js';
 import { checkCoverage, X12_RELATIONSHIPS } from '../records/coverage.js';
 import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
 import { vitalByLoinc } from '../records/vital.js';
@@ -301,6 +302,7 @@ const mappers: Record<string, (r: Json, item: Builder) => void> = {
   ServiceRequest: mapOrder,
   DeviceRequest: mapOrder,
   Coverage: mapCoverage,
+  Appointment: mapAppointment,
   Practitioner: mapPractitioner,
   Organization: mapOrganization,
   DiagnosticReport: mapImagingReport,
@@ -871,6 +873,28 @@ function mapCoverage(r: Json, b: Builder): void {
   if (!patient || !coverage) return;
   b.item.payers = [{ sourceId: payerKey, name: r.payor?.[0]?.display ?? type?.display ?? 'Unknown payer' }];
   b.add('coverages', patient, { ...coverage, active: r.status === 'active' });
+}
+
+/** An appointment: its patient and clinician among the participants, when it starts and for how long, why, and what became of it. */
+function mapAppointment(r: Json, b: Builder): void {
+  const actors = (r.participant ?? []).map((p: Json) => p.actor);
+  const patient = b.patientRef(actors.find((a: Json) => refTo(b.context, a, 'Patient')));
+  const end = typeof r.end === 'string' && typeof r.start === 'string' ? (Date.parse(r.end) - Date.parse(r.start)) / 60_000 : undefined;
+  const appointment = b.checked(
+    checkAppointment(
+      {
+        at: r.start,
+        duration: r.minutesDuration ?? (end !== undefined && Number.isFinite(end) ? end : undefined),
+        reason: conceptText(r.reasonCode?.[0]) ?? conceptText(r.serviceType?.[0]) ?? r.description,
+        status: r.status,
+      },
+      b.context.record,
+    ),
+  );
+  if (!patient || !appointment) return;
+  const values: Record<string, unknown> = { ...appointment, cancelReason: appointment.status === 'cancelled' ? (conceptText(r.cancelationReason) ?? null) : null };
+  const links = b.provider(values, 'providerId', actors.find((a: Json) => refTo(b.context, a, 'Practitioner')));
+  b.add('appointments', patient, values, { links });
 }
 
 /** A clinician with an NPI becomes a provider (matched by NPI); one without an NPI cannot be matched, so is skipped. */
