@@ -861,7 +861,8 @@ function mapCoverage(r: Json, b: Builder): void {
         memberId: r.subscriberId ?? r.identifier?.[0]?.value ?? 'unknown',
         group: group?.value,
         plan: group?.name ?? type?.display,
-        order: r.order === undefined ? undefined : String(r.order),
+        // FHIR's order is relative (any positive integer): beyond the third, a payer is billed third.
+        order: r.order === undefined ? undefined : String(Number.isInteger(r.order) && r.order > 3 ? 3 : r.order),
         relationship,
         start: r.period?.start,
         end: r.period?.end,
