@@ -27,14 +27,14 @@ export interface BookingInput {
   doubleBook?: boolean;
 }
 
-/** The option that gives each field of the appointment's declaration. */
+/** The option that gives each field of the appointment's declaration (--at: the date and its time, named in the reason). */
 const OPTIONS: Record<AppointmentField, string> = { startsAt: '--at', date: '--at', time: '--at', durationMinutes: '--duration', reason: '--reason', status: '--at' };
 
 /** --at and --duration read by the appointment's declaration; a booking is ahead of now. Every problem at once. */
 function readBooking(at: string, duration: string | undefined, reason: string | undefined, clock: Clock): AppointmentValues & { start: Date } {
   const context = { today: clock.today, zone: clock.zone };
   const checked = checkAppointment({ at, duration, reason }, context);
-  const issues: Issue[] = 'problems' in checked ? checked.problems.map((p) => ({ path: OPTIONS[p.field as AppointmentField], code: p.code, message: namedAs(p, OPTIONS[p.field as AppointmentField], APPOINTMENT_FIELDS[p.field as AppointmentField]) })) : [];
+  const issues: Issue[] = 'problems' in checked ? checked.problems.map((p) => ({ path: OPTIONS[p.field as AppointmentField], code: p.code, message: namedAs(p, OPTIONS[p.field as AppointmentField], p.field === 'date' || p.field === 'time' ? undefined : APPOINTMENT_FIELDS[p.field as AppointmentField]) })) : [];
   // The time alone, so that its having passed is told beside a bad --duration.
   const time = 'values' in checked ? checked : checkAppointment({ at }, context);
   const start = 'values' in time ? new Date(time.values.startsAt) : undefined;
