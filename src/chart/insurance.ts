@@ -7,7 +7,7 @@ import { coverages, payers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
 import { badDate, mistake, NotFoundError, UsageError, ValidationError, type Issue } from '../errors.js';
 import { namedAs } from '../records/record.js';
-import { checkCoverage as checkCoverageFields, COVERAGE_FIELDS, orderOf, SELF, X12_RELATIONSHIPS, type CoverageField, type CoverageInput, type CoverageValues as DeclaredValues } from '../records/coverage.js';
+import { checkCoverage, COVERAGE_FIELDS, orderOf, SELF, X12_RELATIONSHIPS, type CoverageField, type CoverageInput, type CoverageValues as DeclaredValues } from '../records/coverage.js';
 import { patientByMrn, payerByIdOrName } from './lookup.js';
 import { parseDate } from './time.js';
 
@@ -34,7 +34,7 @@ const OPTIONS: Record<CoverageField, string> = {
 
 /** Reads the options by the declaration, and finds the payer; every problem at once; undefined keys were not given. */
 async function readInput(db: DbOrTx, input: CoverageInput, today: string, creating: boolean, issues: Issue[]): Promise<CoverageValues> {
-  const checked = creating ? checkCoverageFields(input, { today }, { creating: true }) : checkCoverageFields(input, { today }, { creating: false });
+  const checked = creating ? checkCoverage(input, { today }, { creating: true }) : checkCoverage(input, { today }, { creating: false });
   let declared: Partial<DeclaredValues> = {};
   if ('values' in checked) declared = checked.values;
   else for (const p of checked.problems) issues.push({ path: OPTIONS[p.field as CoverageField], code: p.code, message: namedAs(p, OPTIONS[p.field as CoverageField], COVERAGE_FIELDS[p.field as CoverageField]) });
@@ -54,15 +54,15 @@ async function readInput(db: DbOrTx, input: CoverageInput, today: string, creati
   return values;
 }
 
-/** Checks the coverage as it will be: subscriber, dates, and one coverage in force per payer order. */
-async function checkCoverage(db: DbOrTx, patientId: number, id: number | null, c: CoverageValues, issues: Issue[]): Promise<void> {
+/** Checks the coverage as it will be (an edit changes some fields): subscriber, dates, and one coverage in force per payer order. */
+async function checkAsItWillBe(db: DbOrTx, patientId: number, id: number | null, c: CoverageValues, issues: Issue[]): Promise<void> {
   if (c.relationship !== SELF && (!c.subscriberFirstName || !c.subscriberLastName || !c.subscriberDob)) {
     issues.push({ path: '--subscriber-last', code: 'SUBSCRIBER', message: 'The patient is not the subscriber: give the subscriber\'s --subscriber-first, --subscriber-last and --subscriber-dob (claims carry them).' });
   }
   if (c.relationship === SELF && (c.subscriberFirstName || c.subscriberLastName || c.subscriberDob)) {
     issues.push({ path: '--relationship', code: 'SUBSCRIBER', message: 'With --relationship self the patient is the subscriber: leave out the --subscriber-* options (or give the real relationship).' });
   }
-  if (c.effectiveFrom && c.effectiveTo && c.effectiveTo < c.effectiveFrom) issues.push({ path: '--end', code: 'DATE_ORDER', message: 'The coverage ends (--end) before it starts (--start).' });
+  if (c.effectiveFrom && c.effectiveTo && c.effectiveTo < c.effectiveFrom) issues.push({ path: '--end', code: 'DATE_ORDER', message: '--end: the coverage ends before it starts.' });
   if (issues.length) return;
   // Two coverages of the same order in force on the same day would leave the payer order unclear.
   const clash = await db
@@ -97,7 +97,7 @@ export async function addCoverage(db: Db, actor: AuditActor, mrn: string, input:
     const patient = await patientByMrn(tx, mrn);
     const issues: Issue[] = [];
     const coverage: CoverageValues = { priority: 1, relationship: SELF, ...(await readInput(tx, input, today, true, issues)) };
-    await checkCoverage(tx, patient.id, null, coverage, issues);
+    await checkAsItWillBe(tx, patient.id, null, coverage, issues);
     if (issues.length) throw new ValidationError(issues);
     const [row] = await tx
       .insert(coverages)
@@ -125,7 +125,7 @@ export async function editCoverage(db: Db, actor: AuditActor, mrn: string, id: n
     const merged = { ...row, ...values };
     // Becoming the subscriber clears the old subscriber's details.
     if (values.relationship === SELF) Object.assign(merged, { subscriberFirstName: null, subscriberLastName: null, subscriberDob: null, subscriberSex: null });
-    await checkCoverage(tx, patient.id, id, merged, issues);
+    await checkAsItWillBe(tx, patient.id, id, merged, issues);
     if (issues.length) throw new ValidationError(issues);
     await tx.update(coverages).set({ ...values, ...(values.relationship === SELF ? { subscriberFirstName: null, subscriberLastName: null, subscriberDob: null, subscriberSex: null } : {}), updatedAt: new Date() }).where(eq(coverages.id, id));
     await recordAudit(tx, actor, { action: 'update', entity: 'coverages', entityId: id, details: { patientId: patient.id, fields } });

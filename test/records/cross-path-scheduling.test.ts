@@ -3,7 +3,7 @@
 // payer_transitions row) or an appointment (`appointments book`, a CSV appointments row, a FHIR Appointment),
 // and every path accepts or refuses it alike, in the declaration's words, and stores the same values. The CLI
 // names the field by its option ("--member-id must be ...", "--end: ..."); an import gives the reason as is.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -248,9 +248,30 @@ describeEachBackend('one coverage, one appointment, one answer on every path', (
       kind: 'appointments',
       cases: appointmentCases,
       stored: (columns: string[], path: Path, i: number) =>
-        sql`select ${sql.raw(columns.map((col) => (col === 'starts_at' ? `to_char(starts_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as starts_at` : `${col}::text as ${col}`)).join(', '))} from appointments where reason = ${tag(path, i)}`,
+        sql`select ${sql.raw(columns.map((col) => (col === 'starts_at' ? `to_char(starts_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as starts_at` : `${col}::text as ${col}`)).join(', '))} from appointments where reason = ${tag(path, i)} and source_system is distinct from 'roundtrip'`,
     },
   ];
+  it('sends a booked appointment out as a FHIR Appointment that validates and comes back the same', async () => {
+    const file = join(dir, 'appointments-export.json');
+    const exported = await cli(['fhir', 'export', 'SCH-appointments', '--out', file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const check = await runCli(['fhir', 'validate', file], { database: t.handle });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const bundle = JSON.parse(readFileSync(file, 'utf8'));
+    const booked = bundle.entry.map((e: Json) => e.resource).filter((r: Json) => r.resourceType === 'Appointment');
+    expect(booked).toHaveLength(1);
+    expect(booked[0]).toMatchObject({ status: 'booked', start: '2026-03-20T18:15:00.000Z', end: '2026-03-20T18:45:00.000Z', minutesDuration: 30, reasonCode: [{ text: 'CLI0' }] });
+    // References are to the bundle's entries (their fullUrl) or Type/id.
+    const typeOf = new Map(bundle.entry.flatMap((e: Json) => [[e.fullUrl, e.resource.resourceType], [`${e.resource.resourceType}/${e.resource.id}`, e.resource.resourceType]]));
+    expect(booked[0].participant.map((p: Json) => typeOf.get(p.actor.reference))).toEqual(['Patient', 'Practitioner']);
+    const back = await cli(['import', file, '--format', 'fhir', '--source', 'roundtrip', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    const columns = sql`to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as starts_at, a.duration_minutes, a.status, a.reason, pr.npi`;
+    const original = await queryRows(t.db, sql`select ${columns} from appointments a left join providers pr on pr.id = a.provider_id where a.reason = 'CLI0' and a.source_system is null`);
+    expect(await queryRows(t.db, sql`select ${columns} from appointments a left join providers pr on pr.id = a.provider_id where a.source_system = 'roundtrip'`)).toEqual(original);
+    expect(original).toEqual([{ starts_at: '2026-03-20 18:15', duration_minutes: 30, status: 'scheduled', reason: 'CLI0', npi: NPI_A }]);
+  });
+
   for (const { kind, cases, stored } of kinds) {
     describe(kind, () => {
       for (const [i, c] of cases.entries()) {
