@@ -7,7 +7,8 @@ import { appointments, locations, patients, providers } from '../db/schema/index
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, ValidationError, type Issue } from '../errors.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
-import { parseLocalDateTime } from './time.js';
+import { namedAs } from '../records/record.js';
+import { APPOINTMENT_FIELDS, checkAppointment, type AppointmentField, type AppointmentValues } from '../records/appointment.js';
 
 export interface Clock {
   now: Date;
@@ -26,20 +27,20 @@ export interface BookingInput {
   doubleBook?: boolean;
 }
 
-function readDuration(text: string | undefined, issues: Issue[]): number {
-  if (text === undefined) return 15;
-  const minutes = Number(text);
-  if (!Number.isInteger(minutes) || minutes <= 0 || minutes > 8 * 60) {
-    issues.push({ path: '--duration', code: 'DURATION', message: '--duration must be a whole number of minutes (1 to 480).' });
-  }
-  return minutes;
-}
+/** The option that gives each field of the appointment's declaration (--at: the date and its time, named in the reason). */
+const OPTIONS: Record<AppointmentField, string> = { startsAt: '--at', date: '--at', time: '--at', durationMinutes: '--duration', reason: '--reason', status: '--at' };
 
-function readStart(text: string, clock: Clock, issues: Issue[]): Date | undefined {
-  const at = parseLocalDateTime(text, clock.zone, clock.today);
-  if (!at) issues.push({ path: '--at', code: 'DATE_FORMAT', message: '--at must be a date and time like "2026-03-12 09:30" (or "tomorrow 2:15pm").' });
-  else if (at < clock.now) issues.push({ path: '--at', code: 'IN_PAST', message: 'That time has already passed: appointments are booked ahead.' });
-  return at;
+/** --at and --duration read by the appointment's declaration; a booking is ahead of now. Every problem at once. */
+function readBooking(at: string, duration: string | undefined, reason: string | undefined, clock: Clock): AppointmentValues & { start: Date } {
+  const context = { today: clock.today, zone: clock.zone };
+  const checked = checkAppointment({ at, duration, reason }, context);
+  const issues: Issue[] = 'problems' in checked ? checked.problems.map((p) => ({ path: OPTIONS[p.field as AppointmentField], code: p.code, message: namedAs(p, OPTIONS[p.field as AppointmentField], p.field === 'date' || p.field === 'time' ? undefined : APPOINTMENT_FIELDS[p.field as AppointmentField]) })) : [];
+  // The time alone, so that its having passed is told beside a bad --duration.
+  const time = 'values' in checked ? checked : checkAppointment({ at }, context);
+  const start = 'values' in time ? new Date(time.values.startsAt) : undefined;
+  if (start && start < clock.now) issues.unshift({ path: '--at', code: 'IN_PAST', message: 'That time has already passed: appointments are booked ahead.' });
+  if (issues.length || !('values' in checked)) throw new ValidationError(issues);
+  return { ...checked.values, start: start! };
 }
 
 /** Other scheduled appointments of the provider that overlap [start, start + minutes), earliest first. */
@@ -81,10 +82,7 @@ function doubleBooking(clashes: { id: number; startsAt: Date; durationMinutes: n
 }
 
 export async function bookAppointment(db: Db, actor: AuditActor, input: BookingInput, clock: Clock) {
-  const issues: Issue[] = [];
-  const startsAt = readStart(input.at, clock, issues);
-  const durationMinutes = readDuration(input.durationMinutes, issues);
-  if (issues.length) throw new ValidationError(issues);
+  const { start: startsAt, durationMinutes, reason } = readBooking(input.at, input.durationMinutes, input.reason, clock);
   return db.transaction(async (tx) => {
     const patient = await patientByMrn(tx, input.mrn);
     if (patient.deceasedDate) throw new ValidationError([{ code: 'DECEASED', message: 'This patient is recorded as deceased: no appointment was booked.' }]);
@@ -92,11 +90,11 @@ export async function bookAppointment(db: Db, actor: AuditActor, input: BookingI
     const locationId = input.locationCode ? (await locationByCode(tx, input.locationCode)).id : provider.defaultLocationId;
     const warnings: string[] = [];
     if (!patient.active) warnings.push('The patient is marked inactive.');
-    const clashes = await overlapping(tx, provider.id, startsAt!, durationMinutes);
+    const clashes = await overlapping(tx, provider.id, startsAt, durationMinutes);
     warnings.push(...doubleBooking(clashes, input.doubleBook, provider.npi, clock));
     const [row] = await tx
       .insert(appointments)
-      .values({ patientId: patient.id, providerId: provider.id, locationId, startsAt: startsAt!, durationMinutes, reason: input.reason?.trim() || null })
+      .values({ patientId: patient.id, providerId: provider.id, locationId, startsAt, durationMinutes, reason })
       .returning();
     await recordAudit(tx, actor, { action: 'book', entity: 'appointments', entityId: row!.id, details: { patientId: patient.id, providerId: provider.id, doubleBooked: clashes.length > 0 } });
     return { appointment: row!, warnings };
@@ -142,23 +140,21 @@ export async function setAppointmentStatus(db: Db, actor: AuditActor, id: string
 }
 
 export async function rescheduleAppointment(db: Db, actor: AuditActor, id: string, at: string, clock: Clock, durationText?: string, doubleBook?: boolean) {
-  const issues: Issue[] = [];
-  const startsAt = readStart(at, clock, issues);
-  if (issues.length) throw new ValidationError(issues);
+  const booking = readBooking(at, durationText, undefined, clock);
+  const startsAt = booking.start;
   return db.transaction(async (tx) => {
     const current = await appointmentById(tx, id);
     if (current.status !== 'scheduled') {
       throw new ValidationError([{ code: 'STATUS', message: `Appointment ${current.id} is ${current.status}; only a scheduled appointment can be rescheduled.` }]);
     }
-    const durationMinutes = durationText === undefined ? current.durationMinutes : readDuration(durationText, issues);
-    if (issues.length) throw new ValidationError(issues);
-    const clashes = current.providerId ? await overlapping(tx, current.providerId, startsAt!, durationMinutes, current.id) : [];
+    const durationMinutes = durationText === undefined ? current.durationMinutes : booking.durationMinutes;
+    const clashes = current.providerId ? await overlapping(tx, current.providerId, startsAt, durationMinutes, current.id) : [];
     const provider = current.providerId ? (await tx.select({ npi: providers.npi }).from(providers).where(eq(providers.id, current.providerId)))[0] : undefined;
     const warnings = doubleBooking(clashes, doubleBook, provider?.npi ?? '', clock);
     await tx.update(appointments).set({ status: 'rescheduled', statusChangedAt: clock.now, updatedAt: clock.now }).where(eq(appointments.id, current.id));
     const [row] = await tx
       .insert(appointments)
-      .values({ patientId: current.patientId, providerId: current.providerId, locationId: current.locationId, startsAt: startsAt!, durationMinutes, reason: current.reason, recallRuleCode: current.recallRuleCode, rescheduledFromId: current.id })
+      .values({ patientId: current.patientId, providerId: current.providerId, locationId: current.locationId, startsAt: startsAt, durationMinutes, reason: current.reason, recallRuleCode: current.recallRuleCode, rescheduledFromId: current.id })
       .returning();
     await recordAudit(tx, actor, [
       { action: 'rescheduled', entity: 'appointments', entityId: current.id, details: { to: row!.id } },

@@ -6,6 +6,7 @@ import { renderTable } from '../cli/output.js';
 import { bookAppointment, listSchedule, noShowRates, rescheduleAppointment, setAppointmentStatus } from '../chart/appointments.js';
 import { formatLocal, requireDate, sinceDate } from '../chart/time.js';
 import { practiceClock } from '../practice/clock.js';
+import { APPOINTMENT_LENGTH } from '../records/appointment.js';
 import { UsageError } from '../errors.js';
 
 export function register(program: Command, action: ActionFactory): void {
@@ -17,7 +18,7 @@ export function register(program: Command, action: ActionFactory): void {
     .argument('<mrn>', 'chart number')
     .requiredOption('--at <when>', 'date and time, e.g. "2026-03-12 09:30" or "tomorrow 2:15pm"')
     .requiredOption('--provider <npi>', 'provider seen')
-    .option('--duration <minutes>', 'length in minutes', '15')
+    .option('--duration <minutes>', `length in minutes (1 to ${APPOINTMENT_LENGTH.max})`, String(APPOINTMENT_LENGTH.default))
     .option('--location <code>', 'location code (default: the provider\'s)')
     .option('--reason <text>', 'reason for the visit')
     .option('--double-book', 'book even though the provider has another appointment then (otherwise that stops)')

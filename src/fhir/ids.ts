@@ -24,6 +24,7 @@ export const idPrefix = {
   order: 'ord',
   referral: 'ref',
   coverage: 'cov',
+  appointment: 'appt',
   /** Family, social and surgical history as told (medical_history). */
   history: 'hx',
   advanceDirective: 'adi',

@@ -8,6 +8,8 @@ import { alias, type PgTable } from 'drizzle-orm/pg-core';
 import { CodeSystem } from '../codes/systems.js';
 import * as s from '../db/schema/index.js';
 import { LANGUAGE_TAG, SEX_SNOMED } from '../records/patient.js';
+import { FHIR_APPOINTMENT_STATUSES } from '../records/appointment.js';
+import { FHIR_RELATIONSHIP_OF_X12 } from '../records/coverage.js';
 import { idPrefix } from './ids.js';
 import {
   arr,
@@ -284,8 +286,6 @@ export function procedureResource(): SqlResource {
 
 // Coverage ----------------------------------------------------------------------------------------------
 
-/** X12 individual relationship codes -> FHIR subscriber-relationship (anything else is "other"). */
-const relationshipCodes: Record<string, string> = { '18': 'self', '01': 'spouse', '19': 'child', '20': 'other', '21': 'other', '39': 'other', '40': 'other', '53': 'other', G8: 'other' };
 
 export function coverageResource(): SqlResource {
   const t = s.coverages;
@@ -299,11 +299,31 @@ export function coverageResource(): SqlResource {
       status: when(t.active, 'active', 'cancelled'),
       subscriberId: t.memberId,
       beneficiary: patientRef(t.patientId),
-      relationship: obj({ coding: arr(obj({ system: System.subscriberRelationship, code: sql`coalesce(${lookup(relationshipCodes, t.relationship)}, 'other')` })), text: t.relationship }),
+      relationship: obj({ coding: arr(obj({ system: System.subscriberRelationship, code: sql`coalesce(${lookup(FHIR_RELATIONSHIP_OF_X12, t.relationship)}, 'other')` })), text: t.relationship }),
       period: when(sql`(${present(t.effectiveFrom)} or ${present(t.effectiveTo)})`, obj({ start: t.effectiveFrom, end: t.effectiveTo })),
       payor: arr(refTo('Organization', idPrefix.payer, t.payerId)),
       class: when(filled(t.groupNumber), arr(obj({ type: coding(System.coverageClass, 'group'), value: t.groupNumber, name: t.planName }))),
       order: t.priority,
+    }),
+  };
+}
+
+// Appointments ------------------------------------------------------------------------------------------
+
+export function appointmentResource(): SqlResource {
+  const t = s.appointments;
+  return {
+    from: sql`${t}`,
+    json: obj({
+      resourceType: 'Appointment',
+      id: idOf(idPrefix.appointment, t.id),
+      status: lookup(FHIR_APPOINTMENT_STATUSES, t.status),
+      cancelationReason: when(filled(t.cancelReason), obj({ text: t.cancelReason })),
+      reasonCode: when(filled(t.reason), arr(obj({ text: t.reason }))),
+      start: iso(t.startsAt),
+      end: iso(sql`(${t.startsAt} + make_interval(mins => ${t.durationMinutes}))`),
+      minutesDuration: t.durationMinutes,
+      participant: listOf(obj({ actor: patientRef(t.patientId), status: 'accepted' }), when(present(t.providerId), obj({ actor: practitionerRef(t.providerId), status: 'accepted' }))),
     }),
   };
 }

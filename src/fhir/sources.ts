@@ -100,6 +100,7 @@ function providersOfPatient(patientId: number): SQL {
     [s.carePlans, s.carePlans.authorId, s.carePlans.patientId],
     [s.orders, s.orders.providerId, s.orders.patientId],
     [s.referrals, s.referrals.fromProviderId, s.referrals.patientId],
+    [s.appointments, s.appointments.providerId, s.appointments.patientId],
   ];
   const parts = columns.map(([table, provider, patient]) => sql`select ${provider} from ${table} where ${patient} = ${patientId}`);
   return sql`${s.providers.id} in (${sql.join(parts, sql` union `)})`;
@@ -203,6 +204,7 @@ export const sources: Source[] = [
     },
   },
   { resourceType: 'Coverage', table: s.coverages, where: patientRows(s.coverages), built: built.coverageResource },
+  { resourceType: 'Appointment', table: s.appointments, where: patientRows(s.appointments), built: built.appointmentResource },
   { resourceType: 'Condition', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'past-illness')), toResources: same(map.pastIllnessCondition) },
   { resourceType: 'FamilyMemberHistory', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'family')), toResources: same(map.familyHistoryResource) },
   { resourceType: 'Observation', table: s.medicalHistory, where: patientRows(s.medicalHistory, eq(s.medicalHistory.kind, 'social')), toResources: same(map.socialHistoryObservation) },

@@ -12,7 +12,9 @@ import { NOTE_FIELDS } from '../records/note.js';
 import { PATIENT_FIELDS } from '../records/patient.js';
 import { PROBLEM_FIELDS } from '../records/problem.js';
 import { VITAL_FIELDS } from '../records/vital.js';
-import type { FieldType, RecordFields } from '../records/record.js';
+import { choices, type FieldType, type RecordFields } from '../records/record.js';
+import { COVERAGE_ORDERS, SUBSCRIBER_RELATIONSHIPS } from '../records/coverage.js';
+import { APPOINTMENT_FIELDS, APPOINTMENT_LENGTH, APPOINTMENT_STATUSES } from '../records/appointment.js';
 
 export interface FieldSpec {
   name: string;
@@ -71,6 +73,9 @@ export const typeLimits: Record<FieldType, number> = {
 const f = (name: string, type: FieldType, label: string, ...aliases: string[]): FieldSpec => ({ name, type, label, aliases, max: typeLimits[type] });
 /** A field whose cells are allowed more, or fewer, characters than its type's limit. */
 const sized = (max: number, field: FieldSpec): FieldSpec => ({ ...field, max });
+/** Insurance and appointments (not yet generated from their declarations): a column their declaration reads as written, named in reasons as it names the field. */
+const declared = (field: FieldSpec): FieldSpec => ({ ...field, declared: true });
+const named = (what: string, field: FieldSpec): FieldSpec => ({ ...field, what });
 
 /** A declaration's columns (src/records/), in its order, each named in reasons as the declaration names its field. */
 export function declaredColumns(fields: RecordFields): FieldSpec[] {
@@ -188,13 +193,13 @@ export const kindSpecs = {
       recordId('policy'),
       f('payer_name', 'text', 'insurance company', 'insurance', 'payer', 'carrier', 'insurance company', 'plan'),
       f('payer_id', 'id', "payer id the clearinghouse routes on", 'payer #', 'payor id', 'carrier id'),
-      f('member_id', 'id', 'member / subscriber id', 'member #', 'subscriber id', 'policy number', 'policy #', 'id number', 'insured id'),
-      f('group_number', 'id', 'group number', 'group', 'group #', 'group no'),
-      f('plan_name', 'text', 'plan name', 'plan name'),
-      f('priority', 'text', 'primary, secondary, tertiary (or 1, 2, 3)', 'order', 'coverage order', 'level'),
-      f('relationship', 'text', 'patient is the subscriber\'s: self, spouse, child, other', 'relationship to subscriber', 'relation to insured'),
-      f('effective_from', 'date', 'coverage start', 'effective date', 'start date', 'effective'),
-      f('effective_to', 'date', 'coverage end', 'termination date', 'end date', 'term date'),
+      declared(f('member_id', 'id', 'member / subscriber id', 'member #', 'subscriber id', 'policy number', 'policy #', 'id number', 'insured id')),
+      declared(f('group_number', 'id', 'group number', 'group', 'group #', 'group no')),
+      declared(f('plan_name', 'text', 'plan name', 'plan name')),
+      declared(f('priority', 'text', `${choices(COVERAGE_ORDERS)} (or 1, 2, 3)`, 'order', 'coverage order', 'level')),
+      declared(f('relationship', 'text', `patient is the subscriber's: ${choices(SUBSCRIBER_RELATIONSHIPS)}`, 'relationship to subscriber', 'relation to insured')),
+      declared(f('effective_from', 'date', 'coverage start', 'effective date', 'start date', 'effective')),
+      declared(f('effective_to', 'date', 'coverage end', 'termination date', 'end date', 'term date')),
     ],
     required: [['chart_number'], ['payer_name', 'payer_id'], ['member_id']],
   },
@@ -202,11 +207,11 @@ export const kindSpecs = {
     fields: [
       chart,
       recordId('appointment'),
-      date('appointment date', 'appt date', 'appointment date'),
-      f('time', 'time', 'start time', 'appt time', 'appointment time', 'start time'),
-      f('duration', 'integer', 'minutes', 'minutes', 'length', 'duration minutes'),
-      f('reason', 'text', 'what it is for', 'visit reason', 'appointment type', 'type'),
-      f('status', 'text', 'scheduled, kept, no-show, cancelled', 'appt status'),
+      declared(named(APPOINTMENT_FIELDS.date, date('appointment date', 'appt date', 'appointment date'))),
+      declared(named(APPOINTMENT_FIELDS.time, f('time', 'time', 'start time', 'appt time', 'appointment time', 'start time'))),
+      declared(f('duration', 'integer', `minutes (1 to ${APPOINTMENT_LENGTH.max}, default ${APPOINTMENT_LENGTH.default})`, 'minutes', 'length', 'duration minutes')),
+      declared(f('reason', 'text', 'what it is for', 'visit reason', 'appointment type', 'type')),
+      declared(f('status', 'text', choices(APPOINTMENT_STATUSES), 'appt status')),
     ],
     required: [['chart_number'], ['date']],
   },

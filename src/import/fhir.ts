@@ -13,6 +13,8 @@ import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
+import { checkAppointment } from '../records/appointment.js';
+import { checkCoverage, X12_RELATIONSHIPS } from '../records/coverage.js';
 import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { readIsoDate } from '../dates.js';
@@ -174,7 +176,6 @@ const observationStatuses = new Set(['registered', 'preliminary', 'final', 'amen
 const encounterStatuses = new Set(['planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error', 'unknown']);
 const requestIntents = new Set(['proposal', 'plan', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option']);
 const orderStatuses = new Set(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']);
-const relationshipCodes: Record<string, string> = { self: '18', spouse: '01', child: '19', parent: 'G8', common: 'G8', other: 'G8', injured: 'G8' };
 // SNOMED CT categories MADiE and US Core use on ServiceRequest.
 const orderKinds: Record<string, 'lab' | 'imaging' | 'referral' | 'device' | 'procedure'> = {
   '108252007': 'lab',
@@ -188,7 +189,6 @@ const RADIOLOGY_CATEGORY = 'LP29684-5';
 const PROGRESS_NOTE = '11506-3';
 const PAYER_ID = 'urn:practicekit:payer-id';
 const interpretationCodes = new Set(['N', 'H', 'L', 'HH', 'LL', 'A', 'AA']);
-const x12Relationships = new Set(['18', '01', '19', '20', '21', '39', '40', '53', 'G8']);
 // Our export's referral status -> the referrals table's (the export writes sent and scheduled both as active).
 const referralStatuses: Record<string, string> = { draft: 'draft', active: 'sent', 'on-hold': 'sent', completed: 'completed', revoked: 'cancelled', 'entered-in-error': 'cancelled' };
 
@@ -302,6 +302,7 @@ const mappers: Record<string, (r: Json, item: Builder) => void> = {
   ServiceRequest: mapOrder,
   DeviceRequest: mapOrder,
   Coverage: mapCoverage,
+  Appointment: mapAppointment,
   Practitioner: mapPractitioner,
   Organization: mapOrganization,
   DiagnosticReport: mapImagingReport,
@@ -844,29 +845,57 @@ function mapReferral(r: Json, b: Builder, patient: PatientRef): void {
 
 function mapCoverage(r: Json, b: Builder): void {
   const patient = b.patientRef(r.beneficiary);
-  if (!patient) return;
   const type = coded(r.type);
   const organization = refTo(b.context, r.payor?.[0], 'Organization');
   // Without a payer organization, the payer type (e.g. Source of Payment Typology 59) names the payer.
   const payerKey = organization ? `Organization/${organization}` : type ? `${type.codeSystem}|${type.code}` : 'unknown';
-  const from = dateOf(r.period?.start);
-  const to = dateOf(r.period?.end);
-  if (from && to && to < from) return b.reject('its coverage period ends before it starts');
-  b.item.payers = [{ sourceId: payerKey, name: r.payor?.[0]?.display ?? type?.display ?? 'Unknown payer' }];
   const group = (r.class ?? []).find((c: Json) => firstCode(c.type) === 'group');
   // Our export keeps the X12 relationship code as the text; other senders give only the FHIR code.
-  const x12 = typeof r.relationship?.text === 'string' && x12Relationships.has(r.relationship.text) ? r.relationship.text : undefined;
-  b.add('coverages', patient, {
-    payer: payerKey,
-    priority: Math.min(3, Math.max(1, Number(r.order) || 1)),
-    memberId: r.subscriberId ?? r.identifier?.[0]?.value ?? 'unknown',
-    groupNumber: group?.value ?? null,
-    planName: group?.name ?? type?.display ?? null,
-    relationship: x12 ?? relationshipCodes[firstCode(r.relationship) ?? 'self'] ?? 'G8',
-    effectiveFrom: from ?? null,
-    effectiveTo: to ?? null,
-    active: r.status === 'active',
-  });
+  const text = r.relationship?.text;
+  const relationship = typeof text === 'string' && Object.hasOwn(X12_RELATIONSHIPS, text.trim().toUpperCase()) ? text : (firstCode(r.relationship) ?? text);
+  const coverage = b.checked(
+    checkCoverage(
+      {
+        payer: payerKey,
+        // FHIR does not require the member id (US Core: must support): a coverage without one is kept, marked unknown.
+        memberId: r.subscriberId ?? r.identifier?.[0]?.value ?? 'unknown',
+        group: group?.value,
+        plan: group?.name ?? type?.display,
+        // FHIR's order is relative (any positive integer): beyond the third, a payer is billed third.
+        order: r.order === undefined ? undefined : String(Number.isInteger(r.order) && r.order > 3 ? 3 : r.order),
+        relationship,
+        start: r.period?.start,
+        end: r.period?.end,
+      },
+      b.context.record,
+      { creating: true },
+    ),
+  );
+  if (!patient || !coverage) return;
+  b.item.payers = [{ sourceId: payerKey, name: r.payor?.[0]?.display ?? type?.display ?? 'Unknown payer' }];
+  b.add('coverages', patient, { ...coverage, active: r.status === 'active' });
+}
+
+/** An appointment: its patient and clinician among the participants, when it starts and for how long, why, and what became of it. */
+function mapAppointment(r: Json, b: Builder): void {
+  const actors = (r.participant ?? []).map((p: Json) => p.actor);
+  const patient = b.patientRef(actors.find((a: Json) => refTo(b.context, a, 'Patient')));
+  const end = typeof r.end === 'string' && typeof r.start === 'string' ? (Date.parse(r.end) - Date.parse(r.start)) / 60_000 : undefined;
+  const appointment = b.checked(
+    checkAppointment(
+      {
+        at: r.start,
+        duration: r.minutesDuration ?? (end !== undefined && Number.isFinite(end) ? end : undefined),
+        reason: conceptText(r.reasonCode?.[0]) ?? conceptText(r.serviceType?.[0]) ?? r.description,
+        status: r.status,
+      },
+      b.context.record,
+    ),
+  );
+  if (!patient || !appointment) return;
+  const values: Record<string, unknown> = { ...appointment, cancelReason: appointment.status === 'cancelled' ? (conceptText(r.cancelationReason) ?? null) : null };
+  const links = b.provider(values, 'providerId', actors.find((a: Json) => refTo(b.context, a, 'Practitioner')));
+  b.add('appointments', patient, values, { links });
 }
 
 /** A clinician with an NPI becomes a provider (matched by NPI); one without an NPI cannot be matched, so is skipped. */

@@ -12,6 +12,8 @@ import { patientSearchName } from '../chart/names.js';
 import { splitFullName } from './names.js';
 import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
 import { checkAllergy } from '../records/allergy.js';
+import { checkAppointment } from '../records/appointment.js';
+import { checkCoverage } from '../records/coverage.js';
 import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
 import { checkMedication } from '../records/medication.js';
@@ -62,7 +64,7 @@ function recordContext(context: RowContext): RecordContext {
 }
 
 /** Kinds declared in src/records/: their own check says what is missing, in the words the CLI uses. */
-const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes']);
+const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes', 'insurance', 'appointments']);
 
 class Row {
   readonly item: ImportItem;
@@ -382,33 +384,26 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   insurance(row) {
     const v = row.v;
-    const priority = row.oneOf('priority', { primary: 1, '1': 1, p: 1, secondary: 2, '2': 2, s: 2, tertiary: 3, '3': 3, t: 3 } as Record<string, any>, 1, 'priority');
-    const relationship = row.oneOf('relationship', { self: '18', spouse: '01', child: '19', other: 'G8', '18': '18', '01': '01', '19': '19' }, '18', 'relationship');
-    if (v.effective_from && v.effective_to && v.effective_to < v.effective_from) return row.reject('the coverage ends before it starts');
+    const coverage = row.checked(
+      checkCoverage(
+        { payer: v.payer_id ?? v.payer_name, memberId: v.member_id, group: v.group_number, plan: v.plan_name, order: v.priority, relationship: v.relationship, start: v.effective_from, end: v.effective_to },
+        row.recordContext,
+        { creating: true },
+      ),
+    );
+    if (!coverage) return;
     const payer = v.payer_id ?? `name:${String(v.payer_name).toLowerCase()}`;
     row.item.payers = [{ sourceId: payer, name: v.payer_name ?? v.payer_id }];
-    row.add('coverages', row.key('coverage', payer, v.member_id), {
-      payer,
-      priority,
-      memberId: v.member_id,
-      groupNumber: v.group_number ?? null,
-      planName: v.plan_name ?? null,
-      relationship,
-      effectiveFrom: v.effective_from ?? null,
-      effectiveTo: v.effective_to ?? null,
-    });
+    row.add('coverages', row.key('coverage', payer, coverage.memberId), { ...coverage, payer });
   },
 
   appointments(row) {
     const v = row.v;
-    const startsAt = `${v.date}T${v.time ?? '00:00'}:00`;
-    const status = row.oneOf('status', { scheduled: 'scheduled', booked: 'scheduled', kept: 'kept', arrived: 'kept', completed: 'kept', 'no-show': 'no-show', 'no show': 'no-show', noshow: 'no-show', cancelled: 'cancelled', canceled: 'cancelled', rescheduled: 'rescheduled' }, 'scheduled', 'status');
-    row.add('appointments', row.key('appointment', startsAt), {
-      startsAt: practiceInstant(startsAt, row.context),
-      durationMinutes: v.duration ?? 15,
-      reason: v.reason ?? null,
-      status,
-    });
+    const appointment = row.checked(checkAppointment({ date: v.date, time: v.time, duration: v.duration, reason: v.reason, status: v.status }, { ...row.recordContext, zone: row.context.timeZone }));
+    if (!appointment) return;
+    // Keyed by the wall-clock time as written, as before the declaration read it.
+    const local = DateTime.fromISO(appointment.startsAt, { setZone: true }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+    row.add('appointments', row.key('appointment', local), { ...appointment });
   },
 };
 

@@ -9,6 +9,7 @@ import { checkImmunization } from '../records/immunization.js';
 import { checkMedication } from '../records/medication.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem } from '../records/problem.js';
+import { checkCoverage } from '../records/coverage.js';
 import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { practiceClock } from '../practice/clock.js';
@@ -51,7 +52,6 @@ const keyOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u
 const vitalLoinc = new Set(['8480-6', '8462-4', '29463-7', '8302-2', '39156-5', '8310-5', '8867-4', '9279-1', '59408-5', '72514-3', '8287-5', '9843-4', '59576-9', '77606-2', '2708-6']);
 const observationCategories = new Set(['vital-signs', 'laboratory', 'survey', 'social-history', 'exam', 'imaging', 'procedure', 'therapy', 'activity']);
 const encounterClasses: Record<string, string> = { wellness: 'AMB', ambulatory: 'AMB', outpatient: 'AMB', urgentcare: 'AMB', inpatient: 'IMP', snf: 'IMP', emergency: 'EMER', home: 'HH', hospice: 'HH', virtual: 'VR' };
-const ownership: Record<string, string> = { self: '18', spouse: '01', guardian: '19' };
 
 function record(item: ImportItem, source: string, target: ClinicalTarget, sourceId: string, patient: string, encounter: string, values: Record<string, unknown>): void {
   const r: ClinicalRecord = { target, sourceSystem: source, sourceId, patient: { system: source, value: patient }, encounter: encounter || undefined, values };
@@ -114,21 +114,30 @@ const mappers: FileMapper[] = [
   },
   {
     file: 'payer_transitions.csv',
-    build(get, item, source, payers) {
+    build(get, item, source, payers, context) {
       const payer = get('PAYER');
       if (!payer || payers.get(payer) === 'NO_INSURANCE') return void (item.skip = true);
-      const from = day(get('START_DATE', 'START_YEAR'));
-      const to = day(get('END_DATE', 'END_YEAR'));
+      const from = get('START_DATE', 'START_YEAR');
+      const to = get('END_DATE', 'END_YEAR');
+      const coverage = checked(
+        item,
+        checkCoverage(
+          {
+            payer,
+            memberId: get('MEMBERID') || 'unknown',
+            relationship: get('PLAN_OWNERSHIP', 'OWNERSHIP') || undefined,
+            plan: payers.get(payer),
+            // 2.x gives years only: the whole year.
+            start: /^[0-9]{4}$/.test(from) ? `${from}-01-01` : from,
+            end: /^[0-9]{4}$/.test(to) ? `${to}-12-31` : to,
+          },
+          context,
+          { creating: true },
+        ),
+      );
+      if (!coverage) return;
       item.payers = [{ sourceId: payer, name: payers.get(payer) ?? 'Unknown payer' }];
-      record(item, source, 'coverages', keyOf(get('PATIENT'), payer, from ?? ''), get('PATIENT'), '', {
-        payer,
-        memberId: get('MEMBERID') || 'unknown',
-        relationship: ownership[get('PLAN_OWNERSHIP', 'OWNERSHIP').toLowerCase()] ?? '18',
-        // 2.x gives years only.
-        effectiveFrom: from && from.length === 4 ? `${from}-01-01` : from,
-        effectiveTo: to && from && to >= from ? (to.length === 4 ? `${to}-12-31` : to) : null,
-        planName: payers.get(payer) ?? null,
-      });
+      record(item, source, 'coverages', keyOf(get('PATIENT'), payer, day(from) ?? ''), get('PATIENT'), '', { ...coverage });
     },
   },
   {

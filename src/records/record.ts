@@ -34,6 +34,8 @@ export interface RecordContext {
   dob?: string;
   /** How dates given as text are read; typed at the command line unless said. */
   dates?: DateForm;
+  /** The practice's zone (src/practice/clock.ts): a time given without its offset is its wall-clock time. */
+  zone?: string;
 }
 
 /** The one wording for a number that is not one (or is below zero). */
@@ -232,4 +234,12 @@ export function byOption(issues: Issue[], fields: RecordFields): Issue[] {
     const message = /^[A-Z][a-z]/.test(issue.message) ? issue.message.charAt(0).toLowerCase() + issue.message.slice(1) : issue.message;
     return { ...issue, path: option, message: `${option}: ${message}` };
   });
+}
+
+/**
+ * A problem's message with its field named as the path names it (an option): the field's label opening the
+ * sentence is replaced by that name ("--member-id must be ..."), otherwise the name goes before it.
+ */
+export function namedAs(problem: RecordProblem, name: string, label: string | undefined): string {
+  return label && problem.message.startsWith(`${label} `) ? `${name}${problem.message.slice(label.length)}` : `${name}: ${problem.message}`;
 }
