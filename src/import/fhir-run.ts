@@ -14,11 +14,11 @@ export async function importFhir(db: Db, input: string, options: ImportOptions &
   const rejects = new RejectWriter(options.rejectFile ?? `${input.replace(/[\\/]+$/, '')}.rejects.csv`, ['resource']);
   const batchSize = options.batchSize;
   const ignored: string[] = [];
-  const { today } = await practiceClock(db, options.now);
+  const { today, zone } = await practiceClock(db, options.now);
   async function* batches(): AsyncGenerator<ImportItem[]> {
     let batch: ImportItem[] = [];
     for await (const unit of readFhirInput(input, ignored, options.limits)) {
-      batch.push(...fhirItems(unit, options.source, { today, dates: { form: 'machine' } }));
+      batch.push(...fhirItems(unit, options.source, { today, zone, dates: { form: 'machine' } }));
       // Whole folders per batch: a patient's resources land together, patients before what points to them.
       if (batch.length >= batchSize) {
         yield batch;

@@ -7,7 +7,7 @@ import { readCvx } from '../codes/code-lists.js';
 import { readRxnorm } from '../codes/drug-codes.js';
 import { describeLoincProblem } from '../codes/loinc.js';
 import { readNdc } from '../codes/ndc.js';
-import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
+import { readModifiers, readNdcUnit, readProcedureCode } from '../records/encounter.js';
 import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState, PATIENT_FIELDS, readPhone, readZip } from '../records/patient.js';
 import { asReason, notANumber, readNumber } from '../records/record.js';
 import { isScientific, readDate, type DateOrder } from '../dates.js';
@@ -157,15 +157,6 @@ export type FieldType =
   | 'money'
   | 'quantity';
 
-/** The 837P CTP05 units (loop 2410) and the ways people write them. */
-const NDC_UNITS: Record<string, string> = {
-  un: 'UN', unit: 'UN', units: 'UN', each: 'UN', ea: 'UN',
-  ml: 'ML', milliliter: 'ML', millilitre: 'ML', milliliters: 'ML', cc: 'ML',
-  gr: 'GR', g: 'GR', gram: 'GR', grams: 'GR',
-  me: 'ME', mg: 'ME', milligram: 'ME', milligrams: 'ME',
-  f2: 'F2', iu: 'F2', internationalunit: 'F2', internationalunits: 'F2',
-};
-
 /** One cell → its stored form, by the field's declared type. */
 export function parseField(type: FieldType, raw: string, label: string, context: FieldContext): Parsed<unknown> {
   const text = raw.trim();
@@ -208,21 +199,17 @@ export function parseField(type: FieldType, raw: string, label: string, context:
       return code(readRxnorm(text));
     case 'ndc':
       return code(readNdc(text));
-    case 'ndc-unit': {
-      const unit = NDC_UNITS[text.toLowerCase().replace(/[^a-z0-9]/g, '')];
-      return unit ? ok(unit) : bad(`NDC unit "${text}" is not one a claim can carry: UN (unit), ML, GR (gram), ME (milligram) or F2 (international unit)`);
-    }
+    case 'ndc-unit':
+      return code(readNdcUnit(text));
     case 'cvx':
       return code(readCvx(text));
     case 'procedure': {
-      const code = normalizeProcedureCode(text);
-      return code ? ok({ codeSystem: procedureCodeSystem(code)!, code }) : bad(`"${text}" is not a CPT or HCPCS code`);
+      const read = readProcedureCode(text);
+      return 'problem' in read ? bad(asReason(read.problem)) : ok(read);
     }
     case 'modifiers': {
-      const { modifiers, invalid } = parseModifiers(text);
-      if (invalid.length) return bad(`modifier "${invalid.join(' ')}" is not a 2-character modifier`);
-      if (modifiers.length > 4) return bad('a charge line takes at most 4 modifiers');
-      return ok(modifiers);
+      const read = readModifiers(text);
+      return 'problem' in read ? bad(asReason(read.problem)) : ok(read.modifiers);
     }
     case 'number':
       return reason(readNumber(text, label));

@@ -32,6 +32,8 @@ export interface RecordContext {
   dob?: string;
   /** How dates given as text are read; typed at the command line unless said. */
   dates?: DateForm;
+  /** The practice's zone, when the path knows it: a time written without a zone is its wall-clock time. */
+  zone?: string;
 }
 
 /** The one wording for a number that is not one (or is below zero). */
