@@ -208,7 +208,7 @@ export const kindSpecs = {
     fields: [
       chart,
       recordId('visit'),
-      declared(date('visit date, with its time when the cell has one', 'visit date', 'date of service', 'dos', 'service date', 'encounter date')),
+      declared(date('visit date (a time in the cell is read too)', 'visit date', 'date of service', 'dos', 'service date', 'encounter date')),
       declared(f('time', 'time', 'visit time', 'visit time', 'start time')),
       declared(f('visit_code', 'procedure', 'CPT/HCPCS visit code (e.g. 99213)', 'cpt', 'visit type code', 'e/m code', 'em code', 'code')),
       f('visit_type', 'text', 'kind of visit as written', 'type', 'visit type', 'encounter type'),

@@ -67,7 +67,7 @@ function visitContext(context: RowContext): VisitContext {
 }
 
 /** Kinds declared in src/records/: their own check says what is missing, in the words the CLI uses. */
-const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes']);
+const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes', 'encounters']);
 
 class Row {
   readonly item: ImportItem;

@@ -53,6 +53,8 @@ export const ENCOUNTER_STATUSES: Vocabulary<'planned' | 'arrived' | 'triaged' | 
 /** Visits that have not happened (or never did) may be dated ahead; any other is in the past. */
 const NOT_YET = new Set(['planned', 'cancelled', 'entered-in-error']);
 
+/** The system a visit's class codes are in, as FHIR writes them (Encounter.class). */
+export const ENCOUNTER_CLASS_SYSTEM = CodeSystem.actCode;
 const CLASS_CODES = ['AMB', 'VR', 'HH', 'IMP', 'EMER', 'ACUTE', 'NONAC', 'OBSENC', 'PRENC', 'SS', 'FLD'] as const;
 /** v3 ActCode encounter classes, stored in capitals; the words (any case) are those files use, Synthea's among them. */
 export const ENCOUNTER_CLASSES: Vocabulary<(typeof CLASS_CODES)[number]> = {
@@ -167,22 +169,22 @@ function readClock(text: string): { hour: number; minute: number } | undefined {
  * noon there, so the visit falls on that day in every zone a reader may be in. `serviceDate` is the
  * practice's day of it.
  */
-export function readVisitTime(text: string, time: string | undefined, what: string, context: VisitContext): { startsAt: Date; serviceDate: string } | { problem: string } {
+export function readVisitTime(text: string, time: string | undefined, what: string, context: VisitContext): { startsAt: Date; serviceDate: string } | { problem: string; code: 'DATE_FORMAT' | 'TIME_FORMAT' } {
   const given = text.trim();
   const zoned = ZONED.exec(given);
   if (zoned) {
     const day = readRecordDate(zoned[1]!, what, context);
-    if ('problem' in day) return day;
+    if ('problem' in day) return { ...day, code: 'DATE_FORMAT' };
     const at = DateTime.fromISO(given, { setZone: true });
-    if (!at.isValid || Number(zoned[2]) > 23 || Number(zoned[3]) > 59) return { problem: `${what} has a time of day that is not one.` };
+    if (!at.isValid || Number(zoned[2]) > 23 || Number(zoned[3]) > 59) return { problem: `${what} has a time of day that is not one.`, code: 'TIME_FORMAT' };
     return { startsAt: at.toJSDate(), serviceDate: at.setZone(context.zone).toISODate()! };
   }
   const split = time === undefined ? WITH_TIME.exec(given) : null;
   const day = readRecordDate(split ? split[1]! : given, what, context);
-  if ('problem' in day) return day;
+  if ('problem' in day) return { ...day, code: 'DATE_FORMAT' };
   const clockText = split ? split[2]! : time?.trim() || undefined;
   const clock = clockText === undefined ? { hour: 12, minute: 0 } : readClock(clockText);
-  if (!clock) return { problem: `${ENCOUNTER_FIELDS.time} "${clockText}" is not a time of day (e.g. 14:30 or 2:30 PM).` };
+  if (!clock) return { problem: `${ENCOUNTER_FIELDS.time} "${clockText}" is not a time of day (e.g. 14:30 or 2:30 PM).`, code: 'TIME_FORMAT' };
   const at = DateTime.fromISO(day.value, { zone: context.zone }).set(clock);
   return { startsAt: at.toJSDate(), serviceDate: day.value };
 }
@@ -249,11 +251,11 @@ export function checkEncounter(input: EncounterInput, context: VisitContext): Ch
   const status = c.choice('status', F.status, input.status, ENCOUNTER_STATUSES) ?? 'finished';
   const start = c.required('startsAt', input.startsAt, `${F.startsAt} is missing.`);
   const read = start === undefined ? undefined : readVisitTime(start, input.time, F.startsAt, context);
-  const when = read && 'problem' in read ? c.fail('startsAt', read.problem.includes('time of day') ? 'TIME_FORMAT' : 'DATE_FORMAT', read.problem) : read;
+  const when = read && 'problem' in read ? c.fail('startsAt', read.code, read.problem) : read;
   if (when && when.serviceDate > context.today && !NOT_YET.has(status)) c.fail('startsAt', 'DATE_FUTURE', `${F.startsAt} is in the future: book an appointment instead.`);
   if (when && context.dob && when.serviceDate < context.dob) c.fail('startsAt', 'BEFORE_BIRTH', `${F.startsAt} is before the date of birth.`);
   const endRead = input.endsAt?.trim() ? readVisitTime(input.endsAt, undefined, F.endsAt, context) : undefined;
-  const end = endRead && 'problem' in endRead ? c.fail('endsAt', 'DATE_FORMAT', endRead.problem) : endRead;
+  const end = endRead && 'problem' in endRead ? c.fail('endsAt', endRead.code, endRead.problem) : endRead;
   if (when && end && end.startsAt < when.startsAt) c.fail('endsAt', 'DATE_ORDER', 'the visit ends before it starts.');
   let duration: number | undefined;
   if (input.durationMinutes !== undefined && String(input.durationMinutes).trim() !== '') {

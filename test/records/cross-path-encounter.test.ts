@@ -94,6 +94,13 @@ const visitCases: VisitCase[] = [
     synthea: { START: 'last tuesday' },
   },
   {
+    name: 'no visit date',
+    answer: 'the visit date is missing',
+    csv: { date: '', time: '' },
+    fhir: { period: {} },
+    synthea: { START: '' },
+  },
+  {
     name: 'a time of day that is not one',
     answer: 'the visit time "25:00" is not a time of day (e.g. 14:30 or 2:30 PM)',
     cli: { '--date': '2026-03-09 25:00' },
