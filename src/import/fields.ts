@@ -9,7 +9,7 @@ import { describeLoincProblem } from '../codes/loinc.js';
 import { readNdc } from '../codes/ndc.js';
 import { readModifiers, readNdcUnit, readProcedureCode } from '../records/encounter.js';
 import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState, PATIENT_FIELDS, readPhone, readZip } from '../records/patient.js';
-import { asReason, notANumber, readNumber } from '../records/record.js';
+import { asReason, notANumber, readNumber, readTimeOfDay } from '../records/record.js';
 import { isScientific, readDate, type DateOrder } from '../dates.js';
 import { parseMoney } from '../money.js';
 
@@ -53,17 +53,11 @@ export function parseDate(input: string, context: FieldContext, what = 'the date
   return readDate(input, { today, order: context.dateOrder, what, past, spreadsheet: true });
 }
 
-/** "14:30", "2:30 PM", "1430" → "14:30". */
+/** "14:30", "2:30 PM", "1430" → "14:30", read as every path reads a time of day. */
 export function parseTime(input: string): Parsed<string> {
-  const m = /^(\d{1,2}):?(\d{2})(?::\d{2})?\s*([AaPp]\.?[Mm]\.?)?$/.exec(input.trim());
-  if (!m) return bad(`time "${input}" is not a time of day (e.g. 14:30 or 2:30 PM)`);
-  let hour = Number(m[1]);
-  const minute = Number(m[2]);
-  const ampm = m[3]?.toLowerCase()[0];
-  if (ampm === 'p' && hour < 12) hour += 12;
-  if (ampm === 'a' && hour === 12) hour = 0;
-  if (hour > 23 || minute > 59) return bad(`time "${input}" is not a time of day`);
-  return ok(`${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`);
+  const time = readTimeOfDay(input);
+  if (!time) return bad(`time "${input}" is not a time of day (e.g. 14:30 or 2:30 PM)`);
+  return ok(`${String(time.hour).padStart(2, '0')}:${String(time.minute).padStart(2, '0')}`);
 }
 
 /** A date with an optional time in the same cell ("3/4/2024 2:30 PM"). */

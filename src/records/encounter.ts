@@ -12,7 +12,7 @@ import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { parseMoney, type Cents } from '../money.js';
 import { PLACES_OF_SERVICE } from '../practice/code-lists.js';
 import { readDiagnosisCode } from './problem.js';
-import { readNumber, readRecordDate, RecordCheck, type Checked, type RecordContext, type Vocabulary } from './record.js';
+import { readNumber, readRecordDate, readTimeOfDay, RecordCheck, type Checked, type RecordContext, type Vocabulary } from './record.js';
 
 /** A visit's check needs the practice's zone: a time written without one is the practice's wall-clock time. */
 export interface VisitContext extends RecordContext {
@@ -150,19 +150,6 @@ export function parseDiagnosisPointers(text: string): { pointers: number[] } | {
 const ZONED = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const WITH_TIME = /^(.*?)[ T]+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?)$/;
 
-/** "14:30", "2:30 PM", "1430", "09:30:00" → hours and minutes; undefined when not a time of day. */
-function readClock(text: string): { hour: number; minute: number } | undefined {
-  const m = /^(\d{1,2}):?(\d{2})(?::\d{2}(?:\.\d+)?)?\s*([AaPp])?\.?(?:[Mm]\.?)?$/.exec(text.trim());
-  if (!m) return undefined;
-  let hour = Number(m[1]);
-  const minute = Number(m[2]);
-  const meridiem = m[3]?.toLowerCase();
-  if (meridiem && (hour < 1 || hour > 12)) return undefined;
-  if (meridiem === 'p' && hour < 12) hour += 12;
-  if (meridiem === 'a' && hour === 12) hour = 0;
-  return hour > 23 || minute > 59 ? undefined : { hour, minute };
-}
-
 /**
  * When a visit was, as any path writes it: an instant with its zone (FHIR, Synthea), or a date with or
  * without a time of day (typed, a cell, or a separate time cell) in the practice's zone. A date alone is
@@ -183,7 +170,7 @@ export function readVisitTime(text: string, time: string | undefined, what: stri
   const day = readRecordDate(split ? split[1]! : given, what, context);
   if ('problem' in day) return { ...day, code: 'DATE_FORMAT' };
   const clockText = split ? split[2]! : time?.trim() || undefined;
-  const clock = clockText === undefined ? { hour: 12, minute: 0 } : readClock(clockText);
+  const clock = clockText === undefined ? { hour: 12, minute: 0 } : readTimeOfDay(clockText);
   if (!clock) return { problem: `${ENCOUNTER_FIELDS.time} "${clockText}" is not a time of day (e.g. 14:30 or 2:30 PM).`, code: 'TIME_FORMAT' };
   const at = DateTime.fromISO(day.value, { zone: context.zone }).set(clock);
   return { startsAt: at.toJSDate(), serviceDate: day.value };
