@@ -1,18 +1,17 @@
 // Recording a visit the way a biller needs it: the encounter, its diagnoses in claim order, one
 // charge per procedure with diagnosis pointers and an amount, and the SOAP note, in one transaction.
+// The visit and each charge line are read by their declaration (src/records/encounter.ts), as every import reads them.
 import { asc, desc, eq, inArray } from 'drizzle-orm';
-import { DateTime } from 'luxon';
-import { readIcd10 } from '../codes/code-lists.js';
-import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
-import { CodeSystem } from '../codes/systems.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { charges, encounterDiagnoses, encounters, feeSchedule, locations, progressNotes, providers } from '../db/schema/index.js';
 import type { Db, DbOrTx } from '../db/types.js';
-import { badAmount, badDateTime, mistake, UsageError, ValidationError, type Issue } from '../errors.js';
+import { badAmount, mistake, UsageError, ValidationError, type Issue } from '../errors.js';
 import { parseMoney } from '../money.js';
+import type { PracticeClock } from '../practice/clock.js';
+import { checkCharge, checkEncounter, MAX_POINTERS, readProcedureCode, type ChargeValues, type EncounterValues } from '../records/encounter.js';
+import type { RecordProblem } from '../records/record.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
 import type { SoapNote } from './soap.js';
-import { parseDate, parseLocalDateTime } from './time.js';
 
 export interface EncounterInput {
   mrn: string;
@@ -34,38 +33,6 @@ export interface EncounterInput {
   note?: SoapNote;
 }
 
-interface ChargeLine {
-  codeSystem: string;
-  code: string;
-  modifiers: string[];
-  /** Places in the visit's diagnoses, as given; empty means the first four. */
-  pointers: number[];
-}
-
-const MAX_DIAGNOSES = 12;
-/** SV107 takes at most four diagnosis code pointers per service line. */
-export const MAX_POINTERS = 4;
-const POINTER_LETTERS = 'ABCDEFGHIJKL';
-
-/**
- * A service line's diagnosis pointers as people write them: places 1-12 in the visit's diagnoses, or
- * the CMS-1500 letters A-L, separated by commas, spaces, colons or plus signs ("1,2", "A B", "2").
- * Checks the form and the count; whether each place exists is the caller's to check.
- */
-export function parseDiagnosisPointers(text: string): { pointers: number[] } | { problem: string } {
-  const items = text.split(/[\s,:+]+/).filter(Boolean);
-  const pointers: number[] = [];
-  for (const item of items) {
-    const letter = POINTER_LETTERS.indexOf(item.toUpperCase());
-    const n = /^[0-9]{1,2}$/.test(item) ? Number(item) : item.length === 1 && letter >= 0 ? letter + 1 : NaN;
-    if (!(n >= 1 && n <= MAX_DIAGNOSES)) return { problem: `diagnosis pointer "${item}" is not a place from 1 to ${MAX_DIAGNOSES} (or a letter A to L)` };
-    if (pointers.includes(n)) return { problem: `diagnosis pointer ${n} is given twice` };
-    pointers.push(n);
-  }
-  if (pointers.length > MAX_POINTERS) return { problem: `a service line points at most at ${MAX_POINTERS} diagnoses (${pointers.length} given)` };
-  return { pointers };
-}
-
 /** "99213:25@1", "2", "36415": splits --cpt at commas, keeping the pointer numbers after an @ with their code. */
 function splitProcedures(text: string): string[] {
   const items: string[] = [];
@@ -77,129 +44,118 @@ function splitProcedures(text: string): string[] {
   return items;
 }
 
-function parseLines(input: EncounterInput, diagnosisCount: number, issues: Issue[]): ChargeLine[] {
+/** Each problem a declaration found, as an issue of the option that gave the field. */
+function issuesOf(problems: RecordProblem[], options: Record<string, string>, fallback: string): Issue[] {
+  return problems.map((p) => {
+    const option = options[p.field] ?? fallback;
+    return { path: option.split(' ')[0]!, code: p.code, message: `${option}: ${p.message}` };
+  });
+}
+
+export async function addEncounter(db: Db, actor: AuditActor, input: EncounterInput, clock: PracticeClock) {
   const items = splitProcedures(input.cpt);
-  if (items.length === 0) issues.push({ path: '--cpt', code: 'REQUIRED', message: 'Give at least one procedure code with --cpt, e.g. 99214.' });
   if (input.modifiers && items.length > 1) {
     throw new UsageError('--modifiers can only be used with a single --cpt code.', 'With several codes write the modifiers after each code: --cpt 99214:25,36415');
   }
   if (input.amount && items.length > 1) {
     throw new UsageError('--amount can only be used with a single --cpt code.', 'Several codes are priced from the fee schedule ("practice encounters fees set").');
   }
-  const lines: ChargeLine[] = [];
+  const amount = input.amount === undefined ? undefined : parseMoney(input.amount);
+  if (input.amount !== undefined && amount === undefined) throw mistake(badAmount('--amount'));
+  const dx = input.dx.split(',').map((s) => s.trim()).filter(Boolean);
+  const issues: Issue[] = [];
+  if (items.length === 0) issues.push({ path: '--cpt', code: 'REQUIRED', message: 'Give at least one procedure code with --cpt, e.g. 99214.' });
+  if (dx.length === 0) issues.push({ path: '--dx', code: 'REQUIRED', message: 'Give at least one diagnosis with --dx, e.g. E11.9 (a claim needs one).' });
+
+  const patient = await patientByMrn(db, input.mrn);
+  const provider = await providerByNpi(db, input.providerNpi);
+  const location = input.locationCode
+    ? await locationByCode(db, input.locationCode)
+    : provider.defaultLocationId
+      ? (await db.select().from(locations).where(eq(locations.id, provider.defaultLocationId)))[0]
+      : undefined;
+  const context = { today: clock.today, dob: patient.dob, zone: clock.zone };
+
+  // Each --cpt item: CODE:MOD:MOD@POINTERS, read by the charge declaration.
+  const lines: ChargeValues[] = [];
+  const unpriced: string[] = [];
+  const fees = await db.select({ codeSystem: feeSchedule.codeSystem, code: feeSchedule.code, amountCents: feeSchedule.amountCents }).from(feeSchedule);
   for (const item of items) {
     const [procedure, pointerText] = item.split('@');
     const [rawCode, ...mods] = procedure!.split(':');
-    const code = normalizeProcedureCode(rawCode ?? '');
-    let pointers: number[] = [];
-    if (pointerText !== undefined) {
-      const parsed = parseDiagnosisPointers(pointerText);
-      if ('problem' in parsed) issues.push({ path: '--cpt', code: 'POINTER', message: `${rawCode}: ${parsed.problem}.` });
-      else if (parsed.pointers.length === 0) issues.push({ path: '--cpt', code: 'POINTER', message: `${rawCode}: give the diagnoses after @, e.g. ${rawCode}@1,2.` });
-      else pointers = parsed.pointers;
-      const missing = pointers.filter((p) => p > diagnosisCount);
-      if (missing.length) {
-        issues.push({ path: '--cpt', code: 'POINTER_TARGET', message: `${rawCode} points at diagnosis ${missing.join(', ')}, but --dx lists ${diagnosisCount}.` });
-      }
+    const option = `--cpt ${rawCode}`;
+    if (pointerText !== undefined && pointerText.trim() === '') {
+      issues.push({ path: '--cpt', code: 'POINTER', message: `${option}: give the diagnoses after @, e.g. ${rawCode}@1,2.` });
+      continue;
     }
-    const { modifiers, invalid } = parseModifiers(input.modifiers && items.length === 1 ? [...mods, ...input.modifiers.split(/[\s,]+/)] : mods);
-    if (!code) issues.push({ path: '--cpt', code: 'CPT_FORM', message: `"${rawCode}" is not a CPT or HCPCS code (5 digits such as 99214, or a letter and 4 digits such as G0439).` });
-    if (invalid.length) issues.push({ path: '--cpt', code: 'MODIFIER', message: `Modifier(s) ${invalid.join(', ')} are not valid: a modifier is two letters or digits, e.g. 25.` });
-    if (modifiers.length > 4) issues.push({ path: '--cpt', code: 'MODIFIERS', message: 'A procedure line takes at most 4 modifiers.' });
-    if (code) lines.push({ codeSystem: procedureCodeSystem(code)!, code, modifiers, pointers });
+    const known = readProcedureCode(rawCode ?? '');
+    const fee = 'code' in known ? fees.find((f) => f.code === known.code && f.codeSystem === known.codeSystem)?.amountCents : undefined;
+    if ('code' in known && amount === undefined && fee === undefined) unpriced.push(known.code);
+    const checked = checkCharge(
+      {
+        code: rawCode,
+        modifiers: input.modifiers && items.length === 1 ? [...mods, ...input.modifiers.split(/[\s,]+/)] : mods,
+        // An unpriced line is refused below, once every other problem has been told.
+        amount: { cents: amount ?? fee ?? 0 },
+        diagnosisPointers: pointerText,
+      },
+      { ...context, diagnosisCount: dx.length },
+    );
+    if ('problems' in checked) issues.push(...issuesOf(checked.problems, { amount: '--amount' }, option));
+    else lines.push(checked.values);
   }
-  return lines;
-}
-
-function parseDiagnoses(text: string, issues: Issue[]): string[] {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) issues.push({ path: '--dx', code: 'REQUIRED', message: 'Give at least one diagnosis with --dx, e.g. E11.9 (a claim needs one).' });
-  if (items.length > MAX_DIAGNOSES) issues.push({ path: '--dx', code: 'DX_COUNT', message: `A visit takes at most ${MAX_DIAGNOSES} diagnoses.` });
-  const codes: string[] = [];
-  for (const item of items) {
-    const read = readIcd10(item);
-    if ('problem' in read) issues.push({ path: '--dx', code: 'ICD10', message: read.problem });
-    else if (codes.includes(read.code)) issues.push({ path: '--dx', code: 'DX_REPEATED', message: `${read.code} is listed twice in --dx.` });
-    else codes.push(read.code);
-  }
-  return codes;
-}
-
-export async function addEncounter(db: Db, actor: AuditActor, input: EncounterInput, clock: { now: Date; today: string; zone: string }) {
-  const issues: Issue[] = [];
-  const diagnoses = parseDiagnoses(input.dx, issues);
-  const lines = parseLines(input, diagnoses.length, issues);
-  const day = parseDate(input.when, clock.today);
-  const startsAt = parseLocalDateTime(input.when, clock.zone, clock.today) ?? (day ? DateTime.fromISO(day, { zone: clock.zone }).set({ hour: 12 }).toJSDate() : undefined);
-  if (!startsAt) issues.push(badDateTime('--date'));
-  const serviceDate = startsAt ? DateTime.fromJSDate(startsAt, { zone: clock.zone }).toISODate()! : undefined;
-  if (serviceDate && serviceDate > clock.today) issues.push({ path: '--date', code: 'DATE_FUTURE', message: 'The visit date is in the future: book an appointment instead.' });
-  let duration: number | undefined;
-  if (input.durationMinutes !== undefined) {
-    duration = Number(input.durationMinutes);
-    if (!Number.isInteger(duration) || duration <= 0 || duration > 24 * 60) issues.push({ path: '--duration', code: 'DURATION', message: '--duration must be a whole number of minutes (1 to 1440).' });
-  }
-  const amount = input.amount === undefined ? undefined : parseMoney(input.amount);
-  if (input.amount !== undefined && amount === undefined) issues.push(badAmount('--amount'));
+  const typeLine = lines.find((l) => /^99[0-9]{3}$/.test(l.code)) ?? lines[0];
+  const visit = checkEncounter(
+    { startsAt: input.when, durationMinutes: input.durationMinutes, placeOfService: location?.placeOfService, type: typeLine && { code: typeLine.code, codeSystem: typeLine.codeSystem }, diagnoses: dx.map((code) => ({ code })) },
+    context,
+  );
+  if ('problems' in visit) issues.push(...issuesOf(visit.problems, { startsAt: '--date', durationMinutes: '--duration', endsAt: '--duration', diagnoses: '--dx', placeOfService: '--location', type: '--cpt' }, '--date'));
   if (issues.length) throw new ValidationError(issues);
+  if (unpriced.length) {
+    throw new ValidationError(
+      [{ path: '--amount', code: 'NO_FEE', message: `No fee is set for ${unpriced.join(', ')}.` }],
+      `No fee is set for ${unpriced.join(', ')}: give --amount (one code) or set the fee with "practice encounters fees set ${unpriced[0]} <amount>".`,
+    );
+  }
+  const v = (visit as { values: EncounterValues }).values;
 
   return db.transaction(async (tx) => {
-    const patient = await patientByMrn(tx, input.mrn);
-    const provider = await providerByNpi(tx, input.providerNpi);
-    const location = input.locationCode
-      ? await locationByCode(tx, input.locationCode)
-      : provider.defaultLocationId
-        ? (await tx.select().from(locations).where(eq(locations.id, provider.defaultLocationId)))[0]
-        : undefined;
-    if (serviceDate! < patient.dob) throw new ValidationError([{ path: '--date', code: 'BEFORE_BIRTH', message: 'The visit date is before the date of birth.' }]);
-    const fees = await tx
-      .select({ codeSystem: feeSchedule.codeSystem, code: feeSchedule.code, amountCents: feeSchedule.amountCents })
-      .from(feeSchedule)
-      .where(inArray(feeSchedule.code, lines.map((l) => l.code)));
-    const priced = lines.map((line) => ({ ...line, amountCents: amount ?? fees.find((f) => f.code === line.code && f.codeSystem === line.codeSystem)?.amountCents }));
-    const unpriced = priced.filter((l) => l.amountCents === undefined).map((l) => l.code);
-    if (unpriced.length) {
-      throw new ValidationError(
-        [{ path: '--amount', code: 'NO_FEE', message: `No fee is set for ${unpriced.join(', ')}.` }],
-        `No fee is set for ${unpriced.join(', ')}: give --amount (one code) or set the fee with "practice encounters fees set ${unpriced[0]} <amount>".`,
-      );
-    }
-    const typeLine = lines.find((l) => /^99[0-9]{3}$/.test(l.code)) ?? lines[0]!;
     const [encounter] = await tx
       .insert(encounters)
       .values({
         patientId: patient.id,
         providerId: provider.id,
         locationId: location?.id ?? null,
-        startsAt: startsAt!,
-        endsAt: duration ? new Date(startsAt!.getTime() + duration * 60_000) : null,
-        durationMinutes: duration ?? null,
-        status: 'finished',
-        encounterClass: location?.placeOfService === '02' || location?.placeOfService === '10' ? 'VR' : 'AMB',
-        typeSystem: typeLine.codeSystem,
-        typeCode: typeLine.code,
-        reasonSystem: CodeSystem.icd10cm,
-        reasonCode: diagnoses[0]!,
+        startsAt: v.startsAt,
+        endsAt: v.endsAt,
+        durationMinutes: v.durationMinutes,
+        status: v.status,
+        encounterClass: v.encounterClass,
+        typeSystem: v.typeSystem,
+        typeCode: v.typeCode,
+        reasonSystem: v.diagnoses[0]!.codeSystem,
+        reasonCode: v.diagnoses[0]!.code,
       })
       .returning({ id: encounters.id });
     const encounterId = encounter!.id;
-    await tx.insert(encounterDiagnoses).values(diagnoses.map((code, i) => ({ encounterId, position: i + 1, codeSystem: CodeSystem.icd10cm, code })));
+    await tx.insert(encounterDiagnoses).values(v.diagnoses.map((d) => ({ encounterId, position: d.position, codeSystem: d.codeSystem, code: d.code })));
     // A line without pointers of its own is for the first four diagnoses.
-    const firstFour = diagnoses.slice(0, MAX_POINTERS).map((_, i) => i + 1);
-    const pointersOf = (line: ChargeLine) => (line.pointers.length ? line.pointers : firstFour);
+    const firstFour = v.diagnoses.slice(0, MAX_POINTERS).map((d) => d.position);
+    const pointersOf = (line: ChargeValues) => (line.diagnosisPointers.length ? line.diagnosisPointers : firstFour);
     const chargeRows = await tx
       .insert(charges)
       .values(
-        priced.map((line) => ({
+        lines.map((line) => ({
           patientId: patient.id,
           encounterId,
           providerId: provider.id,
           locationId: location?.id ?? null,
-          serviceDate: serviceDate!,
+          serviceDate: v.serviceDate,
           codeSystem: line.codeSystem,
           code: line.code,
           modifiers: line.modifiers,
-          amountCents: line.amountCents!,
+          units: line.units,
+          amountCents: line.amountCents,
           diagnosisPointers: pointersOf(line),
           placeOfService: location?.placeOfService ?? null,
         })),
@@ -209,20 +165,20 @@ export async function addEncounter(db: Db, actor: AuditActor, input: EncounterIn
     if (input.note) {
       const [note] = await tx
         .insert(progressNotes)
-        .values({ patientId: patient.id, encounterId, authorId: provider.id, noteDate: serviceDate!, ...input.note, status: 'final', signedAt: clock.now })
+        .values({ patientId: patient.id, encounterId, authorId: provider.id, noteDate: v.serviceDate, ...input.note, status: 'final', signedAt: clock.now })
         .returning({ id: progressNotes.id });
       noteId = note!.id;
     }
     await recordAudit(tx, actor, [
-      { action: 'insert', entity: 'encounters', entityId: encounterId, details: { patientId: patient.id, diagnoses: diagnoses.length, chargeIds: chargeRows.map((c) => c.id), noteId: noteId ?? null, priced: amount === undefined ? 'fee-schedule' : 'amount' } },
+      { action: 'insert', entity: 'encounters', entityId: encounterId, details: { patientId: patient.id, diagnoses: v.diagnoses.length, chargeIds: chargeRows.map((c) => c.id), noteId: noteId ?? null, priced: amount === undefined ? 'fee-schedule' : 'amount' } },
       ...chargeRows.map((c) => ({ action: 'insert', entity: 'charges', entityId: c.id, details: { encounterId } })),
       ...(noteId ? [{ action: 'insert', entity: 'progress_notes', entityId: noteId, details: { encounterId } }] : []),
     ]);
     return {
       encounterId,
-      serviceDate: serviceDate!,
-      diagnoses: diagnoses.map((code, i) => ({ position: i + 1, code })),
-      charges: chargeRows.map((c, i) => ({ id: c.id, code: c.code, modifiers: priced[i]!.modifiers, amountCents: c.amountCents, diagnosisPointers: pointersOf(priced[i]!) })),
+      serviceDate: v.serviceDate,
+      diagnoses: v.diagnoses.map((d) => ({ position: d.position, code: d.code })),
+      charges: chargeRows.map((c, i) => ({ id: c.id, code: c.code, modifiers: lines[i]!.modifiers, amountCents: c.amountCents, diagnosisPointers: pointersOf(lines[i]!) })),
       noteId: noteId ?? null,
     };
   });
@@ -247,11 +203,11 @@ export async function listEncounters(db: DbOrTx, mrn: string) {
 }
 
 export async function setFee(db: Db, actor: AuditActor, codeText: string, amountText: string) {
-  const code = normalizeProcedureCode(codeText);
-  if (!code) throw new UsageError(`"${codeText}" is not a CPT or HCPCS code (e.g. 99214 or G0439).`);
+  const read = readProcedureCode(codeText);
+  if ('problem' in read) throw new UsageError(read.problem);
+  const { code, codeSystem } = read;
   const amountCents = parseMoney(amountText);
   if (amountCents === undefined) throw mistake(badAmount('The fee'));
-  const codeSystem = procedureCodeSystem(code)!;
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(feeSchedule)

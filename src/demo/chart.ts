@@ -1,14 +1,14 @@
 // One demo patient's chart as it is written: the rows of every kind that belong to the patient, with
 // the ids they will have, so a visit's vitals, charges and vaccines can point at each other.
-// The kinds declared in src/records/ (problems, medications, allergies, immunizations, vital signs, lab
-// results) go through their declaration's check first, the one `practice <kind> add` and the imports use,
-// so a demo row is always a row the CLI would accept, normalised the same way. The checks read code tables
+// The kinds declared in src/records/ (visits and their charges, problems, medications, allergies,
+// immunizations, vital signs, lab results) go through their declaration's check first, the one
+// `practice <kind> add` and the imports use, so a demo row is always a row the CLI would accept, normalised the same way. The checks read code tables
 // and units in memory: no database round trip, the batch still loads by COPY.
 import { describeLoincProblem } from '../codes/loinc.js';
-import { procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem } from '../codes/systems.js';
 import { PracticeError } from '../errors.js';
 import { checkAllergy, type AllergyInput } from '../records/allergy.js';
+import { checkCharge, checkEncounter, visitColumns, type VisitContext } from '../records/encounter.js';
 import { checkImmunization, type IMMUNIZATION_STATUSES } from '../records/immunization.js';
 import { LAB_TESTS } from '../records/lab.js';
 import { checkMedication, type MedicationInput } from '../records/medication.js';
@@ -226,22 +226,41 @@ export class PatientChart {
     });
   }
 
-  /** A charge line at the practice's own fee for the code. */
-  charge(visit: { encounterId: number; providerId: number; day: number; placeOfService: string }, code: string, pointers: number[]): number {
+  /**
+   * A visit as its declaration reads it (the one `encounters add` and the imports use): the encounter row
+   * with its diagnoses in claim order. Written once the visit is over, under the id it was given at its start.
+   */
+  visit(v: { id: number; providerId: number; startsAt: Date; durationMinutes: number; placeOfService: string; type: Coding; reason: string; diagnoses: Coding[]; isNewPatient: boolean; followUpWeeks: number | null }): void {
+    const visit = accepted(
+      'a visit',
+      checkEncounter(
+        { startsAt: v.startsAt.toISOString(), durationMinutes: v.durationMinutes, placeOfService: v.placeOfService, type: { code: v.type.code, display: v.type.display }, reason: { text: v.reason }, diagnoses: v.diagnoses },
+        this.visitContext,
+      ),
+    );
+    const id = this.sink.add('encounters', { patientId: this.patientId, providerId: v.providerId, locationId: this.locationId, ...visitColumns(visit), isNewPatient: v.isNewPatient, followUpWeeks: v.followUpWeeks, sourceSystem: null, sourceId: null });
+    if (id !== v.id) throw new DemoRecordError('a visit', [`it was written as visit ${id}, but its records point at visit ${v.id}`]);
+    for (const d of visit.diagnoses) this.sink.add('encounterDiagnoses', { encounterId: id, position: d.position, codeSystem: d.codeSystem, code: d.code, display: d.display });
+  }
+
+  private get visitContext(): VisitContext {
+    return { ...this.context, zone: this.cal.timeZone };
+  }
+
+  /** A charge line at the practice's own fee for the code, as its declaration reads it, for a visit listing `diagnosisCount` diagnoses. */
+  charge(visit: { encounterId: number; providerId: number; day: number; placeOfService: string }, code: string, pointers: number[], diagnosisCount: number): number {
+    const charge = accepted(
+      'a charge',
+      checkCharge({ serviceDate: this.cal.date(visit.day), code, amount: { cents: FEES[code]! }, diagnosisPointers: pointers, placeOfService: visit.placeOfService }, { ...this.context, diagnosisCount }),
+    );
     return this.sink.add('charges', {
       patientId: this.patientId,
       encounterId: visit.encounterId,
       providerId: visit.providerId,
       locationId: this.locationId,
-      serviceDate: this.cal.date(visit.day),
-      codeSystem: procedureCodeSystem(code)!,
-      code,
-      modifiers: [],
-      units: 1,
-      amountCents: FEES[code]!,
-      diagnosisPointers: pointers,
-      placeOfService: visit.placeOfService,
-      ndcCode: null,
+      ...charge,
+      serviceDate: charge.serviceDate!,
+      ndcQuantity: charge.ndcQuantity === null ? null : String(charge.ndcQuantity),
       status: 'unbilled',
       sourceSystem: null,
       sourceId: null,

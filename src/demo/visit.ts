@@ -2,7 +2,6 @@
 // encounter with its visit code (new-patient codes 99202-99205 or preventive 9938x on a first visit),
 // diagnoses in claim order, vitals, labs with their charges, depression and tobacco screening, the
 // vaccines due, and the charge lines with diagnosis pointers.
-import { procedureCodeSystem } from '../codes/procedure-codes.js';
 import { CodeSystem } from '../codes/systems.js';
 import { ACUTE_DIAGNOSES, CONDITIONS, E_M, ENCOUNTER_DX, LOINC, OTITIS, PREVENTIVE, SNOMED, VACCINES, type Coding, type Vaccine } from './catalog.js';
 import type { PlannedVisit } from './life.js';
@@ -71,26 +70,8 @@ export function recordVisit(person: Person, reg: Registration, visit: PlannedVis
   const startsAt = cal.at(day, minutes);
   const type = visitType(visit, ageNow, memory, reg);
 
-  const encounterId = sink.add('encounters', {
-    patientId,
-    providerId: provider,
-    locationId: chart.locationId,
-    startsAt,
-    endsAt: cal.at(day, minutes + type.duration),
-    durationMinutes: type.duration,
-    status: 'finished',
-    encounterClass: 'AMB',
-    typeSystem: procedureCodeSystem(type.code)!,
-    typeCode: type.code,
-    typeDisplay: type.display,
-    reason: type.reason,
-    reasonSystem: null,
-    reasonCode: null,
-    isNewPatient: visit.kind === 'new',
-    followUpWeeks: visit.kind === 'chronic' ? Math.round(followUpDays / 7) : null,
-    sourceSystem: null,
-    sourceId: null,
-  });
+  // The visit is written once it is over (its diagnoses are known then); its records point at the id it will have.
+  const encounterId = sink.peek('encounters');
   chart.appointment(day, minutes, type.duration, provider, type.reason, 'kept');
   const noShowRate = reg.plan === 'medicaid' ? 0.13 : 0.08;
   if (r.chance(noShowRate)) chart.appointment(Math.max(reg.startDay, cal.weekday(day - r.int(3, 20))), 9 * 60 + r.int(0, 28) * 15, type.duration, provider, type.reason, 'no-show');
@@ -111,7 +92,9 @@ export function recordVisit(person: Person, reg: Registration, visit: PlannedVis
   }
   const pointerOf = (code: string) => diagnoses.findIndex((d) => d.code === code) + 1 || 1;
   const billed = { encounterId, providerId: provider, day, placeOfService: reg.placeOfService };
-  const charge = (code: string, pointers: number[]) => chart.charge(billed, code, pointers);
+  // Charge lines are entered once the visit's diagnoses are all listed: each points at one of them.
+  const lines: [code: string, pointers: number[]][] = [];
+  const charge = (code: string, pointers: number[]) => void lines.push([code, pointers]);
 
   // Vitals as `practice vitals add` records them: BP panel with its two components, weight, height, the
   // BMI worked out from the weight and height as recorded, pulse.
@@ -242,6 +225,8 @@ export function recordVisit(person: Person, reg: Registration, visit: PlannedVis
     });
   }
 
-  diagnoses.slice(0, 12).forEach((dx, i) => sink.add('encounterDiagnoses', { encounterId, position: i + 1, codeSystem: CodeSystem.icd10cm, code: dx.code, display: dx.display }));
-  charge(type.code, diagnoses.slice(0, 4).map((_, i) => i + 1));
+  const listed = diagnoses.slice(0, 12);
+  chart.visit({ id: encounterId, providerId: provider, startsAt, durationMinutes: type.duration, placeOfService: reg.placeOfService, type, reason: type.reason, diagnoses: listed, isNewPatient: visit.kind === 'new', followUpWeeks: visit.kind === 'chronic' ? Math.round(followUpDays / 7) : null });
+  charge(type.code, listed.slice(0, 4).map((_, i) => i + 1));
+  for (const [code, pointers] of lines) chart.charge(billed, code, pointers, listed.length);
 }

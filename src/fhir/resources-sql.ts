@@ -7,6 +7,7 @@ import { getTableName, sql, type SQL } from 'drizzle-orm';
 import { alias, type PgTable } from 'drizzle-orm/pg-core';
 import { CodeSystem } from '../codes/systems.js';
 import * as s from '../db/schema/index.js';
+import { ENCOUNTER_CLASS_SYSTEM } from '../records/encounter.js';
 import { LANGUAGE_TAG, SEX_SNOMED } from '../records/patient.js';
 import { FHIR_APPOINTMENT_STATUSES } from '../records/appointment.js';
 import { FHIR_RELATIONSHIP_OF_X12 } from '../records/coverage.js';
@@ -128,7 +129,7 @@ export function encounterResource(): SqlResource {
       id: idOf(idPrefix.encounter, t.id),
       meta: meta(Profile.encounter),
       status: t.status,
-      class: obj({ system: CodeSystem.actCode, code: t.encounterClass }),
+      class: obj({ system: ENCOUNTER_CLASS_SYSTEM, code: t.encounterClass }),
       type: arr(firstOf(concept(t.typeSystem, t.typeCode, t.typeDisplay), obj({ text: 'Office visit' }))),
       subject: patientRef(t.patientId),
       participant: when(present(t.providerId), arr(obj({ individual: practitionerRef(t.providerId) }))),

@@ -8,6 +8,7 @@ import { ALLERGY_FIELDS } from '../records/allergy.js';
 import { IMMUNIZATION_FIELDS } from '../records/immunization.js';
 import { LAB_FIELDS } from '../records/lab.js';
 import { MEDICATION_FIELDS } from '../records/medication.js';
+import { ENCOUNTER_CLASSES } from '../records/encounter.js';
 import { NOTE_FIELDS } from '../records/note.js';
 import { PATIENT_FIELDS } from '../records/patient.js';
 import { PROBLEM_FIELDS } from '../records/problem.js';
@@ -142,12 +143,15 @@ export const kindSpecs = {
     fields: [
       chart,
       recordId('visit'),
-      date('visit date', 'visit date', 'date of service', 'dos', 'service date', 'encounter date'),
-      f('time', 'time', 'visit time', 'visit time', 'start time'),
-      f('visit_code', 'procedure', 'CPT/HCPCS visit code (e.g. 99213)', 'cpt', 'visit type code', 'e/m code', 'em code', 'code'),
+      declared(date('visit date (a time in the cell is read too)', 'visit date', 'date of service', 'dos', 'service date', 'encounter date')),
+      declared(f('time', 'time', 'visit time', 'visit time', 'start time')),
+      declared(f('visit_code', 'procedure', 'CPT/HCPCS visit code (e.g. 99213)', 'cpt', 'visit type code', 'e/m code', 'em code', 'code')),
       f('visit_type', 'text', 'kind of visit as written', 'type', 'visit type', 'encounter type'),
+      declared(f('visit_class', 'text', `visit class: ${choices(ENCOUNTER_CLASSES)} (or office, telehealth, home, inpatient, emergency)`, 'class', 'encounter class', 'setting')),
+      declared(f('provider_npi', 'id', "the rendering provider's NPI", 'npi', 'provider npi', 'rendering npi', 'rendering provider npi')),
+      declared(f('diagnoses', 'text', 'ICD-10-CM diagnoses in claim order, e.g. E11.9, I10', 'dx', 'dx codes', 'diagnosis codes', 'icd10', 'icd-10')),
       f('reason', 'text', 'reason for the visit', 'chief complaint', 'cc', 'reason for visit'),
-      f('duration', 'integer', 'minutes', 'minutes', 'length'),
+      declared(f('duration', 'integer', 'minutes', 'minutes', 'length')),
     ],
     required: [['chart_number'], ['date']],
   },
@@ -156,16 +160,16 @@ export const kindSpecs = {
       chart,
       recordId('charge'),
       f('visit_id', 'id', "the visit's id in the old system", 'encounter id', 'visit #'),
-      f('service_date', 'date', 'date of service', 'dos', 'date of service', 'date', 'service date'),
-      f('code', 'procedure', 'CPT or HCPCS code', 'cpt', 'hcpcs', 'cpt code', 'procedure code', 'proc code'),
-      f('modifiers', 'modifiers', 'modifiers (e.g. 25 or 25,59)', 'modifier', 'mod', 'mods'),
-      f('units', 'integer', 'units', 'qty', 'unit', 'quantity'),
-      f('amount', 'money', 'charge amount (e.g. 125.00)', 'charge', 'fee', 'amount', 'billed'),
-      f('diagnosis_pointers', 'text', "the visit's diagnoses this line is for: places 1-12 or letters A-L, e.g. 1,2 (empty: the first four)", 'dx pointers', 'dx pointer', 'diagnosis pointer', 'pointers', 'pointer', 'dx ptr'),
-      f('place_of_service', 'text', 'place of service code (e.g. 11)', 'pos', 'place of service'),
-      f('ndc', 'ndc', 'NDC for drug charges', 'ndc code'),
-      f('ndc_quantity', 'number', 'amount of the drug given, in the NDC unit', 'ndc qty', 'drug quantity'),
-      f('ndc_unit', 'ndc-unit', 'unit of that amount: UN, ML, GR, ME (mg) or F2 (international units)', 'ndc uom', 'drug unit'),
+      declared(f('service_date', 'date', 'date of service', 'dos', 'date of service', 'date', 'service date')),
+      declared(f('code', 'procedure', 'CPT or HCPCS code', 'cpt', 'hcpcs', 'cpt code', 'procedure code', 'proc code')),
+      declared(f('modifiers', 'modifiers', 'modifiers (e.g. 25 or 25,59)', 'modifier', 'mod', 'mods')),
+      declared(f('units', 'integer', 'units', 'qty', 'unit', 'quantity')),
+      declared(f('amount', 'money', 'charge amount (e.g. 125.00)', 'charge', 'fee', 'amount', 'billed')),
+      declared(f('diagnosis_pointers', 'text', "the visit's diagnoses this line is for: places 1-12 or letters A-L, e.g. 1,2 (empty: the first four)", 'dx pointers', 'dx pointer', 'diagnosis pointer', 'pointers', 'pointer', 'dx ptr')),
+      declared(f('place_of_service', 'text', 'place of service code (e.g. 11)', 'pos', 'place of service')),
+      declared(f('ndc', 'ndc', 'NDC for drug charges', 'ndc code')),
+      declared(f('ndc_quantity', 'number', 'amount of the drug given, in the NDC unit', 'ndc qty', 'drug quantity')),
+      declared(f('ndc_unit', 'ndc-unit', 'unit of that amount: UN, ML, GR, ME (mg) or F2 (international units)', 'ndc uom', 'drug unit')),
     ],
     required: [['chart_number'], ['service_date'], ['code'], ['amount']],
   },

@@ -12,6 +12,7 @@ import { checkImmunization } from '../records/immunization.js';
 import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
 import { checkObservationValue } from '../records/observation.js';
+import { checkEncounter, visitColumns } from '../records/encounter.js';
 import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
 import { checkAppointment } from '../records/appointment.js';
 import { checkCoverage, X12_RELATIONSHIPS } from '../records/coverage.js';
@@ -173,7 +174,6 @@ function when(resource: Json, prefix: string): { start?: string; end?: string } 
 const observationCategories = new Set(['vital-signs', 'laboratory', 'survey', 'social-history', 'exam', 'imaging', 'procedure', 'therapy', 'activity']);
 const vitalLoinc = new Set(['85354-9', '8480-6', '8462-4', '29463-7', '8302-2', '39156-5', '8310-5', '8867-4', '9279-1', '59408-5', '2708-6', '8287-5', '9843-4']);
 const observationStatuses = new Set(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown']);
-const encounterStatuses = new Set(['planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error', 'unknown']);
 const requestIntents = new Set(['proposal', 'plan', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option']);
 const orderStatuses = new Set(['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown']);
 // SNOMED CT categories MADiE and US Core use on ServiceRequest.
@@ -505,41 +505,46 @@ function mapPatient(r: Json, b: Builder): void {
 function mapEncounter(r: Json, b: Builder): void {
   const patient = b.patientRef(r.subject);
   const period = r.period ?? {};
-  if (!period.start) b.reject('the visit has no start (period.start)');
-  if (!patient || b.item.problems.length) return;
   const type = coded(r.type?.[0]);
   const reason = coded(r.reasonCode?.[0]);
-  const values: Record<string, unknown> = {};
-  const participant = (r.participant ?? []).find((p: Json) => refTo(b.context, p.individual, 'Practitioner'));
-  const links = b.provider(values, 'providerId', participant?.individual);
-  b.add('encounters', patient, {
-    ...values,
-    startsAt: instantOf(period.start),
-    endsAt: instantOf(period.end) ?? null,
-    status: encounterStatuses.has(r.status) ? r.status : 'unknown',
-    encounterClass: r.class?.code ?? 'AMB',
-    typeSystem: type?.codeSystem ?? null,
-    typeCode: type?.code ?? null,
-    typeDisplay: type?.display ?? null,
-    reason: conceptText(r.reasonCode?.[0]) ?? null,
-    reasonSystem: reason?.codeSystem ?? null,
-    reasonCode: reason?.code ?? null,
-    durationMinutes: lengthMinutes(r.length) ?? null,
-  }, { links });
-  const disposition = coded(r.hospitalization?.dischargeDisposition);
-  if (disposition) b.item.records.at(-1)!.qualifiers = [{ qualifier: 'discharge-disposition', ...disposition }];
+  // The rank is the claim position when it is one; otherwise the first free position.
   const used = new Set<number>();
+  const diagnoses: { code: string; codeSystem: string; display?: string; position: number }[] = [];
   for (const d of r.diagnosis ?? []) {
     const id = refTo(b.context, d.condition, 'Condition');
-    const condition = id ? coded(b.context.conditions.get(id)?.code) : undefined;
+    const condition = id ? coded(b.context.conditions.get(id)?.code, CodeSystem.icd10cm) : undefined;
     if (!condition) continue;
-    // The rank is the claim position when it is one; otherwise the first free position.
     let position = Number.isInteger(d.rank) && d.rank >= 1 && !used.has(d.rank) ? d.rank : 1;
     while (used.has(position)) position++;
     if (position > 12) continue;
     used.add(position);
-    b.item.diagnoses = [...(b.item.diagnoses ?? []), { encounter: b.sourceId, position, ...condition }];
+    diagnoses.push({ ...condition, position });
   }
+  const visit = b.checked(
+    checkEncounter(
+      {
+        startsAt: period.start,
+        endsAt: period.end,
+        durationMinutes: lengthMinutes(r.length),
+        status: r.status,
+        encounterClass: r.class?.code,
+        type: type && { ...type },
+        reason: { ...reason, text: conceptText(r.reasonCode?.[0]) },
+        diagnoses,
+      },
+      // FHIR instants carry their zone; a date alone is read in the practice's (UTC before it is set up).
+      { ...b.context.record, zone: b.context.record.zone ?? 'UTC' },
+    ),
+  );
+  if (!patient || !visit) return;
+  const values: Record<string, unknown> = {};
+  const participant = (r.participant ?? []).find((p: Json) => refTo(b.context, p.individual, 'Practitioner'));
+  const links = b.provider(values, 'providerId', participant?.individual);
+  const columns = visitColumns(visit);
+  b.add('encounters', patient, { ...values, ...columns, startsAt: columns.startsAt.toISOString(), endsAt: columns.endsAt?.toISOString() ?? null }, { links });
+  const disposition = coded(r.hospitalization?.dischargeDisposition);
+  if (disposition) b.item.records.at(-1)!.qualifiers = [{ qualifier: 'discharge-disposition', ...disposition }];
+  if (visit.diagnoses.length) b.item.diagnoses = visit.diagnoses.map((d) => ({ encounter: b.sourceId, position: d.position, codeSystem: d.codeSystem, code: d.code, ...(d.display ? { display: d.display } : {}) }));
 }
 
 function lengthMinutes(length: Json | undefined): number | undefined {

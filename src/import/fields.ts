@@ -7,9 +7,9 @@ import { readCvx } from '../codes/code-lists.js';
 import { readRxnorm } from '../codes/drug-codes.js';
 import { describeLoincProblem } from '../codes/loinc.js';
 import { readNdc } from '../codes/ndc.js';
-import { normalizeProcedureCode, parseModifiers, procedureCodeSystem } from '../codes/procedure-codes.js';
+import { readModifiers, readNdcUnit, readProcedureCode } from '../records/encounter.js';
 import { normalizeEthnicity, normalizeRace, normalizeSex, normalizeState, PATIENT_FIELDS, readPhone, readZip } from '../records/patient.js';
-import { asReason, notANumber, readNumber, type FieldType } from '../records/record.js';
+import { asReason, notANumber, readNumber, readTimeOfDay, type FieldType } from '../records/record.js';
 import { isScientific, readDate, type DateOrder } from '../dates.js';
 import { parseMoney } from '../money.js';
 
@@ -53,17 +53,11 @@ export function parseDate(input: string, context: FieldContext, what = 'the date
   return readDate(input, { today, order: context.dateOrder, what, past, spreadsheet: true });
 }
 
-/** "14:30", "2:30 PM", "1430" → "14:30". */
+/** "14:30", "2:30 PM", "1430" → "14:30", read as every path reads a time of day. */
 export function parseTime(input: string): Parsed<string> {
-  const m = /^(\d{1,2}):?(\d{2})(?::\d{2})?\s*([AaPp]\.?[Mm]\.?)?$/.exec(input.trim());
-  if (!m) return bad(`time "${input}" is not a time of day (e.g. 14:30 or 2:30 PM)`);
-  let hour = Number(m[1]);
-  const minute = Number(m[2]);
-  const ampm = m[3]?.toLowerCase()[0];
-  if (ampm === 'p' && hour < 12) hour += 12;
-  if (ampm === 'a' && hour === 12) hour = 0;
-  if (hour > 23 || minute > 59) return bad(`time "${input}" is not a time of day`);
-  return ok(`${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`);
+  const time = readTimeOfDay(input);
+  if (!time) return bad(`time "${input}" is not a time of day (e.g. 14:30 or 2:30 PM)`);
+  return ok(`${String(time.hour).padStart(2, '0')}:${String(time.minute).padStart(2, '0')}`);
 }
 
 /** A date with an optional time in the same cell ("3/4/2024 2:30 PM"). */
@@ -131,14 +125,6 @@ export function parseMoneyField(input: string, what: string): Parsed<number> {
   return cents === undefined ? bad(`${what} "${input}" is not an amount of money (e.g. 125.00)`) : ok(cents);
 }
 
-/** The 837P CTP05 units (loop 2410) and the ways people write them. */
-const NDC_UNITS: Record<string, string> = {
-  un: 'UN', unit: 'UN', units: 'UN', each: 'UN', ea: 'UN',
-  ml: 'ML', milliliter: 'ML', millilitre: 'ML', milliliters: 'ML', cc: 'ML',
-  gr: 'GR', g: 'GR', gram: 'GR', grams: 'GR',
-  me: 'ME', mg: 'ME', milligram: 'ME', milligrams: 'ME',
-  f2: 'F2', iu: 'F2', internationalunit: 'F2', internationalunits: 'F2',
-};
 
 /** One cell → its stored form, by the field's declared type. */
 export function parseField(type: FieldType, raw: string, label: string, context: FieldContext): Parsed<unknown> {
@@ -182,21 +168,17 @@ export function parseField(type: FieldType, raw: string, label: string, context:
       return code(readRxnorm(text));
     case 'ndc':
       return code(readNdc(text));
-    case 'ndc-unit': {
-      const unit = NDC_UNITS[text.toLowerCase().replace(/[^a-z0-9]/g, '')];
-      return unit ? ok(unit) : bad(`NDC unit "${text}" is not one a claim can carry: UN (unit), ML, GR (gram), ME (milligram) or F2 (international unit)`);
-    }
+    case 'ndc-unit':
+      return code(readNdcUnit(text));
     case 'cvx':
       return code(readCvx(text));
     case 'procedure': {
-      const code = normalizeProcedureCode(text);
-      return code ? ok({ codeSystem: procedureCodeSystem(code)!, code }) : bad(`"${text}" is not a CPT or HCPCS code`);
+      const read = readProcedureCode(text);
+      return 'problem' in read ? bad(asReason(read.problem)) : ok(read);
     }
     case 'modifiers': {
-      const { modifiers, invalid } = parseModifiers(text);
-      if (invalid.length) return bad(`modifier "${invalid.join(' ')}" is not a 2-character modifier`);
-      if (modifiers.length > 4) return bad('a charge line takes at most 4 modifiers');
-      return ok(modifiers);
+      const read = readModifiers(text);
+      return 'problem' in read ? bad(asReason(read.problem)) : ok(read.modifiers);
     }
     case 'number':
       return reason(readNumber(text, label));

@@ -7,13 +7,13 @@ import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { kindSpecs, type FieldSpec, type ImportKind } from './columns.js';
 import type { ImportItem } from './engine.js';
 import { parseField, tooLong, type FieldContext } from './fields.js';
-import { parseDiagnosisPointers } from '../chart/encounters.js';
 import { patientSearchName } from '../chart/names.js';
 import { splitFullName } from './names.js';
 import type { ClinicalRecord, ClinicalTarget, PatientRef } from './writer.js';
 import { checkAllergy } from '../records/allergy.js';
 import { checkAppointment } from '../records/appointment.js';
 import { checkCoverage } from '../records/coverage.js';
+import { checkCharge, checkEncounter, visitColumns, type VisitContext } from '../records/encounter.js';
 import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
 import { checkMedication } from '../records/medication.js';
@@ -63,8 +63,13 @@ function recordContext(context: RowContext): RecordContext {
   return found;
 }
 
+/** A visit's check reads times without a zone in the practice's. */
+function visitContext(context: RowContext): VisitContext {
+  return { ...recordContext(context), zone: context.timeZone };
+}
+
 /** Kinds declared in src/records/: their own check says what is missing, in the words the CLI uses. */
-const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes', 'insurance', 'appointments']);
+const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes', 'insurance', 'appointments', 'encounters']);
 
 class Row {
   readonly item: ImportItem;
@@ -319,40 +324,35 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   encounters(row) {
     const v = row.v;
-    const startsAt = `${v.date}T${v.time ?? '00:00'}:00`;
-    row.add('encounters', row.key('visit', startsAt, v.visit_code?.code), {
-      startsAt: practiceInstant(startsAt, row.context),
-      durationMinutes: v.duration ?? null,
-      typeSystem: v.visit_code?.codeSystem ?? null,
-      typeCode: v.visit_code?.code ?? null,
-      typeDisplay: v.visit_type ?? null,
-      reason: v.reason ?? null,
-    });
+    const diagnoses = v.diagnoses === undefined ? [] : String(v.diagnoses).split(/[,;]/).map((code) => ({ code: code.trim() })).filter((d) => d.code);
+    const visit = row.checked(
+      checkEncounter(
+        { startsAt: v.date, time: v.time, durationMinutes: v.duration, encounterClass: v.visit_class, providerNpi: v.provider_npi, type: { code: v.visit_code, display: v.visit_type }, reason: { text: v.reason }, diagnoses },
+        visitContext(row.context),
+      ),
+    );
+    if (!visit) return;
+    // Keyed by the practice's wall-clock time of the visit, as the sheet gives it.
+    const sourceId = row.key('visit', DateTime.fromJSDate(visit.startsAt, { zone: row.context.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm:ss"), visit.typeCode ?? undefined);
+    const columns = visitColumns(visit);
+    const stored = { ...columns, startsAt: columns.startsAt.toISOString(), endsAt: columns.endsAt?.toISOString() ?? null };
+    // The rendering provider is linked by NPI once the writer finds the provider.
+    if (visit.providerNpi) row.add('encounters', sourceId, { ...stored, providerId: null }, { links: [{ column: 'providerId', npi: visit.providerNpi }] });
+    else row.add('encounters', sourceId, stored);
+    row.item.diagnoses = visit.diagnoses.map((d) => ({ encounter: sourceId, position: d.position, codeSystem: d.codeSystem, code: d.code }));
   },
 
   charges(row) {
     const v = row.v;
-    const pointers = v.diagnosis_pointers === undefined ? { pointers: [] } : parseDiagnosisPointers(v.diagnosis_pointers);
-    if ('problem' in pointers) return row.reject(pointers.problem);
-    row.add(
-      'charges',
-      row.key('charge', v.service_date, v.code.code, v.modifiers ?? []),
-      {
-        serviceDate: v.service_date,
-        codeSystem: v.code.codeSystem,
-        code: v.code.code,
-        modifiers: v.modifiers ?? [],
-        units: v.units ?? 1,
-        amountCents: v.amount,
-        // Empty: the claim points at the visit's first four diagnoses.
-        diagnosisPointers: pointers.pointers,
-        placeOfService: v.place_of_service ?? null,
-        ndcCode: v.ndc ?? null,
-        ndcQuantity: v.ndc_quantity ?? null,
-        ndcUnit: v.ndc_unit ?? null,
-      },
-      { encounter: v.visit_id ? `encounters:${v.visit_id}` : undefined },
+    const charge = row.checked(
+      checkCharge(
+        { serviceDate: v.service_date, code: v.code, modifiers: v.modifiers, units: v.units, amount: v.amount, diagnosisPointers: v.diagnosis_pointers, placeOfService: v.place_of_service, ndcCode: v.ndc, ndcQuantity: v.ndc_quantity, ndcUnit: v.ndc_unit },
+        row.recordContext,
+      ),
     );
+    if (!charge) return;
+    // Pointers left empty: the claim points at the visit's first four diagnoses.
+    row.add('charges', row.key('charge', charge.serviceDate, charge.code, charge.modifiers), { ...charge }, { encounter: v.visit_id ? `encounters:${v.visit_id}` : undefined });
   },
 
   notes(row) {

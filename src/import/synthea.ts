@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkAllergy } from '../records/allergy.js';
+import { checkEncounter, visitColumns, type VisitContext } from '../records/encounter.js';
 import { checkImmunization } from '../records/immunization.js';
 import { checkMedication } from '../records/medication.js';
 import { checkObservationValue } from '../records/observation.js';
@@ -30,7 +31,7 @@ type Get = (column: string, ...older: string[]) => string;
 
 interface FileMapper {
   file: string;
-  build: (get: Get, item: ImportItem, source: string, payers: Map<string, string>, context: RecordContext) => void;
+  build: (get: Get, item: ImportItem, source: string, payers: Map<string, string>, context: VisitContext) => void;
 }
 
 /** A record checked by its kind's declaration (src/records/): its values, or its problems as the row's reasons. */
@@ -51,7 +52,6 @@ const instant = (value: string) => (value ? (value.length === 10 ? `${value}T00:
 const keyOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
 const vitalLoinc = new Set(['8480-6', '8462-4', '29463-7', '8302-2', '39156-5', '8310-5', '8867-4', '9279-1', '59408-5', '72514-3', '8287-5', '9843-4', '59576-9', '77606-2', '2708-6']);
 const observationCategories = new Set(['vital-signs', 'laboratory', 'survey', 'social-history', 'exam', 'imaging', 'procedure', 'therapy', 'activity']);
-const encounterClasses: Record<string, string> = { wellness: 'AMB', ambulatory: 'AMB', outpatient: 'AMB', urgentcare: 'AMB', inpatient: 'IMP', snf: 'IMP', emergency: 'EMER', home: 'HH', hospice: 'HH', virtual: 'VR' };
 
 function record(item: ImportItem, source: string, target: ClinicalTarget, sourceId: string, patient: string, encounter: string, values: Record<string, unknown>): void {
   const r: ClinicalRecord = { target, sourceSystem: source, sourceId, patient: { system: source, value: patient }, encounter: encounter || undefined, values };
@@ -97,19 +97,25 @@ const mappers: FileMapper[] = [
   },
   {
     file: 'encounters.csv',
-    build(get, item, source) {
-      if (!get('Id') || !get('START')) return void item.problems.push('the visit has no Id or START');
-      record(item, source, 'encounters', get('Id'), get('PATIENT'), '', {
-        startsAt: instant(get('START')),
-        endsAt: get('STOP') && get('STOP') >= get('START') ? instant(get('STOP')) : null,
-        encounterClass: encounterClasses[get('ENCOUNTERCLASS')] ?? 'AMB',
-        typeSystem: get('CODE') ? CodeSystem.snomed : null,
-        typeCode: get('CODE') || null,
-        typeDisplay: get('DESCRIPTION') || null,
-        reason: get('REASONDESCRIPTION') || null,
-        reasonSystem: get('REASONCODE') ? CodeSystem.snomed : null,
-        reasonCode: get('REASONCODE') || null,
-      });
+    build(get, item, source, _payers, context) {
+      if (!get('Id')) return void item.problems.push('the visit has no Id');
+      const visit = checked(
+        item,
+        checkEncounter(
+          {
+            startsAt: get('START'),
+            endsAt: get('STOP'),
+            encounterClass: get('ENCOUNTERCLASS'),
+            // Synthea codes its visits and their reasons in SNOMED CT.
+            type: { code: get('CODE'), codeSystem: CodeSystem.snomed, display: get('DESCRIPTION') },
+            reason: { code: get('REASONCODE'), codeSystem: CodeSystem.snomed, text: get('REASONDESCRIPTION') },
+          },
+          context,
+        ),
+      );
+      if (!visit) return;
+      const columns = visitColumns(visit);
+      record(item, source, 'encounters', get('Id'), get('PATIENT'), '', { ...columns, startsAt: columns.startsAt.toISOString(), endsAt: columns.endsAt?.toISOString() ?? null });
     },
   },
   {
@@ -254,8 +260,8 @@ export async function importSynthea(db: Db, dir: string, options: ImportOptions)
     await checkCsvReadable(path, await sniffCsv(path, mapper.file), mapper.file);
   }
   const payers = await payerNames(dir);
-  const { today } = await practiceClock(db, options.now);
-  const context: RecordContext = { today, dates: { form: 'machine' } };
+  const { today, zone } = await practiceClock(db, options.now);
+  const context: VisitContext = { today, zone, dates: { form: 'machine' } };
   const rejects = new RejectWriter(options.rejectFile ?? `${dir.replace(/[\\/]+$/, '')}.rejects.csv`, ['file', 'row']);
   const total = emptyCounts();
   const files: { file: string; counts: BucketCounts }[] = [];

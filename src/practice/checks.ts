@@ -5,7 +5,8 @@ import { normalizePhone, normalizeZip } from '../codes/contact.js';
 import { describeNpiProblem } from '../codes/npi.js';
 import { isValidPayerId } from '../codes/payer-id.js';
 import { isUsState } from '../codes/states.js';
-import { CLAIM_FILING_INDICATORS, PLACES_OF_SERVICE } from './code-lists.js';
+import { readPlaceOfService } from '../records/encounter.js';
+import { CLAIM_FILING_INDICATORS } from './code-lists.js';
 
 /** The normalised value, or the plain sentence saying what is wrong with it. */
 export type CheckResult = { value: string } | { problem: string };
@@ -55,10 +56,8 @@ export const phone: Check = (raw) => {
 };
 
 export const placeOfService: Check = (raw) => {
-  const value = raw.trim().padStart(2, '0');
-  return PLACES_OF_SERVICE[value]
-    ? ok(value)
-    : bad(`"${raw.trim()}" is not a CMS place-of-service code; a practice office is 11, telehealth 02 or 10.`);
+  const read = readPlaceOfService(raw);
+  return 'code' in read ? ok(read.code) : bad(read.problem);
 };
 
 export const claimFilingIndicator: Check = (raw) => {

@@ -62,6 +62,19 @@ export function readRecordDate(text: string, what: string, context: RecordContex
   return 'value' in read ? read : { problem: `${read.problem}.` };
 }
 
+/** A time of day as any path writes it ("14:30", "2:30 PM", "1430", "09:30:00") → hours and minutes; undefined when not one. */
+export function readTimeOfDay(text: string): { hour: number; minute: number } | undefined {
+  const m = /^(\d{1,2}):?(\d{2})(?::\d{2}(?:\.\d+)?)?\s*([AaPp])?\.?(?:[Mm]\.?)?$/.exec(text.trim());
+  if (!m) return undefined;
+  let hour = Number(m[1]);
+  const minute = Number(m[2]);
+  const meridiem = m[3]?.toLowerCase();
+  if (meridiem && (hour < 1 || hour > 12)) return undefined;
+  if (meridiem === 'p' && hour < 12) hour += 12;
+  if (meridiem === 'a' && hour === 12) hour = 0;
+  return hour > 23 || minute > 59 ? undefined : { hour, minute };
+}
+
 /** A status, category or severity: its codes (as stored, FHIR's) and the other words files use for them. */
 export interface Vocabulary<T extends string = string> {
   codes: readonly T[];

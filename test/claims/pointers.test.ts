@@ -38,7 +38,7 @@ describeEachBackend('diagnosis pointers per service line', (t) => {
   });
 
   it.each([
-    ['a diagnosis the visit does not have', '99213@1,4', /points at diagnosis 4, but --dx lists 2/],
+    ['a diagnosis the visit does not have', '99213@1,4', /points at diagnosis 4, but the visit lists 2/],
     ['a place out of range', '99213@13', /not a place from 1 to 12/],
     ['five pointers', '99213@1,2,3,4,5', /at most at 4 diagnoses/],
     ['the same pointer twice', '99213@2,2', /given twice/],

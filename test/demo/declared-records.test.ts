@@ -1,6 +1,7 @@
 // The demo writes only records the CLI would accept (issue #22): a demo practice read back from the
-// database, each problem, medication, allergy, immunization, vital sign and lab result checked again by
-// its kind's declaration (src/records/), which must accept it and give back exactly what was stored.
+// database, each visit, charge line, problem, medication, allergy, immunization, vital sign and lab result
+// checked again by its kind's declaration (src/records/), which must accept it and give back exactly what
+// was stored.
 import { sql } from 'drizzle-orm';
 import { toSnakeCase } from 'drizzle-orm/casing';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { LOINC } from '../../src/demo/catalog.js';
 import { Random } from '../../src/demo/random.js';
 import { DEMO_TABLES, RowSink, type DemoTable } from '../../src/demo/rows.js';
 import { checkAllergy } from '../../src/records/allergy.js';
+import { checkCharge, checkEncounter, visitColumns } from '../../src/records/encounter.js';
 import { checkImmunization } from '../../src/records/immunization.js';
 import { LAB_TESTS } from '../../src/records/lab.js';
 import { checkMedication } from '../../src/records/medication.js';
@@ -29,12 +31,14 @@ type Row = Record<string, any>;
 /** Why a stored row is not what its declaration makes of it: its problems, or the fields that differ. */
 function disagreement<T extends object>(row: Row, checked: Checked<T>): string | undefined {
   if ('problems' in checked) return checked.problems.map((p) => p.message).join(' ');
-  const differ = Object.entries(checked.values).filter(([field, value]) => row[toSnakeCase(field)] !== value);
+  // Arrays (modifiers, pointers) and instants compare as JSON does: by what they hold.
+  const same = (stored: unknown, value: unknown) => (value instanceof Date ? Date.parse(String(stored)) === value.getTime() : JSON.stringify(stored) === JSON.stringify(value));
+  const differ = Object.entries(checked.values).filter(([field, value]) => !same(row[toSnakeCase(field)], value));
   return differ.length ? differ.map(([field, value]) => `${field}: stored ${JSON.stringify(row[toSnakeCase(field)])}, declared ${JSON.stringify(value)}`).join('; ') : undefined;
 }
 
 describeEachBackend('the demo writes only records its declarations accept', (t) => {
-  it('problems, medications, allergies, immunizations, vitals and lab results all pass their declarations as stored', async () => {
+  it('visits, charges, problems, medications, allergies, immunizations, vitals and lab results all pass their declarations as stored', async () => {
     // Seed 7's patient 44 was born on a Saturday: the birth dose once fell on the Friday before.
     const run = await runCli(['demo', '--patients', '60', '--seed', '7', '--json', '--no-pack', '--records-only'], { database: t.handle, now });
     expect(run.code, run.stderr).toBe(0);
@@ -63,6 +67,25 @@ describeEachBackend('the demo writes only records its declarations accept', (t) 
     for (const { r, dob } of immunizations) {
       const input = { cvx: r.cvx_code, display: r.display, occurrenceDate: r.occurrence_date, status: r.status, lotNumber: r.lot_number ?? undefined, expirationDate: r.expiration_date ?? undefined, manufacturer: r.manufacturer ?? undefined, site: r.site ?? undefined, route: r.route ?? undefined, doseQuantity: r.dose_quantity ?? undefined, doseUnit: r.dose_unit ?? undefined };
       check('immunizations', r, disagreement(r, checkImmunization(input, context(dob))));
+    }
+
+    // Visits and their charge lines: each as `encounters add` and the imports read it.
+    const [{ zone }] = await queryRows<{ zone: string }>(t.db, sql`select time_zone as zone from practice`);
+    const diagnoses = await queryRows<{ encounter_id: number; code_system: string; code: string; display: string | null }>(t.db, sql`select encounter_id, code_system, code, display from encounter_diagnoses order by encounter_id, position`);
+    const visits = await read('encounters');
+    for (const { r, dob } of visits) {
+      const listed = diagnoses.filter((d) => d.encounter_id === r.id).map((d) => ({ code: d.code, codeSystem: d.code_system, display: d.display ?? undefined }));
+      const visit = checkEncounter(
+        { startsAt: r.starts_at, durationMinutes: r.duration_minutes ?? undefined, status: r.status, encounterClass: r.encounter_class, type: { code: r.type_code, codeSystem: r.type_system, display: r.type_display }, reason: { text: r.reason ?? undefined }, diagnoses: listed },
+        { ...context(dob), zone },
+      );
+      check('encounters', r, 'problems' in visit ? disagreement(r, visit) : disagreement(r, { values: visitColumns(visit.values) }));
+    }
+    const charges = await read('charges');
+    for (const { r, dob } of charges) {
+      const input = { serviceDate: r.service_date, code: r.code, modifiers: r.modifiers, units: r.units, amount: { cents: r.amount_cents }, diagnosisPointers: r.diagnosis_pointers, placeOfService: r.place_of_service ?? undefined };
+      const diagnosisCount = diagnoses.filter((d) => d.encounter_id === r.encounter_id).length;
+      check('charges', r, disagreement(r, checkCharge(input, { ...context(dob), diagnosisCount })));
     }
 
     const observations = (await read('observations')).map(({ r }) => r);
@@ -103,6 +126,8 @@ describeEachBackend('the demo writes only records its declarations accept', (t) 
     expect(immunizations.length).toBeGreaterThan(0);
     expect(new Set(vitals.map((v) => v.code))).toEqual(new Set([BP_PANEL.loinc, '8480-6', '8462-4', ...VITAL_SIGNS.filter((s) => ['weight', 'height', 'pulse'].includes(s.option)).map((s) => s.loinc), BMI.loinc]));
     expect(labs.length).toBeGreaterThan(0);
+    expect(visits.length).toBeGreaterThan(0);
+    expect(charges.length).toBeGreaterThan(visits.length);
   }, 300_000);
 });
 
@@ -121,6 +146,8 @@ describe("the demo's chart refuses what the declarations refuse", () => {
       [() => chart().vital(VITAL_SIGNS.find((s) => s.option === 'weight')!, 900, at, 1), /Body weight 900 kg is outside the plausible range/],
       [() => chart().bloodPressure(80, 95, at, 1), /the systolic must be above the diastolic/],
       [() => chart().labResult({ coding: LOINC.a1c, at, encounterId: 1, orderId: 1, value: 40, low: '4.0', high: '5.6', interpretation: 'H' }), /Hemoglobin A1c 40 % is outside the plausible range/],
+      [() => chart().charge({ encounterId: 1, providerId: 1, day: cal.today - 1, placeOfService: '11' }, '99213', [3], 2), /a charge .*diagnosisPointers: the line points at diagnosis 3, but the visit lists 2/],
+      [() => chart().visit({ id: 1, providerId: 1, startsAt: at, durationMinutes: 15, placeOfService: '11', type: { code: '99213', display: 'Office visit' }, reason: 'Sick visit', diagnoses: [{ code: 'E11.0', display: 'Diabetes' }], isNewPatient: false, followUpWeeks: null }), /a visit .*diagnoses: E11\.0 is an ICD-10-CM category/],
       [() => chart().labResult({ coding: LOINC.phq9Total, at, encounterId: 1, orderId: 1, value: 4, low: null, high: null, interpretation: 'N' }), /44261-6 is not one of the declared lab tests/],
     ];
     for (const [write, reason] of refusals) {
