@@ -195,6 +195,16 @@ describeEachBackend('productivity and the monthly pack', (t) => {
     expect(pack.claims.topDenialReasons).toEqual([{ groupCode: 'CO', carcCode: '50', meaning: 'not medically necessary', claims: 1, amountCents: 10000 }]);
   });
 
+  it('says so when recall tracking began in the month, since its first run opens the whole list', async () => {
+    // The scenario's first recall was opened on 3 November 2025; January's pack has none of this.
+    const first = (await cli(['--json', 'report', 'monthly', '--month', '2025-11'])).json();
+    expect(first.recall).toMatchObject({ opened: 1, trackingBegan: '2025-11-03' });
+    expect((await cli(['--json', 'report', 'monthly', '--month', '2026-01'])).json().recall.trackingBegan).toBeUndefined();
+    const out = join(dir, 'first-recall-month.pdf');
+    expect((await cli(['report', 'monthly', '--month', '2025-11', '--format', 'pdf', '--out', out])).code).toBe(0);
+    expect((await pdfPages(readFileSync(out))).join(' ')).toContain('Recall tracking began on 2025-11-03: the recalls found by its first run count as opened this month.');
+  });
+
   it('writes the monthly pack PDF with every section and the period on every page', async () => {
     const out = join(dir, 'pack.pdf');
     const run = await cli(['report', 'monthly', '--month', '2026-01', '--format', 'pdf', '--out', out]);

@@ -39,6 +39,11 @@ export interface RecallActivity {
   openNow: number;
   /** Open recalls already due by the end of the month. */
   overdueAtMonthEnd: number;
+  /**
+   * The day the first recall was opened, when that was in this month: every recall found on the first run
+   * counts as opened then, so the month's "opened" is the whole list, not new work.
+   */
+  trackingBegan?: string;
   /** Per channel: reminders (one letter, call or message can cover several of a patient's recalls) and the recalls sent. */
   reminders: { channel: string; sent: number; recallsSent: number; failed: number; skipped: number; pending: number }[];
 }
@@ -97,9 +102,10 @@ const CARC_MEANINGS: Record<string, string> = {
 async function recallActivity(db: DbOrTx, from: string, to: string, timeZone: string): Promise<RecallActivity> {
   const start = sql`(${from}::timestamp at time zone ${timeZone})`;
   const end = sql`(${to}::timestamp at time zone ${timeZone})`;
-  const [counts] = await queryRows<{ opened: number; closed: number; open_now: number; overdue: number }>(
+  const [counts] = await queryRows<{ opened: number; closed: number; open_now: number; overdue: number; first_opened: string | null }>(
     db,
     sql`select
+        (min(r.created_at) at time zone ${timeZone})::date::text as first_opened,
         (count(*) filter (where r.created_at >= ${start} and r.created_at < ${end}))::int as opened,
         (count(*) filter (where r.status = 'closed' and r.closed_at >= ${start} and r.closed_at < ${end}))::int as closed,
         (count(*) filter (where r.status = 'open'))::int as open_now,
@@ -119,7 +125,9 @@ async function recallActivity(db: DbOrTx, from: string, to: string, timeZone: st
       where l.created_at >= ${start} and l.created_at < ${end}
       group by l.channel order by l.channel`,
   );
-  return { opened: counts?.opened ?? 0, closed: counts?.closed ?? 0, openNow: counts?.open_now ?? 0, overdueAtMonthEnd: counts?.overdue ?? 0, reminders };
+  const first = counts?.first_opened ?? undefined;
+  const trackingBegan = first !== undefined && first >= from && first < to ? first : undefined;
+  return { opened: counts?.opened ?? 0, closed: counts?.closed ?? 0, openNow: counts?.open_now ?? 0, overdueAtMonthEnd: counts?.overdue ?? 0, ...(trackingBegan ? { trackingBegan } : {}), reminders };
 }
 
 async function claimsSection(db: DbOrTx, from: string, to: string, lastDay: string, timeZone: string): Promise<ClaimsSection> {

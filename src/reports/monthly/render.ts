@@ -39,6 +39,9 @@ export async function monthlyPackPdf(pack: MonthlyPack, f: NumberFormats, create
     { label: 'Open now', value: f.integer(pack.recall.openNow) },
     { label: 'Overdue at month end', value: f.integer(pack.recall.overdueAtMonthEnd) },
   ]);
+  if (pack.recall.trackingBegan) {
+    pdf.paragraph(`Recall tracking began on ${pack.recall.trackingBegan}: the recalls found by its first run count as opened this month.`, { muted: true });
+  }
   if (pack.recall.reminders.length > 0) {
     pdf.table(
       [{ header: 'Reminder channel', width: 2 }, { header: 'Reminders sent', align: 'right' }, { header: 'Recalls in them', align: 'right' }, { header: 'Failed', align: 'right' }, { header: 'Skipped', align: 'right' }, { header: 'Pending', align: 'right' }],
