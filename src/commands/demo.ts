@@ -14,10 +14,10 @@ function officeLines(summary: DemoSummary, folder: string): string[] {
   const ready = billing.readyToSend;
   const worked = billing.denialsWorked;
   return [
-    `Billing: ${billing.claimsSent.toLocaleString('en-US')} claims sent in ${billing.claimFiles} files over ${billing.billingDays} billing days; ${billing.remittancesPosted} remittances posted (${money(billing.paidCents)} paid, ${billing.claimsDenied} claims denied); ${billing.rejectedByClearinghouse} rejected by the clearinghouse and sent again.`,
+    `Billing: ${billing.claimsSent.toLocaleString('en-US')} claims sent in ${billing.claimFiles} files over ${billing.billingDays} billing days; ${billing.remittancesPosted.toLocaleString('en-US')} remittances posted (${money(billing.paidCents)} paid, ${billing.claimsDenied.toLocaleString('en-US')} claims denied); ${billing.rejectedByClearinghouse} rejected by the clearinghouse and sent again.`,
     `Denials worked: ${worked.corrected} corrected and sent again, ${worked.writtenOff} written off, ${worked.toPatient} billed to the patient.`,
     `This week's claims: ${ready.passing} of ${ready.checked} pass the checks${ready.held.length ? `; ${ready.checked - ready.passing} held (${ready.held.map((h) => `${h.code} ${h.claims}`).join(', ')}): "practice claims check" says why and what to do` : ''}.`,
-    `Recall: ${recall.sent.toLocaleString('en-US')} reminders in ${recall.runs} runs (${Object.entries(recall.byChannel).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`).join(', ') || 'none due'}).`,
+    `Recall: ${recall.sent.toLocaleString('en-US')} reminders in ${recall.runs} runs (${Object.entries(recall.byChannel).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n.toLocaleString('en-US')}`).join(', ') || 'none due'}).`,
     `eMAR: ${mar.patients} patients, ${mar.administrations} doses recorded.`,
     `Files (claims, clearinghouse answers, recall outbox): ${folder}`,
   ];
