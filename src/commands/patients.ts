@@ -81,6 +81,7 @@ export function register(program: Command, action: ActionFactory): void {
 
   patients
     .command('find')
+    .alias('search')
     .description('find patients by name (any order, accents optional), chart number, date of birth or phone')
     .argument('<text...>', 'what to look for, e.g. "garcia, maria" or 1980-04-23')
     .option('--all', 'include inactive and deceased patients')

@@ -119,6 +119,8 @@ describeEachBackend('practice patients', (t) => {
     }
     const none = await cli(['patients', 'find', 'nobody']);
     expect(none.stdout).toContain('No patient matches');
+    // "search" is the word many people reach for first.
+    expect((await cli(['patients', 'search', 'c100', '--json'])).json().patients.map((p: { mrn: string }) => p.mrn)).toEqual(['C100']);
   });
 
   it('matches chart numbers in any case, refuses one differing only by case, and says how many a capped search found', async () => {
