@@ -201,7 +201,9 @@ export function unstorableColumns(patientRecords: PatientRecord[], records: Clin
 
 /**
  * Patient ids for source references: by identifier (system, value), else, when the reference is the
- * practice's chart number, by patients.mrn. Unknown references are absent from the map.
+ * practice's chart number, by patients.mrn. Unknown references are absent from the map. Each reference is
+ * looked up by its unique index (a lateral `limit 1` is never turned into a join): joined, the planner would
+ * hash the whole table for every batch, a cost that grows with the table as a large import fills it.
  */
 export async function resolvePatients(db: DbOrTx, refs: PatientRef[], chartSystem?: string): Promise<Map<string, number>> {
   const unique = new Map<string, PatientRef>();
@@ -213,8 +215,8 @@ export async function resolvePatients(db: DbOrTx, refs: PatientRef[], chartSyste
     db,
     sql`select x.system, x.value, coalesce(pi.patient_id, pm.id) as patient_id
         from ${stage} as x
-        left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
-        left join patients pm on x.system = ${chartSystem ?? null}::text and pm.mrn = x.value`,
+        left join lateral (select pi.patient_id from patient_identifiers pi where pi.system = x.system and pi.value = x.value limit 1) pi on true
+        left join lateral (select pm.id from patients pm where x.system = ${chartSystem ?? null}::text and pm.mrn = x.value limit 1) pm on true`,
   );
   for (const row of rows) if (row.patient_id !== null) found.set(refKey(row), Number(row.patient_id));
   return found;
@@ -247,84 +249,82 @@ export async function writePatients(db: DbOrTx, records: PatientRecord[], allowN
   let possibleDuplicates = 0;
   if (records.length === 0) return { outcomes, patientIds, conflicts, possibleDuplicates };
   const provided = patientColumns().filter((c) => c.key !== 'dob' && records.some((r) => r.values[c.key] !== undefined));
-  // One load of the batch feeds the matching, the update, the insert and the identifiers.
   const stage = await stageRows(
     db,
     'patients',
-    [{ name: 'i', type: 'integer' }, { name: 'system', type: 'text' }, { name: 'value', type: 'text' }, { name: 'mrn', type: 'text' }, { name: 'search_name', type: 'text' }, { name: 'dob', type: 'date' }, ...provided],
+    [
+      { name: 'i', type: 'integer' },
+      { name: 'system', type: 'text' },
+      { name: 'value', type: 'text' },
+      { name: 'mrn', type: 'text' },
+      { name: 'search_name', type: 'text' },
+      { name: 'dob', type: 'date' },
+      { name: 'allow_name', type: 'boolean' },
+      ...provided,
+    ],
     records.map((r, i) => {
-      const row: CopyValue[] = [i, r.key.system, r.key.value, r.mrn, patientSearchName(r.values), r.values.dob];
+      const row: CopyValue[] = [i, r.key.system, r.key.value, r.mrn, patientSearchName(r.values), r.values.dob, allowNameMatch[i] ?? false];
       for (const c of provided) row.push(r.values[c.key] as CopyValue);
       return row;
     }),
   );
-  const matches = await queryRows<{ i: number; by_key: number | null; by_mrn: number | null; mrn_dob: string | null; by_name: number | null }>(
+  const written = [{ name: 'dob' }, ...provided].map((c) => sql.identifier(c.name));
+  const target = sql.join(written.map((n) => sql`p.${n}`), sql`, `);
+  const source = sql.join(written.map((n) => sql`x.${n}`), sql`, `);
+  // Matching, update, insert and identifiers in one statement: each step joins the batch as a set (a list of
+  // row numbers matched with = any() cost a comparison per row and list entry, quadratic in the batch size).
+  const rows = await queryRows<{ i: number; id: number | null; inserted: boolean; updated: boolean; conflict: boolean; name_hit: boolean }>(
     db,
-    sql`select x.i, pi.patient_id as by_key, pm.id as by_mrn, pm.dob::text as mrn_dob, pn.id as by_name
-        from ${stage} as x
-        left join patient_identifiers pi on pi.system = x.system and pi.value = x.value
-        left join patients pm on pm.mrn = x.mrn
-        -- Name + birth date only for records matched no other way (a gate, not a scan per row).
-        left join lateral (select p.id from patients p where pi.patient_id is null and pm.id is null and p.search_name = x.search_name and p.dob = x.dob order by p.id limit 1) pn on true`,
+    sql`with matched as (
+          select x.*, pi.patient_id as by_key, pm.id as by_mrn, pm.dob as mrn_dob, pn.id as by_name
+          from ${stage} as x
+          -- Lookups by unique index, as in resolvePatients.
+          left join lateral (select pi.patient_id from patient_identifiers pi where pi.system = x.system and pi.value = x.value limit 1) pi on true
+          left join lateral (select pm.id, pm.dob from patients pm where pm.mrn = x.mrn limit 1) pm on true
+          -- Name + birth date only for records matched no other way (a gate, not a scan per row).
+          left join lateral (select p.id from patients p where pi.patient_id is null and pm.id is null and p.search_name = x.search_name and p.dob = x.dob order by p.id limit 1) pn on true
+        ),
+        decided as materialized (
+          select m.*,
+            case when m.by_key is not null then m.by_key when m.by_mrn is not null then (case when m.mrn_dob = m.dob then m.by_mrn end) when m.allow_name then m.by_name end as pid,
+            (m.by_key is null and m.by_mrn is not null and m.mrn_dob is distinct from m.dob) as conflict
+          from matched m
+        ),
+        changed as (
+          update patients p set ${sql.join(
+            written.map((n) => sql`${n} = x.${n}`),
+            sql`, `,
+          )}, search_name = x.search_name, updated_at = now()
+          from decided x
+          -- The ids as an array are an index scan of patients; the join alone would scan the whole table.
+          where p.id = any(array(select d.pid from decided d where d.pid is not null)) and p.id = x.pid and (${target}, p.search_name) is distinct from (${source}, x.search_name)
+          returning x.i
+        ),
+        fresh as (
+          insert into patients (mrn, search_name, ${sql.join(written, sql`, `)})
+          select x.mrn, x.search_name, ${source} from decided x where x.pid is null and not x.conflict
+          returning id, mrn
+        ),
+        linked as (
+          select d.i, d.system, d.value, d.conflict, coalesce(d.pid, f.id) as id, f.id is not null as inserted, (f.id is not null and d.by_name is not null) as name_hit
+          from decided d left join fresh f on d.pid is null and not d.conflict and f.mrn = d.mrn
+        ),
+        identified as (
+          insert into patient_identifiers (patient_id, system, value)
+          select l.id, l.system, l.value from linked l where l.id is not null
+          on conflict (system, value) do nothing
+        )
+        select l.i, l.id, l.inserted, c.i is not null as updated, l.conflict, l.name_hit from linked l left join changed c on c.i = l.i`,
   );
-  const existing: { i: number; id: number }[] = [];
-  const fresh: number[] = [];
-  for (const m of matches) {
-    const r = records[m.i]!;
-    if (m.by_key !== null) existing.push({ i: m.i, id: Number(m.by_key) });
-    else if (m.by_mrn !== null) {
-      if (m.mrn_dob !== r.values.dob) conflicts.set(m.i, `chart number ${r.mrn} already belongs to a patient with a different date of birth`);
-      else existing.push({ i: m.i, id: Number(m.by_mrn) });
-    } else if (m.by_name !== null && allowNameMatch[m.i]) existing.push({ i: m.i, id: Number(m.by_name) });
-    else {
-      if (m.by_name !== null) possibleDuplicates++;
-      fresh.push(m.i);
-    }
-  }
-  const written = [{ name: 'dob' }, ...provided];
-  if (existing.length) {
-    const target = written.map((c) => sql`${sql.identifier(c.name)}`);
-    const source = written.map((c) => sql`x.${sql.identifier(c.name)}`);
-    const changed = await queryRows<{ i: number }>(
-      db,
-      sql`update patients p set ${sql.join(
-        written.map((c) => sql`${sql.identifier(c.name)} = x.${sql.identifier(c.name)}`),
-        sql`, `,
-      )}, search_name = x.search_name, updated_at = now()
-          from ${stage} as x join unnest(${intArray(existing.map((e) => e.i))}::text::int[], ${intArray(existing.map((e) => e.id))}::text::int[]) as e(i, pid) on e.i = x.i
-          where p.id = e.pid and (${sql.join(target.map((t) => sql`p.${t}`), sql`, `)}, p.search_name) is distinct from (${sql.join(source, sql`, `)}, x.search_name)
-          returning x.i`,
-    );
-    for (const e of existing) patientIds[e.i] = e.id;
-    for (const row of changed) outcomes[row.i] = 'updated';
-  }
-  if (fresh.length) {
-    const names = written.map((c) => sql.identifier(c.name));
-    const inserted = await queryRows<{ id: number; mrn: string }>(
-      db,
-      sql`insert into patients (mrn, search_name, ${sql.join(names, sql`, `)})
-          select x.mrn, x.search_name, ${sql.join(names.map((n) => sql`x.${n}`), sql`, `)}
-          from ${stage} as x where x.i = any(${intArray(fresh)}::text::int[])
-          returning id, mrn`,
-    );
-    const byMrn = new Map(inserted.map((row) => [row.mrn, Number(row.id)]));
-    for (const i of fresh) {
-      patientIds[i] = byMrn.get(records[i]!.mrn)!;
-      outcomes[i] = 'inserted';
-    }
-  }
-  const linked = records.map((_, i) => i).filter((i) => !conflicts.has(i) && patientIds[i]);
-  if (linked.length) {
-    await db.execute(sql`insert into patient_identifiers (patient_id, system, value)
-      select l.patient_id, x.system, x.value from ${stage} as x join unnest(${intArray(linked)}::text::int[], ${intArray(linked.map((i) => patientIds[i]!))}::text::int[]) as l(i, patient_id) on l.i = x.i
-      on conflict (system, value) do nothing`);
+  for (const row of rows) {
+    const r = records[row.i]!;
+    if (row.conflict) conflicts.set(row.i, `chart number ${r.mrn} already belongs to a patient with a different date of birth`);
+    else patientIds[row.i] = Number(row.id);
+    if (row.inserted) outcomes[row.i] = 'inserted';
+    else if (row.updated) outcomes[row.i] = 'updated';
+    if (row.name_hit) possibleDuplicates++;
   }
   return { outcomes, patientIds, conflicts, possibleDuplicates };
-}
-
-/** Whole numbers as one array literal, sent as a single text parameter (cast to int[] in SQL). */
-function intArray(values: number[]): string {
-  return `{${values.join(',')}}`;
 }
 
 /**
@@ -339,6 +339,9 @@ export async function writeClinical(db: DbOrTx, target: ClinicalTarget, records:
   const columns = targetColumns(table).filter((c) => records.some((r) => r.values[c.key] !== undefined));
   const hasEncounter = 'encounterId' in getTableColumns(table);
   const hasPanel = target === 'observations';
+  // Looked up only when the batch names some: the join would otherwise scan the visits or observations for nothing.
+  const findEncounters = hasEncounter && records.some((r) => r.encounter);
+  const findPanels = hasPanel && records.some((r) => r.panel);
   const stage = await stageRows(
     db,
     tableName,
@@ -368,8 +371,8 @@ export async function writeClinical(db: DbOrTx, target: ClinicalTarget, records:
     sql`x.source_system`,
     sql`x.source_id`,
     sql`x.patient_id`,
-    ...(hasEncounter ? [sql`e.id`] : []),
-    ...(hasPanel ? [sql`panel.id`] : []),
+    ...(hasEncounter ? [findEncounters ? sql`e.id` : sql`null::integer`] : []),
+    ...(hasPanel ? [findPanels ? sql`panel.id` : sql`null::integer`] : []),
     ...columns.map((c) => sql`x.${sql.identifier(c.name)}`),
   ];
   const updatable = names.filter((n) => n !== 'source_system' && n !== 'source_id');
@@ -379,8 +382,8 @@ export async function writeClinical(db: DbOrTx, target: ClinicalTarget, records:
     sql`insert into ${t} (${sql.join(names.map((n) => sql.identifier(n)), sql`, `)})
         select ${sql.join(selected, sql`, `)}
         from ${stage} as x
-        ${hasEncounter ? sql`left join encounters e on e.source_system = x.source_system and e.source_id = x.encounter_source` : sql``}
-        ${hasPanel ? sql`left join observations panel on panel.source_system = x.source_system and panel.source_id = x.panel_source` : sql``}
+        ${findEncounters ? sql`left join encounters e on e.source_system = x.source_system and e.source_id = x.encounter_source` : sql``}
+        ${findPanels ? sql`left join observations panel on panel.source_system = x.source_system and panel.source_id = x.panel_source` : sql``}
         on conflict (source_system, source_id) do update set
           ${sql.join(updatable.map((n) => sql`${sql.identifier(n)} = excluded.${sql.identifier(n)}`), sql`, `)}, updated_at = now()
         where (${sql.join(updatable.map((n) => sql`${t}.${sql.identifier(n)}`), sql`, `)}) is distinct from (${sql.join(

@@ -333,3 +333,47 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
     expect(run.stdout.trim().split(',')).toEqual(expect.arrayContaining(['chart_number', 'last_name', 'first_name', 'dob', 'sex', 'zip']));
   });
 });
+
+describeEachBackend('practice import --kind patients: matching patients already on file', (t) => {
+  let dir: string;
+  const cli = (args: string[]) => runCli(args, { database: t.handle, now: NOW, cwd: dir });
+  const write = (name: string, lines: string[]) => writeFileSync(join(dir, name), `${lines.join('\n')}\n`);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pk-import-match-'));
+    write('first.csv', ['chart_number,last_name,first_name,dob,sex', '1001,Smith,Jane,1985-03-04,F', '1002,Doe,John,1972-11-30,M']);
+    expect((await cli(['import', 'first.csv', '--kind', 'patients', '--json'])).json().counts).toMatchObject({ inserted: 2 });
+  });
+
+  it('refuses a chart number on file with another birth date, and counts a new chart number with a known name and birth date as a possible duplicate', async () => {
+    // Another source system, so the rows are matched by chart number (a source's own ids come first).
+    // Batch size 1 and the default: each step matches the rows of a batch as a set, whatever its size.
+    for (const batch of ['1', '1000']) {
+      write('second.csv', ['chart_number,last_name,first_name,dob,sex', '1002,Doe,John,1980-01-01,M', `30${batch},Smith,Jane,1985-03-04,F`, '1001,Smith,Jane,1985-03-04,F']);
+      const run = await cli(['import', 'second.csv', '--kind', 'patients', '--source', 'other', '--batch-size', batch, '--json']);
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.json()).toMatchObject({ counts: { read: 3, inserted: 1, unchanged: 1, rejected: 1 }, possibleDuplicates: 1 });
+      const rejects = parse(readFileSync(join(dir, 'second.rejects.csv')), { columns: true }) as Record<string, string>[];
+      expect(rejects.map((r) => [r.chart_number, r.reject_reason])).toEqual([['1002', 'chart number 1002 already belongs to a patient with a different date of birth']]);
+    }
+    const doe = await queryRows<{ dob: string }>(t.db, sql`select dob::text as dob from patients where mrn = '1002'`);
+    expect(doe).toEqual([{ dob: '1972-11-30' }]);
+    const smiths = await queryRows<{ mrn: string }>(t.db, sql`select mrn from patients where search_name = 'smith jane' order by mrn`);
+    expect(smiths.map((r) => r.mrn)).toEqual(['1001', '301', '301000']);
+  });
+
+  it('links a row without a chart number to the patient with its name and birth date, and finds it again by its old id', async () => {
+    write('old-ids.csv', ['external_id,last_name,first_name,dob,sex,city', 'X9,Doe,John,1972-11-30,M,Boston', 'X10,Stone,Ella,1970-01-01,F,']);
+    const run = await cli(['import', 'old-ids.csv', '--kind', 'patients', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json().counts).toMatchObject({ read: 2, inserted: 1, updated: 1 });
+    const linked = await queryRows<{ mrn: string; city: string | null }>(
+      t.db,
+      sql`select p.mrn, p.city from patient_identifiers pi join patients p on p.id = pi.patient_id where pi.value in ('X9', 'X10') order by pi.value desc`,
+    );
+    expect(linked[0]).toEqual({ mrn: '1002', city: 'Boston' });
+    expect(linked[1]!.mrn).toMatch(/^I[0-9A-F]{9}$/);
+    const again = await cli(['import', 'old-ids.csv', '--kind', 'patients', '--json']);
+    expect(again.json().counts).toMatchObject({ read: 2, inserted: 0, updated: 0, unchanged: 2 });
+  });
+});
