@@ -20,25 +20,27 @@ const ROWS = 120;
 const BATCH = 25;
 /** Data row (1-based) → why it is bad; the reject file numbers it row + 1 (the header is row 1). */
 const bad = new Map<number, string>([
-  [10, 'database'], // batch 1: the number does not fit an integer column
+  [10, 'database'], // batch 1: a result too large for its numeric column (a test with no plausible range)
   [30, 'database'], // batch 2
-  [60, 'limit'], // batch 3: a reason over 1,000 characters
+  [60, 'limit'], // batch 3: a unit over 1,000 characters
   [80, 'validation'], // batch 4: not a date
   [110, 'no patient'], // batch 5
 ]);
 
-function visitsFile(dir: string): string {
-  const lines = ['chart_number,date,duration,reason'];
+// Lab results: the kind whose value (a prothrombin time, which has no plausible-range check) can still be
+// one the database refuses, so a batch is retried row by row (after-row) as the issue asks.
+function labsFile(dir: string): string {
+  const lines = ['chart_number,loinc,value,unit,date'];
   for (let i = 1; i <= ROWS; i++) {
     const why = bad.get(i);
     const chart = why === 'no patient' ? 'NOPE' : `K${i % PATIENTS}`;
     // Chart and date together are unique (30 and 28 have no common multiple below 120).
     const date = why === 'validation' ? 'someday' : `2026-01-${String(1 + (i % 28)).padStart(2, '0')}`;
-    const duration = why === 'database' ? '98765432109' : '15';
-    const reason = why === 'limit' ? 'x'.repeat(1_001) : `visit ${i}`;
-    lines.push(`${chart},${date},${duration},${reason}`);
+    const value = why === 'database' ? '98765432109' : String(10 + (i % 7));
+    const unit = why === 'limit' ? 'x'.repeat(1_001) : 's';
+    lines.push(`${chart},5902-2,${value},${unit},${date}`);
   }
-  const file = join(dir, 'visits.csv');
+  const file = join(dir, 'labs.csv');
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
@@ -60,18 +62,18 @@ const turn: Record<(typeof IMPORT_FAILPOINTS)[number], number> = { 'after-row': 
  */
 const STEPS = IMPORT_FAILPOINTS.filter((step) => step !== 'after-batch');
 
-const encountersIn = async (h: PracticeDatabase) => (await queryRows<{ n: number; ids: number }>(h.db, sql`select count(*)::int as n, count(distinct source_id)::int as ids from encounters`))[0]!;
-const encounters = (place: Place) => place.use(encountersIn);
+const resultsIn = async (h: PracticeDatabase) => (await queryRows<{ n: number; ids: number }>(h.db, sql`select count(*)::int as n, count(distinct source_id)::int as ids from observations where category = 'laboratory'`))[0]!;
+const results = (place: Place) => place.use(resultsIn);
 
 /** Kills the import at the step, checks what the killed run left, runs it again and checks the whole. */
 async function killAndRerun(place: Place, dir: string, step: (typeof IMPORT_FAILPOINTS)[number]): Promise<void> {
-  const args = [...place.args, 'import', visitsFile(dir), '--kind', 'encounters', '--batch-size', String(BATCH), '--json'];
+  const args = [...place.args, 'import', labsFile(dir), '--kind', 'labs', '--batch-size', String(BATCH), '--json'];
   const killed = await practice(args, { ...place.env, ...killAt(`import:${step}@${turn[step]}`) });
   expect(killed.signal, killed.stderr).toBe('SIGKILL');
   // The import log read in process, between the runs: only the import needs a process to kill.
   const { left, stored } = await place.use(async (database) => {
     const log = (await runCli(['import', 'log', '--json'], { database })).json() as { kind: string; rowsRead: number; inserted: number; rejected: number }[];
-    return { left: log.find((r) => r.kind === 'encounters'), stored: await encountersIn(database) };
+    return { left: log.find((r) => r.kind === 'labs'), stored: await resultsIn(database) };
   });
   // Whole batches or nothing: the batch killed before its commit is not there, its counts neither.
   const committed = step === 'after-commit' || step === 'after-rejects' ? 2 : 1;
@@ -82,8 +84,8 @@ async function killAndRerun(place: Place, dir: string, step: (typeof IMPORT_FAIL
   expect(again.code, again.stderr).toBe(3);
   const counts = JSON.parse(again.stdout).counts;
   expect(counts).toMatchObject({ read: ROWS, inserted: ROWS - bad.size - left!.inserted, unchanged: left!.inserted, rejected: bad.size });
-  expect(await encounters(place)).toEqual({ n: ROWS - bad.size, ids: ROWS - bad.size });
-  const rejected = (parse(readFileSync(join(dir, 'visits.rejects.csv'), 'utf8'), { columns: true }) as { row_number: string; reject_reason: string }[]).map((r) => Number(r.row_number) - 1);
+  expect(await results(place)).toEqual({ n: ROWS - bad.size, ids: ROWS - bad.size });
+  const rejected = (parse(readFileSync(join(dir, 'labs.rejects.csv'), 'utf8'), { columns: true }) as { row_number: string; reject_reason: string }[]).map((r) => Number(r.row_number) - 1);
   expect(rejected).toEqual([...bad.keys()]);
   expect(again.stderr).not.toContain('98765432109');
 }

@@ -56,24 +56,37 @@ describeEachBackend('import limits and rows the database refuses', (t) => {
     }
   });
 
-  it('isolates the rows the database refuses (too long for its column, a number out of range) and imports the rest', async () => {
+  it('isolates the rows the database refuses (a result too large for its column) and imports the rest', async () => {
     const big = '98765432109';
     writeFileSync(join(dir, 'visits.csv'), `chart_number,date,duration,reason\nL1,2026-01-05,15,${SECRET} cough\nL2,2026-01-06,${big},${SECRET} rash\nL3,2026-01-07,20,${SECRET} check\n`);
     const visits = await cli(['import', 'visits.csv', '--kind', 'encounters', '--json']);
     expect(visits.code, visits.stderr).toBe(3);
     expect(visits.json().counts).toMatchObject({ read: 3, inserted: 2, rejected: 1 });
+    // The visit's declaration bounds its length, so this one never reaches the database.
     expect(rejects('visits.rejects.csv')).toEqual([
-      expect.objectContaining({ chart_number: 'L2', row_number: '3', reject_reason: 'the database refused the row: a number is too large for the database to store (duration_minutes) [SQLSTATE 22003]' }),
+      expect.objectContaining({ chart_number: 'L2', row_number: '3', reject_reason: 'the visit length must be a whole number of minutes (1 to 1440)' }),
     ]);
     expect(visits.stderr + visits.stdout).not.toContain(big);
     expect(visits.stderr + visits.stdout).not.toContain(SECRET);
     expect(await count(sql`select count(*)::int as n from encounters`)).toBe(2);
 
+    // A prothrombin time has no plausible-range check: a result too large for its column reaches the database,
+    // which refuses that row alone.
+    writeFileSync(join(dir, 'labs.csv'), `chart_number,loinc,value,unit,date\nL1,5902-2,12,s,2026-01-05\nL2,5902-2,${big},s,2026-01-06\nL3,5902-2,13,s,2026-01-07\n`);
+    const labs = await cli(['import', 'labs.csv', '--kind', 'labs', '--json']);
+    expect(labs.code, labs.stderr).toBe(3);
+    expect(labs.json().counts).toMatchObject({ read: 3, inserted: 2, rejected: 1 });
+    expect(rejects('labs.rejects.csv')).toEqual([
+      expect.objectContaining({ chart_number: 'L2', row_number: '3', reject_reason: expect.stringMatching(/^the database refused the row: a number is too large for the database to store.*\[SQLSTATE 22003\]$/) }),
+    ]);
+    expect(labs.stderr + labs.stdout).not.toContain(big);
+
+    // A place of service is read by the charge's declaration too: refused before the database, the same way.
     writeFileSync(join(dir, 'fees.csv'), 'chart_number,service_date,code,amount,place_of_service\nL1,2026-01-05,99213,100.00,11\nL2,2026-01-06,99213,100.00,1234\nL3,2026-01-07,99214,150.00,11\n');
     const fees = await cli(['import', 'fees.csv', '--kind', 'charges', '--json']);
     expect(fees.code, fees.stderr).toBe(3);
     expect(fees.json().counts).toMatchObject({ read: 3, inserted: 2, rejected: 1 });
-    expect(rejects('fees.rejects.csv').map((r) => [r.row_number, r.reject_reason])).toEqual([['3', 'the database refused the row: a value is longer than the database column allows (place_of_service) [SQLSTATE 22001]']]);
+    expect(rejects('fees.rejects.csv').map((r) => [r.row_number, r.reject_reason])).toEqual([['3', '"1234" is not a CMS place-of-service code; a practice office is 11, telehealth 02 or 10']]);
     expect(await count(sql`select count(*)::int as n from charges`)).toBe(2);
     // The run's counts and its audit entry say what was kept.
     const [run] = await queryRows<{ inserted: number; rejected: number }>(t.db, sql`select inserted, rejected from import_runs order by id desc limit 1`);
@@ -86,12 +99,12 @@ describeEachBackend('import limits and rows the database refuses', (t) => {
   });
 
   it('isolates refused rows the same way in a dry run, writing nothing', async () => {
-    writeFileSync(join(dir, 'dry.csv'), 'chart_number,date,duration\nL1,2026-02-05,15\nL2,2026-02-06,98765432109\n');
-    const before = await count(sql`select count(*)::int as n from encounters`);
-    const run = await cli(['import', 'dry.csv', '--kind', 'encounters', '--dry-run', '--json']);
+    writeFileSync(join(dir, 'dry.csv'), 'chart_number,loinc,value,unit,date\nL1,5902-2,12,s,2026-02-05\nL2,5902-2,98765432109,s,2026-02-06\n');
+    const before = await count(sql`select count(*)::int as n from observations`);
+    const run = await cli(['import', 'dry.csv', '--kind', 'labs', '--dry-run', '--json']);
     expect(run.code, run.stderr).toBe(3);
     expect(run.json().counts).toMatchObject({ read: 2, inserted: 1, rejected: 1 });
-    expect(await count(sql`select count(*)::int as n from encounters`)).toBe(before);
+    expect(await count(sql`select count(*)::int as n from observations`)).toBe(before);
   });
 
   it('refuses, before writing anything, a file with a row too long to tell where it ends', async () => {
