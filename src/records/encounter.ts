@@ -156,7 +156,7 @@ const WITH_TIME = /^(.*?)[ T]+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?
  * noon there, so the visit falls on that day in every zone a reader may be in. `serviceDate` is the
  * practice's day of it.
  */
-export function readVisitTime(text: string, time: string | undefined, what: string, context: VisitContext): { startsAt: Date; serviceDate: string } | { problem: string; code: 'DATE_FORMAT' | 'TIME_FORMAT' } {
+export function readVisitTime(text: string, time: string | undefined, what: string, context: VisitContext): { startsAt: Date; serviceDate: string; timed: boolean } | { problem: string; code: 'DATE_FORMAT' | 'TIME_FORMAT' } {
   const given = text.trim();
   const zoned = ZONED.exec(given);
   if (zoned) {
@@ -164,7 +164,7 @@ export function readVisitTime(text: string, time: string | undefined, what: stri
     if ('problem' in day) return { ...day, code: 'DATE_FORMAT' };
     const at = DateTime.fromISO(given, { setZone: true });
     if (!at.isValid || Number(zoned[2]) > 23 || Number(zoned[3]) > 59) return { problem: `${what} has a time of day that is not one.`, code: 'TIME_FORMAT' };
-    return { startsAt: at.toJSDate(), serviceDate: at.setZone(context.zone).toISODate()! };
+    return { startsAt: at.toJSDate(), serviceDate: at.setZone(context.zone).toISODate()!, timed: true };
   }
   const split = time === undefined ? WITH_TIME.exec(given) : null;
   const day = readRecordDate(split ? split[1]! : given, what, context);
@@ -173,7 +173,7 @@ export function readVisitTime(text: string, time: string | undefined, what: stri
   const clock = clockText === undefined ? { hour: 12, minute: 0 } : readTimeOfDay(clockText);
   if (!clock) return { problem: `${ENCOUNTER_FIELDS.time} "${clockText}" is not a time of day (e.g. 14:30 or 2:30 PM).`, code: 'TIME_FORMAT' };
   const at = DateTime.fromISO(day.value, { zone: context.zone }).set(clock);
-  return { startsAt: at.toJSDate(), serviceDate: day.value };
+  return { startsAt: at.toJSDate(), serviceDate: day.value, timed: clockText !== undefined };
 }
 
 /** A coded value as a path read it: its code and, when the source names it, its system and words. */
@@ -216,6 +216,8 @@ export interface EncounterValues {
   startsAt: Date;
   /** The practice's day of the visit: its charges' date of service, its note's date. */
   serviceDate: string;
+  /** Whether the path gave a time of day: a date alone is stored at noon. */
+  timed: boolean;
   endsAt: Date | null;
   durationMinutes: number | null;
   status: (typeof ENCOUNTER_STATUSES.codes)[number];
@@ -259,6 +261,7 @@ export function checkEncounter(input: EncounterInput, context: VisitContext): Ch
   return c.result({
     startsAt: when?.startsAt as Date,
     serviceDate: when?.serviceDate as string,
+    timed: when?.timed ?? false,
     endsAt: end?.startsAt ?? (when && duration ? new Date(when.startsAt.getTime() + duration * 60_000) : null),
     durationMinutes: duration ?? null,
     status,
