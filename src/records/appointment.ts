@@ -45,7 +45,6 @@ export const APPOINTMENT_FIELDS = {
   },
   status: { label: 'the appointment status', column: { name: 'status', type: 'text', description: choices(APPOINTMENT_STATUSES), aliases: ['appt status'], asWritten: true } },
 } satisfies RecordFields;
-export type AppointmentField = keyof typeof APPOINTMENT_FIELDS;
 
 /** An appointment as a path read it: the date and time in one text (`--at`, FHIR's start) or apart (a file's columns). */
 export interface AppointmentInput {

@@ -86,7 +86,6 @@ export const COVERAGE_FIELDS = {
     column: { name: 'effective_to', type: 'date', description: 'coverage end', aliases: ['termination date', 'end date', 'term date'], asWritten: true },
   },
 } satisfies RecordFields;
-export type CoverageField = keyof typeof COVERAGE_FIELDS;
 
 // Member and group ids as cards print them: letters and digits, hyphens between (X12 NM109: 2-80 characters).
 const PLAIN_ID = /^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
