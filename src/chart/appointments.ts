@@ -7,8 +7,8 @@ import { appointments, locations, patients, providers } from '../db/schema/index
 import type { Db, DbOrTx } from '../db/types.js';
 import { NotFoundError, PracticeError, ValidationError, type Issue } from '../errors.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
-import { namedAs } from '../records/record.js';
-import { APPOINTMENT_FIELDS, checkAppointment, type AppointmentField, type AppointmentValues } from '../records/appointment.js';
+import { byOption } from '../records/record.js';
+import { APPOINTMENT_FIELDS, checkAppointment, type AppointmentValues } from '../records/appointment.js';
 
 export interface Clock {
   now: Date;
@@ -27,14 +27,12 @@ export interface BookingInput {
   doubleBook?: boolean;
 }
 
-/** The option that gives each field of the appointment's declaration (--at: the date and its time, named in the reason). */
-const OPTIONS: Record<AppointmentField, string> = { startsAt: '--at', date: '--at', time: '--at', durationMinutes: '--duration', reason: '--reason', status: '--at' };
-
 /** --at and --duration read by the appointment's declaration; a booking is ahead of now. Every problem at once. */
 function readBooking(at: string, duration: string | undefined, reason: string | undefined, clock: Clock): AppointmentValues & { start: Date } {
   const context = { today: clock.today, zone: clock.zone };
   const checked = checkAppointment({ at, duration, reason }, context);
-  const issues: Issue[] = 'problems' in checked ? checked.problems.map((p) => ({ path: OPTIONS[p.field as AppointmentField], code: p.code, message: namedAs(p, OPTIONS[p.field as AppointmentField], p.field === 'date' || p.field === 'time' ? undefined : APPOINTMENT_FIELDS[p.field as AppointmentField]) })) : [];
+  // The date and time of --at, read apart, are named after it (the declaration's first option).
+  const issues: Issue[] = 'problems' in checked ? byOption(checked.problems.map((p) => ({ path: p.field, code: p.code, message: p.message })), APPOINTMENT_FIELDS) : [];
   // The time alone, so that its having passed is told beside a bad --duration.
   const time = 'values' in checked ? checked : checkAppointment({ at }, context);
   const start = 'values' in time ? new Date(time.values.startsAt) : undefined;

@@ -8,8 +8,8 @@ import type { Db, DbOrTx } from '../db/types.js';
 import { badAmount, mistake, UsageError, ValidationError, type Issue } from '../errors.js';
 import { parseMoney } from '../money.js';
 import type { PracticeClock } from '../practice/clock.js';
-import { checkCharge, checkEncounter, MAX_POINTERS, readProcedureCode, type ChargeValues, type EncounterValues } from '../records/encounter.js';
-import type { RecordProblem } from '../records/record.js';
+import { checkCharge, checkEncounter, ENCOUNTER_FIELDS, MAX_POINTERS, readProcedureCode, type ChargeValues, type EncounterValues } from '../records/encounter.js';
+import { byOption, type RecordProblem } from '../records/record.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
 import type { SoapNote } from './soap.js';
 
@@ -44,7 +44,7 @@ function splitProcedures(text: string): string[] {
   return items;
 }
 
-/** Each problem a declaration found, as an issue of the option that gave the field. */
+/** Each problem of a --cpt line, named after the line as typed ("--cpt 99213: ..."); its amount is --amount's. */
 function issuesOf(problems: RecordProblem[], options: Record<string, string>, fallback: string): Issue[] {
   return problems.map((p) => {
     const option = options[p.field] ?? fallback;
@@ -109,7 +109,7 @@ export async function addEncounter(db: Db, actor: AuditActor, input: EncounterIn
     { startsAt: input.when, durationMinutes: input.durationMinutes, placeOfService: location?.placeOfService, type: typeLine && { code: typeLine.code, codeSystem: typeLine.codeSystem }, diagnoses: dx.map((code) => ({ code })) },
     context,
   );
-  if ('problems' in visit) issues.push(...issuesOf(visit.problems, { startsAt: '--date', durationMinutes: '--duration', endsAt: '--duration', diagnoses: '--dx', placeOfService: '--location', type: '--cpt' }, '--date'));
+  if ('problems' in visit) issues.push(...byOption(visit.problems.map((p) => ({ path: p.field, code: p.code, message: p.message })), ENCOUNTER_FIELDS));
   if (issues.length) throw new ValidationError(issues);
   if (unpriced.length) {
     throw new ValidationError(

@@ -6,8 +6,8 @@ import { recordAudit, type AuditActor } from '../db/audit.js';
 import { coverages, payers } from '../db/schema/index.js';
 import type { Db, DbOrTx, Tx } from '../db/types.js';
 import { badDate, mistake, NotFoundError, UsageError, ValidationError, type Issue } from '../errors.js';
-import { namedAs } from '../records/record.js';
-import { checkCoverage, COVERAGE_FIELDS, orderOf, SELF, X12_RELATIONSHIPS, type CoverageField, type CoverageInput, type CoverageValues as DeclaredValues } from '../records/coverage.js';
+import { byOption } from '../records/record.js';
+import { checkCoverage, COVERAGE_FIELDS, orderOf, SELF, X12_RELATIONSHIPS, type CoverageInput, type CoverageValues as DeclaredValues } from '../records/coverage.js';
 import { patientByMrn, payerByIdOrName } from './lookup.js';
 import { parseDate } from './time.js';
 
@@ -16,28 +16,12 @@ export type { CoverageInput };
 type CoverageRow = typeof coverages.$inferSelect;
 type CoverageValues = Partial<Omit<CoverageRow, 'id' | 'patientId' | 'createdAt' | 'updatedAt'>>;
 
-/** The option that gives each field of the declaration. */
-const OPTIONS: Record<CoverageField, string> = {
-  payer: '--payer',
-  memberId: '--member-id',
-  groupNumber: '--group',
-  planName: '--plan',
-  priority: '--order',
-  relationship: '--relationship',
-  subscriberFirstName: '--subscriber-first',
-  subscriberLastName: '--subscriber-last',
-  subscriberDob: '--subscriber-dob',
-  subscriberSex: '--subscriber-sex',
-  effectiveFrom: '--start',
-  effectiveTo: '--end',
-};
-
 /** Reads the options by the declaration, and finds the payer; every problem at once; undefined keys were not given. */
 async function readInput(db: DbOrTx, input: CoverageInput, today: string, creating: boolean, issues: Issue[]): Promise<CoverageValues> {
   const checked = creating ? checkCoverage(input, { today }, { creating: true }) : checkCoverage(input, { today }, { creating: false });
   let declared: Partial<DeclaredValues> = {};
   if ('values' in checked) declared = checked.values;
-  else for (const p of checked.problems) issues.push({ path: OPTIONS[p.field as CoverageField], code: p.code, message: namedAs(p, OPTIONS[p.field as CoverageField], COVERAGE_FIELDS[p.field as CoverageField]) });
+  else issues.push(...byOption(checked.problems.map((p) => ({ path: p.field, code: p.code, message: p.message })), COVERAGE_FIELDS));
   // The payer is looked up even when other fields have problems: all of them are told at once.
   const { payer: checkedPayer, ...values } = declared;
   const payer = checkedPayer ?? (input.payer?.trim() || undefined);

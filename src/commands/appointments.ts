@@ -6,8 +6,11 @@ import { renderTable } from '../cli/output.js';
 import { bookAppointment, listSchedule, noShowRates, rescheduleAppointment, setAppointmentStatus } from '../chart/appointments.js';
 import { formatLocal, requireDate, sinceDate } from '../chart/time.js';
 import { practiceClock } from '../practice/clock.js';
-import { APPOINTMENT_LENGTH } from '../records/appointment.js';
+import { APPOINTMENT_FIELDS, APPOINTMENT_LENGTH } from '../records/appointment.js';
 import { UsageError } from '../errors.js';
+
+// The appointment's options, from its declaration (src/records/appointment.ts).
+const { startsAt, durationMinutes, reason } = APPOINTMENT_FIELDS;
 
 export function register(program: Command, action: ActionFactory): void {
   const appointments = program.command('appointments').description('the schedule: book, list, record what happened, reschedule; no-show rates');
@@ -16,11 +19,11 @@ export function register(program: Command, action: ActionFactory): void {
     .command('book')
     .description('book an appointment (times are the practice\'s local time)')
     .argument('<mrn>', 'chart number')
-    .requiredOption('--at <when>', 'date and time, e.g. "2026-03-12 09:30" or "tomorrow 2:15pm"')
+    .requiredOption(startsAt.option.flags, startsAt.option.description)
     .requiredOption('--provider <npi>', 'provider seen')
-    .option('--duration <minutes>', `length in minutes (1 to ${APPOINTMENT_LENGTH.max})`, String(APPOINTMENT_LENGTH.default))
+    .option(durationMinutes.option.flags, durationMinutes.option.description, String(APPOINTMENT_LENGTH.default))
     .option('--location <code>', 'location code (default: the provider\'s)')
-    .option('--reason <text>', 'reason for the visit')
+    .option(reason.option.flags, reason.option.description)
     .option('--double-book', 'book even though the provider has another appointment then (otherwise that stops)')
     .addHelpText('after', '\nExample:\n  practice appointments book C100 --at "2026-03-12 09:30" --provider 1234567893 --duration 20 --reason "diabetes follow-up"')
     .action(
@@ -89,8 +92,8 @@ export function register(program: Command, action: ActionFactory): void {
     .command('reschedule')
     .description('move an appointment to a new time (the old one is kept, marked rescheduled)')
     .argument('<id>', 'appointment number')
-    .requiredOption('--at <when>', 'new date and time')
-    .option('--duration <minutes>', 'new length in minutes')
+    .requiredOption(startsAt.option.flags, `new ${startsAt.option.description}`)
+    .option(durationMinutes.option.flags, `new ${durationMinutes.option.description}`)
     .option('--double-book', 'move it even though the provider has another appointment then (otherwise that stops)')
     .addHelpText('after', '\nExamples:\n  practice appointments reschedule 42 --at "2026-03-19 10:15"\n  practice appointments reschedule 42 --at "tomorrow 2:15pm" --duration 30')
     .action(

@@ -7,7 +7,11 @@ import { formatDollars } from '../money.js';
 import { parseSoap } from '../chart/soap.js';
 import { formatLocal } from '../chart/time.js';
 import { practiceClock } from '../practice/clock.js';
+import { CHARGE_FIELDS, ENCOUNTER_FIELDS } from '../records/encounter.js';
 import { readNoteText } from './clinical-entry.js';
+
+// The visit's and its charge lines' options, from their declarations (src/records/encounter.ts).
+const [visit, line] = [ENCOUNTER_FIELDS, CHARGE_FIELDS];
 
 export function register(program: Command, action: ActionFactory): void {
   const encounters = program.command('encounters').description('record visits with their charges, diagnoses and SOAP note');
@@ -16,14 +20,14 @@ export function register(program: Command, action: ActionFactory): void {
     .command('add')
     .description('record a visit: diagnoses in claim order, one charge per procedure code with diagnosis pointers, and the note')
     .argument('<mrn>', 'chart number')
-    .requiredOption('--provider <npi>', 'rendering provider')
-    .option('--date <when>', 'visit date, optionally with a time ("2026-03-10 09:30")', 'today')
-    .requiredOption('--cpt <codes>', 'procedure codes, comma-separated; modifiers after a colon, the diagnoses the line is for after @: 99213:25@1,2,73562:RT@2')
-    .requiredOption('--dx <codes>', 'ICD-10-CM diagnoses in claim order, comma-separated (a code without @ points at the first 4)')
-    .option('--duration <minutes>', 'time spent, in minutes')
+    .requiredOption(visit.providerNpi.option.flags, visit.providerNpi.option.description)
+    .option(visit.startsAt.option.flags, visit.startsAt.option.description, 'today')
+    .requiredOption(line.code.option.flags, line.code.option.description)
+    .requiredOption(visit.diagnoses.option.flags, visit.diagnoses.option.description)
+    .option(visit.durationMinutes.option.flags, visit.durationMinutes.option.description)
     .option('--location <code>', 'location code (default: the provider\'s)')
-    .option('--modifiers <list>', 'modifiers for a single --cpt code, e.g. 25')
-    .option('--amount <dollars>', 'charge for a single --cpt code instead of the fee schedule')
+    .option(line.modifiers.option.flags, line.modifiers.option.description)
+    .option(line.amount.option.flags, line.amount.option.description)
     .option('--note-file <file>', 'SOAP note with S:, O:, A:, P: sections (on a terminal an editor opens when omitted)')
     .option('--no-note', 'record no note')
     .addHelpText('after', '\nExample:\n  practice encounters add C100 --provider 1234567893 --date 2026-03-10 --cpt 99214:25@1,2,36415@1 --dx E11.9,I10 --duration 25 --note-file visit.txt')

@@ -7,21 +7,15 @@ import { patientByMrn } from '../chart/lookup.js';
 import { practiceClock } from '../practice/clock.js';
 import { recordChartRead } from '../db/audit.js';
 import { UsageError } from '../errors.js';
+import { COVERAGE_FIELDS } from '../records/coverage.js';
+import type { RecordField } from '../records/record.js';
 
+/** The coverage's options, from its declaration; adding, the fields a coverage needs say so. */
 function coverageOptions(command: Command, adding: boolean): Command {
-  return command
-    .option('--payer <payer>', `the payer id or the payer's name, as "practice payers list" shows them${adding ? ' (required)' : ''}`)
-    .option('--member-id <id>', `the member id on the card${adding ? ' (required)' : ''}`)
-    .option('--group <number>', 'the group number on the card')
-    .option('--plan <name>', 'the plan name, e.g. "Gold PPO"')
-    .option('--order <order>', `primary, secondary or tertiary${adding ? ' (default primary)' : ''}`)
-    .option('--relationship <who>', `the patient to the subscriber: self, spouse, child or other${adding ? ' (default self)' : ''}`)
-    .option('--subscriber-first <name>', "subscriber's first name (when not the patient)")
-    .option('--subscriber-last <name>', "subscriber's last name")
-    .option('--subscriber-dob <date>', "subscriber's date of birth")
-    .option('--subscriber-sex <sex>', "subscriber's sex: male, female or unknown")
-    .option('--start <date>', 'first day it is in force')
-    .option('--end <date>', 'last day it is in force');
+  for (const { option, required } of Object.values(COVERAGE_FIELDS) as RecordField[]) {
+    if (option) command.option(option.flags, adding && required ? `${option.description} (required)` : option.description);
+  }
+  return command;
 }
 
 function coverageId(value: string): number {

@@ -8,14 +8,14 @@ import { ALLERGY_FIELDS } from '../records/allergy.js';
 import { IMMUNIZATION_FIELDS } from '../records/immunization.js';
 import { LAB_FIELDS } from '../records/lab.js';
 import { MEDICATION_FIELDS } from '../records/medication.js';
-import { ENCOUNTER_CLASSES } from '../records/encounter.js';
+import { CHARGE_FIELDS, ENCOUNTER_FIELDS } from '../records/encounter.js';
 import { NOTE_FIELDS } from '../records/note.js';
 import { PATIENT_FIELDS } from '../records/patient.js';
 import { PROBLEM_FIELDS } from '../records/problem.js';
 import { VITAL_FIELDS } from '../records/vital.js';
-import { choices, type FieldType, type RecordFields } from '../records/record.js';
-import { COVERAGE_ORDERS, SUBSCRIBER_RELATIONSHIPS } from '../records/coverage.js';
-import { APPOINTMENT_FIELDS, APPOINTMENT_LENGTH, APPOINTMENT_STATUSES } from '../records/appointment.js';
+import { type FieldType, type RecordFields } from '../records/record.js';
+import { COVERAGE_FIELDS } from '../records/coverage.js';
+import { APPOINTMENT_FIELDS } from '../records/appointment.js';
 
 export interface FieldSpec {
   name: string;
@@ -74,10 +74,6 @@ export const typeLimits: Record<FieldType, number> = {
 const f = (name: string, type: FieldType, label: string, ...aliases: string[]): FieldSpec => ({ name, type, label, aliases, max: typeLimits[type] });
 /** A field whose cells are allowed more, or fewer, characters than its type's limit. */
 const sized = (max: number, field: FieldSpec): FieldSpec => ({ ...field, max });
-/** Insurance and appointments (not yet generated from their declarations): a column their declaration reads as written, named in reasons as it names the field. */
-const declared = (field: FieldSpec): FieldSpec => ({ ...field, declared: true });
-const named = (what: string, field: FieldSpec): FieldSpec => ({ ...field, what });
-
 /** A declaration's columns (src/records/), in its order, each named in reasons as the declaration names its field. */
 export function declaredColumns(fields: RecordFields): FieldSpec[] {
   return Object.values(fields).flatMap(({ label, column }) =>
@@ -101,7 +97,6 @@ export function declaredRequired(fields: RecordFields, standsFor: Record<string,
 
 const chart = f('chart_number', 'id', "the patient's chart number", 'chart #', 'chart no', 'chart', 'mrn', 'medical record number', 'patient id', 'patient #', 'account number', 'acct #');
 const recordId = (what: string) => f('record_id', 'id', `the ${what}'s id in the old system (makes re-imports update it)`, `${what} id`, 'id', 'source id', 'legacy id');
-const date = (label: string, ...aliases: string[]) => f('date', 'date', label, 'date', ...aliases);
 const codeSystem = f('code_system', 'text', 'code system (ICD-10-CM, SNOMED, or a URI)', 'system', 'coding system', 'code type');
 
 export const kindSpecs = {
@@ -140,38 +135,12 @@ export const kindSpecs = {
     required: declaredRequired(VITAL_FIELDS),
   },
   encounters: {
-    fields: [
-      chart,
-      recordId('visit'),
-      declared(date('visit date (a time in the cell is read too)', 'visit date', 'date of service', 'dos', 'service date', 'encounter date')),
-      declared(f('time', 'time', 'visit time', 'visit time', 'start time')),
-      declared(f('visit_code', 'procedure', 'CPT/HCPCS visit code (e.g. 99213)', 'cpt', 'visit type code', 'e/m code', 'em code', 'code')),
-      f('visit_type', 'text', 'kind of visit as written', 'type', 'visit type', 'encounter type'),
-      declared(f('visit_class', 'text', `visit class: ${choices(ENCOUNTER_CLASSES)} (or office, telehealth, home, inpatient, emergency)`, 'class', 'encounter class', 'setting')),
-      declared(f('provider_npi', 'id', "the rendering provider's NPI", 'npi', 'provider npi', 'rendering npi', 'rendering provider npi')),
-      declared(f('diagnoses', 'text', 'ICD-10-CM diagnoses in claim order, e.g. E11.9, I10', 'dx', 'dx codes', 'diagnosis codes', 'icd10', 'icd-10')),
-      f('reason', 'text', 'reason for the visit', 'chief complaint', 'cc', 'reason for visit'),
-      declared(f('duration', 'integer', 'minutes', 'minutes', 'length')),
-    ],
-    required: [['chart_number'], ['date']],
+    fields: [chart, recordId('visit'), ...declaredColumns(ENCOUNTER_FIELDS)],
+    required: declaredRequired(ENCOUNTER_FIELDS),
   },
   charges: {
-    fields: [
-      chart,
-      recordId('charge'),
-      f('visit_id', 'id', "the visit's id in the old system", 'encounter id', 'visit #'),
-      declared(f('service_date', 'date', 'date of service', 'dos', 'date of service', 'date', 'service date')),
-      declared(f('code', 'procedure', 'CPT or HCPCS code', 'cpt', 'hcpcs', 'cpt code', 'procedure code', 'proc code')),
-      declared(f('modifiers', 'modifiers', 'modifiers (e.g. 25 or 25,59)', 'modifier', 'mod', 'mods')),
-      declared(f('units', 'integer', 'units', 'qty', 'unit', 'quantity')),
-      declared(f('amount', 'money', 'charge amount (e.g. 125.00)', 'charge', 'fee', 'amount', 'billed')),
-      declared(f('diagnosis_pointers', 'text', "the visit's diagnoses this line is for: places 1-12 or letters A-L, e.g. 1,2 (empty: the first four)", 'dx pointers', 'dx pointer', 'diagnosis pointer', 'pointers', 'pointer', 'dx ptr')),
-      declared(f('place_of_service', 'text', 'place of service code (e.g. 11)', 'pos', 'place of service')),
-      declared(f('ndc', 'ndc', 'NDC for drug charges', 'ndc code')),
-      declared(f('ndc_quantity', 'number', 'amount of the drug given, in the NDC unit', 'ndc qty', 'drug quantity')),
-      declared(f('ndc_unit', 'ndc-unit', 'unit of that amount: UN, ML, GR, ME (mg) or F2 (international units)', 'ndc uom', 'drug unit')),
-    ],
-    required: [['chart_number'], ['service_date'], ['code'], ['amount']],
+    fields: [chart, recordId('charge'), f('visit_id', 'id', "the visit's id in the old system", 'encounter id', 'visit #'), ...declaredColumns(CHARGE_FIELDS)],
+    required: declaredRequired(CHARGE_FIELDS),
   },
   notes: {
     fields: [chart, recordId('note'), ...declaredColumns(NOTE_FIELDS)],
@@ -192,32 +161,12 @@ export const kindSpecs = {
     required: [['chart_number'], ['kind'], ['description']],
   },
   insurance: {
-    fields: [
-      chart,
-      recordId('policy'),
-      f('payer_name', 'text', 'insurance company', 'insurance', 'payer', 'carrier', 'insurance company', 'plan'),
-      f('payer_id', 'id', "payer id the clearinghouse routes on", 'payer #', 'payor id', 'carrier id'),
-      declared(f('member_id', 'id', 'member / subscriber id', 'member #', 'subscriber id', 'policy number', 'policy #', 'id number', 'insured id')),
-      declared(f('group_number', 'id', 'group number', 'group', 'group #', 'group no')),
-      declared(f('plan_name', 'text', 'plan name', 'plan name')),
-      declared(f('priority', 'text', `${choices(COVERAGE_ORDERS)} (or 1, 2, 3)`, 'order', 'coverage order', 'level')),
-      declared(f('relationship', 'text', `patient is the subscriber's: ${choices(SUBSCRIBER_RELATIONSHIPS)}`, 'relationship to subscriber', 'relation to insured')),
-      declared(f('effective_from', 'date', 'coverage start', 'effective date', 'start date', 'effective')),
-      declared(f('effective_to', 'date', 'coverage end', 'termination date', 'end date', 'term date')),
-    ],
-    required: [['chart_number'], ['payer_name', 'payer_id'], ['member_id']],
+    fields: [chart, recordId('policy'), ...declaredColumns(COVERAGE_FIELDS)],
+    required: declaredRequired(COVERAGE_FIELDS),
   },
   appointments: {
-    fields: [
-      chart,
-      recordId('appointment'),
-      declared(named(APPOINTMENT_FIELDS.date, date('appointment date', 'appt date', 'appointment date'))),
-      declared(named(APPOINTMENT_FIELDS.time, f('time', 'time', 'start time', 'appt time', 'appointment time', 'start time'))),
-      declared(f('duration', 'integer', `minutes (1 to ${APPOINTMENT_LENGTH.max}, default ${APPOINTMENT_LENGTH.default})`, 'minutes', 'length', 'duration minutes')),
-      declared(f('reason', 'text', 'what it is for', 'visit reason', 'appointment type', 'type')),
-      declared(f('status', 'text', choices(APPOINTMENT_STATUSES), 'appt status')),
-    ],
-    required: [['chart_number'], ['date']],
+    fields: [chart, recordId('appointment'), ...declaredColumns(APPOINTMENT_FIELDS)],
+    required: declaredRequired(APPOINTMENT_FIELDS),
   },
 } satisfies Record<string, KindSpec>;
 

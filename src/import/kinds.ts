@@ -332,8 +332,10 @@ const builders: Record<ImportKind, (row: Row) => void> = {
       ),
     );
     if (!visit) return;
-    // Keyed by the practice's wall-clock time of the visit, as the sheet gives it.
-    const sourceId = row.key('visit', DateTime.fromJSDate(visit.startsAt, { zone: row.context.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm:ss"), visit.typeCode ?? undefined);
+    // Keyed by the practice's wall-clock time of the visit, as the sheet gives it; a date alone keeps the key
+    // it had before it was stored at noon (its day at midnight), so a re-import finds the visits imported then.
+    const wallClock = visit.timed ? DateTime.fromJSDate(visit.startsAt, { zone: row.context.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") : `${visit.serviceDate}T00:00:00`;
+    const sourceId = row.key('visit', wallClock, visit.typeCode ?? undefined);
     const columns = visitColumns(visit);
     const stored = { ...columns, startsAt: columns.startsAt.toISOString(), endsAt: columns.endsAt?.toISOString() ?? null };
     // The rendering provider is linked by NPI once the writer finds the provider.

@@ -6,18 +6,7 @@
 // export reads its status codes. Booking's own rules (ahead of now, not twice at once) are the schedule's
 // (src/chart/appointments.ts).
 import { DateTime } from 'luxon';
-import { readNumber, readRecordDate, RecordCheck, type Checked, type RecordContext, type Vocabulary } from './record.js';
-
-/** How an appointment's fields are named in its reasons. */
-export const APPOINTMENT_FIELDS = {
-  startsAt: 'the appointment time',
-  date: 'the appointment date',
-  time: 'the start time',
-  durationMinutes: 'the length',
-  reason: 'the reason',
-  status: 'the appointment status',
-} as const;
-export type AppointmentField = keyof typeof APPOINTMENT_FIELDS;
+import { choices, readNumber, readRecordDate, RecordCheck, type Checked, type RecordContext, type RecordFields, type Vocabulary } from './record.js';
 
 export const APPOINTMENT_STATUSES: Vocabulary<'scheduled' | 'kept' | 'no-show' | 'cancelled' | 'rescheduled'> = {
   codes: ['scheduled', 'kept', 'no-show', 'cancelled', 'rescheduled'],
@@ -37,6 +26,25 @@ export const FHIR_APPOINTMENT_STATUSES: Record<AppointmentStatus, string> = { sc
 
 /** Whole minutes: a day's clinic at most. */
 export const APPOINTMENT_LENGTH = { default: 15, max: 8 * 60 } as const;
+
+/** An appointment's fields: how they are named in its reasons, their options in `appointments book`, their CSV columns. */
+export const APPOINTMENT_FIELDS = {
+  startsAt: { label: 'the appointment time', option: { flags: '--at <when>', description: 'date and time, e.g. "2026-03-12 09:30" or "tomorrow 2:15pm"' } },
+  // A file gives the date and the time apart; on the command line both are --at.
+  date: { label: 'the appointment date', required: true, column: { name: 'date', type: 'date', description: 'appointment date', aliases: ['date', 'appt date', 'appointment date'], asWritten: true } },
+  time: { label: 'the start time', column: { name: 'time', type: 'time', description: 'start time', aliases: ['appt time', 'appointment time', 'start time'], asWritten: true } },
+  durationMinutes: {
+    label: 'the length',
+    option: { flags: '--duration <minutes>', description: `length in minutes (1 to ${APPOINTMENT_LENGTH.max})` },
+    column: { name: 'duration', type: 'integer', description: `minutes (1 to ${APPOINTMENT_LENGTH.max}, default ${APPOINTMENT_LENGTH.default})`, aliases: ['minutes', 'length', 'duration minutes'], asWritten: true },
+  },
+  reason: {
+    label: 'the reason',
+    option: { flags: '--reason <text>', description: 'reason for the visit' },
+    column: { name: 'reason', type: 'text', description: 'what it is for', aliases: ['visit reason', 'appointment type', 'type'], asWritten: true },
+  },
+  status: { label: 'the appointment status', column: { name: 'status', type: 'text', description: choices(APPOINTMENT_STATUSES), aliases: ['appt status'], asWritten: true } },
+} satisfies RecordFields;
 
 /** An appointment as a path read it: the date and time in one text (`--at`, FHIR's start) or apart (a file's columns). */
 export interface AppointmentInput {
@@ -84,21 +92,21 @@ export function checkAppointment(input: AppointmentInput, context: RecordContext
   if (input.at !== undefined && input.at.trim() !== '') {
     const m = DATE_AND_TIME.exec(input.at.trim());
     if (m) [dateText, timeText, offset] = [m[1], m[2], m[3]];
-    else c.fail('startsAt', 'DATE_FORMAT', `${APPOINTMENT_FIELDS.startsAt} must be a date and time like "2026-03-12 09:30" (or "tomorrow 2:15pm").`);
-  } else if (!dateText?.trim()) c.fail('date', 'REQUIRED', `${APPOINTMENT_FIELDS.date} is required.`);
-  const read = dateText?.trim() ? readRecordDate(dateText, APPOINTMENT_FIELDS.date, context) : undefined;
+    else c.fail('startsAt', 'DATE_FORMAT', `${APPOINTMENT_FIELDS.startsAt.label} must be a date and time like "2026-03-12 09:30" (or "tomorrow 2:15pm").`);
+  } else if (!dateText?.trim()) c.fail('date', 'REQUIRED', `${APPOINTMENT_FIELDS.date.label} is required.`);
+  const read = dateText?.trim() ? readRecordDate(dateText, APPOINTMENT_FIELDS.date.label, context) : undefined;
   if (read && 'problem' in read) c.fail('date', 'DATE_FORMAT', read.problem);
   // A date alone is the start of the day (files that schedule by the day).
   const time = timeText?.trim() ? readTime(timeText, context) : { hour: 0, minute: 0, second: 0 };
-  if (!time) c.fail('time', 'TIME_FORMAT', `${APPOINTMENT_FIELDS.time} is not a time of day (e.g. 14:30 or 2:30 PM).`);
+  if (!time) c.fail('time', 'TIME_FORMAT', `${APPOINTMENT_FIELDS.time.label} is not a time of day (e.g. 14:30 or 2:30 PM).`);
 
   let durationMinutes: number = APPOINTMENT_LENGTH.default;
   if (input.duration !== undefined && String(input.duration).trim() !== '') {
-    const minutes = readNumber(input.duration, APPOINTMENT_FIELDS.durationMinutes, true);
+    const minutes = readNumber(input.duration, APPOINTMENT_FIELDS.durationMinutes.label, true);
     if ('value' in minutes && minutes.value >= 1 && minutes.value <= APPOINTMENT_LENGTH.max) durationMinutes = minutes.value;
-    else c.fail('durationMinutes', 'DURATION', `${APPOINTMENT_FIELDS.durationMinutes} must be a whole number of minutes (1 to ${APPOINTMENT_LENGTH.max}).`);
+    else c.fail('durationMinutes', 'DURATION', `${APPOINTMENT_FIELDS.durationMinutes.label} must be a whole number of minutes (1 to ${APPOINTMENT_LENGTH.max}).`);
   }
-  const status = c.choice('status', APPOINTMENT_FIELDS.status, input.status, APPOINTMENT_STATUSES) ?? 'scheduled';
+  const status = c.choice('status', APPOINTMENT_FIELDS.status.label, input.status, APPOINTMENT_STATUSES) ?? 'scheduled';
 
   let startsAt = '';
   if (read && 'value' in read && time) {

@@ -12,38 +12,12 @@ import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
 import { parseMoney, type Cents } from '../money.js';
 import { PLACES_OF_SERVICE } from '../practice/code-lists.js';
 import { readDiagnosisCode } from './problem.js';
-import { readNumber, readRecordDate, readTimeOfDay, RecordCheck, type Checked, type RecordContext, type Vocabulary } from './record.js';
+import { choices, readNumber, readRecordDate, readTimeOfDay, RecordCheck, type Checked, type RecordContext, type RecordFields, type Vocabulary } from './record.js';
 
 /** A visit's check needs the practice's zone: a time written without one is the practice's wall-clock time. */
 export interface VisitContext extends RecordContext {
   zone: string;
 }
-
-export const ENCOUNTER_FIELDS = {
-  startsAt: 'the visit date',
-  time: 'the visit time',
-  endsAt: 'the end of the visit',
-  durationMinutes: 'the visit length',
-  status: 'the visit status',
-  encounterClass: 'the visit class',
-  placeOfService: 'the place of service',
-  providerNpi: "the rendering provider's NPI",
-  diagnoses: 'the diagnoses',
-  type: 'the visit code',
-} as const;
-
-export const CHARGE_FIELDS = {
-  serviceDate: 'the date of service',
-  code: 'the procedure code',
-  modifiers: 'the modifiers',
-  units: 'the units',
-  amount: 'the amount',
-  diagnosisPointers: 'the diagnosis pointers',
-  placeOfService: 'the place of service',
-  ndcCode: 'the NDC',
-  ndcQuantity: 'the NDC quantity',
-  ndcUnit: 'the NDC unit',
-} as const;
 
 /** FHIR Encounter.status. */
 export const ENCOUNTER_STATUSES: Vocabulary<'planned' | 'arrived' | 'triaged' | 'in-progress' | 'onleave' | 'finished' | 'cancelled' | 'entered-in-error' | 'unknown'> = {
@@ -69,6 +43,82 @@ export const ENCOUNTER_CLASSES: Vocabulary<(typeof CLASS_CODES)[number]> = {
     observation: 'OBSENC', 'short stay': 'SS', field: 'FLD',
   },
 };
+
+/**
+ * A visit's fields: how they are named in its reasons, their options in `encounters add`, their CSV columns
+ * (in the order of the encounters template).
+ */
+export const ENCOUNTER_FIELDS = {
+  startsAt: {
+    label: 'the visit date',
+    required: true,
+    option: { flags: '--date <when>', description: 'visit date, optionally with a time ("2026-03-10 09:30")' },
+    column: { name: 'date', type: 'date', description: 'visit date (a time in the cell is read too)', aliases: ['date', 'visit date', 'date of service', 'dos', 'service date', 'encounter date'], asWritten: true },
+  },
+  time: { label: 'the visit time', column: { name: 'time', type: 'time', description: 'visit time', aliases: ['visit time', 'start time'], asWritten: true } },
+  type: { label: 'the visit code', column: { name: 'visit_code', type: 'procedure', description: 'CPT/HCPCS visit code (e.g. 99213)', aliases: ['cpt', 'visit type code', 'e/m code', 'em code', 'code'], asWritten: true } },
+  typeDisplay: { label: 'the kind of visit', column: { name: 'visit_type', type: 'text', description: 'kind of visit as written', aliases: ['type', 'visit type', 'encounter type'] } },
+  encounterClass: {
+    label: 'the visit class',
+    column: { name: 'visit_class', type: 'text', description: `visit class: ${choices(ENCOUNTER_CLASSES)} (or office, telehealth, home, inpatient, emergency)`, aliases: ['class', 'encounter class', 'setting'], asWritten: true },
+  },
+  providerNpi: {
+    label: "the rendering provider's NPI",
+    option: { flags: '--provider <npi>', description: 'rendering provider' },
+    column: { name: 'provider_npi', type: 'id', description: "the rendering provider's NPI", aliases: ['npi', 'provider npi', 'rendering npi', 'rendering provider npi'], asWritten: true },
+  },
+  diagnoses: {
+    label: 'the diagnoses',
+    option: { flags: '--dx <codes>', description: 'ICD-10-CM diagnoses in claim order, comma-separated (a code without @ points at the first 4)' },
+    column: { name: 'diagnoses', type: 'text', description: 'ICD-10-CM diagnoses in claim order, e.g. E11.9, I10', aliases: ['dx', 'dx codes', 'diagnosis codes', 'icd10', 'icd-10'], asWritten: true },
+  },
+  reason: { label: 'the reason for the visit', column: { name: 'reason', type: 'text', description: 'reason for the visit', aliases: ['chief complaint', 'cc', 'reason for visit'] } },
+  durationMinutes: {
+    label: 'the visit length',
+    option: { flags: '--duration <minutes>', description: 'time spent, in minutes' },
+    column: { name: 'duration', type: 'integer', description: 'minutes', aliases: ['minutes', 'length'], asWritten: true },
+  },
+  endsAt: { label: 'the end of the visit' },
+  status: { label: 'the visit status' },
+  placeOfService: { label: 'the place of service' },
+} satisfies RecordFields;
+
+/** A charge line's fields: how they are named in its reasons, their options in `encounters add`, their CSV columns. */
+export const CHARGE_FIELDS = {
+  serviceDate: { label: 'the date of service', required: true, column: { name: 'service_date', type: 'date', description: 'date of service', aliases: ['dos', 'date of service', 'date', 'service date'], asWritten: true } },
+  code: {
+    label: 'the procedure code',
+    required: true,
+    option: { flags: '--cpt <codes>', description: 'procedure codes, comma-separated; modifiers after a colon, the diagnoses the line is for after @: 99213:25@1,2,73562:RT@2' },
+    column: { name: 'code', type: 'procedure', description: 'CPT or HCPCS code', aliases: ['cpt', 'hcpcs', 'cpt code', 'procedure code', 'proc code'], asWritten: true },
+  },
+  modifiers: {
+    label: 'the modifiers',
+    option: { flags: '--modifiers <list>', description: 'modifiers for a single --cpt code, e.g. 25' },
+    column: { name: 'modifiers', type: 'modifiers', description: 'modifiers (e.g. 25 or 25,59)', aliases: ['modifier', 'mod', 'mods'], asWritten: true },
+  },
+  units: { label: 'the units', column: { name: 'units', type: 'integer', description: 'units', aliases: ['qty', 'unit', 'quantity'], asWritten: true } },
+  amount: {
+    label: 'the amount',
+    required: true,
+    option: { flags: '--amount <dollars>', description: 'charge for a single --cpt code instead of the fee schedule' },
+    column: { name: 'amount', type: 'money', description: 'charge amount (e.g. 125.00)', aliases: ['charge', 'fee', 'amount', 'billed'], asWritten: true },
+  },
+  diagnosisPointers: {
+    label: 'the diagnosis pointers',
+    column: {
+      name: 'diagnosis_pointers',
+      type: 'text',
+      description: "the visit's diagnoses this line is for: places 1-12 or letters A-L, e.g. 1,2 (empty: the first four)",
+      aliases: ['dx pointers', 'dx pointer', 'diagnosis pointer', 'pointers', 'pointer', 'dx ptr'],
+      asWritten: true,
+    },
+  },
+  placeOfService: { label: 'the place of service', column: { name: 'place_of_service', type: 'text', description: 'place of service code (e.g. 11)', aliases: ['pos', 'place of service'], asWritten: true } },
+  ndcCode: { label: 'the NDC', column: { name: 'ndc', type: 'ndc', description: 'NDC for drug charges', aliases: ['ndc code'], asWritten: true } },
+  ndcQuantity: { label: 'the NDC quantity', column: { name: 'ndc_quantity', type: 'number', description: 'amount of the drug given, in the NDC unit', aliases: ['ndc qty', 'drug quantity'], asWritten: true } },
+  ndcUnit: { label: 'the NDC unit', column: { name: 'ndc_unit', type: 'ndc-unit', description: 'unit of that amount: UN, ML, GR, ME (mg) or F2 (international units)', aliases: ['ndc uom', 'drug unit'], asWritten: true } },
+} satisfies RecordFields;
 
 /** CMS places of service that are telehealth: such a visit is virtual (VR) unless its class is given. */
 const TELEHEALTH_PLACES = new Set(['02', '10']);
@@ -156,7 +206,7 @@ const WITH_TIME = /^(.*?)[ T]+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?
  * noon there, so the visit falls on that day in every zone a reader may be in. `serviceDate` is the
  * practice's day of it.
  */
-export function readVisitTime(text: string, time: string | undefined, what: string, context: VisitContext): { startsAt: Date; serviceDate: string } | { problem: string; code: 'DATE_FORMAT' | 'TIME_FORMAT' } {
+export function readVisitTime(text: string, time: string | undefined, what: string, context: VisitContext): { startsAt: Date; serviceDate: string; timed: boolean } | { problem: string; code: 'DATE_FORMAT' | 'TIME_FORMAT' } {
   const given = text.trim();
   const zoned = ZONED.exec(given);
   if (zoned) {
@@ -164,16 +214,16 @@ export function readVisitTime(text: string, time: string | undefined, what: stri
     if ('problem' in day) return { ...day, code: 'DATE_FORMAT' };
     const at = DateTime.fromISO(given, { setZone: true });
     if (!at.isValid || Number(zoned[2]) > 23 || Number(zoned[3]) > 59) return { problem: `${what} has a time of day that is not one.`, code: 'TIME_FORMAT' };
-    return { startsAt: at.toJSDate(), serviceDate: at.setZone(context.zone).toISODate()! };
+    return { startsAt: at.toJSDate(), serviceDate: at.setZone(context.zone).toISODate()!, timed: true };
   }
   const split = time === undefined ? WITH_TIME.exec(given) : null;
   const day = readRecordDate(split ? split[1]! : given, what, context);
   if ('problem' in day) return { ...day, code: 'DATE_FORMAT' };
   const clockText = split ? split[2]! : time?.trim() || undefined;
   const clock = clockText === undefined ? { hour: 12, minute: 0 } : readTimeOfDay(clockText);
-  if (!clock) return { problem: `${ENCOUNTER_FIELDS.time} "${clockText}" is not a time of day (e.g. 14:30 or 2:30 PM).`, code: 'TIME_FORMAT' };
+  if (!clock) return { problem: `${ENCOUNTER_FIELDS.time.label} "${clockText}" is not a time of day (e.g. 14:30 or 2:30 PM).`, code: 'TIME_FORMAT' };
   const at = DateTime.fromISO(day.value, { zone: context.zone }).set(clock);
-  return { startsAt: at.toJSDate(), serviceDate: day.value };
+  return { startsAt: at.toJSDate(), serviceDate: day.value, timed: clockText !== undefined };
 }
 
 /** A coded value as a path read it: its code and, when the source names it, its system and words. */
@@ -216,6 +266,8 @@ export interface EncounterValues {
   startsAt: Date;
   /** The practice's day of the visit: its charges' date of service, its note's date. */
   serviceDate: string;
+  /** Whether the path gave a time of day: a date alone is stored at noon. */
+  timed: boolean;
   endsAt: Date | null;
   durationMinutes: number | null;
   status: (typeof ENCOUNTER_STATUSES.codes)[number];
@@ -235,23 +287,23 @@ export interface EncounterValues {
 export function checkEncounter(input: EncounterInput, context: VisitContext): Checked<EncounterValues> {
   const c = new RecordCheck(context);
   const F = ENCOUNTER_FIELDS;
-  const status = c.choice('status', F.status, input.status, ENCOUNTER_STATUSES) ?? 'finished';
-  const start = c.required('startsAt', input.startsAt, `${F.startsAt} is missing.`);
-  const read = start === undefined ? undefined : readVisitTime(start, input.time, F.startsAt, context);
+  const status = c.choice('status', F.status.label, input.status, ENCOUNTER_STATUSES) ?? 'finished';
+  const start = c.required('startsAt', input.startsAt, `${F.startsAt.label} is missing.`);
+  const read = start === undefined ? undefined : readVisitTime(start, input.time, F.startsAt.label, context);
   const when = read && 'problem' in read ? c.fail('startsAt', read.code, read.problem) : read;
-  if (when && when.serviceDate > context.today && !NOT_YET.has(status)) c.fail('startsAt', 'DATE_FUTURE', `${F.startsAt} is in the future: book an appointment instead.`);
-  if (when && context.dob && when.serviceDate < context.dob) c.fail('startsAt', 'BEFORE_BIRTH', `${F.startsAt} is before the date of birth.`);
-  const endRead = input.endsAt?.trim() ? readVisitTime(input.endsAt, undefined, F.endsAt, context) : undefined;
+  if (when && when.serviceDate > context.today && !NOT_YET.has(status)) c.fail('startsAt', 'DATE_FUTURE', `${F.startsAt.label} is in the future: book an appointment instead.`);
+  if (when && context.dob && when.serviceDate < context.dob) c.fail('startsAt', 'BEFORE_BIRTH', `${F.startsAt.label} is before the date of birth.`);
+  const endRead = input.endsAt?.trim() ? readVisitTime(input.endsAt, undefined, F.endsAt.label, context) : undefined;
   const end = endRead && 'problem' in endRead ? c.fail('endsAt', endRead.code, endRead.problem) : endRead;
   if (when && end && end.startsAt < when.startsAt) c.fail('endsAt', 'DATE_ORDER', 'the visit ends before it starts.');
   let duration: number | undefined;
   if (input.durationMinutes !== undefined && String(input.durationMinutes).trim() !== '') {
-    const n = readNumber(input.durationMinutes, F.durationMinutes, true);
+    const n = readNumber(input.durationMinutes, F.durationMinutes.label, true);
     if ('value' in n && n.value >= 1 && n.value <= 24 * 60) duration = n.value;
-    else c.fail('durationMinutes', 'DURATION', `${F.durationMinutes} must be a whole number of minutes (1 to 1440).`);
+    else c.fail('durationMinutes', 'DURATION', `${F.durationMinutes.label} must be a whole number of minutes (1 to 1440).`);
   }
   const place = c.code('placeOfService', input.placeOfService, readPlaceOfService, 'PLACE_OF_SERVICE')?.code;
-  const givenClass = c.choice('encounterClass', F.encounterClass, input.encounterClass, ENCOUNTER_CLASSES);
+  const givenClass = c.choice('encounterClass', F.encounterClass.label, input.encounterClass, ENCOUNTER_CLASSES);
   const npi = c.code('providerNpi', input.providerNpi, readProviderNpi, 'NPI')?.code;
   const type = readVisitType(c, input.type);
   const reasonCode = input.reason?.code?.trim() || null;
@@ -259,6 +311,7 @@ export function checkEncounter(input: EncounterInput, context: VisitContext): Ch
   return c.result({
     startsAt: when?.startsAt as Date,
     serviceDate: when?.serviceDate as string,
+    timed: when?.timed ?? false,
     endsAt: end?.startsAt ?? (when && duration ? new Date(when.startsAt.getTime() + duration * 60_000) : null),
     durationMinutes: duration ?? null,
     status,
@@ -351,22 +404,22 @@ export interface ChargeValues {
 export function checkCharge(input: ChargeInput, context: RecordContext & { diagnosisCount?: number }): Checked<ChargeValues> {
   const c = new RecordCheck(context);
   const F = CHARGE_FIELDS;
-  const serviceDate = c.pastDate('serviceDate', F.serviceDate, input.serviceDate);
-  const text = c.required('code', input.code, `${F.code} is missing.`);
+  const serviceDate = c.pastDate('serviceDate', F.serviceDate.label, input.serviceDate);
+  const text = c.required('code', input.code, `${F.code.label} is missing.`);
   const code = c.code('code', text, readProcedureCode, 'CPT_FORM');
   const modifiers = c.code('modifiers', input.modifiers === undefined ? undefined : [input.modifiers].flat().join(' '), readModifiers, 'MODIFIER')?.modifiers ?? [];
   let units = 1;
   if (input.units !== undefined && String(input.units).trim() !== '') {
-    const n = readNumber(input.units, F.units, true);
+    const n = readNumber(input.units, F.units.label, true);
     if ('value' in n && n.value >= 1) units = n.value;
-    else c.fail('units', 'UNITS', `${F.units} must be a whole number, 1 or more.`);
+    else c.fail('units', 'UNITS', `${F.units.label} must be a whole number, 1 or more.`);
   }
   const amount = readAmount(c, input.amount);
   const pointers = readPointers(c, input.diagnosisPointers, context.diagnosisCount);
   const place = c.code('placeOfService', input.placeOfService, readPlaceOfService, 'PLACE_OF_SERVICE')?.code;
   const ndc = c.code('ndcCode', input.ndcCode, readNdc, 'NDC')?.code;
-  const quantity = c.amount('ndcQuantity', F.ndcQuantity, blankless(input.ndcQuantity));
-  if (quantity === 0) c.fail('ndcQuantity', 'NUMBER', `${F.ndcQuantity} must be more than 0.`);
+  const quantity = c.amount('ndcQuantity', F.ndcQuantity.label, blankless(input.ndcQuantity));
+  if (quantity === 0) c.fail('ndcQuantity', 'NUMBER', `${F.ndcQuantity.label} must be more than 0.`);
   const unit = c.code('ndcUnit', input.ndcUnit, readNdcUnit, 'NDC_UNIT')?.code;
   const hasNdc = Boolean(input.ndcCode?.trim());
   const hasDetail = blankless(input.ndcQuantity) !== undefined || Boolean(input.ndcUnit?.trim());
@@ -389,9 +442,9 @@ export function checkCharge(input: ChargeInput, context: RecordContext & { diagn
 const blankless = (value: number | string | undefined) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 function readAmount(c: RecordCheck, amount: ChargeInput['amount']): Cents | undefined {
-  if (amount === undefined || (typeof amount === 'string' && amount.trim() === '')) return c.fail('amount', 'REQUIRED', `${CHARGE_FIELDS.amount} is missing.`);
+  if (amount === undefined || (typeof amount === 'string' && amount.trim() === '')) return c.fail('amount', 'REQUIRED', `${CHARGE_FIELDS.amount.label} is missing.`);
   const cents = typeof amount === 'string' ? parseMoney(amount) : amount.cents;
-  if (cents === undefined || !Number.isInteger(cents) || cents < 0) return c.fail('amount', 'AMOUNT', `${CHARGE_FIELDS.amount} must be an amount of money like 125.00.`);
+  if (cents === undefined || !Number.isInteger(cents) || cents < 0) return c.fail('amount', 'AMOUNT', `${CHARGE_FIELDS.amount.label} must be an amount of money like 125.00.`);
   return cents;
 }
 

@@ -248,11 +248,3 @@ export function byOption(issues: Issue[], fields: RecordFields): Issue[] {
     return { ...issue, path: option, message: `${option}: ${message}` };
   });
 }
-
-/**
- * A problem's message with its field named as the path names it (an option): the field's label opening the
- * sentence is replaced by that name ("--member-id must be ..."), otherwise the name goes before it.
- */
-export function namedAs(problem: RecordProblem, name: string, label: string | undefined): string {
-  return label && problem.message.startsWith(`${label} `) ? `${name}${problem.message.slice(label.length)}` : `${name}: ${problem.message}`;
-}

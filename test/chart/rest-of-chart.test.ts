@@ -28,7 +28,7 @@ describeEachBackend('the rest of the chart', (t) => {
     const unknown = await cli(['insurance', 'add', 'R1', '--payer', 'NOPE', '--member-id', 'A 1!']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('The payer with payer id or name "NOPE" was not found.');
-    expect(unknown.stderr).toContain('--member-id must be');
+    expect(unknown.stderr).toContain('--member-id: the member id must be as printed on the card');
     const added = await cli(['insurance', 'add', 'R1', '--payer', 'acme1', '--member-id', 'XJH123', '--group', 'G-42', '--start', '2026-01-01', '--json']);
     expect(added.code, added.stderr).toBe(0);
     const id = added.json().id as number;

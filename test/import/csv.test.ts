@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,6 +274,24 @@ describeEachBackend('practice import <file.csv> --kind', (t) => {
     } finally {
       await t.db.delete(practice);
     }
+  });
+
+  it('finds a visit given only a date again on a re-import, under the key the import gave it before it was stored at noon', async () => {
+    writeFileSync(join(dir, 'visits-by-day.csv'), ['Chart #,Date,Visit Code', '1001,2/20/2026,99213'].join('\n'));
+    // The key the import gave this row before (chart number, the day at midnight, the visit code): a visit stored then is found again.
+    const before = `visit:${createHash('sha256').update(JSON.stringify(['1001', '2026-02-20T00:00:00', '99213'])).digest('hex').slice(0, 24)}`;
+    const first = await cli(['import', 'visits-by-day.csv', '--kind', 'encounters', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json().counts).toMatchObject({ inserted: 1 });
+    const again = await cli(['import', 'visits-by-day.csv', '--kind', 'encounters', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json().counts).toMatchObject({ inserted: 0, unchanged: 1 });
+    const visits = await queryRows<{ source_id: string; at: string }>(
+      t.db,
+      sql`select source_id, to_char(starts_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as at from encounters where type_code = '99213' and starts_at::date = '2026-02-20'`,
+    );
+    // Stored at noon (no practice zone yet: UTC), keyed as before.
+    expect(visits).toEqual([{ source_id: before, at: '2026-02-20 12:00' }]);
   });
 
   it('refuses a file it cannot read as the kind before writing anything', async () => {

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ENTRY_KINDS } from '../../src/chart/entries.js';
 import { declaredColumns, declaredRequired, kindSpecs } from '../../src/import/columns.js';
 import { ALLERGY_FIELDS } from '../../src/records/allergy.js';
+import { APPOINTMENT_FIELDS } from '../../src/records/appointment.js';
+import { COVERAGE_FIELDS } from '../../src/records/coverage.js';
+import { CHARGE_FIELDS, ENCOUNTER_FIELDS } from '../../src/records/encounter.js';
 import { IMMUNIZATION_FIELDS } from '../../src/records/immunization.js';
 import { LAB_FIELDS } from '../../src/records/lab.js';
 import { MEDICATION_FIELDS } from '../../src/records/medication.js';
@@ -55,6 +58,33 @@ describe('a record kind declared once', () => {
     const columns = kindSpecs.patients.fields.map((c) => c.name);
     expect(columns.filter((c) => !['chart_number', 'external_id', 'full_name'].includes(c))).toEqual(declaredColumnNames(PATIENT_FIELDS));
     expect(kindSpecs.patients.required).toEqual([['last_name', 'full_name'], ['first_name', 'full_name'], ['dob']]);
+  });
+
+  // Kinds whose command is not an entry kind: their options read from --help, with the command's own options.
+  const commanded: { kind: 'insurance' | 'appointments' | 'encounters' | 'charges'; fields: RecordFields; commands: string[][]; commandOnly: string[]; importOnly: string[] }[] = [
+    { kind: 'insurance', fields: COVERAGE_FIELDS, commands: [['insurance', 'add'], ['insurance', 'edit']], commandOnly: [], importOnly: [] },
+    { kind: 'appointments', fields: APPOINTMENT_FIELDS, commands: [['appointments', 'book']], commandOnly: ['--provider', '--location', '--double-book'], importOnly: [] },
+    // A visit's options and its charge lines' are those of `encounters add`, which lists them the biller's way round.
+    { kind: 'encounters', fields: ENCOUNTER_FIELDS, commands: [], commandOnly: [], importOnly: [] },
+    { kind: 'charges', fields: CHARGE_FIELDS, commands: [], commandOnly: [], importOnly: ['visit_id'] },
+  ];
+  const helpOptions = async (command: string[]) => [...(await runCli([...command, '--help'])).stdout.matchAll(/^ {2}(--[a-z0-9-]+)/gm)].map((m) => m[1]!).filter((o) => o !== '--help');
+
+  for (const { kind, fields, commands, commandOnly, importOnly } of commanded) {
+    it(`${kind}: every declared field is an option and a column, and nothing else is`, async () => {
+      for (const command of commands) expect((await helpOptions(command)).filter((o) => !commandOnly.includes(o)), command.join(' ')).toEqual(declaredOptions(fields));
+      const columns = kindSpecs[kind].fields as { name: string; what?: string }[];
+      expect(columns.map((c) => c.name).filter((c) => ![...IMPORT_ONLY, ...importOnly].includes(c))).toEqual(declaredColumnNames(fields));
+      for (const column of columns.filter((c) => ![...IMPORT_ONLY, ...importOnly].includes(c.name))) {
+        expect(column.what, column.name).toBe(Object.values(fields).find((f) => f.column?.name === column.name)!.label);
+      }
+      expect(kindSpecs[kind].required).toEqual(declaredRequired(fields));
+    });
+  }
+
+  it('encounters add: its options are the visit\'s and its charge lines\' declared options, and its own', async () => {
+    const options = await helpOptions(['encounters', 'add']);
+    expect(options.filter((o) => !['--location', '--note-file', '--no-note'].includes(o)).sort()).toEqual([...declaredOptions(ENCOUNTER_FIELDS), ...declaredOptions(CHARGE_FIELDS)].sort());
   });
 
   it('a field added to a declaration shows up as an option, a column and, when required, a required column', () => {
