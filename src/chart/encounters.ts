@@ -8,7 +8,7 @@ import type { Db, DbOrTx } from '../db/types.js';
 import { badAmount, mistake, UsageError, ValidationError, type Issue } from '../errors.js';
 import { parseMoney } from '../money.js';
 import type { PracticeClock } from '../practice/clock.js';
-import { checkCharge, checkEncounter, ENCOUNTER_FIELDS, MAX_POINTERS, readProcedureCode, type ChargeValues, type EncounterValues } from '../records/encounter.js';
+import { checkCharge, checkEncounter, ENCOUNTER_FIELDS, MAX_POINTERS, readProcedureCode, visitColumns, type ChargeValues, type EncounterValues } from '../records/encounter.js';
 import { byOption, type RecordProblem } from '../records/record.js';
 import { locationByCode, patientByMrn, providerByNpi } from './lookup.js';
 import type { SoapNote } from './soap.js';
@@ -126,15 +126,10 @@ export async function addEncounter(db: Db, actor: AuditActor, input: EncounterIn
         patientId: patient.id,
         providerId: provider.id,
         locationId: location?.id ?? null,
-        startsAt: v.startsAt,
-        endsAt: v.endsAt,
-        durationMinutes: v.durationMinutes,
-        status: v.status,
-        encounterClass: v.encounterClass,
-        typeSystem: v.typeSystem,
-        typeCode: v.typeCode,
-        reasonSystem: v.diagnoses[0]!.codeSystem,
-        reasonCode: v.diagnoses[0]!.code,
+        ...visitColumns(v),
+        // A visit typed at the command line is for its first diagnosis.
+        reasonSystem: v.reasonSystem ?? v.diagnoses[0]!.codeSystem,
+        reasonCode: v.reasonCode ?? v.diagnoses[0]!.code,
       })
       .returning({ id: encounters.id });
     const encounterId = encounter!.id;

@@ -16,7 +16,7 @@ import { checkEncounter, visitColumns } from '../records/encounter.js';
 import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
 import { checkAppointment } from '../records/appointment.js';
 import { checkCoverage, X12_RELATIONSHIPS } from '../records/coverage.js';
-import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
+import { asReason, notANumber, type Checked, type RecordContext, valuesOrReasons } from '../records/record.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { readIsoDate } from '../dates.js';
 import { PracticeError } from '../errors.js';
@@ -335,9 +335,7 @@ class Builder {
 
   /** A record checked by its kind's declaration: its values, or each problem as a reason, in its words. */
   checked<T>(checked: Checked<T>): T | undefined {
-    if ('values' in checked) return checked.values;
-    for (const p of checked.problems) this.reject(asReason(p.message));
-    return undefined;
+    return valuesOrReasons(checked, this.item.problems);
   }
 
   patientRef(reference: Json | undefined): PatientRef | undefined {

@@ -20,7 +20,7 @@ import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
 import { checkPatient, importedPatient } from '../records/patient.js';
 import { checkProblem, readDiagnosisCode } from '../records/problem.js';
-import { asReason, type Checked, type RecordContext } from '../records/record.js';
+import { asReason, type Checked, type RecordContext, valuesOrReasons } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
 import { BMI, BP_PANEL, DIASTOLIC, SYSTOLIC, VITAL_SIGNS, checkBloodPressure, readBloodPressure, readVitalValue, type UnitSystem } from '../records/vital.js';
 
@@ -103,9 +103,7 @@ class Row {
 
   /** A record checked by its kind's declaration: its values, or each problem as a reason, in its words. */
   checked<T>(checked: Checked<T>): T | undefined {
-    if ('values' in checked) return checked.values;
-    for (const p of checked.problems) this.reject(asReason(p.message));
-    return undefined;
+    return valuesOrReasons(checked, this.item.problems);
   }
 
   get recordContext(): RecordContext {

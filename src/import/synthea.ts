@@ -11,7 +11,7 @@ import { checkMedication } from '../records/medication.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkProblem } from '../records/problem.js';
 import { checkCoverage } from '../records/coverage.js';
-import { asReason, notANumber, type Checked, type RecordContext } from '../records/record.js';
+import { asReason, notANumber, type Checked, type RecordContext, valuesOrReasons } from '../records/record.js';
 import { vitalByLoinc } from '../records/vital.js';
 import { practiceClock } from '../practice/clock.js';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
@@ -35,11 +35,7 @@ interface FileMapper {
 }
 
 /** A record checked by its kind's declaration (src/records/): its values, or its problems as the row's reasons. */
-function checked<T>(item: ImportItem, result: Checked<T>): T | undefined {
-  if ('values' in result) return result.values;
-  item.problems.push(...result.problems.map((p) => asReason(p.message)));
-  return undefined;
-}
+const checked = <T>(item: ImportItem, result: Checked<T>): T | undefined => valuesOrReasons(result, item.problems);
 
 /**
  * The most characters a Synthea cell may hold: its longest (a description, an address) are a few hundred.

@@ -94,6 +94,13 @@ export function vocabularyCode<T extends string>(vocabulary: Vocabulary<T>, text
 /** An import's row-level reason for a declaration's message: the same words, without the final full stop. */
 export const asReason = (message: string): string => message.replace(/\.$/, '');
 
+/** A record checked by its declaration, as an import takes it: its values, or each problem added to the row's reasons. */
+export function valuesOrReasons<T>(checked: Checked<T>, reasons: string[]): T | undefined {
+  if ('values' in checked) return checked.values;
+  reasons.push(...checked.problems.map((p) => asReason(p.message)));
+  return undefined;
+}
+
 /** Collects a record's problems, then gives the values or every problem at once. */
 export class RecordCheck {
   readonly problems: RecordProblem[] = [];
