@@ -158,7 +158,9 @@ function reportError(error: unknown, io: CliIo, chalk: ReturnType<typeof makeCha
   const headline = listed.length && message.startsWith(`${listed.length} problems: `) ? `${listed.length} problems:` : message;
   io.stderr.write(`${chalk.red('error:')} ${headline}\n`);
   // Each problem after where it is (an option, a column); one that already begins with its option is not prefixed again.
-  for (const issue of listed) io.stderr.write(`  - ${issue.path && !issue.message.startsWith(issue.path) ? `${issue.path}: ` : ''}${issue.message}\n`);
+  // After its option a sentence continues, so its capital goes ("--payer: the payer ...").
+  const after = (path: string, message: string) => `${path}: ${/^[A-Z][a-z]/.test(message) ? message.charAt(0).toLowerCase() + message.slice(1) : message}`;
+  for (const issue of listed) io.stderr.write(`  - ${issue.path && !issue.message.startsWith(issue.path) ? after(issue.path, issue.message) : issue.message}\n`);
   if (hint) io.stderr.write(`${chalk.dim(hint)}\n`);
   if (debug) io.stderr.write(debugDetails(error));
   return exitCode;

@@ -27,7 +27,7 @@ describeEachBackend('the rest of the chart', (t) => {
   it('adds, checks, edits, ends and lists insurance, audited', async () => {
     const unknown = await cli(['insurance', 'add', 'R1', '--payer', 'NOPE', '--member-id', 'A 1!']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('The payer with payer id or name "NOPE" was not found.');
+    expect(unknown.stderr).toContain('  - --payer: the payer with payer id or name "NOPE" was not found.');
     expect(unknown.stderr).toContain('--member-id: the member id must be as printed on the card');
     const added = await cli(['insurance', 'add', 'R1', '--payer', 'acme1', '--member-id', 'XJH123', '--group', 'G-42', '--start', '2026-01-01', '--json']);
     expect(added.code, added.stderr).toBe(0);
@@ -87,7 +87,7 @@ describeEachBackend('the rest of the chart', (t) => {
     const added = await cli(['history', 'medical', 'add', 'R1', '--condition', 'Pneumonia', '--icd10', 'j189', '--date', '2019-01-01', '--json']);
     expect(added.code, added.stderr).toBe(0);
     const wrong = await cli(['history', 'medical', 'add', 'R1', '--condition', 'Measles', '--icd10', 'B05.9', '--snomed', '14189004', '--date', '1950-01-01']);
-    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringContaining('Give --icd10 or --snomed, not both.')]);
+    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringContaining('--snomed: give --icd10 or --snomed, not both.')]);
     expect(wrong.stderr).toContain('--date is before the date of birth.');
     expect((await cli(['history', 'medical', 'add', 'R1', '--icd10', 'J18.9'])).stderr).toContain('--condition');
     const listed = (await cli(['history', 'medical', 'list', 'R1', '--json'])).json().medical;
