@@ -1,6 +1,7 @@
 // Past medical, family, social and surgical history as the patient tells it (the medical_history table, which imports
 // also fill), and the smoking status (a US Core Smoking Status observation, LOINC 72166-2, which the
-// tobacco measures read). Declared like the other chart entries (src/chart/entries.ts).
+// tobacco measures read). Shaped like the other chart entries (src/chart/entries.ts); a history entry's
+// fields and checks are its declaration's (src/records/history.ts).
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { SMOKING_STATUS_LOINC, SMOKING_STATUSES } from '../codes/chart-vocabulary.js';
 import { CodeSystem } from '../codes/systems.js';

@@ -114,6 +114,7 @@ export interface HistoryValues {
   note: string | null;
 }
 
+/** Where a code may come from, with the system it is in when the field says so (a file's code names its own). */
 const CODE_FIELDS = [
   ['code', undefined],
   ['icd10', CodeSystem.icd10cm],
