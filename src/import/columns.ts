@@ -9,6 +9,7 @@ import { IMMUNIZATION_FIELDS } from '../records/immunization.js';
 import { LAB_FIELDS } from '../records/lab.js';
 import { MEDICATION_FIELDS } from '../records/medication.js';
 import { CHARGE_FIELDS, ENCOUNTER_FIELDS } from '../records/encounter.js';
+import { HISTORY_FIELDS } from '../records/history.js';
 import { NOTE_FIELDS } from '../records/note.js';
 import { PATIENT_FIELDS } from '../records/patient.js';
 import { PROBLEM_FIELDS } from '../records/problem.js';
@@ -97,7 +98,6 @@ export function declaredRequired(fields: RecordFields, standsFor: Record<string,
 
 const chart = f('chart_number', 'id', "the patient's chart number", 'chart #', 'chart no', 'chart', 'mrn', 'medical record number', 'patient id', 'patient #', 'account number', 'acct #');
 const recordId = (what: string) => f('record_id', 'id', `the ${what}'s id in the old system (makes re-imports update it)`, `${what} id`, 'id', 'source id', 'legacy id');
-const codeSystem = f('code_system', 'text', 'code system (ICD-10-CM, SNOMED, or a URI)', 'system', 'coding system', 'code type');
 
 export const kindSpecs = {
   patients: {
@@ -147,18 +147,8 @@ export const kindSpecs = {
     required: declaredRequired(NOTE_FIELDS),
   },
   history: {
-    fields: [
-      chart,
-      recordId('history'),
-      f('kind', 'text', 'past-illness, surgery, family or social (PMH, PSH, FH, SH)', 'type', 'history type', 'category'),
-      f('description', 'text', 'what it is', 'history', 'condition', 'item', 'details'),
-      f('code', 'text', 'ICD-10-CM or SNOMED CT code', 'icd10', 'icd code', 'dx code'),
-      codeSystem,
-      f('relation', 'text', 'for family history: mother, father, sibling...', 'relationship', 'family member', 'relative'),
-      f('onset_date', 'date', 'when', 'date', 'onset', 'year'),
-      sized(10_000, f('note', 'text', 'notes', 'notes', 'comment', 'comments')),
-    ],
-    required: [['chart_number'], ['kind'], ['description']],
+    fields: [chart, recordId('history'), ...declaredColumns(HISTORY_FIELDS)],
+    required: declaredRequired(HISTORY_FIELDS),
   },
   insurance: {
     fields: [chart, recordId('policy'), ...declaredColumns(COVERAGE_FIELDS)],

@@ -6,13 +6,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodeSystem, normalizeCodeSystem } from '../codes/systems.js';
-import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, PAST_ILLNESS_LOINC, relationKey, relationOfRoleCode, ROLE_CODE_SYSTEM, SOCIAL_HISTORY_NARRATIVE_LOINC } from '../codes/chart-vocabulary.js';
+import { ADVANCE_DIRECTIVE_KINDS, ADVANCE_DIRECTIVES_CATEGORY_LOINC, PAST_ILLNESS_LOINC, relationOfRoleCode, ROLE_CODE_SYSTEM, SOCIAL_HISTORY_NARRATIVE_LOINC } from '../codes/chart-vocabulary.js';
 import { ALLERGY_CODE_SYSTEMS, checkAllergy } from '../records/allergy.js';
 import { checkImmunization } from '../records/immunization.js';
 import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
 import { checkObservationValue } from '../records/observation.js';
 import { checkEncounter, visitColumns } from '../records/encounter.js';
+import { checkHistory, type HistoryInput, type HistoryValues } from '../records/history.js';
 import { checkProblem, PROBLEM_CODE_SYSTEMS } from '../records/problem.js';
 import { checkAppointment } from '../records/appointment.js';
 import { checkCoverage, X12_RELATIONSHIPS } from '../records/coverage.js';
@@ -1038,92 +1039,72 @@ function correctionLink(r: Json, b: Builder, values: Record<string, unknown>): R
   return b.record(values, 'replacesId', 'medicalHistory', replaced, r.resourceType);
 }
 
-/** An ICD-10-CM or SNOMED CT code (the codes history entries keep), else none. */
-function historyCode(concept: Json | undefined, systems: string[]): { codeSystem: string | null; code: string | null } {
+/** The coding a history entry keeps: the first in one of `systems` (its declaration reads it), else none. */
+function historyCode(concept: Json | undefined, systems: string[]): { code?: string; codeSystem?: string } {
   const found = (concept?.coding ?? []).map((c: Json) => coded({ coding: [c] })).find((c: Coded | undefined) => c && systems.includes(c.codeSystem));
-  return { codeSystem: found?.codeSystem ?? null, code: found?.code ?? null };
+  return found ? { code: found.code, codeSystem: found.codeSystem } : {};
+}
+
+/** A history entry checked by its declaration (src/records/history.ts), added with the correction it makes. */
+function addHistory(r: Json, b: Builder, patient: PatientRef | undefined, input: HistoryInput, status: unknown, sourceId?: string): void {
+  addChecked(r, b, patient, checkHistory(input, b.context.record), status, sourceId);
+}
+
+/** A checked history entry: the correction it makes is the resource's (its first entry's), a further entry has its own source id. */
+function addChecked(r: Json, b: Builder, patient: PatientRef | undefined, checked: Checked<HistoryValues>, status: unknown, sourceId?: string): void {
+  const entry = b.checked(checked);
+  if (!patient || !entry) return;
+  const values: Record<string, unknown> = {};
+  const links = sourceId ? [] : correctionLink(r, b, values);
+  b.add('medicalHistory', patient, { ...values, ...entry, status: historyStatus(status) }, sourceId ? { sourceId } : { links });
 }
 
 /** A past illness the patient tells of (a Condition in the past illness category, LOINC 11348-0). */
 function mapPastIllness(r: Json, b: Builder): void {
   const patient = b.patientRef(r.subject);
-  const description = conceptText(r.code);
-  if (!description) b.reject('the past illness has no name or code');
-  if (!patient || !description) return;
-  const values: Record<string, unknown> = {};
-  const links = correctionLink(r, b, values);
-  b.add('medicalHistory', patient, {
-    ...values,
-    kind: 'past-illness',
-    description: r.code?.text ?? description,
-    ...historyCode(r.code, [CodeSystem.icd10cm, CodeSystem.snomed]),
-    onsetDate: dateOf(when(r, 'onset').start) ?? null,
-    note: noteText(r.note) ?? null,
-    status: historyStatus(firstCode(r.verificationStatus)),
-  }, { links });
+  const input = { type: 'past-illness', description: r.code?.text ?? conceptText(r.code), ...historyCode(r.code, [CodeSystem.icd10cm, CodeSystem.snomed]), onsetDate: when(r, 'onset').start, note: noteText(r.note) };
+  addHistory(r, b, patient, input, firstCode(r.verificationStatus));
 }
 
 /** A relative's conditions (FamilyMemberHistory): one family history entry per condition. */
 function mapFamilyHistory(r: Json, b: Builder): void {
   const patient = b.patientRef(r.patient);
-  const conditions: Json[] = r.condition ?? [];
-  if (!conditions.some((c) => conceptText(c.code))) b.reject('the family history names no condition');
-  if (!patient || b.item.problems.length) return;
   const roleCode = (r.relationship?.coding ?? []).find((c: Json) => c.system === ROLE_CODE_SYSTEM)?.code;
-  const relation = (roleCode && relationOfRoleCode(roleCode)) ?? (conceptText(r.relationship) ? relationKey(conceptText(r.relationship)!) : null);
-  conditions.forEach((condition, i) => {
-    const description = conceptText(condition.code);
-    if (!description) return;
+  const relation = (roleCode && relationOfRoleCode(roleCode)) ?? conceptText(r.relationship);
+  const entries = (r.condition ?? []).map((condition: Json, i: number) => {
     const age = condition.onsetAge;
-    const years = typeof age?.value === 'number' && (age.code ?? age.unit ?? 'a') === 'a' && Number.isInteger(age.value) && age.value >= 0 && age.value <= 130 ? age.value : null;
-    const values: Record<string, unknown> = {};
-    const links = i === 0 ? correctionLink(r, b, values) : [];
-    b.add('medicalHistory', patient, {
-      ...values,
-      kind: 'family',
-      description: condition.code?.text ?? description,
+    const input: HistoryInput = {
+      type: 'family',
+      description: condition.code?.text ?? conceptText(condition.code),
       ...historyCode(condition.code, [CodeSystem.icd10cm, CodeSystem.snomed]),
       relation,
-      onsetAge: years,
-      note: noteText([...(condition.note ?? []), ...(i === 0 ? (r.note ?? []) : [])]) ?? null,
-      status: historyStatus(r.status),
-    }, i === 0 ? { links } : { sourceId: `${b.sourceId}#condition-${i + 1}` });
+      // An age in other units than years (a child's months) is not one the entry keeps.
+      onsetAge: typeof age?.value === 'number' && (age.code ?? age.unit ?? 'a') === 'a' ? age.value : undefined,
+      note: noteText([...(condition.note ?? []), ...(i === 0 ? (r.note ?? []) : [])]),
+    };
+    return { i, input, named: input.description !== undefined };
   });
+  const named: { i: number; input: HistoryInput }[] = entries.filter((e: { named: boolean }) => e.named);
+  // A resource without a named condition is refused with the declaration's reason for one.
+  if (!named.length) return addHistory(r, b, patient, { type: 'family', relation }, r.status);
+  // Every condition is checked before any is added: the relative's is one resource, refused whole.
+  const checked = named.map(({ i, input }) => ({ i, entry: checkHistory(input, b.context.record) }));
+  const refused = checked.find(({ entry }) => 'problems' in entry);
+  if (refused) return void b.checked(refused.entry);
+  for (const { i, entry } of checked) addChecked(r, b, patient, entry, r.status, i === 0 ? undefined : `${b.sourceId}#condition-${i + 1}`);
 }
 
 /** Social history told in words (Observation, LOINC 29762-2, a text value). */
 function mapSocialHistory(r: Json, b: Builder): void {
   const patient = b.patientRef(r.subject);
-  if (!patient) return;
-  const values: Record<string, unknown> = {};
-  const links = correctionLink(r, b, values);
-  b.add('medicalHistory', patient, {
-    ...values,
-    kind: 'social',
-    description: r.valueString,
-    onsetDate: dateOf(r.effectivePeriod?.start ?? r.effectiveDateTime) ?? null,
-    note: noteText(r.note) ?? null,
-    status: historyStatus(r.status),
-  }, { links });
+  addHistory(r, b, patient, { type: 'social', description: r.valueString, onsetDate: when(r, 'effective').start, note: noteText(r.note) }, r.status);
 }
 
 /** A past surgery the patient tells of (a Procedure they assert). */
 function mapSurgicalHistory(r: Json, b: Builder): void {
   const patient = b.patientRef(r.subject);
-  const description = conceptText(r.code);
-  if (!description) b.reject('the surgery has no name or code');
-  if (!patient || !description) return;
-  const values: Record<string, unknown> = {};
-  const links = correctionLink(r, b, values);
-  b.add('medicalHistory', patient, {
-    ...values,
-    kind: 'surgery',
-    description: r.code?.text ?? description,
-    ...historyCode(r.code, [CodeSystem.snomed, CodeSystem.cpt]),
-    onsetDate: dateOf(r.performedDateTime ?? r.performedPeriod?.start) ?? null,
-    note: noteText(r.note) ?? null,
-    status: historyStatus(r.status),
-  }, { links });
+  const input = { type: 'surgery', description: r.code?.text ?? conceptText(r.code), ...historyCode(r.code, [CodeSystem.snomed, CodeSystem.cpt]), onsetDate: when(r, 'performed').start, note: noteText(r.note) };
+  addHistory(r, b, patient, input, r.status);
 }
 
 /** Documents: an advance directive (category 42348-3) or a progress note; other documents are skipped. */

@@ -14,13 +14,14 @@ import { checkAllergy } from '../records/allergy.js';
 import { checkAppointment } from '../records/appointment.js';
 import { checkCoverage } from '../records/coverage.js';
 import { checkCharge, checkEncounter, visitColumns, type VisitContext } from '../records/encounter.js';
+import { checkHistory } from '../records/history.js';
 import { checkImmunization } from '../records/immunization.js';
 import { readLabUnit } from '../records/lab.js';
 import { checkMedication } from '../records/medication.js';
 import { checkNote } from '../records/note.js';
 import { checkPatient, importedPatient } from '../records/patient.js';
-import { checkProblem, readDiagnosisCode } from '../records/problem.js';
-import { asReason, type Checked, type RecordContext, valuesOrReasons } from '../records/record.js';
+import { checkProblem } from '../records/problem.js';
+import { type Checked, type RecordContext, valuesOrReasons } from '../records/record.js';
 import { checkObservationValue } from '../records/observation.js';
 import { BMI, BP_PANEL, DIASTOLIC, SYSTOLIC, VITAL_SIGNS, checkBloodPressure, readBloodPressure, readVitalValue, type UnitSystem } from '../records/vital.js';
 
@@ -69,7 +70,7 @@ function visitContext(context: RowContext): VisitContext {
 }
 
 /** Kinds declared in src/records/: their own check says what is missing, in the words the CLI uses. */
-const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes', 'insurance', 'appointments', 'encounters']);
+const declaredKinds = new Set<ImportKind>(['patients', 'problems', 'medications', 'allergies', 'immunizations', 'notes', 'insurance', 'appointments', 'encounters', 'history']);
 
 class Row {
   readonly item: ImportItem;
@@ -363,23 +364,9 @@ const builders: Record<ImportKind, (row: Row) => void> = {
 
   history(row) {
     const v = row.v;
-    const kind = row.oneOf(
-      'kind',
-      { 'past-illness': 'past-illness', pmh: 'past-illness', medical: 'past-illness', 'past medical': 'past-illness', illness: 'past-illness', surgery: 'surgery', surgical: 'surgery', psh: 'surgery', family: 'family', fh: 'family', fhx: 'family', social: 'social', sh: 'social' },
-      'past-illness',
-      'history type',
-    );
-    const code = v.code ? readDiagnosisCode(v.code, v.code_system) : undefined;
-    if (code && 'problem' in code) return row.reject(asReason(code.problem));
-    row.add('medicalHistory', row.key('history', kind, String(v.description).toLowerCase(), v.relation), {
-      kind,
-      description: v.description,
-      codeSystem: code?.codeSystem ?? null,
-      code: code?.code ?? null,
-      relation: v.relation ?? null,
-      onsetDate: v.onset_date ?? null,
-      note: v.note ?? null,
-    });
+    const entry = row.checked(checkHistory({ type: v.kind, description: v.description, code: v.code, codeSystem: v.code_system, relation: v.relation, onsetDate: v.onset_date, note: v.note }, row.recordContext));
+    // Keyed by the cells as written, as before the declaration read them: a re-import finds its entries.
+    if (entry) row.add('medicalHistory', row.key('history', entry.kind, String(v.description).toLowerCase(), v.relation), { ...entry });
   },
 
   insurance(row) {

@@ -4,11 +4,13 @@
 // and the import have no field the declaration does not; a field added to a copy of a declaration shows up in both.
 import { describe, expect, it } from 'vitest';
 import { ENTRY_KINDS } from '../../src/chart/entries.js';
+import { HISTORY_KINDS } from '../../src/chart/history.js';
 import { declaredColumns, declaredRequired, kindSpecs } from '../../src/import/columns.js';
 import { ALLERGY_FIELDS } from '../../src/records/allergy.js';
 import { APPOINTMENT_FIELDS } from '../../src/records/appointment.js';
 import { COVERAGE_FIELDS } from '../../src/records/coverage.js';
 import { CHARGE_FIELDS, ENCOUNTER_FIELDS } from '../../src/records/encounter.js';
+import { HISTORY_FIELDS, HISTORY_OPTIONS, HISTORY_TYPES } from '../../src/records/history.js';
 import { IMMUNIZATION_FIELDS } from '../../src/records/immunization.js';
 import { LAB_FIELDS } from '../../src/records/lab.js';
 import { MEDICATION_FIELDS } from '../../src/records/medication.js';
@@ -81,6 +83,25 @@ describe('a record kind declared once', () => {
       expect(kindSpecs[kind].required).toEqual(declaredRequired(fields));
     });
   }
+
+  it('history: each type\'s options are its declared fields, every column one of the history import, and nothing else is', async () => {
+    const commands: Record<string, string> = { 'past-illness': 'medical', surgery: 'surgical', family: 'family', social: 'social' };
+    for (const type of HISTORY_TYPES.codes) {
+      const fields = HISTORY_OPTIONS[type];
+      // --replaces is the correction every chart entry's add takes (src/commands/clinical-entry.ts).
+      expect((await helpOptions(['history', commands[type]!, 'add'])).filter((o) => o !== '--replaces'), type).toEqual(declaredOptions(fields));
+      expect(HISTORY_KINDS.find((k) => k.command === commands[type])!.options, type).toEqual(fieldOptions(fields));
+      // A type's field is a field of the history entry: its problems carry the same name on every path.
+      for (const field of Object.keys(fields)) expect(Object.keys(HISTORY_FIELDS), `${type} ${field}`).toContain(field);
+    }
+    const columns = kindSpecs.history.fields as { name: string; what?: string }[];
+    expect(columns.map((c) => c.name).filter((c) => !IMPORT_ONLY.includes(c))).toEqual(declaredColumnNames(HISTORY_FIELDS));
+    expect(columns.map((c) => c.name)).toEqual(['chart_number', 'record_id', 'kind', 'description', 'code', 'code_system', 'relation', 'onset_date', 'note']);
+    for (const column of columns.filter((c) => !IMPORT_ONLY.includes(c.name))) {
+      expect(column.what, column.name).toBe(Object.values(HISTORY_FIELDS as RecordFields).find((f) => f.column?.name === column.name)!.label);
+    }
+    expect(kindSpecs.history.required).toEqual([['chart_number'], ['kind'], ['description']]);
+  });
 
   it('encounters add: its options are the visit\'s and its charge lines\' declared options, and its own', async () => {
     const options = await helpOptions(['encounters', 'add']);
