@@ -65,7 +65,7 @@ describeEachBackend('quality report PDF and JSON with deciles and trends', (t) =
   let year: any;
 
   beforeAll(async () => {
-    const demo = await runCli(['demo', '--patients', '300', '--seed', '5', '--no-pack', '--json'], { database: t.handle, now });
+    const demo = await runCli(['demo', '--patients', '300', '--seed', '5', '--no-pack', '--records-only', '--json'], { database: t.handle, now });
     expect(demo.code, demo.stderr).toBe(0);
     const sets = await runCli(['valueset', 'import', join(FIXTURES, 'valuesets'), join(FIXTURES, 'valuesets-supplement')], { database: t.handle });
     expect(sets.code, sets.stderr).toBe(0);
